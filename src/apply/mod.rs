@@ -1,0 +1,100 @@
+//! The executor: runs a plan's changes in dependency order, independent ones concurrently.
+//!
+//! It decides nothing the plan did not say, except to refuse what is unsafe at the moment of
+//! execution (deleting a repository that holds images without the opt-ins). A failed change skips
+//! only the changes that depend on it; every change ends with one recorded outcome.
+
+mod outcome;
+mod step;
+
+pub use outcome::{Outcome, Report, Status};
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+
+use crate::live::Aws;
+use crate::model::Address;
+use crate::plan::Plan;
+
+#[derive(Debug, Clone, Copy)]
+pub struct ApplyOptions {
+    pub parallelism: usize,
+    /// Allows replacing a repository that holds images (it must also set `force_delete: true`).
+    pub allow_replace: bool,
+    /// Allows deleting a repository that holds images when it left the spec.
+    pub allow_destroy: bool,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions {
+            parallelism: 8,
+            allow_replace: false,
+            allow_destroy: false,
+        }
+    }
+}
+
+/// Runs the plan; `on_step` is told of each change as it starts (`None` status) and as it ends.
+pub async fn apply<C: Aws>(
+    client: &C,
+    plan: &Plan,
+    options: &ApplyOptions,
+    mut on_step: impl FnMut(&Address, Option<&Outcome>),
+) -> Report {
+    let started = Instant::now();
+    let mut status: BTreeMap<&Address, Status> = BTreeMap::new();
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut pending: Vec<usize> = (0..plan.changes.len()).collect();
+    let mut running = FuturesUnordered::new();
+    let in_plan: BTreeSet<&Address> = plan.changes.iter().map(|c| &c.address).collect();
+
+    loop {
+        // Start whatever is ready, skip whatever can no longer run.
+        let mut still_pending = Vec::new();
+        for i in pending {
+            let change = &plan.changes[i];
+            let deps: Vec<&Address> = change.depends_on.iter().filter(|d| in_plan.contains(d)).collect();
+            if let Some(failed) = deps.iter().find(|d| matches!(status.get(*d), Some(Status::Failed | Status::Skipped))) {
+                let outcome = Outcome::skipped(change, format!("{failed} did not complete"));
+                status.insert(&change.address, Status::Skipped);
+                on_step(&change.address, Some(&outcome));
+                outcomes.push(outcome);
+            } else if deps.iter().all(|d| status.get(*d).is_some_and(|s| s.succeeded()))
+                && running.len() < options.parallelism.max(1)
+            {
+                on_step(&change.address, None);
+                running.push(step::run(client, change, options));
+            } else {
+                still_pending.push(i);
+            }
+        }
+        pending = still_pending;
+        let Some(outcome) = running.next().await else {
+            break;
+        };
+        let change = plan
+            .changes
+            .iter()
+            .find(|c| c.address == outcome.address)
+            .expect("outcome of a planned change");
+        status.insert(&change.address, outcome.status);
+        on_step(&change.address, Some(&outcome));
+        outcomes.push(outcome);
+    }
+    // Anything left waits on a dependency outside the plan that never ran: report it, never drop it.
+    for i in pending {
+        let outcome = Outcome::skipped(&plan.changes[i], "a dependency never ran".into());
+        on_step(&plan.changes[i].address, Some(&outcome));
+        outcomes.push(outcome);
+    }
+    let order: BTreeMap<&Address, usize> = plan.changes.iter().enumerate().map(|(i, c)| (&c.address, i)).collect();
+    outcomes.sort_by_key(|o| order.get(&o.address).copied());
+    Report {
+        outcomes,
+        duration_ms: started.elapsed().as_millis() as u64,
+    }
+}

@@ -1,0 +1,102 @@
+//! Command-line interface: commands, flags and the documented exit codes. Parsing only.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success; for plan --detailed-exitcode: no changes
+  1  error: invalid spec, AWS error, refused or failed apply
+  2  plan --detailed-exitcode: changes are pending";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "betekk-ecr",
+    version,
+    about = "Provision ECR repositories straight through the AWS SDK: plan, apply, validate",
+    long_about = "Reads a YAML spec, reads live AWS state (there is no state file), and shows or makes the \
+                  changes that bring AWS in line with the spec.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum OutputFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// AWS region; overrides the spec's `region` (default ap-southeast-1)
+    #[arg(long, global = true, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// Named profile from the AWS config files
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Send AWS requests to this endpoint (LocalStack: http://127.0.0.1:4566)
+    #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Output format: human (default) or json (stdout); progress and logs always go to stderr
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
+    pub output: OutputFormat,
+    /// Maximum AWS calls in flight at once
+    #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub parallelism: u16,
+    /// Attempts per AWS call, retries included (throttling and 5xx, adaptive backoff)
+    #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+    /// Print the API calls this run made, by operation (always in JSON output)
+    #[arg(long, global = true)]
+    pub stats: bool,
+    /// Log to stderr: -v info, -vv debug, -vvv trace (RUST_LOG also works)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what apply would change; change nothing
+    Plan(PlanArgs),
+    /// Make live AWS match the spec
+    Apply(ApplyArgs),
+    /// Check a spec offline: no credentials, no AWS calls
+    Validate(SpecArg),
+}
+
+#[derive(Debug, Args)]
+pub struct SpecArg {
+    /// The YAML spec file
+    pub spec: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The YAML spec file
+    pub spec: PathBuf,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The YAML spec file
+    pub spec: PathBuf,
+    /// Apply without asking (required when stdin is not a terminal)
+    #[arg(short = 'y', long, visible_alias = "auto-approve")]
+    pub yes: bool,
+    /// Allow replacing a repository that holds images (it must also set force_delete: true)
+    #[arg(long)]
+    pub allow_replace: bool,
+    /// Allow deleting a repository that holds images when it has left the spec
+    #[arg(long)]
+    pub allow_destroy: bool,
+}

@@ -1,0 +1,84 @@
+//! `apply`: plan, confirm, execute with a progress line per step, report every outcome.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use super::Exit;
+use super::session::open;
+use crate::apply::{ApplyOptions, apply};
+use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
+use crate::error::Error;
+use crate::live::Aws;
+use crate::render::{Style, human, json};
+
+pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
+    let session = open(global, &args.spec).await?;
+    let human_out = global.output == OutputFormat::Human;
+    if human_out {
+        print!("{}", human::plan(&session.plan, Style::for_stdout()));
+    }
+    let account = &session.observed.identity.account;
+    let region = &session.spec.desired.region;
+    if session.plan.is_empty() {
+        let stats = session.client.stats();
+        let report = crate::apply::Report { outcomes: vec![], duration_ms: 0 };
+        if human_out {
+            if global.stats {
+                eprintln!("{}", human::stats(&stats));
+            }
+        } else {
+            println!("{}", json::to_string(&json::ApplyDocument::new(&session.plan, &report, account, region, &stats)));
+        }
+        return Ok(Exit::Ok);
+    }
+    if !args.yes {
+        confirm(account, region)?;
+    }
+    let options = ApplyOptions {
+        parallelism: usize::from(global.parallelism),
+        allow_replace: args.allow_replace,
+        allow_destroy: args.allow_destroy,
+    };
+    let err_style = Style::for_stderr();
+    let report = apply(&session.client, &session.plan, &options, |address, outcome| match outcome {
+        None => {
+            if let Some(change) = session.plan.changes.iter().find(|c| &c.address == address) {
+                eprintln!("{}", human::step_started(change));
+            }
+        }
+        Some(outcome) => eprintln!("{}", human::step_finished(outcome, err_style)),
+    })
+    .await;
+    let stats = session.client.stats();
+    if human_out {
+        print!("\n{}", human::report(&session.plan, &report, Style::for_stdout()));
+        if global.stats {
+            eprintln!("{}", human::stats(&stats));
+        }
+    } else {
+        println!("{}", json::to_string(&json::ApplyDocument::new(&session.plan, &report, account, region, &stats)));
+    }
+    Ok(if report.succeeded() { Exit::Ok } else { Exit::Error })
+}
+
+/// Asks on the terminal; without one, refuses rather than guessing.
+fn confirm(account: &str, region: &str) -> Result<(), Error> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Refused(
+            "stdin is not a terminal, so apply cannot ask for confirmation; review the plan and pass --yes".into(),
+        ));
+    }
+    eprint!(
+        "\nApply these changes to account {account} in {region}?\n  Only 'yes' will be accepted: "
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|source| Error::Io { what: "cannot read the answer".into(), source })?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Error::Refused("apply cancelled; nothing was changed".into()))
+    }
+}

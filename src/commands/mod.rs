@@ -1,0 +1,33 @@
+//! The commands: each wires the pipeline stages together and maps the result to an exit code.
+
+mod apply;
+mod plan;
+mod session;
+mod validate;
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::error::Error;
+
+/// Exit codes are an interface (README, `--help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Error = 1,
+    Changes = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<Exit, Error> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&cli.global, &args),
+        Command::Plan(args) => plan::run(&cli.global, &args).await,
+        Command::Apply(args) => apply::run(&cli.global, &args).await,
+    }
+}

@@ -1,0 +1,18 @@
+//! betekk-ecr: provision ECR repositories (and, through the same pipeline, the GitHub OIDC
+//! provider and IAM roles) straight through the AWS SDK, with live AWS as the only state.
+//!
+//! Data flows one way: [`spec`] reads YAML into the desired model ([`model`]); [`observe`] reads
+//! live state through the one AWS access layer ([`live`]); [`plan`] compares the two, purely, into
+//! a plan of changes and operations; [`apply`] executes that plan; [`render`] shows plans and
+//! reports to people and machines. [`commands`] wires the stages for each CLI command.
+
+pub mod apply;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod live;
+pub mod model;
+pub mod observe;
+pub mod plan;
+pub mod render;
+pub mod spec;

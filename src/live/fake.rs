@@ -1,0 +1,324 @@
+//! An in-memory AWS account behind the same traits as the SDK client.
+//!
+//! It keeps AWS's habits that matter to the engine (policies handed back reformatted, already-exists
+//! and not-found answers, repositories that refuse deletion while they hold images) and lets a test
+//! inject failures: a number of failures of one operation, optionally on one resource only.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::{
+    ApiStats, Aws, CallCounter, EcrApi, Ensured, ErrorKind, Identity, LiveError, NewRepository,
+    RepositoryInfo, StsApi,
+};
+use crate::model::{TagMutability, Tags};
+
+/// One repository as the fake stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeRepository {
+    pub info: RepositoryInfo,
+    pub lifecycle_policy: Option<String>,
+    pub repository_policy: Option<String>,
+    pub tags: Tags,
+    pub images: u32,
+}
+
+#[derive(Debug, Clone)]
+struct Fault {
+    operation: String,
+    target: Option<String>,
+    kind: ErrorKind,
+    remaining: u32,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    repositories: BTreeMap<String, FakeRepository>,
+    faults: Vec<Fault>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FakeAws {
+    pub account: String,
+    pub region: String,
+    state: Arc<Mutex<State>>,
+    counter: CallCounter,
+}
+
+impl Default for FakeAws {
+    fn default() -> Self {
+        FakeAws::new("123456789012", "ap-southeast-1")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("fake AWS: {0}")]
+struct FakeError(String);
+
+impl FakeAws {
+    pub fn new(account: &str, region: &str) -> Self {
+        FakeAws {
+            account: account.into(),
+            region: region.into(),
+            state: Arc::default(),
+            counter: CallCounter::default(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().expect("fake state poisoned")
+    }
+
+    /// Makes the next `times` calls of `operation` (on `target` only, when given) fail with `kind`.
+    pub fn fail(&self, operation: &str, target: Option<&str>, kind: ErrorKind, times: u32) {
+        self.state().faults.push(Fault {
+            operation: operation.into(),
+            target: target.map(str::to_string),
+            kind,
+            remaining: times,
+        });
+    }
+
+    /// Counts the call and answers an injected fault, if one is due.
+    fn enter(&self, operation: &'static str, target: &str) -> Result<MutexGuard<'_, State>, LiveError> {
+        self.counter.record(operation);
+        let mut state = self.state();
+        let due = state.faults.iter_mut().find(|f| {
+            f.remaining > 0 && f.operation == operation && f.target.as_deref().is_none_or(|t| t == target)
+        });
+        if let Some(fault) = due {
+            fault.remaining -= 1;
+            let kind = fault.kind;
+            return Err(LiveError::new(
+                operation,
+                kind,
+                Some(format!("Injected{kind:?}")),
+                FakeError(format!("injected {kind:?} on {target}")),
+            ));
+        }
+        Ok(state)
+    }
+
+    fn error(operation: &'static str, kind: ErrorKind, code: &str, message: String) -> LiveError {
+        LiveError::new(operation, kind, Some(code.into()), FakeError(message))
+    }
+
+    pub fn repository_arn(&self, name: &str) -> String {
+        format!("arn:aws:ecr:{}:{}:repository/{name}", self.region, self.account)
+    }
+
+    /// The stored state of one repository.
+    pub fn repository(&self, name: &str) -> Option<FakeRepository> {
+        self.state().repositories.get(name).cloned()
+    }
+
+    pub fn repository_names(&self) -> Vec<String> {
+        self.state().repositories.keys().cloned().collect()
+    }
+
+    /// Changes a repository directly, as someone with console access would.
+    pub fn tamper(&self, name: &str, change: impl FnOnce(&mut FakeRepository)) {
+        let mut state = self.state();
+        let repo = state.repositories.get_mut(name).expect("no such fake repository");
+        change(repo);
+    }
+
+    /// Puts a repository in place without going through the API (and without counting a call).
+    pub fn seed_repository(&self, repo: FakeRepository) {
+        self.state().repositories.insert(repo.info.name.clone(), repo);
+    }
+
+    pub fn push_image(&self, name: &str) {
+        self.tamper(name, |r| r.images += 1);
+    }
+
+    fn repo_of_arn<'a>(state: &'a mut State, arn: &str) -> Option<&'a mut FakeRepository> {
+        let name = arn.split_once(":repository/")?.1;
+        state.repositories.get_mut(name)
+    }
+
+    fn not_found(operation: &'static str, name: &str) -> LiveError {
+        Self::error(
+            operation,
+            ErrorKind::NotFound,
+            "RepositoryNotFoundException",
+            format!("repository {name} does not exist"),
+        )
+    }
+}
+
+/// AWS stores policy text and hands it back in its own layout; the fake pretty-prints it.
+fn reformatted(text: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| text.to_string())
+}
+
+impl Aws for FakeAws {
+    fn stats(&self) -> ApiStats {
+        self.counter.snapshot()
+    }
+}
+
+impl StsApi for FakeAws {
+    async fn caller_identity(&self) -> Result<Identity, LiveError> {
+        drop(self.enter("sts:GetCallerIdentity", "")?);
+        Ok(Identity::from_arn(
+            self.account.clone(),
+            format!("arn:aws:iam::{}:user/test", self.account),
+        ))
+    }
+}
+
+impl EcrApi for FakeAws {
+    async fn list_repositories(&self) -> Result<Vec<RepositoryInfo>, LiveError> {
+        // One call per page of 1000, as DescribeRepositories pages.
+        let state = self.enter("ecr:DescribeRepositories", "")?;
+        let repos: Vec<RepositoryInfo> = state.repositories.values().map(|r| r.info.clone()).collect();
+        drop(state);
+        for _ in 1..repos.len().div_ceil(1000) {
+            drop(self.enter("ecr:DescribeRepositories", "")?);
+        }
+        Ok(repos)
+    }
+
+    async fn get_lifecycle_policy(&self, repository: &str) -> Result<Option<String>, LiveError> {
+        const OP: &str = "ecr:GetLifecyclePolicy";
+        let state = self.enter(OP, repository)?;
+        let repo = state.repositories.get(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        Ok(repo.lifecycle_policy.as_deref().map(reformatted))
+    }
+
+    async fn get_repository_policy(&self, repository: &str) -> Result<Option<String>, LiveError> {
+        const OP: &str = "ecr:GetRepositoryPolicy";
+        let state = self.enter(OP, repository)?;
+        let repo = state.repositories.get(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        Ok(repo.repository_policy.as_deref().map(reformatted))
+    }
+
+    async fn list_tags(&self, arn: &str) -> Result<Tags, LiveError> {
+        const OP: &str = "ecr:ListTagsForResource";
+        let mut state = self.enter(OP, arn)?;
+        Self::repo_of_arn(&mut state, arn)
+            .map(|r| r.tags.clone())
+            .ok_or_else(|| Self::not_found(OP, arn))
+    }
+
+    async fn has_images(&self, repository: &str) -> Result<Option<bool>, LiveError> {
+        let state = self.enter("ecr:ListImages", repository)?;
+        Ok(state.repositories.get(repository).map(|r| r.images > 0))
+    }
+
+    async fn create_repository(&self, new: &NewRepository<'_>) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ecr:CreateRepository", new.name)?;
+        if state.repositories.contains_key(new.name) {
+            return Ok(Ensured::NotNeeded);
+        }
+        let info = RepositoryInfo {
+            name: new.name.to_string(),
+            arn: self.repository_arn(new.name),
+            uri: format!("{}.dkr.ecr.{}.amazonaws.com/{}", self.account, self.region, new.name),
+            image_tag_mutability: new.image_tag_mutability,
+            scan_on_push: new.scan_on_push,
+            encryption: new.encryption.clone(),
+        };
+        state.repositories.insert(
+            new.name.to_string(),
+            FakeRepository {
+                info,
+                lifecycle_policy: None,
+                repository_policy: None,
+                tags: new.tags.clone(),
+                images: 0,
+            },
+        );
+        Ok(Ensured::Done)
+    }
+
+    async fn delete_repository(&self, repository: &str, force: bool) -> Result<Ensured, LiveError> {
+        const OP: &str = "ecr:DeleteRepository";
+        let mut state = self.enter(OP, repository)?;
+        match state.repositories.get(repository) {
+            None => Ok(Ensured::NotNeeded),
+            Some(r) if r.images > 0 && !force => Err(Self::error(
+                OP,
+                ErrorKind::Conflict,
+                "RepositoryNotEmptyException",
+                format!("repository {repository} holds {} images", r.images),
+            )),
+            Some(_) => {
+                state.repositories.remove(repository);
+                Ok(Ensured::Done)
+            }
+        }
+    }
+
+    async fn put_image_tag_mutability(&self, repository: &str, value: TagMutability) -> Result<(), LiveError> {
+        const OP: &str = "ecr:PutImageTagMutability";
+        let mut state = self.enter(OP, repository)?;
+        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        repo.info.image_tag_mutability = value;
+        Ok(())
+    }
+
+    async fn put_scan_on_push(&self, repository: &str, value: bool) -> Result<(), LiveError> {
+        const OP: &str = "ecr:PutImageScanningConfiguration";
+        let mut state = self.enter(OP, repository)?;
+        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        repo.info.scan_on_push = value;
+        Ok(())
+    }
+
+    async fn put_lifecycle_policy(&self, repository: &str, text: &str) -> Result<(), LiveError> {
+        const OP: &str = "ecr:PutLifecyclePolicy";
+        let mut state = self.enter(OP, repository)?;
+        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        repo.lifecycle_policy = Some(text.to_string());
+        Ok(())
+    }
+
+    async fn delete_lifecycle_policy(&self, repository: &str) -> Result<Ensured, LiveError> {
+        const OP: &str = "ecr:DeleteLifecyclePolicy";
+        let mut state = self.enter(OP, repository)?;
+        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        Ok(match repo.lifecycle_policy.take() {
+            Some(_) => Ensured::Done,
+            None => Ensured::NotNeeded,
+        })
+    }
+
+    async fn set_repository_policy(&self, repository: &str, text: &str) -> Result<(), LiveError> {
+        const OP: &str = "ecr:SetRepositoryPolicy";
+        let mut state = self.enter(OP, repository)?;
+        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        repo.repository_policy = Some(text.to_string());
+        Ok(())
+    }
+
+    async fn delete_repository_policy(&self, repository: &str) -> Result<Ensured, LiveError> {
+        const OP: &str = "ecr:DeleteRepositoryPolicy";
+        let mut state = self.enter(OP, repository)?;
+        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        Ok(match repo.repository_policy.take() {
+            Some(_) => Ensured::Done,
+            None => Ensured::NotNeeded,
+        })
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), LiveError> {
+        const OP: &str = "ecr:TagResource";
+        let mut state = self.enter(OP, arn)?;
+        let repo = Self::repo_of_arn(&mut state, arn).ok_or_else(|| Self::not_found(OP, arn))?;
+        repo.tags.extend(tags.clone());
+        Ok(())
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
+        const OP: &str = "ecr:UntagResource";
+        let mut state = self.enter(OP, arn)?;
+        let repo = Self::repo_of_arn(&mut state, arn).ok_or_else(|| Self::not_found(OP, arn))?;
+        repo.tags.retain(|k, _| !keys.contains(k));
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+//! All AWS access goes through the traits in this module; nothing else in the crate names an SDK.
+//!
+//! Not-found and already-exists are answers, not errors: reads return `Option`, creates and deletes
+//! return [`Ensured`]. The SDK implementation (`sdk/`) is a thin translation with no decisions of
+//! its own; the in-memory [`fake::FakeAws`] implements the same traits for tests and can inject
+//! throttling, failures and half-finished states.
+
+pub mod ecr;
+pub mod error;
+pub mod fake;
+pub mod sdk;
+pub mod stats;
+pub mod sts;
+
+pub use ecr::{EcrApi, NewRepository, RepositoryInfo};
+pub use error::{ErrorKind, LiveError};
+pub use stats::{ApiStats, CallCounter};
+pub use sts::{Identity, StsApi};
+
+/// What an idempotent write found: it did the work, or the work was already done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ensured {
+    Done,
+    NotNeeded,
+}
+
+/// Every AWS service this tool uses, and the API-call count of this client so far.
+pub trait Aws: EcrApi + StsApi {
+    fn stats(&self) -> ApiStats;
+}

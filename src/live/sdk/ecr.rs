@@ -1,0 +1,256 @@
+//! ECR through the SDK: one call per method, answers translated into the live types.
+
+use aws_sdk_ecr::types::{
+    EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability, Tag,
+};
+
+use super::{SdkAws, live_error, not_found_as_none};
+use crate::live::{EcrApi, Ensured, ErrorKind, LiveError, NewRepository, RepositoryInfo};
+use crate::model::{Encryption, TagMutability, Tags};
+
+fn mutability(value: TagMutability) -> ImageTagMutability {
+    ImageTagMutability::from(value.as_str())
+}
+
+fn build_error(operation: &'static str, e: impl std::error::Error + Send + Sync + 'static) -> LiveError {
+    LiveError::new(operation, ErrorKind::Invalid, None, e)
+}
+
+fn sdk_tags(operation: &'static str, tags: &Tags) -> Result<Vec<Tag>, LiveError> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| build_error(operation, e)))
+        .collect()
+}
+
+fn ensured_unless(kind: ErrorKind, result: Result<(), LiveError>) -> Result<Ensured, LiveError> {
+    match result {
+        Ok(()) => Ok(Ensured::Done),
+        Err(e) if e.kind == kind => Ok(Ensured::NotNeeded),
+        Err(e) => Err(e),
+    }
+}
+
+fn repository_info(repo: &aws_sdk_ecr::types::Repository) -> RepositoryInfo {
+    let mutability = match repo.image_tag_mutability() {
+        Some(ImageTagMutability::Mutable | ImageTagMutability::MutableWithExclusion) => TagMutability::Mutable,
+        _ => TagMutability::Immutable,
+    };
+    let encryption = match repo.encryption_configuration() {
+        Some(cfg) if *cfg.encryption_type() != EncryptionType::Aes256 => Encryption::Kms {
+            kms_key: cfg.kms_key().unwrap_or_default().to_string(),
+        },
+        _ => Encryption::Aes256,
+    };
+    RepositoryInfo {
+        name: repo.repository_name().unwrap_or_default().to_string(),
+        arn: repo.repository_arn().unwrap_or_default().to_string(),
+        uri: repo.repository_uri().unwrap_or_default().to_string(),
+        image_tag_mutability: mutability,
+        scan_on_push: repo
+            .image_scanning_configuration()
+            .is_some_and(|c| c.scan_on_push()),
+        encryption,
+    }
+}
+
+impl EcrApi for SdkAws {
+    async fn list_repositories(&self) -> Result<Vec<RepositoryInfo>, LiveError> {
+        let mut out = Vec::new();
+        let mut pages = self
+            .ecr
+            .describe_repositories()
+            .max_results(1000)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| live_error("ecr:DescribeRepositories", e))?;
+            out.extend(page.repositories().iter().map(repository_info));
+        }
+        Ok(out)
+    }
+
+    async fn get_lifecycle_policy(&self, repository: &str) -> Result<Option<String>, LiveError> {
+        let result = self
+            .ecr
+            .get_lifecycle_policy()
+            .repository_name(repository)
+            .send()
+            .await
+            .map(|out| out.lifecycle_policy_text().unwrap_or_default().to_string())
+            .map_err(|e| live_error("ecr:GetLifecyclePolicy", e));
+        not_found_as_none(result)
+    }
+
+    async fn get_repository_policy(&self, repository: &str) -> Result<Option<String>, LiveError> {
+        let result = self
+            .ecr
+            .get_repository_policy()
+            .repository_name(repository)
+            .send()
+            .await
+            .map(|out| out.policy_text().unwrap_or_default().to_string())
+            .map_err(|e| live_error("ecr:GetRepositoryPolicy", e));
+        not_found_as_none(result)
+    }
+
+    async fn list_tags(&self, arn: &str) -> Result<Tags, LiveError> {
+        let out = self
+            .ecr
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .map_err(|e| live_error("ecr:ListTagsForResource", e))?;
+        Ok(out
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect())
+    }
+
+    async fn has_images(&self, repository: &str) -> Result<Option<bool>, LiveError> {
+        let result = self
+            .ecr
+            .list_images()
+            .repository_name(repository)
+            .max_results(1)
+            .send()
+            .await
+            .map(|out| !out.image_ids().is_empty())
+            .map_err(|e| live_error("ecr:ListImages", e));
+        not_found_as_none(result)
+    }
+
+    async fn create_repository(&self, new: &NewRepository<'_>) -> Result<Ensured, LiveError> {
+        const OP: &str = "ecr:CreateRepository";
+        let encryption = match new.encryption {
+            Encryption::Aes256 => EncryptionConfiguration::builder().encryption_type(EncryptionType::Aes256),
+            Encryption::Kms { kms_key } => EncryptionConfiguration::builder()
+                .encryption_type(EncryptionType::Kms)
+                .kms_key(kms_key),
+        }
+        .build()
+        .map_err(|e| build_error(OP, e))?;
+        let result = self
+            .ecr
+            .create_repository()
+            .repository_name(new.name)
+            .image_tag_mutability(mutability(new.image_tag_mutability))
+            .image_scanning_configuration(
+                ImageScanningConfiguration::builder()
+                    .scan_on_push(new.scan_on_push)
+                    .build(),
+            )
+            .encryption_configuration(encryption)
+            .set_tags(Some(sdk_tags(OP, new.tags)?))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error(OP, e));
+        ensured_unless(ErrorKind::AlreadyExists, result)
+    }
+
+    async fn delete_repository(&self, repository: &str, force: bool) -> Result<Ensured, LiveError> {
+        let result = self
+            .ecr
+            .delete_repository()
+            .repository_name(repository)
+            .force(force)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("ecr:DeleteRepository", e));
+        ensured_unless(ErrorKind::NotFound, result)
+    }
+
+    async fn put_image_tag_mutability(&self, repository: &str, value: TagMutability) -> Result<(), LiveError> {
+        self.ecr
+            .put_image_tag_mutability()
+            .repository_name(repository)
+            .image_tag_mutability(mutability(value))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("ecr:PutImageTagMutability", e))
+    }
+
+    async fn put_scan_on_push(&self, repository: &str, value: bool) -> Result<(), LiveError> {
+        self.ecr
+            .put_image_scanning_configuration()
+            .repository_name(repository)
+            .image_scanning_configuration(ImageScanningConfiguration::builder().scan_on_push(value).build())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("ecr:PutImageScanningConfiguration", e))
+    }
+
+    async fn put_lifecycle_policy(&self, repository: &str, text: &str) -> Result<(), LiveError> {
+        self.ecr
+            .put_lifecycle_policy()
+            .repository_name(repository)
+            .lifecycle_policy_text(text)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("ecr:PutLifecyclePolicy", e))
+    }
+
+    async fn delete_lifecycle_policy(&self, repository: &str) -> Result<Ensured, LiveError> {
+        let result = self
+            .ecr
+            .delete_lifecycle_policy()
+            .repository_name(repository)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("ecr:DeleteLifecyclePolicy", e));
+        ensured_unless(ErrorKind::NotFound, result)
+    }
+
+    async fn set_repository_policy(&self, repository: &str, text: &str) -> Result<(), LiveError> {
+        self.ecr
+            .set_repository_policy()
+            .repository_name(repository)
+            .policy_text(text)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("ecr:SetRepositoryPolicy", e))
+    }
+
+    async fn delete_repository_policy(&self, repository: &str) -> Result<Ensured, LiveError> {
+        let result = self
+            .ecr
+            .delete_repository_policy()
+            .repository_name(repository)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("ecr:DeleteRepositoryPolicy", e));
+        ensured_unless(ErrorKind::NotFound, result)
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), LiveError> {
+        const OP: &str = "ecr:TagResource";
+        self.ecr
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(sdk_tags(OP, tags)?))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error(OP, e))
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
+        self.ecr
+            .untag_resource()
+            .resource_arn(arn)
+            .set_tag_keys(Some(keys.to_vec()))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("ecr:UntagResource", e))
+    }
+}

@@ -1,0 +1,108 @@
+//! The real AWS clients: configuration, call counting and error translation. The per-service files
+//! translate one SDK call per trait method and decide nothing.
+
+mod counting;
+mod ecr;
+mod sts;
+
+use std::error::Error as StdError;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
+
+use super::{ApiStats, Aws, CallCounter, ErrorKind, LiveError};
+use counting::CountCalls;
+
+/// Where and as whom to connect; `None` fields fall back to the standard AWS chain.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub region: String,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub max_attempts: u32,
+}
+
+/// The SDK-backed implementation of every live trait.
+#[derive(Clone)]
+pub struct SdkAws {
+    ecr: aws_sdk_ecr::Client,
+    sts: aws_sdk_sts::Client,
+    counter: CallCounter,
+}
+
+impl SdkAws {
+    pub async fn connect(options: &ConnectOptions) -> Self {
+        let retry = RetryConfig::adaptive().with_max_attempts(options.max_attempts.max(1));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(options.region.clone()))
+            .retry_config(retry);
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(endpoint) = &options.endpoint_url {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let shared = loader.load().await;
+        let counter = CallCounter::default();
+        let ecr = aws_sdk_ecr::config::Builder::from(&shared)
+            .interceptor(CountCalls::new(counter.clone()))
+            .build();
+        let sts = aws_sdk_sts::config::Builder::from(&shared)
+            .interceptor(CountCalls::new(counter.clone()))
+            .build();
+        SdkAws {
+            ecr: aws_sdk_ecr::Client::from_conf(ecr),
+            sts: aws_sdk_sts::Client::from_conf(sts),
+            counter,
+        }
+    }
+}
+
+impl Aws for SdkAws {
+    fn stats(&self) -> ApiStats {
+        self.counter.snapshot()
+    }
+}
+
+/// Translates an SDK error, keeping it whole as the source.
+fn live_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> LiveError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let (kind, code) = match &err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => (ErrorKind::Unreachable, None),
+        _ => match err.code() {
+            Some(code) => (LiveError::kind_of_code(code), Some(code.to_string())),
+            None => (ErrorKind::Other, None),
+        },
+    };
+    LiveError::new(operation, kind, code, Displayed(err))
+}
+
+/// The SDK's `Display` says only "service error"; this shows the whole context in one line.
+struct Displayed<E>(E);
+
+impl<E: StdError + 'static> std::fmt::Display for Displayed<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", aws_smithy_types::error::display::DisplayErrorContext(&self.0))
+    }
+}
+
+impl<E: StdError + 'static> std::fmt::Debug for Displayed<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+impl<E: StdError + 'static> StdError for Displayed<E> {}
+
+/// Maps a not-found error to `None`, anything else to an error.
+fn not_found_as_none<T>(result: Result<T, LiveError>) -> Result<Option<T>, LiveError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,32 @@
+use std::process::ExitCode;
+
+use betekk_ecr::cli::Cli;
+use betekk_ecr::commands::{self, Exit};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.global.verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    match commands::run(cli).await {
+        Ok(exit) => exit.into(),
+        Err(error) => {
+            eprintln!("error: {}", betekk_ecr::error::chain(&error));
+            if let Some(hint) = error.hint() {
+                eprintln!("hint: {hint}");
+            }
+            Exit::Error.into()
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! Resource tags: an ordered map, compared as a whole.
+
+use std::collections::BTreeMap;
+
+/// Tags sorted by key, so that two tag sets with the same pairs compare and print identically.
+pub type Tags = BTreeMap<String, String>;
+
+/// What must change to turn `live` into `desired`: tags to set and keys to remove.
+pub fn tag_delta(live: &Tags, desired: &Tags) -> (Tags, Vec<String>) {
+    let set = desired
+        .iter()
+        .filter(|(k, v)| live.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = live
+        .keys()
+        .filter(|k| !desired.contains_key(*k))
+        .cloned()
+        .collect();
+    (set, remove)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(pairs: &[(&str, &str)]) -> Tags {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn delta_sets_changed_and_new_and_removes_extra() {
+        let live = tags(&[("a", "1"), ("b", "2"), ("c", "3")]);
+        let desired = tags(&[("a", "1"), ("b", "20"), ("d", "4")]);
+        let (set, remove) = tag_delta(&live, &desired);
+        assert_eq!(set, tags(&[("b", "20"), ("d", "4")]));
+        assert_eq!(remove, vec!["c".to_string()]);
+    }
+
+    #[test]
+    fn equal_tags_need_nothing() {
+        let t = tags(&[("a", "1")]);
+        let (set, remove) = tag_delta(&t, &t);
+        assert!(set.is_empty() && remove.is_empty());
+    }
+}

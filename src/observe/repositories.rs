@@ -1,0 +1,72 @@
+//! Reading repositories: one paginated listing, then lifecycle, policy and tags per repository.
+
+use std::collections::BTreeSet;
+
+use futures::{StreamExt, TryStreamExt, stream};
+
+use super::Live;
+use crate::live::{Aws, LiveError, RepositoryInfo};
+use crate::model::{LifecyclePolicy, PolicyDocument, Repository, Resource};
+
+pub async fn read<C: Aws>(
+    client: &C,
+    desired: &crate::model::Desired,
+    parallelism: usize,
+) -> Result<Vec<Live>, LiveError> {
+    let wanted: BTreeSet<&str> = desired.repositories().map(|r| r.name.as_str()).collect();
+    let prefix = format!("{}-", desired.project_prefix);
+    let listed = client.list_repositories().await?;
+    let relevant = listed.into_iter().filter_map(|info| {
+        if wanted.contains(info.name.as_str()) {
+            Some((info, true))
+        } else if info.name.starts_with(&prefix) || info.name.starts_with(&format!("{}/", desired.project_prefix)) {
+            Some((info, false))
+        } else {
+            None
+        }
+    });
+    stream::iter(relevant)
+        .map(|(info, in_spec)| read_one(client, info, in_spec))
+        .buffer_unordered(parallelism.max(1))
+        .try_collect()
+        .await
+}
+
+/// Reads one repository; for one outside the spec only its tags (enough to tell its owner).
+async fn read_one<C: Aws>(client: &C, info: RepositoryInfo, in_spec: bool) -> Result<Live, LiveError> {
+    let (lifecycle, policy, tags) = if in_spec {
+        futures::try_join!(
+            client.get_lifecycle_policy(&info.name),
+            client.get_repository_policy(&info.name),
+            client.list_tags(&info.arn),
+        )?
+    } else {
+        (None, None, client.list_tags(&info.arn).await?)
+    };
+    // A document this tool cannot read must still show as different from the spec's.
+    let repository_policy = policy.map(|text| PolicyDocument::parse(&text).unwrap_or_else(|_| unreadable_policy()));
+    let repository = Repository {
+        name: info.name.clone(),
+        image_tag_mutability: info.image_tag_mutability,
+        scan_on_push: info.scan_on_push,
+        encryption: info.encryption.clone(),
+        force_delete: false,
+        lifecycle_policy: lifecycle.as_deref().map(LifecyclePolicy::from_aws_text),
+        repository_policy,
+        tags,
+    };
+    Ok(Live {
+        resource: Resource::Repository(repository),
+        arn: info.arn,
+        uri: Some(info.uri),
+        complete: in_spec,
+    })
+}
+
+fn unreadable_policy() -> PolicyDocument {
+    PolicyDocument::from_json(serde_json::json!({
+        "Version": "unreadable",
+        "Statement": [],
+    }))
+    .expect("a statement list is a valid document")
+}

@@ -1,0 +1,135 @@
+//! Planning one repository: create, update attribute by attribute, replace, or delete.
+
+use serde_json::json;
+
+use super::{Action, AttributeChange, Change, DeleteReason, Op};
+use crate::model::{Address, Kind, Repository, tags::tag_delta};
+use crate::observe::Live;
+
+pub fn diff(want: &Repository, live: Option<&Live>) -> Option<Change> {
+    let address = Address::new(Kind::Repository, &want.name);
+    let Some(live) = live else {
+        let attributes = want
+            .attributes()
+            .into_iter()
+            .map(|(name, after)| AttributeChange::new(name, None, Some(after)))
+            .filter(|a| a.after.is_some())
+            .collect();
+        return Some(Change::new(address, Action::Create, attributes, create_ops(want)));
+    };
+    let crate::model::Resource::Repository(have) = &live.resource;
+
+    if !want.encryption.satisfied_by(&have.encryption) {
+        return Some(replace(want, have, address));
+    }
+
+    let mut attributes = Vec::new();
+    let mut ops = Vec::new();
+    let name = want.name.clone();
+    if want.image_tag_mutability != have.image_tag_mutability {
+        attributes.push(attr("image_tag_mutability", json!(have.image_tag_mutability), json!(want.image_tag_mutability)));
+        ops.push(Op::PutImageTagMutability { name: name.clone(), value: want.image_tag_mutability });
+    }
+    if want.scan_on_push != have.scan_on_push {
+        attributes.push(attr("scan_on_push", json!(have.scan_on_push), json!(want.scan_on_push)));
+        ops.push(Op::PutScanOnPush { name: name.clone(), value: want.scan_on_push });
+    }
+    if want.lifecycle_policy != have.lifecycle_policy {
+        attributes.push(attr("lifecycle_policy", json!(have.lifecycle_policy), json!(want.lifecycle_policy)));
+        ops.push(match &want.lifecycle_policy {
+            Some(p) => Op::PutLifecyclePolicy { name: name.clone(), text: p.to_aws_text() },
+            None => Op::DeleteLifecyclePolicy { name: name.clone() },
+        });
+    }
+    if want.repository_policy != have.repository_policy {
+        let canonical = |p: &Option<crate::model::PolicyDocument>| p.as_ref().map(|d| d.canonical().clone());
+        attributes.push(AttributeChange::new(
+            "repository_policy",
+            canonical(&have.repository_policy),
+            canonical(&want.repository_policy),
+        ));
+        ops.push(match &want.repository_policy {
+            Some(p) => Op::SetRepositoryPolicy { name: name.clone(), text: p.to_json_string() },
+            None => Op::DeleteRepositoryPolicy { name: name.clone() },
+        });
+    }
+    if want.tags != have.tags {
+        attributes.push(attr("tags", json!(have.tags), json!(want.tags)));
+        let (set, remove) = tag_delta(&have.tags, &want.tags);
+        if !set.is_empty() {
+            ops.push(Op::TagRepository { arn: live.arn.clone(), tags: set });
+        }
+        if !remove.is_empty() {
+            ops.push(Op::UntagRepository { arn: live.arn.clone(), keys: remove });
+        }
+    }
+    (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))
+}
+
+fn attr(name: &str, before: serde_json::Value, after: serde_json::Value) -> AttributeChange {
+    AttributeChange::new(name, Some(before), Some(after))
+}
+
+fn create_ops(want: &Repository) -> Vec<Op> {
+    let mut ops = vec![Op::CreateRepository {
+        name: want.name.clone(),
+        image_tag_mutability: want.image_tag_mutability,
+        scan_on_push: want.scan_on_push,
+        encryption: want.encryption.clone(),
+        tags: want.tags.clone(),
+    }];
+    if let Some(p) = &want.lifecycle_policy {
+        ops.push(Op::PutLifecyclePolicy { name: want.name.clone(), text: p.to_aws_text() });
+    }
+    if let Some(p) = &want.repository_policy {
+        ops.push(Op::SetRepositoryPolicy { name: want.name.clone(), text: p.to_json_string() });
+    }
+    ops
+}
+
+/// Encryption is fixed at creation: the repository is deleted and created again, which deletes
+/// its images. The executor refuses that for a non-empty repository without both opt-ins.
+fn replace(want: &Repository, have: &Repository, address: Address) -> Change {
+    let before: std::collections::BTreeMap<_, _> = have.attributes().into_iter().collect();
+    let attributes = want
+        .attributes()
+        .into_iter()
+        .filter(|(name, after)| before.get(name) != Some(after))
+        .map(|(name, after)| {
+            let mut a = AttributeChange::new(name, before.get(name).cloned(), Some(after));
+            a.forces_replacement = name == "encryption";
+            a
+        })
+        .collect();
+    let mut ops = vec![Op::DeleteRepository {
+        name: want.name.clone(),
+        force_delete: want.force_delete,
+        reason: DeleteReason::Replace,
+    }];
+    ops.extend(create_ops(want));
+    let mut change = Change::new(address, Action::Replace, attributes, ops);
+    change.notes.push(
+        "replacing a repository deletes every image in it; if it holds images, apply needs \
+         force_delete: true on it and --allow-replace"
+            .into(),
+    );
+    change
+}
+
+pub fn delete(have: &Repository) -> Change {
+    let address = Address::new(Kind::Repository, &have.name);
+    let mut change = Change::new(
+        address,
+        Action::Delete,
+        Vec::new(),
+        vec![Op::DeleteRepository {
+            name: have.name.clone(),
+            force_delete: false,
+            reason: DeleteReason::Destroy,
+        }],
+    );
+    change.notes.push(
+        "no longer in the spec but tagged with this stack; if it holds images, apply needs --allow-destroy".into(),
+    );
+    change
+}

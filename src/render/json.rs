@@ -1,0 +1,65 @@
+//! JSON documents for machines. Every document carries `schema_version`; fields are only added.
+
+use serde::Serialize;
+
+use crate::apply::Report;
+use crate::live::ApiStats;
+use crate::plan::{Change, Plan, Summary};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct PlanDocument<'a> {
+    pub schema_version: u32,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub changes: &'a [Change],
+    pub summary: Summary,
+    pub stats: &'a ApiStats,
+}
+
+impl<'a> PlanDocument<'a> {
+    pub fn new(plan: &'a Plan, account: &'a str, region: &'a str, stats: &'a ApiStats) -> Self {
+        PlanDocument {
+            schema_version: SCHEMA_VERSION,
+            account,
+            region,
+            changes: &plan.changes,
+            summary: plan.summary(),
+            stats,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ApplyDocument<'a> {
+    pub schema_version: u32,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub changes: &'a [Change],
+    pub summary: Summary,
+    pub outcomes: &'a [crate::apply::Outcome],
+    pub succeeded: bool,
+    pub duration_ms: u64,
+    pub stats: &'a ApiStats,
+}
+
+impl<'a> ApplyDocument<'a> {
+    pub fn new(plan: &'a Plan, report: &'a Report, account: &'a str, region: &'a str, stats: &'a ApiStats) -> Self {
+        ApplyDocument {
+            schema_version: SCHEMA_VERSION,
+            account,
+            region,
+            changes: &plan.changes,
+            summary: plan.summary(),
+            outcomes: &report.outcomes,
+            succeeded: report.succeeded(),
+            duration_ms: report.duration_ms,
+            stats,
+        }
+    }
+}
+
+pub fn to_string<T: Serialize>(doc: &T) -> String {
+    serde_json::to_string_pretty(doc).expect("plan documents always serialize")
+}

@@ -1,0 +1,112 @@
+//! Spec errors and warnings: each names the file, line, column and field, and what is allowed.
+
+use std::fmt;
+
+use super::yaml::Pos;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub file: String,
+    pub pos: Pos,
+    /// Dotted field path, e.g. `repositories[0].image_tag_mutability`; empty for the whole document.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.file, self.pos)?;
+        if self.severity == Severity::Warning {
+            f.write_str("warning: ")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, "{}: ", self.path)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found in one spec. Reading goes on after an error so that one run shows them all.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnostics {
+    file: String,
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new(file: impl Into<String>) -> Self {
+        Diagnostics {
+            file: file.into(),
+            items: Vec::new(),
+        }
+    }
+
+    pub fn error(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
+        self.push(Severity::Error, pos, path, message.into());
+    }
+
+    pub fn warning(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
+        self.push(Severity::Warning, pos, path, message.into());
+    }
+
+    fn push(&mut self, severity: Severity, pos: Pos, path: &str, message: String) {
+        self.items.push(Diagnostic {
+            severity,
+            file: self.file.clone(),
+            pos,
+            path: path.to_string(),
+            message,
+        });
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn into_items(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by_key(|d| d.pos);
+        self.items
+    }
+}
+
+/// A spec that cannot be used: its errors (and any warnings), in source order.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", render(.0))]
+pub struct SpecError(pub Vec<Diagnostic>);
+
+fn render(items: &[Diagnostic]) -> String {
+    let errors = items
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let mut out = format!(
+        "the spec has {errors} error{}:",
+        if errors == 1 { "" } else { "s" }
+    );
+    for d in items {
+        out.push_str("\n  ");
+        out.push_str(&d.to_string());
+    }
+    out
+}
+
+/// Quotes a user's value the way messages show it.
+pub fn quoted(s: &str) -> String {
+    format!("{s:?}")
+}
+
+/// `A or B`, `A, B or C`.
+pub fn one_of(allowed: &[&str]) -> String {
+    match allowed {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}

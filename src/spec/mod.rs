@@ -1,0 +1,196 @@
+//! The spec: YAML in, [`Desired`] out, every mistake reported with file, line, column and field.
+//!
+//! Reading is offline and complete before any AWS call: `validate` is this module alone. Sections
+//! are read by one file each (`repositories.rs`, …); this file reads the top level and the defaults.
+
+pub mod diagnostic;
+pub mod names;
+pub mod reader;
+pub mod repositories;
+pub mod yaml;
+
+use std::path::Path;
+
+pub use diagnostic::{Diagnostic, Severity, SpecError};
+
+use crate::model::{Desired, MANAGED_BY_TAG, MANAGED_BY_VALUE, STACK_TAG, Tags};
+use reader::Reader;
+use yaml::Pos;
+
+pub const DEFAULT_PREFIX: &str = "betekk";
+pub const DEFAULT_REGION: &str = "ap-southeast-1";
+
+const TOP_LEVEL: &[&str] = &[
+    "version",
+    "stack",
+    "project_prefix",
+    "environment",
+    "region",
+    "tags",
+    "repositories",
+];
+
+/// A spec that passed validation.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The file name used in messages.
+    pub file: String,
+    pub desired: Desired,
+    /// Whether the spec named a region itself (the CLI's `--region` and `AWS_REGION` override it).
+    pub region_from_spec: bool,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Settings shared by every section while reading.
+pub struct Context {
+    pub prefix: String,
+    /// Tags every managed resource carries: ownership, environment and the spec's `tags`.
+    pub common_tags: Tags,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read spec file {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Invalid(#[from] SpecError),
+}
+
+pub fn load(path: &Path) -> Result<Spec, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(parse(&text, &path.display().to_string())?)
+}
+
+pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
+    let mut r = Reader::new(file);
+    let root = match yaml::parse(text) {
+        Ok(root) => root,
+        Err(failure) => {
+            let pos = failure.pos.unwrap_or(Pos { line: 1, column: 1 });
+            r.error(pos, "", format!("invalid YAML: {}", failure.message));
+            return Err(SpecError(r.diags.into_items()));
+        }
+    };
+    let desired = read_top(&mut r, &root);
+    let region_from_spec = desired.as_ref().is_some_and(|d| d.1);
+    let has_errors = r.diags.has_errors();
+    let items = r.diags.into_items();
+    match desired {
+        Some((desired, _)) if !has_errors => Ok(Spec {
+            file: file.to_string(),
+            desired,
+            region_from_spec,
+            warnings: items,
+        }),
+        _ => Err(SpecError(items)),
+    }
+}
+
+fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
+    let top = r.fields(root, "", TOP_LEVEL)?;
+    match top.get("version") {
+        None => r.error(root.pos, "version", "missing; this tool reads version: 1"),
+        Some(v) => {
+            if r.int(v, "version", 1, 1).is_none() {
+                return None;
+            }
+        }
+    }
+    let stack = match top.get("stack") {
+        None => {
+            r.error(
+                root.pos,
+                "stack",
+                "missing; name the stack, e.g. stack: probe-engine (it tags what this spec manages)",
+            );
+            None
+        }
+        Some(node) => r.string(node, "stack").and_then(|s| match names::check_stack_name(&s) {
+            Ok(()) => Some(s),
+            Err(e) => {
+                r.error(node.pos, "stack", e);
+                None
+            }
+        }),
+    };
+    let prefix = match top.get("project_prefix") {
+        None => Some(DEFAULT_PREFIX.to_string()),
+        Some(node) => r.string(node, "project_prefix").filter(|p| {
+            let ok = !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if !ok {
+                r.error(node.pos, "project_prefix", "expected letters, digits or '-'");
+            }
+            ok
+        }),
+    };
+    let environment = match top.get("environment") {
+        None => String::new(),
+        Some(node) => r.string(node, "environment").unwrap_or_default(),
+    };
+    let region_node = top.get("region");
+    let region = match region_node {
+        None => DEFAULT_REGION.to_string(),
+        Some(node) => r.string(node, "region").unwrap_or_default(),
+    };
+    let user_tags = match top.get("tags") {
+        None => Tags::new(),
+        Some(node) => {
+            let tags = r.string_map(node, "tags").unwrap_or_default();
+            if let Err(e) = names::check_tags(&tags) {
+                r.error(node.pos, "tags", e);
+            }
+            tags
+        }
+    };
+    let (stack, prefix) = (stack?, prefix?);
+
+    let mut common_tags = user_tags;
+    if !environment.is_empty() {
+        common_tags.insert("Environment".into(), environment);
+    }
+    common_tags.insert(MANAGED_BY_TAG.into(), MANAGED_BY_VALUE.into());
+    common_tags.insert(STACK_TAG.into(), stack.clone());
+    let ctx = Context {
+        prefix: prefix.clone(),
+        common_tags,
+    };
+
+    let mut resources = Vec::new();
+    if let Some(node) = top.get("repositories") {
+        resources.extend(repositories::read(r, &ctx, node));
+    }
+    Some((
+        Desired {
+            stack,
+            project_prefix: prefix,
+            region,
+            resources,
+        },
+        region_node.is_some(),
+    ))
+}
+
+/// Tags of one resource: the common ones, then the resource's own (which win), checked.
+pub fn resource_tags(r: &mut Reader, ctx: &Context, node: Option<&yaml::Node>, path: &str) -> Tags {
+    let mut tags = ctx.common_tags.clone();
+    if let Some(node) = node {
+        if let Some(own) = r.string_map(node, path) {
+            match names::check_tags(&own) {
+                Ok(()) => tags.extend(own),
+                Err(e) => r.error(node.pos, path, e),
+            }
+        }
+    }
+    if tags.len() > 50 {
+        let pos = node.map(|n| n.pos).unwrap_or_default();
+        r.error(pos, path, format!("{} tags; AWS allows at most 50 per resource", tags.len()));
+    }
+    tags
+}

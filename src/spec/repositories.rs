@@ -1,0 +1,291 @@
+//! The `repositories:` section: one ECR repository per item, with defaults applied and checked.
+
+use std::collections::BTreeMap;
+
+use super::reader::{Reader, join};
+use super::yaml::{Node, Value};
+use super::{Context, names, resource_tags};
+use crate::model::{
+    Encryption, LifecyclePolicy, LifecycleRule, PolicyDocument, Repository, Resource,
+    TagMutability, TagStatus,
+};
+
+const FIELDS: &[&str] = &[
+    "name",
+    "image_tag_mutability",
+    "scan_on_push",
+    "encryption",
+    "force_delete",
+    "lifecycle_policy",
+    "repository_policy",
+    "tags",
+];
+
+pub fn read(r: &mut Reader, ctx: &Context, node: &Node) -> Vec<Resource> {
+    let Some(items) = r.list(node, "repositories") else {
+        return Vec::new();
+    };
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (path, item) in items {
+        let Some(repo) = read_one(r, ctx, item, &path) else {
+            continue;
+        };
+        if let Some(first) = seen.get(&repo.name) {
+            r.error(
+                item.pos,
+                &join(&path, "name"),
+                format!("duplicate repository name {:?} (also {first})", repo.name),
+            );
+            continue;
+        }
+        seen.insert(repo.name.clone(), path);
+        out.push(Resource::Repository(repo));
+    }
+    out
+}
+
+fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Repository> {
+    let f = r.fields(node, path, FIELDS)?;
+    let name = match f.get("name") {
+        None => {
+            r.error(node.pos, &f.path_of("name"), "missing; every repository needs a name");
+            None
+        }
+        Some(n) => {
+            let field = f.path_of("name");
+            let template = r.string(n, &field)?;
+            match names::expand(&template, &ctx.prefix)
+                .and_then(|name| names::check_repository_name(&name).map(|()| name))
+            {
+                Ok(name) => Some(name),
+                Err(e) => {
+                    r.error(n.pos, &field, e);
+                    None
+                }
+            }
+        }
+    };
+    let mutability = match f.get("image_tag_mutability") {
+        None => Some(TagMutability::Immutable),
+        Some(n) => r.one_of(
+            n,
+            &f.path_of("image_tag_mutability"),
+            TagMutability::ALLOWED,
+            TagMutability::parse,
+        ),
+    };
+    let scan_on_push = match f.get("scan_on_push") {
+        None => Some(true),
+        Some(n) => r.bool(n, &f.path_of("scan_on_push")),
+    };
+    let force_delete = match f.get("force_delete") {
+        None => Some(false),
+        Some(n) => r.bool(n, &f.path_of("force_delete")),
+    };
+    let encryption = match f.get("encryption") {
+        None => Some(Encryption::Aes256),
+        Some(n) => read_encryption(r, n, &f.path_of("encryption")),
+    };
+    let lifecycle = match f.get("lifecycle_policy") {
+        None => Some(None),
+        Some(n) => read_lifecycle(r, n, &f.path_of("lifecycle_policy")).map(Some),
+    };
+    let policy = match f.get("repository_policy") {
+        None => Some(None),
+        Some(n) => read_policy_document(r, n, &f.path_of("repository_policy")).map(Some),
+    };
+    let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
+    Some(Repository {
+        name: name?,
+        image_tag_mutability: mutability?,
+        scan_on_push: scan_on_push?,
+        encryption: encryption?,
+        force_delete: force_delete?,
+        lifecycle_policy: lifecycle?,
+        repository_policy: policy?,
+        tags,
+    })
+}
+
+fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption> {
+    let f = r.fields(node, path, &["type", "kms_key"])?;
+    let kind = match f.get("type") {
+        None => "AES256".to_string(),
+        Some(n) => r.one_of(n, &f.path_of("type"), &["AES256", "KMS"], |s| {
+            matches!(s, "AES256" | "KMS").then(|| s.to_string())
+        })?,
+    };
+    let key = match f.get("kms_key") {
+        None => None,
+        Some(n) => Some((n, r.string(n, &f.path_of("kms_key"))?)),
+    };
+    match (kind.as_str(), key) {
+        ("KMS", Some((_, key))) if !key.is_empty() => Some(Encryption::Kms { kms_key: key }),
+        ("KMS", _) => {
+            r.error(
+                node.pos,
+                &f.path_of("kms_key"),
+                "type KMS needs kms_key: a key ARN, key id or alias/NAME",
+            );
+            None
+        }
+        (_, Some((n, _))) => {
+            r.error(n.pos, &f.path_of("kms_key"), "kms_key is only allowed with type: KMS");
+            None
+        }
+        _ => Some(Encryption::Aes256),
+    }
+}
+
+/// A policy document written as YAML or as a JSON string.
+pub fn read_policy_document(r: &mut Reader, node: &Node, path: &str) -> Option<PolicyDocument> {
+    let parsed = match &node.value {
+        Value::String(text) => PolicyDocument::parse(text),
+        Value::Map(_) => PolicyDocument::from_json(node.value.to_json()),
+        _ => {
+            r.error(
+                node.pos,
+                path,
+                "expected an IAM policy document (a mapping, or a JSON string)",
+            );
+            return None;
+        }
+    };
+    parsed.map_err(|e| r.error(node.pos, path, e.to_string())).ok()
+}
+
+fn read_lifecycle(r: &mut Reader, node: &Node, path: &str) -> Option<LifecyclePolicy> {
+    let f = r.fields(node, path, &["rules"])?;
+    let Some(rules_node) = f.get("rules") else {
+        r.error(node.pos, &f.path_of("rules"), "missing; a lifecycle policy needs rules");
+        return None;
+    };
+    let items = r.list(rules_node, &f.path_of("rules"))?;
+    if items.is_empty() {
+        r.error(rules_node.pos, &f.path_of("rules"), "needs at least one rule");
+        return None;
+    }
+    let mut rules = Vec::new();
+    let mut ok = true;
+    for (rule_path, item) in &items {
+        match read_rule(r, item, rule_path) {
+            Some(rule) => rules.push((rule_path.clone(), *item, rule)),
+            None => ok = false,
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let mut priorities: BTreeMap<u32, &str> = BTreeMap::new();
+    for (rule_path, item, rule) in &rules {
+        if let Some(first) = priorities.insert(rule.priority, rule_path) {
+            r.error(
+                item.pos,
+                &join(rule_path, "priority"),
+                format!("priority {} is already used by {first}; priorities must be unique", rule.priority),
+            );
+            ok = false;
+        }
+    }
+    let highest = rules.iter().map(|(_, _, rule)| rule.priority).max();
+    for (rule_path, item, rule) in &rules {
+        if rule.tag_status == TagStatus::Any && Some(rule.priority) != highest {
+            r.error(
+                item.pos,
+                &join(rule_path, "tag_status"),
+                "a rule with tag_status: any must have the highest priority number of all rules",
+            );
+            ok = false;
+        }
+    }
+    ok.then(|| LifecyclePolicy::from_rules(rules.into_iter().map(|(_, _, rule)| rule).collect()))
+}
+
+fn read_rule(r: &mut Reader, node: &Node, path: &str) -> Option<LifecycleRule> {
+    let f = r.fields(
+        node,
+        path,
+        &[
+            "priority",
+            "description",
+            "tag_status",
+            "tag_prefixes",
+            "tag_patterns",
+            "keep_last",
+            "expire_after_days",
+        ],
+    )?;
+    let priority = match f.get("priority") {
+        None => {
+            r.error(node.pos, &f.path_of("priority"), "missing; each rule needs a priority (1 or more)");
+            None
+        }
+        Some(n) => r.int(n, &f.path_of("priority"), 1, 1_000_000).map(|p| p as u32),
+    };
+    let description = f.get("description").and_then(|n| r.string(n, &f.path_of("description")));
+    let tag_status = match f.get("tag_status") {
+        None => {
+            r.error(node.pos, &f.path_of("tag_status"), "missing; expected tagged, untagged or any");
+            None
+        }
+        Some(n) => r.one_of(n, &f.path_of("tag_status"), TagStatus::ALLOWED, |s| {
+            TagStatus::parse(s).filter(|_| s == s.to_ascii_lowercase())
+        }),
+    };
+    let mut list = |name: &str| match f.get(name) {
+        None => Some(Vec::new()),
+        Some(n) => r.strings(n, &f.path_of(name)),
+    };
+    let prefixes = list("tag_prefixes");
+    let patterns = list("tag_patterns");
+    let count = |r: &mut Reader, name: &str| {
+        f.get(name)
+            .map(|n| (n, r.int(n, &f.path_of(name), 1, 1_000_000).map(|c| c as u32)))
+    };
+    let keep_last = count(r, "keep_last");
+    let expire = count(r, "expire_after_days");
+    let (prefixes, patterns, tag_status) = (prefixes?, patterns?, tag_status?);
+    let mut ok = true;
+    match (&keep_last, &expire) {
+        (None, None) => {
+            r.error(node.pos, path, "each rule needs keep_last or expire_after_days");
+            ok = false;
+        }
+        (Some(_), Some((n, _))) => {
+            r.error(n.pos, &f.path_of("expire_after_days"), "use keep_last or expire_after_days, not both");
+            ok = false;
+        }
+        _ => {}
+    }
+    let selects_tags = !prefixes.is_empty() || !patterns.is_empty();
+    if tag_status == TagStatus::Tagged && !selects_tags {
+        r.error(node.pos, path, "tag_status: tagged needs tag_prefixes or tag_patterns");
+        ok = false;
+    }
+    if tag_status != TagStatus::Tagged && selects_tags {
+        r.error(node.pos, path, "tag_prefixes and tag_patterns are only allowed with tag_status: tagged");
+        ok = false;
+    }
+    if !prefixes.is_empty() && !patterns.is_empty() {
+        r.error(node.pos, path, "use tag_prefixes or tag_patterns, not both");
+        ok = false;
+    }
+    let keep_last = match keep_last {
+        Some((_, v)) => Some(v?),
+        None => None,
+    };
+    let expire_after_days = match expire {
+        Some((_, v)) => Some(v?),
+        None => None,
+    };
+    ok.then_some(LifecycleRule {
+        priority: priority?,
+        description,
+        tag_status,
+        tag_prefixes: prefixes,
+        tag_patterns: patterns,
+        keep_last,
+        expire_after_days,
+    })
+}
