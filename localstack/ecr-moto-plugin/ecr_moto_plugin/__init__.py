@@ -1,0 +1,1 @@
+"""LocalStack provider plugin that serves ECR from moto's ECR backend."""
