@@ -8,12 +8,17 @@
 pub mod ecr;
 pub mod error;
 pub mod fake;
+pub mod iam;
 pub mod sdk;
 pub mod stats;
 pub mod sts;
 
 pub use ecr::{EcrApi, NewRepository, RepositoryInfo};
 pub use error::{ErrorKind, LiveError};
+pub use iam::{
+    IamApi, NewOidcProvider, NewPolicy, NewRole, OidcProviderInfo, PolicyEntities, PolicyInfo,
+    PolicyVersionInfo, RoleInfo,
+};
 pub use stats::{ApiStats, CallCounter};
 pub use sts::{Identity, StsApi};
 
