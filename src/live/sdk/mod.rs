@@ -3,6 +3,7 @@
 
 mod counting;
 mod ecr;
+mod iam;
 mod sts;
 
 use std::error::Error as StdError;
@@ -11,7 +12,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 
-use super::{ApiStats, Aws, CallCounter, ErrorKind, LiveError};
+use super::{ApiStats, Aws, CallCounter, Ensured, ErrorKind, LiveError};
 use counting::CountCalls;
 
 /// Where and as whom to connect; `None` fields fall back to the standard AWS chain.
@@ -27,6 +28,7 @@ pub struct ConnectOptions {
 #[derive(Clone)]
 pub struct SdkAws {
     ecr: aws_sdk_ecr::Client,
+    iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
     counter: CallCounter,
 }
@@ -48,11 +50,16 @@ impl SdkAws {
         let ecr = aws_sdk_ecr::config::Builder::from(&shared)
             .interceptor(CountCalls::new(counter.clone()))
             .build();
+        // IAM is global: against AWS the SDK resolves the global endpoint from the shared region.
+        let iam = aws_sdk_iam::config::Builder::from(&shared)
+            .interceptor(CountCalls::new(counter.clone()))
+            .build();
         let sts = aws_sdk_sts::config::Builder::from(&shared)
             .interceptor(CountCalls::new(counter.clone()))
             .build();
         SdkAws {
             ecr: aws_sdk_ecr::Client::from_conf(ecr),
+            iam: aws_sdk_iam::Client::from_conf(iam),
             sts: aws_sdk_sts::Client::from_conf(sts),
             counter,
         }
@@ -103,6 +110,15 @@ fn not_found_as_none<T>(result: Result<T, LiveError>) -> Result<Option<T>, LiveE
     match result {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.kind == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A write's result, with the error of `kind` (already exists, not found) read as "nothing to do".
+fn ensured_unless(kind: ErrorKind, result: Result<(), LiveError>) -> Result<Ensured, LiveError> {
+    match result {
+        Ok(()) => Ok(Ensured::Done),
+        Err(e) if e.kind == kind => Ok(Ensured::NotNeeded),
         Err(e) => Err(e),
     }
 }
