@@ -14,7 +14,7 @@ Exit codes:
 #[command(
     name = "betekk-ecr",
     version,
-    about = "Provision ECR repositories straight through the AWS SDK: plan, apply, validate",
+    about = "Provision ECR repositories, the GitHub OIDC provider and IAM roles straight through the AWS SDK",
     long_about = "Reads a YAML spec, reads live AWS state (there is no state file), and shows or makes the \
                   changes that bring AWS in line with the spec.",
     after_help = EXIT_CODES
@@ -69,6 +69,25 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Check a spec offline: no credentials, no AWS calls
     Validate(SpecArg),
+    /// Print repository URLs and role ARNs for workflows (like `tofu output`)
+    Output(SpecArg),
+    /// Write a commented starter spec with the standard set for a service
+    Init(InitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The service name, e.g. probe-engine (names the stack, repository and trust)
+    pub service: String,
+    /// Project prefix for names
+    #[arg(long, default_value = "betekk")]
+    pub prefix: String,
+    /// Write to this file instead of stdout
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// Overwrite the file if it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,19 +5,34 @@
 //! only the changes that depend on it; every change ends with one recorded outcome.
 
 mod outcome;
+mod retry;
 mod step;
 
 pub use outcome::{Outcome, Report, Status};
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 
 use crate::live::Aws;
 use crate::model::Address;
-use crate::plan::Plan;
+use crate::plan::{Change, Plan};
+
+/// What the executor reports while it runs.
+#[derive(Debug)]
+pub enum Event<'a> {
+    Started(&'a Change),
+    /// A step waits for IAM to propagate an earlier change.
+    Retrying {
+        address: &'a Address,
+        attempt: u32,
+        wait: Duration,
+        reason: String,
+    },
+    Finished(&'a Outcome),
+}
 
 #[derive(Debug, Clone, Copy)]
 pub struct ApplyOptions {
@@ -26,6 +41,10 @@ pub struct ApplyOptions {
     pub allow_replace: bool,
     /// Allows deleting a repository that holds images when it left the spec.
     pub allow_destroy: bool,
+    /// How long to wait out IAM's eventual consistency on one step.
+    pub consistency_timeout: Duration,
+    /// The first wait between such retries; doubled each time, up to 10 s.
+    pub retry_base: Duration,
 }
 
 impl Default for ApplyOptions {
@@ -34,17 +53,14 @@ impl Default for ApplyOptions {
             parallelism: 8,
             allow_replace: false,
             allow_destroy: false,
+            consistency_timeout: Duration::from_secs(120),
+            retry_base: Duration::from_secs(1),
         }
     }
 }
 
-/// Runs the plan; `on_step` is told of each change as it starts (`None` status) and as it ends.
-pub async fn apply<C: Aws>(
-    client: &C,
-    plan: &Plan,
-    options: &ApplyOptions,
-    mut on_step: impl FnMut(&Address, Option<&Outcome>),
-) -> Report {
+/// Runs the plan; `notify` hears of each change as it starts, waits and ends.
+pub async fn apply<C: Aws>(client: &C, plan: &Plan, options: &ApplyOptions, notify: &dyn Fn(Event<'_>)) -> Report {
     let started = Instant::now();
     let mut status: BTreeMap<&Address, Status> = BTreeMap::new();
     let mut outcomes: Vec<Outcome> = Vec::new();
@@ -61,13 +77,13 @@ pub async fn apply<C: Aws>(
             if let Some(failed) = deps.iter().find(|d| matches!(status.get(*d), Some(Status::Failed | Status::Skipped))) {
                 let outcome = Outcome::skipped(change, format!("{failed} did not complete"));
                 status.insert(&change.address, Status::Skipped);
-                on_step(&change.address, Some(&outcome));
+                notify(Event::Finished(&outcome));
                 outcomes.push(outcome);
             } else if deps.iter().all(|d| status.get(*d).is_some_and(|s| s.succeeded()))
                 && running.len() < options.parallelism.max(1)
             {
-                on_step(&change.address, None);
-                running.push(step::run(client, change, options));
+                notify(Event::Started(change));
+                running.push(step::run(client, change, options, notify));
             } else {
                 still_pending.push(i);
             }
@@ -82,13 +98,13 @@ pub async fn apply<C: Aws>(
             .find(|c| c.address == outcome.address)
             .expect("outcome of a planned change");
         status.insert(&change.address, outcome.status);
-        on_step(&change.address, Some(&outcome));
+        notify(Event::Finished(&outcome));
         outcomes.push(outcome);
     }
     // Anything left waits on a dependency outside the plan that never ran: report it, never drop it.
     for i in pending {
         let outcome = Outcome::skipped(&plan.changes[i], "a dependency never ran".into());
-        on_step(&plan.changes[i].address, Some(&outcome));
+        notify(Event::Finished(&outcome));
         outcomes.push(outcome);
     }
     let order: BTreeMap<&Address, usize> = plan.changes.iter().enumerate().map(|(i, c)| (&c.address, i)).collect();

@@ -2,10 +2,15 @@
 
 use std::time::Instant;
 
-use super::{ApplyOptions, Outcome, Status};
+use super::retry::with_retry;
+use super::{ApplyOptions, Event, Outcome, Status};
 use crate::error::chain;
-use crate::live::{Aws, Ensured, LiveError, NewRepository};
+use crate::live::{Aws, Ensured, ErrorKind, LiveError, NewOidcProvider, NewPolicy, NewRepository, NewRole};
+use crate::model::Address;
 use crate::plan::{Change, DeleteReason, Op};
+
+/// IAM allows five versions of a managed policy.
+const MAX_POLICY_VERSIONS: usize = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
@@ -15,12 +20,13 @@ pub enum StepError {
     HoldsImages { name: String, needs: &'static str },
 }
 
-pub async fn run<C: Aws>(client: &C, change: &Change, options: &ApplyOptions) -> Outcome {
+pub async fn run<C: Aws>(client: &C, change: &Change, options: &ApplyOptions, notify: &dyn Fn(Event<'_>)) -> Outcome {
     let started = Instant::now();
     let mut changed = false;
     let mut error = None;
     for op in &change.ops {
-        match run_op(client, op, options).await {
+        let ctx = Ctx { client, options, notify, address: &change.address };
+        match ctx.run_op(op).await {
             Ok(Ensured::Done) => changed = true,
             Ok(Ensured::NotNeeded) => {}
             Err(e) => {
@@ -43,71 +49,199 @@ pub async fn run<C: Aws>(client: &C, change: &Change, options: &ApplyOptions) ->
     }
 }
 
-async fn run_op<C: Aws>(client: &C, op: &Op, options: &ApplyOptions) -> Result<Ensured, StepError> {
-    let done = |r: Result<(), LiveError>| r.map(|()| Ensured::Done).map_err(StepError::from);
-    match op {
-        Op::CreateRepository {
-            name,
-            image_tag_mutability,
-            scan_on_push,
-            encryption,
-            tags,
-        } => {
-            let created = client
-                .create_repository(&NewRepository {
-                    name,
-                    image_tag_mutability: *image_tag_mutability,
-                    scan_on_push: *scan_on_push,
-                    encryption,
-                    tags,
-                })
-                .await?;
-            if created == Ensured::NotNeeded {
-                // It appeared since the plan was made (another run, or one that died half-way):
-                // make its settings ours; a different encryption shows as a replacement next plan.
-                client.put_image_tag_mutability(name, *image_tag_mutability).await?;
-                client.put_scan_on_push(name, *scan_on_push).await?;
-                let info = client.list_repositories().await?;
-                if let Some(repo) = info.iter().find(|r| &r.name == name) {
-                    client.tag_resource(&repo.arn, tags).await?;
-                }
-            }
-            Ok(Ensured::Done)
-        }
-        Op::DeleteRepository {
-            name,
-            force_delete,
-            reason,
-        } => {
-            let holds_images = client.has_images(name).await?;
-            let Some(holds_images) = holds_images else {
-                return Ok(Ensured::NotNeeded);
-            };
-            if holds_images {
-                let allowed = match reason {
-                    DeleteReason::Replace => *force_delete && options.allow_replace,
-                    DeleteReason::Destroy => options.allow_destroy,
-                };
-                if !allowed {
-                    let needs = match reason {
-                        DeleteReason::Replace => "replacing it needs force_delete: true in the spec and --allow-replace",
-                        DeleteReason::Destroy => "deleting it needs --allow-destroy",
-                    };
-                    return Err(StepError::HoldsImages {
-                        name: name.clone(),
-                        needs,
-                    });
-                }
-            }
-            Ok(client.delete_repository(name, holds_images).await?)
-        }
-        Op::PutImageTagMutability { name, value } => done(client.put_image_tag_mutability(name, *value).await),
-        Op::PutScanOnPush { name, value } => done(client.put_scan_on_push(name, *value).await),
-        Op::PutLifecyclePolicy { name, text } => done(client.put_lifecycle_policy(name, text).await),
-        Op::DeleteLifecyclePolicy { name } => Ok(client.delete_lifecycle_policy(name).await?),
-        Op::SetRepositoryPolicy { name, text } => done(client.set_repository_policy(name, text).await),
-        Op::DeleteRepositoryPolicy { name } => Ok(client.delete_repository_policy(name).await?),
-        Op::TagRepository { arn, tags } => done(client.tag_resource(arn, tags).await),
-        Op::UntagRepository { arn, keys } => done(client.untag_resource(arn, keys).await),
+struct Ctx<'a, C> {
+    client: &'a C,
+    options: &'a ApplyOptions,
+    notify: &'a dyn Fn(Event<'_>),
+    address: &'a Address,
+}
+
+fn done(r: Result<(), LiveError>) -> Result<Ensured, StepError> {
+    r.map(|()| Ensured::Done).map_err(StepError::from)
+}
+
+/// Not-found on a removal means it is already gone.
+fn gone(r: Result<(), LiveError>) -> Result<Ensured, StepError> {
+    match r {
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(Ensured::NotNeeded),
+        other => done(other),
     }
+}
+
+impl<C: Aws> Ctx<'_, C> {
+    async fn retrying<T, F, Fut>(&self, retry_on: &[ErrorKind], call: F) -> Result<T, LiveError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, LiveError>>,
+    {
+        with_retry(self.address, retry_on, self.options, self.notify, call).await
+    }
+
+    async fn run_op(&self, op: &Op) -> Result<Ensured, StepError> {
+        let client = self.client;
+        match op {
+            Op::CreateRepository { .. } | Op::DeleteRepository { .. } => self.repository_lifecycle(op).await,
+            Op::PutImageTagMutability { name, value } => done(client.put_image_tag_mutability(name, *value).await),
+            Op::PutScanOnPush { name, value } => done(client.put_scan_on_push(name, *value).await),
+            Op::PutLifecyclePolicy { name, text } => done(client.put_lifecycle_policy(name, text).await),
+            Op::DeleteLifecyclePolicy { name } => Ok(client.delete_lifecycle_policy(name).await?),
+            Op::SetRepositoryPolicy { name, text } => done(
+                self.retrying(&[ErrorKind::Invalid], || client.set_repository_policy(name, text))
+                    .await,
+            ),
+            Op::DeleteRepositoryPolicy { name } => Ok(client.delete_repository_policy(name).await?),
+            Op::TagRepository { arn, tags } => done(client.tag_resource(arn, tags).await),
+            Op::UntagRepository { arn, keys } => done(client.untag_resource(arn, keys).await),
+
+            Op::CreateOidcProvider { url, client_ids, thumbprints, tags } => Ok(client
+                .create_oidc_provider(&NewOidcProvider { url, client_ids, thumbprints, tags })
+                .await?),
+            Op::AddClientId { arn, client_id } => done(client.add_client_id(arn, client_id).await),
+            Op::RemoveClientId { arn, client_id } => gone(client.remove_client_id(arn, client_id).await),
+            Op::UpdateThumbprints { arn, thumbprints } => done(client.update_thumbprints(arn, thumbprints).await),
+            Op::TagOidcProvider { arn, tags } => done(client.tag_oidc_provider(arn, tags).await),
+            Op::UntagOidcProvider { arn, keys } => done(client.untag_oidc_provider(arn, keys).await),
+            Op::DeleteOidcProvider { arn } => Ok(self
+                .retrying(&[ErrorKind::Conflict], || client.delete_oidc_provider(arn))
+                .await?),
+
+            Op::CreatePolicy { name, description, document, tags } => Ok(client
+                .create_policy(&NewPolicy { name, description, document, tags })
+                .await?),
+            Op::CreatePolicyVersion { arn, document } => self.create_policy_version(arn, document).await,
+            Op::TagPolicy { arn, tags } => done(client.tag_policy(arn, tags).await),
+            Op::UntagPolicy { arn, keys } => done(client.untag_policy(arn, keys).await),
+            Op::DeletePolicy { arn } => self.delete_policy(arn).await,
+
+            Op::CreateRole { name, description, trust_policy, max_session_duration, permissions_boundary, tags } => {
+                let new = NewRole {
+                    name,
+                    description,
+                    trust_policy,
+                    max_session_duration: *max_session_duration,
+                    permissions_boundary: permissions_boundary.as_deref(),
+                    tags,
+                };
+                Ok(self.retrying(&[ErrorKind::Invalid], || client.create_role(&new)).await?)
+            }
+            Op::UpdateTrustPolicy { role, document } => done(
+                self.retrying(&[ErrorKind::Invalid], || client.update_trust_policy(role, document))
+                    .await,
+            ),
+            Op::UpdateRole { role, description, max_session_duration } => {
+                done(client.update_role(role, description, *max_session_duration).await)
+            }
+            Op::PutPermissionsBoundary { role, policy_arn } => done(
+                self.retrying(&[ErrorKind::NotFound], || client.put_permissions_boundary(role, policy_arn))
+                    .await,
+            ),
+            Op::DeletePermissionsBoundary { role } => Ok(client.delete_permissions_boundary(role).await?),
+            Op::TagRole { role, tags } => done(client.tag_role(role, tags).await),
+            Op::UntagRole { role, keys } => done(client.untag_role(role, keys).await),
+            Op::AttachRolePolicy { role, policy_arn } => done(
+                self.retrying(&[ErrorKind::NotFound], || client.attach_role_policy(role, policy_arn))
+                    .await,
+            ),
+            Op::DetachRolePolicy { role, policy_arn } => Ok(client.detach_role_policy(role, policy_arn).await?),
+            Op::DeleteRole { role } => {
+                for arn in client.list_attached_role_policies(role).await.or_else(not_found_empty)? {
+                    client.detach_role_policy(role, &arn).await?;
+                }
+                Ok(self.retrying(&[ErrorKind::Conflict], || client.delete_role(role)).await?)
+            }
+            Op::AttachUserPolicy { user, policy_arn } => done(
+                self.retrying(&[ErrorKind::NotFound], || client.attach_user_policy(user, policy_arn))
+                    .await,
+            ),
+            Op::DetachUserPolicy { user, policy_arn } => Ok(client.detach_user_policy(user, policy_arn).await?),
+        }
+    }
+
+    async fn repository_lifecycle(&self, op: &Op) -> Result<Ensured, StepError> {
+        let client = self.client;
+        match op {
+            Op::CreateRepository { name, image_tag_mutability, scan_on_push, encryption, tags } => {
+                let created = client
+                    .create_repository(&NewRepository {
+                        name,
+                        image_tag_mutability: *image_tag_mutability,
+                        scan_on_push: *scan_on_push,
+                        encryption,
+                        tags,
+                    })
+                    .await?;
+                if created == Ensured::NotNeeded {
+                    // It appeared since the plan was made (another run, or one that died half-way):
+                    // make its settings ours; a different encryption shows as a replacement next plan.
+                    client.put_image_tag_mutability(name, *image_tag_mutability).await?;
+                    client.put_scan_on_push(name, *scan_on_push).await?;
+                    let listed = client.list_repositories().await?;
+                    if let Some(repo) = listed.iter().find(|r| &r.name == name) {
+                        client.tag_resource(&repo.arn, tags).await?;
+                    }
+                }
+                Ok(Ensured::Done)
+            }
+            Op::DeleteRepository { name, force_delete, reason } => {
+                let Some(holds_images) = client.has_images(name).await? else {
+                    return Ok(Ensured::NotNeeded);
+                };
+                if holds_images {
+                    let (allowed, needs) = match reason {
+                        DeleteReason::Replace => (
+                            *force_delete && self.options.allow_replace,
+                            "replacing it needs force_delete: true in the spec and --allow-replace",
+                        ),
+                        DeleteReason::Destroy => (self.options.allow_destroy, "deleting it needs --allow-destroy"),
+                    };
+                    if !allowed {
+                        return Err(StepError::HoldsImages { name: name.clone(), needs });
+                    }
+                }
+                Ok(client.delete_repository(name, holds_images).await?)
+            }
+            _ => unreachable!("only repository creation and deletion come here"),
+        }
+    }
+
+    /// Keeps within IAM's five versions by deleting the oldest non-default one; never the default.
+    async fn create_policy_version(&self, arn: &str, document: &str) -> Result<Ensured, StepError> {
+        let client = self.client;
+        let mut versions = client.list_policy_versions(arn).await?;
+        if versions.len() >= MAX_POLICY_VERSIONS {
+            versions.sort_by_key(|v| v.created);
+            if let Some(oldest) = versions.iter().find(|v| !v.is_default) {
+                client.delete_policy_version(arn, &oldest.version_id).await?;
+            }
+        }
+        done(client.create_policy_version(arn, document).await)
+    }
+
+    /// Detaches the policy everywhere, deletes its non-default versions, then the policy.
+    async fn delete_policy(&self, arn: &str) -> Result<Ensured, StepError> {
+        let client = self.client;
+        let entities = match client.list_entities_for_policy(arn).await {
+            Err(e) if e.kind == ErrorKind::NotFound => return Ok(Ensured::NotNeeded),
+            other => other?,
+        };
+        for role in &entities.roles {
+            client.detach_role_policy(role, arn).await?;
+        }
+        for user in &entities.users {
+            client.detach_user_policy(user, arn).await?;
+        }
+        for group in &entities.groups {
+            client.detach_group_policy(group, arn).await?;
+        }
+        for version in client.list_policy_versions(arn).await? {
+            if !version.is_default {
+                client.delete_policy_version(arn, &version.version_id).await?;
+            }
+        }
+        Ok(self.retrying(&[ErrorKind::Conflict], || client.delete_policy(arn)).await?)
+    }
+}
+
+fn not_found_empty(e: LiveError) -> Result<Vec<String>, LiveError> {
+    if e.kind == ErrorKind::NotFound { Ok(Vec::new()) } else { Err(e) }
 }

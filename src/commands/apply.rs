@@ -37,15 +37,11 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
         parallelism: usize::from(global.parallelism),
         allow_replace: args.allow_replace,
         allow_destroy: args.allow_destroy,
+        ..ApplyOptions::default()
     };
     let err_style = Style::for_stderr();
-    let report = apply(&session.client, &session.plan, &options, |address, outcome| match outcome {
-        None => {
-            if let Some(change) = session.plan.changes.iter().find(|c| &c.address == address) {
-                eprintln!("{}", human::step_started(change));
-            }
-        }
-        Some(outcome) => eprintln!("{}", human::step_finished(outcome, err_style)),
+    let report = apply(&session.client, &session.plan, &options, &|event| {
+        eprintln!("{}", human::event(&event, err_style));
     })
     .await;
     let stats = session.client.stats();

@@ -1,6 +1,8 @@
 //! The commands: each wires the pipeline stages together and maps the result to an exit code.
 
 mod apply;
+pub mod init;
+mod output;
 mod plan;
 mod session;
 mod validate;
@@ -29,5 +31,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Validate(args) => validate::run(&cli.global, &args),
         Command::Plan(args) => plan::run(&cli.global, &args).await,
         Command::Apply(args) => apply::run(&cli.global, &args).await,
+        Command::Output(args) => output::run(&cli.global, &args).await,
+        Command::Init(args) => init::run(&args),
     }
 }

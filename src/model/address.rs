@@ -7,15 +7,30 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    // Declaration order is dependency order: what comes first is created first, deleted last.
+    OidcProvider,
     Repository,
+    Policy,
+    Role,
+    UserAttachment,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[Kind::Repository];
+    pub const ALL: &'static [Kind] = &[
+        Kind::OidcProvider,
+        Kind::Repository,
+        Kind::Policy,
+        Kind::Role,
+        Kind::UserAttachment,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Kind::OidcProvider => "oidc_provider",
             Kind::Repository => "repository",
+            Kind::Policy => "policy",
+            Kind::Role => "role",
+            Kind::UserAttachment => "user_attachment",
         }
     }
 }

@@ -5,16 +5,28 @@
 //! types. Every value is normalized on construction so that equal meaning means equal value.
 
 pub mod address;
+pub mod env;
+pub mod github_trust;
 pub mod lifecycle;
+pub mod managed_policy;
+pub mod oidc_provider;
 pub mod policy_document;
 pub mod repository;
+pub mod role;
 pub mod tags;
+pub mod user_attachment;
 
 pub use address::{Address, Kind};
+pub use env::Env;
+pub use github_trust::GithubTrust;
 pub use lifecycle::{LifecyclePolicy, LifecycleRule, TagStatus};
+pub use managed_policy::ManagedPolicy;
+pub use oidc_provider::OidcProvider;
 pub use policy_document::PolicyDocument;
 pub use repository::{Encryption, Repository, TagMutability};
+pub use role::Role;
 pub use tags::Tags;
+pub use user_attachment::UserAttachment;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,26 +40,74 @@ pub const STACK_TAG: &str = "betekk-ecr:stack";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Resource {
+    OidcProvider(OidcProvider),
     Repository(Repository),
+    Policy(ManagedPolicy),
+    Role(Role),
+    UserAttachment(UserAttachment),
 }
+
+static NO_TAGS: Tags = Tags::new();
 
 impl Resource {
     pub fn address(&self) -> Address {
         match self {
+            Resource::OidcProvider(p) => Address::new(Kind::OidcProvider, p.host()),
             Resource::Repository(r) => Address::new(Kind::Repository, &r.name),
+            Resource::Policy(p) => Address::new(Kind::Policy, &p.name),
+            Resource::Role(r) => Address::new(Kind::Role, &r.name),
+            Resource::UserAttachment(a) => Address::new(Kind::UserAttachment, a.address_name()),
         }
     }
 
     /// The comparable attributes, by the spec's field names, as canonical JSON values.
     pub fn attributes(&self) -> Vec<(&'static str, serde_json::Value)> {
         match self {
+            Resource::OidcProvider(p) => p.attributes(),
             Resource::Repository(r) => r.attributes(),
+            Resource::Policy(p) => p.attributes(),
+            Resource::Role(r) => r.attributes(),
+            Resource::UserAttachment(a) => a.attributes(),
         }
     }
 
     pub fn tags(&self) -> &Tags {
         match self {
+            Resource::OidcProvider(p) => &p.tags,
             Resource::Repository(r) => &r.tags,
+            Resource::Policy(p) => &p.tags,
+            Resource::Role(r) => &r.tags,
+            Resource::UserAttachment(_) => &NO_TAGS,
+        }
+    }
+
+    /// The resource with `{account}`, `{partition}` and `{region}` bound in its documents and ARNs.
+    pub fn bind(&self, env: &Env) -> Resource {
+        match self {
+            Resource::OidcProvider(_) => self.clone(),
+            Resource::Repository(r) => Resource::Repository(Repository {
+                repository_policy: r.repository_policy.as_ref().map(|d| d.bind(env)),
+                ..r.clone()
+            }),
+            Resource::Policy(p) => Resource::Policy(ManagedPolicy {
+                document: p.document.bind(env),
+                ..p.clone()
+            }),
+            Resource::Role(r) => {
+                let mut policies: Vec<String> = r.policies.iter().map(|p| env.bind(p)).collect();
+                policies.sort();
+                policies.dedup();
+                Resource::Role(Role {
+                    trust_policy: r.trust_policy.bind(env),
+                    permissions_boundary: r.permissions_boundary.as_deref().map(|b| env.bind(b)),
+                    policies,
+                    ..r.clone()
+                })
+            }
+            Resource::UserAttachment(a) => Resource::UserAttachment(UserAttachment {
+                policy_arn: env.bind(&a.policy_arn),
+                ..a.clone()
+            }),
         }
     }
 }
@@ -63,8 +123,37 @@ pub struct Desired {
 
 impl Desired {
     pub fn repositories(&self) -> impl Iterator<Item = &Repository> {
-        self.resources.iter().map(|r| match r {
-            Resource::Repository(repo) => repo,
+        self.resources.iter().filter_map(|r| match r {
+            Resource::Repository(repo) => Some(repo),
+            _ => None,
+        })
+    }
+
+    pub fn oidc_provider(&self) -> Option<&OidcProvider> {
+        self.resources.iter().find_map(|r| match r {
+            Resource::OidcProvider(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    pub fn roles(&self) -> impl Iterator<Item = &Role> {
+        self.resources.iter().filter_map(|r| match r {
+            Resource::Role(role) => Some(role),
+            _ => None,
+        })
+    }
+
+    pub fn policies(&self) -> impl Iterator<Item = &ManagedPolicy> {
+        self.resources.iter().filter_map(|r| match r {
+            Resource::Policy(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    pub fn user_attachments(&self) -> impl Iterator<Item = &UserAttachment> {
+        self.resources.iter().filter_map(|r| match r {
+            Resource::UserAttachment(a) => Some(a),
+            _ => None,
         })
     }
 }

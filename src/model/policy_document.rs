@@ -63,6 +63,17 @@ impl PolicyDocument {
     pub fn original(&self) -> &Value {
         &self.original
     }
+
+    /// The document with `{account}`, `{partition}` and `{region}` bound.
+    pub fn bind(&self, env: &super::Env) -> PolicyDocument {
+        PolicyDocument::from_json(env.bind_json(&self.original))
+            .expect("binding tokens inside strings keeps a valid document valid")
+    }
+
+    /// Length as IAM counts it against its quotas: the compact JSON, without whitespace.
+    pub fn size(&self) -> usize {
+        self.original.to_string().chars().count()
+    }
 }
 
 impl PartialEq for PolicyDocument {

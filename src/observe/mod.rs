@@ -4,12 +4,13 @@
 //! and, so that what left the spec can be pruned, those whose name carries the project prefix.
 //! Reads of independent resources run concurrently, at most `parallelism` at a time.
 
+mod iam;
 mod repositories;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::live::{Aws, Identity, LiveError};
-use crate::model::{Address, Desired, Resource};
+use crate::model::{Address, Desired, Env, Resource};
 
 /// One resource as it exists in AWS.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,11 +29,21 @@ pub struct Observed {
     pub identity: Identity,
     pub region: String,
     pub resources: BTreeMap<Address, Live>,
+    /// Users named by the spec's grants that do not exist.
+    pub missing_users: BTreeSet<String>,
 }
 
 impl Observed {
     pub fn get(&self, address: &Address) -> Option<&Live> {
         self.resources.get(address)
+    }
+
+    pub fn env(&self) -> Env {
+        Env {
+            account: self.identity.account.clone(),
+            partition: self.identity.partition.clone(),
+            region: self.region.clone(),
+        }
     }
 }
 
@@ -42,13 +53,23 @@ pub async fn observe<C: Aws>(
     parallelism: usize,
 ) -> Result<Observed, LiveError> {
     let identity = client.caller_identity().await?;
+    let env = Env {
+        account: identity.account.clone(),
+        partition: identity.partition.clone(),
+        region: desired.region.clone(),
+    };
+    let (repositories, iam) = futures::try_join!(
+        repositories::read(client, desired, parallelism),
+        iam::read(client, desired, &env, parallelism),
+    )?;
     let mut resources = BTreeMap::new();
-    for live in repositories::read(client, desired, parallelism).await? {
+    for live in repositories.into_iter().chain(iam.resources) {
         resources.insert(live.resource.address(), live);
     }
     Ok(Observed {
         identity,
         region: desired.region.clone(),
         resources,
+        missing_users: iam.missing_users,
     })
 }

@@ -44,7 +44,7 @@ async fn read_one<C: Aws>(client: &C, info: RepositoryInfo, in_spec: bool) -> Re
         (None, None, client.list_tags(&info.arn).await?)
     };
     // A document this tool cannot read must still show as different from the spec's.
-    let repository_policy = policy.map(|text| PolicyDocument::parse(&text).unwrap_or_else(|_| unreadable_policy()));
+    let repository_policy = policy.map(|text| PolicyDocument::parse(&text).unwrap_or_else(|_| super::iam::unreadable()));
     let repository = Repository {
         name: info.name.clone(),
         image_tag_mutability: info.image_tag_mutability,
@@ -61,12 +61,4 @@ async fn read_one<C: Aws>(client: &C, info: RepositoryInfo, in_spec: bool) -> Re
         uri: Some(info.uri),
         complete: in_spec,
     })
-}
-
-fn unreadable_policy() -> PolicyDocument {
-    PolicyDocument::from_json(serde_json::json!({
-        "Version": "unreadable",
-        "Statement": [],
-    }))
-    .expect("a statement list is a valid document")
 }

@@ -2,18 +2,27 @@
 //!
 //! A plan is complete: each change carries the attribute differences shown to the user and the
 //! exact operations the executor will run, so `plan` prints what `apply` does and a saved plan can
-//! be applied as it is.
+//! be applied as it is. One file per resource kind decides that kind's changes; `order.rs` links
+//! changes to what they depend on.
 
 mod change;
 mod op;
+mod oidc_provider;
+mod order;
+mod policy;
 mod repository;
+mod role;
+mod tag_ops;
+mod user_attachment;
 
 pub use change::{Action, AttributeChange, Change, Plan, Summary};
 pub use op::{DeleteReason, Op};
 
 use std::collections::BTreeSet;
 
-use crate::model::{Address, Desired, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG};
+use serde_json::json;
+
+use crate::model::{Address, Desired, Kind, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG};
 use crate::observe::Observed;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,38 +36,80 @@ pub enum PlanError {
         owner: String,
         stack: String,
     },
+    #[error(
+        "the OIDC provider {url} does not exist in account {account}, and the spec sets \
+         github.oidc_provider.manage: false; create it, or set manage: true"
+    )]
+    ProviderMissing { url: String, account: String },
+    #[error("IAM user {user:?} (assume_role_grants) does not exist in account {account}; users are not created by this tool")]
+    UserMissing { user: String, account: String },
 }
 
 /// Compares every desired resource with its live counterpart, and plans the deletion of resources
 /// this stack owns that the spec no longer names.
 pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
+    let env = observed.env();
     let mut changes = Vec::new();
     let mut wanted = BTreeSet::new();
+    let mut bound = Vec::new();
     for resource in &desired.resources {
+        let resource = resource.bind(&env);
         let address = resource.address();
         let live = observed.get(&address);
-        if let Some(owner) = live.and_then(|l| owner_of(&l.resource)) {
-            if owner != desired.stack {
-                return Err(PlanError::OwnedByAnotherStack {
-                    address,
-                    owner: owner.to_string(),
-                    stack: desired.stack.clone(),
-                });
+        wanted.insert(address.clone());
+        let owner = live.and_then(|l| owner_of(&l.resource));
+        if let Some(owner) = owner.filter(|o| *o != desired.stack) {
+            if address.kind == Kind::OidcProvider {
+                // One provider serves every stack of the account: use it, leave it to its owner.
+                continue;
             }
-        }
-        let change = match resource {
-            Resource::Repository(want) => repository::diff(want, live),
-        };
-        changes.extend(change);
-        wanted.insert(address);
-    }
-    for (address, live) in &observed.resources {
-        if !wanted.contains(address) && owner_of(&live.resource) == Some(desired.stack.as_str()) {
-            changes.push(match &live.resource {
-                Resource::Repository(have) => repository::delete(have),
+            return Err(PlanError::OwnedByAnotherStack {
+                address,
+                owner: owner.to_string(),
+                stack: desired.stack.clone(),
             });
         }
+        let change = match &resource {
+            Resource::Repository(want) => repository::diff(want, live),
+            Resource::OidcProvider(want) if !want.manage => {
+                if live.is_none() {
+                    return Err(PlanError::ProviderMissing {
+                        url: want.url.clone(),
+                        account: env.account.clone(),
+                    });
+                }
+                None
+            }
+            Resource::OidcProvider(want) => oidc_provider::diff(want, live, &env),
+            Resource::Policy(want) => policy::diff(want, live, &env),
+            Resource::Role(want) => role::diff(want, live),
+            Resource::UserAttachment(want) => {
+                if observed.missing_users.contains(&want.user) {
+                    return Err(PlanError::UserMissing {
+                        user: want.user.clone(),
+                        account: env.account.clone(),
+                    });
+                }
+                user_attachment::diff(want, live)
+            }
+        };
+        changes.extend(change);
+        bound.push(resource);
     }
+    for (address, live) in &observed.resources {
+        if wanted.contains(address) || owner_of(&live.resource) != Some(desired.stack.as_str()) {
+            continue;
+        }
+        changes.push(match &live.resource {
+            Resource::Repository(have) => repository::delete(have),
+            Resource::OidcProvider(_) => oidc_provider::delete(live),
+            Resource::Policy(_) => policy::delete(live),
+            Resource::Role(_) => role::delete(live),
+            // Attachments carry no tags, so they are never found as this stack's: not reached.
+            Resource::UserAttachment(_) => continue,
+        });
+    }
+    order::link(&mut changes, &bound, &env);
     Ok(Plan::new(changes))
 }
 
@@ -69,4 +120,14 @@ pub fn owner_of(resource: &Resource) -> Option<&str> {
         return None;
     }
     tags.get(STACK_TAG).map(String::as_str)
+}
+
+/// Every attribute of a resource about to be created, as `+ name = value` lines (empty ones left out).
+fn create_attributes(resource: &Resource) -> Vec<AttributeChange> {
+    resource
+        .attributes()
+        .into_iter()
+        .map(|(name, after)| AttributeChange::new(name, None, Some(after)))
+        .filter(|a| a.after.as_ref().is_some_and(|v| v != &json!([]) && v != &json!({})))
+        .collect()
 }

@@ -59,4 +59,111 @@ pub enum Op {
         arn: String,
         keys: Vec<String>,
     },
+    CreateOidcProvider {
+        url: String,
+        client_ids: Vec<String>,
+        thumbprints: Vec<String>,
+        tags: Tags,
+    },
+    AddClientId {
+        arn: String,
+        client_id: String,
+    },
+    RemoveClientId {
+        arn: String,
+        client_id: String,
+    },
+    UpdateThumbprints {
+        arn: String,
+        thumbprints: Vec<String>,
+    },
+    TagOidcProvider {
+        arn: String,
+        tags: Tags,
+    },
+    UntagOidcProvider {
+        arn: String,
+        keys: Vec<String>,
+    },
+    /// Deletes the provider (roles trusting it are deleted or changed first).
+    DeleteOidcProvider {
+        arn: String,
+    },
+    CreatePolicy {
+        name: String,
+        description: String,
+        document: String,
+        tags: Tags,
+    },
+    /// Creates a version and makes it the default; when IAM's limit of five versions is reached,
+    /// the oldest non-default version is deleted first. The default is never deleted.
+    CreatePolicyVersion {
+        arn: String,
+        document: String,
+    },
+    TagPolicy {
+        arn: String,
+        tags: Tags,
+    },
+    UntagPolicy {
+        arn: String,
+        keys: Vec<String>,
+    },
+    /// Detaches the policy from every role, user and group, deletes its non-default versions,
+    /// then deletes it.
+    DeletePolicy {
+        arn: String,
+    },
+    CreateRole {
+        name: String,
+        description: String,
+        trust_policy: String,
+        max_session_duration: i32,
+        permissions_boundary: Option<String>,
+        tags: Tags,
+    },
+    UpdateTrustPolicy {
+        role: String,
+        document: String,
+    },
+    UpdateRole {
+        role: String,
+        description: String,
+        max_session_duration: i32,
+    },
+    PutPermissionsBoundary {
+        role: String,
+        policy_arn: String,
+    },
+    DeletePermissionsBoundary {
+        role: String,
+    },
+    TagRole {
+        role: String,
+        tags: Tags,
+    },
+    UntagRole {
+        role: String,
+        keys: Vec<String>,
+    },
+    AttachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    DetachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    /// Detaches every managed policy of the role, then deletes it.
+    DeleteRole {
+        role: String,
+    },
+    AttachUserPolicy {
+        user: String,
+        policy_arn: String,
+    },
+    DetachUserPolicy {
+        user: String,
+        policy_arn: String,
+    },
 }

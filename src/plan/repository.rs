@@ -2,22 +2,19 @@
 
 use serde_json::json;
 
-use super::{Action, AttributeChange, Change, DeleteReason, Op};
-use crate::model::{Address, Kind, Repository, tags::tag_delta};
+use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
+use crate::model::{Address, Kind, Repository, Resource};
 use crate::observe::Live;
 
 pub fn diff(want: &Repository, live: Option<&Live>) -> Option<Change> {
     let address = Address::new(Kind::Repository, &want.name);
     let Some(live) = live else {
-        let attributes = want
-            .attributes()
-            .into_iter()
-            .map(|(name, after)| AttributeChange::new(name, None, Some(after)))
-            .filter(|a| a.after.is_some())
-            .collect();
+        let attributes = super::create_attributes(&Resource::Repository(want.clone()));
         return Some(Change::new(address, Action::Create, attributes, create_ops(want)));
     };
-    let crate::model::Resource::Repository(have) = &live.resource;
+    let Resource::Repository(have) = &live.resource else {
+        return None;
+    };
 
     if !want.encryption.satisfied_by(&have.encryption) {
         return Some(replace(want, have, address));
@@ -53,15 +50,15 @@ pub fn diff(want: &Repository, live: Option<&Live>) -> Option<Change> {
             None => Op::DeleteRepositoryPolicy { name: name.clone() },
         });
     }
-    if want.tags != have.tags {
-        attributes.push(attr("tags", json!(have.tags), json!(want.tags)));
-        let (set, remove) = tag_delta(&have.tags, &want.tags);
-        if !set.is_empty() {
-            ops.push(Op::TagRepository { arn: live.arn.clone(), tags: set });
-        }
-        if !remove.is_empty() {
-            ops.push(Op::UntagRepository { arn: live.arn.clone(), keys: remove });
-        }
+    let arn = live.arn.clone();
+    if let Some((attr, tag_ops)) = tag_ops::diff(
+        &have.tags,
+        &want.tags,
+        |tags| Op::TagRepository { arn: arn.clone(), tags },
+        |keys| Op::UntagRepository { arn: arn.clone(), keys },
+    ) {
+        attributes.push(attr);
+        ops.extend(tag_ops);
     }
     (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))
 }

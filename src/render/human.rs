@@ -5,7 +5,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use super::Style;
-use crate::apply::{Outcome, Report, Status};
+use crate::apply::{Event, Outcome, Report, Status};
 use crate::live::ApiStats;
 use crate::plan::{Action, AttributeChange, Change, Plan};
 
@@ -118,6 +118,18 @@ fn value(v: &Value, indent: usize) -> String {
 
 fn compact(v: &Value) -> String {
     v.to_string()
+}
+
+/// One progress line (stderr) for an executor event.
+pub fn event(event: &Event<'_>, style: Style) -> String {
+    match event {
+        Event::Started(change) => step_started(change),
+        Event::Retrying { address, attempt, wait, reason } => format!(
+            "{address}: still waiting: {reason}; attempt {attempt} in {:.1}s",
+            wait.as_secs_f64()
+        ),
+        Event::Finished(outcome) => step_finished(outcome, style),
+    }
 }
 
 /// The line printed (to stderr) when a change starts.

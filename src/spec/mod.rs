@@ -4,16 +4,21 @@
 //! are read by one file each (`repositories.rs`, …); this file reads the top level and the defaults.
 
 pub mod diagnostic;
+pub mod github;
+pub mod grants;
 pub mod names;
+pub mod policies;
 pub mod reader;
 pub mod repositories;
+pub mod roles;
 pub mod yaml;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 pub use diagnostic::{Diagnostic, Severity, SpecError};
 
-use crate::model::{Desired, MANAGED_BY_TAG, MANAGED_BY_VALUE, STACK_TAG, Tags};
+use crate::model::{Desired, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG, Tags};
 use reader::Reader;
 use yaml::Pos;
 
@@ -28,6 +33,10 @@ const TOP_LEVEL: &[&str] = &[
     "region",
     "tags",
     "repositories",
+    "github",
+    "policies",
+    "roles",
+    "assume_role_grants",
 ];
 
 /// A spec that passed validation.
@@ -165,6 +174,38 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
     let mut resources = Vec::new();
     if let Some(node) = top.get("repositories") {
         resources.extend(repositories::read(r, &ctx, node));
+    }
+    let github_node = top.get("github");
+    let github = github::read(r, &ctx, github_node);
+    let roles_node = top.get("roles");
+    // The provider belongs to the stack when the spec speaks of GitHub at all.
+    if github_node.is_some() || roles_node.is_some() {
+        resources.push(Resource::OidcProvider(github.provider.clone()));
+    }
+    let mut policy_names = BTreeSet::new();
+    if let Some(node) = top.get("policies") {
+        for policy in policies::read(r, &ctx, node) {
+            policy_names.insert(policy.address().name);
+            resources.push(policy);
+        }
+    }
+    let mut role_names = BTreeSet::new();
+    if let Some(node) = roles_node {
+        for role in roles::read(r, &ctx, node, &github, &policy_names) {
+            role_names.insert(role.address().name);
+            resources.push(role);
+        }
+    }
+    if let Some(node) = top.get("assume_role_grants") {
+        let grants = grants::read(r, &ctx, node, &role_names);
+        for grant in &grants {
+            if let Resource::Policy(p) = grant {
+                if policy_names.contains(&p.name) {
+                    r.error(node.pos, "assume_role_grants", format!("policy {:?} is generated for a grant; remove the policy of that name from policies", p.name));
+                }
+            }
+        }
+        resources.extend(grants);
     }
     Some((
         Desired {

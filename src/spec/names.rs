@@ -15,9 +15,16 @@ pub fn expand(template: &str, prefix: &str) -> Result<String, String> {
         match &after[..close] {
             "prefix" => out.push_str(prefix),
             "PREFIX" => out.push_str(&prefix.to_uppercase()),
+            // Bound later, once the account is known.
+            token if crate::model::env::ENV_TOKENS.contains(&token) => {
+                out.push('{');
+                out.push_str(token);
+                out.push('}');
+            }
             other => {
                 return Err(format!(
-                    "unknown placeholder {{{other}}}; only {{prefix}} and {{PREFIX}} are expanded"
+                    "unknown placeholder {{{other}}}; expanded are {{prefix}}, {{PREFIX}}, {{account}}, \
+                     {{partition}} and {{region}}"
                 ));
             }
         }
@@ -53,6 +60,21 @@ pub fn check_repository_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("invalid repository name {name:?}; allowed: {RULE}"))
+    }
+}
+
+/// IAM role and policy names: `[A-Za-z0-9+=,.@_-]`, 1-64 (roles) or 1-128 (policies) characters.
+pub fn check_iam_name(name: &str, what: &str, max: usize) -> Result<(), String> {
+    let ok = (1..=max).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid {what} name {name:?}; allowed: 1-{max} letters, digits and + = , . @ _ -"
+        ))
     }
 }
 

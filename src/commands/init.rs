@@ -1,0 +1,94 @@
+//! `init SERVICE`: a commented starter spec with the recipe's standard set.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::Exit;
+use crate::cli::InitArgs;
+use crate::error::Error;
+use crate::spec;
+
+pub fn starter_spec(service: &str, prefix: &str) -> String {
+    format!(
+        r#"# betekk-ecr spec for {service}: `betekk-ecr plan` shows what `betekk-ecr apply` would change.
+# Reference: README.md, "The spec". {{prefix}} is project_prefix, {{PREFIX}} its upper case.
+version: 1
+stack: {service}                # tags everything this spec manages (betekk-ecr:stack)
+project_prefix: {prefix}
+environment: ""                 # set to tag every resource with Environment
+region: ap-southeast-1          # --region / AWS_REGION override it
+tags: {{}}                        # added to every resource
+
+repositories:
+  - name: "{{prefix}}-{service}"
+    image_tag_mutability: IMMUTABLE
+    scan_on_push: true
+    encryption: {{type: AES256}}
+    force_delete: false         # true (and --allow-replace) before a repository with images may be replaced
+    lifecycle_policy:
+      rules:
+        - priority: 1
+          description: Keep last 50 images
+          tag_status: tagged
+          tag_prefixes: [v]
+          keep_last: 50
+        - priority: 2
+          description: Expire untagged images after 14 days
+          tag_status: untagged
+          expire_after_days: 14
+
+github:
+  organizations: [nus-cee, betekk]   # old + new organization during the migration
+  oidc_provider:
+    manage: true                # false: use an existing provider without changing it
+    url: https://token.actions.githubusercontent.com
+    client_ids: [sts.amazonaws.com]
+
+policies:
+  - name: "{{prefix}}-ECRUploadPolicy"
+    description: Push and pull the {service} repository
+    ecr_push: ["{{prefix}}-{service}"]
+  - name: "{{prefix}}-LambdaDeployPolicy"
+    description: Deploy the {service} Lambda functions
+    lambda_deploy: {{functions: ["{{prefix}}-{service}-*"]}}
+
+# The recipe's role names are per account: with several services in one account, give each
+# service's roles their own names (e.g. "{{PREFIX}}-{service}-UploadRole").
+roles:
+  - name: "{{PREFIX}}-GithubWorkflowsUploadRole"
+    description: GitHub Actions pushes {service} images
+    github_trust:
+      repositories: [{service}]
+      subjects: ["*"]           # or "ref:refs/heads/main", "environment:prod", "pull_request"
+    policies: ["{{prefix}}-ECRUploadPolicy"]
+    max_session_duration: 3600
+  - name: "{{PREFIX}}-GithubWorkflowsLambdaDeployRole"
+    description: GitHub Actions deploys {service} Lambdas
+    github_trust:
+      repositories: [{service}]
+    policies: ["{{prefix}}-LambdaDeployPolicy"]
+"#
+    )
+}
+
+pub fn run(args: &InitArgs) -> Result<Exit, Error> {
+    let text = starter_spec(&args.service, &args.prefix);
+    // The starter must itself be valid: a broken template is a bug, not a user error.
+    spec::parse(&text, "init").map_err(|e| Error::Refused(format!("cannot build a starter spec for {:?}: {e}", args.service)))?;
+    match &args.out {
+        None => print!("{text}"),
+        Some(path) => write_new(path, &text, args.force)?,
+    }
+    Ok(Exit::Ok)
+}
+
+fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
+    if path.exists() && !force {
+        return Err(Error::Refused(format!("{} exists; pass --force to overwrite it", path.display())));
+    }
+    let io = |source| Error::Io { what: format!("cannot write {}", path.display()), source };
+    let mut file = std::fs::File::create(path).map_err(io)?;
+    file.write_all(text.as_bytes()).map_err(io)?;
+    eprintln!("Wrote {}. Next: betekk-ecr plan {}", path.display(), path.display());
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! The account, partition and region a spec is applied to, and the binding of `{account}`,
+//! `{partition}` and `{region}` in names and documents once they are known (after STS answers).
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Env {
+    pub account: String,
+    pub partition: String,
+    pub region: String,
+}
+
+/// Tokens left in place by the spec reader and bound by [`Env::bind`].
+pub const ENV_TOKENS: &[&str] = &["account", "partition", "region"];
+
+impl Env {
+    /// A stand-in used offline (validate) to measure documents at their real length.
+    pub fn placeholder(region: &str) -> Self {
+        Env {
+            account: "123456789012".into(),
+            partition: "aws".into(),
+            region: region.into(),
+        }
+    }
+
+    pub fn bind(&self, text: &str) -> String {
+        if !text.contains('{') {
+            return text.to_string();
+        }
+        text.replace("{account}", &self.account)
+            .replace("{partition}", &self.partition)
+            .replace("{region}", &self.region)
+    }
+
+    /// Binds every string in a JSON value.
+    pub fn bind_json(&self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.bind(s)),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.bind_json(v)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (self.bind(k), self.bind_json(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    pub fn iam_arn(&self, kind: &str, name: &str) -> String {
+        format!("arn:{}:iam::{}:{kind}/{name}", self.partition, self.account)
+    }
+
+    pub fn repository_arn(&self, name: &str) -> String {
+        format!(
+            "arn:{}:ecr:{}:{}:repository/{name}",
+            self.partition, self.region, self.account
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binds_tokens_in_keys_and_values() {
+        let env = Env {
+            account: "111122223333".into(),
+            partition: "aws-cn".into(),
+            region: "cn-north-1".into(),
+        };
+        let doc = serde_json::json!({"a": ["arn:{partition}:ecr:{region}:{account}:repository/x"], "{account}:k": 1});
+        assert_eq!(
+            env.bind_json(&doc),
+            serde_json::json!({"a": ["arn:aws-cn:ecr:cn-north-1:111122223333:repository/x"], "111122223333:k": 1})
+        );
+        assert_eq!(env.iam_arn("role", "R"), "arn:aws-cn:iam::111122223333:role/R");
+    }
+}

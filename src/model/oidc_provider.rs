@@ -1,0 +1,65 @@
+//! The GitHub Actions OIDC identity provider: one per URL per account.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::Tags;
+
+pub const GITHUB_OIDC_URL: &str = "https://token.actions.githubusercontent.com";
+pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OidcProvider {
+    /// With `https://`.
+    pub url: String,
+    /// Sorted, deduplicated.
+    pub client_ids: Vec<String>,
+    /// Sorted, lowercase. Empty in a spec means "not managed": AWS no longer needs thumbprints for
+    /// GitHub and fills in its own, which must not churn.
+    pub thumbprints: Vec<String>,
+    pub tags: Tags,
+    /// False: the provider must exist but is not changed (another stack or team owns it).
+    #[serde(default = "yes")]
+    pub manage: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl OidcProvider {
+    pub fn new(url: &str, mut client_ids: Vec<String>, mut thumbprints: Vec<String>, tags: Tags, manage: bool) -> Self {
+        client_ids.sort();
+        client_ids.dedup();
+        thumbprints.iter_mut().for_each(|t| *t = t.to_ascii_lowercase());
+        thumbprints.sort();
+        thumbprints.dedup();
+        OidcProvider {
+            url: normalize_url(url),
+            client_ids,
+            thumbprints,
+            tags,
+            manage,
+        }
+    }
+
+    /// The URL without scheme: what IAM condition keys and the provider ARN use.
+    pub fn host(&self) -> &str {
+        self.url.trim_start_matches("https://")
+    }
+
+    pub fn attributes(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("url", json!(self.url)),
+            ("client_ids", json!(self.client_ids)),
+            ("thumbprints", json!(self.thumbprints)),
+            ("tags", json!(self.tags)),
+        ]
+    }
+}
+
+/// `token.actions.githubusercontent.com/` and `https://token.actions.githubusercontent.com` are one URL.
+pub fn normalize_url(url: &str) -> String {
+    let host = url.trim().trim_start_matches("https://").trim_end_matches('/');
+    format!("https://{host}")
+}

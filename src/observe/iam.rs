@@ -1,0 +1,185 @@
+//! Reading the IAM side: the OIDC provider, roles with their attachments, managed policies with
+//! their default document, and the spec's user attachments. Three listings, then per-resource reads.
+
+use std::collections::BTreeSet;
+
+use futures::{StreamExt, TryStreamExt, stream};
+
+use super::Live;
+use crate::live::{Aws, LiveError, PolicyInfo};
+use crate::model::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
+use crate::model::{
+    Desired, Env, ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role, UserAttachment,
+};
+
+pub struct IamState {
+    pub resources: Vec<Live>,
+    pub missing_users: BTreeSet<String>,
+}
+
+/// Whether a name belongs to the project's prefix (either case: roles use `{PREFIX}`).
+fn prefixed(name: &str, prefix: &str) -> bool {
+    name.len() > prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+pub async fn read<C: Aws>(client: &C, desired: &Desired, env: &Env, parallelism: usize) -> Result<IamState, LiveError> {
+    let (provider, roles, policies, users) = futures::try_join!(
+        read_provider(client, desired),
+        read_roles(client, desired, parallelism),
+        read_policies(client, desired, parallelism),
+        read_user_attachments(client, desired, env),
+    )?;
+    let mut resources: Vec<Live> = provider.into_iter().collect();
+    resources.extend(roles);
+    resources.extend(policies);
+    resources.extend(users.0);
+    Ok(IamState {
+        resources,
+        missing_users: users.1,
+    })
+}
+
+async fn read_provider<C: Aws>(client: &C, desired: &Desired) -> Result<Option<Live>, LiveError> {
+    let url = desired
+        .oidc_provider()
+        .map(|p| p.url.clone())
+        .unwrap_or_else(|| GITHUB_OIDC_URL.to_string());
+    let host = url.trim_start_matches("https://").to_string();
+    let arns = client.list_oidc_providers().await?;
+    let Some(arn) = arns.into_iter().find(|a| a.ends_with(&format!(":oidc-provider/{host}"))) else {
+        return Ok(None);
+    };
+    let Some(info) = client.get_oidc_provider(&arn).await? else {
+        return Ok(None);
+    };
+    let provider = OidcProvider::new(&normalize_url(&info.url), info.client_ids, info.thumbprints, info.tags, true);
+    Ok(Some(Live {
+        resource: Resource::OidcProvider(provider),
+        arn,
+        uri: None,
+        complete: true,
+    }))
+}
+
+async fn read_roles<C: Aws>(client: &C, desired: &Desired, parallelism: usize) -> Result<Vec<Live>, LiveError> {
+    let wanted: BTreeSet<&str> = desired.roles().map(|r| r.name.as_str()).collect();
+    let names = client.list_roles().await?;
+    let candidates: Vec<(String, bool)> = names
+        .into_iter()
+        .filter_map(|n| {
+            let in_spec = wanted.contains(n.as_str());
+            (in_spec || prefixed(&n, &desired.project_prefix)).then_some((n, in_spec))
+        })
+        .collect();
+    let found: Vec<Option<Live>> = stream::iter(candidates)
+        .map(|(name, in_spec)| async move {
+            let Some(info) = client.get_role(&name).await? else {
+                return Ok::<_, LiveError>(None);
+            };
+            // Attachments matter only for roles the spec manages; others are only candidates
+            // for pruning, whose deletion reads them again.
+            let mut policies = if in_spec {
+                client.list_attached_role_policies(&name).await?
+            } else {
+                Vec::new()
+            };
+            policies.sort();
+            let trust_policy = PolicyDocument::parse(&info.trust_policy).unwrap_or_else(|_| unreadable());
+            Ok(Some(Live {
+                resource: Resource::Role(Role {
+                    name: info.name,
+                    description: info.description.unwrap_or_default(),
+                    trust_policy,
+                    max_session_duration: info.max_session_duration,
+                    permissions_boundary: info.permissions_boundary,
+                    policies,
+                    tags: info.tags,
+                }),
+                arn: info.arn,
+                uri: None,
+                complete: in_spec,
+            }))
+        })
+        .buffer_unordered(parallelism.max(1))
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+async fn read_policies<C: Aws>(client: &C, desired: &Desired, parallelism: usize) -> Result<Vec<Live>, LiveError> {
+    let wanted: BTreeSet<&str> = desired.policies().map(|p| p.name.as_str()).collect();
+    let listed = client.list_policies().await?;
+    let candidates: Vec<(PolicyInfo, bool)> = listed
+        .into_iter()
+        .filter_map(|p| {
+            let in_spec = wanted.contains(p.name.as_str());
+            (in_spec || prefixed(&p.name, &desired.project_prefix)).then_some((p, in_spec))
+        })
+        .collect();
+    let found: Vec<Live> = stream::iter(candidates)
+        .map(|(info, in_spec)| async move {
+            let (tags, text) = if in_spec {
+                futures::try_join!(
+                    client.list_policy_tags(&info.arn),
+                    client.get_policy_version(&info.arn, &info.default_version_id),
+                )?
+            } else {
+                (client.list_policy_tags(&info.arn).await?, None)
+            };
+            let document = text
+                .map(|t| PolicyDocument::parse(&t).unwrap_or_else(|_| unreadable()))
+                .unwrap_or_else(unreadable);
+            Ok::<_, LiveError>(Live {
+                resource: Resource::Policy(ManagedPolicy {
+                    name: info.name,
+                    description: info.description.unwrap_or_default(),
+                    document,
+                    tags,
+                }),
+                arn: info.arn,
+                uri: None,
+                complete: in_spec,
+            })
+        })
+        .buffer_unordered(parallelism.max(1))
+        .try_collect()
+        .await?;
+    Ok(found)
+}
+
+async fn read_user_attachments<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    env: &Env,
+) -> Result<(Vec<Live>, BTreeSet<String>), LiveError> {
+    let users: BTreeSet<&str> = desired.user_attachments().map(|a| a.user.as_str()).collect();
+    let mut found = Vec::new();
+    let mut missing = BTreeSet::new();
+    for user in users {
+        let Some(attached) = client.list_attached_user_policies(user).await? else {
+            missing.insert(user.to_string());
+            continue;
+        };
+        for want in desired.user_attachments().filter(|a| a.user == user) {
+            let arn = env.bind(&want.policy_arn);
+            if attached.contains(&arn) {
+                found.push(Live {
+                    resource: Resource::UserAttachment(UserAttachment {
+                        user: user.to_string(),
+                        policy_arn: arn,
+                    }),
+                    arn: String::new(),
+                    uri: None,
+                    complete: true,
+                });
+            }
+        }
+    }
+    Ok((found, missing))
+}
+
+/// Stands for a document this tool cannot read: never equal to a real one, so it is replaced.
+pub(super) fn unreadable() -> PolicyDocument {
+    PolicyDocument::from_json(serde_json::json!({"Version": "unreadable", "Statement": []}))
+        .expect("a statement list is a valid document")
+}

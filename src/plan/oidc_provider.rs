@@ -1,0 +1,73 @@
+//! Planning the OIDC provider: client ids by add/remove, thumbprints only when the spec lists
+//! some, tags.
+
+use serde_json::json;
+
+use super::{Action, AttributeChange, Change, Op, tag_ops};
+use crate::model::{Address, Env, OidcProvider, Resource};
+use crate::observe::Live;
+
+pub fn arn(env: &Env, provider: &OidcProvider) -> String {
+    env.iam_arn("oidc-provider", provider.host())
+}
+
+pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Change> {
+    let address = Address::new(crate::model::Kind::OidcProvider, want.host());
+    let Some(live) = live else {
+        let ops = vec![Op::CreateOidcProvider {
+            url: want.url.clone(),
+            client_ids: want.client_ids.clone(),
+            thumbprints: want.thumbprints.clone(),
+            tags: want.tags.clone(),
+        }];
+        let attributes = super::create_attributes(&Resource::OidcProvider(want.clone()));
+        return Some(Change::new(address, Action::Create, attributes, ops));
+    };
+    let Resource::OidcProvider(have) = &live.resource else {
+        return None;
+    };
+    let arn = if live.arn.is_empty() { arn(env, want) } else { live.arn.clone() };
+    let mut attributes = Vec::new();
+    let mut ops = Vec::new();
+    if want.client_ids != have.client_ids {
+        attributes.push(AttributeChange::new(
+            "client_ids",
+            Some(json!(have.client_ids)),
+            Some(json!(want.client_ids)),
+        ));
+        for id in want.client_ids.iter().filter(|id| !have.client_ids.contains(id)) {
+            ops.push(Op::AddClientId { arn: arn.clone(), client_id: id.clone() });
+        }
+        for id in have.client_ids.iter().filter(|id| !want.client_ids.contains(id)) {
+            ops.push(Op::RemoveClientId { arn: arn.clone(), client_id: id.clone() });
+        }
+    }
+    if !want.thumbprints.is_empty() && want.thumbprints != have.thumbprints {
+        attributes.push(AttributeChange::new(
+            "thumbprints",
+            Some(json!(have.thumbprints)),
+            Some(json!(want.thumbprints)),
+        ));
+        ops.push(Op::UpdateThumbprints { arn: arn.clone(), thumbprints: want.thumbprints.clone() });
+    }
+    let tag_arn = arn.clone();
+    if let Some((attr, tag_ops)) = tag_ops::diff(
+        &have.tags,
+        &want.tags,
+        |tags| Op::TagOidcProvider { arn: tag_arn, tags },
+        |keys| Op::UntagOidcProvider { arn, keys },
+    ) {
+        attributes.push(attr);
+        ops.extend(tag_ops);
+    }
+    (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))
+}
+
+pub fn delete(live: &Live) -> Change {
+    Change::new(
+        live.resource.address(),
+        Action::Delete,
+        Vec::new(),
+        vec![Op::DeleteOidcProvider { arn: live.arn.clone() }],
+    )
+}
