@@ -30,6 +30,6 @@ pub enum Ensured {
 }
 
 /// Every AWS service this tool uses, and the API-call count of this client so far.
-pub trait Aws: EcrApi + StsApi {
+pub trait Aws: EcrApi + StsApi + IamApi {
     fn stats(&self) -> ApiStats;
 }

@@ -3,6 +3,9 @@
 //! It keeps AWS's habits that matter to the engine (policies handed back reformatted, already-exists
 //! and not-found answers, repositories that refuse deletion while they hold images) and lets a test
 //! inject failures: a number of failures of one operation, optionally on one resource only.
+//! ECR and STS live here; IAM in `iam.rs`.
+
+mod iam;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,6 +15,8 @@ use super::{
     RepositoryInfo, StsApi,
 };
 use crate::model::{TagMutability, Tags};
+
+pub use iam::{FakeOidcProvider, FakePolicy, FakePolicyVersion, FakeRole};
 
 /// One repository as the fake stores it.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +39,7 @@ struct Fault {
 #[derive(Debug, Default)]
 struct State {
     repositories: BTreeMap<String, FakeRepository>,
+    iam: iam::IamState,
     faults: Vec<Fault>,
 }
 
@@ -80,11 +86,17 @@ impl FakeAws {
     }
 
     /// Counts the call and answers an injected fault, if one is due.
-    fn enter(&self, operation: &'static str, target: &str) -> Result<MutexGuard<'_, State>, LiveError> {
+    fn enter(
+        &self,
+        operation: &'static str,
+        target: &str,
+    ) -> Result<MutexGuard<'_, State>, LiveError> {
         self.counter.record(operation);
         let mut state = self.state();
         let due = state.faults.iter_mut().find(|f| {
-            f.remaining > 0 && f.operation == operation && f.target.as_deref().is_none_or(|t| t == target)
+            f.remaining > 0
+                && f.operation == operation
+                && f.target.as_deref().is_none_or(|t| t == target)
         });
         if let Some(fault) = due {
             fault.remaining -= 1;
@@ -104,7 +116,10 @@ impl FakeAws {
     }
 
     pub fn repository_arn(&self, name: &str) -> String {
-        format!("arn:aws:ecr:{}:{}:repository/{name}", self.region, self.account)
+        format!(
+            "arn:aws:ecr:{}:{}:repository/{name}",
+            self.region, self.account
+        )
     }
 
     /// The stored state of one repository.
@@ -119,13 +134,18 @@ impl FakeAws {
     /// Changes a repository directly, as someone with console access would.
     pub fn tamper(&self, name: &str, change: impl FnOnce(&mut FakeRepository)) {
         let mut state = self.state();
-        let repo = state.repositories.get_mut(name).expect("no such fake repository");
+        let repo = state
+            .repositories
+            .get_mut(name)
+            .expect("no such fake repository");
         change(repo);
     }
 
     /// Puts a repository in place without going through the API (and without counting a call).
     pub fn seed_repository(&self, repo: FakeRepository) {
-        self.state().repositories.insert(repo.info.name.clone(), repo);
+        self.state()
+            .repositories
+            .insert(repo.info.name.clone(), repo);
     }
 
     pub fn push_image(&self, name: &str) {
@@ -175,7 +195,11 @@ impl EcrApi for FakeAws {
     async fn list_repositories(&self) -> Result<Vec<RepositoryInfo>, LiveError> {
         // One call per page of 1000, as DescribeRepositories pages.
         let state = self.enter("ecr:DescribeRepositories", "")?;
-        let repos: Vec<RepositoryInfo> = state.repositories.values().map(|r| r.info.clone()).collect();
+        let repos: Vec<RepositoryInfo> = state
+            .repositories
+            .values()
+            .map(|r| r.info.clone())
+            .collect();
         drop(state);
         for _ in 1..repos.len().div_ceil(1000) {
             drop(self.enter("ecr:DescribeRepositories", "")?);
@@ -186,14 +210,20 @@ impl EcrApi for FakeAws {
     async fn get_lifecycle_policy(&self, repository: &str) -> Result<Option<String>, LiveError> {
         const OP: &str = "ecr:GetLifecyclePolicy";
         let state = self.enter(OP, repository)?;
-        let repo = state.repositories.get(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        let repo = state
+            .repositories
+            .get(repository)
+            .ok_or_else(|| Self::not_found(OP, repository))?;
         Ok(repo.lifecycle_policy.as_deref().map(reformatted))
     }
 
     async fn get_repository_policy(&self, repository: &str) -> Result<Option<String>, LiveError> {
         const OP: &str = "ecr:GetRepositoryPolicy";
         let state = self.enter(OP, repository)?;
-        let repo = state.repositories.get(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        let repo = state
+            .repositories
+            .get(repository)
+            .ok_or_else(|| Self::not_found(OP, repository))?;
         Ok(repo.repository_policy.as_deref().map(reformatted))
     }
 
@@ -218,7 +248,10 @@ impl EcrApi for FakeAws {
         let info = RepositoryInfo {
             name: new.name.to_string(),
             arn: self.repository_arn(new.name),
-            uri: format!("{}.dkr.ecr.{}.amazonaws.com/{}", self.account, self.region, new.name),
+            uri: format!(
+                "{}.dkr.ecr.{}.amazonaws.com/{}",
+                self.account, self.region, new.name
+            ),
             image_tag_mutability: new.image_tag_mutability,
             scan_on_push: new.scan_on_push,
             encryption: new.encryption.clone(),
@@ -254,10 +287,17 @@ impl EcrApi for FakeAws {
         }
     }
 
-    async fn put_image_tag_mutability(&self, repository: &str, value: TagMutability) -> Result<(), LiveError> {
+    async fn put_image_tag_mutability(
+        &self,
+        repository: &str,
+        value: TagMutability,
+    ) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutImageTagMutability";
         let mut state = self.enter(OP, repository)?;
-        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        let repo = state
+            .repositories
+            .get_mut(repository)
+            .ok_or_else(|| Self::not_found(OP, repository))?;
         repo.info.image_tag_mutability = value;
         Ok(())
     }
@@ -265,7 +305,10 @@ impl EcrApi for FakeAws {
     async fn put_scan_on_push(&self, repository: &str, value: bool) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutImageScanningConfiguration";
         let mut state = self.enter(OP, repository)?;
-        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        let repo = state
+            .repositories
+            .get_mut(repository)
+            .ok_or_else(|| Self::not_found(OP, repository))?;
         repo.info.scan_on_push = value;
         Ok(())
     }
@@ -273,7 +316,10 @@ impl EcrApi for FakeAws {
     async fn put_lifecycle_policy(&self, repository: &str, text: &str) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutLifecyclePolicy";
         let mut state = self.enter(OP, repository)?;
-        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        let repo = state
+            .repositories
+            .get_mut(repository)
+            .ok_or_else(|| Self::not_found(OP, repository))?;
         repo.lifecycle_policy = Some(text.to_string());
         Ok(())
     }
@@ -281,7 +327,10 @@ impl EcrApi for FakeAws {
     async fn delete_lifecycle_policy(&self, repository: &str) -> Result<Ensured, LiveError> {
         const OP: &str = "ecr:DeleteLifecyclePolicy";
         let mut state = self.enter(OP, repository)?;
-        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        let repo = state
+            .repositories
+            .get_mut(repository)
+            .ok_or_else(|| Self::not_found(OP, repository))?;
         Ok(match repo.lifecycle_policy.take() {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,
@@ -291,7 +340,10 @@ impl EcrApi for FakeAws {
     async fn set_repository_policy(&self, repository: &str, text: &str) -> Result<(), LiveError> {
         const OP: &str = "ecr:SetRepositoryPolicy";
         let mut state = self.enter(OP, repository)?;
-        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        let repo = state
+            .repositories
+            .get_mut(repository)
+            .ok_or_else(|| Self::not_found(OP, repository))?;
         repo.repository_policy = Some(text.to_string());
         Ok(())
     }
@@ -299,7 +351,10 @@ impl EcrApi for FakeAws {
     async fn delete_repository_policy(&self, repository: &str) -> Result<Ensured, LiveError> {
         const OP: &str = "ecr:DeleteRepositoryPolicy";
         let mut state = self.enter(OP, repository)?;
-        let repo = state.repositories.get_mut(repository).ok_or_else(|| Self::not_found(OP, repository))?;
+        let repo = state
+            .repositories
+            .get_mut(repository)
+            .ok_or_else(|| Self::not_found(OP, repository))?;
         Ok(match repo.repository_policy.take() {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,

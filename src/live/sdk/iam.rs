@@ -5,8 +5,8 @@ use aws_sdk_iam::types::{PolicyScopeType, PolicyUsageType, Tag};
 
 use super::{SdkAws, ensured_unless, live_error, not_found_as_none};
 use crate::live::{
-    Ensured, ErrorKind, IamApi, LiveError, NewOidcProvider, NewPolicy, NewRole, OidcProviderInfo, PolicyEntities,
-    PolicyInfo, PolicyVersionInfo, RoleInfo,
+    Ensured, ErrorKind, IamApi, LiveError, NewOidcProvider, NewPolicy, NewRole, OidcProviderInfo,
+    PolicyEntities, PolicyInfo, PolicyVersionInfo, RoleInfo,
 };
 use crate::model::Tags;
 
@@ -152,7 +152,12 @@ impl IamApi for SdkAws {
 
     async fn list_roles(&self) -> Result<Vec<String>, LiveError> {
         let mut out = Vec::new();
-        let mut pages = self.iam.list_roles().max_items(PAGE).into_paginator().send();
+        let mut pages = self
+            .iam
+            .list_roles()
+            .max_items(PAGE)
+            .into_paginator()
+            .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| live_error("iam:ListRoles", e))?;
             out.extend(page.roles().iter().map(|r| r.role_name().to_string()));
@@ -179,7 +184,10 @@ impl IamApi for SdkAws {
             name: role.role_name().to_string(),
             arn: role.arn().to_string(),
             description: role.description().map(str::to_string),
-            trust_policy: role.assume_role_policy_document().unwrap_or_default().to_string(),
+            trust_policy: role
+                .assume_role_policy_document()
+                .unwrap_or_default()
+                .to_string(),
             max_session_duration: role.max_session_duration().unwrap_or(3600),
             permissions_boundary: role
                 .permissions_boundary()
@@ -238,7 +246,12 @@ impl IamApi for SdkAws {
             .map_err(|e| live_error("iam:UpdateAssumeRolePolicy", e))
     }
 
-    async fn update_role(&self, role: &str, description: &str, max_session_duration: i32) -> Result<(), LiveError> {
+    async fn update_role(
+        &self,
+        role: &str,
+        description: &str,
+        max_session_duration: i32,
+    ) -> Result<(), LiveError> {
         self.iam
             .update_role()
             .role_name(role)
@@ -250,7 +263,11 @@ impl IamApi for SdkAws {
             .map_err(|e| live_error("iam:UpdateRole", e))
     }
 
-    async fn put_permissions_boundary(&self, role: &str, policy_arn: &str) -> Result<(), LiveError> {
+    async fn put_permissions_boundary(
+        &self,
+        role: &str,
+        policy_arn: &str,
+    ) -> Result<(), LiveError> {
         self.iam
             .put_role_permissions_boundary()
             .role_name(role)
@@ -369,7 +386,11 @@ impl IamApi for SdkAws {
         Ok(out)
     }
 
-    async fn get_policy_version(&self, arn: &str, version_id: &str) -> Result<Option<String>, LiveError> {
+    async fn get_policy_version(
+        &self,
+        arn: &str,
+        version_id: &str,
+    ) -> Result<Option<String>, LiveError> {
         let result = self
             .iam
             .get_policy_version()
@@ -435,7 +456,11 @@ impl IamApi for SdkAws {
             .map_err(|e| live_error("iam:CreatePolicyVersion", e))
     }
 
-    async fn delete_policy_version(&self, arn: &str, version_id: &str) -> Result<Ensured, LiveError> {
+    async fn delete_policy_version(
+        &self,
+        arn: &str,
+        version_id: &str,
+    ) -> Result<Ensured, LiveError> {
         let result = self
             .iam
             .delete_policy_version()
@@ -484,12 +509,21 @@ impl IamApi for SdkAws {
             .send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| live_error("iam:ListEntitiesForPolicy", e))?;
-            out.roles
-                .extend(page.policy_roles().iter().filter_map(|r| r.role_name().map(str::to_string)));
-            out.users
-                .extend(page.policy_users().iter().filter_map(|u| u.user_name().map(str::to_string)));
-            out.groups
-                .extend(page.policy_groups().iter().filter_map(|g| g.group_name().map(str::to_string)));
+            out.roles.extend(
+                page.policy_roles()
+                    .iter()
+                    .filter_map(|r| r.role_name().map(str::to_string)),
+            );
+            out.users.extend(
+                page.policy_users()
+                    .iter()
+                    .filter_map(|u| u.user_name().map(str::to_string)),
+            );
+            out.groups.extend(
+                page.policy_groups()
+                    .iter()
+                    .filter_map(|g| g.group_name().map(str::to_string)),
+            );
         }
         Ok(out)
     }
@@ -506,7 +540,10 @@ impl IamApi for SdkAws {
         ensured_unless(ErrorKind::NotFound, result)
     }
 
-    async fn list_attached_user_policies(&self, user: &str) -> Result<Option<Vec<String>>, LiveError> {
+    async fn list_attached_user_policies(
+        &self,
+        user: &str,
+    ) -> Result<Option<Vec<String>>, LiveError> {
         let mut out = Vec::new();
         let mut pages = self
             .iam
@@ -516,7 +553,8 @@ impl IamApi for SdkAws {
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = not_found_as_none(page.map_err(|e| live_error("iam:ListAttachedUserPolicies", e)))?;
+            let page =
+                not_found_as_none(page.map_err(|e| live_error("iam:ListAttachedUserPolicies", e)))?;
             let Some(page) = page else {
                 return Ok(None);
             };
@@ -553,7 +591,11 @@ impl IamApi for SdkAws {
         ensured_unless(ErrorKind::NotFound, result)
     }
 
-    async fn detach_group_policy(&self, group: &str, policy_arn: &str) -> Result<Ensured, LiveError> {
+    async fn detach_group_policy(
+        &self,
+        group: &str,
+        policy_arn: &str,
+    ) -> Result<Ensured, LiveError> {
         let result = self
             .iam
             .detach_group_policy()

@@ -93,7 +93,11 @@ struct Displayed<E>(E);
 
 impl<E: StdError + 'static> std::fmt::Display for Displayed<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", aws_smithy_types::error::display::DisplayErrorContext(&self.0))
+        write!(
+            f,
+            "{}",
+            aws_smithy_types::error::display::DisplayErrorContext(&self.0)
+        )
     }
 }
 
