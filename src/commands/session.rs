@@ -43,6 +43,7 @@ pub async fn open(global: &GlobalArgs, path: &Path) -> Result<Session, Error> {
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone().filter(|e| !e.is_empty()),
         max_attempts: global.max_attempts,
+        static_credentials: None,
     })
     .await;
     let started = Instant::now();

@@ -93,7 +93,22 @@ def _put_image(context, request):
     return _call_moto(context, request)
 
 
-SPECIAL = {"PutImage": _put_image}
+def _put_image_scanning_configuration(context, request):
+    # AWS SDKs omit `scanOnPush: false` (a default value) from the request; AWS reads the missing
+    # field as false, moto ignores the empty configuration and keeps the old value.
+    from moto.ecr.models import ecr_backends
+
+    response = _call_moto(context, request)
+    config = request.get("imageScanningConfiguration") or {}
+    if "scanOnPush" not in config:
+        repo = ecr_backends[context.account_id][context.region].repositories.get(request.get("repositoryName"))
+        if repo is not None:
+            repo.image_scanning_configuration = {"scanOnPush": False}
+            response["imageScanningConfiguration"] = {"scanOnPush": False}
+    return response
+
+
+SPECIAL = {"PutImage": _put_image, "PutImageScanningConfiguration": _put_image_scanning_configuration}
 
 
 def _moto_dispatch_table(provider):

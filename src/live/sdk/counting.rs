@@ -26,9 +26,12 @@ impl Intercept for CountCalls {
         "betekk-ecr::CountCalls"
     }
 
-    fn read_before_execution(
+    // Not read_before_execution: a client-level interceptor runs that hook before the operation's
+    // configuration (and so its Metadata) is in the bag.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let name = cfg

@@ -22,6 +22,8 @@ pub struct ConnectOptions {
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
     pub max_attempts: u32,
+    /// Access key id and secret, instead of the standard chain (tests, one account each).
+    pub static_credentials: Option<(String, String)>,
 }
 
 /// The SDK-backed implementation of every live trait.
@@ -44,6 +46,15 @@ impl SdkAws {
         }
         if let Some(endpoint) = &options.endpoint_url {
             loader = loader.endpoint_url(endpoint);
+        }
+        if let Some((key, secret)) = &options.static_credentials {
+            loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                key,
+                secret,
+                None,
+                None,
+                "betekk-ecr-static",
+            ));
         }
         let shared = loader.load().await;
         let counter = CallCounter::default();

@@ -1,0 +1,1 @@
+//! IAM/OIDC end to end (filled in below).

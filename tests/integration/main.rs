@@ -1,0 +1,8 @@
+//! Integration tests against LocalStack (started from `localstack/` unless BETEKK_TEST_ENDPOINT
+//! points at one already running). Each test works in its own account (a random 12-digit access
+//! key id), so tests run in parallel without resetting anything.
+
+mod cli;
+mod ecr;
+mod harness;
+mod iam;
