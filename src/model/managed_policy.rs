@@ -18,7 +18,7 @@ impl ManagedPolicy {
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("description", json!(self.description)),
-            ("document", self.document.canonical().clone()),
+            ("document", self.document.original().clone()),
             ("tags", json!(self.tags)),
         ]
     }

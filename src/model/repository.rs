@@ -89,7 +89,7 @@ impl Repository {
                 "repository_policy",
                 self.repository_policy
                     .as_ref()
-                    .map_or(Value::Null, |p| p.canonical().clone()),
+                    .map_or(Value::Null, |p| p.original().clone()),
             ),
             ("tags", json!(self.tags)),
         ]

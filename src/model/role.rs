@@ -24,7 +24,7 @@ impl Role {
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("description", json!(self.description)),
-            ("trust_policy", self.trust_policy.canonical().clone()),
+            ("trust_policy", self.trust_policy.original().clone()),
             ("max_session_duration", json!(self.max_session_duration)),
             ("permissions_boundary", json!(self.permissions_boundary)),
             ("policies", json!(self.policies)),

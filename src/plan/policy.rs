@@ -25,8 +25,8 @@ pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Chan
     if want.document != have.document {
         attributes.push(AttributeChange::new(
             "document",
-            Some(have.document.canonical().clone()),
-            Some(want.document.canonical().clone()),
+            Some(have.document.original().clone()),
+            Some(want.document.original().clone()),
         ));
         ops.push(Op::CreatePolicyVersion { arn: arn.clone(), document: want.document.to_json_string() });
     }

@@ -39,7 +39,7 @@ pub fn diff(want: &Repository, live: Option<&Live>) -> Option<Change> {
         });
     }
     if want.repository_policy != have.repository_policy {
-        let canonical = |p: &Option<crate::model::PolicyDocument>| p.as_ref().map(|d| d.canonical().clone());
+        let canonical = |p: &Option<crate::model::PolicyDocument>| p.as_ref().map(|d| d.original().clone());
         attributes.push(AttributeChange::new(
             "repository_policy",
             canonical(&have.repository_policy),

@@ -34,8 +34,8 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
     if want.trust_policy != have.trust_policy {
         attributes.push(AttributeChange::new(
             "trust_policy",
-            Some(have.trust_policy.canonical().clone()),
-            Some(want.trust_policy.canonical().clone()),
+            Some(have.trust_policy.original().clone()),
+            Some(want.trust_policy.original().clone()),
         ));
         ops.push(Op::UpdateTrustPolicy { role: role.clone(), document: want.trust_policy.to_json_string() });
     }
