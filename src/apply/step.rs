@@ -209,7 +209,8 @@ impl<C: Aws> Ctx<'_, C> {
         let client = self.client;
         let mut versions = client.list_policy_versions(arn).await?;
         if versions.len() >= MAX_POLICY_VERSIONS {
-            versions.sort_by_key(|v| v.created);
+            // Creation times have one-second resolution; version ids (v1, v2, …) break ties.
+            versions.sort_by_key(|v| (v.created, v.version_id.trim_start_matches('v').parse::<u64>().unwrap_or(0)));
             if let Some(oldest) = versions.iter().find(|v| !v.is_default) {
                 client.delete_policy_version(arn, &oldest.version_id).await?;
             }

@@ -98,6 +98,17 @@ impl Account {
         aws_sdk_ecr::Client::new(&config)
     }
 
+    /// A raw IAM client for what the tool never does (creating users).
+    pub async fn raw_iam(&self) -> aws_sdk_iam::Client {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(endpoint())
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(&self.id, "test", None, None, "test"))
+            .load()
+            .await;
+        aws_sdk_iam::Client::new(&config)
+    }
+
     pub fn write_spec(&self, name: &str, text: &str) -> PathBuf {
         let path = self.dir.path().join(name);
         std::fs::write(&path, text).expect("write spec");
