@@ -7,6 +7,8 @@
 mod change;
 mod op;
 mod repository;
+#[cfg(test)]
+mod tests;
 
 pub use change::{Action, AttributeChange, Change, Plan, Summary};
 pub use op::{DeleteReason, Op};
