@@ -6,6 +6,8 @@
 
 mod outcome;
 mod step;
+#[cfg(test)]
+mod tests;
 
 pub use outcome::{Outcome, Report, Status};
 
