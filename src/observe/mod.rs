@@ -5,6 +5,8 @@
 //! Reads of independent resources run concurrently, at most `parallelism` at a time.
 
 mod repositories;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
