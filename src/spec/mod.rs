@@ -9,6 +9,9 @@ pub mod reader;
 pub mod repositories;
 pub mod yaml;
 
+#[cfg(test)]
+mod tests;
+
 use std::path::Path;
 
 pub use diagnostic::{Diagnostic, Severity, SpecError};
