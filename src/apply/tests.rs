@@ -475,3 +475,355 @@ async fn every_change_is_announced_and_finished_once() {
     );
     assert_eq!(finished, ["betekk-a", "betekk-b", "betekk-c"]);
 }
+
+mod apply_then_plan_is_empty {
+    //! Property: from any live state, one apply of any valid spec converges, so the next plan is
+    //! empty. Specs go through the spec reader (as JSON, which is YAML), so only what the validator
+    //! accepts is generated, and the fake hands policies back reformatted, as AWS does.
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::model::{LifecyclePolicy, LifecycleRule, TagStatus, Tags};
+
+    #[derive(Debug, Clone)]
+    struct Rule {
+        status: TagStatus,
+        prefixes: Vec<&'static str>,
+        patterns: Vec<&'static str>,
+        keep_last: Option<u32>,
+        expire_after_days: Option<u32>,
+        description: Option<&'static str>,
+    }
+
+    impl Rule {
+        fn to_spec(&self, priority: u32) -> Value {
+            let mut rule = json!({"priority": priority, "tag_status": self.status});
+            let obj = rule.as_object_mut().unwrap();
+            if !self.prefixes.is_empty() {
+                obj.insert("tag_prefixes".into(), json!(self.prefixes));
+            }
+            if !self.patterns.is_empty() {
+                obj.insert("tag_patterns".into(), json!(self.patterns));
+            }
+            if let Some(n) = self.keep_last {
+                obj.insert("keep_last".into(), json!(n));
+            }
+            if let Some(n) = self.expire_after_days {
+                obj.insert("expire_after_days".into(), json!(n));
+            }
+            if let Some(d) = self.description {
+                obj.insert("description".into(), json!(d));
+            }
+            rule
+        }
+
+        fn to_model(&self, priority: u32) -> LifecycleRule {
+            LifecycleRule {
+                priority,
+                description: self.description.map(str::to_string),
+                tag_status: self.status,
+                tag_prefixes: self.prefixes.iter().map(|s| s.to_string()).collect(),
+                tag_patterns: self.patterns.iter().map(|s| s.to_string()).collect(),
+                keep_last: self.keep_last,
+                expire_after_days: self.expire_after_days,
+            }
+        }
+    }
+
+    fn count() -> impl Strategy<Value = (Option<u32>, Option<u32>)> {
+        prop_oneof![
+            (1u32..500).prop_map(|n| (Some(n), None)),
+            (1u32..400).prop_map(|n| (None, Some(n))),
+        ]
+    }
+
+    fn selection() -> impl Strategy<Value = (TagStatus, Vec<&'static str>, Vec<&'static str>)> {
+        let word = prop::sample::select(vec!["v", "release-", "sha-", "main"]);
+        let pattern = prop::sample::select(vec!["v*", "release-*", "*-rc", "prod"]);
+        prop_oneof![
+            Just((TagStatus::Untagged, vec![], vec![])),
+            // Duplicates and any order: the reader and AWS both must not make that a difference.
+            prop::collection::vec(word, 1..4).prop_map(|p| (TagStatus::Tagged, p, vec![])),
+            prop::collection::vec(pattern, 1..3).prop_map(|p| (TagStatus::Tagged, vec![], p)),
+        ]
+    }
+
+    fn rule(any: bool) -> impl Strategy<Value = Rule> {
+        let description = prop::option::of(prop::sample::select(vec!["keep", "expire old", ""]));
+        (selection(), count(), description).prop_map(
+            move |((status, prefixes, patterns), (keep_last, expire_after_days), description)| {
+                let (status, prefixes, patterns) = if any {
+                    (TagStatus::Any, vec![], vec![])
+                } else {
+                    (status, prefixes, patterns)
+                };
+                Rule {
+                    status,
+                    prefixes,
+                    patterns,
+                    keep_last,
+                    expire_after_days,
+                    description,
+                }
+            },
+        )
+    }
+
+    /// A valid rule list with its priorities: unique, and an `any` rule, if any, last.
+    fn rules() -> impl Strategy<Value = Vec<(u32, Rule)>> {
+        (
+            prop::collection::vec(rule(false), 0..3),
+            prop::option::of(rule(true)),
+            prop::collection::btree_set(1u32..50, 4),
+        )
+            .prop_filter("at least one rule", |(r, any, _)| {
+                !r.is_empty() || any.is_some()
+            })
+            .prop_flat_map(|(rules, any, priorities)| {
+                let priorities: Vec<u32> = priorities.into_iter().collect();
+                let n = rules.len();
+                let any_priority = *priorities.last().unwrap();
+                Just(priorities[..n].to_vec())
+                    .prop_shuffle()
+                    .prop_map(move |shuffled| {
+                        let mut out: Vec<(u32, Rule)> =
+                            shuffled.into_iter().zip(rules.iter().cloned()).collect();
+                        if let Some(a) = &any {
+                            out.push((any_priority, a.clone()));
+                        }
+                        out
+                    })
+            })
+    }
+
+    const KMS_KEYS: &[&str] = &[
+        KMS_ARN,
+        "alias/ecr",
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws:kms:ap-southeast-1:123456789012:key/other",
+    ];
+
+    /// The same two policies, each written in several ways.
+    const POLICIES: &[&str] = &[
+        PULL_POLICY,
+        r#"{"Statement":{"Principal":{"AWS":"123456789012"},"Action":["ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"],"Effect":"Allow","Sid":"Pull"},"Version":"2012-10-17"}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:BatchGetImage","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}}]}"#,
+        r#"{"Version":"2012-10-17","Statement":[{"Action":["ecr:batchgetimage"],"Principal":{"AWS":["*"]},"Effect":"Allow","Condition":{"StringEquals":{"aws:principalorgid":["o-abc"]}}}]}"#,
+    ];
+
+    #[derive(Debug, Clone)]
+    struct RepoSpec {
+        mutable: Option<bool>,
+        scan_on_push: Option<bool>,
+        kms: Option<usize>,
+        lifecycle: Option<Vec<(u32, Rule)>>,
+        policy: Option<(usize, bool)>,
+        tags: Tags,
+    }
+
+    fn tags_strategy() -> impl Strategy<Value = Tags> {
+        prop::collection::btree_map(
+            prop::sample::select(vec!["Team", "Service", "Environment", "Owner"])
+                .prop_map(str::to_string),
+            prop::sample::select(vec!["platform", "web", "data", "42"]).prop_map(str::to_string),
+            0..3,
+        )
+    }
+
+    fn repo_spec() -> impl Strategy<Value = RepoSpec> {
+        (
+            prop::option::of(any::<bool>()),
+            prop::option::of(any::<bool>()),
+            prop::option::of(0..KMS_KEYS.len()),
+            prop::option::of(rules()),
+            prop::option::of((0..POLICIES.len(), any::<bool>())),
+            tags_strategy(),
+        )
+            .prop_map(
+                |(mutable, scan_on_push, kms, lifecycle, policy, tags)| RepoSpec {
+                    mutable,
+                    scan_on_push,
+                    kms,
+                    lifecycle,
+                    policy,
+                    tags,
+                },
+            )
+    }
+
+    /// How the repository of the same name stands in the account before the apply.
+    #[derive(Debug, Clone)]
+    struct LiveState {
+        mutable: bool,
+        scan_on_push: bool,
+        kms: Option<usize>,
+        lifecycle: Option<Result<Vec<(u32, Rule)>, &'static str>>,
+        policy: Option<Result<usize, &'static str>>,
+        ownership: Ownership,
+        tags: Tags,
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    enum Ownership {
+        Ours,
+        Untagged,
+        /// A stack tag without ManagedBy: not anyone's, so adopted.
+        StackTagOnly,
+    }
+
+    fn live_state() -> impl Strategy<Value = LiveState> {
+        let unreadable =
+            prop::sample::select(vec!["not json", r#"{"rules": 5}"#, r#"{"Statement": 1}"#]);
+        (
+            any::<bool>(),
+            any::<bool>(),
+            prop::option::of(0..KMS_KEYS.len()),
+            prop::option::of(prop_oneof![
+                rules().prop_map(Ok),
+                unreadable.clone().prop_map(Err)
+            ]),
+            prop::option::of(prop_oneof![
+                (0..POLICIES.len()).prop_map(Ok),
+                unreadable.prop_map(Err)
+            ]),
+            prop::sample::select(vec![
+                Ownership::Ours,
+                Ownership::Untagged,
+                Ownership::StackTagOnly,
+            ]),
+            tags_strategy(),
+        )
+            .prop_map(
+                |(mutable, scan_on_push, kms, lifecycle, policy, ownership, tags)| LiveState {
+                    mutable,
+                    scan_on_push,
+                    kms,
+                    lifecycle,
+                    policy,
+                    ownership,
+                    tags,
+                },
+            )
+    }
+
+    fn spec_json(repos: &[RepoSpec]) -> String {
+        let repositories: Vec<Value> = repos
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut out = json!({"name": format!("{{prefix}}-r{i}")});
+                let obj = out.as_object_mut().unwrap();
+                if let Some(m) = r.mutable {
+                    obj.insert(
+                        "image_tag_mutability".into(),
+                        json!(if m { "MUTABLE" } else { "IMMUTABLE" }),
+                    );
+                }
+                if let Some(s) = r.scan_on_push {
+                    obj.insert("scan_on_push".into(), json!(s));
+                }
+                if let Some(k) = r.kms {
+                    obj.insert(
+                        "encryption".into(),
+                        json!({"type": "KMS", "kms_key": KMS_KEYS[k]}),
+                    );
+                }
+                if let Some(rules) = &r.lifecycle {
+                    let rules: Vec<Value> =
+                        rules.iter().map(|(p, rule)| rule.to_spec(*p)).collect();
+                    obj.insert("lifecycle_policy".into(), json!({"rules": rules}));
+                }
+                if let Some((p, as_mapping)) = r.policy {
+                    let text = POLICIES[p];
+                    let value = if as_mapping {
+                        serde_json::from_str(text).unwrap()
+                    } else {
+                        json!(text)
+                    };
+                    obj.insert("repository_policy".into(), value);
+                }
+                if !r.tags.is_empty() {
+                    obj.insert("tags".into(), json!(r.tags));
+                }
+                out
+            })
+            .collect();
+        json!({"version": 1, "stack": STACK, "environment": "test", "repositories": repositories})
+            .to_string()
+    }
+
+    fn seed_live(fake: &FakeAws, name: &str, live: &LiveState) {
+        let mut r = repo(name).scan_on_push(live.scan_on_push).untagged();
+        if live.mutable {
+            r = r.mutable();
+        }
+        if let Some(k) = live.kms {
+            r = r.kms(KMS_KEYS[k]);
+        }
+        r.0.tags = match live.ownership {
+            Ownership::Ours => ownership_tags(STACK),
+            Ownership::Untagged => Tags::new(),
+            Ownership::StackTagOnly => tags(&[(crate::model::STACK_TAG, "other")]),
+        };
+        r.0.tags.extend(live.tags.clone());
+        seed(fake, r, 0);
+        let lifecycle = live.lifecycle.as_ref().map(|l| match l {
+            Ok(rules) => {
+                LifecyclePolicy::from_rules(rules.iter().map(|(p, r)| r.to_model(*p)).collect())
+                    .to_aws_text()
+            }
+            Err(text) => text.to_string(),
+        });
+        let policy = live.policy.as_ref().map(|p| match p {
+            Ok(i) => POLICIES[*i].to_string(),
+            Err(text) => text.to_string(),
+        });
+        fake.tamper(name, |r| {
+            r.lifecycle_policy = lifecycle;
+            r.repository_policy = policy;
+        });
+    }
+
+    fn case() -> impl Strategy<Value = (Vec<(RepoSpec, Option<LiveState>)>, usize)> {
+        (
+            prop::collection::vec((repo_spec(), prop::option::of(live_state())), 1..4),
+            0usize..3,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn from_any_live_state(case in case()) {
+            let (repos, leftovers) = case;
+            let specs: Vec<RepoSpec> = repos.iter().map(|(s, _)| s.clone()).collect();
+            let text = spec_json(&specs);
+            let d = crate::spec::parse(&text, "test.yaml")
+                .unwrap_or_else(|e| panic!("generated spec must be valid:\n{e}\n{text}"))
+                .desired;
+            let fake = FakeAws::default();
+            for (i, (_, live)) in repos.iter().enumerate() {
+                if let Some(live) = live {
+                    seed_live(&fake, &format!("betekk-r{i}"), live);
+                }
+            }
+            for i in 0..leftovers {
+                seed(&fake, repo(&format!("betekk-left-{i}")), 0);
+            }
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            rt.block_on(async {
+                let (first, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+                prop_assert!(report.succeeded(), "{report:#?}");
+                prop_assert_eq!(report.outcomes.len(), first.changes.len());
+                let next = plan_on(&fake, &d).await;
+                prop_assert!(next.is_empty(), "not converged:\n{next:#?}\nspec: {text}");
+                let names = fake.repository_names();
+                prop_assert!(names.iter().all(|n| !n.starts_with("betekk-left-")), "{names:?}");
+                Ok(())
+            })?;
+        }
+    }
+}
