@@ -160,6 +160,18 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
     }
     common_tags.insert(MANAGED_BY_TAG.into(), MANAGED_BY_VALUE.into());
     common_tags.insert(STACK_TAG.into(), stack.clone());
+    // Said once, where the tags are written; a resource without its own tags has no position.
+    if let Some(node) = top.get("tags").filter(|_| common_tags.len() > 50) {
+        r.error(
+            node.pos,
+            "tags",
+            format!(
+                "{} tags with the ones betekk-ecr adds to every resource ({MANAGED_BY_TAG}, {STACK_TAG}); \
+                 AWS allows at most 50 per resource",
+                common_tags.len()
+            ),
+        );
+    }
     let ctx = Context {
         prefix: prefix.clone(),
         common_tags,
@@ -191,9 +203,8 @@ pub fn resource_tags(r: &mut Reader, ctx: &Context, node: Option<&yaml::Node>, p
             }
         }
     }
-    if tags.len() > 50 {
-        let pos = node.map(|n| n.pos).unwrap_or_default();
-        r.error(pos, path, format!("{} tags; AWS allows at most 50 per resource", tags.len()));
+    if let Some(node) = node.filter(|_| tags.len() > 50) {
+        r.error(node.pos, path, format!("{} tags; AWS allows at most 50 per resource", tags.len()));
     }
     tags
 }
