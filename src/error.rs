@@ -37,7 +37,9 @@ impl Error {
                     "check the credentials (aws sts get-caller-identity, --profile, AWS_PROFILE) and \
                      that the role may call the operation named above",
                 ),
-                ErrorKind::Throttled => Some("AWS throttled the reads; lower --parallelism or run again"),
+                ErrorKind::Throttled => {
+                    Some("AWS throttled the reads; lower --parallelism or run again")
+                }
                 _ => None,
             },
             _ => None,

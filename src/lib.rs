@@ -16,3 +16,5 @@ pub mod observe;
 pub mod plan;
 pub mod render;
 pub mod spec;
+#[cfg(test)]
+pub mod testing;

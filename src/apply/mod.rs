@@ -7,6 +7,8 @@
 mod outcome;
 mod retry;
 mod step;
+#[cfg(test)]
+mod tests;
 
 pub use outcome::{Outcome, Report, Status};
 
@@ -60,7 +62,12 @@ impl Default for ApplyOptions {
 }
 
 /// Runs the plan; `notify` hears of each change as it starts, waits and ends.
-pub async fn apply<C: Aws>(client: &C, plan: &Plan, options: &ApplyOptions, notify: &dyn Fn(Event<'_>)) -> Report {
+pub async fn apply<C: Aws>(
+    client: &C,
+    plan: &Plan,
+    options: &ApplyOptions,
+    notify: &dyn Fn(Event<'_>),
+) -> Report {
     let started = Instant::now();
     let mut status: BTreeMap<&Address, Status> = BTreeMap::new();
     let mut outcomes: Vec<Outcome> = Vec::new();
@@ -73,13 +80,22 @@ pub async fn apply<C: Aws>(client: &C, plan: &Plan, options: &ApplyOptions, noti
         let mut still_pending = Vec::new();
         for i in pending {
             let change = &plan.changes[i];
-            let deps: Vec<&Address> = change.depends_on.iter().filter(|d| in_plan.contains(d)).collect();
-            if let Some(failed) = deps.iter().find(|d| matches!(status.get(*d), Some(Status::Failed | Status::Skipped))) {
+            let deps: Vec<&Address> = change
+                .depends_on
+                .iter()
+                .filter(|d| in_plan.contains(d))
+                .collect();
+            if let Some(failed) = deps
+                .iter()
+                .find(|d| matches!(status.get(*d), Some(Status::Failed | Status::Skipped)))
+            {
                 let outcome = Outcome::skipped(change, format!("{failed} did not complete"));
                 status.insert(&change.address, Status::Skipped);
                 notify(Event::Finished(&outcome));
                 outcomes.push(outcome);
-            } else if deps.iter().all(|d| status.get(*d).is_some_and(|s| s.succeeded()))
+            } else if deps
+                .iter()
+                .all(|d| status.get(*d).is_some_and(|s| s.succeeded()))
                 && running.len() < options.parallelism.max(1)
             {
                 notify(Event::Started(change));
@@ -107,7 +123,12 @@ pub async fn apply<C: Aws>(client: &C, plan: &Plan, options: &ApplyOptions, noti
         notify(Event::Finished(&outcome));
         outcomes.push(outcome);
     }
-    let order: BTreeMap<&Address, usize> = plan.changes.iter().enumerate().map(|(i, c)| (&c.address, i)).collect();
+    let order: BTreeMap<&Address, usize> = plan
+        .changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (&c.address, i))
+        .collect();
     outcomes.sort_by_key(|o| order.get(&o.address).copied());
     Report {
         outcomes,

@@ -25,7 +25,10 @@ where
     let mut attempt = 1;
     loop {
         match call().await {
-            Err(e) if retry_on.contains(&e.kind) && started.elapsed() + wait <= options.consistency_timeout => {
+            Err(e)
+                if retry_on.contains(&e.kind)
+                    && started.elapsed() + wait <= options.consistency_timeout =>
+            {
                 attempt += 1;
                 notify(Event::Retrying {
                     address,

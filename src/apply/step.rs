@@ -5,7 +5,9 @@ use std::time::Instant;
 use super::retry::with_retry;
 use super::{ApplyOptions, Event, Outcome, Status};
 use crate::error::chain;
-use crate::live::{Aws, Ensured, ErrorKind, LiveError, NewOidcProvider, NewPolicy, NewRepository, NewRole};
+use crate::live::{
+    Aws, Ensured, ErrorKind, LiveError, NewOidcProvider, NewPolicy, NewRepository, NewRole,
+};
 use crate::model::Address;
 use crate::plan::{Change, DeleteReason, Op};
 
@@ -20,12 +22,22 @@ pub enum StepError {
     HoldsImages { name: String, needs: &'static str },
 }
 
-pub async fn run<C: Aws>(client: &C, change: &Change, options: &ApplyOptions, notify: &dyn Fn(Event<'_>)) -> Outcome {
+pub async fn run<C: Aws>(
+    client: &C,
+    change: &Change,
+    options: &ApplyOptions,
+    notify: &dyn Fn(Event<'_>),
+) -> Outcome {
     let started = Instant::now();
     let mut changed = false;
     let mut error = None;
     for op in &change.ops {
-        let ctx = Ctx { client, options, notify, address: &change.address };
+        let ctx = Ctx {
+            client,
+            options,
+            notify,
+            address: &change.address,
+        };
         match ctx.run_op(op).await {
             Ok(Ensured::Done) => changed = true,
             Ok(Ensured::NotNeeded) => {}
@@ -80,40 +92,85 @@ impl<C: Aws> Ctx<'_, C> {
     async fn run_op(&self, op: &Op) -> Result<Ensured, StepError> {
         let client = self.client;
         match op {
-            Op::CreateRepository { .. } | Op::DeleteRepository { .. } => self.repository_lifecycle(op).await,
-            Op::PutImageTagMutability { name, value } => done(client.put_image_tag_mutability(name, *value).await),
+            Op::CreateRepository { .. } | Op::DeleteRepository { .. } => {
+                self.repository_lifecycle(op).await
+            }
+            Op::PutImageTagMutability { name, value } => {
+                done(client.put_image_tag_mutability(name, *value).await)
+            }
             Op::PutScanOnPush { name, value } => done(client.put_scan_on_push(name, *value).await),
-            Op::PutLifecyclePolicy { name, text } => done(client.put_lifecycle_policy(name, text).await),
+            Op::PutLifecyclePolicy { name, text } => {
+                done(client.put_lifecycle_policy(name, text).await)
+            }
             Op::DeleteLifecyclePolicy { name } => Ok(client.delete_lifecycle_policy(name).await?),
             Op::SetRepositoryPolicy { name, text } => done(
-                self.retrying(&[ErrorKind::Invalid], || client.set_repository_policy(name, text))
-                    .await,
+                self.retrying(&[ErrorKind::Invalid], || {
+                    client.set_repository_policy(name, text)
+                })
+                .await,
             ),
-            Op::DeleteRepositoryPolicy { name } => Ok(client.delete_repository_policy(name).await?),
+            Op::DeleteRepositoryPolicy { name } => {
+                Ok(client.delete_repository_policy(name).await?)
+            }
             Op::TagRepository { arn, tags } => done(client.tag_resource(arn, tags).await),
             Op::UntagRepository { arn, keys } => done(client.untag_resource(arn, keys).await),
 
-            Op::CreateOidcProvider { url, client_ids, thumbprints, tags } => Ok(client
-                .create_oidc_provider(&NewOidcProvider { url, client_ids, thumbprints, tags })
+            Op::CreateOidcProvider {
+                url,
+                client_ids,
+                thumbprints,
+                tags,
+            } => Ok(client
+                .create_oidc_provider(&NewOidcProvider {
+                    url,
+                    client_ids,
+                    thumbprints,
+                    tags,
+                })
                 .await?),
             Op::AddClientId { arn, client_id } => done(client.add_client_id(arn, client_id).await),
-            Op::RemoveClientId { arn, client_id } => gone(client.remove_client_id(arn, client_id).await),
-            Op::UpdateThumbprints { arn, thumbprints } => done(client.update_thumbprints(arn, thumbprints).await),
+            Op::RemoveClientId { arn, client_id } => {
+                gone(client.remove_client_id(arn, client_id).await)
+            }
+            Op::UpdateThumbprints { arn, thumbprints } => {
+                done(client.update_thumbprints(arn, thumbprints).await)
+            }
             Op::TagOidcProvider { arn, tags } => done(client.tag_oidc_provider(arn, tags).await),
-            Op::UntagOidcProvider { arn, keys } => done(client.untag_oidc_provider(arn, keys).await),
+            Op::UntagOidcProvider { arn, keys } => {
+                done(client.untag_oidc_provider(arn, keys).await)
+            }
             Op::DeleteOidcProvider { arn } => Ok(self
                 .retrying(&[ErrorKind::Conflict], || client.delete_oidc_provider(arn))
                 .await?),
 
-            Op::CreatePolicy { name, description, document, tags } => Ok(client
-                .create_policy(&NewPolicy { name, description, document, tags })
+            Op::CreatePolicy {
+                name,
+                description,
+                document,
+                tags,
+            } => Ok(client
+                .create_policy(&NewPolicy {
+                    name,
+                    description,
+                    document,
+                    tags,
+                })
                 .await?),
-            Op::CreatePolicyVersion { arn, document } => self.create_policy_version(arn, document).await,
+            Op::CreatePolicyVersion { arn, document } => {
+                self.create_policy_version(arn, document).await
+            }
             Op::TagPolicy { arn, tags } => done(client.tag_policy(arn, tags).await),
             Op::UntagPolicy { arn, keys } => done(client.untag_policy(arn, keys).await),
             Op::DeletePolicy { arn } => self.delete_policy(arn).await,
 
-            Op::CreateRole { name, description, trust_policy, max_session_duration, permissions_boundary, tags } => {
+            Op::CreateRole {
+                name,
+                description,
+                trust_policy,
+                max_session_duration,
+                permissions_boundary,
+                tags,
+            } => {
                 let new = NewRole {
                     name,
                     description,
@@ -122,45 +179,79 @@ impl<C: Aws> Ctx<'_, C> {
                     permissions_boundary: permissions_boundary.as_deref(),
                     tags,
                 };
-                Ok(self.retrying(&[ErrorKind::Invalid], || client.create_role(&new)).await?)
+                Ok(self
+                    .retrying(&[ErrorKind::Invalid], || client.create_role(&new))
+                    .await?)
             }
             Op::UpdateTrustPolicy { role, document } => done(
-                self.retrying(&[ErrorKind::Invalid], || client.update_trust_policy(role, document))
+                self.retrying(&[ErrorKind::Invalid], || {
+                    client.update_trust_policy(role, document)
+                })
+                .await,
+            ),
+            Op::UpdateRole {
+                role,
+                description,
+                max_session_duration,
+            } => done(
+                client
+                    .update_role(role, description, *max_session_duration)
                     .await,
             ),
-            Op::UpdateRole { role, description, max_session_duration } => {
-                done(client.update_role(role, description, *max_session_duration).await)
-            }
             Op::PutPermissionsBoundary { role, policy_arn } => done(
-                self.retrying(&[ErrorKind::NotFound], || client.put_permissions_boundary(role, policy_arn))
-                    .await,
+                self.retrying(&[ErrorKind::NotFound], || {
+                    client.put_permissions_boundary(role, policy_arn)
+                })
+                .await,
             ),
-            Op::DeletePermissionsBoundary { role } => Ok(client.delete_permissions_boundary(role).await?),
+            Op::DeletePermissionsBoundary { role } => {
+                Ok(client.delete_permissions_boundary(role).await?)
+            }
             Op::TagRole { role, tags } => done(client.tag_role(role, tags).await),
             Op::UntagRole { role, keys } => done(client.untag_role(role, keys).await),
             Op::AttachRolePolicy { role, policy_arn } => done(
-                self.retrying(&[ErrorKind::NotFound], || client.attach_role_policy(role, policy_arn))
-                    .await,
+                self.retrying(&[ErrorKind::NotFound], || {
+                    client.attach_role_policy(role, policy_arn)
+                })
+                .await,
             ),
-            Op::DetachRolePolicy { role, policy_arn } => Ok(client.detach_role_policy(role, policy_arn).await?),
+            Op::DetachRolePolicy { role, policy_arn } => {
+                Ok(client.detach_role_policy(role, policy_arn).await?)
+            }
             Op::DeleteRole { role } => {
-                for arn in client.list_attached_role_policies(role).await.or_else(not_found_empty)? {
+                for arn in client
+                    .list_attached_role_policies(role)
+                    .await
+                    .or_else(not_found_empty)?
+                {
                     client.detach_role_policy(role, &arn).await?;
                 }
-                Ok(self.retrying(&[ErrorKind::Conflict], || client.delete_role(role)).await?)
+                Ok(self
+                    .retrying(&[ErrorKind::Conflict], || client.delete_role(role))
+                    .await?)
             }
             Op::AttachUserPolicy { user, policy_arn } => done(
-                self.retrying(&[ErrorKind::NotFound], || client.attach_user_policy(user, policy_arn))
-                    .await,
+                self.retrying(&[ErrorKind::NotFound], || {
+                    client.attach_user_policy(user, policy_arn)
+                })
+                .await,
             ),
-            Op::DetachUserPolicy { user, policy_arn } => Ok(client.detach_user_policy(user, policy_arn).await?),
+            Op::DetachUserPolicy { user, policy_arn } => {
+                Ok(client.detach_user_policy(user, policy_arn).await?)
+            }
         }
     }
 
     async fn repository_lifecycle(&self, op: &Op) -> Result<Ensured, StepError> {
         let client = self.client;
         match op {
-            Op::CreateRepository { name, image_tag_mutability, scan_on_push, encryption, tags } => {
+            Op::CreateRepository {
+                name,
+                image_tag_mutability,
+                scan_on_push,
+                encryption,
+                tags,
+            } => {
                 let created = client
                     .create_repository(&NewRepository {
                         name,
@@ -173,7 +264,9 @@ impl<C: Aws> Ctx<'_, C> {
                 if created == Ensured::NotNeeded {
                     // It appeared since the plan was made (another run, or one that died half-way):
                     // make its settings ours; a different encryption shows as a replacement next plan.
-                    client.put_image_tag_mutability(name, *image_tag_mutability).await?;
+                    client
+                        .put_image_tag_mutability(name, *image_tag_mutability)
+                        .await?;
                     client.put_scan_on_push(name, *scan_on_push).await?;
                     let listed = client.list_repositories().await?;
                     if let Some(repo) = listed.iter().find(|r| &r.name == name) {
@@ -182,7 +275,11 @@ impl<C: Aws> Ctx<'_, C> {
                 }
                 Ok(Ensured::Done)
             }
-            Op::DeleteRepository { name, force_delete, reason } => {
+            Op::DeleteRepository {
+                name,
+                force_delete,
+                reason,
+            } => {
                 let Some(holds_images) = client.has_images(name).await? else {
                     return Ok(Ensured::NotNeeded);
                 };
@@ -192,10 +289,16 @@ impl<C: Aws> Ctx<'_, C> {
                             *force_delete && self.options.allow_replace,
                             "replacing it needs force_delete: true in the spec and --allow-replace",
                         ),
-                        DeleteReason::Destroy => (self.options.allow_destroy, "deleting it needs --allow-destroy"),
+                        DeleteReason::Destroy => (
+                            self.options.allow_destroy,
+                            "deleting it needs --allow-destroy",
+                        ),
                     };
                     if !allowed {
-                        return Err(StepError::HoldsImages { name: name.clone(), needs });
+                        return Err(StepError::HoldsImages {
+                            name: name.clone(),
+                            needs,
+                        });
                     }
                 }
                 Ok(client.delete_repository(name, holds_images).await?)
@@ -210,9 +313,19 @@ impl<C: Aws> Ctx<'_, C> {
         let mut versions = client.list_policy_versions(arn).await?;
         if versions.len() >= MAX_POLICY_VERSIONS {
             // Creation times have one-second resolution; version ids (v1, v2, …) break ties.
-            versions.sort_by_key(|v| (v.created, v.version_id.trim_start_matches('v').parse::<u64>().unwrap_or(0)));
+            versions.sort_by_key(|v| {
+                (
+                    v.created,
+                    v.version_id
+                        .trim_start_matches('v')
+                        .parse::<u64>()
+                        .unwrap_or(0),
+                )
+            });
             if let Some(oldest) = versions.iter().find(|v| !v.is_default) {
-                client.delete_policy_version(arn, &oldest.version_id).await?;
+                client
+                    .delete_policy_version(arn, &oldest.version_id)
+                    .await?;
             }
         }
         done(client.create_policy_version(arn, document).await)
@@ -236,13 +349,21 @@ impl<C: Aws> Ctx<'_, C> {
         }
         for version in client.list_policy_versions(arn).await? {
             if !version.is_default {
-                client.delete_policy_version(arn, &version.version_id).await?;
+                client
+                    .delete_policy_version(arn, &version.version_id)
+                    .await?;
             }
         }
-        Ok(self.retrying(&[ErrorKind::Conflict], || client.delete_policy(arn)).await?)
+        Ok(self
+            .retrying(&[ErrorKind::Conflict], || client.delete_policy(arn))
+            .await?)
     }
 }
 
 fn not_found_empty(e: LiveError) -> Result<Vec<String>, LiveError> {
-    if e.kind == ErrorKind::NotFound { Ok(Vec::new()) } else { Err(e) }
+    if e.kind == ErrorKind::NotFound {
+        Ok(Vec::new())
+    } else {
+        Err(e)
+    }
 }

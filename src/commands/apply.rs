@@ -20,13 +20,25 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
     let region = &session.spec.desired.region;
     if session.plan.is_empty() {
         let stats = session.client.stats();
-        let report = crate::apply::Report { outcomes: vec![], duration_ms: 0 };
+        let report = crate::apply::Report {
+            outcomes: vec![],
+            duration_ms: 0,
+        };
         if human_out {
             if global.stats {
                 eprintln!("{}", human::stats(&stats));
             }
         } else {
-            println!("{}", json::to_string(&json::ApplyDocument::new(&session.plan, &report, account, region, &stats)));
+            println!(
+                "{}",
+                json::to_string(&json::ApplyDocument::new(
+                    &session.plan,
+                    &report,
+                    account,
+                    region,
+                    &stats
+                ))
+            );
         }
         return Ok(Exit::Ok);
     }
@@ -46,14 +58,30 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
     .await;
     let stats = session.client.stats();
     if human_out {
-        print!("\n{}", human::report(&session.plan, &report, Style::for_stdout()));
+        print!(
+            "\n{}",
+            human::report(&session.plan, &report, Style::for_stdout())
+        );
         if global.stats {
             eprintln!("{}", human::stats(&stats));
         }
     } else {
-        println!("{}", json::to_string(&json::ApplyDocument::new(&session.plan, &report, account, region, &stats)));
+        println!(
+            "{}",
+            json::to_string(&json::ApplyDocument::new(
+                &session.plan,
+                &report,
+                account,
+                region,
+                &stats
+            ))
+        );
     }
-    Ok(if report.succeeded() { Exit::Ok } else { Exit::Error })
+    Ok(if report.succeeded() {
+        Exit::Ok
+    } else {
+        Exit::Error
+    })
 }
 
 /// Asks on the terminal; without one, refuses rather than guessing.
@@ -71,10 +99,15 @@ fn confirm(account: &str, region: &str) -> Result<(), Error> {
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|source| Error::Io { what: "cannot read the answer".into(), source })?;
+        .map_err(|source| Error::Io {
+            what: "cannot read the answer".into(),
+            source,
+        })?;
     if answer.trim() == "yes" {
         Ok(())
     } else {
-        Err(Error::Refused("apply cancelled; nothing was changed".into()))
+        Err(Error::Refused(
+            "apply cancelled; nothing was changed".into(),
+        ))
     }
 }

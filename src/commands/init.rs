@@ -74,7 +74,12 @@ roles:
 pub fn run(args: &InitArgs) -> Result<Exit, Error> {
     let text = starter_spec(&args.service, &args.prefix);
     // The starter must itself be valid: a broken template is a bug, not a user error.
-    spec::parse(&text, "init").map_err(|e| Error::Refused(format!("cannot build a starter spec for {:?}: {e}", args.service)))?;
+    spec::parse(&text, "init").map_err(|e| {
+        Error::Refused(format!(
+            "cannot build a starter spec for {:?}: {e}",
+            args.service
+        ))
+    })?;
     match &args.out {
         None => print!("{text}"),
         Some(path) => write_new(path, &text, args.force)?,
@@ -84,11 +89,21 @@ pub fn run(args: &InitArgs) -> Result<Exit, Error> {
 
 fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
     if path.exists() && !force {
-        return Err(Error::Refused(format!("{} exists; pass --force to overwrite it", path.display())));
+        return Err(Error::Refused(format!(
+            "{} exists; pass --force to overwrite it",
+            path.display()
+        )));
     }
-    let io = |source| Error::Io { what: format!("cannot write {}", path.display()), source };
+    let io = |source| Error::Io {
+        what: format!("cannot write {}", path.display()),
+        source,
+    };
     let mut file = std::fs::File::create(path).map_err(io)?;
     file.write_all(text.as_bytes()).map_err(io)?;
-    eprintln!("Wrote {}. Next: betekk-ecr plan {}", path.display(), path.display());
+    eprintln!(
+        "Wrote {}. Next: betekk-ecr plan {}",
+        path.display(),
+        path.display()
+    );
     Ok(())
 }

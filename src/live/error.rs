@@ -54,19 +54,33 @@ impl LiveError {
             | "RepositoryPolicyNotFoundException"
             | "NoSuchEntity"
             | "NoSuchEntityException" => ErrorKind::NotFound,
-            "RepositoryAlreadyExistsException" | "EntityAlreadyExists" | "EntityAlreadyExistsException" => {
-                ErrorKind::AlreadyExists
+            "RepositoryAlreadyExistsException"
+            | "EntityAlreadyExists"
+            | "EntityAlreadyExistsException" => ErrorKind::AlreadyExists,
+            "ThrottlingException"
+            | "Throttling"
+            | "TooManyRequestsException"
+            | "RequestLimitExceeded" => ErrorKind::Throttled,
+            "RepositoryNotEmptyException" | "DeleteConflict" | "DeleteConflictException" => {
+                ErrorKind::Conflict
             }
-            "ThrottlingException" | "Throttling" | "TooManyRequestsException" | "RequestLimitExceeded" => {
-                ErrorKind::Throttled
+            "InvalidParameterException"
+            | "ValidationException"
+            | "MalformedPolicyDocument"
+            | "MalformedPolicyDocumentException"
+            | "InvalidInput"
+            | "InvalidInputException"
+            | "InvalidTagParameterException"
+            | "InvalidParameterValue" => ErrorKind::Invalid,
+            "AccessDenied"
+            | "AccessDeniedException"
+            | "UnrecognizedClientException"
+            | "InvalidClientTokenId"
+            | "ExpiredToken"
+            | "ExpiredTokenException" => ErrorKind::AccessDenied,
+            "LimitExceeded" | "LimitExceededException" | "TooManyTagsException" => {
+                ErrorKind::LimitExceeded
             }
-            "RepositoryNotEmptyException" | "DeleteConflict" | "DeleteConflictException" => ErrorKind::Conflict,
-            "InvalidParameterException" | "ValidationException" | "MalformedPolicyDocument"
-            | "MalformedPolicyDocumentException" | "InvalidInput" | "InvalidInputException"
-            | "InvalidTagParameterException" | "InvalidParameterValue" => ErrorKind::Invalid,
-            "AccessDenied" | "AccessDeniedException" | "UnrecognizedClientException"
-            | "InvalidClientTokenId" | "ExpiredToken" | "ExpiredTokenException" => ErrorKind::AccessDenied,
-            "LimitExceeded" | "LimitExceededException" | "TooManyTagsException" => ErrorKind::LimitExceeded,
             _ => ErrorKind::Other,
         }
     }

@@ -82,13 +82,39 @@ pub trait IamApi {
     // OIDC providers
     /// ARNs of every OIDC provider of the account.
     fn list_oidc_providers(&self) -> impl Future<Output = Result<Vec<String>, LiveError>>;
-    fn get_oidc_provider(&self, arn: &str) -> impl Future<Output = Result<Option<OidcProviderInfo>, LiveError>>;
-    fn create_oidc_provider(&self, new: &NewOidcProvider<'_>) -> impl Future<Output = Result<Ensured, LiveError>>;
-    fn add_client_id(&self, arn: &str, client_id: &str) -> impl Future<Output = Result<(), LiveError>>;
-    fn remove_client_id(&self, arn: &str, client_id: &str) -> impl Future<Output = Result<(), LiveError>>;
-    fn update_thumbprints(&self, arn: &str, thumbprints: &[String]) -> impl Future<Output = Result<(), LiveError>>;
-    fn tag_oidc_provider(&self, arn: &str, tags: &Tags) -> impl Future<Output = Result<(), LiveError>>;
-    fn untag_oidc_provider(&self, arn: &str, keys: &[String]) -> impl Future<Output = Result<(), LiveError>>;
+    fn get_oidc_provider(
+        &self,
+        arn: &str,
+    ) -> impl Future<Output = Result<Option<OidcProviderInfo>, LiveError>>;
+    fn create_oidc_provider(
+        &self,
+        new: &NewOidcProvider<'_>,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
+    fn add_client_id(
+        &self,
+        arn: &str,
+        client_id: &str,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn remove_client_id(
+        &self,
+        arn: &str,
+        client_id: &str,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn update_thumbprints(
+        &self,
+        arn: &str,
+        thumbprints: &[String],
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn tag_oidc_provider(
+        &self,
+        arn: &str,
+        tags: &Tags,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn untag_oidc_provider(
+        &self,
+        arn: &str,
+        keys: &[String],
+    ) -> impl Future<Output = Result<(), LiveError>>;
     fn delete_oidc_provider(&self, arn: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
 
     // Roles
@@ -96,16 +122,47 @@ pub trait IamApi {
     fn list_roles(&self) -> impl Future<Output = Result<Vec<String>, LiveError>>;
     fn get_role(&self, name: &str) -> impl Future<Output = Result<Option<RoleInfo>, LiveError>>;
     /// ARNs of the managed policies attached to the role (all pages).
-    fn list_attached_role_policies(&self, role: &str) -> impl Future<Output = Result<Vec<String>, LiveError>>;
+    fn list_attached_role_policies(
+        &self,
+        role: &str,
+    ) -> impl Future<Output = Result<Vec<String>, LiveError>>;
     fn create_role(&self, new: &NewRole<'_>) -> impl Future<Output = Result<Ensured, LiveError>>;
-    fn update_trust_policy(&self, role: &str, document: &str) -> impl Future<Output = Result<(), LiveError>>;
-    fn update_role(&self, role: &str, description: &str, max_session_duration: i32) -> impl Future<Output = Result<(), LiveError>>;
-    fn put_permissions_boundary(&self, role: &str, policy_arn: &str) -> impl Future<Output = Result<(), LiveError>>;
-    fn delete_permissions_boundary(&self, role: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
+    fn update_trust_policy(
+        &self,
+        role: &str,
+        document: &str,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn update_role(
+        &self,
+        role: &str,
+        description: &str,
+        max_session_duration: i32,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn put_permissions_boundary(
+        &self,
+        role: &str,
+        policy_arn: &str,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn delete_permissions_boundary(
+        &self,
+        role: &str,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
     fn tag_role(&self, role: &str, tags: &Tags) -> impl Future<Output = Result<(), LiveError>>;
-    fn untag_role(&self, role: &str, keys: &[String]) -> impl Future<Output = Result<(), LiveError>>;
-    fn attach_role_policy(&self, role: &str, policy_arn: &str) -> impl Future<Output = Result<(), LiveError>>;
-    fn detach_role_policy(&self, role: &str, policy_arn: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
+    fn untag_role(
+        &self,
+        role: &str,
+        keys: &[String],
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn attach_role_policy(
+        &self,
+        role: &str,
+        policy_arn: &str,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn detach_role_policy(
+        &self,
+        role: &str,
+        policy_arn: &str,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
     /// Deletes the role; the caller detaches its policies first.
     fn delete_role(&self, role: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
 
@@ -113,22 +170,62 @@ pub trait IamApi {
     fn list_policies(&self) -> impl Future<Output = Result<Vec<PolicyInfo>, LiveError>>;
     fn list_policy_tags(&self, arn: &str) -> impl Future<Output = Result<Tags, LiveError>>;
     /// The document text of one version, as returned (possibly URL-encoded).
-    fn get_policy_version(&self, arn: &str, version_id: &str) -> impl Future<Output = Result<Option<String>, LiveError>>;
-    fn list_policy_versions(&self, arn: &str) -> impl Future<Output = Result<Vec<PolicyVersionInfo>, LiveError>>;
-    fn create_policy(&self, new: &NewPolicy<'_>) -> impl Future<Output = Result<Ensured, LiveError>>;
+    fn get_policy_version(
+        &self,
+        arn: &str,
+        version_id: &str,
+    ) -> impl Future<Output = Result<Option<String>, LiveError>>;
+    fn list_policy_versions(
+        &self,
+        arn: &str,
+    ) -> impl Future<Output = Result<Vec<PolicyVersionInfo>, LiveError>>;
+    fn create_policy(
+        &self,
+        new: &NewPolicy<'_>,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
     /// Creates a version and makes it the default.
-    fn create_policy_version(&self, arn: &str, document: &str) -> impl Future<Output = Result<(), LiveError>>;
-    fn delete_policy_version(&self, arn: &str, version_id: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
+    fn create_policy_version(
+        &self,
+        arn: &str,
+        document: &str,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn delete_policy_version(
+        &self,
+        arn: &str,
+        version_id: &str,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
     fn tag_policy(&self, arn: &str, tags: &Tags) -> impl Future<Output = Result<(), LiveError>>;
-    fn untag_policy(&self, arn: &str, keys: &[String]) -> impl Future<Output = Result<(), LiveError>>;
-    fn list_entities_for_policy(&self, arn: &str) -> impl Future<Output = Result<PolicyEntities, LiveError>>;
+    fn untag_policy(
+        &self,
+        arn: &str,
+        keys: &[String],
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn list_entities_for_policy(
+        &self,
+        arn: &str,
+    ) -> impl Future<Output = Result<PolicyEntities, LiveError>>;
     /// Deletes the policy; the caller detaches it and deletes its non-default versions first.
     fn delete_policy(&self, arn: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
 
     // Users (only attachments: users themselves are not managed)
     /// ARNs of the managed policies attached to the user; `None` when the user does not exist.
-    fn list_attached_user_policies(&self, user: &str) -> impl Future<Output = Result<Option<Vec<String>>, LiveError>>;
-    fn attach_user_policy(&self, user: &str, policy_arn: &str) -> impl Future<Output = Result<(), LiveError>>;
-    fn detach_user_policy(&self, user: &str, policy_arn: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
-    fn detach_group_policy(&self, group: &str, policy_arn: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
+    fn list_attached_user_policies(
+        &self,
+        user: &str,
+    ) -> impl Future<Output = Result<Option<Vec<String>>, LiveError>>;
+    fn attach_user_policy(
+        &self,
+        user: &str,
+        policy_arn: &str,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn detach_user_policy(
+        &self,
+        user: &str,
+        policy_arn: &str,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
+    fn detach_group_policy(
+        &self,
+        group: &str,
+        policy_arn: &str,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
 }

@@ -74,6 +74,9 @@ mod tests {
             env.bind_json(&doc),
             serde_json::json!({"a": ["arn:aws-cn:ecr:cn-north-1:111122223333:repository/x"], "111122223333:k": 1})
         );
-        assert_eq!(env.iam_arn("role", "R"), "arn:aws-cn:iam::111122223333:role/R");
+        assert_eq!(
+            env.iam_arn("role", "R"),
+            "arn:aws-cn:iam::111122223333:role/R"
+        );
     }
 }

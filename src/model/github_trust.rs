@@ -65,8 +65,14 @@ mod tests {
 
     #[test]
     fn every_org_repo_subject_combination() {
-        let table: &[(&[&str], &[&str], &[&str], &[&str])] = &[
-            (&["nus-cee", "betekk"], &["probe-engine"], &["*"], &["repo:nus-cee/probe-engine:*", "repo:betekk/probe-engine:*"]),
+        type Case<'a> = (&'a [&'a str], &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+        let table: &[Case] = &[
+            (
+                &["nus-cee", "betekk"],
+                &["probe-engine"],
+                &["*"],
+                &["repo:nus-cee/probe-engine:*", "repo:betekk/probe-engine:*"],
+            ),
             (
                 &["betekk"],
                 &["a", "b"],
@@ -78,7 +84,12 @@ mod tests {
                     "repo:betekk/b:environment:prod",
                 ],
             ),
-            (&["o"], &["r"], &["pull_request"], &["repo:o/r:pull_request"]),
+            (
+                &["o"],
+                &["r"],
+                &["pull_request"],
+                &["repo:o/r:pull_request"],
+            ),
         ];
         for (orgs, repos, subjects, want) in table {
             assert_eq!(trust(orgs, repos, subjects).subject_claims(), *want);
@@ -88,12 +99,18 @@ mod tests {
     #[test]
     fn document_pins_audience_and_principal() {
         let doc = trust(&["betekk"], &["app"], &["*"])
-            .document("token.actions.githubusercontent.com", &["sts.amazonaws.com".into()])
+            .document(
+                "token.actions.githubusercontent.com",
+                &["sts.amazonaws.com".into()],
+            )
             .bind(&Env::placeholder("ap-southeast-1"));
         let text = doc.to_json_string();
         assert!(text.contains(r#""Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com""#), "{text}");
         assert!(text.contains(r#""StringEquals":{"token.actions.githubusercontent.com:aud":["sts.amazonaws.com"]}"#), "{text}");
-        assert!(text.contains(r#""token.actions.githubusercontent.com:sub":["repo:betekk/app:*"]"#), "{text}");
+        assert!(
+            text.contains(r#""token.actions.githubusercontent.com:sub":["repo:betekk/app:*"]"#),
+            "{text}"
+        );
         assert!(!text.contains("ForAllValues"));
         assert!(text.contains("sts:AssumeRoleWithWebIdentity"));
     }

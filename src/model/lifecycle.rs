@@ -147,7 +147,10 @@ fn rules_from_aws(value: &Value) -> Option<Vec<LifecycleRule>> {
 
 fn rule_from_aws(rule: &Value) -> Option<LifecycleRule> {
     let rule = rule.as_object()?;
-    if rule.keys().any(|k| !["rulePriority", "description", "selection", "action"].contains(&k.as_str())) {
+    if rule
+        .keys()
+        .any(|k| !["rulePriority", "description", "selection", "action"].contains(&k.as_str()))
+    {
         return None;
     }
     let action = rule.get("action")?.as_object()?;
@@ -231,7 +234,10 @@ mod tests {
     #[test]
     fn round_trips_through_aws_json() {
         let policy = seed();
-        assert_eq!(LifecyclePolicy::from_aws_text(&policy.to_aws_text()), policy);
+        assert_eq!(
+            LifecyclePolicy::from_aws_text(&policy.to_aws_text()),
+            policy
+        );
     }
 
     #[test]

@@ -28,10 +28,18 @@ fn yes() -> bool {
 }
 
 impl OidcProvider {
-    pub fn new(url: &str, mut client_ids: Vec<String>, mut thumbprints: Vec<String>, tags: Tags, manage: bool) -> Self {
+    pub fn new(
+        url: &str,
+        mut client_ids: Vec<String>,
+        mut thumbprints: Vec<String>,
+        tags: Tags,
+        manage: bool,
+    ) -> Self {
         client_ids.sort();
         client_ids.dedup();
-        thumbprints.iter_mut().for_each(|t| *t = t.to_ascii_lowercase());
+        thumbprints
+            .iter_mut()
+            .for_each(|t| *t = t.to_ascii_lowercase());
         thumbprints.sort();
         thumbprints.dedup();
         OidcProvider {
@@ -60,6 +68,9 @@ impl OidcProvider {
 
 /// `token.actions.githubusercontent.com/` and `https://token.actions.githubusercontent.com` are one URL.
 pub fn normalize_url(url: &str) -> String {
-    let host = url.trim().trim_start_matches("https://").trim_end_matches('/');
+    let host = url
+        .trim()
+        .trim_start_matches("https://")
+        .trim_end_matches('/');
     format!("https://{host}")
 }

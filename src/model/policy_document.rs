@@ -37,8 +37,8 @@ impl PolicyDocument {
                 .map_err(|e| PolicyError(format!("bad percent-encoding: {e}")))?;
             &decoded
         };
-        let value: Value =
-            serde_json::from_str(json_text).map_err(|e| PolicyError(format!("invalid JSON: {e}")))?;
+        let value: Value = serde_json::from_str(json_text)
+            .map_err(|e| PolicyError(format!("invalid JSON: {e}")))?;
         Self::from_json(value)
     }
 

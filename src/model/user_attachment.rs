@@ -13,11 +13,18 @@ pub struct UserAttachment {
 impl UserAttachment {
     /// `deployer:arn:…:policy/name` would be unreadable; the address uses the policy's name.
     pub fn address_name(&self) -> String {
-        let policy = self.policy_arn.rsplit('/').next().unwrap_or(&self.policy_arn);
+        let policy = self
+            .policy_arn
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.policy_arn);
         format!("{}:{policy}", self.user)
     }
 
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {
-        vec![("user", json!(self.user)), ("policy_arn", json!(self.policy_arn))]
+        vec![
+            ("user", json!(self.user)),
+            ("policy_arn", json!(self.policy_arn)),
+        ]
     }
 }

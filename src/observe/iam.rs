@@ -22,7 +22,12 @@ fn prefixed(name: &str, prefix: &str) -> bool {
     name.len() > prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
-pub async fn read<C: Aws>(client: &C, desired: &Desired, env: &Env, parallelism: usize) -> Result<IamState, LiveError> {
+pub async fn read<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    env: &Env,
+    parallelism: usize,
+) -> Result<IamState, LiveError> {
     let (provider, roles, policies, users) = futures::try_join!(
         read_provider(client, desired),
         read_roles(client, desired, parallelism),
@@ -46,13 +51,22 @@ async fn read_provider<C: Aws>(client: &C, desired: &Desired) -> Result<Option<L
         .unwrap_or_else(|| GITHUB_OIDC_URL.to_string());
     let host = url.trim_start_matches("https://").to_string();
     let arns = client.list_oidc_providers().await?;
-    let Some(arn) = arns.into_iter().find(|a| a.ends_with(&format!(":oidc-provider/{host}"))) else {
+    let Some(arn) = arns
+        .into_iter()
+        .find(|a| a.ends_with(&format!(":oidc-provider/{host}")))
+    else {
         return Ok(None);
     };
     let Some(info) = client.get_oidc_provider(&arn).await? else {
         return Ok(None);
     };
-    let provider = OidcProvider::new(&normalize_url(&info.url), info.client_ids, info.thumbprints, info.tags, true);
+    let provider = OidcProvider::new(
+        &normalize_url(&info.url),
+        info.client_ids,
+        info.thumbprints,
+        info.tags,
+        true,
+    );
     Ok(Some(Live {
         resource: Resource::OidcProvider(provider),
         arn,
@@ -61,7 +75,11 @@ async fn read_provider<C: Aws>(client: &C, desired: &Desired) -> Result<Option<L
     }))
 }
 
-async fn read_roles<C: Aws>(client: &C, desired: &Desired, parallelism: usize) -> Result<Vec<Live>, LiveError> {
+async fn read_roles<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    parallelism: usize,
+) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.roles().map(|r| r.name.as_str()).collect();
     let names = client.list_roles().await?;
     let candidates: Vec<(String, bool)> = names
@@ -84,7 +102,8 @@ async fn read_roles<C: Aws>(client: &C, desired: &Desired, parallelism: usize) -
                 Vec::new()
             };
             policies.sort();
-            let trust_policy = PolicyDocument::parse(&info.trust_policy).unwrap_or_else(|_| unreadable());
+            let trust_policy =
+                PolicyDocument::parse(&info.trust_policy).unwrap_or_else(|_| unreadable());
             Ok(Some(Live {
                 resource: Resource::Role(Role {
                     name: info.name,
@@ -106,7 +125,11 @@ async fn read_roles<C: Aws>(client: &C, desired: &Desired, parallelism: usize) -
     Ok(found.into_iter().flatten().collect())
 }
 
-async fn read_policies<C: Aws>(client: &C, desired: &Desired, parallelism: usize) -> Result<Vec<Live>, LiveError> {
+async fn read_policies<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    parallelism: usize,
+) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.policies().map(|p| p.name.as_str()).collect();
     let listed = client.list_policies().await?;
     let candidates: Vec<(PolicyInfo, bool)> = listed
@@ -152,7 +175,10 @@ async fn read_user_attachments<C: Aws>(
     desired: &Desired,
     env: &Env,
 ) -> Result<(Vec<Live>, BTreeSet<String>), LiveError> {
-    let users: BTreeSet<&str> = desired.user_attachments().map(|a| a.user.as_str()).collect();
+    let users: BTreeSet<&str> = desired
+        .user_attachments()
+        .map(|a| a.user.as_str())
+        .collect();
     let mut found = Vec::new();
     let mut missing = BTreeSet::new();
     for user in users {

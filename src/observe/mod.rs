@@ -6,6 +6,8 @@
 
 mod iam;
 mod repositories;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 

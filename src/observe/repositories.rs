@@ -19,7 +19,11 @@ pub async fn read<C: Aws>(
     let relevant = listed.into_iter().filter_map(|info| {
         if wanted.contains(info.name.as_str()) {
             Some((info, true))
-        } else if info.name.starts_with(&prefix) || info.name.starts_with(&format!("{}/", desired.project_prefix)) {
+        } else if info.name.starts_with(&prefix)
+            || info
+                .name
+                .starts_with(&format!("{}/", desired.project_prefix))
+        {
             Some((info, false))
         } else {
             None
@@ -33,7 +37,11 @@ pub async fn read<C: Aws>(
 }
 
 /// Reads one repository; for one outside the spec only its tags (enough to tell its owner).
-async fn read_one<C: Aws>(client: &C, info: RepositoryInfo, in_spec: bool) -> Result<Live, LiveError> {
+async fn read_one<C: Aws>(
+    client: &C,
+    info: RepositoryInfo,
+    in_spec: bool,
+) -> Result<Live, LiveError> {
     let (lifecycle, policy, tags) = if in_spec {
         futures::try_join!(
             client.get_lifecycle_policy(&info.name),
@@ -44,7 +52,8 @@ async fn read_one<C: Aws>(client: &C, info: RepositoryInfo, in_spec: bool) -> Re
         (None, None, client.list_tags(&info.arn).await?)
     };
     // A document this tool cannot read must still show as different from the spec's.
-    let repository_policy = policy.map(|text| PolicyDocument::parse(&text).unwrap_or_else(|_| super::iam::unreadable()));
+    let repository_policy = policy
+        .map(|text| PolicyDocument::parse(&text).unwrap_or_else(|_| super::iam::unreadable()));
     let repository = Repository {
         name: info.name.clone(),
         image_tag_mutability: info.image_tag_mutability,

@@ -55,7 +55,12 @@ pub struct Change {
 }
 
 impl Change {
-    pub fn new(address: Address, action: Action, attributes: Vec<AttributeChange>, ops: Vec<Op>) -> Self {
+    pub fn new(
+        address: Address,
+        action: Action,
+        attributes: Vec<AttributeChange>,
+        ops: Vec<Op>,
+    ) -> Self {
         Change {
             kind: address.kind,
             name: address.name.clone(),

@@ -6,13 +6,15 @@
 //! changes to what they depend on.
 
 mod change;
-mod op;
 mod oidc_provider;
+mod op;
 mod order;
 mod policy;
 mod repository;
 mod role;
 mod tag_ops;
+#[cfg(test)]
+mod tests;
 mod user_attachment;
 
 pub use change::{Action, AttributeChange, Change, Plan, Summary};
@@ -41,7 +43,9 @@ pub enum PlanError {
          github.oidc_provider.manage: false; create it, or set manage: true"
     )]
     ProviderMissing { url: String, account: String },
-    #[error("IAM user {user:?} (assume_role_grants) does not exist in account {account}; users are not created by this tool")]
+    #[error(
+        "IAM user {user:?} (assume_role_grants) does not exist in account {account}; users are not created by this tool"
+    )]
     UserMissing { user: String, account: String },
 }
 
@@ -128,6 +132,10 @@ fn create_attributes(resource: &Resource) -> Vec<AttributeChange> {
         .attributes()
         .into_iter()
         .map(|(name, after)| AttributeChange::new(name, None, Some(after)))
-        .filter(|a| a.after.as_ref().is_some_and(|v| v != &json!([]) && v != &json!({})))
+        .filter(|a| {
+            a.after
+                .as_ref()
+                .is_some_and(|v| v != &json!([]) && v != &json!({}))
+        })
         .collect()
 }

@@ -26,7 +26,11 @@ pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Chang
     let Resource::OidcProvider(have) = &live.resource else {
         return None;
     };
-    let arn = if live.arn.is_empty() { arn(env, want) } else { live.arn.clone() };
+    let arn = if live.arn.is_empty() {
+        arn(env, want)
+    } else {
+        live.arn.clone()
+    };
     let mut attributes = Vec::new();
     let mut ops = Vec::new();
     if want.client_ids != have.client_ids {
@@ -35,11 +39,25 @@ pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Chang
             Some(json!(have.client_ids)),
             Some(json!(want.client_ids)),
         ));
-        for id in want.client_ids.iter().filter(|id| !have.client_ids.contains(id)) {
-            ops.push(Op::AddClientId { arn: arn.clone(), client_id: id.clone() });
+        for id in want
+            .client_ids
+            .iter()
+            .filter(|id| !have.client_ids.contains(id))
+        {
+            ops.push(Op::AddClientId {
+                arn: arn.clone(),
+                client_id: id.clone(),
+            });
         }
-        for id in have.client_ids.iter().filter(|id| !want.client_ids.contains(id)) {
-            ops.push(Op::RemoveClientId { arn: arn.clone(), client_id: id.clone() });
+        for id in have
+            .client_ids
+            .iter()
+            .filter(|id| !want.client_ids.contains(id))
+        {
+            ops.push(Op::RemoveClientId {
+                arn: arn.clone(),
+                client_id: id.clone(),
+            });
         }
     }
     if !want.thumbprints.is_empty() && want.thumbprints != have.thumbprints {
@@ -48,7 +66,10 @@ pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Chang
             Some(json!(have.thumbprints)),
             Some(json!(want.thumbprints)),
         ));
-        ops.push(Op::UpdateThumbprints { arn: arn.clone(), thumbprints: want.thumbprints.clone() });
+        ops.push(Op::UpdateThumbprints {
+            arn: arn.clone(),
+            thumbprints: want.thumbprints.clone(),
+        });
     }
     let tag_arn = arn.clone();
     if let Some((attr, tag_ops)) = tag_ops::diff(
@@ -68,6 +89,8 @@ pub fn delete(live: &Live) -> Change {
         live.resource.address(),
         Action::Delete,
         Vec::new(),
-        vec![Op::DeleteOidcProvider { arn: live.arn.clone() }],
+        vec![Op::DeleteOidcProvider {
+            arn: live.arn.clone(),
+        }],
     )
 }

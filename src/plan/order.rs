@@ -65,7 +65,9 @@ fn references(resource: &Resource, desired: &[Resource], env: &Env) -> Vec<Addre
             desired
                 .iter()
                 .filter_map(|r| match r {
-                    Resource::Repository(repo) if text.contains(&format!("{}\"", env.repository_arn(&repo.name))) => {
+                    Resource::Repository(repo)
+                        if text.contains(&format!("{}\"", env.repository_arn(&repo.name))) =>
+                    {
                         Some(r.address())
                     }
                     _ => None,

@@ -19,7 +19,11 @@ pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Chan
     let Resource::Policy(have) = &live.resource else {
         return None;
     };
-    let arn = if live.arn.is_empty() { env.iam_arn("policy", &want.name) } else { live.arn.clone() };
+    let arn = if live.arn.is_empty() {
+        env.iam_arn("policy", &want.name)
+    } else {
+        live.arn.clone()
+    };
     let mut attributes = Vec::new();
     let mut ops = Vec::new();
     if want.document != have.document {
@@ -28,7 +32,10 @@ pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Chan
             Some(have.document.original().clone()),
             Some(want.document.original().clone()),
         ));
-        ops.push(Op::CreatePolicyVersion { arn: arn.clone(), document: want.document.to_json_string() });
+        ops.push(Op::CreatePolicyVersion {
+            arn: arn.clone(),
+            document: want.document.to_json_string(),
+        });
     }
     let tag_arn = arn.clone();
     if let Some((attr, tag_ops)) = tag_ops::diff(
@@ -48,7 +55,9 @@ pub fn delete(live: &Live) -> Change {
         live.resource.address(),
         Action::Delete,
         Vec::new(),
-        vec![Op::DeletePolicy { arn: live.arn.clone() }],
+        vec![Op::DeletePolicy {
+            arn: live.arn.clone(),
+        }],
     );
     change
         .notes

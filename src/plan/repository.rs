@@ -10,7 +10,12 @@ pub fn diff(want: &Repository, live: Option<&Live>) -> Option<Change> {
     let address = Address::new(Kind::Repository, &want.name);
     let Some(live) = live else {
         let attributes = super::create_attributes(&Resource::Repository(want.clone()));
-        return Some(Change::new(address, Action::Create, attributes, create_ops(want)));
+        return Some(Change::new(
+            address,
+            Action::Create,
+            attributes,
+            create_ops(want),
+        ));
     };
     let Resource::Repository(have) = &live.resource else {
         return None;
@@ -24,29 +29,54 @@ pub fn diff(want: &Repository, live: Option<&Live>) -> Option<Change> {
     let mut ops = Vec::new();
     let name = want.name.clone();
     if want.image_tag_mutability != have.image_tag_mutability {
-        attributes.push(attr("image_tag_mutability", json!(have.image_tag_mutability), json!(want.image_tag_mutability)));
-        ops.push(Op::PutImageTagMutability { name: name.clone(), value: want.image_tag_mutability });
+        attributes.push(attr(
+            "image_tag_mutability",
+            json!(have.image_tag_mutability),
+            json!(want.image_tag_mutability),
+        ));
+        ops.push(Op::PutImageTagMutability {
+            name: name.clone(),
+            value: want.image_tag_mutability,
+        });
     }
     if want.scan_on_push != have.scan_on_push {
-        attributes.push(attr("scan_on_push", json!(have.scan_on_push), json!(want.scan_on_push)));
-        ops.push(Op::PutScanOnPush { name: name.clone(), value: want.scan_on_push });
+        attributes.push(attr(
+            "scan_on_push",
+            json!(have.scan_on_push),
+            json!(want.scan_on_push),
+        ));
+        ops.push(Op::PutScanOnPush {
+            name: name.clone(),
+            value: want.scan_on_push,
+        });
     }
     if want.lifecycle_policy != have.lifecycle_policy {
-        attributes.push(attr("lifecycle_policy", json!(have.lifecycle_policy), json!(want.lifecycle_policy)));
+        attributes.push(attr(
+            "lifecycle_policy",
+            json!(have.lifecycle_policy),
+            json!(want.lifecycle_policy),
+        ));
         ops.push(match &want.lifecycle_policy {
-            Some(p) => Op::PutLifecyclePolicy { name: name.clone(), text: p.to_aws_text() },
+            Some(p) => Op::PutLifecyclePolicy {
+                name: name.clone(),
+                text: p.to_aws_text(),
+            },
             None => Op::DeleteLifecyclePolicy { name: name.clone() },
         });
     }
     if want.repository_policy != have.repository_policy {
-        let canonical = |p: &Option<crate::model::PolicyDocument>| p.as_ref().map(|d| d.original().clone());
+        let canonical =
+            |p: &Option<crate::model::PolicyDocument>| p.as_ref().map(|d| d.original().clone());
         attributes.push(AttributeChange::new(
             "repository_policy",
             canonical(&have.repository_policy),
             canonical(&want.repository_policy),
         ));
         ops.push(match &want.repository_policy {
-            Some(p) => Op::SetRepositoryPolicy { name: name.clone(), text: p.to_json_string() },
+            Some(p) => Op::SetRepositoryPolicy {
+                name: name.clone(),
+                text: p.to_json_string(),
+            },
             None => Op::DeleteRepositoryPolicy { name: name.clone() },
         });
     }
@@ -54,8 +84,14 @@ pub fn diff(want: &Repository, live: Option<&Live>) -> Option<Change> {
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
-        |tags| Op::TagRepository { arn: arn.clone(), tags },
-        |keys| Op::UntagRepository { arn: arn.clone(), keys },
+        |tags| Op::TagRepository {
+            arn: arn.clone(),
+            tags,
+        },
+        |keys| Op::UntagRepository {
+            arn: arn.clone(),
+            keys,
+        },
     ) {
         attributes.push(attr);
         ops.extend(tag_ops);
@@ -76,10 +112,16 @@ fn create_ops(want: &Repository) -> Vec<Op> {
         tags: want.tags.clone(),
     }];
     if let Some(p) = &want.lifecycle_policy {
-        ops.push(Op::PutLifecyclePolicy { name: want.name.clone(), text: p.to_aws_text() });
+        ops.push(Op::PutLifecyclePolicy {
+            name: want.name.clone(),
+            text: p.to_aws_text(),
+        });
     }
     if let Some(p) = &want.repository_policy {
-        ops.push(Op::SetRepositoryPolicy { name: want.name.clone(), text: p.to_json_string() });
+        ops.push(Op::SetRepositoryPolicy {
+            name: want.name.clone(),
+            text: p.to_json_string(),
+        });
     }
     ops
 }

@@ -37,12 +37,19 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
             Some(have.trust_policy.original().clone()),
             Some(want.trust_policy.original().clone()),
         ));
-        ops.push(Op::UpdateTrustPolicy { role: role.clone(), document: want.trust_policy.to_json_string() });
+        ops.push(Op::UpdateTrustPolicy {
+            role: role.clone(),
+            document: want.trust_policy.to_json_string(),
+        });
     }
     let description_differs = want.description != have.description;
     let session_differs = want.max_session_duration != have.max_session_duration;
     if description_differs {
-        attributes.push(AttributeChange::new("description", Some(json!(have.description)), Some(json!(want.description))));
+        attributes.push(AttributeChange::new(
+            "description",
+            Some(json!(have.description)),
+            Some(json!(want.description)),
+        ));
     }
     if session_differs {
         attributes.push(AttributeChange::new(
@@ -65,24 +72,40 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
             Some(json!(want.permissions_boundary)),
         ));
         ops.push(match &want.permissions_boundary {
-            Some(arn) => Op::PutPermissionsBoundary { role: role.clone(), policy_arn: arn.clone() },
+            Some(arn) => Op::PutPermissionsBoundary {
+                role: role.clone(),
+                policy_arn: arn.clone(),
+            },
             None => Op::DeletePermissionsBoundary { role: role.clone() },
         });
     }
     if want.policies != have.policies {
-        attributes.push(AttributeChange::new("policies", Some(json!(have.policies)), Some(json!(want.policies))));
+        attributes.push(AttributeChange::new(
+            "policies",
+            Some(json!(have.policies)),
+            Some(json!(want.policies)),
+        ));
         for arn in want.policies.iter().filter(|p| !have.policies.contains(p)) {
-            ops.push(Op::AttachRolePolicy { role: role.clone(), policy_arn: arn.clone() });
+            ops.push(Op::AttachRolePolicy {
+                role: role.clone(),
+                policy_arn: arn.clone(),
+            });
         }
         for arn in have.policies.iter().filter(|p| !want.policies.contains(p)) {
-            ops.push(Op::DetachRolePolicy { role: role.clone(), policy_arn: arn.clone() });
+            ops.push(Op::DetachRolePolicy {
+                role: role.clone(),
+                policy_arn: arn.clone(),
+            });
         }
     }
     let tag_role = role.clone();
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
-        |tags| Op::TagRole { role: tag_role, tags },
+        |tags| Op::TagRole {
+            role: tag_role,
+            tags,
+        },
         |keys| Op::UntagRole { role, keys },
     ) {
         attributes.push(attr);
@@ -99,8 +122,12 @@ pub fn delete(live: &Live) -> Change {
         live.resource.address(),
         Action::Delete,
         Vec::new(),
-        vec![Op::DeleteRole { role: have.name.clone() }],
+        vec![Op::DeleteRole {
+            role: have.name.clone(),
+        }],
     );
-    change.notes.push("its managed policies are detached first".into());
+    change
+        .notes
+        .push("its managed policies are detached first".into());
     change
 }

@@ -35,7 +35,7 @@ fn symbol(action: Action, style: Style) -> String {
     match action {
         Action::Create => format!("  {}", style.green("+")),
         Action::Update => format!("  {}", style.yellow("~")),
-        Action::Replace => format!("{}", style.red("-/+")),
+        Action::Replace => style.red("-/+"),
         Action::Delete => format!("  {}", style.red("-")),
     }
 }
@@ -47,12 +47,27 @@ fn change_block(out: &mut String, change: &Change, style: Style) {
         Action::Replace => "must be replaced",
         Action::Delete => "will be destroyed",
     };
-    let _ = writeln!(out, "  {} {verb}", style.bold(&format!("# {}", change.address)));
+    let _ = writeln!(
+        out,
+        "  {} {verb}",
+        style.bold(&format!("# {}", change.address))
+    );
     for note in &change.notes {
         let _ = writeln!(out, "  # ({note})");
     }
-    let _ = writeln!(out, "{} {} \"{}\" {{", symbol(change.action, style), change.kind, change.name);
-    let width = change.attributes.iter().map(|a| a.name.len()).max().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "{} {} \"{}\" {{",
+        symbol(change.action, style),
+        change.kind,
+        change.name
+    );
+    let width = change
+        .attributes
+        .iter()
+        .map(|a| a.name.len())
+        .max()
+        .unwrap_or(0);
     for attr in &change.attributes {
         attribute(out, attr, width, style);
     }
@@ -61,13 +76,27 @@ fn change_block(out: &mut String, change: &Change, style: Style) {
 
 fn attribute(out: &mut String, attr: &AttributeChange, width: usize, style: Style) {
     let name = format!("{:width$}", attr.name);
-    let tail = if attr.forces_replacement { style.red(" # forces replacement") } else { String::new() };
+    let tail = if attr.forces_replacement {
+        style.red(" # forces replacement")
+    } else {
+        String::new()
+    };
     match (&attr.before, &attr.after) {
         (None, Some(after)) => {
-            let _ = writeln!(out, "      {} {name} = {}{tail}", style.green("+"), value(after, 6));
+            let _ = writeln!(
+                out,
+                "      {} {name} = {}{tail}",
+                style.green("+"),
+                value(after, 6)
+            );
         }
         (Some(before), None) => {
-            let _ = writeln!(out, "      {} {name} = {}{tail}", style.red("-"), value(before, 6));
+            let _ = writeln!(
+                out,
+                "      {} {name} = {}{tail}",
+                style.red("-"),
+                value(before, 6)
+            );
         }
         (Some(Value::Object(b)), Some(Value::Object(a))) => {
             let _ = writeln!(out, "      {} {name} = {{{tail}", style.yellow("~"));
@@ -78,10 +107,17 @@ fn attribute(out: &mut String, attr: &AttributeChange, width: usize, style: Styl
                 match (b.get(key), a.get(key)) {
                     (Some(x), Some(y)) if x == y => {}
                     (Some(x), Some(y)) => {
-                        let _ = writeln!(out, "          {} {k} = {} -> {}", style.yellow("~"), compact(x), compact(y));
+                        let _ = writeln!(
+                            out,
+                            "          {} {k} = {} -> {}",
+                            style.yellow("~"),
+                            compact(x),
+                            compact(y)
+                        );
                     }
                     (None, Some(y)) => {
-                        let _ = writeln!(out, "          {} {k} = {}", style.green("+"), compact(y));
+                        let _ =
+                            writeln!(out, "          {} {k} = {}", style.green("+"), compact(y));
                     }
                     (Some(x), None) => {
                         let _ = writeln!(out, "          {} {k} = {}", style.red("-"), compact(x));
@@ -124,7 +160,12 @@ fn compact(v: &Value) -> String {
 pub fn event(event: &Event<'_>, style: Style) -> String {
     match event {
         Event::Started(change) => step_started(change),
-        Event::Retrying { address, attempt, wait, reason } => format!(
+        Event::Retrying {
+            address,
+            attempt,
+            wait,
+            reason,
+        } => format!(
             "{address}: still waiting: {reason}; attempt {attempt} in {:.1}s",
             wait.as_secs_f64()
         ),
@@ -154,7 +195,10 @@ pub fn step_finished(outcome: &Outcome, style: Style) -> String {
     };
     match outcome.status {
         Status::Applied => format!("{}: {what} complete after {secs:.1}s", outcome.address),
-        Status::NotNeeded => format!("{}: already as planned, nothing to do ({secs:.1}s)", outcome.address),
+        Status::NotNeeded => format!(
+            "{}: already as planned, nothing to do ({secs:.1}s)",
+            outcome.address
+        ),
         Status::Failed => format!(
             "{}: {} after {secs:.1}s: {}",
             outcome.address,
@@ -197,7 +241,11 @@ pub fn report(plan: &Plan, report: &Report, style: Style) -> String {
             style.red(&style.bold("Apply failed:")),
             report.count(Status::Failed),
             report.count(Status::Skipped),
-            report.outcomes.iter().filter(|o| o.status.succeeded()).count(),
+            report
+                .outcomes
+                .iter()
+                .filter(|o| o.status.succeeded())
+                .count(),
             plan.changes.len(),
         );
         for o in report.outcomes.iter().filter(|o| !o.status.succeeded()) {
@@ -209,7 +257,11 @@ pub fn report(plan: &Plan, report: &Report, style: Style) -> String {
 
 /// `API calls: 7 (ecr:DescribeRepositories 1, …), 0 retried`.
 pub fn stats(stats: &ApiStats) -> String {
-    let ops: Vec<String> = stats.by_operation.iter().map(|(op, n)| format!("{op} {n}")).collect();
+    let ops: Vec<String> = stats
+        .by_operation
+        .iter()
+        .map(|(op, n)| format!("{op} {n}"))
+        .collect();
     format!(
         "API calls: {} ({}), {} retried",
         stats.total,

@@ -45,7 +45,13 @@ pub struct ApplyDocument<'a> {
 }
 
 impl<'a> ApplyDocument<'a> {
-    pub fn new(plan: &'a Plan, report: &'a Report, account: &'a str, region: &'a str, stats: &'a ApiStats) -> Self {
+    pub fn new(
+        plan: &'a Plan,
+        report: &'a Report,
+        account: &'a str,
+        region: &'a str,
+        stats: &'a ApiStats,
+    ) -> Self {
         ApplyDocument {
             schema_version: SCHEMA_VERSION,
             account,

@@ -5,4 +5,7 @@ pub mod human;
 pub mod json;
 pub mod style;
 
+#[cfg(test)]
+mod tests;
+
 pub use style::Style;

@@ -10,13 +10,15 @@ pub struct Style {
 impl Style {
     pub fn for_stdout() -> Self {
         Style {
-            color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         }
     }
 
     pub fn for_stderr() -> Self {
         Style {
-            color: std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         }
     }
 

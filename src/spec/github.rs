@@ -17,7 +17,10 @@ pub struct Github {
 impl Github {
     pub fn defaults(ctx: &Context) -> Self {
         Github {
-            organizations: DEFAULT_ORGANIZATIONS.iter().map(|s| s.to_string()).collect(),
+            organizations: DEFAULT_ORGANIZATIONS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             provider: OidcProvider::new(
                 GITHUB_OIDC_URL,
                 vec![STS_AUDIENCE.into()],
@@ -40,11 +43,17 @@ pub fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github {
     if let Some(n) = f.get("organizations") {
         let path = f.path_of("organizations");
         if let Some(orgs) = r.strings(n, &path) {
-            let valid = |o: &String| !o.is_empty() && o.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            let valid = |o: &String| {
+                !o.is_empty() && o.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            };
             if orgs.is_empty() {
                 r.error(n.pos, &path, "needs at least one organization");
             } else if let Some(bad) = orgs.iter().find(|o| !valid(o)) {
-                r.error(n.pos, &path, format!("invalid organization {bad:?}; allowed: letters, digits and '-'"));
+                r.error(
+                    n.pos,
+                    &path,
+                    format!("invalid organization {bad:?}; allowed: letters, digits and '-'"),
+                );
             } else {
                 github.organizations = orgs;
             }
@@ -54,15 +63,26 @@ pub fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github {
         return github;
     };
     let path = f.path_of("oidc_provider");
-    let Some(pf) = r.fields(p, &path, &["manage", "url", "client_ids", "thumbprints", "tags"]) else {
+    let Some(pf) = r.fields(
+        p,
+        &path,
+        &["manage", "url", "client_ids", "thumbprints", "tags"],
+    ) else {
         return github;
     };
-    let manage = pf.get("manage").and_then(|n| r.bool(n, &pf.path_of("manage"))).unwrap_or(true);
+    let manage = pf
+        .get("manage")
+        .and_then(|n| r.bool(n, &pf.path_of("manage")))
+        .unwrap_or(true);
     let url = match pf.get("url") {
         Some(n) => match r.string(n, &pf.path_of("url")) {
             Some(u) if u.starts_with("https://") && u.len() > "https://".len() => u,
             Some(u) => {
-                r.error(n.pos, &pf.path_of("url"), format!("expected an https:// URL, got {u:?}"));
+                r.error(
+                    n.pos,
+                    &pf.path_of("url"),
+                    format!("expected an https:// URL, got {u:?}"),
+                );
                 GITHUB_OIDC_URL.into()
             }
             None => GITHUB_OIDC_URL.into(),
@@ -73,7 +93,11 @@ pub fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github {
         Some(n) => {
             let ids = r.strings(n, &pf.path_of("client_ids")).unwrap_or_default();
             if ids.is_empty() {
-                r.error(n.pos, &pf.path_of("client_ids"), "needs at least one client id (sts.amazonaws.com)");
+                r.error(
+                    n.pos,
+                    &pf.path_of("client_ids"),
+                    "needs at least one client id (sts.amazonaws.com)",
+                );
             }
             ids
         }
@@ -82,11 +106,22 @@ pub fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github {
     let thumbprints = match pf.get("thumbprints") {
         Some(n) => {
             let list = r.strings(n, &pf.path_of("thumbprints")).unwrap_or_default();
-            if let Some(bad) = list.iter().find(|t| t.len() != 40 || !t.bytes().all(|b| b.is_ascii_hexdigit())) {
-                r.error(n.pos, &pf.path_of("thumbprints"), format!("{bad:?} is not a 40-digit hex SHA-1 thumbprint"));
+            if let Some(bad) = list
+                .iter()
+                .find(|t| t.len() != 40 || !t.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                r.error(
+                    n.pos,
+                    &pf.path_of("thumbprints"),
+                    format!("{bad:?} is not a 40-digit hex SHA-1 thumbprint"),
+                );
             }
             if list.len() > 5 {
-                r.error(n.pos, &pf.path_of("thumbprints"), "IAM allows at most 5 thumbprints");
+                r.error(
+                    n.pos,
+                    &pf.path_of("thumbprints"),
+                    "IAM allows at most 5 thumbprints",
+                );
             }
             list
         }

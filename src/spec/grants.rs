@@ -10,7 +10,12 @@ use super::yaml::Node;
 use super::{Context, names};
 use crate::model::{ManagedPolicy, PolicyDocument, Resource, UserAttachment};
 
-pub fn read(r: &mut Reader, ctx: &Context, node: &Node, spec_roles: &BTreeSet<String>) -> Vec<Resource> {
+pub fn read(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    spec_roles: &BTreeSet<String>,
+) -> Vec<Resource> {
     let Some(items) = r.list(node, "assume_role_grants") else {
         return Vec::new();
     };
@@ -22,20 +27,30 @@ pub fn read(r: &mut Reader, ctx: &Context, node: &Node, spec_roles: &BTreeSet<St
         };
         let user = match f.get("user") {
             None => {
-                r.error(item.pos, &f.path_of("user"), "missing; name an existing IAM user");
+                r.error(
+                    item.pos,
+                    &f.path_of("user"),
+                    "missing; name an existing IAM user",
+                );
                 None
             }
-            Some(n) => r.string(n, &f.path_of("user")).filter(|u| match names::check_iam_name(u, "user", 64) {
-                Ok(()) => true,
-                Err(e) => {
-                    r.error(n.pos, &f.path_of("user"), e);
-                    false
+            Some(n) => r.string(n, &f.path_of("user")).filter(|u| {
+                match names::check_iam_name(u, "user", 64) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        r.error(n.pos, &f.path_of("user"), e);
+                        false
+                    }
                 }
             }),
         };
         let roles = match f.get("roles") {
             None => {
-                r.error(item.pos, &f.path_of("roles"), "missing; list the roles the user may assume");
+                r.error(
+                    item.pos,
+                    &f.path_of("roles"),
+                    "missing; list the roles the user may assume",
+                );
                 None
             }
             Some(n) => {
@@ -61,7 +76,11 @@ pub fn read(r: &mut Reader, ctx: &Context, node: &Node, spec_roles: &BTreeSet<St
             continue;
         };
         if !users.insert(user.clone()) {
-            r.error(item.pos, &f.path_of("user"), format!("user {user:?} has a grant already; list all its roles in one"));
+            r.error(
+                item.pos,
+                &f.path_of("user"),
+                format!("user {user:?} has a grant already; list all its roles in one"),
+            );
             continue;
         }
         let name = format!("{}_AssumeRolePolicy-{user}", ctx.prefix);

@@ -13,6 +13,9 @@ pub mod repositories;
 pub mod roles;
 pub mod yaml;
 
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -107,9 +110,7 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
     match top.get("version") {
         None => r.error(root.pos, "version", "missing; this tool reads version: 1"),
         Some(v) => {
-            if r.int(v, "version", 1, 1).is_none() {
-                return None;
-            }
+            r.int(v, "version", 1, 1)?;
         }
     }
     let stack = match top.get("stack") {
@@ -121,20 +122,26 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
             );
             None
         }
-        Some(node) => r.string(node, "stack").and_then(|s| match names::check_stack_name(&s) {
-            Ok(()) => Some(s),
-            Err(e) => {
-                r.error(node.pos, "stack", e);
-                None
-            }
-        }),
+        Some(node) => r
+            .string(node, "stack")
+            .and_then(|s| match names::check_stack_name(&s) {
+                Ok(()) => Some(s),
+                Err(e) => {
+                    r.error(node.pos, "stack", e);
+                    None
+                }
+            }),
     };
     let prefix = match top.get("project_prefix") {
         None => Some(DEFAULT_PREFIX.to_string()),
         Some(node) => r.string(node, "project_prefix").filter(|p| {
             let ok = !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
             if !ok {
-                r.error(node.pos, "project_prefix", "expected letters, digits or '-'");
+                r.error(
+                    node.pos,
+                    "project_prefix",
+                    "expected letters, digits or '-'",
+                );
             }
             ok
         }),
@@ -166,6 +173,18 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
     }
     common_tags.insert(MANAGED_BY_TAG.into(), MANAGED_BY_VALUE.into());
     common_tags.insert(STACK_TAG.into(), stack.clone());
+    // Said once, where the tags are written; a resource without its own tags has no position.
+    if let Some(node) = top.get("tags").filter(|_| common_tags.len() > 50) {
+        r.error(
+            node.pos,
+            "tags",
+            format!(
+                "{} tags with the ones betekk-ecr adds to every resource ({MANAGED_BY_TAG}, {STACK_TAG}); \
+                 AWS allows at most 50 per resource",
+                common_tags.len()
+            ),
+        );
+    }
     let ctx = Context {
         prefix: prefix.clone(),
         common_tags,
@@ -199,10 +218,14 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
     if let Some(node) = top.get("assume_role_grants") {
         let grants = grants::read(r, &ctx, node, &role_names);
         for grant in &grants {
-            if let Resource::Policy(p) = grant {
-                if policy_names.contains(&p.name) {
-                    r.error(node.pos, "assume_role_grants", format!("policy {:?} is generated for a grant; remove the policy of that name from policies", p.name));
-                }
+            if let Resource::Policy(p) = grant
+                && policy_names.contains(&p.name)
+            {
+                r.error(
+                    node.pos,
+                    "assume_role_grants",
+                    format!("policy {:?} is generated for a grant; remove the policy of that name from policies", p.name),
+                );
             }
         }
         resources.extend(grants);
@@ -221,17 +244,20 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
 /// Tags of one resource: the common ones, then the resource's own (which win), checked.
 pub fn resource_tags(r: &mut Reader, ctx: &Context, node: Option<&yaml::Node>, path: &str) -> Tags {
     let mut tags = ctx.common_tags.clone();
-    if let Some(node) = node {
-        if let Some(own) = r.string_map(node, path) {
-            match names::check_tags(&own) {
-                Ok(()) => tags.extend(own),
-                Err(e) => r.error(node.pos, path, e),
-            }
+    if let Some(node) = node
+        && let Some(own) = r.string_map(node, path)
+    {
+        match names::check_tags(&own) {
+            Ok(()) => tags.extend(own),
+            Err(e) => r.error(node.pos, path, e),
         }
     }
-    if tags.len() > 50 {
-        let pos = node.map(|n| n.pos).unwrap_or_default();
-        r.error(pos, path, format!("{} tags; AWS allows at most 50 per resource", tags.len()));
+    if let Some(node) = node.filter(|_| tags.len() > 50) {
+        r.error(
+            node.pos,
+            path,
+            format!("{} tags; AWS allows at most 50 per resource", tags.len()),
+        );
     }
     tags
 }

@@ -100,10 +100,14 @@ pub fn check_tags(tags: &Tags) -> Result<(), String> {
             return Err(format!("tag key {key:?} must have 1-128 characters"));
         }
         if value.chars().count() > 256 {
-            return Err(format!("tag {key:?}: the value has more than 256 characters"));
+            return Err(format!(
+                "tag {key:?}: the value has more than 256 characters"
+            ));
         }
         if key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(format!("tag key {key:?}: the aws: prefix is reserved by AWS"));
+            return Err(format!(
+                "tag key {key:?}: the aws: prefix is reserved by AWS"
+            ));
         }
         if key == MANAGED_BY_TAG || key.starts_with("betekk-ecr:") {
             return Err(format!(
@@ -131,7 +135,13 @@ mod tests {
 
     #[test]
     fn repository_names() {
-        for ok in ["ab", "betekk-probe-engine", "team/app", "a.b_c-d/e1", "a1/b2/c3"] {
+        for ok in [
+            "ab",
+            "betekk-probe-engine",
+            "team/app",
+            "a.b_c-d/e1",
+            "a1/b2/c3",
+        ] {
             assert!(check_repository_name(ok).is_ok(), "{ok}");
         }
         let long = "a".repeat(257);

@@ -34,7 +34,14 @@ pub const LAMBDA_DEPLOY_ACTIONS: &[&str] = &[
     "lambda:UpdateFunctionConfiguration",
 ];
 
-const FIELDS: &[&str] = &["name", "description", "ecr_push", "lambda_deploy", "statements", "tags"];
+const FIELDS: &[&str] = &[
+    "name",
+    "description",
+    "ecr_push",
+    "lambda_deploy",
+    "statements",
+    "tags",
+];
 
 pub fn read(r: &mut Reader, ctx: &Context, node: &Node) -> Vec<Resource> {
     let Some(items) = r.list(node, "policies") else {
@@ -45,8 +52,15 @@ pub fn read(r: &mut Reader, ctx: &Context, node: &Node) -> Vec<Resource> {
         let Some(policy) = read_one(r, ctx, item, &path) else {
             continue;
         };
-        if out.iter().any(|p| matches!(p, Resource::Policy(q) if q.name == policy.name)) {
-            r.error(item.pos, &join(&path, "name"), format!("duplicate policy name {:?}", policy.name));
+        if out
+            .iter()
+            .any(|p| matches!(p, Resource::Policy(q) if q.name == policy.name))
+        {
+            r.error(
+                item.pos,
+                &join(&path, "name"),
+                format!("duplicate policy name {:?}", policy.name),
+            );
             continue;
         }
         out.push(Resource::Policy(policy));
@@ -55,13 +69,27 @@ pub fn read(r: &mut Reader, ctx: &Context, node: &Node) -> Vec<Resource> {
 }
 
 /// A name field with `{prefix}` expanded and IAM's rules checked.
-pub fn iam_name(r: &mut Reader, node: Option<&Node>, parent: &Node, path: &str, ctx: &Context, what: &str, max: usize) -> Option<String> {
+pub fn iam_name(
+    r: &mut Reader,
+    node: Option<&Node>,
+    parent: &Node,
+    path: &str,
+    ctx: &Context,
+    what: &str,
+    max: usize,
+) -> Option<String> {
     let Some(n) = node else {
-        r.error(parent.pos, path, format!("missing; every {what} needs a name"));
+        r.error(
+            parent.pos,
+            path,
+            format!("missing; every {what} needs a name"),
+        );
         return None;
     };
     let template = r.string(n, path)?;
-    match names::expand(&template, &ctx.prefix).and_then(|name| names::check_iam_name(&name, what, max).map(|()| name)) {
+    match names::expand(&template, &ctx.prefix)
+        .and_then(|name| names::check_iam_name(&name, what, max).map(|()| name))
+    {
         Ok(name) => Some(name),
         Err(e) => {
             r.error(n.pos, path, e);
@@ -72,8 +100,19 @@ pub fn iam_name(r: &mut Reader, node: Option<&Node>, parent: &Node, path: &str, 
 
 fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<ManagedPolicy> {
     let f = r.fields(node, path, FIELDS)?;
-    let name = iam_name(r, f.get("name"), node, &f.path_of("name"), ctx, "policy", 128);
-    let description = f.get("description").and_then(|n| r.string(n, &f.path_of("description"))).unwrap_or_default();
+    let name = iam_name(
+        r,
+        f.get("name"),
+        node,
+        &f.path_of("name"),
+        ctx,
+        "policy",
+        128,
+    );
+    let description = f
+        .get("description")
+        .and_then(|n| r.string(n, &f.path_of("description")))
+        .unwrap_or_default();
     let mut statements: Vec<Value> = Vec::new();
     let mut ok = true;
     if let Some(n) = f.get("ecr_push") {
@@ -81,8 +120,12 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Ma
             Some(repos) if !repos.is_empty() => {
                 let mut arns = Vec::new();
                 for repo in repos {
-                    match names::expand(&repo, &ctx.prefix).and_then(|n| names::check_repository_name(&n).map(|()| n)) {
-                        Ok(name) => arns.push(format!("arn:{{partition}}:ecr:{{region}}:{{account}}:repository/{name}")),
+                    match names::expand(&repo, &ctx.prefix)
+                        .and_then(|n| names::check_repository_name(&n).map(|()| n))
+                    {
+                        Ok(name) => arns.push(format!(
+                            "arn:{{partition}}:ecr:{{region}}:{{account}}:repository/{name}"
+                        )),
                         Err(e) => {
                             r.error(n.pos, &f.path_of("ecr_push"), e);
                             ok = false;
@@ -93,7 +136,11 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Ma
                 statements.push(json!({"Sid": "EcrPushPull", "Effect": "Allow", "Action": ECR_PUSH_ACTIONS, "Resource": arns}));
             }
             Some(_) => {
-                r.error(n.pos, &f.path_of("ecr_push"), "needs at least one repository name");
+                r.error(
+                    n.pos,
+                    &f.path_of("ecr_push"),
+                    "needs at least one repository name",
+                );
                 ok = false;
             }
             None => ok = false,
@@ -106,7 +153,11 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Ma
             .and_then(|lf| match lf.get("functions") {
                 Some(fnode) => r.strings(fnode, &lf.path_of("functions")),
                 None => {
-                    r.error(n.pos, &lf.path_of("functions"), "missing; name the functions (patterns with * allowed)");
+                    r.error(
+                        n.pos,
+                        &lf.path_of("functions"),
+                        "missing; name the functions (patterns with * allowed)",
+                    );
                     None
                 }
             })
@@ -116,7 +167,9 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Ma
                 let arns: Vec<String> = functions
                     .iter()
                     .filter_map(|f| names::expand(f, &ctx.prefix).ok())
-                    .map(|f| format!("arn:{{partition}}:lambda:{{region}}:{{account}}:function:{f}"))
+                    .map(|f| {
+                        format!("arn:{{partition}}:lambda:{{region}}:{{account}}:function:{f}")
+                    })
                     .collect();
                 statements.push(json!({"Sid": "LambdaDeploy", "Effect": "Allow", "Action": LAMBDA_DEPLOY_ACTIONS, "Resource": arns}));
             }
@@ -130,11 +183,16 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Ma
         }
     }
     if statements.is_empty() && ok {
-        r.error(node.pos, path, "a policy needs ecr_push, lambda_deploy or statements");
+        r.error(
+            node.pos,
+            path,
+            "a policy needs ecr_push, lambda_deploy or statements",
+        );
         ok = false;
     }
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
-    let document = PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": statements}));
+    let document =
+        PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": statements}));
     let document = match document {
         Ok(d) => d,
         Err(e) => {
@@ -144,13 +202,22 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Ma
     };
     let size = document.bind(&Env::placeholder("ap-southeast-1")).size();
     if size > MAX_POLICY_SIZE {
-        r.error(node.pos, path, format!("the document has {size} characters; IAM allows {MAX_POLICY_SIZE}"));
+        r.error(
+            node.pos,
+            path,
+            format!("the document has {size} characters; IAM allows {MAX_POLICY_SIZE}"),
+        );
         ok = false;
     }
     if !ok {
         return None;
     }
-    Some(ManagedPolicy { name: name?, description, document, tags })
+    Some(ManagedPolicy {
+        name: name?,
+        description,
+        document,
+        tags,
+    })
 }
 
 fn read_statements(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Vec<Value>> {
@@ -158,7 +225,11 @@ fn read_statements(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Op
     let mut out = Vec::new();
     let mut ok = true;
     for (spath, item) in items {
-        let Some(f) = r.fields(item, &spath, &["sid", "effect", "actions", "resources", "conditions"]) else {
+        let Some(f) = r.fields(
+            item,
+            &spath,
+            &["sid", "effect", "actions", "resources", "conditions"],
+        ) else {
             ok = false;
             continue;
         };
@@ -168,11 +239,17 @@ fn read_statements(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Op
         }
         let effect = match f.get("effect") {
             None => Some("Allow".to_string()),
-            Some(n) => r.one_of(n, &f.path_of("effect"), &["Allow", "Deny"], |s| matches!(s, "Allow" | "Deny").then(|| s.to_string())),
+            Some(n) => r.one_of(n, &f.path_of("effect"), &["Allow", "Deny"], |s| {
+                matches!(s, "Allow" | "Deny").then(|| s.to_string())
+            }),
         };
         let mut list = |name: &str| -> Option<Vec<String>> {
             let Some(n) = f.get(name) else {
-                r.error(item.pos, &f.path_of(name), format!("missing; a statement needs {name}"));
+                r.error(
+                    item.pos,
+                    &f.path_of(name),
+                    format!("missing; a statement needs {name}"),
+                );
                 return None;
             };
             let values = r.strings(n, &f.path_of(name))?;
@@ -198,14 +275,22 @@ fn read_statements(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Op
             None => Some(None),
             Some(n) if matches!(n.value, Yaml::Map(_)) => Some(Some(n.value.to_json())),
             Some(n) => {
-                r.error(n.pos, &f.path_of("conditions"), "expected a mapping of operator → key → values");
+                r.error(
+                    n.pos,
+                    &f.path_of("conditions"),
+                    "expected a mapping of operator → key → values",
+                );
                 None
             }
         };
         match (effect, actions, resources, conditions) {
             (Some(effect), Some(actions), Some(resources), Some(conditions)) => {
                 if let Some(bad) = actions.iter().find(|a| *a != "*" && !a.contains(':')) {
-                    r.error(item.pos, &f.path_of("actions"), format!("{bad:?} is not an action (service:Action)"));
+                    r.error(
+                        item.pos,
+                        &f.path_of("actions"),
+                        format!("{bad:?} is not an action (service:Action)"),
+                    );
                     ok = false;
                 }
                 statement.insert("Effect".into(), effect.into());

@@ -106,7 +106,11 @@ impl Reader {
         let parsed = parse(&s);
         if parsed.is_none() {
             let expected = one_of(allowed);
-            self.error(node.pos, path, format!("expected {expected}, got {}", quoted(&s)));
+            self.error(
+                node.pos,
+                path,
+                format!("expected {expected}, got {}", quoted(&s)),
+            );
         }
         parsed
     }

@@ -49,7 +49,11 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Re
     let f = r.fields(node, path, FIELDS)?;
     let name = match f.get("name") {
         None => {
-            r.error(node.pos, &f.path_of("name"), "missing; every repository needs a name");
+            r.error(
+                node.pos,
+                &f.path_of("name"),
+                "missing; every repository needs a name",
+            );
             None
         }
         Some(n) => {
@@ -131,7 +135,11 @@ fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption
             None
         }
         (_, Some((n, _))) => {
-            r.error(n.pos, &f.path_of("kms_key"), "kms_key is only allowed with type: KMS");
+            r.error(
+                n.pos,
+                &f.path_of("kms_key"),
+                "kms_key is only allowed with type: KMS",
+            );
             None
         }
         _ => Some(Encryption::Aes256),
@@ -152,18 +160,28 @@ pub fn read_policy_document(r: &mut Reader, node: &Node, path: &str) -> Option<P
             return None;
         }
     };
-    parsed.map_err(|e| r.error(node.pos, path, e.to_string())).ok()
+    parsed
+        .map_err(|e| r.error(node.pos, path, e.to_string()))
+        .ok()
 }
 
 fn read_lifecycle(r: &mut Reader, node: &Node, path: &str) -> Option<LifecyclePolicy> {
     let f = r.fields(node, path, &["rules"])?;
     let Some(rules_node) = f.get("rules") else {
-        r.error(node.pos, &f.path_of("rules"), "missing; a lifecycle policy needs rules");
+        r.error(
+            node.pos,
+            &f.path_of("rules"),
+            "missing; a lifecycle policy needs rules",
+        );
         return None;
     };
     let items = r.list(rules_node, &f.path_of("rules"))?;
     if items.is_empty() {
-        r.error(rules_node.pos, &f.path_of("rules"), "needs at least one rule");
+        r.error(
+            rules_node.pos,
+            &f.path_of("rules"),
+            "needs at least one rule",
+        );
         return None;
     }
     let mut rules = Vec::new();
@@ -183,7 +201,10 @@ fn read_lifecycle(r: &mut Reader, node: &Node, path: &str) -> Option<LifecyclePo
             r.error(
                 item.pos,
                 &join(rule_path, "priority"),
-                format!("priority {} is already used by {first}; priorities must be unique", rule.priority),
+                format!(
+                    "priority {} is already used by {first}; priorities must be unique",
+                    rule.priority
+                ),
             );
             ok = false;
         }
@@ -218,15 +239,27 @@ fn read_rule(r: &mut Reader, node: &Node, path: &str) -> Option<LifecycleRule> {
     )?;
     let priority = match f.get("priority") {
         None => {
-            r.error(node.pos, &f.path_of("priority"), "missing; each rule needs a priority (1 or more)");
+            r.error(
+                node.pos,
+                &f.path_of("priority"),
+                "missing; each rule needs a priority (1 or more)",
+            );
             None
         }
-        Some(n) => r.int(n, &f.path_of("priority"), 1, 1_000_000).map(|p| p as u32),
+        Some(n) => r
+            .int(n, &f.path_of("priority"), 1, 1_000_000)
+            .map(|p| p as u32),
     };
-    let description = f.get("description").and_then(|n| r.string(n, &f.path_of("description")));
+    let description = f
+        .get("description")
+        .and_then(|n| r.string(n, &f.path_of("description")));
     let tag_status = match f.get("tag_status") {
         None => {
-            r.error(node.pos, &f.path_of("tag_status"), "missing; expected tagged, untagged or any");
+            r.error(
+                node.pos,
+                &f.path_of("tag_status"),
+                "missing; expected tagged, untagged or any",
+            );
             None
         }
         Some(n) => r.one_of(n, &f.path_of("tag_status"), TagStatus::ALLOWED, |s| {
@@ -240,8 +273,12 @@ fn read_rule(r: &mut Reader, node: &Node, path: &str) -> Option<LifecycleRule> {
     let prefixes = list("tag_prefixes");
     let patterns = list("tag_patterns");
     let count = |r: &mut Reader, name: &str| {
-        f.get(name)
-            .map(|n| (n, r.int(n, &f.path_of(name), 1, 1_000_000).map(|c| c as u32)))
+        f.get(name).map(|n| {
+            (
+                n,
+                r.int(n, &f.path_of(name), 1, 1_000_000).map(|c| c as u32),
+            )
+        })
     };
     let keep_last = count(r, "keep_last");
     let expire = count(r, "expire_after_days");
@@ -249,22 +286,38 @@ fn read_rule(r: &mut Reader, node: &Node, path: &str) -> Option<LifecycleRule> {
     let mut ok = true;
     match (&keep_last, &expire) {
         (None, None) => {
-            r.error(node.pos, path, "each rule needs keep_last or expire_after_days");
+            r.error(
+                node.pos,
+                path,
+                "each rule needs keep_last or expire_after_days",
+            );
             ok = false;
         }
         (Some(_), Some((n, _))) => {
-            r.error(n.pos, &f.path_of("expire_after_days"), "use keep_last or expire_after_days, not both");
+            r.error(
+                n.pos,
+                &f.path_of("expire_after_days"),
+                "use keep_last or expire_after_days, not both",
+            );
             ok = false;
         }
         _ => {}
     }
     let selects_tags = !prefixes.is_empty() || !patterns.is_empty();
     if tag_status == TagStatus::Tagged && !selects_tags {
-        r.error(node.pos, path, "tag_status: tagged needs tag_prefixes or tag_patterns");
+        r.error(
+            node.pos,
+            path,
+            "tag_status: tagged needs tag_prefixes or tag_patterns",
+        );
         ok = false;
     }
     if tag_status != TagStatus::Tagged && selects_tags {
-        r.error(node.pos, path, "tag_prefixes and tag_patterns are only allowed with tag_status: tagged");
+        r.error(
+            node.pos,
+            path,
+            "tag_prefixes and tag_patterns are only allowed with tag_status: tagged",
+        );
         ok = false;
     }
     if !prefixes.is_empty() && !patterns.is_empty() {

@@ -28,7 +28,13 @@ const FIELDS: &[&str] = &[
 ];
 
 /// `spec_policies`: names of the policies this spec defines (after expansion).
-pub fn read(r: &mut Reader, ctx: &Context, node: &Node, github: &Github, spec_policies: &BTreeSet<String>) -> Vec<Resource> {
+pub fn read(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    github: &Github,
+    spec_policies: &BTreeSet<String>,
+) -> Vec<Resource> {
     let Some(items) = r.list(node, "roles") else {
         return Vec::new();
     };
@@ -37,8 +43,15 @@ pub fn read(r: &mut Reader, ctx: &Context, node: &Node, github: &Github, spec_po
         let Some(role) = read_one(r, ctx, item, &path, github, spec_policies) else {
             continue;
         };
-        if out.iter().any(|x| matches!(x, Resource::Role(y) if y.name == role.name)) {
-            r.error(item.pos, &join(&path, "name"), format!("duplicate role name {:?}", role.name));
+        if out
+            .iter()
+            .any(|x| matches!(x, Resource::Role(y) if y.name == role.name))
+        {
+            r.error(
+                item.pos,
+                &join(&path, "name"),
+                format!("duplicate role name {:?}", role.name),
+            );
             continue;
         }
         out.push(Resource::Role(role));
@@ -52,10 +65,14 @@ pub fn policy_arn(reference: &str, spec_policies: &BTreeSet<String>) -> Result<S
         if reference.contains(":policy/") {
             Ok(reference.to_string())
         } else {
-            Err(format!("{reference:?} is not a policy ARN (arn:…:policy/NAME)"))
+            Err(format!(
+                "{reference:?} is not a policy ARN (arn:…:policy/NAME)"
+            ))
         }
     } else if spec_policies.contains(reference) {
-        Ok(format!("arn:{{partition}}:iam::{{account}}:policy/{reference}"))
+        Ok(format!(
+            "arn:{{partition}}:iam::{{account}}:policy/{reference}"
+        ))
     } else {
         Err(format!(
             "no policy named {reference:?} in this spec; name one of its policies, or give the ARN of an existing policy"
@@ -63,24 +80,40 @@ pub fn policy_arn(reference: &str, spec_policies: &BTreeSet<String>) -> Result<S
     }
 }
 
-fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str, github: &Github, spec_policies: &BTreeSet<String>) -> Option<Role> {
+fn read_one(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    path: &str,
+    github: &Github,
+    spec_policies: &BTreeSet<String>,
+) -> Option<Role> {
     let f = r.fields(node, path, FIELDS)?;
     let name = iam_name(r, f.get("name"), node, &f.path_of("name"), ctx, "role", 64);
-    let description = f.get("description").and_then(|n| r.string(n, &f.path_of("description"))).unwrap_or_default();
+    let description = f
+        .get("description")
+        .and_then(|n| r.string(n, &f.path_of("description")))
+        .unwrap_or_default();
     let allow_any = f
         .get("allow_any_repository")
         .and_then(|n| r.bool(n, &f.path_of("allow_any_repository")))
         .unwrap_or(false);
     let trust = match f.get("github_trust") {
         None => {
-            r.error(node.pos, &f.path_of("github_trust"), "missing; say which GitHub repositories may assume the role");
+            r.error(
+                node.pos,
+                &f.path_of("github_trust"),
+                "missing; say which GitHub repositories may assume the role",
+            );
             None
         }
         Some(n) => read_trust(r, n, &f.path_of("github_trust"), github, allow_any),
     };
     let max_session = match f.get("max_session_duration") {
         None => Some(DEFAULT_MAX_SESSION),
-        Some(n) => r.int(n, &f.path_of("max_session_duration"), 3600, 43200).map(|v| v as i32),
+        Some(n) => r
+            .int(n, &f.path_of("max_session_duration"), 3600, 43200)
+            .map(|v| v as i32),
     };
     let boundary = match f.get("permissions_boundary") {
         None => Some(None),
@@ -88,7 +121,10 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str, github: &Git
             let p = f.path_of("permissions_boundary");
             r.string(n, &p).and_then(|s| {
                 let s = names::expand(&s, &ctx.prefix).unwrap_or(s);
-                policy_arn(&s, spec_policies).map(Some).map_err(|e| r.error(n.pos, &p, e)).ok()
+                policy_arn(&s, spec_policies)
+                    .map(Some)
+                    .map_err(|e| r.error(n.pos, &p, e))
+                    .ok()
             })
         }
     };
@@ -98,7 +134,14 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str, github: &Git
             let p = f.path_of("policies");
             r.strings(n, &p).and_then(|list| {
                 if list.len() > MAX_ATTACHED {
-                    r.error(n.pos, &p, format!("{} policies; IAM attaches at most {MAX_ATTACHED} to a role", list.len()));
+                    r.error(
+                        n.pos,
+                        &p,
+                        format!(
+                            "{} policies; IAM attaches at most {MAX_ATTACHED} to a role",
+                            list.len()
+                        ),
+                    );
                     return None;
                 }
                 let mut arns = Vec::new();
@@ -153,11 +196,21 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str, github: &Git
     })
 }
 
-fn read_trust(r: &mut Reader, node: &Node, path: &str, github: &Github, allow_any: bool) -> Option<GithubTrust> {
+fn read_trust(
+    r: &mut Reader,
+    node: &Node,
+    path: &str,
+    github: &Github,
+    allow_any: bool,
+) -> Option<GithubTrust> {
     let f = r.fields(node, path, &["repositories", "subjects"])?;
     let repositories = match f.get("repositories") {
         None => {
-            r.error(node.pos, &f.path_of("repositories"), "missing; list the repositories (without the organization)");
+            r.error(
+                node.pos,
+                &f.path_of("repositories"),
+                "missing; list the repositories (without the organization)",
+            );
             None
         }
         Some(n) => {

@@ -199,7 +199,10 @@ mod tests {
         assert_eq!(entries[0].0.name, "a");
         assert_eq!(entries[0].0.pos, Pos { line: 1, column: 1 });
         assert_eq!(entries[0].1.value, Value::Int(1));
-        assert_eq!(entries[0].1.pos, entries[0].0.pos, "a value points at its key");
+        assert_eq!(
+            entries[0].1.pos, entries[0].0.pos,
+            "a value points at its key"
+        );
         let Value::Seq(items) = &entries[1].1.value else {
             panic!("not a seq")
         };

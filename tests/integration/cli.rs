@@ -13,7 +13,11 @@ fn a_bad_spec_fails_before_any_aws_call() {
     // An endpoint nothing listens on: reaching AWS at all would fail differently.
     let run = run_cli(
         &["plan", path_str(&spec)],
-        &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9"), ("AWS_ACCESS_KEY_ID", "000000000001"), ("AWS_SECRET_ACCESS_KEY", "x")],
+        &[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_ACCESS_KEY_ID", "000000000001"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+        ],
     );
     run.expect_code(1);
     assert!(
@@ -27,7 +31,10 @@ fn a_bad_spec_fails_before_any_aws_call() {
 #[test]
 fn validate_needs_no_credentials() {
     let example = crate::harness::repo_root().join("examples/probe-engine.yaml");
-    let run = run_cli(&["validate", path_str(&example)], &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")]);
+    let run = run_cli(
+        &["validate", path_str(&example)],
+        &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9")],
+    );
     run.expect_code(0);
     assert!(run.stdout.contains("valid"), "{}", run.stdout);
 }
@@ -48,9 +55,17 @@ fn unreachable_endpoint_is_an_error_with_a_hint() {
     let example = crate::harness::repo_root().join("examples/probe-engine.yaml");
     let run = run_cli(
         &["plan", path_str(&example), "--max-attempts", "1"],
-        &[("AWS_ENDPOINT_URL", "http://127.0.0.1:9"), ("AWS_ACCESS_KEY_ID", "000000000001"), ("AWS_SECRET_ACCESS_KEY", "x")],
+        &[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_ACCESS_KEY_ID", "000000000001"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+        ],
     );
     run.expect_code(1);
-    assert!(run.stderr.contains("error: reading live state failed"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error: reading live state failed"),
+        "{}",
+        run.stderr
+    );
     assert!(run.stderr.contains("hint:"), "{}", run.stderr);
 }

@@ -12,7 +12,12 @@ fn actions(plan: &Value) -> Vec<(String, String)> {
         .as_array()
         .expect("changes")
         .iter()
-        .map(|c| (c["address"].as_str().unwrap().to_string(), c["action"].as_str().unwrap().to_string()))
+        .map(|c| {
+            (
+                c["address"].as_str().unwrap().to_string(),
+                c["action"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -43,20 +48,37 @@ async fn plan_apply_and_a_second_apply_changes_nothing() {
     plan.expect_code(2);
     let plan = plan.json();
     assert_eq!(plan["schema_version"], 1);
-    assert_eq!(actions(&plan), vec![("repository.betekk-idem".to_string(), "create".to_string())]);
+    assert_eq!(
+        actions(&plan),
+        vec![("repository.betekk-idem".to_string(), "create".to_string())]
+    );
     assert_eq!(plan["summary"]["add"], 1);
     assert_eq!(plan["stats"]["by_operation"]["ecr:DescribeRepositories"], 1);
 
     let human = acct.run(&["plan", spec]);
     human.expect_code(0);
-    assert!(human.stdout.contains("+ repository \"betekk-idem\""), "{}", human.stdout);
-    assert!(human.stdout.contains("Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy."), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("+ repository \"betekk-idem\""),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stdout
+            .contains("Plan: 1 to add, 0 to change, 0 to replace, 0 to destroy."),
+        "{}",
+        human.stdout
+    );
 
     acct.run(&["apply", spec, "--yes"]).expect_code(0);
 
     let again = acct.run(&["plan", spec, "--detailed-exitcode", "--output", "json"]);
     again.expect_code(0);
-    assert!(again.json()["changes"].as_array().unwrap().is_empty(), "{}", again.stdout);
+    assert!(
+        again.json()["changes"].as_array().unwrap().is_empty(),
+        "{}",
+        again.stdout
+    );
 
     let second = acct.run(&["apply", spec, "--yes", "--output", "json"]);
     second.expect_code(0);
@@ -66,22 +88,48 @@ async fn plan_apply_and_a_second_apply_changes_nothing() {
         .as_object()
         .unwrap()
         .iter()
-        .filter(|(op, _)| !["Get", "List", "Describe"].iter().any(|p| op.split(':').nth(1).unwrap().starts_with(p)))
+        .filter(|(op, _)| {
+            !["Get", "List", "Describe"]
+                .iter()
+                .any(|p| op.split(':').nth(1).unwrap().starts_with(p))
+        })
         .map(|(_, n)| n.as_u64().unwrap())
         .sum();
-    assert_eq!(writes, 0, "a converged apply makes no write call: {}", doc["stats"]);
+    assert_eq!(
+        writes, 0,
+        "a converged apply makes no write call: {}",
+        doc["stats"]
+    );
 
     // What the tool created is what the spec said, read back through the SDK.
     let client = acct.client().await;
-    let repo = client.list_repositories().await.unwrap().into_iter().find(|r| r.name == "betekk-idem").unwrap();
+    let repo = client
+        .list_repositories()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "betekk-idem")
+        .unwrap();
     assert_eq!(repo.image_tag_mutability, TagMutability::Immutable);
     assert!(repo.scan_on_push);
     let tags = client.list_tags(&repo.arn).await.unwrap();
-    assert_eq!(tags.get("ManagedBy").map(String::as_str), Some("betekk-ecr"));
-    assert_eq!(tags.get("betekk-ecr:stack").map(String::as_str), Some("idem"));
+    assert_eq!(
+        tags.get("ManagedBy").map(String::as_str),
+        Some("betekk-ecr")
+    );
+    assert_eq!(
+        tags.get("betekk-ecr:stack").map(String::as_str),
+        Some("idem")
+    );
     assert_eq!(tags.get("Environment").map(String::as_str), Some("test"));
     assert_eq!(tags.get("Service").map(String::as_str), Some("idem"));
-    assert!(client.get_lifecycle_policy("betekk-idem").await.unwrap().is_some());
+    assert!(
+        client
+            .get_lifecycle_policy("betekk-idem")
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -93,8 +141,18 @@ async fn every_attribute_changed_out_of_band_is_planned_and_repaired() {
 
     let client = acct.client().await;
     let name = "betekk-oob";
-    let arn = client.list_repositories().await.unwrap().into_iter().find(|r| r.name == name).unwrap().arn;
-    client.put_image_tag_mutability(name, TagMutability::Mutable).await.unwrap();
+    let arn = client
+        .list_repositories()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == name)
+        .unwrap()
+        .arn;
+    client
+        .put_image_tag_mutability(name, TagMutability::Mutable)
+        .await
+        .unwrap();
     client.put_scan_on_push(name, false).await.unwrap();
     client.delete_lifecycle_policy(name).await.unwrap();
     client
@@ -112,23 +170,44 @@ async fn every_attribute_changed_out_of_band_is_planned_and_repaired() {
     let plan = acct.run(&["plan", spec, "--output", "json", "--detailed-exitcode"]);
     plan.expect_code(2);
     let plan = plan.json();
-    assert_eq!(actions(&plan), vec![(format!("repository.{name}"), "update".to_string())]);
+    assert_eq!(
+        actions(&plan),
+        vec![(format!("repository.{name}"), "update".to_string())]
+    );
     let mut attrs = changed_attributes(&plan, &format!("repository.{name}"));
     attrs.sort();
     assert_eq!(
         attrs,
-        ["image_tag_mutability", "lifecycle_policy", "repository_policy", "scan_on_push", "tags"]
+        [
+            "image_tag_mutability",
+            "lifecycle_policy",
+            "repository_policy",
+            "scan_on_push",
+            "tags"
+        ]
     );
 
     let human = acct.run(&["plan", spec]);
-    assert!(human.stdout.contains("~ image_tag_mutability = \"MUTABLE\" -> \"IMMUTABLE\""), "{}", human.stdout);
+    assert!(
+        human
+            .stdout
+            .contains("~ image_tag_mutability = \"MUTABLE\" -> \"IMMUTABLE\""),
+        "{}",
+        human.stdout
+    );
     assert!(human.stdout.contains("- \"Intruder\""), "{}", human.stdout);
 
     acct.run(&["apply", spec, "--yes"]).expect_code(0);
     let after = acct.run(&["plan", spec, "--detailed-exitcode"]);
     after.expect_code(0);
     assert!(after.stdout.contains("No changes."), "{}", after.stdout);
-    assert!(!client.list_tags(&arn).await.unwrap().contains_key("Intruder"));
+    assert!(
+        !client
+            .list_tags(&arn)
+            .await
+            .unwrap()
+            .contains_key("Intruder")
+    );
 }
 
 #[tokio::test]
@@ -136,19 +215,31 @@ async fn an_existing_unmanaged_repository_is_adopted_not_recreated() {
     let acct = Account::new();
     let client = acct.client().await;
     let raw = acct.raw_ecr().await;
-    raw.create_repository().repository_name("betekk-adopt").send().await.unwrap();
+    raw.create_repository()
+        .repository_name("betekk-adopt")
+        .send()
+        .await
+        .unwrap();
     push_image(&raw, "betekk-adopt").await;
 
     let spec = acct.write_spec("spec.yaml", &repo_spec("adopt", ""));
     let spec = path_str(&spec);
     let plan = acct.run(&["plan", spec, "--output", "json"]).json();
-    assert_eq!(actions(&plan), vec![("repository.betekk-adopt".to_string(), "update".to_string())]);
+    assert_eq!(
+        actions(&plan),
+        vec![("repository.betekk-adopt".to_string(), "update".to_string())]
+    );
     let attrs = changed_attributes(&plan, "repository.betekk-adopt");
     assert!(attrs.contains(&"tags".to_string()), "{attrs:?}");
 
     acct.run(&["apply", spec, "--yes"]).expect_code(0);
-    assert_eq!(client.has_images("betekk-adopt").await.unwrap(), Some(true), "adoption kept the images");
-    acct.run(&["plan", spec, "--detailed-exitcode"]).expect_code(0);
+    assert_eq!(
+        client.has_images("betekk-adopt").await.unwrap(),
+        Some(true),
+        "adoption kept the images"
+    );
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
 }
 
 #[tokio::test]
@@ -163,25 +254,50 @@ async fn replacing_a_repository_with_images_needs_both_opt_ins() {
     let kms = "    encryption: {type: KMS, kms_key: \"arn:aws:kms:ap-southeast-1:111122223333:key/abcd\"}\n";
     acct.write_spec("spec.yaml", &repo_spec("repl", kms));
     let plan = acct.run(&["plan", spec, "--output", "json"]).json();
-    assert_eq!(actions(&plan), vec![("repository.betekk-repl".to_string(), "replace".to_string())]);
+    assert_eq!(
+        actions(&plan),
+        vec![("repository.betekk-repl".to_string(), "replace".to_string())]
+    );
     let human = acct.run(&["plan", spec]);
-    assert!(human.stdout.contains("-/+ repository \"betekk-repl\""), "{}", human.stdout);
-    assert!(human.stdout.contains("# forces replacement"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("-/+ repository \"betekk-repl\""),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("# forces replacement"),
+        "{}",
+        human.stdout
+    );
 
     let refused = acct.run(&["apply", spec, "--yes", "--allow-replace"]);
     refused.expect_code(1);
-    assert!(refused.stderr.contains("holds images"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("holds images"),
+        "{}",
+        refused.stderr
+    );
     let client = acct.client().await;
-    assert_eq!(client.has_images("betekk-repl").await.unwrap(), Some(true), "nothing was deleted");
+    assert_eq!(
+        client.has_images("betekk-repl").await.unwrap(),
+        Some(true),
+        "nothing was deleted"
+    );
 
     let forced = format!("{kms}    force_delete: true\n");
     acct.write_spec("spec.yaml", &repo_spec("repl", &forced));
     acct.run(&["apply", spec, "--yes"]).expect_code(1);
-    assert_eq!(client.has_images("betekk-repl").await.unwrap(), Some(true), "force_delete alone is not enough");
+    assert_eq!(
+        client.has_images("betekk-repl").await.unwrap(),
+        Some(true),
+        "force_delete alone is not enough"
+    );
 
-    acct.run(&["apply", spec, "--yes", "--allow-replace"]).expect_code(0);
+    acct.run(&["apply", spec, "--yes", "--allow-replace"])
+        .expect_code(0);
     assert_eq!(client.has_images("betekk-repl").await.unwrap(), Some(false));
-    acct.run(&["plan", spec, "--detailed-exitcode"]).expect_code(0);
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
     let _ = client.stats();
 }
 
@@ -196,15 +312,36 @@ async fn a_stack_repository_removed_from_the_spec_is_pruned_and_others_are_not()
     let spec = path_str(&spec);
     acct.run(&["apply", spec, "--yes"]).expect_code(0);
     let raw = acct.raw_ecr().await;
-    raw.create_repository().repository_name("betekk-not-ours").send().await.unwrap();
+    raw.create_repository()
+        .repository_name("betekk-not-ours")
+        .send()
+        .await
+        .unwrap();
 
     acct.write_spec("spec.yaml", &repo_spec("prune", ""));
     let plan = acct.run(&["plan", spec, "--output", "json"]).json();
-    assert_eq!(actions(&plan), vec![("repository.betekk-prune-extra".to_string(), "delete".to_string())]);
+    assert_eq!(
+        actions(&plan),
+        vec![(
+            "repository.betekk-prune-extra".to_string(),
+            "delete".to_string()
+        )]
+    );
     assert_eq!(plan["summary"]["destroy"], 1);
     acct.run(&["apply", spec, "--yes"]).expect_code(0);
-    let names: Vec<String> = acct.client().await.list_repositories().await.unwrap().into_iter().map(|r| r.name).collect();
-    assert!(names.contains(&"betekk-not-ours".to_string()) && names.contains(&"betekk-prune".to_string()));
+    let names: Vec<String> = acct
+        .client()
+        .await
+        .list_repositories()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert!(
+        names.contains(&"betekk-not-ours".to_string())
+            && names.contains(&"betekk-prune".to_string())
+    );
     assert!(!names.contains(&"betekk-prune-extra".to_string()));
 }
 

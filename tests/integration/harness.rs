@@ -14,10 +14,10 @@ pub const REGION: &str = "ap-southeast-1";
 pub fn endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| {
-        if let Ok(url) = std::env::var("BETEKK_TEST_ENDPOINT") {
-            if !url.is_empty() {
-                return url;
-            }
+        if let Ok(url) = std::env::var("BETEKK_TEST_ENDPOINT")
+            && !url.is_empty()
+        {
+            return url;
         }
         let script = repo_root().join("localstack/start.sh");
         let out = Command::new("bash")
@@ -27,9 +27,18 @@ pub fn endpoint() -> &'static str {
             .stderr(std::process::Stdio::inherit())
             .output()
             .expect("run localstack/start.sh");
-        assert!(out.status.success(), "localstack/start.sh failed: {}", out.status);
+        assert!(
+            out.status.success(),
+            "localstack/start.sh failed: {}",
+            out.status
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
-        stdout.lines().last().expect("start.sh prints the endpoint").trim().to_string()
+        stdout
+            .lines()
+            .last()
+            .expect("start.sh prints the endpoint")
+            .trim()
+            .to_string()
     })
 }
 
@@ -51,7 +60,8 @@ pub mod tempdir {
 
     impl Dir {
         pub fn new(tag: &str) -> Self {
-            let path = std::env::temp_dir().join(format!("betekk-ecr-test-{tag}-{}", std::process::id()));
+            let path =
+                std::env::temp_dir().join(format!("betekk-ecr-test-{tag}-{}", std::process::id()));
             std::fs::create_dir_all(&path).expect("create temp dir");
             Dir(path)
         }
@@ -69,7 +79,9 @@ pub mod tempdir {
 
 impl Account {
     pub fn new() -> Self {
-        let id: String = (0..12).map(|_| char::from(b'0' + rand::rng().random_range(0..10))).collect();
+        let id: String = (0..12)
+            .map(|_| char::from(b'0' + rand::rng().random_range(0..10)))
+            .collect();
         let id = format!("9{}", &id[1..]);
         let dir = tempdir::Dir::new(&id);
         Account { id, dir }
@@ -92,7 +104,9 @@ impl Account {
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(REGION))
             .endpoint_url(endpoint())
-            .credentials_provider(aws_sdk_ecr::config::Credentials::new(&self.id, "test", None, None, "test"))
+            .credentials_provider(aws_sdk_ecr::config::Credentials::new(
+                &self.id, "test", None, None, "test",
+            ))
             .load()
             .await;
         aws_sdk_ecr::Client::new(&config)
@@ -103,7 +117,9 @@ impl Account {
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new(REGION))
             .endpoint_url(endpoint())
-            .credentials_provider(aws_sdk_iam::config::Credentials::new(&self.id, "test", None, None, "test"))
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(
+                &self.id, "test", None, None, "test",
+            ))
             .load()
             .await;
         aws_sdk_iam::Client::new(&config)
@@ -117,11 +133,14 @@ impl Account {
 
     /// Runs the CLI in this account.
     pub fn run(&self, args: &[&str]) -> Run {
-        run_cli(args, &[
-            ("AWS_ACCESS_KEY_ID", self.id.as_str()),
-            ("AWS_SECRET_ACCESS_KEY", "test"),
-            ("AWS_ENDPOINT_URL", endpoint()),
-        ])
+        run_cli(
+            args,
+            &[
+                ("AWS_ACCESS_KEY_ID", self.id.as_str()),
+                ("AWS_SECRET_ACCESS_KEY", "test"),
+                ("AWS_ENDPOINT_URL", endpoint()),
+            ],
+        )
     }
 }
 
@@ -133,8 +152,12 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 
     #[track_caller]
@@ -160,7 +183,11 @@ pub fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let Output { status, stdout, stderr } = cmd.output().expect("run betekk-ecr");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("run betekk-ecr");
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),

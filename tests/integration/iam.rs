@@ -19,7 +19,11 @@ fn init_spec(acct: &Account, service: &str) -> String {
 }
 
 fn change<'a>(plan: &'a Value, address: &str) -> Option<&'a Value> {
-    plan["changes"].as_array().unwrap().iter().find(|c| c["address"] == address)
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == address)
 }
 
 fn attribute_names(plan: &Value, address: &str) -> Vec<String> {
@@ -41,7 +45,9 @@ fn writes(doc: &Value) -> u64 {
         .iter()
         .filter(|(op, _)| {
             let name = op.split(':').nth(1).unwrap();
-            !["Get", "List", "Describe"].iter().any(|p| name.starts_with(p))
+            !["Get", "List", "Describe"]
+                .iter()
+                .any(|p| name.starts_with(p))
         })
         .map(|(_, n)| n.as_u64().unwrap())
         .sum()
@@ -54,7 +60,10 @@ async fn the_standard_set_is_created_converges_and_is_least_privilege() {
 
     let plan = acct.run(&["plan", &spec, "--output", "json"]).json();
     let summary = &plan["summary"];
-    assert_eq!(summary["add"], 6, "repository, provider, 2 policies, 2 roles: {plan:#}");
+    assert_eq!(
+        summary["add"], 6,
+        "repository, provider, 2 policies, 2 roles: {plan:#}"
+    );
 
     let applied = acct.run(&["apply", &spec, "--yes", "--output", "json"]);
     applied.expect_code(0);
@@ -63,23 +72,58 @@ async fn the_standard_set_is_created_converges_and_is_least_privilege() {
     let second = acct.run(&["apply", &spec, "--yes", "--output", "json"]);
     second.expect_code(0);
     let second = second.json();
-    assert!(second["changes"].as_array().unwrap().is_empty(), "{second:#}");
+    assert!(
+        second["changes"].as_array().unwrap().is_empty(),
+        "{second:#}"
+    );
     assert_eq!(writes(&second), 0);
 
     let client = acct.client().await;
-    let role = client.get_role(UPLOAD_ROLE).await.unwrap().expect("upload role exists");
-    let trust = PolicyDocument::parse(&role.trust_policy).unwrap().to_json_string();
-    assert!(trust.contains("repo:nus-cee/std-set:*") && trust.contains("repo:betekk/std-set:*"), "{trust}");
-    assert!(trust.contains(&format!(":oidc-provider/{PROVIDER}")), "{trust}");
-    let attached = client.list_attached_role_policies(UPLOAD_ROLE).await.unwrap();
-    assert_eq!(attached, vec![format!("arn:aws:iam::{}:policy/{UPLOAD_POLICY}", acct.id)]);
+    let role = client
+        .get_role(UPLOAD_ROLE)
+        .await
+        .unwrap()
+        .expect("upload role exists");
+    let trust = PolicyDocument::parse(&role.trust_policy)
+        .unwrap()
+        .to_json_string();
+    assert!(
+        trust.contains("repo:nus-cee/std-set:*") && trust.contains("repo:betekk/std-set:*"),
+        "{trust}"
+    );
+    assert!(
+        trust.contains(&format!(":oidc-provider/{PROVIDER}")),
+        "{trust}"
+    );
+    let attached = client
+        .list_attached_role_policies(UPLOAD_ROLE)
+        .await
+        .unwrap();
+    assert_eq!(
+        attached,
+        vec![format!("arn:aws:iam::{}:policy/{UPLOAD_POLICY}", acct.id)]
+    );
 
     let policies = client.list_policies().await.unwrap();
     let upload = policies.iter().find(|p| p.name == UPLOAD_POLICY).unwrap();
-    let doc = client.get_policy_version(&upload.arn, &upload.default_version_id).await.unwrap().unwrap();
+    let doc = client
+        .get_policy_version(&upload.arn, &upload.default_version_id)
+        .await
+        .unwrap()
+        .unwrap();
     let doc = PolicyDocument::parse(&doc).unwrap().to_json_string();
-    assert!(doc.contains(&format!("arn:aws:ecr:ap-southeast-1:{}:repository/betekk-std-set", acct.id)), "{doc}");
-    for forbidden in ["ecr:DeleteRepository", "ecr:SetRepositoryPolicy", "ecr:BatchDeleteImage"] {
+    assert!(
+        doc.contains(&format!(
+            "arn:aws:ecr:ap-southeast-1:{}:repository/betekk-std-set",
+            acct.id
+        )),
+        "{doc}"
+    );
+    for forbidden in [
+        "ecr:DeleteRepository",
+        "ecr:SetRepositoryPolicy",
+        "ecr:BatchDeleteImage",
+    ] {
         assert!(!doc.contains(forbidden), "{forbidden} in {doc}");
     }
 }
@@ -95,31 +139,69 @@ async fn tampering_with_every_iam_attribute_is_planned_and_repaired() {
     let lambda_policy = format!("arn:aws:iam::{}:policy/betekk-LambdaDeployPolicy", acct.id);
 
     let wide_open = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::000000000000:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:*"}}}]}"#;
-    client.update_trust_policy(UPLOAD_ROLE, wide_open).await.unwrap();
+    client
+        .update_trust_policy(UPLOAD_ROLE, wide_open)
+        .await
+        .unwrap();
     client
         .create_policy_version(&policy_arn, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ecr:*","Resource":"*"}]}"#)
         .await
         .unwrap();
-    client.attach_role_policy(UPLOAD_ROLE, &lambda_policy).await.unwrap();
-    client.add_client_id(&provider_arn, "intruder.example").await.unwrap();
-    client.tag_role(UPLOAD_ROLE, &Tags::from([("Owner".into(), "someone".into())])).await.unwrap();
-    client.tag_oidc_provider(&provider_arn, &Tags::from([("Owner".into(), "someone".into())])).await.unwrap();
+    client
+        .attach_role_policy(UPLOAD_ROLE, &lambda_policy)
+        .await
+        .unwrap();
+    client
+        .add_client_id(&provider_arn, "intruder.example")
+        .await
+        .unwrap();
+    client
+        .tag_role(
+            UPLOAD_ROLE,
+            &Tags::from([("Owner".into(), "someone".into())]),
+        )
+        .await
+        .unwrap();
+    client
+        .tag_oidc_provider(
+            &provider_arn,
+            &Tags::from([("Owner".into(), "someone".into())]),
+        )
+        .await
+        .unwrap();
 
     let plan = acct.run(&["plan", &spec, "--output", "json", "--detailed-exitcode"]);
     plan.expect_code(2);
     let plan = plan.json();
-    assert_eq!(attribute_names(&plan, &format!("role.{UPLOAD_ROLE}")), ["policies", "tags", "trust_policy"]);
-    assert_eq!(attribute_names(&plan, &format!("policy.{UPLOAD_POLICY}")), ["document"]);
-    assert_eq!(attribute_names(&plan, &format!("oidc_provider.{PROVIDER}")), ["client_ids", "tags"]);
+    assert_eq!(
+        attribute_names(&plan, &format!("role.{UPLOAD_ROLE}")),
+        ["policies", "tags", "trust_policy"]
+    );
+    assert_eq!(
+        attribute_names(&plan, &format!("policy.{UPLOAD_POLICY}")),
+        ["document"]
+    );
+    assert_eq!(
+        attribute_names(&plan, &format!("oidc_provider.{PROVIDER}")),
+        ["client_ids", "tags"]
+    );
 
     acct.run(&["apply", &spec, "--yes"]).expect_code(0);
-    acct.run(&["plan", &spec, "--detailed-exitcode"]).expect_code(0);
+    acct.run(&["plan", &spec, "--detailed-exitcode"])
+        .expect_code(0);
     assert_eq!(
-        client.list_attached_role_policies(UPLOAD_ROLE).await.unwrap(),
+        client
+            .list_attached_role_policies(UPLOAD_ROLE)
+            .await
+            .unwrap(),
         vec![policy_arn.clone()],
         "the out-of-band attachment was detached"
     );
-    let info = client.get_oidc_provider(&provider_arn).await.unwrap().unwrap();
+    let info = client
+        .get_oidc_provider(&provider_arn)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(info.client_ids, vec!["sts.amazonaws.com".to_string()]);
 }
 
@@ -132,15 +214,31 @@ async fn policy_updates_stay_within_five_versions() {
     let policy_arn = format!("arn:aws:iam::{}:policy/{UPLOAD_POLICY}", acct.id);
     // Fill IAM's five versions out of band, the last one (the default) different from the spec.
     for i in 0..4 {
-        let doc = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"ecr:DescribeImages","Resource":"*","Sid":"S{i}"}}]}}"#);
-        client.create_policy_version(&policy_arn, &doc).await.unwrap();
+        let doc = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"ecr:DescribeImages","Resource":"*","Sid":"S{i}"}}]}}"#
+        );
+        client
+            .create_policy_version(&policy_arn, &doc)
+            .await
+            .unwrap();
     }
-    assert_eq!(client.list_policy_versions(&policy_arn).await.unwrap().len(), 5);
+    assert_eq!(
+        client
+            .list_policy_versions(&policy_arn)
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
     acct.run(&["apply", &spec, "--yes"]).expect_code(0);
     let versions = client.list_policy_versions(&policy_arn).await.unwrap();
     assert_eq!(versions.len(), 5);
-    assert!(!versions.iter().any(|v| v.version_id == "v1"), "the oldest version went: {versions:?}");
-    acct.run(&["plan", &spec, "--detailed-exitcode"]).expect_code(0);
+    assert!(
+        !versions.iter().any(|v| v.version_id == "v1"),
+        "the oldest version went: {versions:?}"
+    );
+    acct.run(&["plan", &spec, "--detailed-exitcode"])
+        .expect_code(0);
 }
 
 #[tokio::test]
@@ -160,12 +258,27 @@ async fn an_existing_provider_is_adopted_and_thumbprints_are_left_alone() {
     let spec = init_spec(&acct, "adopt-oidc");
     let plan = acct.run(&["plan", &spec, "--output", "json"]).json();
     let provider = change(&plan, &format!("oidc_provider.{PROVIDER}")).expect("provider planned");
-    assert_eq!(provider["action"], "update", "adopted, not created: {provider:#}");
-    assert_eq!(attribute_names(&plan, &format!("oidc_provider.{PROVIDER}")), ["tags"]);
+    assert_eq!(
+        provider["action"], "update",
+        "adopted, not created: {provider:#}"
+    );
+    assert_eq!(
+        attribute_names(&plan, &format!("oidc_provider.{PROVIDER}")),
+        ["tags"]
+    );
     acct.run(&["apply", &spec, "--yes"]).expect_code(0);
-    acct.run(&["plan", &spec, "--detailed-exitcode"]).expect_code(0);
+    acct.run(&["plan", &spec, "--detailed-exitcode"])
+        .expect_code(0);
     let arn = format!("arn:aws:iam::{}:oidc-provider/{PROVIDER}", acct.id);
-    assert_eq!(client.get_oidc_provider(&arn).await.unwrap().unwrap().thumbprints, thumbprint);
+    assert_eq!(
+        client
+            .get_oidc_provider(&arn)
+            .await
+            .unwrap()
+            .unwrap()
+            .thumbprints,
+        thumbprint
+    );
     let _ = client.stats();
 }
 
@@ -179,12 +292,33 @@ async fn an_assume_role_grant_attaches_a_policy_to_an_existing_user() {
 
     let missing = acct.run(&["plan", spec]);
     missing.expect_code(1);
-    assert!(missing.stderr.contains("\"deployer\"") && missing.stderr.contains("does not exist"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("\"deployer\"") && missing.stderr.contains("does not exist"),
+        "{}",
+        missing.stderr
+    );
 
-    acct.raw_iam().await.create_user().user_name("deployer").send().await.unwrap();
+    acct.raw_iam()
+        .await
+        .create_user()
+        .user_name("deployer")
+        .send()
+        .await
+        .unwrap();
     acct.run(&["apply", spec, "--yes"]).expect_code(0);
     let client = acct.client().await;
-    let attached = client.list_attached_user_policies("deployer").await.unwrap().unwrap();
-    assert_eq!(attached, vec![format!("arn:aws:iam::{}:policy/betekk_AssumeRolePolicy-deployer", acct.id)]);
-    acct.run(&["plan", spec, "--detailed-exitcode"]).expect_code(0);
+    let attached = client
+        .list_attached_user_policies("deployer")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        attached,
+        vec![format!(
+            "arn:aws:iam::{}:policy/betekk_AssumeRolePolicy-deployer",
+            acct.id
+        )]
+    );
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
 }

@@ -2,7 +2,8 @@
 //!
 //! It keeps the IAM rules and habits the engine must cope with: documents handed back URL-encoded,
 //! at most five versions per policy, the default version undeletable, policies and roles that refuse
-//! deletion while still attached, ListPolicies without descriptions, and version ids that only grow.
+//! deletion while still attached, ListPolicies without descriptions, version ids that only grow,
+//! versions listed newest first and stamped to the second (so one run's versions share a timestamp).
 //! Documents are stored as sent; attachments are stored on the role, user or group.
 
 use std::collections::BTreeMap;
@@ -88,13 +89,13 @@ pub(super) struct IamState {
     users: BTreeMap<String, Vec<String>>,
     /// Group name → attached policy ARNs.
     groups: BTreeMap<String, Vec<String>>,
-    /// Creation timestamps: one second per creation, so versions order deterministically.
+    /// Seconds added by `advance_clock`. IAM timestamps have one-second resolution, so versions
+    /// created in one run usually share a timestamp: the fake's clock stands still unless told.
     clock: i64,
 }
 
 impl IamState {
-    fn tick(&mut self) -> i64 {
-        self.clock += 1;
+    fn now(&self) -> i64 {
         1_700_000_000 + self.clock
     }
 
@@ -300,6 +301,11 @@ impl FakeAws {
                 .or_default(),
             policy_arn,
         );
+    }
+
+    /// Moves the clock that stamps new policy versions.
+    pub fn advance_clock(&self, seconds: i64) {
+        self.state().iam.clock += seconds;
     }
 
     /// Counts one more call per extra page, as the SDK's paginators would make.
@@ -675,9 +681,11 @@ impl IamApi for FakeAws {
             .iam
             .policy_by_arn(arn)
             .ok_or_else(|| no_such_entity(OP, arn))?;
+        // Newest first, as AWS and LocalStack list them.
         Ok(policy
             .versions
             .iter()
+            .rev()
             .map(|v| PolicyVersionInfo {
                 version_id: v.id.clone(),
                 is_default: v.is_default,
@@ -693,7 +701,7 @@ impl IamApi for FakeAws {
             return Ok(Ensured::NotNeeded);
         }
         check_document(OP, new.document)?;
-        let created = state.iam.tick();
+        let created = state.iam.now();
         let policy = FakePolicy {
             name: new.name.to_string(),
             arn: self.policy_arn(new.name),
@@ -716,7 +724,7 @@ impl IamApi for FakeAws {
         const OP: &str = "iam:CreatePolicyVersion";
         let mut state = self.enter(OP, arn)?;
         check_document(OP, document)?;
-        let created = state.iam.tick();
+        let created = state.iam.now();
         let policy = state
             .iam
             .policy_by_arn(arn)
@@ -993,17 +1001,26 @@ mod tests {
         aws.create_policy_version(&arn, DOC).await.unwrap();
         let versions = aws.list_policy_versions(&arn).await.unwrap();
         let ids: Vec<&str> = versions.iter().map(|v| v.version_id.as_str()).collect();
-        assert_eq!(ids, ["v2", "v3", "v4", "v5", "v6"]);
-        assert!(versions.windows(2).all(|w| w[0].created < w[1].created));
+        assert_eq!(ids, ["v6", "v5", "v4", "v3", "v2"], "newest first");
+        assert!(
+            versions.iter().all(|v| v.created == versions[0].created),
+            "same second"
+        );
+        aws.delete_policy_version(&arn, "v2").await.unwrap();
+        aws.advance_clock(5);
+        aws.create_policy_version(&arn, DOC).await.unwrap();
+        let versions = aws.list_policy_versions(&arn).await.unwrap();
+        assert_eq!(versions[0].version_id, "v7");
+        assert_eq!(versions[0].created, versions[1].created + 5);
         let defaults: Vec<&str> = versions
             .iter()
             .filter(|v| v.is_default)
             .map(|v| v.version_id.as_str())
             .collect();
-        assert_eq!(defaults, ["v6"]);
+        assert_eq!(defaults, ["v7"]);
         assert_eq!(
             aws.list_policies().await.unwrap()[0].default_version_id,
-            "v6"
+            "v7"
         );
     }
 

@@ -48,7 +48,10 @@ impl Intercept for CountCalls {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if cfg.load::<RequestAttempts>().is_some_and(|a| a.attempts() > 1) {
+        if cfg
+            .load::<RequestAttempts>()
+            .is_some_and(|a| a.attempts() > 1)
+        {
             self.0.record_retry();
         }
         Ok(())

@@ -12,13 +12,22 @@ fn mutability(value: TagMutability) -> ImageTagMutability {
     ImageTagMutability::from(value.as_str())
 }
 
-fn build_error(operation: &'static str, e: impl std::error::Error + Send + Sync + 'static) -> LiveError {
+fn build_error(
+    operation: &'static str,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> LiveError {
     LiveError::new(operation, ErrorKind::Invalid, None, e)
 }
 
 fn sdk_tags(operation: &'static str, tags: &Tags) -> Result<Vec<Tag>, LiveError> {
     tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| build_error(operation, e)))
+        .map(|(k, v)| {
+            Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .map_err(|e| build_error(operation, e))
+        })
         .collect()
 }
 
@@ -32,7 +41,9 @@ fn ensured_unless(kind: ErrorKind, result: Result<(), LiveError>) -> Result<Ensu
 
 fn repository_info(repo: &aws_sdk_ecr::types::Repository) -> RepositoryInfo {
     let mutability = match repo.image_tag_mutability() {
-        Some(ImageTagMutability::Mutable | ImageTagMutability::MutableWithExclusion) => TagMutability::Mutable,
+        Some(ImageTagMutability::Mutable | ImageTagMutability::MutableWithExclusion) => {
+            TagMutability::Mutable
+        }
         _ => TagMutability::Immutable,
     };
     let encryption = match repo.encryption_configuration() {
@@ -124,7 +135,9 @@ impl EcrApi for SdkAws {
     async fn create_repository(&self, new: &NewRepository<'_>) -> Result<Ensured, LiveError> {
         const OP: &str = "ecr:CreateRepository";
         let encryption = match new.encryption {
-            Encryption::Aes256 => EncryptionConfiguration::builder().encryption_type(EncryptionType::Aes256),
+            Encryption::Aes256 => {
+                EncryptionConfiguration::builder().encryption_type(EncryptionType::Aes256)
+            }
             Encryption::Kms { kms_key } => EncryptionConfiguration::builder()
                 .encryption_type(EncryptionType::Kms)
                 .kms_key(kms_key),
@@ -163,7 +176,11 @@ impl EcrApi for SdkAws {
         ensured_unless(ErrorKind::NotFound, result)
     }
 
-    async fn put_image_tag_mutability(&self, repository: &str, value: TagMutability) -> Result<(), LiveError> {
+    async fn put_image_tag_mutability(
+        &self,
+        repository: &str,
+        value: TagMutability,
+    ) -> Result<(), LiveError> {
         self.ecr
             .put_image_tag_mutability()
             .repository_name(repository)
@@ -178,7 +195,11 @@ impl EcrApi for SdkAws {
         self.ecr
             .put_image_scanning_configuration()
             .repository_name(repository)
-            .image_scanning_configuration(ImageScanningConfiguration::builder().scan_on_push(value).build())
+            .image_scanning_configuration(
+                ImageScanningConfiguration::builder()
+                    .scan_on_push(value)
+                    .build(),
+            )
             .send()
             .await
             .map(|_| ())

@@ -12,7 +12,9 @@ impl StsApi for SdkAws {
             .await
             .map_err(|e| live_error("sts:GetCallerIdentity", e))?;
         match (out.account(), out.arn()) {
-            (Some(account), Some(arn)) => Ok(Identity::from_arn(account.to_string(), arn.to_string())),
+            (Some(account), Some(arn)) => {
+                Ok(Identity::from_arn(account.to_string(), arn.to_string()))
+            }
             _ => Err(LiveError::new(
                 "sts:GetCallerIdentity",
                 ErrorKind::Other,

@@ -1,0 +1,99 @@
+//! What reading live state costs in API calls, and what it reads at all.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::apply::ApplyOptions;
+use crate::live::fake::FakeAws;
+use crate::testing::*;
+
+fn stack_of(n: usize) -> Desired {
+    desired((0..n).map(|i| {
+        repo(&format!("betekk-app-{i:03}"))
+            .lifecycle(keep_last(10))
+            .policy(PULL_POLICY)
+            .tag("Team", "platform")
+    }))
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_converged_plan_costs_three_reads_per_repository_plus_five_and_no_writes() {
+    for n in [1u64, 10, 50] {
+        let fake = FakeAws::default();
+        let d = stack_of(n as usize);
+        let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+        assert!(report.succeeded(), "{report:#?}");
+
+        let before = fake.stats();
+        let plan = plan_on(&fake, &d).await;
+        assert!(plan.is_empty(), "n={n}: {plan:#?}");
+        let calls = fake.stats().since(&before);
+        let expected: BTreeMap<String, u64> = [
+            ("sts:GetCallerIdentity", 1),
+            ("ecr:DescribeRepositories", 1),
+            ("ecr:GetLifecyclePolicy", n),
+            ("ecr:GetRepositoryPolicy", n),
+            ("ecr:ListTagsForResource", n),
+            // The IAM side is listed once, to find the stack's roles, policies and provider.
+            ("iam:ListOpenIDConnectProviders", 1),
+            ("iam:ListPolicies", 1),
+            ("iam:ListRoles", 1),
+        ]
+        .into_iter()
+        .map(|(op, c)| (op.to_string(), c))
+        .collect();
+        assert_eq!(calls.by_operation, expected, "n={n}");
+        assert_eq!(calls.total, 5 + 3 * n, "n={n}");
+        assert!(calls.total <= 3 * n + 10, "n={n}");
+        assert_eq!(calls.writes(), 0, "n={n}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn prune_candidates_cost_one_read_and_unrelated_repositories_none() {
+    let fake = fake_with([
+        repo("betekk-app"),
+        repo("betekk-old-a"),
+        repo("betekk-old-b").untagged(),
+        repo("someone-elses"),
+    ]);
+    let d = desired([repo("betekk-app")]);
+    let observed = observe(&fake, &d, 4).await.unwrap();
+    let names: Vec<&str> = observed.resources.keys().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["betekk-app", "betekk-old-a", "betekk-old-b"]);
+    assert!(observed.resources.values().filter(|l| l.complete).count() == 1);
+    let stats = fake.stats();
+    assert_eq!(stats.calls("ecr:ListTagsForResource"), 3);
+    assert_eq!(stats.calls("ecr:GetLifecyclePolicy"), 1);
+    assert_eq!(stats.calls("ecr:GetRepositoryPolicy"), 1);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_failed_read_fails_the_observation_with_the_operation_named() {
+    let fake = fake_with([repo("betekk-app")]);
+    fake.fail(
+        "ecr:GetRepositoryPolicy",
+        None,
+        crate::live::ErrorKind::AccessDenied,
+        1,
+    );
+    let err = observe(&fake, &desired([repo("betekk-app")]), 4)
+        .await
+        .unwrap_err();
+    assert_eq!(err.operation, "ecr:GetRepositoryPolicy");
+    assert_eq!(err.kind, crate::live::ErrorKind::AccessDenied);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_unreadable_live_policy_shows_as_a_difference() {
+    let fake = fake_with([repo("betekk-app")]);
+    fake.tamper("betekk-app", |r| {
+        r.repository_policy = Some("{\"Statement\": 42}".into())
+    });
+    let plan = plan_on(&fake, &desired([repo("betekk-app").policy(PULL_POLICY)])).await;
+    assert_eq!(plan.changes.len(), 1, "{plan:#?}");
+    assert!(matches!(
+        plan.changes[0].ops[..],
+        [crate::plan::Op::SetRepositoryPolicy { .. }]
+    ));
+}

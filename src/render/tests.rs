@@ -1,0 +1,223 @@
+//! The two renderings of one plan: snapshots of the human text and of the JSON document, and the
+//! JSON contract machines rely on.
+
+use serde_json::Value;
+
+use super::{Style, human, json};
+use crate::apply::{Outcome, Report, Status};
+use crate::live::ApiStats;
+use crate::plan::{Action, Plan, plan};
+use crate::testing::*;
+
+/// One change of every kind: create, in-place update, replace, delete.
+fn mixed_plan() -> Plan {
+    let want = [
+        repo("betekk-api")
+            .lifecycle(keep_releases_expire_untagged(50, 14))
+            .tag("Team", "platform"),
+        repo("betekk-web")
+            .scan_on_push(true)
+            .policy(PULL_POLICY)
+            .tag("Team", "web"),
+        repo("betekk-worker").kms(KMS_ARN).force_delete(),
+    ];
+    let have = [
+        repo("betekk-web")
+            .mutable()
+            .scan_on_push(false)
+            .tag("Team", "frontend"),
+        repo("betekk-worker"),
+        repo("betekk-legacy"),
+    ];
+    plan(&desired(want), &observed(have)).unwrap()
+}
+
+fn stats() -> ApiStats {
+    ApiStats {
+        total: 11,
+        retries: 0,
+        by_operation: [
+            ("ecr:DescribeRepositories", 1),
+            ("ecr:GetLifecyclePolicy", 2),
+            ("ecr:GetRepositoryPolicy", 2),
+            ("ecr:ListTagsForResource", 5),
+            ("sts:GetCallerIdentity", 1),
+        ]
+        .into_iter()
+        .map(|(op, n)| (op.to_string(), n))
+        .collect(),
+    }
+}
+
+#[test]
+fn human_plan() {
+    insta::assert_snapshot!(human::plan(&mixed_plan(), Style { color: false }));
+}
+
+#[test]
+fn json_plan() {
+    let plan = mixed_plan();
+    let stats = stats();
+    let doc = json::PlanDocument::new(&plan, ACCOUNT, REGION, &stats);
+    insta::assert_snapshot!(json::to_string(&doc));
+}
+
+#[test]
+fn the_json_plan_keeps_its_contract() {
+    let plan = mixed_plan();
+    let stats = stats();
+    let doc: Value = serde_json::from_str(&json::to_string(&json::PlanDocument::new(
+        &plan, ACCOUNT, REGION, &stats,
+    )))
+    .unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    let changes = doc["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 4);
+    let actions: Vec<&str> = changes
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["create", "update", "replace", "delete"]);
+    for c in changes {
+        let name = c["name"].as_str().unwrap();
+        assert_eq!(c["address"], format!("repository.{name}"));
+        assert_eq!(c["kind"], "repository");
+        for a in c["attributes"].as_array().unwrap() {
+            let a = a.as_object().unwrap();
+            assert!(a["name"].is_string(), "{a:?}");
+            // Absent on one side is null, never a missing key.
+            assert!(a.contains_key("before") && a.contains_key("after"), "{a:?}");
+        }
+    }
+    let create = &changes[0]["attributes"][0];
+    assert_eq!(create["name"], "image_tag_mutability");
+    assert_eq!(create["before"], Value::Null);
+    assert_eq!(create["after"], "IMMUTABLE");
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"add": 1, "change": 1, "replace": 1, "destroy": 1})
+    );
+}
+
+#[test]
+fn the_summary_line_reads_like_tofu() {
+    let plan = plan(
+        &desired([
+            repo("betekk-a"),
+            repo("betekk-b").mutable(),
+            repo("betekk-c").tag("Team", "x"),
+        ]),
+        &observed([repo("betekk-b"), repo("betekk-c")]),
+    )
+    .unwrap();
+    let text = human::plan(&plan, Style { color: false });
+    assert_eq!(
+        text.lines().last(),
+        Some("Plan: 1 to add, 2 to change, 0 to replace, 0 to destroy.")
+    );
+}
+
+#[test]
+fn an_empty_plan_says_so() {
+    let plan = plan(&desired([repo("betekk-a")]), &observed([repo("betekk-a")])).unwrap();
+    assert_eq!(
+        human::plan(&plan, Style { color: false }),
+        "No changes. Live AWS matches the spec.\n"
+    );
+    let stats = ApiStats::default();
+    let doc: Value = serde_json::from_str(&json::to_string(&json::PlanDocument::new(
+        &plan, ACCOUNT, REGION, &stats,
+    )))
+    .unwrap();
+    assert_eq!(doc["changes"], serde_json::json!([]));
+    assert_eq!(
+        doc["summary"],
+        serde_json::json!({"add": 0, "change": 0, "replace": 0, "destroy": 0})
+    );
+}
+
+#[test]
+fn color_is_only_added_when_asked_for() {
+    let plan = mixed_plan();
+    assert!(!human::plan(&plan, Style { color: false }).contains('\x1b'));
+    let colored = human::plan(&plan, Style { color: true });
+    assert!(colored.contains("\x1b[32m+\x1b[0m"), "{colored}");
+    assert!(colored.contains("\x1b[31m-/+\x1b[0m"), "{colored}");
+}
+
+fn outcome(name: &str, action: Action, status: Status, error: Option<&str>) -> Outcome {
+    Outcome {
+        address: crate::model::Address::new(crate::model::Kind::Repository, name),
+        action,
+        status,
+        duration_ms: 1200,
+        error: error.map(str::to_string),
+    }
+}
+
+#[test]
+fn human_report_of_a_failed_apply() {
+    let plan = mixed_plan();
+    let report = Report {
+        outcomes: vec![
+            outcome("betekk-api", Action::Create, Status::Applied, None),
+            outcome(
+                "betekk-web",
+                Action::Update,
+                Status::Failed,
+                Some("AWS ecr:SetRepositoryPolicy failed (ThrottlingException): rate exceeded"),
+            ),
+            outcome(
+                "betekk-worker",
+                Action::Replace,
+                Status::Skipped,
+                Some("repository.betekk-web did not complete"),
+            ),
+            outcome("betekk-legacy", Action::Delete, Status::NotNeeded, None),
+        ],
+        duration_ms: 2500,
+    };
+    insta::assert_snapshot!(human::report(&plan, &report, Style { color: false }));
+}
+
+#[test]
+fn human_report_of_a_successful_apply_counts_by_action() {
+    let plan = mixed_plan();
+    let report = Report {
+        outcomes: vec![
+            outcome("betekk-api", Action::Create, Status::Applied, None),
+            outcome("betekk-web", Action::Update, Status::Applied, None),
+            outcome("betekk-worker", Action::Replace, Status::Applied, None),
+            outcome("betekk-legacy", Action::Delete, Status::NotNeeded, None),
+        ],
+        duration_ms: 2500,
+    };
+    assert_eq!(
+        human::report(&plan, &report, Style { color: false }),
+        "Apply complete! Resources: 1 added, 1 changed, 1 replaced, 1 destroyed.\n"
+    );
+}
+
+#[test]
+fn progress_lines() {
+    let plan = mixed_plan();
+    let started: Vec<String> = plan.changes.iter().map(human::step_started).collect();
+    assert_eq!(
+        started,
+        [
+            "repository.betekk-api: Creating...",
+            "repository.betekk-web: Modifying...",
+            "repository.betekk-worker: Replacing...",
+            "repository.betekk-legacy: Destroying...",
+        ]
+    );
+    let done = outcome("betekk-api", Action::Create, Status::Applied, None);
+    assert_eq!(
+        human::step_finished(&done, Style { color: false }),
+        "repository.betekk-api: Creation complete after 1.2s"
+    );
+    assert_eq!(
+        human::stats(&stats()),
+        "API calls: 11 (ecr:DescribeRepositories 1, ecr:GetLifecyclePolicy 2, ecr:GetRepositoryPolicy 2, ecr:ListTagsForResource 5, sts:GetCallerIdentity 1), 0 retried"
+    );
+}

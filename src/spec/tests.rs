@@ -1,0 +1,421 @@
+//! The spec reader: each mistake reported with file:line:col, field path and what is allowed;
+//! defaults, expansion and tags as the model receives them.
+
+use crate::model::{
+    Encryption, LifecyclePolicy, MANAGED_BY_TAG, MANAGED_BY_VALUE, PolicyDocument, Repository,
+    STACK_TAG, TagMutability, TagStatus,
+};
+use crate::testing::*;
+
+/// A spec of one repository named `betekk-app`, with `fields` added to it (indented 4).
+fn one_repo(fields: &str) -> String {
+    let mut out =
+        String::from("version: 1\nstack: test\nrepositories:\n  - name: \"{prefix}-app\"\n");
+    for line in fields.lines() {
+        out.push_str("    ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn only_repo(yaml: &str) -> Repository {
+    let spec = spec(yaml);
+    let repos: Vec<&Repository> = spec.desired.repositories().collect();
+    assert_eq!(repos.len(), 1);
+    repos[0].clone()
+}
+
+#[test]
+fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "wrong mutability spelling",
+            one_repo("image_tag_mutability: immutable"),
+            vec![
+                r#"test.yaml:5:5: repositories[0].image_tag_mutability: expected MUTABLE or IMMUTABLE, got "immutable""#,
+            ],
+        ),
+        (
+            "unknown top-level key",
+            "version: 1\nstack: test\nrepos: []\n".into(),
+            vec![
+                "test.yaml:3:1: repos: unknown field; allowed here: version, stack, project_prefix, environment, region, tags, repositories, github, policies, roles, assume_role_grants",
+            ],
+        ),
+        (
+            "unknown repository key",
+            one_repo("scan_on_pull: true"),
+            vec![
+                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, tags",
+            ],
+        ),
+        (
+            "missing stack",
+            "version: 1\nrepositories: []\n".into(),
+            vec![
+                "test.yaml:1:1: stack: missing; name the stack, e.g. stack: probe-engine (it tags what this spec manages)",
+            ],
+        ),
+        (
+            "missing version",
+            "stack: test\n".into(),
+            vec!["test.yaml:1:1: version: missing; this tool reads version: 1"],
+        ),
+        (
+            "version 2",
+            "version: 2\nstack: test\n".into(),
+            vec!["test.yaml:1:1: version: expected a whole number from 1 to 1, got 2"],
+        ),
+        (
+            "bad stack name",
+            "version: 1\nstack: my stack\n".into(),
+            vec![
+                r#"test.yaml:2:1: stack: invalid stack name "my stack"; allowed: 1-128 letters, digits, '-', '_' or '.'"#,
+            ],
+        ),
+        (
+            "bad repository name",
+            "version: 1\nstack: test\nrepositories:\n  - name: \"{prefix}--app\"\n".into(),
+            vec![
+                r#"test.yaml:4:5: repositories[0].name: invalid repository name "betekk--app"; allowed: 2-256 characters; lowercase letters, digits and . _ - between them, '/' between namespace parts"#,
+            ],
+        ),
+        (
+            "{PREFIX} is expanded, upper case",
+            "version: 1\nstack: test\nrepositories:\n  - name: \"{PREFIX}-app\"\n".into(),
+            vec![
+                r#"test.yaml:4:5: repositories[0].name: invalid repository name "BETEKK-app"; allowed: 2-256 characters; lowercase letters, digits and . _ - between them, '/' between namespace parts"#,
+            ],
+        ),
+        (
+            "unknown placeholder",
+            "version: 1\nstack: test\nrepositories:\n  - name: \"{project}-app\"\n".into(),
+            vec![
+                "test.yaml:4:5: repositories[0].name: unknown placeholder {project}; expanded are {prefix}, {PREFIX}, {account}, {partition} and {region}",
+            ],
+        ),
+        (
+            "duplicate names after expansion",
+            "version: 1\nstack: test\nrepositories:\n  - name: \"{prefix}-app\"\n  - name: betekk-app\n".into(),
+            vec![
+                r#"test.yaml:5:5: repositories[1].name: duplicate repository name "betekk-app" (also repositories[0])"#,
+            ],
+        ),
+        (
+            "KMS without kms_key",
+            one_repo("encryption:\n  type: KMS"),
+            vec![
+                "test.yaml:5:5: repositories[0].encryption.kms_key: type KMS needs kms_key: a key ARN, key id or alias/NAME",
+            ],
+        ),
+        (
+            "kms_key with AES256",
+            one_repo("encryption:\n  type: AES256\n  kms_key: alias/ecr"),
+            vec![
+                "test.yaml:7:7: repositories[0].encryption.kms_key: kms_key is only allowed with type: KMS",
+            ],
+        ),
+        (
+            "unknown encryption type",
+            one_repo("encryption:\n  type: aes256"),
+            vec![
+                r#"test.yaml:6:7: repositories[0].encryption.type: expected AES256 or KMS, got "aes256""#,
+            ],
+        ),
+        (
+            "lifecycle: duplicate priorities",
+            one_repo(
+                "lifecycle_policy:\n  rules:\n    - {priority: 1, tag_status: untagged, expire_after_days: 7}\n    - {priority: 1, tag_status: any, keep_last: 10}",
+            ),
+            vec![
+                "test.yaml:8:11: repositories[0].lifecycle_policy.rules[1].priority: priority 1 is already used by repositories[0].lifecycle_policy.rules[0]; priorities must be unique",
+            ],
+        ),
+        (
+            "lifecycle: any is not the highest priority",
+            one_repo(
+                "lifecycle_policy:\n  rules:\n    - {priority: 1, tag_status: any, keep_last: 10}\n    - {priority: 2, tag_status: untagged, expire_after_days: 7}",
+            ),
+            vec![
+                "test.yaml:7:11: repositories[0].lifecycle_policy.rules[0].tag_status: a rule with tag_status: any must have the highest priority number of all rules",
+            ],
+        ),
+        (
+            "lifecycle: tagged without prefixes",
+            one_repo("lifecycle_policy:\n  rules:\n    - {priority: 1, tag_status: tagged, keep_last: 10}"),
+            vec![
+                "test.yaml:7:11: repositories[0].lifecycle_policy.rules[0]: tag_status: tagged needs tag_prefixes or tag_patterns",
+            ],
+        ),
+        (
+            "lifecycle: both prefixes and patterns",
+            one_repo(
+                "lifecycle_policy:\n  rules:\n    - priority: 1\n      tag_status: tagged\n      tag_prefixes: [v]\n      tag_patterns: [\"release-*\"]\n      keep_last: 10",
+            ),
+            vec![
+                "test.yaml:7:11: repositories[0].lifecycle_policy.rules[0]: use tag_prefixes or tag_patterns, not both",
+            ],
+        ),
+        (
+            "lifecycle: prefixes on an untagged rule",
+            one_repo(
+                "lifecycle_policy:\n  rules:\n    - {priority: 1, tag_status: untagged, tag_prefixes: [v], keep_last: 10}",
+            ),
+            vec![
+                "test.yaml:7:11: repositories[0].lifecycle_policy.rules[0]: tag_prefixes and tag_patterns are only allowed with tag_status: tagged",
+            ],
+        ),
+        (
+            "lifecycle: keep_last 0",
+            one_repo("lifecycle_policy:\n  rules:\n    - {priority: 1, tag_status: any, keep_last: 0}"),
+            vec![
+                "test.yaml:7:42: repositories[0].lifecycle_policy.rules[0].keep_last: expected a whole number from 1 to 1000000, got 0",
+            ],
+        ),
+        (
+            "lifecycle: both keep_last and expire_after_days",
+            one_repo(
+                "lifecycle_policy:\n  rules:\n    - priority: 1\n      tag_status: any\n      keep_last: 10\n      expire_after_days: 30",
+            ),
+            vec![
+                "test.yaml:10:11: repositories[0].lifecycle_policy.rules[0].expire_after_days: use keep_last or expire_after_days, not both",
+            ],
+        ),
+        (
+            "lifecycle: neither keep_last nor expire_after_days",
+            one_repo("lifecycle_policy:\n  rules:\n    - {priority: 1, tag_status: any}"),
+            vec![
+                "test.yaml:7:11: repositories[0].lifecycle_policy.rules[0]: each rule needs keep_last or expire_after_days",
+            ],
+        ),
+        (
+            "lifecycle: tag status in capitals",
+            one_repo("lifecycle_policy:\n  rules:\n    - {priority: 1, tag_status: ANY, keep_last: 1}"),
+            vec![
+                r#"test.yaml:7:25: repositories[0].lifecycle_policy.rules[0].tag_status: expected tagged, untagged or any, got "ANY""#,
+            ],
+        ),
+        (
+            "repository_policy: invalid JSON string",
+            one_repo("repository_policy: '{\"Version\": \"2012-10-17\", \"Statement\": ['"),
+            vec![
+                "test.yaml:5:5: repositories[0].repository_policy: not a policy document: invalid JSON: EOF while parsing a list at line 1 column 40",
+            ],
+        ),
+        (
+            "repository_policy: not a policy",
+            one_repo("repository_policy: [1, 2]"),
+            vec![
+                "test.yaml:5:5: repositories[0].repository_policy: expected an IAM policy document (a mapping, or a JSON string)",
+            ],
+        ),
+        (
+            "reserved tag key ManagedBy",
+            one_repo("tags:\n  ManagedBy: me"),
+            vec![
+                r#"test.yaml:5:5: repositories[0].tags: tag key "ManagedBy" is set by betekk-ecr itself (ManagedBy, betekk-ecr:stack)"#,
+            ],
+        ),
+        (
+            "reserved tag key aws: at the top level",
+            "version: 1\nstack: test\ntags:\n  aws:cloudformation:stack-name: x\n".into(),
+            vec![
+                r#"test.yaml:3:1: tags: tag key "aws:cloudformation:stack-name": the aws: prefix is reserved by AWS"#,
+            ],
+        ),
+        (
+            "reserved tag key betekk-ecr:stack",
+            one_repo("tags:\n  betekk-ecr:stack: other"),
+            vec![
+                r#"test.yaml:5:5: repositories[0].tags: tag key "betekk-ecr:stack" is set by betekk-ecr itself (ManagedBy, betekk-ecr:stack)"#,
+            ],
+        ),
+        (
+            "wrong type",
+            one_repo("scan_on_push: \"yes\""),
+            vec![
+                r#"test.yaml:5:5: repositories[0].scan_on_push: expected true or false, got the string "yes""#,
+            ],
+        ),
+        (
+            "invalid project prefix",
+            "version: 1\nstack: test\nproject_prefix: my_prefix\n".into(),
+            vec!["test.yaml:3:1: project_prefix: expected letters, digits or '-'"],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, yaml, expected) in &cases {
+        let got = spec_errors(yaml);
+        if got != *expected {
+            failures.push(format!(
+                "{name}:\n  expected {expected:#?}\n  got      {got:#?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_mistake_of_a_spec_is_reported_at_once_in_source_order() {
+    let yaml = "version: 1\nstack: test\nrepositories:\n  - name: ok-one\n    scan_on_push: 1\n  - name: UPPER\n    color: red\n";
+    let err = crate::spec::parse(yaml, "test.yaml").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the spec has 3 errors:\n  \
+         test.yaml:5:5: repositories[0].scan_on_push: expected true or false, got the number 1\n  \
+         test.yaml:6:5: repositories[1].name: invalid repository name \"UPPER\"; allowed: 2-256 characters; lowercase letters, digits and . _ - between them, '/' between namespace parts\n  \
+         test.yaml:7:5: repositories[1].color: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, tags"
+    );
+}
+
+#[test]
+fn invalid_yaml_reports_a_position() {
+    let errors = spec_errors("version: 1\nstack: [test\nrepositories: []\n");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    // The parser notices the unclosed flow list where the next mapping key starts.
+    assert!(
+        errors[0].starts_with("test.yaml:3:13: invalid YAML: "),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn defaults_are_applied() {
+    let r = only_repo(&one_repo(""));
+    assert_eq!(r.name, "betekk-app");
+    assert_eq!(r.image_tag_mutability, TagMutability::Immutable);
+    assert!(r.scan_on_push);
+    assert_eq!(r.encryption, Encryption::Aes256);
+    assert!(!r.force_delete);
+    assert_eq!(r.lifecycle_policy, None);
+    assert_eq!(r.repository_policy, None);
+    assert_eq!(r.tags, ownership_tags("test"));
+    let s = spec(&one_repo(""));
+    assert_eq!(s.desired.project_prefix, "betekk");
+    assert_eq!(s.desired.region, "ap-southeast-1");
+    assert!(!s.region_from_spec);
+}
+
+#[test]
+fn written_values_replace_the_defaults() {
+    let r = only_repo(&one_repo(
+        "image_tag_mutability: MUTABLE\nscan_on_push: false\nforce_delete: true\nencryption:\n  type: KMS\n  kms_key: alias/ecr",
+    ));
+    assert_eq!(
+        r,
+        repo("betekk-app")
+            .mutable()
+            .scan_on_push(false)
+            .force_delete()
+            .kms("alias/ecr")
+            .build()
+    );
+}
+
+#[test]
+fn prefix_placeholders_are_expanded_in_names() {
+    let s = spec(
+        "version: 1\nstack: test\nproject_prefix: acme\nregion: eu-west-1\nrepositories:\n  - name: \"{prefix}-app\"\n  - name: \"{prefix}/tools/{prefix}-ci\"\n",
+    );
+    let names: Vec<&str> = s.desired.repositories().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["acme-app", "acme/tools/acme-ci"]);
+    assert_eq!(s.desired.project_prefix, "acme");
+    assert_eq!(s.desired.region, "eu-west-1");
+    assert!(s.region_from_spec);
+}
+
+#[test]
+fn environment_and_common_tags_merge_with_resource_tags_which_win() {
+    let yaml = "version: 1\nstack: probe\nenvironment: prod\ntags:\n  Team: platform\n  CostCenter: 42\nrepositories:\n  - name: betekk-app\n    tags:\n      Team: data\n      Service: app\n";
+    let r = only_repo(yaml);
+    assert_eq!(
+        r.tags,
+        tags(&[
+            ("CostCenter", "42"),
+            ("Environment", "prod"),
+            (MANAGED_BY_TAG, MANAGED_BY_VALUE),
+            ("Service", "app"),
+            (STACK_TAG, "probe"),
+            ("Team", "data"),
+        ])
+    );
+}
+
+#[test]
+fn a_repository_cannot_override_the_ownership_tags() {
+    // Environment is an ordinary tag and may be overridden; the ownership tags may not.
+    let r = only_repo(&one_repo("tags:\n  Environment: staging"));
+    assert_eq!(
+        r.tags.get("Environment").map(String::as_str),
+        Some("staging")
+    );
+    assert!(!spec_errors(&one_repo("tags:\n  ManagedBy: x")).is_empty());
+}
+
+#[test]
+fn a_repository_policy_may_be_yaml_or_a_json_string() {
+    let as_yaml = only_repo(&one_repo(
+        "repository_policy:\n  Version: \"2012-10-17\"\n  Statement:\n    - Sid: Pull\n      Effect: Allow\n      Principal:\n        AWS: \"123456789012\"\n      Action: [ecr:BatchGetImage, ecr:GetDownloadUrlForLayer]",
+    ));
+    let as_json = only_repo(&one_repo(&format!("repository_policy: '{PULL_POLICY}'")));
+    let expected = PolicyDocument::parse(PULL_POLICY).unwrap();
+    assert_eq!(as_yaml.repository_policy.as_ref(), Some(&expected));
+    assert_eq!(as_json.repository_policy.as_ref(), Some(&expected));
+    // The text sent to AWS is the document as written, not the canonical form.
+    assert_eq!(
+        as_json.repository_policy.unwrap().to_json_string(),
+        serde_json::from_str::<serde_json::Value>(PULL_POLICY)
+            .unwrap()
+            .to_string()
+    );
+}
+
+#[test]
+fn lifecycle_rules_read_into_the_canonical_policy() {
+    let r = only_repo(&one_repo(
+        "lifecycle_policy:\n  rules:\n    - priority: 2\n      tag_status: untagged\n      expire_after_days: 14\n    - priority: 1\n      description: Keep releases\n      tag_status: tagged\n      tag_prefixes: [v]\n      keep_last: 50",
+    ));
+    let mut expected = keep_releases_expire_untagged(50, 14);
+    if let LifecyclePolicy::Rules { rules } = &mut expected {
+        rules[0].description = Some("Keep releases".into());
+    }
+    assert_eq!(r.lifecycle_policy, Some(expected));
+    let Some(LifecyclePolicy::Rules { rules }) = &r.lifecycle_policy else {
+        unreachable!()
+    };
+    assert_eq!(rules[1].tag_status, TagStatus::Untagged);
+}
+
+#[test]
+fn an_empty_repositories_list_is_a_valid_spec() {
+    let s = spec("version: 1\nstack: test\nrepositories: []\n");
+    assert!(s.desired.resources.is_empty());
+    let s = spec("version: 1\nstack: test\n");
+    assert!(s.desired.resources.is_empty());
+}
+
+#[test]
+fn too_many_tags_are_reported_where_they_are_written() {
+    let common: String = (0..49).map(|i| format!("  T{i:02}: v\n")).collect();
+    // 49 written + ManagedBy + betekk-ecr:stack: too many for every repository, said once.
+    let yaml = format!(
+        "version: 1\nstack: test\ntags:\n{common}repositories:\n  - name: betekk-a\n  - name: betekk-b\n"
+    );
+    assert_eq!(
+        spec_errors(&yaml),
+        [
+            "test.yaml:3:1: tags: 51 tags with the ones betekk-ecr adds to every resource (ManagedBy, betekk-ecr:stack); AWS allows at most 50 per resource"
+        ]
+    );
+
+    let common: String = (0..45).map(|i| format!("  T{i:02}: v\n")).collect();
+    let own: String = (0..6).map(|i| format!("      R{i}: v\n")).collect();
+    let yaml = format!(
+        "version: 1\nstack: test\ntags:\n{common}repositories:\n  - name: betekk-a\n    tags:\n{own}"
+    );
+    assert_eq!(
+        spec_errors(&yaml),
+        ["test.yaml:51:5: repositories[0].tags: 53 tags; AWS allows at most 50 per resource"]
+    );
+}
