@@ -18,6 +18,10 @@ const MAX_POLICY_VERSIONS: usize = 5;
 pub enum StepError {
     #[error(transparent)]
     Aws(#[from] LiveError),
+    #[error(
+        "repository {name} was created by stack {owner:?} since the plan was made; not taking it over"
+    )]
+    OwnedByAnotherStack { name: String, owner: String },
     #[error("refused to delete repository {name}: it holds images and {needs}")]
     HoldsImages { name: String, needs: &'static str },
 }
@@ -262,14 +266,22 @@ impl<C: Aws> Ctx<'_, C> {
                     })
                     .await?;
                 if created == Ensured::NotNeeded {
-                    // It appeared since the plan was made (another run, or one that died half-way):
-                    // make its settings ours; a different encryption shows as a replacement next plan.
-                    client
-                        .put_image_tag_mutability(name, *image_tag_mutability)
-                        .await?;
-                    client.put_scan_on_push(name, *scan_on_push).await?;
+                    // It appeared since the plan was made (another run of this stack, or one that
+                    // died half-way): make its settings ours, unless another stack owns it.
                     let listed = client.list_repositories().await?;
                     if let Some(repo) = listed.iter().find(|r| &r.name == name) {
+                        let live_tags = client.list_tags(&repo.arn).await?;
+                        let owner = crate::plan::owner_of_tags(&live_tags);
+                        if owner.is_some() && owner != crate::plan::owner_of_tags(tags) {
+                            return Err(StepError::OwnedByAnotherStack {
+                                name: name.clone(),
+                                owner: owner.unwrap_or_default().to_string(),
+                            });
+                        }
+                        client
+                            .put_image_tag_mutability(name, *image_tag_mutability)
+                            .await?;
+                        client.put_scan_on_push(name, *scan_on_push).await?;
                         client.tag_resource(&repo.arn, tags).await?;
                     }
                 }

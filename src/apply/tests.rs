@@ -676,7 +676,7 @@ mod apply_then_plan_is_empty {
         tags: Tags,
     }
 
-    #[derive(Debug, Clone, Copy)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     enum Ownership {
         Ours,
         Untagged,
@@ -829,7 +829,24 @@ mod apply_then_plan_is_empty {
                 let (first, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
                 prop_assert!(report.succeeded(), "{report:#?}");
                 prop_assert_eq!(report.outcomes.len(), first.changes.len());
-                let next = plan_on(&fake, &d).await;
+                let mut next = plan_on(&fake, &d).await;
+                // Adoption never recreates: a repository adopted with another encryption is
+                // replaced by the second apply, once it is the stack's own. Nothing else remains.
+                if !next.is_empty() {
+                    prop_assert!(
+                        next.changes.iter().all(|c| c.action == Action::Replace),
+                        "not converged:\n{next:#?}\nspec: {text}"
+                    );
+                    for change in &next.changes {
+                        let i: usize = change.name.trim_start_matches("betekk-r").parse().unwrap();
+                        let adopted = repos[i].1.as_ref().is_some_and(|l| l.ownership != Ownership::Ours);
+                        prop_assert!(adopted, "only adopted repositories are replaced: {change:#?}");
+                    }
+                    let options = ApplyOptions { allow_replace: true, ..ApplyOptions::default() };
+                    let (_, report) = run_apply(&fake, &d, &options).await;
+                    prop_assert!(report.succeeded(), "{report:#?}");
+                    next = plan_on(&fake, &d).await;
+                }
                 prop_assert!(next.is_empty(), "not converged:\n{next:#?}\nspec: {text}");
                 let names = fake.repository_names();
                 prop_assert!(names.iter().all(|n| !n.starts_with("betekk-left-")), "{names:?}");
@@ -837,4 +854,38 @@ mod apply_then_plan_is_empty {
             })?;
         }
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_repository_another_stack_created_after_the_plan_is_not_taken_over() {
+    let fake = FakeAws::default();
+    let d = desired([repo("betekk-race")]);
+    let plan = plan_on(&fake, &d).await;
+    seed(
+        &fake,
+        repo("betekk-race").owned_by("other").tag("Team", "theirs"),
+        0,
+    );
+    let report = apply(&fake, &plan, &ApplyOptions::default(), &|_| {}).await;
+    assert_eq!(report.outcomes[0].status, Status::Failed);
+    let error = report.outcomes[0].error.as_deref().unwrap_or_default();
+    assert!(error.contains("created by stack \"other\""), "{error}");
+    let tags = fake.repository("betekk-race").unwrap().tags;
+    assert_eq!(
+        tags.get(crate::model::STACK_TAG).map(String::as_str),
+        Some("other")
+    );
+    assert_eq!(tags.get("Team").map(String::as_str), Some("theirs"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_repository_this_stack_created_after_the_plan_is_completed() {
+    let fake = FakeAws::default();
+    let d = desired([repo("betekk-race").mutable()]);
+    let plan = plan_on(&fake, &d).await;
+    // An interrupted earlier run of this stack left it behind with the wrong settings.
+    seed(&fake, repo("betekk-race").scan_on_push(false), 0);
+    let report = apply(&fake, &plan, &ApplyOptions::default(), &|_| {}).await;
+    assert!(report.succeeded(), "{report:#?}");
+    assert!(plan_on(&fake, &d).await.is_empty());
 }

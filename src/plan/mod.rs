@@ -74,7 +74,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
             });
         }
         let change = match &resource {
-            Resource::Repository(want) => repository::diff(want, live),
+            Resource::Repository(want) => repository::diff(want, live, owner.is_some()),
             Resource::OidcProvider(want) if !want.manage => {
                 if live.is_none() {
                     return Err(PlanError::ProviderMissing {
@@ -119,7 +119,11 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
 
 /// The stack a live resource is tagged with, if it is managed by this tool at all.
 pub fn owner_of(resource: &Resource) -> Option<&str> {
-    let tags = resource.tags();
+    owner_of_tags(resource.tags())
+}
+
+/// The stack named by a tag set, if it marks the resource as managed by this tool.
+pub fn owner_of_tags(tags: &crate::model::Tags) -> Option<&str> {
     if tags.get(MANAGED_BY_TAG).map(String::as_str) != Some(MANAGED_BY_VALUE) {
         return None;
     }

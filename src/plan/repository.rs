@@ -6,7 +6,8 @@ use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
 use crate::model::{Address, Kind, Repository, Resource};
 use crate::observe::Live;
 
-pub fn diff(want: &Repository, live: Option<&Live>) -> Option<Change> {
+/// `owned`: the live repository already carries this stack's tags (false: it is being adopted).
+pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Change> {
     let address = Address::new(Kind::Repository, &want.name);
     let Some(live) = live else {
         let attributes = super::create_attributes(&Resource::Repository(want.clone()));
@@ -21,7 +22,8 @@ pub fn diff(want: &Repository, live: Option<&Live>) -> Option<Change> {
         return None;
     };
 
-    if !want.encryption.satisfied_by(&have.encryption) {
+    let encryption_differs = !want.encryption.satisfied_by(&have.encryption);
+    if encryption_differs && owned {
         return Some(replace(want, have, address));
     }
 
@@ -96,7 +98,19 @@ pub fn diff(want: &Repository, live: Option<&Live>) -> Option<Change> {
         attributes.push(attr);
         ops.extend(tag_ops);
     }
-    (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))
+    let mut change =
+        (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))?;
+    if encryption_differs {
+        // Adoption never recreates what this stack does not own yet; once adopted, the next plan
+        // proposes the replacement, under the usual guards.
+        change.notes.push(format!(
+            "encryption differs ({} in AWS, {} in the spec) and can only change by recreating the \
+             repository; adoption leaves it as it is",
+            json!(have.encryption),
+            json!(want.encryption)
+        ));
+    }
+    Some(change)
 }
 
 fn attr(name: &str, before: serde_json::Value, after: serde_json::Value) -> AttributeChange {

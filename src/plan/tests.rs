@@ -429,6 +429,31 @@ fn an_untagged_existing_repository_is_adopted_by_tagging() {
 }
 
 #[test]
+fn adoption_never_recreates_even_when_encryption_differs() {
+    let plan = plan(
+        &desired([repo("betekk-app").kms("arn:aws:kms:ap-southeast-1:123456789012:key/k")]),
+        &observed([repo("betekk-app").untagged()]),
+    )
+    .unwrap();
+    let change = only_change(&plan);
+    assert_eq!(change.action, Action::Update, "{change:#?}");
+    assert!(
+        !change
+            .ops
+            .iter()
+            .any(|op| matches!(op, Op::DeleteRepository { .. }))
+    );
+    assert!(
+        change
+            .notes
+            .iter()
+            .any(|n| n.contains("encryption differs")),
+        "{:?}",
+        change.notes
+    );
+}
+
+#[test]
 fn a_repository_with_a_stack_tag_but_no_managed_by_is_adopted_not_refused() {
     // Only ManagedBy=betekk-ecr makes a resource ours (or another stack's).
     let plan = plan(

@@ -94,10 +94,26 @@ pub fn parse(text: &str) -> Result<Node, ParseFailure> {
                 column: l.column(),
             });
             let message = err.without_snippet().to_string();
-            let message = message.lines().next().unwrap_or("invalid YAML").to_string();
-            Err(ParseFailure { pos, message })
+            Err(ParseFailure {
+                pos,
+                message: tidy_parser_message(message.lines().next().unwrap_or("invalid YAML")),
+            })
         }
     }
+}
+
+/// The parser's message without what only makes sense to a programmer: its own position (ours is
+/// shown in front) and advice about its options.
+fn tidy_parser_message(message: &str) -> String {
+    let mut text = message.to_string();
+    if let Some(at) = text.rfind(" at line ") {
+        text.truncate(at);
+    }
+    if let Some(advice) = text.find(", set DuplicateKeyPolicy") {
+        text.truncate(advice);
+        text.push_str(" (each key may appear once)");
+    }
+    text
 }
 
 #[derive(Debug, Clone)]
@@ -214,6 +230,16 @@ mod tests {
     fn reports_syntax_errors_with_a_position() {
         let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(err.pos.is_some(), "{err:?}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_without_parser_jargon() {
+        let err = parse("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(err.pos.map(|p| p.line), Some(2));
+        assert_eq!(
+            err.message,
+            "duplicate mapping key: a (each key may appear once)"
+        );
     }
 
     #[test]
