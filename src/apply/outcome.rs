@@ -46,7 +46,7 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     pub outcomes: Vec<Outcome>,
     pub duration_ms: u64,

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use super::Exit;
 use super::session::open;
-use crate::apply::{ApplyOptions, apply};
+use crate::apply::{ApplyOptions, Report, apply};
 use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
 use crate::error::Error;
 use crate::live::Aws;
@@ -18,64 +18,38 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
     }
     let account = &session.observed.identity.account;
     let region = &session.spec.desired.region;
-    if session.plan.is_empty() {
-        let stats = session.client.stats();
-        let report = crate::apply::Report {
-            outcomes: vec![],
-            duration_ms: 0,
-        };
-        if human_out {
-            if global.stats {
-                eprintln!("{}", human::stats(&stats));
-            }
-        } else {
-            println!(
-                "{}",
-                json::to_string(&json::ApplyDocument::new(
-                    &session.plan,
-                    &report,
-                    account,
-                    region,
-                    &stats
-                ))
-            );
+    let report = if session.plan.is_empty() {
+        Report::default()
+    } else {
+        if !args.yes {
+            confirm(account, region)?;
         }
-        return Ok(Exit::Ok);
-    }
-    if !args.yes {
-        confirm(account, region)?;
-    }
-    let options = ApplyOptions {
-        parallelism: usize::from(global.parallelism),
-        allow_replace: args.allow_replace,
-        allow_destroy: args.allow_destroy,
-        ..ApplyOptions::default()
+        let options = ApplyOptions {
+            parallelism: usize::from(global.parallelism),
+            allow_replace: args.allow_replace,
+            allow_destroy: args.allow_destroy,
+            ..ApplyOptions::default()
+        };
+        let err_style = Style::for_stderr();
+        apply(&session.client, &session.plan, &options, &|event| {
+            eprintln!("{}", human::event(&event, err_style));
+        })
+        .await
     };
-    let err_style = Style::for_stderr();
-    let report = apply(&session.client, &session.plan, &options, &|event| {
-        eprintln!("{}", human::event(&event, err_style));
-    })
-    .await;
     let stats = session.client.stats();
     if human_out {
-        print!(
-            "\n{}",
-            human::report(&session.plan, &report, Style::for_stdout())
-        );
+        if !session.plan.is_empty() {
+            print!(
+                "\n{}",
+                human::report(&session.plan, &report, Style::for_stdout())
+            );
+        }
         if global.stats {
             eprintln!("{}", human::stats(&stats));
         }
     } else {
-        println!(
-            "{}",
-            json::to_string(&json::ApplyDocument::new(
-                &session.plan,
-                &report,
-                account,
-                region,
-                &stats
-            ))
-        );
+        let doc = json::ApplyDocument::new(&session.plan, &report, account, region, &stats);
+        println!("{}", json::to_string(&doc));
     }
     Ok(if report.succeeded() {
         Exit::Ok
