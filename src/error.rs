@@ -33,6 +33,11 @@ impl Error {
                     "is the endpoint reachable? For the local emulator run localstack/start.sh; \
                      for AWS check --endpoint-url / AWS_ENDPOINT_URL are unset",
                 ),
+                ErrorKind::NoCredentials => Some(
+                    "no AWS credentials were found: use --profile or AWS_PROFILE, or set \
+                     AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; in GitHub Actions, \
+                     aws-actions/configure-aws-credentials with role-to-assume",
+                ),
                 ErrorKind::AccessDenied => Some(
                     "check the credentials (aws sts get-caller-identity, --profile, AWS_PROFILE) and \
                      that the role may call the operation named above",

@@ -8,11 +8,12 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The SDK's own warnings (a credential provider that did not apply, …) are noise unless asked for.
     let level = match cli.global.verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
+        0 => "error,betekk_ecr=warn",
+        1 => "warn,betekk_ecr=info",
+        2 => "info,betekk_ecr=debug",
+        _ => "debug,betekk_ecr=trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     tracing_subscriber::fmt()

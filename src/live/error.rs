@@ -17,6 +17,8 @@ pub enum ErrorKind {
     LimitExceeded,
     /// No answer: connection refused, timeout, DNS.
     Unreachable,
+    /// No credentials could be loaded from the standard chain.
+    NoCredentials,
     Other,
 }
 

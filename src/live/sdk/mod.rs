@@ -90,6 +90,9 @@ where
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     let (kind, code) = match &err {
+        SdkError::DispatchFailure(_) if caused_by_credentials(&err) => {
+            (ErrorKind::NoCredentials, None)
+        }
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => (ErrorKind::Unreachable, None),
         _ => match err.code() {
             Some(code) => (LiveError::kind_of_code(code), Some(code.to_string())),
@@ -99,16 +102,31 @@ where
     LiveError::new(operation, kind, code, Displayed(err))
 }
 
-/// The SDK's `Display` says only "service error"; this shows the whole context in one line.
+/// Whether the request never left because no credentials could be loaded.
+fn caused_by_credentials(err: &(dyn StdError + 'static)) -> bool {
+    let mut source = err.source();
+    while let Some(cause) = source {
+        if cause.is::<aws_credential_types::provider::error::CredentialsError>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// The SDK's `Display` says only "service error"; this shows every cause on one line, without the
+/// `Debug` dump `DisplayErrorContext` appends.
 struct Displayed<E>(E);
 
 impl<E: StdError + 'static> std::fmt::Display for Displayed<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}",
-            aws_smithy_types::error::display::DisplayErrorContext(&self.0)
-        )
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
     }
 }
 
