@@ -7,7 +7,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use super::Live;
 use crate::live::{Aws, LiveError, PolicyInfo};
-use crate::model::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
+use crate::model::oidc_provider::normalize_url;
 use crate::model::{
     Desired, Env, ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role, UserAttachment,
 };
@@ -44,12 +44,12 @@ pub async fn read<C: Aws>(
     })
 }
 
+/// Only read when the spec wants one: providers are never pruned, so nothing else needs it.
 async fn read_provider<C: Aws>(client: &C, desired: &Desired) -> Result<Option<Live>, LiveError> {
-    let url = desired
-        .oidc_provider()
-        .map(|p| p.url.clone())
-        .unwrap_or_else(|| GITHUB_OIDC_URL.to_string());
-    let host = url.trim_start_matches("https://").to_string();
+    let Some(wanted) = desired.oidc_provider() else {
+        return Ok(None);
+    };
+    let host = wanted.host().to_string();
     let arns = client.list_oidc_providers().await?;
     let Some(arn) = arns
         .into_iter()

@@ -106,7 +106,9 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
         }
         changes.push(match &live.resource {
             Resource::Repository(have) => repository::delete(have),
-            Resource::OidcProvider(_) => oidc_provider::delete(live),
+            // One provider serves the whole account, and roles of other stacks may trust it:
+            // it is never pruned (docs: delete it by hand once nothing trusts it).
+            Resource::OidcProvider(_) => continue,
             Resource::Policy(_) => policy::delete(live),
             Resource::Role(_) => role::delete(live),
             // Attachments carry no tags, so they are never found as this stack's: not reached.

@@ -83,14 +83,3 @@ pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Chang
     }
     (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))
 }
-
-pub fn delete(live: &Live) -> Change {
-    Change::new(
-        live.resource.address(),
-        Action::Delete,
-        Vec::new(),
-        vec![Op::DeleteOidcProvider {
-            arn: live.arn.clone(),
-        }],
-    )
-}
