@@ -98,9 +98,28 @@ fn attribute(out: &mut String, attr: &AttributeChange, width: usize, style: Styl
                 value(before, 6)
             );
         }
+        (
+            Some(before @ (Value::Object(_) | Value::Array(_))),
+            Some(after @ (Value::Object(_) | Value::Array(_))),
+        ) if !(is_flat(before) && is_flat(after)) => {
+            // Documents: a line diff of their pretty forms, so the changed statement stands out.
+            let _ = writeln!(out, "      {} {name} ={tail}", style.yellow("~"));
+            for (mark, line) in line_diff(&pretty(before), &pretty(after)) {
+                let marker = match mark {
+                    '+' => style.green("+"),
+                    '-' => style.red("-"),
+                    _ => " ".to_string(),
+                };
+                let _ = writeln!(out, "          {marker} {line}");
+            }
+        }
         (Some(Value::Object(b)), Some(Value::Object(a))) => {
             let _ = writeln!(out, "      {} {name} = {{{tail}", style.yellow("~"));
-            let keys: std::collections::BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+            let keys: std::collections::BTreeSet<&String> = b
+                .keys()
+                .chain(a.keys())
+                .filter(|k| b.get(*k) != a.get(*k))
+                .collect();
             let kw = keys.iter().map(|k| k.len() + 2).max().unwrap_or(0);
             for key in keys {
                 let k = format!("{:kw$}", format!("{key:?}"));
@@ -138,6 +157,53 @@ fn attribute(out: &mut String, attr: &AttributeChange, width: usize, style: Styl
         }
         (None, None) => {}
     }
+}
+
+/// Whether a value is a mapping or list of scalars only (tags, client ids): shown key by key.
+fn is_flat(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.values().all(|x| !x.is_object() && !x.is_array()),
+        Value::Array(items) => items.iter().all(|x| !x.is_object() && !x.is_array()),
+        _ => true,
+    }
+}
+
+fn pretty(v: &Value) -> Vec<String> {
+    serde_json::to_string_pretty(v)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// A longest-common-subsequence line diff: `' '` kept, `'-'` only before, `'+'` only after.
+fn line_diff(before: &[String], after: &[String]) -> Vec<(char, String)> {
+    let (n, m) = (before.len(), after.len());
+    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if before[i] == after[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < n || j < m {
+        if i < n && j < m && before[i] == after[j] {
+            out.push((' ', before[i].clone()));
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            out.push(('-', before[i].clone()));
+            i += 1;
+        } else {
+            out.push(('+', after[j].clone()));
+            j += 1;
+        }
+    }
+    out
 }
 
 /// Scalars as JSON; objects and lists pretty-printed, indented under the attribute.

@@ -221,3 +221,30 @@ fn progress_lines() {
         "API calls: 11 (ecr:DescribeRepositories 1, ecr:GetLifecyclePolicy 2, ecr:GetRepositoryPolicy 2, ecr:ListTagsForResource 5, sts:GetCallerIdentity 1), 0 retried"
     );
 }
+
+#[test]
+fn documents_show_a_line_diff_with_removals_first() {
+    use crate::plan::{Action, AttributeChange, Change, Op};
+    let before = serde_json::json!({"Statement": [{"Action": "ecr:*", "Resource": "*"}]});
+    let after = serde_json::json!({"Statement": [{"Action": "ecr:PutImage", "Resource": "*"}]});
+    let change = Change::new(
+        crate::model::Address::new(crate::model::Kind::Policy, "p"),
+        Action::Update,
+        vec![AttributeChange::new("document", Some(before), Some(after))],
+        vec![Op::CreatePolicyVersion {
+            arn: "arn".into(),
+            document: "{}".into(),
+        }],
+    );
+    let text = human::plan(&Plan::new(vec![change]), Style::default());
+    let line_of = |marker: &str, content: &str| {
+        text.lines()
+            .position(|l| l.trim_start().starts_with(marker) && l.contains(content))
+            .unwrap_or_else(|| panic!("no {marker} line with {content} in:\n{text}"))
+    };
+    assert!(line_of("-", r#""Action": "ecr:*""#) < line_of("+", r#""Action": "ecr:PutImage""#));
+    assert!(
+        text.lines().any(|l| l.trim() == r#""Resource": "*""#),
+        "unchanged lines are context: {text}"
+    );
+}
