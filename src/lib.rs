@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod cli;
 pub mod commands;
+pub mod drift;
 pub mod error;
 pub mod live;
 pub mod model;

@@ -1,0 +1,200 @@
+//! Drift detection end to end: the standard set applied, then changed in the spec, in AWS, or
+//! both; saved plans; prune; import.
+
+use betekk_ecr::live::{EcrApi, IamApi, NewRepository};
+use betekk_ecr::model::{Encryption, TagMutability, Tags};
+use serde_json::Value;
+
+use crate::harness::{Account, path_str};
+
+const LAMBDA_ROLE: &str = "BETEKK-GithubWorkflowsLambdaDeployRole";
+
+/// The `init` spec for `service`, applied; returns the spec path.
+fn applied_standard_set(acct: &Account, service: &str) -> String {
+    let run = acct.run(&["init", service]);
+    run.expect_code(0);
+    let path = acct.write_spec("spec.yaml", &run.stdout);
+    let spec = path_str(&path).to_string();
+    acct.run(&["apply", &spec, "--yes"]).expect_code(0);
+    spec
+}
+
+fn resource<'a>(doc: &'a Value, address: &str) -> &'a Value {
+    doc["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == address)
+        .unwrap_or_else(|| panic!("{address} not in {doc:#}"))
+}
+
+fn class(doc: &Value, address: &str) -> String {
+    resource(doc, address)["class"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn drift_tells_out_of_band_changes_from_pending_ones() {
+    let acct = Account::new();
+    let service = "drift-a";
+    let repo = format!("betekk-{service}");
+    let spec = applied_standard_set(&acct, service);
+
+    // Right after apply: in sync, and drift wrote nothing.
+    let run = acct.run(&["drift", &spec, "--output", "json"]);
+    run.expect_code(0);
+    let doc = run.json();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["in_sync"], true, "{doc:#}");
+    assert_eq!(doc["account"], acct.id.as_str());
+    assert_eq!(doc["region"], "ap-southeast-1");
+    assert!(doc["timestamp"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(doc["counts"]["in_sync"], 6, "{doc:#}");
+    assert!(
+        doc["stats"]["by_operation"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|op| betekk_ecr::live::stats::is_read(op)),
+        "{doc:#}"
+    );
+
+    // The spec edited, not applied: pending, not out-of-band.
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let edited = acct.write_spec(
+        "edited.yaml",
+        &text.replace("keep_last: 50", "keep_last: 60"),
+    );
+    let edited = path_str(&edited);
+    let run = acct.run(&["drift", edited, "--output", "json"]);
+    run.expect_code(2);
+    let doc = run.json();
+    let address = format!("repository.{repo}");
+    assert_eq!(class(&doc, &address), "pending", "{doc:#}");
+    assert_eq!(doc["out_of_band"], false);
+    acct.run(&["drift", edited, "--fail-on", "drifted"])
+        .expect_code(0);
+
+    // A lifecycle policy changed in AWS: drifted, with the attribute's values.
+    let client = acct.client().await;
+    client
+        .put_lifecycle_policy(
+            &repo,
+            r#"{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}"#,
+        )
+        .await
+        .unwrap();
+    let run = acct.run(&["drift", &spec, "--output", "json"]);
+    run.expect_code(2);
+    let doc = run.json();
+    let r = resource(&doc, &address);
+    assert_eq!(r["class"], "drifted", "{doc:#}");
+    let attr = &r["attributes"][0];
+    assert_eq!(attr["name"], "lifecycle_policy");
+    assert_eq!(attr["last_applied"], "spec");
+    assert!(
+        attr["live"].to_string().contains("\"keep_last\":5"),
+        "{attr}"
+    );
+    assert!(
+        attr["spec"].to_string().contains("\"keep_last\":50"),
+        "{attr}"
+    );
+    assert_eq!(doc["counts"]["drifted"], 1);
+    let human = acct.run(&["drift", &spec, "--fail-on", "drifted"]);
+    human.expect_code(2);
+    assert!(
+        human.stdout.contains("Drifted: changed in AWS"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("lifecycle_policy (changed in AWS)"),
+        "{}",
+        human.stdout
+    );
+
+    // A role deleted out of band: missing. A stray repository with the prefix: unmanaged.
+    for arn in client
+        .list_attached_role_policies(LAMBDA_ROLE)
+        .await
+        .unwrap()
+    {
+        client.detach_role_policy(LAMBDA_ROLE, &arn).await.unwrap();
+    }
+    client.delete_role(LAMBDA_ROLE).await.unwrap();
+    client
+        .create_repository(&NewRepository {
+            name: "betekk-stray",
+            image_tag_mutability: TagMutability::Mutable,
+            scan_on_push: false,
+            encryption: &Encryption::Aes256,
+            tags: &Tags::new(),
+        })
+        .await
+        .unwrap();
+    let run = acct.run(&["drift", &spec, "--output", "json"]);
+    run.expect_code(2);
+    let doc = run.json();
+    assert_eq!(
+        class(&doc, &format!("role.{LAMBDA_ROLE}")),
+        "missing",
+        "{doc:#}"
+    );
+    assert_eq!(
+        class(&doc, "repository.betekk-stray"),
+        "unmanaged",
+        "{doc:#}"
+    );
+    assert_eq!(class(&doc, &address), "drifted");
+
+    // Apply repairs what is ours and leaves the stray alone; drift is clean but for it.
+    acct.run(&["apply", &spec, "--yes"]).expect_code(0);
+    let run = acct.run(&["drift", &spec, "--fail-on", "drifted", "--output", "json"]);
+    run.expect_code(0);
+    let doc = run.json();
+    assert_eq!(doc["counts"]["unmanaged"], 1, "{doc:#}");
+    assert_eq!(doc["counts"]["in_sync"], 6, "{doc:#}");
+}
+
+#[test]
+fn drift_every_reports_each_cycle_and_survives_a_failed_one() {
+    let acct = Account::new();
+    let spec = acct.write_spec("spec.yaml", &crate::harness::repo_spec("every", ""));
+    let spec = path_str(&spec).to_string();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_betekk-ecr"))
+        .args(["drift", &spec, "--every", "1s", "--output", "json"])
+        .env("AWS_ACCESS_KEY_ID", &acct.id)
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_ENDPOINT_URL", crate::harness::endpoint())
+        .env("AWS_REGION", crate::harness::REGION)
+        .env_remove("AWS_PROFILE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(first["kind"], "drift");
+    assert_eq!(first["counts"]["missing"], 1, "{first:#}");
+    // Break the spec: the next cycle fails, and the one after it still runs.
+    std::fs::write(&spec, "version: 1\nstack: [broken\n").unwrap();
+    let mut kinds = Vec::new();
+    for line in lines.by_ref().take(2) {
+        let doc: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        kinds.push(doc["kind"].as_str().unwrap().to_string());
+    }
+    std::fs::write(&spec, crate::harness::repo_spec("every", "")).unwrap();
+    let recovered = lines
+        .by_ref()
+        .take(3)
+        .map(|l| serde_json::from_str::<Value>(&l.unwrap()).unwrap())
+        .any(|d| d["kind"] == "drift");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(kinds.contains(&"drift_error".to_string()), "{kinds:?}");
+    assert!(recovered, "a cycle after the failed one ran");
+}
