@@ -51,7 +51,7 @@ async fn drift_tells_out_of_band_changes_from_pending_ones() {
     assert_eq!(doc["account"], acct.id.as_str());
     assert_eq!(doc["region"], "ap-southeast-1");
     assert!(doc["timestamp"].as_str().unwrap().ends_with('Z'));
-    assert_eq!(doc["counts"]["in_sync"], 6, "{doc:#}");
+    assert_eq!(doc["counts"]["in_sync"], 8, "{doc:#}");
     assert!(
         doc["stats"]["by_operation"]
             .as_object()
@@ -156,7 +156,7 @@ async fn drift_tells_out_of_band_changes_from_pending_ones() {
     run.expect_code(0);
     let doc = run.json();
     assert_eq!(doc["counts"]["unmanaged"], 1, "{doc:#}");
-    assert_eq!(doc["counts"]["in_sync"], 6, "{doc:#}");
+    assert_eq!(doc["counts"]["in_sync"], 8, "{doc:#}");
 }
 
 #[test]
