@@ -107,11 +107,15 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Also save the plan to this file; `apply FILE` then applies exactly it, or refuses when
+    /// the spec file or the live state changed since
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// The YAML spec file
+    /// The YAML spec file, or a plan saved by `plan --out`
     pub spec: PathBuf,
     /// Apply without asking (required when stdin is not a terminal)
     #[arg(short = 'y', long, visible_alias = "auto-approve")]

@@ -12,6 +12,7 @@ mod order;
 mod policy;
 mod repository;
 mod role;
+pub mod saved;
 mod tag_ops;
 #[cfg(test)]
 mod tests;

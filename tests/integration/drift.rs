@@ -198,3 +198,165 @@ fn drift_every_reports_each_cycle_and_survives_a_failed_one() {
     assert!(kinds.contains(&"drift_error".to_string()), "{kinds:?}");
     assert!(recovered, "a cycle after the failed one ran");
 }
+
+#[tokio::test]
+async fn a_saved_plan_applies_exactly_or_refuses_naming_what_changed() {
+    let acct = Account::new();
+    let spec_path = acct.write_spec("spec.yaml", &crate::harness::repo_spec("saved", ""));
+    let spec = path_str(&spec_path).to_string();
+    let plan_file = acct.dir.path().join("plan.json");
+    let plan_file = path_str(&plan_file).to_string();
+
+    let run = acct.run(&["plan", &spec, "--out", &plan_file, "--detailed-exitcode"]);
+    run.expect_code(2);
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&plan_file).unwrap()).unwrap();
+    assert_eq!(saved["kind"], "betekk-ecr-plan");
+    assert_eq!(saved["schema_version"], 1);
+    assert_eq!(saved["account"], acct.id.as_str());
+    assert_eq!(saved["spec"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(saved["observed"]["repository.betekk-saved"], Value::Null);
+
+    let run = acct.run(&["apply", &plan_file, "--yes", "--output", "json"]);
+    run.expect_code(0);
+    assert_eq!(run.json()["summary"]["add"], 1);
+    acct.run(&["drift", &spec]).expect_code(0);
+    // Applied once, the same saved plan is stale: the repository it would create now exists.
+    let run = acct.run(&["apply", &plan_file, "--yes"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("repository.betekk-saved"),
+        "{}",
+        run.stderr
+    );
+
+    // A plan made, then AWS changed out of band: refused, nothing written.
+    acct.run(&["plan", &spec, "--out", &plan_file])
+        .expect_code(0);
+    let client = acct.client().await;
+    client
+        .put_scan_on_push("betekk-saved", false)
+        .await
+        .unwrap();
+    let run = acct.run(&["apply", &plan_file, "--yes"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("live state changed since the plan was made (repository.betekk-saved)"),
+        "{}",
+        run.stderr
+    );
+    let drift = acct.run(&["drift", &spec, "--output", "json"]);
+    drift.expect_code(2);
+    assert_eq!(class(&drift.json(), "repository.betekk-saved"), "drifted");
+
+    // A plan made, then the spec edited: refused.
+    acct.run(&["plan", &spec, "--out", &plan_file])
+        .expect_code(0);
+    let text = std::fs::read_to_string(&spec_path).unwrap();
+    std::fs::write(&spec_path, text.replace("keep_last: 50", "keep_last: 60")).unwrap();
+    let run = acct.run(&["apply", &plan_file, "--yes"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("changed since the plan was made"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("spec.yaml"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn prune_deletes_only_the_stacks_own_resources_in_reverse_dependency_order() {
+    let acct = Account::new();
+    let service = "prune";
+    let spec = applied_standard_set(&acct, service);
+    let client = acct.client().await;
+    // Someone else's prefixed repository, and another stack's.
+    for (name, tags) in [
+        ("betekk-handmade", Tags::new()),
+        (
+            "betekk-other",
+            [("ManagedBy", "betekk-ecr"), ("betekk-ecr:stack", "other")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        ),
+    ] {
+        client
+            .create_repository(&NewRepository {
+                name,
+                image_tag_mutability: TagMutability::Mutable,
+                scan_on_push: false,
+                encryption: &Encryption::Aes256,
+                tags: &tags,
+            })
+            .await
+            .unwrap();
+    }
+    // The Lambda deploy role and its policy leave the spec.
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let start = text
+        .find("  - name: \"{PREFIX}-GithubWorkflowsLambdaDeployRole\"")
+        .unwrap();
+    let end = text
+        .find("  - name: \"{PREFIX}-GithubWorkflowsDriftRole\"")
+        .unwrap();
+    let mut pruned = format!("{}{}", &text[..start], &text[end..]);
+    let start = pruned
+        .find("  - name: \"{prefix}-LambdaDeployPolicy\"")
+        .unwrap();
+    let end = pruned
+        .find("  - name: \"{prefix}-DriftReadPolicy\"")
+        .unwrap();
+    pruned.replace_range(start..end, "");
+    let pruned = acct.write_spec("pruned.yaml", &pruned);
+    let pruned = path_str(&pruned);
+
+    let drift = acct.run(&["drift", pruned, "--output", "json"]).json();
+    assert_eq!(
+        class(&drift, &format!("role.{LAMBDA_ROLE}")),
+        "pending",
+        "{drift:#}"
+    );
+    assert_eq!(class(&drift, "repository.betekk-handmade"), "unmanaged");
+
+    let plan = acct.run(&["plan", pruned, "--output", "json"]).json();
+    assert_eq!(plan["summary"]["destroy"], 2, "{plan:#}");
+    assert_eq!(
+        plan["deletes"],
+        serde_json::json!([
+            "policy.betekk-LambdaDeployPolicy",
+            format!("role.{LAMBDA_ROLE}")
+        ])
+    );
+    let policy = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "policy.betekk-LambdaDeployPolicy")
+        .unwrap();
+    assert_eq!(
+        policy["depends_on"],
+        serde_json::json!([format!("role.{LAMBDA_ROLE}")])
+    );
+    let human = acct.run(&["plan", pruned]);
+    assert!(
+        human.stdout.contains("Destroys: policy.betekk-LambdaDeployPolicy, role.BETEKK-GithubWorkflowsLambdaDeployRole"),
+        "{}",
+        human.stdout
+    );
+
+    acct.run(&["apply", pruned, "--yes"]).expect_code(0);
+    assert!(client.get_role(LAMBDA_ROLE).await.unwrap().is_none());
+    let names: Vec<String> = client
+        .list_repositories()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    for kept in ["betekk-handmade", "betekk-other", "betekk-prune"] {
+        assert!(names.iter().any(|n| n == kept), "{kept} kept: {names:?}");
+    }
+    acct.run(&["plan", pruned, "--detailed-exitcode"])
+        .expect_code(0);
+}
