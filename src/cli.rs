@@ -75,6 +75,9 @@ pub enum Command {
     /// Report what changed in AWS (drifted, missing), what the spec changed (pending) and what
     /// no spec manages (unmanaged); read-only, never writes
     Drift(DriftArgs),
+    /// Write a spec from what exists in the account (repositories, the GitHub OIDC provider,
+    /// roles trusting it, their policies); read-only unless --adopt
+    Import(ImportArgs),
     /// Write a commented starter spec with the standard set for a service
     Init(InitArgs),
 }
@@ -171,4 +174,24 @@ pub fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
         return Err("the interval must be at least 1s".into());
     }
     Ok(std::time::Duration::from_secs(seconds))
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The stack name the spec will manage these resources as
+    #[arg(long)]
+    pub stack: String,
+    /// Project prefix: only resources named with it are imported
+    #[arg(long, default_value = "betekk")]
+    pub prefix: String,
+    /// Write to this file instead of stdout
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// Overwrite the file if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Also tag the imported resources as this stack's (ManagedBy, betekk-ecr:stack and the
+    /// last-applied fingerprint), so that a plan of the imported spec is empty; writes nothing else
+    #[arg(long)]
+    pub adopt: bool,
 }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod drift;
 pub mod error;
+pub mod import;
 pub mod live;
 pub mod model;
 pub mod observe;

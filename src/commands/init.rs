@@ -100,7 +100,7 @@ pub fn run(args: &InitArgs) -> Result<Exit, Error> {
     Ok(Exit::Ok)
 }
 
-fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
+pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
     if path.exists() && !force {
         return Err(Error::Refused(format!(
             "{} exists; pass --force to overwrite it",

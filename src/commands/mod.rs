@@ -2,6 +2,7 @@
 
 mod apply;
 mod drift;
+mod import;
 pub mod init;
 mod output;
 mod plan;
@@ -35,5 +36,6 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Output(args) => output::run(&cli.global, &args).await,
         Command::Init(args) => init::run(&args),
         Command::Drift(args) => drift::run(&cli.global, &args).await,
+        Command::Import(args) => import::run(&cli.global, &args).await,
     }
 }

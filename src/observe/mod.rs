@@ -5,6 +5,7 @@
 //! Reads of independent resources run concurrently, at most `parallelism` at a time.
 
 mod iam;
+mod inventory;
 mod repositories;
 #[cfg(test)]
 mod tests;
@@ -13,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::live::{Aws, Identity, LiveError};
 use crate::model::{Address, Desired, Env, Resource};
+
+pub use inventory::inventory;
 
 /// Every API action reading live state calls: exactly what a read-only role (the drift role of
 /// `init`) needs. A test holds this list to what observe really calls.

@@ -360,3 +360,67 @@ async fn prune_deletes_only_the_stacks_own_resources_in_reverse_dependency_order
     acct.run(&["plan", pruned, "--detailed-exitcode"])
         .expect_code(0);
 }
+
+#[tokio::test]
+async fn an_imported_standard_set_plans_empty_once_adopted() {
+    let acct = Account::new();
+    let service = "imported";
+    applied_standard_set(&acct, service);
+    // Strip ownership, as if the OpenTofu recipe had made these resources.
+    let client = acct.client().await;
+    let ownership: Vec<String> = ["ManagedBy", "betekk-ecr:stack", "betekk-ecr:applied"]
+        .map(String::from)
+        .to_vec();
+    let repo = client
+        .list_repositories()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == format!("betekk-{service}"))
+        .unwrap();
+    client.untag_resource(&repo.arn, &ownership).await.unwrap();
+    for role in client.list_roles().await.unwrap() {
+        client.untag_role(&role, &ownership).await.unwrap();
+    }
+    for policy in client.list_policies().await.unwrap() {
+        client.untag_policy(&policy.arn, &ownership).await.unwrap();
+    }
+    for arn in client.list_oidc_providers().await.unwrap() {
+        client.untag_oidc_provider(&arn, &ownership).await.unwrap();
+    }
+
+    let out = acct.dir.path().join("imported.yaml");
+    let out = path_str(&out).to_string();
+    let run = acct.run(&["import", "--stack", service, "-o", &out]);
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("Imported 8 resources"),
+        "{}",
+        run.stderr
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("github_trust"), "{text}");
+
+    // Without adoption: nothing to create, replace or delete; only ownership tags to add.
+    let plan = acct.run(&["plan", &out, "--output", "json"]).json();
+    assert_eq!(
+        plan["summary"],
+        serde_json::json!({"add": 0, "change": 8, "replace": 0, "destroy": 0}),
+        "{plan:#}\n{text}"
+    );
+    for change in plan["changes"].as_array().unwrap() {
+        assert_eq!(
+            change["attributes"].as_array().unwrap().len(),
+            1,
+            "{change:#}"
+        );
+        assert_eq!(change["attributes"][0]["name"], "tags", "{change:#}");
+    }
+
+    let run = acct.run(&["import", "--stack", service, "--adopt"]);
+    run.expect_code(0);
+    assert!(run.stderr.contains("Adopted 8 resources"), "{}", run.stderr);
+    acct.run(&["plan", &out, "--detailed-exitcode"])
+        .expect_code(0);
+    acct.run(&["drift", &out]).expect_code(0);
+}
