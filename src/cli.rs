@@ -6,9 +6,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  success; for plan --detailed-exitcode: no changes
-  1  error: invalid spec, AWS error, refused or failed apply
-  2  plan --detailed-exitcode: changes are pending";
+  0  success; plan --detailed-exitcode: no changes; drift: in sync
+  1  error: invalid spec, AWS error, refused or failed apply, refused saved plan
+  2  plan --detailed-exitcode: changes are pending; drift: drift or pending changes found
+     (with --fail-on drifted: only drifted or missing resources)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -71,6 +72,12 @@ pub enum Command {
     Validate(SpecArg),
     /// Print repository URLs and role ARNs for workflows (like `tofu output`)
     Output(SpecArg),
+    /// Report what changed in AWS (drifted, missing), what the spec changed (pending) and what
+    /// no spec manages (unmanaged); read-only, never writes
+    Drift(DriftArgs),
+    /// Write a spec from what exists in the account (repositories, the GitHub OIDC provider,
+    /// roles trusting it, their policies); read-only unless --adopt
+    Import(ImportArgs),
     /// Write a commented starter spec with the standard set for a service
     Init(InitArgs),
 }
@@ -103,11 +110,15 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Also save the plan to this file; `apply FILE` then applies exactly it, or refuses when
+    /// the spec file or the live state changed since
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    /// The YAML spec file
+    /// The YAML spec file, or a plan saved by `plan --out`
     pub spec: PathBuf,
     /// Apply without asking (required when stdin is not a terminal)
     #[arg(short = 'y', long, visible_alias = "auto-approve")]
@@ -118,4 +129,69 @@ pub struct ApplyArgs {
     /// Allow deleting a repository that holds images when it has left the spec
     #[arg(long)]
     pub allow_destroy: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum FailOn {
+    /// Exit 2 on anything not in sync: drifted, missing, pending or unmanaged
+    #[default]
+    Any,
+    /// Exit 2 only on changes made in AWS: drifted or missing resources
+    Drifted,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The YAML spec file
+    pub spec: PathBuf,
+    /// What makes the exit code 2
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
+    /// Keep checking at this interval (e.g. 30s, 15m, 1h; ±10% jitter) until interrupted; the
+    /// spec is read again each cycle, and a failed cycle is reported and the next one still runs
+    #[arg(long, value_parser = parse_interval)]
+    pub every: Option<std::time::Duration>,
+}
+
+/// `90`, `90s`, `15m`, `1h`, `1d`; at least one second.
+pub fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not an interval like 30s, 15m or 1h"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(format!("{text:?}: the unit must be s, m, h or d")),
+    };
+    if seconds == 0 {
+        return Err("the interval must be at least 1s".into());
+    }
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The stack name the spec will manage these resources as
+    #[arg(long)]
+    pub stack: String,
+    /// Project prefix: only resources named with it are imported
+    #[arg(long, default_value = "betekk")]
+    pub prefix: String,
+    /// Write to this file instead of stdout
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// Overwrite the file if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Also tag the imported resources as this stack's (ManagedBy, betekk-ecr:stack and the
+    /// last-applied fingerprint), so that a plan of the imported spec is empty; writes nothing else
+    #[arg(long)]
+    pub adopt: bool,
 }

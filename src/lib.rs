@@ -9,7 +9,9 @@
 pub mod apply;
 pub mod cli;
 pub mod commands;
+pub mod drift;
 pub mod error;
+pub mod import;
 pub mod live;
 pub mod model;
 pub mod observe;

@@ -250,3 +250,35 @@ pub async fn run_apply(
 pub fn json(v: impl serde::Serialize) -> Value {
     serde_json::to_value(v).expect("serializable")
 }
+
+/// A plan's operations without the last-applied fingerprint: ops that only write it are dropped,
+/// and it is removed from the tags of the others. For assertions about what a change does.
+pub fn real_ops(ops: &[crate::plan::Op]) -> Vec<crate::plan::Op> {
+    use crate::model::fingerprint::without_fingerprint;
+    use crate::plan::Op;
+    ops.iter()
+        .filter_map(|op| {
+            let mut op = op.clone();
+            let creates = matches!(
+                op,
+                Op::CreateRepository { .. }
+                    | Op::CreateOidcProvider { .. }
+                    | Op::CreatePolicy { .. }
+                    | Op::CreateRole { .. }
+            );
+            let tags = match &mut op {
+                Op::CreateRepository { tags, .. }
+                | Op::TagRepository { tags, .. }
+                | Op::CreateOidcProvider { tags, .. }
+                | Op::TagOidcProvider { tags, .. }
+                | Op::CreatePolicy { tags, .. }
+                | Op::TagPolicy { tags, .. }
+                | Op::CreateRole { tags, .. }
+                | Op::TagRole { tags, .. } => tags,
+                _ => return Some(op),
+            };
+            *tags = without_fingerprint(tags);
+            (creates || !tags.is_empty()).then_some(op)
+        })
+        .collect()
+}

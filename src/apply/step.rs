@@ -302,8 +302,8 @@ impl<C: Aws> Ctx<'_, C> {
                             "replacing it needs force_delete: true in the spec and --allow-replace",
                         ),
                         DeleteReason::Destroy => (
-                            self.options.allow_destroy,
-                            "deleting it needs --allow-destroy",
+                            *force_delete || self.options.allow_destroy,
+                            "deleting it needs force_delete: true on its last apply, or --allow-destroy",
                         ),
                     };
                     if !allowed {

@@ -220,7 +220,7 @@ async fn pruning_a_repository_with_images_needs_allow_destroy() {
     assert_eq!(
         report.outcomes[1].error.as_deref(),
         Some(
-            "refused to delete repository betekk-gone: it holds images and deleting it needs --allow-destroy"
+            "refused to delete repository betekk-gone: it holds images and deleting it needs force_delete: true on its last apply, or --allow-destroy"
         )
     );
     assert_eq!(fake.repository("betekk-gone").unwrap().images, 1);

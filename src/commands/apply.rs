@@ -3,22 +3,125 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use super::Exit;
-use super::session::open;
+use std::path::Path;
+
+use super::session::{connect, load_spec, open};
 use crate::apply::{ApplyOptions, Report, apply};
 use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
 use crate::error::Error;
 use crate::live::Aws;
+use crate::live::sdk::SdkAws;
+use crate::observe::observe;
+use crate::plan::Plan;
+use crate::plan::saved::{SAVED_PLAN_VERSION, SavedPlan, observed_fingerprints, sha256_hex};
 use crate::render::{Style, human, json};
 
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
-    let session = open(global, &args.spec).await?;
-    let human_out = global.output == OutputFormat::Human;
-    if human_out {
-        print!("{}", human::plan(&session.plan, Style::for_stdout()));
+    // A saved plan is JSON with a marker; anything else is read as a spec.
+    if let Ok(text) = std::fs::read_to_string(&args.spec)
+        && let Some(saved) = SavedPlan::detect(&text)
+    {
+        let saved = saved.map_err(|e| {
+            Error::Refused(format!(
+                "{} looks like a saved plan but cannot be read: {e}",
+                args.spec.display()
+            ))
+        })?;
+        let (client, plan) = check_saved(global, &args.spec, saved).await?;
+        let (account, region) = (plan.account.clone(), plan.region.clone());
+        return execute(global, args, &client, &plan.plan, &account, &region).await;
     }
+    let session = open(global, &args.spec).await?;
     let account = &session.observed.identity.account;
     let region = &session.spec.desired.region;
-    let report = if session.plan.is_empty() {
+    execute(
+        global,
+        args,
+        &session.client,
+        &session.plan,
+        account,
+        region,
+    )
+    .await
+}
+
+/// Re-reads the spec and live state a saved plan was made from; refuses when either changed.
+async fn check_saved(
+    global: &GlobalArgs,
+    file: &Path,
+    saved: SavedPlan,
+) -> Result<(SdkAws, SavedPlan), Error> {
+    if saved.schema_version != SAVED_PLAN_VERSION {
+        return Err(Error::Refused(format!(
+            "{} is a saved plan of schema_version {}; this betekk-ecr reads {SAVED_PLAN_VERSION}",
+            file.display(),
+            saved.schema_version
+        )));
+    }
+    let spec_path = Path::new(&saved.spec.path);
+    let bytes = std::fs::read(spec_path).map_err(|source| Error::Io {
+        what: format!(
+            "cannot read {}, the spec the saved plan was made from",
+            spec_path.display()
+        ),
+        source,
+    })?;
+    if sha256_hex(&bytes) != saved.spec.sha256 {
+        return Err(Error::Refused(format!(
+            "refused: the spec file {} changed since the plan was made; run plan --out again",
+            spec_path.display()
+        )));
+    }
+    if let Some(region) = global.region.as_deref().filter(|r| !r.is_empty())
+        && region != saved.region
+    {
+        return Err(Error::Refused(format!(
+            "refused: the plan was made for {}, not {region}",
+            saved.region
+        )));
+    }
+    let mut spec = load_spec(spec_path)?;
+    spec.desired.region = saved.region.clone();
+    let client = connect(global, &saved.region).await;
+    if global.output == OutputFormat::Human {
+        eprintln!(
+            "Checking live state in {} against the saved plan...",
+            saved.region
+        );
+    }
+    let observed = observe(&client, &spec.desired, usize::from(global.parallelism))
+        .await
+        .map_err(Error::Observe)?;
+    if observed.identity.account != saved.account {
+        return Err(Error::Refused(format!(
+            "refused: the plan was made for account {}, these credentials are for {}",
+            saved.account, observed.identity.account
+        )));
+    }
+    let changed = saved.changed_since(&observed_fingerprints(&spec.desired, &observed));
+    if !changed.is_empty() {
+        let names: Vec<String> = changed.iter().map(ToString::to_string).collect();
+        return Err(Error::Refused(format!(
+            "refused: live state changed since the plan was made ({}); nothing was changed; run plan --out again",
+            names.join(", ")
+        )));
+    }
+    Ok((client, saved))
+}
+
+async fn execute(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    client: &SdkAws,
+    plan: &Plan,
+    account: &str,
+    region: &str,
+) -> Result<Exit, Error> {
+    let human_out = global.output == OutputFormat::Human;
+    if human_out {
+        print!("{}", human::plan(plan, Style::for_stdout()));
+    }
+    let report = if plan.is_empty() {
         Report::default()
     } else {
         if !args.yes {
@@ -31,24 +134,21 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
             ..ApplyOptions::default()
         };
         let err_style = Style::for_stderr();
-        apply(&session.client, &session.plan, &options, &|event| {
+        apply(client, plan, &options, &|event| {
             eprintln!("{}", human::event(&event, err_style));
         })
         .await
     };
-    let stats = session.client.stats();
+    let stats = client.stats();
     if human_out {
-        if !session.plan.is_empty() {
-            print!(
-                "\n{}",
-                human::report(&session.plan, &report, Style::for_stdout())
-            );
+        if !plan.is_empty() {
+            print!("\n{}", human::report(plan, &report, Style::for_stdout()));
         }
         if global.stats {
             eprintln!("{}", human::stats(&stats));
         }
     } else {
-        let doc = json::ApplyDocument::new(&session.plan, &report, account, region, &stats);
+        let doc = json::ApplyDocument::new(plan, &report, account, region, &stats);
         println!("{}", json::to_string(&doc));
     }
     Ok(if report.succeeded() {

@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::spec;
 
 pub fn starter_spec(service: &str, prefix: &str) -> String {
+    let read_actions = crate::observe::READ_ACTIONS.join(", ");
     format!(
         r#"# betekk-ecr spec for {service}: `betekk-ecr plan` shows what `betekk-ecr apply` would change.
 # Reference: README.md, "The spec". {{prefix}} is project_prefix, {{PREFIX}} its upper case.
@@ -51,6 +52,12 @@ policies:
   - name: "{{prefix}}-LambdaDeployPolicy"
     description: Deploy the {service} Lambda functions
     lambda_deploy: {{functions: ["{{prefix}}-{service}-*"]}}
+  - name: "{{prefix}}-DriftReadPolicy"
+    description: What betekk-ecr drift reads, nothing more
+    statements:
+      - sid: DriftRead
+        actions: [{read_actions}]
+        resources: ["*"]
 
 # The recipe's role names are per account: with several services in one account, give each
 # service's roles their own names (e.g. "{{PREFIX}}-{service}-UploadRole").
@@ -67,6 +74,12 @@ roles:
     github_trust:
       repositories: [{service}]
     policies: ["{{prefix}}-LambdaDeployPolicy"]
+  - name: "{{PREFIX}}-GithubWorkflowsDriftRole"
+    description: Scheduled betekk-ecr drift on the default branch (read-only)
+    github_trust:
+      repositories: [{service}]
+      subjects: ["ref:refs/heads/main"]
+    policies: ["{{prefix}}-DriftReadPolicy"]
 "#
     )
 }
@@ -87,7 +100,7 @@ pub fn run(args: &InitArgs) -> Result<Exit, Error> {
     Ok(Exit::Ok)
 }
 
-fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
+pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
     if path.exists() && !force {
         return Err(Error::Refused(format!(
             "{} exists; pass --force to overwrite it",

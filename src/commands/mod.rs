@@ -1,6 +1,8 @@
 //! The commands: each wires the pipeline stages together and maps the result to an exit code.
 
 mod apply;
+mod drift;
+mod import;
 pub mod init;
 mod output;
 mod plan;
@@ -33,5 +35,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Apply(args) => apply::run(&cli.global, &args).await,
         Command::Output(args) => output::run(&cli.global, &args).await,
         Command::Init(args) => init::run(&args),
+        Command::Drift(args) => drift::run(&cli.global, &args).await,
+        Command::Import(args) => import::run(&cli.global, &args).await,
     }
 }

@@ -35,17 +35,22 @@ pub fn region(global: &GlobalArgs, spec: &Spec) -> String {
         .unwrap_or_else(|| spec.desired.region.clone())
 }
 
-pub async fn open(global: &GlobalArgs, path: &Path) -> Result<Session, Error> {
-    let mut spec = load_spec(path)?;
-    spec.desired.region = region(global, &spec);
-    let client = SdkAws::connect(&ConnectOptions {
-        region: spec.desired.region.clone(),
+/// An SDK client as the global flags describe it.
+pub async fn connect(global: &GlobalArgs, region: &str) -> SdkAws {
+    SdkAws::connect(&ConnectOptions {
+        region: region.to_string(),
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone().filter(|e| !e.is_empty()),
         max_attempts: global.max_attempts,
         static_credentials: None,
     })
-    .await;
+    .await
+}
+
+pub async fn open(global: &GlobalArgs, path: &Path) -> Result<Session, Error> {
+    let mut spec = load_spec(path)?;
+    spec.desired.region = region(global, &spec);
+    let client = connect(global, &spec.desired.region).await;
     let started = Instant::now();
     if global.output == OutputFormat::Human {
         eprintln!("Reading live state in {}...", spec.desired.region);

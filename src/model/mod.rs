@@ -6,6 +6,7 @@
 
 pub mod address;
 pub mod env;
+pub mod fingerprint;
 pub mod github_trust;
 pub mod lifecycle;
 pub mod managed_policy;

@@ -5,6 +5,7 @@
 //! Reads of independent resources run concurrently, at most `parallelism` at a time.
 
 mod iam;
+mod inventory;
 mod repositories;
 #[cfg(test)]
 mod tests;
@@ -13,6 +14,27 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::live::{Aws, Identity, LiveError};
 use crate::model::{Address, Desired, Env, Resource};
+
+pub use inventory::inventory;
+
+/// Every API action reading live state calls: exactly what a read-only role (the drift role of
+/// `init`) needs. A test holds this list to what observe really calls.
+pub const READ_ACTIONS: &[&str] = &[
+    "ecr:DescribeRepositories",
+    "ecr:GetLifecyclePolicy",
+    "ecr:GetRepositoryPolicy",
+    "ecr:ListTagsForResource",
+    "iam:GetOpenIDConnectProvider",
+    "iam:GetPolicyVersion",
+    "iam:GetRole",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListAttachedUserPolicies",
+    "iam:ListOpenIDConnectProviders",
+    "iam:ListPolicies",
+    "iam:ListPolicyTags",
+    "iam:ListRoles",
+    "sts:GetCallerIdentity",
+];
 
 /// One resource as it exists in AWS.
 #[derive(Debug, Clone, PartialEq)]

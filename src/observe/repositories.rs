@@ -37,7 +37,7 @@ pub async fn read<C: Aws>(
 }
 
 /// Reads one repository; for one outside the spec only its tags (enough to tell its owner).
-async fn read_one<C: Aws>(
+pub(super) async fn read_one<C: Aws>(
     client: &C,
     info: RepositoryInfo,
     in_spec: bool,

@@ -93,7 +93,37 @@ async fn an_unreadable_live_policy_shows_as_a_difference() {
     let plan = plan_on(&fake, &desired([repo("betekk-app").policy(PULL_POLICY)])).await;
     assert_eq!(plan.changes.len(), 1, "{plan:#?}");
     assert!(matches!(
-        plan.changes[0].ops[..],
+        real_ops(&plan.changes[0].ops)[..],
         [crate::plan::Op::SetRepositoryPolicy { .. }]
     ));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn observe_calls_exactly_the_read_actions_the_drift_role_grants() {
+    let fake = FakeAws::new(ACCOUNT, REGION);
+    fake.seed_user("deployer");
+    let text = crate::commands::init::starter_spec("svc", "betekk")
+        + "assume_role_grants:\n  - user: deployer\n    roles: [\"{PREFIX}-GithubWorkflowsUploadRole\"]\n";
+    let d = spec(&text).desired;
+    let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+    assert!(report.succeeded(), "{report:#?}");
+    let before = fake.stats();
+    observe(&fake, &d, 4).await.unwrap();
+    let called: Vec<&str> = fake
+        .stats()
+        .since(&before)
+        .by_operation
+        .keys()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|op| {
+            READ_ACTIONS
+                .iter()
+                .find(|a| **a == op)
+                .copied()
+                .unwrap_or_else(|| panic!("{op} is called but not in READ_ACTIONS"))
+        })
+        .collect();
+    assert_eq!(called, READ_ACTIONS, "every granted action is needed");
 }

@@ -12,6 +12,7 @@ mod order;
 mod policy;
 mod repository;
 mod role;
+pub mod saved;
 mod tag_ops;
 #[cfg(test)]
 mod tests;
@@ -24,6 +25,7 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
+use crate::model::fingerprint::{APPLIED_TAG, Fingerprint, without_fingerprint};
 use crate::model::{Address, Desired, Kind, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG};
 use crate::observe::Observed;
 
@@ -57,7 +59,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
     let mut wanted = BTreeSet::new();
     let mut bound = Vec::new();
     for resource in &desired.resources {
-        let resource = resource.bind(&env);
+        let resource = with_fingerprint(resource.bind(&env));
         let address = resource.address();
         let live = observed.get(&address);
         wanted.insert(address.clone());
@@ -119,6 +121,23 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
     Ok(Plan::new(changes))
 }
 
+/// The desired resource with its last-applied fingerprint among its tags, so that every write
+/// of its tags records it.
+pub fn with_fingerprint(mut resource: Resource) -> Resource {
+    let Some(fingerprint) = Fingerprint::of(&resource) else {
+        return resource;
+    };
+    let tags = match &mut resource {
+        Resource::Repository(r) => &mut r.tags,
+        Resource::Role(r) => &mut r.tags,
+        Resource::Policy(p) => &mut p.tags,
+        Resource::OidcProvider(p) => &mut p.tags,
+        Resource::UserAttachment(_) => return resource,
+    };
+    tags.insert(APPLIED_TAG.into(), fingerprint.encode());
+    resource
+}
+
 /// The stack a live resource is tagged with, if it is managed by this tool at all.
 pub fn owner_of(resource: &Resource) -> Option<&str> {
     owner_of_tags(resource.tags())
@@ -137,7 +156,14 @@ fn create_attributes(resource: &Resource) -> Vec<AttributeChange> {
     resource
         .attributes()
         .into_iter()
-        .map(|(name, after)| AttributeChange::new(name, None, Some(after)))
+        .map(|(name, after)| {
+            let after = if name == "tags" {
+                json!(without_fingerprint(resource.tags()))
+            } else {
+                after
+            };
+            AttributeChange::new(name, None, Some(after))
+        })
         .filter(|a| {
             a.after
                 .as_ref()

@@ -75,10 +75,11 @@ pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Chang
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
+        !attributes.is_empty(),
         |tags| Op::TagOidcProvider { arn: tag_arn, tags },
         |keys| Op::UntagOidcProvider { arn, keys },
     ) {
-        attributes.push(attr);
+        attributes.extend(attr);
         ops.extend(tag_ops);
     }
     (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))

@@ -41,10 +41,11 @@ pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Chan
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
+        !attributes.is_empty(),
         |tags| Op::TagPolicy { arn: tag_arn, tags },
         |keys| Op::UntagPolicy { arn, keys },
     ) {
-        attributes.push(attr);
+        attributes.extend(attr);
         ops.extend(tag_ops);
     }
     (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))

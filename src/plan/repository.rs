@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
+use crate::model::fingerprint::{Fingerprint, without_fingerprint};
 use crate::model::{Address, Kind, Repository, Resource};
 use crate::observe::Live;
 
@@ -82,10 +83,23 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
             None => Op::DeleteRepositoryPolicy { name: name.clone() },
         });
     }
+    // Not a property of the live repository: recorded in the fingerprint, so that prune knows
+    // whether the last apply allowed deleting its images.
+    let recorded = Fingerprint::recorded(&live.resource)
+        .and_then(|f| f.force_delete())
+        .unwrap_or(false);
+    if want.force_delete != recorded {
+        attributes.push(attr(
+            "force_delete",
+            json!(recorded),
+            json!(want.force_delete),
+        ));
+    }
     let arn = live.arn.clone();
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
+        !attributes.is_empty(),
         |tags| Op::TagRepository {
             arn: arn.clone(),
             tags,
@@ -95,7 +109,7 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
             keys,
         },
     ) {
-        attributes.push(attr);
+        attributes.extend(attr);
         ops.extend(tag_ops);
     }
     let mut change =
@@ -143,8 +157,12 @@ fn create_ops(want: &Repository) -> Vec<Op> {
 /// Encryption is fixed at creation: the repository is deleted and created again, which deletes
 /// its images. The executor refuses that for a non-empty repository without both opt-ins.
 fn replace(want: &Repository, have: &Repository, address: Address) -> Change {
-    let before: std::collections::BTreeMap<_, _> = have.attributes().into_iter().collect();
-    let attributes = want
+    let shown = |r: &Repository| Repository {
+        tags: without_fingerprint(&r.tags),
+        ..r.clone()
+    };
+    let before: std::collections::BTreeMap<_, _> = shown(have).attributes().into_iter().collect();
+    let attributes = shown(want)
         .attributes()
         .into_iter()
         .filter(|(name, after)| before.get(name) != Some(after))
@@ -169,20 +187,29 @@ fn replace(want: &Repository, have: &Repository, address: Address) -> Change {
     change
 }
 
+/// Pruning: `force_delete` is what the last apply recorded; without it a repository holding
+/// images needs `--allow-destroy`.
 pub fn delete(have: &Repository) -> Change {
     let address = Address::new(Kind::Repository, &have.name);
+    let force_delete = Fingerprint::recorded(&Resource::Repository(have.clone()))
+        .and_then(|f| f.force_delete())
+        .unwrap_or(false);
     let mut change = Change::new(
         address,
         Action::Delete,
         Vec::new(),
         vec![Op::DeleteRepository {
             name: have.name.clone(),
-            force_delete: false,
+            force_delete,
             reason: DeleteReason::Destroy,
         }],
     );
-    change.notes.push(
-        "no longer in the spec but tagged with this stack; if it holds images, apply needs --allow-destroy".into(),
-    );
+    change.notes.push(if force_delete {
+        "no longer in the spec but tagged with this stack; it was last applied with \
+         force_delete: true, so its images are deleted with it"
+            .into()
+    } else {
+        "no longer in the spec but tagged with this stack; if it holds images, apply needs --allow-destroy".into()
+    });
     change
 }

@@ -102,13 +102,14 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
+        !attributes.is_empty(),
         |tags| Op::TagRole {
             role: tag_role,
             tags,
         },
         |keys| Op::UntagRole { role, keys },
     ) {
-        attributes.push(attr);
+        attributes.extend(attr);
         ops.extend(tag_ops);
     }
     (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))

@@ -1,20 +1,38 @@
 //! The attribute change and operations for a `tags` difference, for any kind of resource.
+//!
+//! The last-applied fingerprint ([`APPLIED_TAG`]) travels with the tags but is never compared or
+//! shown: it is written along with any other change to the resource, and a resource that differs
+//! only in its fingerprint needs nothing (so it can never cause a perpetual diff).
 
 use serde_json::json;
 
 use super::{AttributeChange, Op};
+use crate::model::fingerprint::{APPLIED_TAG, without_fingerprint};
 use crate::model::{Tags, tags::tag_delta};
 
-/// `None` when the tags already match; otherwise the change to show and the set/unset ops to run,
-/// each built by the kind's own constructor.
+/// `None` when nothing is to be written; otherwise the change to show (`None` when only the
+/// fingerprint is written, because `others_changed`) and the set/unset ops to run, each built by
+/// the kind's own constructor.
 pub fn diff(
     have: &Tags,
     want: &Tags,
+    others_changed: bool,
     set: impl FnOnce(Tags) -> Op,
     unset: impl FnOnce(Vec<String>) -> Op,
-) -> Option<(AttributeChange, Vec<Op>)> {
-    if have == want {
-        return None;
+) -> Option<(Option<AttributeChange>, Vec<Op>)> {
+    let (have_shown, want_shown) = (without_fingerprint(have), without_fingerprint(want));
+    let tags_changed = have_shown != want_shown;
+    if !tags_changed {
+        let fingerprint = want.get(APPLIED_TAG);
+        if !others_changed || fingerprint.is_none() || have.get(APPLIED_TAG) == fingerprint {
+            return None;
+        }
+        let only: Tags = want
+            .iter()
+            .filter(|(k, _)| *k == APPLIED_TAG)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        return Some((None, vec![set(only)]));
     }
     let (to_set, to_remove) = tag_delta(have, want);
     let mut ops = Vec::new();
@@ -25,7 +43,11 @@ pub fn diff(
         ops.push(unset(to_remove));
     }
     Some((
-        AttributeChange::new("tags", Some(json!(have)), Some(json!(want))),
+        Some(AttributeChange::new(
+            "tags",
+            Some(json!(have_shown)),
+            Some(json!(want_shown)),
+        )),
         ops,
     ))
 }

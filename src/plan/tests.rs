@@ -53,7 +53,7 @@ fn creates_on_an_empty_account_with_every_attribute_new() {
     }
     assert_eq!(change.attributes[0].after, Some(json!("MUTABLE")));
     assert_eq!(
-        change.ops,
+        real_ops(&change.ops),
         [
             Op::CreateRepository {
                 name: "betekk-app".into(),
@@ -274,7 +274,12 @@ fn each_attribute_changed_out_of_band_is_an_in_place_update() {
         assert_eq!(a.before, case.before, "{}: before", case.name);
         assert_eq!(a.after, case.after, "{}: after", case.name);
         assert!(!a.forces_replacement, "{}", case.name);
-        assert_eq!(change.ops, (case.ops)(name), "{}: ops", case.name);
+        assert_eq!(
+            real_ops(&change.ops),
+            (case.ops)(name),
+            "{}: ops",
+            case.name
+        );
         assert_eq!(
             plan.summary(),
             Summary {
@@ -297,7 +302,7 @@ fn several_drifts_in_one_repository_are_one_update() {
         attr_names(change),
         ["image_tag_mutability", "scan_on_push", "lifecycle_policy"]
     );
-    assert_eq!(change.ops.len(), 3);
+    assert_eq!(real_ops(&change.ops).len(), 3);
 }
 
 #[test]
@@ -420,7 +425,7 @@ fn an_untagged_existing_repository_is_adopted_by_tagging() {
     assert_eq!(change.action, Action::Update);
     assert_eq!(attr_names(change), ["tags"]);
     assert_eq!(
-        change.ops,
+        real_ops(&change.ops),
         [Op::TagRepository {
             arn: arn("betekk-app"),
             tags: ownership_tags(STACK),
@@ -466,7 +471,7 @@ fn a_repository_with_a_stack_tag_but_no_managed_by_is_adopted_not_refused() {
     let change = only_change(&plan);
     assert_eq!(change.action, Action::Update);
     assert_eq!(
-        change.ops,
+        real_ops(&change.ops),
         [Op::TagRepository {
             arn: arn("betekk-app"),
             tags: ownership_tags(STACK),
@@ -630,7 +635,10 @@ fn a_lifecycle_policy_the_spec_cannot_express_is_replaced() {
     )
     .unwrap();
     let change = only_change(&plan);
-    assert!(matches!(change.ops[..], [Op::PutLifecyclePolicy { .. }]));
+    assert!(matches!(
+        real_ops(&change.ops)[..],
+        [Op::PutLifecyclePolicy { .. }]
+    ));
 }
 
 #[test]

@@ -28,6 +28,15 @@ pub fn plan(plan: &Plan, style: Style) -> String {
         s.replace,
         s.destroy
     );
+    let deletes: Vec<String> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete)
+        .map(|c| c.address.to_string())
+        .collect();
+    if !deletes.is_empty() {
+        let _ = writeln!(out, "{} {}", style.red("Destroys:"), deletes.join(", "));
+    }
     out
 }
 

@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use crate::apply::Report;
 use crate::live::ApiStats;
-use crate::plan::{Change, Plan, Summary};
+use crate::model::Address;
+use crate::plan::{Action, Change, Plan, Summary};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -15,6 +16,8 @@ pub struct PlanDocument<'a> {
     pub region: &'a str,
     pub changes: &'a [Change],
     pub summary: Summary,
+    /// Every resource the plan deletes, so that no deletion goes unnoticed.
+    pub deletes: Vec<&'a Address>,
     pub stats: &'a ApiStats,
 }
 
@@ -26,6 +29,12 @@ impl<'a> PlanDocument<'a> {
             region,
             changes: &plan.changes,
             summary: plan.summary(),
+            deletes: plan
+                .changes
+                .iter()
+                .filter(|c| c.action == Action::Delete)
+                .map(|c| &c.address)
+                .collect(),
             stats,
         }
     }

@@ -61,8 +61,8 @@ async fn the_standard_set_is_created_converges_and_is_least_privilege() {
     let plan = acct.run(&["plan", &spec, "--output", "json"]).json();
     let summary = &plan["summary"];
     assert_eq!(
-        summary["add"], 6,
-        "repository, provider, 2 policies, 2 roles: {plan:#}"
+        summary["add"], 8,
+        "repository, provider, 3 policies, 3 roles (upload, deploy, read-only drift): {plan:#}"
     );
 
     let applied = acct.run(&["apply", &spec, "--yes", "--output", "json"]);

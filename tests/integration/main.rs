@@ -3,6 +3,7 @@
 //! key id), so tests run in parallel without resetting anything.
 
 mod cli;
+mod drift;
 mod ecr;
 mod harness;
 mod iam;

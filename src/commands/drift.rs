@@ -1,0 +1,185 @@
+//! `drift SPEC [--every 15m]`: classify every difference between the spec and AWS. Read-only:
+//! this command observes and plans, and never runs the executor.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::Exit;
+use super::session::{connect, load_spec, region};
+use crate::cli::{DriftArgs, FailOn, GlobalArgs, OutputFormat};
+use crate::drift::{DriftReport, classify};
+use crate::error::{Error, chain};
+use crate::live::Aws;
+use crate::observe::observe;
+use crate::render::drift::{Context, DriftDocument, DriftErrorDocument, human};
+use crate::render::json::SCHEMA_VERSION;
+use crate::render::{Style, human as human_render};
+
+pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, Error> {
+    let Some(period) = args.every else {
+        return cycle(global, args, false).await;
+    };
+    let mut last = Exit::Ok;
+    let mut n: u64 = 0;
+    loop {
+        tokio::select! {
+            result = cycle(global, args, true) => {
+                last = result.unwrap_or_else(|error| {
+                    report_failed_cycle(global, args, &error);
+                    Exit::Error
+                });
+            }
+            _ = tokio::signal::ctrl_c() => break,
+        }
+        n += 1;
+        let wait = jittered(period, n);
+        if global.output == OutputFormat::Human {
+            eprintln!("Next check in {:.0}s (Ctrl-C stops).", wait.as_secs_f64());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    Ok(last)
+}
+
+/// One check: read the spec and AWS, classify, print. JSON is one line per cycle with `--every`.
+async fn cycle(global: &GlobalArgs, args: &DriftArgs, lines: bool) -> Result<Exit, Error> {
+    let mut spec = load_spec(&args.spec)?;
+    spec.desired.region = region(global, &spec);
+    let client = connect(global, &spec.desired.region).await;
+    let human_out = global.output == OutputFormat::Human;
+    if human_out {
+        eprintln!("Reading live state in {}...", spec.desired.region);
+    }
+    let observed = observe(&client, &spec.desired, usize::from(global.parallelism))
+        .await
+        .map_err(Error::Observe)?;
+    let report = classify(&spec.desired, &observed)?;
+    let stats = client.stats();
+    let ctx = Context {
+        timestamp: utc_now(),
+        account: observed.identity.account.clone(),
+        region: spec.desired.region.clone(),
+        stack: spec.desired.stack.clone(),
+        spec: spec.file.clone(),
+    };
+    if human_out {
+        print!("{}", human(&report, &ctx, Style::for_stdout()));
+        if global.stats {
+            eprintln!("{}", human_render::stats(&stats));
+        }
+    } else {
+        let doc = DriftDocument::new(&report, &ctx, &stats);
+        if lines {
+            println!("{}", serde_json::to_string(&doc).expect("serializable"));
+        } else {
+            println!("{}", crate::render::json::to_string(&doc));
+        }
+    }
+    Ok(exit_for(&report, args.fail_on))
+}
+
+pub fn exit_for(report: &DriftReport, fail_on: FailOn) -> Exit {
+    let fails = match fail_on {
+        FailOn::Any => !report.in_sync(),
+        FailOn::Drifted => report.out_of_band(),
+    };
+    if fails { Exit::Changes } else { Exit::Ok }
+}
+
+fn report_failed_cycle(global: &GlobalArgs, args: &DriftArgs, error: &Error) {
+    let message = chain(error);
+    match global.output {
+        OutputFormat::Human => {
+            eprintln!("error: {message}");
+            if let Some(hint) = error.hint() {
+                eprintln!("hint: {hint}");
+            }
+        }
+        OutputFormat::Json => {
+            let timestamp = utc_now();
+            let spec = args.spec.display().to_string();
+            let doc = DriftErrorDocument {
+                schema_version: SCHEMA_VERSION,
+                kind: "drift_error",
+                timestamp: &timestamp,
+                spec: &spec,
+                error: &message,
+            };
+            println!("{}", serde_json::to_string(&doc).expect("serializable"));
+        }
+    }
+}
+
+/// The period ±10%, so that many schedulers started together do not call AWS in step.
+fn jittered(period: Duration, cycle: u64) -> Duration {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0);
+    let seed = nanos ^ (u64::from(std::process::id()) << 20) ^ cycle.wrapping_mul(0x9E37_79B9);
+    let permille = (seed % 201) as f64 - 100.0; // -100..=100
+    period.mul_f64(1.0 + permille / 1000.0)
+}
+
+/// Now as RFC 3339 in UTC, second precision (`2026-05-01T12:00:00Z`).
+pub fn utc_now() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    rfc3339(secs)
+}
+
+fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86400) as i64;
+    let rem = secs % 86400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_and_jitter() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_827_696), "2000-02-29T12:34:56Z");
+        assert_eq!(rfc3339(1_767_225_599), "2025-12-31T23:59:59Z");
+        let p = Duration::from_secs(900);
+        for n in 0..50 {
+            let j = jittered(p, n);
+            assert!(
+                j >= Duration::from_secs(810) && j <= Duration::from_secs(990),
+                "{j:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn intervals() {
+        use crate::cli::parse_interval;
+        assert_eq!(parse_interval("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_interval("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_interval("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_interval("0s").is_err());
+        assert!(parse_interval("5w").is_err());
+        assert!(parse_interval("m").is_err());
+    }
+}

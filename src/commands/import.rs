@@ -1,0 +1,87 @@
+//! `import --stack NAME`: write a spec from what exists. Read-only, except that `--adopt` tags
+//! the imported resources as the stack's, and refuses if adopting would change anything else.
+
+use super::Exit;
+use super::init::write_new;
+use super::session::connect;
+use crate::apply::{ApplyOptions, apply};
+use crate::cli::{GlobalArgs, ImportArgs};
+use crate::error::Error;
+use crate::observe::{inventory, observe};
+use crate::plan::{Action, Op, plan};
+use crate::render::{Style, human};
+use crate::spec::{self, DEFAULT_REGION};
+
+pub async fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Exit, Error> {
+    if let Err(e) = spec::names::check_stack_name(&args.stack) {
+        return Err(Error::Refused(format!("--stack {:?}: {e}", args.stack)));
+    }
+    let region = global
+        .region
+        .clone()
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| DEFAULT_REGION.to_string());
+    let client = connect(global, &region).await;
+    eprintln!("Reading everything named {}-… in {region}...", args.prefix);
+    let inv = inventory(
+        &client,
+        &args.prefix,
+        &region,
+        usize::from(global.parallelism),
+    )
+    .await
+    .map_err(Error::Observe)?;
+    let imported = crate::import::spec_text(&inv, &args.stack, &args.prefix);
+    // What import writes must itself read back as a valid spec.
+    let parsed = spec::parse(&imported.text, "import")
+        .map_err(|e| Error::Refused(format!("the imported spec does not validate (a bug): {e}")))?;
+    for s in &imported.skipped {
+        eprintln!("skipped: {s}");
+    }
+    eprintln!("Imported {} resources.", imported.resources);
+
+    if args.adopt {
+        let observed = observe(&client, &parsed.desired, usize::from(global.parallelism))
+            .await
+            .map_err(Error::Observe)?;
+        let adoption = plan(&parsed.desired, &observed)?;
+        let tag_only = |op: &Op| {
+            matches!(
+                op,
+                Op::TagRepository { .. }
+                    | Op::TagRole { .. }
+                    | Op::TagPolicy { .. }
+                    | Op::TagOidcProvider { .. }
+            )
+        };
+        if let Some(c) = adoption
+            .changes
+            .iter()
+            .find(|c| c.action != Action::Update || !c.ops.iter().all(tag_only))
+        {
+            return Err(Error::Refused(format!(
+                "refused to adopt: {} would need more than tags ({:?}); nothing was changed",
+                c.address, c.action
+            )));
+        }
+        let style = Style::for_stderr();
+        let report = apply(&client, &adoption, &ApplyOptions::default(), &|event| {
+            eprintln!("{}", human::event(&event, style));
+        })
+        .await;
+        if !report.succeeded() {
+            eprint!("{}", human::report(&adoption, &report, style));
+            return Ok(Exit::Error);
+        }
+        eprintln!(
+            "Adopted {} resources as stack {}.",
+            adoption.changes.len(),
+            args.stack
+        );
+    }
+    match &args.out {
+        None => print!("{}", imported.text),
+        Some(path) => write_new(path, &imported.text, args.force)?,
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,366 @@
+//! Import: live resources → spec text. Pure: reads an inventory ([`crate::observe::inventory`]),
+//! writes YAML, decides nothing about AWS.
+//!
+//! What the spec can express is written so that planning it against the same account changes
+//! nothing but ownership tags; what it cannot express (a trust policy that is not the GitHub
+//! form, a policy statement with `NotAction`, a lifecycle rule of another kind) is left out with
+//! a `# skipped:` comment saying why, never approximated. Ownership tags (`ManagedBy`, the stack
+//! tag) and the fingerprint are not written: the spec adds them to every resource, and a
+//! resource already owned by another stack is skipped.
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use crate::model::fingerprint::APPLIED_TAG;
+use crate::model::{
+    Encryption, GithubTrust, LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider,
+    Repository, Resource, Role, STACK_TAG, Tags,
+};
+use crate::observe::Observed;
+use crate::plan::owner_of;
+
+pub struct Imported {
+    pub text: String,
+    /// Resources left out, with the reason (also written as comments in the text).
+    pub skipped: Vec<String>,
+    pub resources: usize,
+}
+
+/// YAML scalars and flow collections as JSON, which is valid YAML and needs no quoting rules.
+fn q(value: impl serde::Serialize) -> String {
+    serde_json::to_string(&value).expect("serializable")
+}
+
+fn own_tags(tags: &Tags) -> Tags {
+    tags.iter()
+        .filter(|(k, _)| ![MANAGED_BY_TAG, STACK_TAG, APPLIED_TAG].contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
+    let mut skipped = Vec::new();
+    let mut count = 0;
+    let ours = |r: &Resource| owner_of(r).is_none_or(|owner| owner == stack);
+    let env = inv.env();
+
+    let mut repos = String::new();
+    let mut policies = String::new();
+    let mut roles = String::new();
+    let mut provider: Option<&OidcProvider> = None;
+    let mut organizations: Option<Vec<String>> = None;
+    // Policies come before roles in address order, so a role names only imported policies.
+    let mut policy_names: BTreeMap<String, String> = BTreeMap::new();
+    let mut provider_manage = true;
+
+    for live in inv.resources.values() {
+        let address = live.resource.address();
+        if let Resource::OidcProvider(p) = &live.resource {
+            // One provider serves every stack: another stack's is used, not managed.
+            provider = Some(p);
+            provider_manage = ours(&live.resource);
+            count += 1;
+            continue;
+        }
+        if !ours(&live.resource) {
+            skipped.push(format!(
+                "{address}: belongs to stack {:?}",
+                owner_of(&live.resource).unwrap_or_default()
+            ));
+            continue;
+        }
+        let result = match &live.resource {
+            Resource::Repository(r) => repository(&mut repos, r),
+            Resource::Policy(p) => policy(&mut policies, p).map(|()| {
+                policy_names.insert(live.arn.clone(), p.name.clone());
+            }),
+            Resource::OidcProvider(_) => Ok(()),
+            Resource::Role(r) => {
+                let host = provider_host(inv);
+                role(
+                    &mut roles,
+                    r,
+                    &host,
+                    &env,
+                    &policy_names,
+                    &mut organizations,
+                    inv,
+                )
+            }
+            Resource::UserAttachment(_) => Ok(()),
+        };
+        match result {
+            Ok(()) => count += 1,
+            Err(why) => skipped.push(format!("{address}: {why}")),
+        }
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Imported by betekk-ecr import from account {} in {}.\n\
+         # Plan it before anything else: it should show only ownership tags being added (or\n\
+         # nothing after `import --adopt`).",
+        inv.identity.account, inv.region
+    );
+    for s in &skipped {
+        let _ = writeln!(out, "# skipped: {s}");
+    }
+    let _ = writeln!(
+        out,
+        "version: 1\nstack: {}\nproject_prefix: {}\nregion: {}",
+        q(stack),
+        q(prefix),
+        q(&inv.region)
+    );
+    if !repos.is_empty() {
+        let _ = write!(out, "repositories:\n{repos}");
+    }
+    if let Some(p) = provider {
+        let _ = writeln!(out, "github:");
+        if let Some(orgs) = &organizations {
+            let _ = writeln!(out, "  organizations: {}", q(orgs));
+        }
+        let _ = writeln!(
+            out,
+            "  oidc_provider:\n    manage: {provider_manage}\n    url: {}\n    client_ids: {}",
+            q(&p.url),
+            q(&p.client_ids)
+        );
+        let tags = own_tags(&p.tags);
+        if !tags.is_empty() {
+            let _ = writeln!(out, "    tags: {}", q(&tags));
+        }
+    }
+    if !policies.is_empty() {
+        let _ = write!(out, "policies:\n{policies}");
+    }
+    if !roles.is_empty() {
+        let _ = write!(out, "roles:\n{roles}");
+    }
+    Imported {
+        text: out,
+        skipped,
+        resources: count,
+    }
+}
+
+fn provider_host(inv: &Observed) -> Option<String> {
+    inv.resources.values().find_map(|l| match &l.resource {
+        Resource::OidcProvider(p) => Some(p.host().to_string()),
+        _ => None,
+    })
+}
+
+fn tags_line(out: &mut String, tags: &Tags) {
+    let tags = own_tags(tags);
+    if !tags.is_empty() {
+        let _ = writeln!(out, "    tags: {}", q(&tags));
+    }
+}
+
+fn repository(out: &mut String, r: &Repository) -> Result<(), String> {
+    if let Some(LifecyclePolicy::Foreign { .. }) = &r.lifecycle_policy {
+        return Err("its lifecycle policy uses rules the spec cannot express".into());
+    }
+    let mut s = String::new();
+    let _ = writeln!(s, "  - name: {}", q(&r.name));
+    let _ = writeln!(s, "    image_tag_mutability: {}", q(r.image_tag_mutability));
+    let _ = writeln!(s, "    scan_on_push: {}", r.scan_on_push);
+    let _ = match &r.encryption {
+        Encryption::Aes256 => writeln!(s, "    encryption: {{type: AES256}}"),
+        Encryption::Kms { kms_key } => {
+            writeln!(s, "    encryption: {{type: KMS, kms_key: {}}}", q(kms_key))
+        }
+    };
+    if let Some(LifecyclePolicy::Rules { rules }) = &r.lifecycle_policy {
+        let _ = writeln!(s, "    lifecycle_policy: {}", q(json!({ "rules": rules })));
+    }
+    if let Some(doc) = &r.repository_policy {
+        let _ = writeln!(s, "    repository_policy: {}", q(doc.original()));
+    }
+    tags_line(&mut s, &r.tags);
+    out.push_str(&s);
+    Ok(())
+}
+
+/// Statements in the spec's raw form; `Err` when a statement uses what that form cannot say.
+fn statements(doc: &Value) -> Result<Vec<Value>, String> {
+    if doc.get("Version").and_then(Value::as_str) != Some("2012-10-17") {
+        return Err("its document's Version is not 2012-10-17".into());
+    }
+    if doc.get("Id").is_some() {
+        return Err("its document has an Id".into());
+    }
+    let list = match doc.get("Statement") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        _ => return Err("its document has no statements".into()),
+    };
+    let as_list = |v: &Value| match v {
+        Value::Array(items) => items.clone(),
+        other => vec![other.clone()],
+    };
+    list.iter()
+        .map(|st| {
+            let obj = st.as_object().ok_or("a statement is not an object")?;
+            if let Some(k) = obj.keys().find(|k| {
+                !["Sid", "Effect", "Action", "Resource", "Condition"].contains(&k.as_str())
+            }) {
+                return Err(format!(
+                    "a statement uses {k}, which the spec's statements cannot express"
+                ));
+            }
+            let (Some(action), Some(resource)) = (obj.get("Action"), obj.get("Resource")) else {
+                return Err("a statement lacks Action or Resource".into());
+            };
+            let mut out = serde_json::Map::new();
+            if let Some(sid) = obj
+                .get("Sid")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+            {
+                out.insert("sid".into(), sid.into());
+            }
+            out.insert(
+                "effect".into(),
+                obj.get("Effect").cloned().unwrap_or("Allow".into()),
+            );
+            out.insert("actions".into(), Value::Array(as_list(action)));
+            out.insert("resources".into(), Value::Array(as_list(resource)));
+            if let Some(c) = obj.get("Condition") {
+                out.insert("conditions".into(), c.clone());
+            }
+            Ok(Value::Object(out))
+        })
+        .collect()
+}
+
+fn policy(out: &mut String, p: &ManagedPolicy) -> Result<(), String> {
+    let statements = statements(p.document.original())?;
+    let mut s = String::new();
+    let _ = writeln!(s, "  - name: {}", q(&p.name));
+    if !p.description.is_empty() {
+        let _ = writeln!(s, "    description: {}", q(&p.description));
+    }
+    let _ = writeln!(s, "    statements:");
+    for st in statements {
+        let _ = writeln!(s, "      - {}", q(st));
+    }
+    tags_line(&mut s, &p.tags);
+    out.push_str(&s);
+    Ok(())
+}
+
+/// `repo:ORG/REPO:SUBJECT` claims back into organizations × repositories × subjects.
+pub fn parse_claims(claims: &[String]) -> Option<GithubTrust> {
+    let mut trust = GithubTrust {
+        organizations: Vec::new(),
+        repositories: Vec::new(),
+        subjects: Vec::new(),
+    };
+    for claim in claims {
+        let rest = claim.strip_prefix("repo:")?;
+        let (org_repo, subject) = rest.split_once(':')?;
+        let (org, repo) = org_repo.split_once('/')?;
+        for (list, item) in [
+            (&mut trust.organizations, org),
+            (&mut trust.repositories, repo),
+            (&mut trust.subjects, subject),
+        ] {
+            if !list.iter().any(|x| x == item) {
+                list.push(item.to_string());
+            }
+        }
+    }
+    (!claims.is_empty()).then_some(trust)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn role(
+    out: &mut String,
+    r: &Role,
+    host: &Option<String>,
+    env: &crate::model::Env,
+    policy_names: &BTreeMap<String, String>,
+    organizations: &mut Option<Vec<String>>,
+    inv: &Observed,
+) -> Result<(), String> {
+    let Some(host) = host else {
+        return Err(
+            "no GitHub OIDC provider in the account, so its trust is not the GitHub form".into(),
+        );
+    };
+    let client_ids = inv
+        .resources
+        .values()
+        .find_map(|l| match &l.resource {
+            Resource::OidcProvider(p) => Some(p.client_ids.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let canonical = r.trust_policy.canonical();
+    let claims: Vec<String> = canonical["Statement"][0]["Condition"]["StringLike"]
+        [format!("{host}:sub")]
+    .as_array()
+    .map(|a| {
+        a.iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    })
+    .unwrap_or_default();
+    let not_github = "its trust policy is not the GitHub form the spec generates (github_trust)";
+    let trust = parse_claims(&claims).ok_or(not_github)?;
+    // The claims must be a full product, with the provider's audiences: regenerate and compare.
+    if trust.document(host, &client_ids).bind(env) != r.trust_policy {
+        return Err(not_github.into());
+    }
+    match organizations {
+        None => *organizations = Some(trust.organizations.clone()),
+        Some(orgs) if *orgs == trust.organizations => {}
+        Some(orgs) => {
+            return Err(format!(
+                "it trusts organizations {:?}, the spec's github.organizations are {:?}",
+                trust.organizations, orgs
+            ));
+        }
+    }
+    let mut s = String::new();
+    let _ = writeln!(s, "  - name: {}", q(&r.name));
+    if !r.description.is_empty() {
+        let _ = writeln!(s, "    description: {}", q(&r.description));
+    }
+    if trust.repositories.iter().any(|x| x.contains('*')) {
+        let _ = writeln!(s, "    allow_any_repository: true");
+    }
+    let _ = writeln!(
+        s,
+        "    github_trust: {{repositories: {}, subjects: {}}}",
+        q(&trust.repositories),
+        q(&trust.subjects)
+    );
+    let policies: Vec<&str> = r
+        .policies
+        .iter()
+        .map(|arn| policy_names.get(arn).map_or(arn.as_str(), String::as_str))
+        .collect();
+    if !policies.is_empty() {
+        let _ = writeln!(s, "    policies: {}", q(&policies));
+    }
+    let _ = writeln!(s, "    max_session_duration: {}", r.max_session_duration);
+    if let Some(b) = &r.permissions_boundary {
+        let _ = writeln!(
+            s,
+            "    permissions_boundary: {}",
+            q(policy_names.get(b).unwrap_or(b))
+        );
+    }
+    tags_line(&mut s, &r.tags);
+    out.push_str(&s);
+    Ok(())
+}

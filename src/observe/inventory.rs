@@ -1,0 +1,135 @@
+//! Reading everything a project owns in an account, for `import`: every repository, role and
+//! customer-managed policy named with the project prefix, fully read, and the GitHub OIDC
+//! provider. Unlike [`super::observe`], nothing here starts from a spec.
+
+use std::collections::BTreeMap;
+
+use futures::{StreamExt, TryStreamExt, stream};
+
+use super::{Live, Observed, repositories};
+use crate::live::{Aws, LiveError};
+use crate::model::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
+use crate::model::{ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role};
+
+/// Whether a name carries the prefix: `betekk-…`/`betekk/…` for repositories; IAM names in
+/// either case (`BETEKK-…` roles).
+fn prefixed(name: &str, prefix: &str) -> bool {
+    name.len() > prefix.len()
+        && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+        && matches!(name.as_bytes()[prefix.len()], b'-' | b'/' | b'_')
+}
+
+pub async fn inventory<C: Aws>(
+    client: &C,
+    prefix: &str,
+    region: &str,
+    parallelism: usize,
+) -> Result<Observed, LiveError> {
+    let identity = client.caller_identity().await?;
+    let parallelism = parallelism.max(1);
+    let repos = async {
+        let listed = client.list_repositories().await?;
+        stream::iter(
+            listed
+                .into_iter()
+                .filter(|r| r.name.starts_with(prefix) && prefixed(&r.name, prefix)),
+        )
+        .map(|info| repositories::read_one(client, info, true))
+        .buffer_unordered(parallelism)
+        .try_collect::<Vec<Live>>()
+        .await
+    };
+    let provider = async {
+        let host = GITHUB_OIDC_URL.trim_start_matches("https://");
+        let arns = client.list_oidc_providers().await?;
+        let Some(arn) = arns
+            .into_iter()
+            .find(|a| a.ends_with(&format!(":oidc-provider/{host}")))
+        else {
+            return Ok::<_, LiveError>(None);
+        };
+        Ok(client.get_oidc_provider(&arn).await?.map(|info| Live {
+            resource: Resource::OidcProvider(OidcProvider::new(
+                &normalize_url(&info.url),
+                info.client_ids,
+                info.thumbprints,
+                info.tags,
+                true,
+            )),
+            arn,
+            uri: None,
+            complete: true,
+        }))
+    };
+    let roles = async {
+        let names = client.list_roles().await?;
+        let found: Vec<Option<Live>> =
+            stream::iter(names.into_iter().filter(|n| prefixed(n, prefix)))
+                .map(|name| async move {
+                    let Some(info) = client.get_role(&name).await? else {
+                        return Ok::<_, LiveError>(None);
+                    };
+                    let mut policies = client.list_attached_role_policies(&name).await?;
+                    policies.sort();
+                    Ok(Some(Live {
+                        resource: Resource::Role(Role {
+                            name: info.name,
+                            description: info.description.unwrap_or_default(),
+                            trust_policy: PolicyDocument::parse(&info.trust_policy)
+                                .unwrap_or_else(|_| super::iam::unreadable()),
+                            max_session_duration: info.max_session_duration,
+                            permissions_boundary: info.permissions_boundary,
+                            policies,
+                            tags: info.tags,
+                        }),
+                        arn: info.arn,
+                        uri: None,
+                        complete: true,
+                    }))
+                })
+                .buffer_unordered(parallelism)
+                .try_collect()
+                .await?;
+        Ok::<_, LiveError>(found.into_iter().flatten().collect::<Vec<_>>())
+    };
+    let policies = async {
+        let listed = client.list_policies().await?;
+        stream::iter(listed.into_iter().filter(|p| prefixed(&p.name, prefix)))
+            .map(|info| async move {
+                let (tags, text) = futures::try_join!(
+                    client.list_policy_tags(&info.arn),
+                    client.get_policy_version(&info.arn, &info.default_version_id),
+                )?;
+                Ok::<_, LiveError>(Live {
+                    resource: Resource::Policy(ManagedPolicy {
+                        name: info.name,
+                        description: info.description.unwrap_or_default(),
+                        document: text
+                            .and_then(|t| PolicyDocument::parse(&t).ok())
+                            .unwrap_or_else(super::iam::unreadable),
+                        tags,
+                    }),
+                    arn: info.arn,
+                    uri: None,
+                    complete: true,
+                })
+            })
+            .buffer_unordered(parallelism)
+            .try_collect::<Vec<Live>>()
+            .await
+    };
+    let (repos, provider, roles, policies) = futures::try_join!(repos, provider, roles, policies)?;
+    let resources: BTreeMap<_, _> = repos
+        .into_iter()
+        .chain(provider)
+        .chain(roles)
+        .chain(policies)
+        .map(|l| (l.resource.address(), l))
+        .collect();
+    Ok(Observed {
+        identity,
+        region: region.to_string(),
+        resources,
+        missing_users: Default::default(),
+    })
+}
