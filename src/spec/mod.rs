@@ -21,11 +21,14 @@ use std::path::Path;
 
 pub use diagnostic::{Diagnostic, Severity, SpecError};
 
+use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::{Desired, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG, Tags};
 use reader::Reader;
 use yaml::Pos;
 
 pub const DEFAULT_PREFIX: &str = "betekk";
+/// AWS's limit of tags per resource (ECR and IAM alike).
+pub const MAX_TAGS: usize = 50;
 pub const DEFAULT_REGION: &str = "ap-southeast-1";
 
 const TOP_LEVEL: &[&str] = &[
@@ -174,14 +177,14 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
     common_tags.insert(MANAGED_BY_TAG.into(), MANAGED_BY_VALUE.into());
     common_tags.insert(STACK_TAG.into(), stack.clone());
     // Said once, where the tags are written; a resource without its own tags has no position.
-    if let Some(node) = top.get("tags").filter(|_| common_tags.len() > 50) {
+    if let Some(node) = top.get("tags").filter(|_| common_tags.len() + 1 > MAX_TAGS) {
         r.error(
             node.pos,
             "tags",
             format!(
-                "{} tags with the ones betekk-ecr adds to every resource ({MANAGED_BY_TAG}, {STACK_TAG}); \
-                 AWS allows at most 50 per resource",
-                common_tags.len()
+                "{} tags with the ones betekk-ecr adds to every resource ({MANAGED_BY_TAG}, {STACK_TAG}, \
+                 {APPLIED_TAG}); AWS allows at most {MAX_TAGS} per resource",
+                common_tags.len() + 1
             ),
         );
     }
@@ -252,11 +255,15 @@ pub fn resource_tags(r: &mut Reader, ctx: &Context, node: Option<&yaml::Node>, p
             Err(e) => r.error(node.pos, path, e),
         }
     }
-    if let Some(node) = node.filter(|_| tags.len() > 50) {
+    // Apply adds the last-applied fingerprint tag to these.
+    if let Some(node) = node.filter(|_| tags.len() + 1 > MAX_TAGS) {
         r.error(
             node.pos,
             path,
-            format!("{} tags; AWS allows at most 50 per resource", tags.len()),
+            format!(
+                "{} tags with {APPLIED_TAG}; AWS allows at most {MAX_TAGS} per resource",
+                tags.len() + 1
+            ),
         );
     }
     tags

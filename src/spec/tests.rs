@@ -397,25 +397,28 @@ fn an_empty_repositories_list_is_a_valid_spec() {
 
 #[test]
 fn too_many_tags_are_reported_where_they_are_written() {
-    let common: String = (0..49).map(|i| format!("  T{i:02}: v\n")).collect();
-    // 49 written + ManagedBy + betekk-ecr:stack: too many for every repository, said once.
+    let common: String = (0..48).map(|i| format!("  T{i:02}: v\n")).collect();
+    // 48 written + ManagedBy + betekk-ecr:stack + betekk-ecr:applied: too many for every
+    // repository, said once.
     let yaml = format!(
         "version: 1\nstack: test\ntags:\n{common}repositories:\n  - name: betekk-a\n  - name: betekk-b\n"
     );
     assert_eq!(
         spec_errors(&yaml),
         [
-            "test.yaml:3:1: tags: 51 tags with the ones betekk-ecr adds to every resource (ManagedBy, betekk-ecr:stack); AWS allows at most 50 per resource"
+            "test.yaml:3:1: tags: 51 tags with the ones betekk-ecr adds to every resource (ManagedBy, betekk-ecr:stack, betekk-ecr:applied); AWS allows at most 50 per resource"
         ]
     );
 
-    let common: String = (0..45).map(|i| format!("  T{i:02}: v\n")).collect();
-    let own: String = (0..6).map(|i| format!("      R{i}: v\n")).collect();
+    let common: String = (0..44).map(|i| format!("  T{i:02}: v\n")).collect();
+    let own: String = (0..7).map(|i| format!("      R{i}: v\n")).collect();
     let yaml = format!(
         "version: 1\nstack: test\ntags:\n{common}repositories:\n  - name: betekk-a\n    tags:\n{own}"
     );
     assert_eq!(
         spec_errors(&yaml),
-        ["test.yaml:51:5: repositories[0].tags: 53 tags; AWS allows at most 50 per resource"]
+        [
+            "test.yaml:50:5: repositories[0].tags: 54 tags with betekk-ecr:applied; AWS allows at most 50 per resource"
+        ]
     );
 }
