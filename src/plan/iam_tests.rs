@@ -3,6 +3,7 @@
 //! no change, dependencies order creates and deletes, and ownership decides what may be touched.
 
 use std::cell::RefCell;
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
@@ -55,6 +56,15 @@ fn standard_set_without(names: &[&str]) -> Desired {
     d.resources
         .retain(|r| !names.contains(&r.address().name.as_str()));
     d
+}
+
+/// Quick retries, so that a step IAM refuses fails the test at once instead of waiting minutes.
+fn options() -> ApplyOptions {
+    ApplyOptions {
+        retry_base: Duration::from_millis(1),
+        consistency_timeout: Duration::from_millis(200),
+        ..ApplyOptions::default()
+    }
 }
 
 fn addr(kind: Kind, name: &str) -> Address {
@@ -116,7 +126,7 @@ fn deps(plan: &Plan, address: &Address) -> Vec<Address> {
 /// A fake account on which `d` was applied and converged.
 async fn applied(d: &Desired) -> FakeAws {
     let fake = FakeAws::default();
-    let (_, report) = run_apply(&fake, d, &ApplyOptions::default()).await;
+    let (_, report) = run_apply(&fake, d, &options()).await;
     assert!(report.succeeded(), "{report:#?}");
     let again = plan_on(&fake, d).await;
     assert!(again.is_empty(), "not converged: {again:#?}");
@@ -132,7 +142,7 @@ async fn plan_result(fake: &FakeAws, d: &Desired) -> Result<Plan, PlanError> {
 async fn the_standard_set_is_created_whole_and_then_converged() {
     let d = standard_set();
     let fake = FakeAws::default();
-    let (first, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+    let (first, report) = run_apply(&fake, &d, &options()).await;
     let created: Vec<(Kind, &str)> = first
         .changes
         .iter()
@@ -472,7 +482,7 @@ async fn each_out_of_band_change_is_planned_as_its_operations_and_repaired() {
         }
         assert_eq!(change.ops, (case.ops)(&d, &fake), "{name}: ops");
 
-        let report = apply(&fake, &plan, &ApplyOptions::default(), &|_| {}).await;
+        let report = apply(&fake, &plan, &options(), &|_| {}).await;
         assert!(report.succeeded(), "{name}: {report:#?}");
         let after = plan_on(&fake, &d).await;
         assert!(after.is_empty(), "{name}: not repaired: {after:#?}");
@@ -657,7 +667,7 @@ async fn a_user_attachment_waits_for_its_policy_and_is_applied() {
             policy_arn: fake.policy_arn(GRANT_POLICY),
         }]
     );
-    let report = apply(&fake, &plan, &ApplyOptions::default(), &|_| {}).await;
+    let report = apply(&fake, &plan, &options(), &|_| {}).await;
     assert!(report.succeeded(), "{report:#?}");
     assert_eq!(
         fake.user_policies("deployer").unwrap(),
@@ -671,7 +681,7 @@ async fn deletes_run_in_reverse_roles_then_policies_then_repositories() {
     let d = standard_set_with_grant();
     let fake = FakeAws::default();
     fake.seed_user("deployer");
-    let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+    let (_, report) = run_apply(&fake, &d, &options()).await;
     assert!(report.succeeded(), "{report:#?}");
 
     let empty = Desired {
@@ -706,16 +716,11 @@ async fn deletes_run_in_reverse_roles_then_policies_then_repositories() {
 
     // The executor follows that order: nothing starts before what it waits for has finished.
     let log = RefCell::new(Vec::new());
-    let report = apply(
-        &fake,
-        &plan,
-        &ApplyOptions::default(),
-        &|event| match event {
-            Event::Started(c) => log.borrow_mut().push(("start", c.address.clone())),
-            Event::Finished(o) => log.borrow_mut().push(("end", o.address.clone())),
-            Event::Retrying { .. } => {}
-        },
-    )
+    let report = apply(&fake, &plan, &options(), &|event| match event {
+        Event::Started(c) => log.borrow_mut().push(("start", c.address.clone())),
+        Event::Finished(o) => log.borrow_mut().push(("end", o.address.clone())),
+        Event::Retrying { .. } => {}
+    })
     .await;
     assert!(report.succeeded(), "{report:#?}");
     let log = log.into_inner();
@@ -746,7 +751,7 @@ async fn a_provider_another_stack_owns_is_used_and_left_alone() {
     let fake = FakeAws::default();
     let platform =
         spec("version: 1\nstack: platform\ngithub:\n  organizations: [betekk]\n").desired;
-    let (_, report) = run_apply(&fake, &platform, &ApplyOptions::default()).await;
+    let (_, report) = run_apply(&fake, &platform, &options()).await;
     assert!(report.succeeded(), "{report:#?}");
     fake.tamper_oidc_provider(PROVIDER_URL, |p| {
         p.client_ids.push("other-audience".into());
@@ -765,7 +770,7 @@ async fn a_provider_another_stack_owns_is_used_and_left_alone() {
         deps(&plan, &addr(Kind::Role, UPLOAD_ROLE)),
         [addr(Kind::Policy, UPLOAD_POLICY)]
     );
-    let report = apply(&fake, &plan, &ApplyOptions::default(), &|_| {}).await;
+    let report = apply(&fake, &plan, &options(), &|_| {}).await;
     assert!(report.succeeded(), "{report:#?}");
     assert_eq!(fake.oidc_provider(PROVIDER_URL).unwrap(), provider_before);
     assert!(plan_on(&fake, &d).await.is_empty());
@@ -921,7 +926,7 @@ async fn a_role_and_policy_that_left_the_spec_are_detached_and_deleted() {
         [addr(Kind::Role, DEPLOY_ROLE)]
     );
 
-    let report = apply(&fake, &plan, &ApplyOptions::default(), &|_| {}).await;
+    let report = apply(&fake, &plan, &options(), &|_| {}).await;
     assert!(report.succeeded(), "{report:#?}");
     assert!(fake.role(DEPLOY_ROLE).is_none());
     assert!(fake.policy(DEPLOY_POLICY).is_none());
