@@ -577,6 +577,20 @@ fn each_iam_mistake_is_reported_with_position_field_and_what_is_allowed() {
             vec!["test.yaml:5:5: policies[0].ecr_push: needs at least one repository name"],
         ),
         (
+            "lambda_deploy: a function with an unknown placeholder",
+            one_policy("lambda_deploy:\n  functions: [\"{prefix}-svc\", \"{project}-worker\"]"),
+            vec![
+                "test.yaml:6:7: policies[0].lambda_deploy.functions: unknown placeholder {project}; expanded are {prefix}, {PREFIX}, {account}, {partition} and {region}",
+            ],
+        ),
+        (
+            "lambda_deploy with no function",
+            one_policy("lambda_deploy:\n  functions: []"),
+            vec![
+                "test.yaml:6:7: policies[0].lambda_deploy.functions: needs at least one function name (patterns with * allowed)",
+            ],
+        ),
+        (
             "an invalid organization",
             "version: 1\nstack: test\ngithub:\n  organizations: [\"nus cee\"]\n".into(),
             vec![
