@@ -4,6 +4,8 @@
 //! execution (deleting a repository that holds images without the opt-ins). A failed change skips
 //! only the changes that depend on it; every change ends with one recorded outcome.
 
+#[cfg(test)]
+mod iam_tests;
 mod outcome;
 mod retry;
 mod step;

@@ -6,6 +6,8 @@
 //! changes to what they depend on.
 
 mod change;
+#[cfg(test)]
+mod iam_tests;
 mod oidc_provider;
 mod op;
 mod order;

@@ -148,25 +148,46 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Ma
     }
     if let Some(n) = f.get("lambda_deploy") {
         let lpath = f.path_of("lambda_deploy");
-        let functions = r
-            .fields(n, &lpath, &["functions"])
-            .and_then(|lf| match lf.get("functions") {
-                Some(fnode) => r.strings(fnode, &lf.path_of("functions")),
-                None => {
-                    r.error(
-                        n.pos,
-                        &lf.path_of("functions"),
-                        "missing; name the functions (patterns with * allowed)",
-                    );
-                    None
-                }
-            })
-            .filter(|fs| !fs.is_empty());
+        let functions =
+            r.fields(n, &lpath, &["functions"])
+                .and_then(|lf| match lf.get("functions") {
+                    Some(fnode) => {
+                        let fpath = lf.path_of("functions");
+                        let functions = r.strings(fnode, &fpath)?;
+                        if functions.is_empty() {
+                            r.error(
+                                fnode.pos,
+                                &fpath,
+                                "needs at least one function name (patterns with * allowed)",
+                            );
+                            return None;
+                        }
+                        // A function whose name cannot be expanded is an error, never left out.
+                        let mut expanded = Vec::new();
+                        for f in functions {
+                            match names::expand(&f, &ctx.prefix) {
+                                Ok(f) => expanded.push(f),
+                                Err(e) => {
+                                    r.error(fnode.pos, &fpath, e);
+                                    return None;
+                                }
+                            }
+                        }
+                        Some(expanded)
+                    }
+                    None => {
+                        r.error(
+                            n.pos,
+                            &lf.path_of("functions"),
+                            "missing; name the functions (patterns with * allowed)",
+                        );
+                        None
+                    }
+                });
         match functions {
             Some(functions) => {
                 let arns: Vec<String> = functions
                     .iter()
-                    .filter_map(|f| names::expand(f, &ctx.prefix).ok())
                     .map(|f| {
                         format!("arn:{{partition}}:lambda:{{region}}:{{account}}:function:{f}")
                     })

@@ -422,3 +422,391 @@ fn too_many_tags_are_reported_where_they_are_written() {
         ]
     );
 }
+
+// IAM: the github section, roles and their trust, policies.
+
+/// A spec with one push policy `betekk-push` and one role `BETEKK-ci`, with `fields` added to the
+/// role (indented 4, from line 8 on).
+fn one_role(fields: &str) -> String {
+    let mut out = String::from(
+        "version: 1\nstack: test\npolicies:\n  - name: \"{prefix}-push\"\n    ecr_push: [\"{prefix}-app\"]\nroles:\n  - name: \"{PREFIX}-ci\"\n",
+    );
+    for line in fields.lines() {
+        out.push_str("    ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A spec with the policy `betekk-p`, `fields` added to it (indented 4, from line 5 on).
+fn one_policy(fields: &str) -> String {
+    let mut out = String::from("version: 1\nstack: test\npolicies:\n  - name: \"{prefix}-p\"\n");
+    for line in fields.lines() {
+        out.push_str("    ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn only_role(yaml: &str) -> crate::model::Role {
+    let spec = spec(yaml);
+    let roles: Vec<&crate::model::Role> = spec.desired.roles().collect();
+    assert_eq!(roles.len(), 1);
+    roles[0].clone()
+}
+
+fn only_policy_document(yaml: &str) -> serde_json::Value {
+    let spec = spec(yaml);
+    let policies: Vec<_> = spec.desired.policies().collect();
+    assert_eq!(policies.len(), 1);
+    policies[0]
+        .document
+        .bind(&crate::model::Env::placeholder(REGION))
+        .original()
+        .clone()
+}
+
+/// The `sub` claims a role's trust policy lets in, as written in it.
+fn trusted_subjects(role: &crate::model::Role) -> Vec<String> {
+    let doc = role.trust_policy.original();
+    let statements = doc["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1, "{doc}");
+    serde_json::from_value(
+        statements[0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"].clone(),
+    )
+    .unwrap()
+}
+
+/// `n` repositories named `service-00`, `service-01`, … as a flow list.
+fn many_repositories(n: usize) -> String {
+    let names: Vec<String> = (0..n).map(|i| format!("service-{i:02}")).collect();
+    format!("[{}]", names.join(", "))
+}
+
+#[test]
+fn each_iam_mistake_is_reported_with_position_field_and_what_is_allowed() {
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "any repository without allow_any_repository",
+            one_role("github_trust:\n  repositories: [\"*\"]"),
+            vec![
+                r#"test.yaml:9:7: roles[0].github_trust.repositories: "*" lets every matching repository of each organization assume the role; set allow_any_repository: true on the role if that is meant"#,
+            ],
+        ),
+        (
+            "a repository pattern without allow_any_repository",
+            one_role("github_trust:\n  repositories: [app, \"app-*\"]"),
+            vec![
+                r#"test.yaml:9:7: roles[0].github_trust.repositories: "app-*" lets every matching repository of each organization assume the role; set allow_any_repository: true on the role if that is meant"#,
+            ],
+        ),
+        (
+            "a repository with its organization",
+            one_role("github_trust:\n  repositories: [betekk/app]"),
+            vec![
+                r#"test.yaml:9:7: roles[0].github_trust.repositories: "betekk/app" is not a repository name; give the name without the organization"#,
+            ],
+        ),
+        (
+            "a subject written as the whole claim",
+            one_role(
+                "github_trust:\n  repositories: [app]\n  subjects: [\"repo:betekk/app:ref:refs/heads/main\"]",
+            ),
+            vec![
+                r#"test.yaml:10:7: roles[0].github_trust.subjects: "repo:betekk/app:ref:refs/heads/main": give only the part after repo:ORG/REPO: ("*", "ref:refs/heads/main", "environment:prod", "pull_request")"#,
+            ],
+        ),
+        (
+            "no github_trust",
+            one_role("policies: [\"{prefix}-push\"]"),
+            vec![
+                "test.yaml:7:5: roles[0].github_trust: missing; say which GitHub repositories may assume the role",
+            ],
+        ),
+        (
+            "a policy the spec does not define",
+            one_role(
+                "github_trust:\n  repositories: [app]\npolicies: [\"{prefix}-push\", \"{prefix}-nope\"]",
+            ),
+            vec![
+                r#"test.yaml:10:5: roles[0].policies: no policy named "betekk-nope" in this spec; name one of its policies, or give the ARN of an existing policy"#,
+            ],
+        ),
+        (
+            "an ARN that is not a policy's",
+            one_role(
+                "github_trust:\n  repositories: [app]\npolicies: [\"arn:aws:iam::123456789012:role/x\"]",
+            ),
+            vec![
+                r#"test.yaml:10:5: roles[0].policies: "arn:aws:iam::123456789012:role/x" is not a policy ARN (arn:…:policy/NAME)"#,
+            ],
+        ),
+        (
+            "max_session_duration under an hour",
+            one_role("github_trust:\n  repositories: [app]\nmax_session_duration: 3599"),
+            vec![
+                "test.yaml:10:5: roles[0].max_session_duration: expected a whole number from 3600 to 43200, got 3599",
+            ],
+        ),
+        (
+            "max_session_duration over twelve hours",
+            one_role("github_trust:\n  repositories: [app]\nmax_session_duration: 43201"),
+            vec![
+                "test.yaml:10:5: roles[0].max_session_duration: expected a whole number from 3600 to 43200, got 43201",
+            ],
+        ),
+        (
+            "a trust policy over IAM's hard limit",
+            one_role(&format!(
+                "github_trust:\n  repositories: {}",
+                many_repositories(70)
+            )),
+            vec![
+                "test.yaml:8:5: roles[0].github_trust: the trust policy would have 4206 characters; IAM allows at most 4096: trust fewer repositories or subjects",
+            ],
+        ),
+        (
+            "a policy with nothing in it",
+            one_policy("description: nothing"),
+            vec![
+                "test.yaml:4:5: policies[0]: a policy needs ecr_push, lambda_deploy or statements",
+            ],
+        ),
+        (
+            "ecr_push with no repository",
+            one_policy("ecr_push: []"),
+            vec!["test.yaml:5:5: policies[0].ecr_push: needs at least one repository name"],
+        ),
+        (
+            "lambda_deploy: a function with an unknown placeholder",
+            one_policy("lambda_deploy:\n  functions: [\"{prefix}-svc\", \"{project}-worker\"]"),
+            vec![
+                "test.yaml:6:7: policies[0].lambda_deploy.functions: unknown placeholder {project}; expanded are {prefix}, {PREFIX}, {account}, {partition} and {region}",
+            ],
+        ),
+        (
+            "lambda_deploy with no function",
+            one_policy("lambda_deploy:\n  functions: []"),
+            vec![
+                "test.yaml:6:7: policies[0].lambda_deploy.functions: needs at least one function name (patterns with * allowed)",
+            ],
+        ),
+        (
+            "an invalid organization",
+            "version: 1\nstack: test\ngithub:\n  organizations: [\"nus cee\"]\n".into(),
+            vec![
+                r#"test.yaml:4:3: github.organizations: invalid organization "nus cee"; allowed: letters, digits and '-'"#,
+            ],
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (name, yaml, expected) in &cases {
+        let got = spec_errors(yaml);
+        if got != *expected {
+            failures.push(format!(
+                "{name}:\n  expected {expected:#?}\n  got      {got:#?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn github_organizations_default_to_the_migration_pair() {
+    let role = only_role(&one_role("github_trust:\n  repositories: [app]"));
+    assert_eq!(
+        trusted_subjects(&role),
+        ["repo:nus-cee/app:*", "repo:betekk/app:*"]
+    );
+}
+
+#[test]
+fn the_trust_policy_lets_in_every_organization_repository_and_subject() {
+    let yaml = one_role(
+        "github_trust:\n  repositories: [api, web]\n  subjects: [\"ref:refs/heads/main\", \"environment:prod\"]",
+    )
+    .replace(
+        "policies:\n",
+        "github:\n  organizations: [acme, acme-labs]\npolicies:\n",
+    );
+    let role = only_role(&yaml);
+    assert_eq!(
+        trusted_subjects(&role),
+        [
+            "repo:acme/api:ref:refs/heads/main",
+            "repo:acme/api:environment:prod",
+            "repo:acme/web:ref:refs/heads/main",
+            "repo:acme/web:environment:prod",
+            "repo:acme-labs/api:ref:refs/heads/main",
+            "repo:acme-labs/api:environment:prod",
+            "repo:acme-labs/web:ref:refs/heads/main",
+            "repo:acme-labs/web:environment:prod",
+        ]
+    );
+    let doc = role.trust_policy.original();
+    let statement = &doc["Statement"][0];
+    assert_eq!(statement["Action"], "sts:AssumeRoleWithWebIdentity");
+    assert_eq!(
+        statement["Principal"]["Federated"],
+        "arn:{partition}:iam::{account}:oidc-provider/token.actions.githubusercontent.com"
+    );
+    assert_eq!(
+        statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:aud"],
+        serde_json::json!(["sts.amazonaws.com"])
+    );
+}
+
+#[test]
+fn any_repository_is_allowed_when_the_role_says_so() {
+    let role = only_role(&one_role(
+        "allow_any_repository: true\ngithub_trust:\n  repositories: [\"*\"]\n  subjects: [pull_request]",
+    ));
+    assert_eq!(
+        trusted_subjects(&role),
+        ["repo:nus-cee/*:pull_request", "repo:betekk/*:pull_request"]
+    );
+}
+
+#[test]
+fn a_trust_policy_over_the_default_quota_is_a_warning_naming_its_size() {
+    let s = spec(&one_role(&format!(
+        "github_trust:\n  repositories: {}",
+        many_repositories(40)
+    )));
+    let warnings: Vec<String> = s.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "test.yaml:8:5: warning: roles[0].github_trust: the trust policy would have 2556 characters, above IAM's default quota of 2048; the account needs a raised quota (up to 4096)"
+        ]
+    );
+    assert_eq!(s.desired.roles().count(), 1, "the spec is still valid");
+    let size = s
+        .desired
+        .roles()
+        .next()
+        .unwrap()
+        .trust_policy
+        .bind(&crate::model::Env::placeholder(REGION))
+        .size();
+    assert_eq!(size, 2556);
+    // Under the quota: no warning.
+    assert!(
+        spec(&one_role("github_trust:\n  repositories: [app]"))
+            .warnings
+            .is_empty()
+    );
+}
+
+#[test]
+fn ecr_push_grants_push_and_pull_on_exactly_the_named_repositories() {
+    let doc = only_policy_document(&one_policy(
+        "ecr_push: [\"{prefix}-app\", \"{prefix}/tools\"]",
+    ));
+    let statements = doc["Statement"].as_array().unwrap();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        match v {
+            serde_json::Value::String(s) => vec![s.clone()],
+            other => serde_json::from_value(other.clone()).unwrap(),
+        }
+    };
+    let mut scoped = 0;
+    for statement in statements {
+        assert_eq!(statement["Effect"], "Allow", "{statement}");
+        let actions = strings(&statement["Action"]);
+        let resources = strings(&statement["Resource"]);
+        for forbidden in [
+            "ecr:DeleteRepository",
+            "ecr:SetRepositoryPolicy",
+            "ecr:BatchDeleteImage",
+            "ecr:*",
+            "*",
+        ] {
+            assert!(
+                !actions.iter().any(|a| a == forbidden),
+                "{forbidden}: {statement}"
+            );
+        }
+        assert!(actions.iter().all(|a| a.starts_with("ecr:")), "{statement}");
+        if actions == ["ecr:GetAuthorizationToken"] {
+            // Logging in to the registry cannot be scoped to a repository.
+            assert_eq!(resources, ["*"]);
+        } else {
+            assert_eq!(
+                resources,
+                [
+                    "arn:aws:ecr:ap-southeast-1:123456789012:repository/betekk-app",
+                    "arn:aws:ecr:ap-southeast-1:123456789012:repository/betekk/tools",
+                ],
+                "{statement}"
+            );
+            assert!(actions.contains(&"ecr:PutImage".to_string()));
+            assert!(actions.contains(&"ecr:BatchGetImage".to_string()));
+            scoped += 1;
+        }
+    }
+    assert_eq!(scoped, 1, "{doc}");
+}
+
+#[test]
+fn lambda_deploy_is_scoped_to_the_named_functions() {
+    let doc = only_policy_document(&one_policy(
+        "lambda_deploy:\n  functions: [\"{prefix}-svc-*\", \"{prefix}-worker\"]",
+    ));
+    let statements = doc["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1, "{doc}");
+    let statement = &statements[0];
+    assert_eq!(
+        statement["Resource"],
+        serde_json::json!([
+            "arn:aws:lambda:ap-southeast-1:123456789012:function:betekk-svc-*",
+            "arn:aws:lambda:ap-southeast-1:123456789012:function:betekk-worker",
+        ])
+    );
+    let actions: Vec<String> = serde_json::from_value(statement["Action"].clone()).unwrap();
+    assert!(
+        actions
+            .iter()
+            .all(|a| a.starts_with("lambda:") && !a.contains('*')),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"lambda:UpdateFunctionCode".to_string()));
+}
+
+#[test]
+fn init_writes_a_valid_spec_of_the_standard_set() {
+    let s = spec(&crate::commands::init::starter_spec(
+        "probe-engine",
+        "betekk",
+    ));
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    let addresses: Vec<String> = s
+        .desired
+        .resources
+        .iter()
+        .map(|r| r.address().to_string())
+        .collect();
+    assert_eq!(
+        addresses,
+        [
+            "repository.betekk-probe-engine",
+            "oidc_provider.token.actions.githubusercontent.com",
+            "policy.betekk-ECRUploadPolicy",
+            "policy.betekk-LambdaDeployPolicy",
+            "role.BETEKK-GithubWorkflowsUploadRole",
+            "role.BETEKK-GithubWorkflowsLambdaDeployRole",
+        ]
+    );
+    let roles: Vec<_> = s.desired.roles().collect();
+    assert_eq!(
+        roles[0].policies,
+        ["arn:{partition}:iam::{account}:policy/betekk-ECRUploadPolicy"]
+    );
+    assert_eq!(
+        trusted_subjects(roles[0]),
+        ["repo:nus-cee/probe-engine:*", "repo:betekk/probe-engine:*"]
+    );
+    assert!(s.desired.oidc_provider().unwrap().manage);
+}
