@@ -97,3 +97,20 @@ async fn an_unreadable_live_policy_shows_as_a_difference() {
         [crate::plan::Op::SetRepositoryPolicy { .. }]
     ));
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_limit_holds_calls_in_flight_to_the_parallelism() {
+    let limit = Limit::new(3);
+    let in_flight = std::cell::Cell::new(0usize);
+    let most = std::cell::Cell::new(0usize);
+    let calls = (0..20).map(|_| {
+        limit.call(async {
+            in_flight.set(in_flight.get() + 1);
+            most.set(most.get().max(in_flight.get()));
+            tokio::task::yield_now().await;
+            in_flight.set(in_flight.get() - 1);
+        })
+    });
+    futures::future::join_all(calls).await;
+    assert_eq!(most.get(), 3);
+}
