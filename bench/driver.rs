@@ -43,9 +43,9 @@ struct Args {
     /// Sweep plan and floor over these parallelism values at the N of --sweep-at
     #[arg(long, value_delimiter = ',', default_value = "1,2,4,8,16,32")]
     sweep: Vec<u16>,
-    /// The N of the parallelism sweep (skipped when that N is not run; 0 skips it)
-    #[arg(long, default_value_t = 100)]
-    sweep_at: usize,
+    /// The N of the parallelism sweep: default the largest N run; 0 (or an N not run) skips it
+    #[arg(long)]
+    sweep_at: Option<usize>,
 }
 
 /// One run of the CLI.
@@ -53,6 +53,8 @@ struct ChildRun {
     wall: Duration,
     code: i32,
     max_rss_kb: i64,
+    /// User plus system CPU time of the child.
+    cpu: Duration,
     json: Value,
     stderr: String,
 }
@@ -71,6 +73,9 @@ fn main() {
         eprintln!("bench: `betekk-ecr drift --help` fails: skipping the drift phase");
     }
 
+    let sweep_at = args
+        .sweep_at
+        .unwrap_or_else(|| args.sizes.iter().copied().max().unwrap_or(0));
     warm_up(&args, parallelism);
 
     let mut rows: Vec<Value> = Vec::new();
@@ -109,7 +114,15 @@ fn main() {
             );
         }
         let floor_median = median(floors.iter().map(|f| f.0).collect());
-        rows.push(row(n, "converged plan", &plans, Some(floor_median)));
+        let floor_cpu = median(floors.iter().map(|f| f.2).collect());
+        eprintln!(
+            "bench: N={n}: floor {:.3}s, {:.3} CPU-s in the client",
+            floor_median.as_secs_f64(),
+            floor_cpu.as_secs_f64()
+        );
+        let mut plan_row = row(n, "converged plan", &plans, Some(floor_median));
+        plan_row["floor_cpu_s"] = json!(floor_cpu.as_secs_f64());
+        rows.push(plan_row);
 
         let noops = bench.repeat(|| bench.cli(&["apply", "--yes"], parallelism));
         noops.iter().for_each(|r| check(r, "no-op apply", &[0]));
@@ -121,7 +134,7 @@ fn main() {
             rows.push(row(n, "drift", &drifts, Some(floor_median)));
         }
 
-        if n == args.sweep_at {
+        if n == sweep_at {
             for &p in &args.sweep {
                 let plans = bench.repeat(|| bench.cli(&["plan"], p));
                 let floors = bench.repeat(|| rt.block_on(floor(&bench, p)));
@@ -174,7 +187,11 @@ fn warm_up(args: &Args, parallelism: u16) {
         account: &account,
         spec: &spec,
     };
-    check(&bench.cli(&["apply", "--yes"], parallelism), "warm-up", &[0]);
+    check(
+        &bench.cli(&["apply", "--yes"], parallelism),
+        "warm-up",
+        &[0],
+    );
     check(&bench.cli(&["plan"], parallelism), "warm-up", &[0]);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -204,7 +221,12 @@ impl Bench<'_> {
     fn cli(&self, command: &[&str], parallelism: u16) -> ChildRun {
         let mut cmd = Command::new(&self.args.bin);
         cmd.args(command)
-            .args(["--output", "json", "--parallelism", &parallelism.to_string()])
+            .args([
+                "--output",
+                "json",
+                "--parallelism",
+                &parallelism.to_string(),
+            ])
             .arg(self.spec)
             .env_remove("AWS_PROFILE")
             .env("AWS_REGION", REGION)
@@ -221,6 +243,7 @@ impl Bench<'_> {
 }
 
 /// Spawns, collects output, and reaps with wait4 for this child's own peak RSS.
+#[allow(clippy::zombie_processes, reason = "wait4 reaps the child")]
 fn run_child(mut cmd: Command) -> ChildRun {
     use std::io::Read;
     let started = Instant::now();
@@ -255,9 +278,23 @@ fn run_child(mut cmd: Command) -> ChildRun {
         wall,
         code,
         max_rss_kb: usage.ru_maxrss,
+        cpu: cpu_time(&usage),
         json: serde_json::from_str(&stdout).unwrap_or(Value::Null),
         stderr,
     }
+}
+
+fn cpu_time(usage: &libc::rusage) -> Duration {
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// CPU time of this process so far (the floor runs in-process).
+fn own_cpu() -> Duration {
+    // SAFETY: getrusage fills plain data for this process.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    cpu_time(&usage)
 }
 
 fn check(run: &ChildRun, phase: &str, codes: &[i32]) {
@@ -288,6 +325,7 @@ fn row(n: usize, phase: &str, runs: &[ChildRun], floor: Option<Duration>) -> Val
         "retries": stats["retries"],
         "by_operation": stats["by_operation"],
         "changes": runs[0].json["changes"].as_array().map_or(0, Vec::len),
+        "cpu_s": median(runs.iter().map(|r| r.cpu).collect()).as_secs_f64(),
         "peak_rss_mb": rss_mb,
         "floor_s": floor.map(|f| f.as_secs_f64()),
         "ratio": floor.map(|f| wall.as_secs_f64() / f.as_secs_f64()),
@@ -296,7 +334,7 @@ fn row(n: usize, phase: &str, runs: &[ChildRun], floor: Option<Duration>) -> Val
 
 fn print_table(rows: &[Value], sweep: &[Value]) {
     println!(
-        "| N | phase | wall s | calls | peak RSS MB | floor s | ratio |\n|---:|---|---:|---:|---:|---:|---:|"
+        "| N | phase | wall s | CPU s | calls | peak RSS MB | floor s | ratio |\n|---:|---|---:|---:|---:|---:|---:|---:|"
     );
     let opt = |v: &Value, digits: usize| {
         v.as_f64()
@@ -304,10 +342,11 @@ fn print_table(rows: &[Value], sweep: &[Value]) {
     };
     for r in rows {
         println!(
-            "| {} | {} | {:.3} | {} | {:.1} | {} | {} |",
+            "| {} | {} | {:.3} | {:.3} | {} | {:.1} | {} | {} |",
             r["n"],
             r["phase"].as_str().unwrap_or_default(),
             r["wall_s"].as_f64().unwrap_or_default(),
+            r["cpu_s"].as_f64().unwrap_or_default(),
             r["calls"],
             r["peak_rss_mb"].as_f64().unwrap_or_default(),
             opt(&r["floor_s"], 3),
@@ -315,9 +354,7 @@ fn print_table(rows: &[Value], sweep: &[Value]) {
         );
     }
     if !sweep.is_empty() {
-        println!(
-            "\n| N | parallelism | plan s | floor s | ratio |\n|---:|---:|---:|---:|---:|"
-        );
+        println!("\n| N | parallelism | plan s | floor s | ratio |\n|---:|---:|---:|---:|---:|");
         for s in sweep {
             println!(
                 "| {} | {} | {:.3} | {:.3} | {:.2} |",
@@ -401,7 +438,7 @@ enum Read {
 }
 
 /// The reads of a converged plan and nothing else; returns the time and the calls by operation.
-async fn floor(bench: &Bench<'_>, parallelism: u16) -> (Duration, Value) {
+async fn floor(bench: &Bench<'_>, parallelism: u16) -> (Duration, Value, Duration) {
     let creds = aws_sdk_sts::config::Credentials::new(bench.account, "test", None, None, "bench");
     let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(REGION))
@@ -414,6 +451,7 @@ async fn floor(bench: &Bench<'_>, parallelism: u16) -> (Duration, Value) {
     let sts = aws_sdk_sts::Client::new(&shared);
     let mut calls: BTreeMap<&str, u64> = BTreeMap::new();
     let started = Instant::now();
+    let cpu_before = own_cpu();
 
     sts.get_caller_identity().send().await.expect("sts");
     *calls.entry("sts:GetCallerIdentity").or_default() += 1;
@@ -502,7 +540,12 @@ async fn floor(bench: &Bench<'_>, parallelism: u16) -> (Duration, Value) {
             async move {
                 match read {
                     Read::Lifecycle(name) => {
-                        let ok = ecr.get_lifecycle_policy().repository_name(name).send().await.is_ok();
+                        let ok = ecr
+                            .get_lifecycle_policy()
+                            .repository_name(name)
+                            .send()
+                            .await
+                            .is_ok();
                         ("ecr:GetLifecyclePolicy", ok)
                     }
                     Read::RepositoryPolicy(name) => {
@@ -515,7 +558,12 @@ async fn floor(bench: &Bench<'_>, parallelism: u16) -> (Duration, Value) {
                         ("ecr:GetRepositoryPolicy", ok)
                     }
                     Read::RepositoryTags(arn) => {
-                        let ok = ecr.list_tags_for_resource().resource_arn(arn).send().await.is_ok();
+                        let ok = ecr
+                            .list_tags_for_resource()
+                            .resource_arn(arn)
+                            .send()
+                            .await
+                            .is_ok();
                         ("ecr:ListTagsForResource", ok)
                     }
                     Read::Provider(arn) => {
@@ -561,11 +609,12 @@ async fn floor(bench: &Bench<'_>, parallelism: u16) -> (Duration, Value) {
         .collect()
         .await;
     let elapsed = started.elapsed();
+    let cpu = own_cpu() - cpu_before;
     for (op, ok) in done {
         *calls.entry(op).or_default() += 1;
         if !ok {
             eprintln!("bench: floor: {op} failed");
         }
     }
-    (elapsed, json!(calls))
+    (elapsed, json!(calls), cpu)
 }
