@@ -49,7 +49,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
     pub output: OutputFormat,
     /// Maximum AWS calls in flight at once
-    #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
     /// Attempts per AWS call, retries included (throttling and 5xx, adaptive backoff)
     #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=20))]

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::Live;
+use super::{Limit, Live};
 use crate::live::{Aws, LiveError, PolicyInfo};
 use crate::model::oidc_provider::normalize_url;
 use crate::model::{
@@ -26,13 +26,13 @@ pub async fn read<C: Aws>(
     client: &C,
     desired: &Desired,
     env: &Env,
-    parallelism: usize,
+    limit: &Limit,
 ) -> Result<IamState, LiveError> {
     let (provider, roles, policies, users) = futures::try_join!(
-        read_provider(client, desired),
-        read_roles(client, desired, parallelism),
-        read_policies(client, desired, parallelism),
-        read_user_attachments(client, desired, env),
+        read_provider(client, desired, limit),
+        read_roles(client, desired, limit),
+        read_policies(client, desired, limit),
+        read_user_attachments(client, desired, env, limit),
     )?;
     let mut resources: Vec<Live> = provider.into_iter().collect();
     resources.extend(roles);
@@ -45,19 +45,23 @@ pub async fn read<C: Aws>(
 }
 
 /// Only read when the spec wants one: providers are never pruned, so nothing else needs it.
-async fn read_provider<C: Aws>(client: &C, desired: &Desired) -> Result<Option<Live>, LiveError> {
+async fn read_provider<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    limit: &Limit,
+) -> Result<Option<Live>, LiveError> {
     let Some(wanted) = desired.oidc_provider() else {
         return Ok(None);
     };
     let host = wanted.host().to_string();
-    let arns = client.list_oidc_providers().await?;
+    let arns = limit.call(client.list_oidc_providers()).await?;
     let Some(arn) = arns
         .into_iter()
         .find(|a| a.ends_with(&format!(":oidc-provider/{host}")))
     else {
         return Ok(None);
     };
-    let Some(info) = client.get_oidc_provider(&arn).await? else {
+    let Some(info) = limit.call(client.get_oidc_provider(&arn)).await? else {
         return Ok(None);
     };
     let provider = OidcProvider::new(
@@ -78,10 +82,10 @@ async fn read_provider<C: Aws>(client: &C, desired: &Desired) -> Result<Option<L
 async fn read_roles<C: Aws>(
     client: &C,
     desired: &Desired,
-    parallelism: usize,
+    limit: &Limit,
 ) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.roles().map(|r| r.name.as_str()).collect();
-    let names = client.list_roles().await?;
+    let names = limit.call(client.list_roles()).await?;
     let candidates: Vec<(String, bool)> = names
         .into_iter()
         .filter_map(|n| {
@@ -91,13 +95,15 @@ async fn read_roles<C: Aws>(
         .collect();
     let found: Vec<Option<Live>> = stream::iter(candidates)
         .map(|(name, in_spec)| async move {
-            let Some(info) = client.get_role(&name).await? else {
+            let Some(info) = limit.call(client.get_role(&name)).await? else {
                 return Ok::<_, LiveError>(None);
             };
             // Attachments matter only for roles the spec manages; others are only candidates
             // for pruning, whose deletion reads them again.
             let mut policies = if in_spec {
-                client.list_attached_role_policies(&name).await?
+                limit
+                    .call(client.list_attached_role_policies(&name))
+                    .await?
             } else {
                 Vec::new()
             };
@@ -119,7 +125,7 @@ async fn read_roles<C: Aws>(
                 complete: in_spec,
             }))
         })
-        .buffer_unordered(parallelism.max(1))
+        .buffer_unordered(limit.width)
         .try_collect()
         .await?;
     Ok(found.into_iter().flatten().collect())
@@ -128,10 +134,10 @@ async fn read_roles<C: Aws>(
 async fn read_policies<C: Aws>(
     client: &C,
     desired: &Desired,
-    parallelism: usize,
+    limit: &Limit,
 ) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.policies().map(|p| p.name.as_str()).collect();
-    let listed = client.list_policies().await?;
+    let listed = limit.call(client.list_policies()).await?;
     let candidates: Vec<(PolicyInfo, bool)> = listed
         .into_iter()
         .filter_map(|p| {
@@ -143,11 +149,11 @@ async fn read_policies<C: Aws>(
         .map(|(info, in_spec)| async move {
             let (tags, text) = if in_spec {
                 futures::try_join!(
-                    client.list_policy_tags(&info.arn),
-                    client.get_policy_version(&info.arn, &info.default_version_id),
+                    limit.call(client.list_policy_tags(&info.arn)),
+                    limit.call(client.get_policy_version(&info.arn, &info.default_version_id)),
                 )?
             } else {
-                (client.list_policy_tags(&info.arn).await?, None)
+                (limit.call(client.list_policy_tags(&info.arn)).await?, None)
             };
             let document = text
                 .map(|t| PolicyDocument::parse(&t).unwrap_or_else(|_| unreadable()))
@@ -164,7 +170,7 @@ async fn read_policies<C: Aws>(
                 complete: in_spec,
             })
         })
-        .buffer_unordered(parallelism.max(1))
+        .buffer_unordered(limit.width)
         .try_collect()
         .await?;
     Ok(found)
@@ -174,6 +180,7 @@ async fn read_user_attachments<C: Aws>(
     client: &C,
     desired: &Desired,
     env: &Env,
+    limit: &Limit,
 ) -> Result<(Vec<Live>, BTreeSet<String>), LiveError> {
     let users: BTreeSet<&str> = desired
         .user_attachments()
@@ -182,7 +189,7 @@ async fn read_user_attachments<C: Aws>(
     let mut found = Vec::new();
     let mut missing = BTreeSet::new();
     for user in users {
-        let Some(attached) = client.list_attached_user_policies(user).await? else {
+        let Some(attached) = limit.call(client.list_attached_user_policies(user)).await? else {
             missing.insert(user.to_string());
             continue;
         };

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::{Live, Observed, repositories};
+use super::{Limit, Live, Observed, repositories};
 use crate::live::{Aws, LiveError};
 use crate::model::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
 use crate::model::{ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role};
@@ -27,6 +27,7 @@ pub async fn inventory<C: Aws>(
 ) -> Result<Observed, LiveError> {
     let identity = client.caller_identity().await?;
     let parallelism = parallelism.max(1);
+    let limit = Limit::new(parallelism);
     let repos = async {
         let listed = client.list_repositories().await?;
         stream::iter(
@@ -34,7 +35,7 @@ pub async fn inventory<C: Aws>(
                 .into_iter()
                 .filter(|r| r.name.starts_with(prefix) && prefixed(&r.name, prefix)),
         )
-        .map(|info| repositories::read_one(client, info, true))
+        .map(|info| repositories::read_one(client, &limit, info, true))
         .buffer_unordered(parallelism)
         .try_collect::<Vec<Live>>()
         .await

@@ -2,7 +2,8 @@
 //!
 //! Which resources are read is decided here from the desired state alone: the spec's resources
 //! and, so that what left the spec can be pruned, those whose name carries the project prefix.
-//! Reads of independent resources run concurrently, at most `parallelism` at a time.
+//! Reads of independent resources run concurrently, with at most `parallelism` AWS calls in
+//! flight across the whole observation (see [`Limit`]).
 
 mod iam;
 mod inventory;
@@ -11,6 +12,9 @@ mod repositories;
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use tokio::sync::Semaphore;
 
 use crate::live::{Aws, Identity, LiveError};
 use crate::model::{Address, Desired, Env, Resource};
@@ -71,11 +75,40 @@ impl Observed {
     }
 }
 
+/// The bound on AWS calls in flight, shared by every reader of one observation. Resource-level
+/// streams also stop at `width` resources, so that memory stays bounded while calls wait.
+#[derive(Clone)]
+pub(crate) struct Limit {
+    permits: Arc<Semaphore>,
+    pub width: usize,
+}
+
+impl Limit {
+    pub fn new(parallelism: usize) -> Self {
+        let width = parallelism.max(1);
+        Limit {
+            permits: Arc::new(Semaphore::new(width)),
+            width,
+        }
+    }
+
+    /// Runs one call (or one paginated listing) once a slot is free; futures start on first poll.
+    pub async fn call<T>(&self, call: impl Future<Output = T>) -> T {
+        let _slot = self
+            .permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        call.await
+    }
+}
+
 pub async fn observe<C: Aws>(
     client: &C,
     desired: &Desired,
     parallelism: usize,
 ) -> Result<Observed, LiveError> {
+    let limit = Limit::new(parallelism);
     let identity = client.caller_identity().await?;
     let env = Env {
         account: identity.account.clone(),
@@ -83,8 +116,8 @@ pub async fn observe<C: Aws>(
         region: desired.region.clone(),
     };
     let (repositories, iam) = futures::try_join!(
-        repositories::read(client, desired, parallelism),
-        iam::read(client, desired, &env, parallelism),
+        repositories::read(client, desired, &limit),
+        iam::read(client, desired, &env, &limit),
     )?;
     let mut resources = BTreeMap::new();
     for live in repositories.into_iter().chain(iam.resources) {

@@ -4,18 +4,18 @@ use std::collections::BTreeSet;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::Live;
+use super::{Limit, Live};
 use crate::live::{Aws, LiveError, RepositoryInfo};
 use crate::model::{LifecyclePolicy, PolicyDocument, Repository, Resource};
 
 pub async fn read<C: Aws>(
     client: &C,
     desired: &crate::model::Desired,
-    parallelism: usize,
+    limit: &Limit,
 ) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.repositories().map(|r| r.name.as_str()).collect();
     let prefix = format!("{}-", desired.project_prefix);
-    let listed = client.list_repositories().await?;
+    let listed = limit.call(client.list_repositories()).await?;
     let relevant = listed.into_iter().filter_map(|info| {
         if wanted.contains(info.name.as_str()) {
             Some((info, true))
@@ -30,8 +30,8 @@ pub async fn read<C: Aws>(
         }
     });
     stream::iter(relevant)
-        .map(|(info, in_spec)| read_one(client, info, in_spec))
-        .buffer_unordered(parallelism.max(1))
+        .map(|(info, in_spec)| read_one(client, limit, info, in_spec))
+        .buffer_unordered(limit.width)
         .try_collect()
         .await
 }
@@ -39,17 +39,18 @@ pub async fn read<C: Aws>(
 /// Reads one repository; for one outside the spec only its tags (enough to tell its owner).
 pub(super) async fn read_one<C: Aws>(
     client: &C,
+    limit: &Limit,
     info: RepositoryInfo,
     in_spec: bool,
 ) -> Result<Live, LiveError> {
     let (lifecycle, policy, tags) = if in_spec {
         futures::try_join!(
-            client.get_lifecycle_policy(&info.name),
-            client.get_repository_policy(&info.name),
-            client.list_tags(&info.arn),
+            limit.call(client.get_lifecycle_policy(&info.name)),
+            limit.call(client.get_repository_policy(&info.name)),
+            limit.call(client.list_tags(&info.arn)),
         )?
     } else {
-        (None, None, client.list_tags(&info.arn).await?)
+        (None, None, limit.call(client.list_tags(&info.arn)).await?)
     };
     // A document this tool cannot read must still show as different from the spec's.
     let repository_policy = policy

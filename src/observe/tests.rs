@@ -127,3 +127,70 @@ async fn observe_calls_exactly_the_read_actions_the_drift_role_grants() {
         .collect();
     assert_eq!(called, READ_ACTIONS, "every granted action is needed");
 }
+
+/// `init`'s standard set (provider, two roles, two policies) with `n` repositories added.
+fn standard_set_with(n: usize) -> Desired {
+    let starter = crate::commands::init::starter_spec("app", "betekk");
+    let (head, rest) = starter.split_once("repositories:\n").unwrap();
+    let (_, tail) = rest.split_once("\ngithub:").unwrap();
+    let repos: String = (0..n)
+        .map(|i| {
+            format!(
+                "  - name: \"{{prefix}}-app-{i:04}\"\n    lifecycle_policy: {{rules: [{{priority: 1, tag_status: untagged, expire_after_days: 14}}]}}\n    repository_policy: {{Version: \"2012-10-17\", Statement: [{{Sid: Pull, Effect: Allow, Principal: {{AWS: \"arn:aws:iam::{{account}}:root\"}}, Action: \"ecr:BatchGetImage\"}}]}}\n    tags: {{Service: app-{i}}}\n"
+            )
+        })
+        .collect();
+    spec(&format!("{head}repositories:\n{repos}\ngithub:{tail}")).desired
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_repository_plus_eighteen()
+{
+    for n in [1u64, 10, 100] {
+        let fake = FakeAws::new(ACCOUNT, REGION);
+        let d = standard_set_with(n as usize);
+        let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+        assert!(report.succeeded(), "{report:#?}");
+
+        let before = fake.stats();
+        let plan = plan_on(&fake, &d).await;
+        assert!(plan.is_empty(), "n={n}: {plan:#?}");
+        let calls = fake.stats().since(&before);
+        // Per IAM resource of the spec (upload, Lambda deploy and drift roles and their
+        // policies): the provider 1 read, each role 2, each policy 2.
+        for (op, count) in [
+            ("iam:GetOpenIDConnectProvider", 1),
+            ("iam:GetRole", 3),
+            ("iam:ListAttachedRolePolicies", 3),
+            ("iam:GetPolicyVersion", 3),
+            ("iam:ListPolicyTags", 3),
+            ("ecr:GetLifecyclePolicy", n),
+        ] {
+            assert_eq!(calls.calls(op), count, "n={n} {op}");
+        }
+        assert_eq!(
+            calls.total,
+            3 * n + 4 + 2 + 12,
+            "n={n}: {:#?}",
+            calls.by_operation
+        );
+        assert_eq!(calls.writes(), 0, "n={n}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_limit_holds_calls_in_flight_to_the_parallelism() {
+    let limit = Limit::new(3);
+    let in_flight = std::cell::Cell::new(0usize);
+    let most = std::cell::Cell::new(0usize);
+    let calls = (0..20).map(|_| {
+        limit.call(async {
+            in_flight.set(in_flight.get() + 1);
+            most.set(most.get().max(in_flight.get()));
+            tokio::task::yield_now().await;
+            in_flight.set(in_flight.get() - 1);
+        })
+    });
+    futures::future::join_all(calls).await;
+    assert_eq!(most.get(), 3);
+}

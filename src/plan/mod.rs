@@ -7,7 +7,7 @@
 
 mod change;
 #[cfg(test)]
-mod iam_tests;
+pub(crate) mod iam_tests;
 mod oidc_provider;
 mod op;
 mod order;

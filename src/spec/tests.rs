@@ -795,8 +795,10 @@ fn init_writes_a_valid_spec_of_the_standard_set() {
             "oidc_provider.token.actions.githubusercontent.com",
             "policy.betekk-ECRUploadPolicy",
             "policy.betekk-LambdaDeployPolicy",
+            "policy.betekk-DriftReadPolicy",
             "role.BETEKK-GithubWorkflowsUploadRole",
             "role.BETEKK-GithubWorkflowsLambdaDeployRole",
+            "role.BETEKK-GithubWorkflowsDriftRole",
         ]
     );
     let roles: Vec<_> = s.desired.roles().collect();
