@@ -975,3 +975,25 @@ async fn a_role_and_policy_that_left_the_spec_are_detached_and_deleted() {
     assert!(fake.policy(UPLOAD_POLICY).is_some());
     assert!(plan_on(&fake, &d).await.is_empty());
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_repository_policy_naming_the_upload_role_orders_the_role_first_without_a_cycle() {
+    // The upload role attaches a policy that names the repository, and the repository's policy
+    // names the role: one of the two edges must go, and it is policy → repository.
+    let d = standard_set_with(&[(
+        "    force_delete: false",
+        "    repository_policy: {Version: \"2012-10-17\", Statement: [{Effect: Allow, \
+         Principal: {AWS: \"arn:{partition}:iam::{account}:role/{PREFIX}-GithubWorkflowsUploadRole\"}, \
+         Action: \"ecr:BatchGetImage\"}]}\n    force_delete: false",
+    )]);
+    let fake = FakeAws::default();
+    let plan = plan_on(&fake, &d).await;
+    assert_eq!(
+        deps(&plan, &addr(Kind::Repository, REPOSITORY)),
+        [addr(Kind::Role, UPLOAD_ROLE)]
+    );
+    assert_eq!(deps(&plan, &addr(Kind::Policy, UPLOAD_POLICY)), []);
+    let report = apply(&fake, &plan, &options(), &|_| {}).await;
+    assert!(report.succeeded(), "no change waits on itself: {report:#?}");
+    assert!(plan_on(&fake, &d).await.is_empty());
+}

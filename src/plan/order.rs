@@ -65,8 +65,12 @@ fn references(resource: &Resource, desired: &[Resource], env: &Env) -> Vec<Addre
             desired
                 .iter()
                 .filter_map(|r| match r {
+                    // Not when the repository's policy names a role: that role may need this
+                    // policy, and IAM accepts ARNs of repositories that do not exist yet, so
+                    // this edge is the one to drop to keep the order acyclic.
                     Resource::Repository(repo)
-                        if text.contains(&format!("{}\"", env.repository_arn(&repo.name))) =>
+                        if text.contains(&format!("{}\"", env.repository_arn(&repo.name)))
+                            && names_a_role(repo, desired, env).is_empty() =>
                     {
                         Some(r.address())
                     }
@@ -75,6 +79,27 @@ fn references(resource: &Resource, desired: &[Resource], env: &Env) -> Vec<Addre
                 .collect()
         }
         Resource::UserAttachment(a) => policy_named(&a.policy_arn).into_iter().collect(),
-        Resource::Repository(_) | Resource::OidcProvider(_) => Vec::new(),
+        // A repository policy may name a role created in the same apply (ECR rejects unknown
+        // principals): the role first.
+        Resource::Repository(repo) => names_a_role(repo, desired, env),
+        Resource::OidcProvider(_) => Vec::new(),
     }
+}
+
+/// The spec's roles a repository policy names as principals.
+fn names_a_role(repo: &crate::model::Repository, desired: &[Resource], env: &Env) -> Vec<Address> {
+    let Some(text) = repo.repository_policy.as_ref().map(|d| d.to_json_string()) else {
+        return Vec::new();
+    };
+    desired
+        .iter()
+        .filter_map(|r| match r {
+            Resource::Role(role)
+                if text.contains(&format!("{}\"", env.iam_arn("role", &role.name))) =>
+            {
+                Some(r.address())
+            }
+            _ => None,
+        })
+        .collect()
 }

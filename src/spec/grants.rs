@@ -58,7 +58,13 @@ pub fn read(
                 r.strings(n, &p).and_then(|list| {
                     let mut arns = Vec::new();
                     for role in list {
-                        let role = names::expand(&role, &ctx.prefix).unwrap_or(role);
+                        let role = match names::expand(&role, &ctx.prefix) {
+                            Ok(role) => role,
+                            Err(e) => {
+                                r.error(n.pos, &p, e);
+                                return None;
+                            }
+                        };
                         if role.starts_with("arn:") && role.contains(":role/") {
                             arns.push(role);
                         } else if spec_roles.contains(&role) {

@@ -12,6 +12,13 @@ pub fn expand(template: &str, prefix: &str) -> Result<String, String> {
         let Some(close) = after.find('}') else {
             return Err(format!("unclosed '{{' in {template:?}"));
         };
+        // `${aws:username}` and the like are IAM policy variables, not ours.
+        if out.ends_with('$') {
+            out.push('{');
+            out.push_str(&after[..=close]);
+            rest = &after[close + 1..];
+            continue;
+        }
         match &after[..close] {
             "prefix" => out.push_str(prefix),
             "PREFIX" => out.push_str(&prefix.to_uppercase()),
@@ -131,6 +138,10 @@ mod tests {
         assert_eq!(expand("plain", "x").unwrap(), "plain");
         assert!(expand("{prefx}-a", "x").unwrap_err().contains("{prefx}"));
         assert!(expand("{prefix", "x").is_err());
+        assert_eq!(
+            expand("arn:aws:s3:::{prefix}/${aws:username}/*", "b").unwrap(),
+            "arn:aws:s3:::b/${aws:username}/*"
+        );
     }
 
     #[test]

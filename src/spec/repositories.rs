@@ -97,7 +97,9 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Re
     };
     let policy = match f.get("repository_policy") {
         None => Some(None),
-        Some(n) => read_policy_document(r, n, &f.path_of("repository_policy")).map(Some),
+        Some(n) => {
+            read_policy_document(r, n, &f.path_of("repository_policy"), &ctx.prefix).map(Some)
+        }
     };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
     Some(Repository {
@@ -147,10 +149,21 @@ fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption
 }
 
 /// A policy document written as YAML or as a JSON string.
-pub fn read_policy_document(r: &mut Reader, node: &Node, path: &str) -> Option<PolicyDocument> {
-    let parsed = match &node.value {
-        Value::String(text) => PolicyDocument::parse(text),
-        Value::Map(_) => PolicyDocument::from_json(node.value.to_json()),
+/// `{prefix}` / `{PREFIX}` are expanded in its strings; `{account}`, `{partition}`, `{region}` are
+/// bound later.
+pub fn read_policy_document(
+    r: &mut Reader,
+    node: &Node,
+    path: &str,
+    prefix: &str,
+) -> Option<PolicyDocument> {
+    let json = match &node.value {
+        Value::String(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => Ok(v),
+            // Not JSON: let the document parser say what is wrong (and decode URL-encoding).
+            Err(_) => PolicyDocument::parse(text).map(|d| d.original().clone()),
+        },
+        Value::Map(_) => Ok(node.value.to_json()),
         _ => {
             r.error(
                 node.pos,
@@ -160,9 +173,32 @@ pub fn read_policy_document(r: &mut Reader, node: &Node, path: &str) -> Option<P
             return None;
         }
     };
-    parsed
-        .map_err(|e| r.error(node.pos, path, e.to_string()))
+    let expanded = json
+        .map_err(|e| e.to_string())
+        .and_then(|v| expand_strings(&v, prefix));
+    expanded
+        .and_then(|v| PolicyDocument::from_json(v).map_err(|e| e.to_string()))
+        .map_err(|e| r.error(node.pos, path, e))
         .ok()
+}
+
+fn expand_strings(value: &serde_json::Value, prefix: &str) -> Result<serde_json::Value, String> {
+    use serde_json::Value as J;
+    Ok(match value {
+        J::String(s) => J::String(names::expand(s, prefix)?),
+        J::Array(items) => J::Array(
+            items
+                .iter()
+                .map(|v| expand_strings(v, prefix))
+                .collect::<Result<_, _>>()?,
+        ),
+        J::Object(map) => J::Object(
+            map.iter()
+                .map(|(k, v)| Ok((names::expand(k, prefix)?, expand_strings(v, prefix)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
 }
 
 fn read_lifecycle(r: &mut Reader, node: &Node, path: &str) -> Option<LifecyclePolicy> {

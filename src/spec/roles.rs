@@ -120,8 +120,8 @@ fn read_one(
         Some(n) => {
             let p = f.path_of("permissions_boundary");
             r.string(n, &p).and_then(|s| {
-                let s = names::expand(&s, &ctx.prefix).unwrap_or(s);
-                policy_arn(&s, spec_policies)
+                names::expand(&s, &ctx.prefix)
+                    .and_then(|s| policy_arn(&s, spec_policies))
                     .map(Some)
                     .map_err(|e| r.error(n.pos, &p, e))
                     .ok()
@@ -146,8 +146,9 @@ fn read_one(
                 }
                 let mut arns = Vec::new();
                 for reference in list {
-                    let expanded = names::expand(&reference, &ctx.prefix).unwrap_or(reference);
-                    match policy_arn(&expanded, spec_policies) {
+                    match names::expand(&reference, &ctx.prefix)
+                        .and_then(|expanded| policy_arn(&expanded, spec_policies))
+                    {
                         Ok(arn) => arns.push(arn),
                         Err(e) => {
                             r.error(n.pos, &p, e);
