@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::{Limit, Live};
-use crate::live::{Aws, LiveError, PolicyInfo};
+use super::{Limit, Live, candidates};
+use crate::live::{Aws, LiveError};
 use crate::model::oidc_provider::normalize_url;
 use crate::model::{
     Desired, Env, ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role, UserAttachment,
@@ -15,11 +15,6 @@ use crate::model::{
 pub struct IamState {
     pub resources: Vec<Live>,
     pub missing_users: BTreeSet<String>,
-}
-
-/// Whether a name belongs to the project's prefix (either case: roles use `{PREFIX}`).
-fn prefixed(name: &str, prefix: &str) -> bool {
-    name.len() > prefix.len() && name[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 pub async fn read<C: Aws>(
@@ -86,13 +81,7 @@ async fn read_roles<C: Aws>(
 ) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.roles().map(|r| r.name.as_str()).collect();
     let names = limit.call(client.list_roles()).await?;
-    let candidates: Vec<(String, bool)> = names
-        .into_iter()
-        .filter_map(|n| {
-            let in_spec = wanted.contains(n.as_str());
-            (in_spec || prefixed(&n, &desired.project_prefix)).then_some((n, in_spec))
-        })
-        .collect();
+    let candidates = candidates(names, |n| n.as_str(), &wanted, &desired.project_prefix);
     let found: Vec<Option<Live>> = stream::iter(candidates)
         .map(|(name, in_spec)| async move {
             let Some(info) = limit.call(client.get_role(&name)).await? else {
@@ -138,13 +127,12 @@ async fn read_policies<C: Aws>(
 ) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.policies().map(|p| p.name.as_str()).collect();
     let listed = limit.call(client.list_policies()).await?;
-    let candidates: Vec<(PolicyInfo, bool)> = listed
-        .into_iter()
-        .filter_map(|p| {
-            let in_spec = wanted.contains(p.name.as_str());
-            (in_spec || prefixed(&p.name, &desired.project_prefix)).then_some((p, in_spec))
-        })
-        .collect();
+    let candidates = candidates(
+        listed,
+        |p| p.name.as_str(),
+        &wanted,
+        &desired.project_prefix,
+    );
     let found: Vec<Live> = stream::iter(candidates)
         .map(|(info, in_spec)| async move {
             let (tags, text) = if in_spec {

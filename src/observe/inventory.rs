@@ -6,18 +6,10 @@ use std::collections::BTreeMap;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::{Limit, Live, Observed, repositories};
+use super::{Limit, Live, Observed, named_with_prefix, repositories};
 use crate::live::{Aws, LiveError};
 use crate::model::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
 use crate::model::{ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role};
-
-/// Whether a name carries the prefix: `betekk-…`/`betekk/…` for repositories; IAM names in
-/// either case (`BETEKK-…` roles).
-fn prefixed(name: &str, prefix: &str) -> bool {
-    name.len() > prefix.len()
-        && name[..prefix.len()].eq_ignore_ascii_case(prefix)
-        && matches!(name.as_bytes()[prefix.len()], b'-' | b'/' | b'_')
-}
 
 pub async fn inventory<C: Aws>(
     client: &C,
@@ -33,7 +25,7 @@ pub async fn inventory<C: Aws>(
         stream::iter(
             listed
                 .into_iter()
-                .filter(|r| r.name.starts_with(prefix) && prefixed(&r.name, prefix)),
+                .filter(|r| named_with_prefix(&r.name, prefix)),
         )
         .map(|info| repositories::read_one(client, &limit, info, true))
         .buffer_unordered(parallelism)
@@ -65,7 +57,7 @@ pub async fn inventory<C: Aws>(
     let roles = async {
         let names = client.list_roles().await?;
         let found: Vec<Option<Live>> =
-            stream::iter(names.into_iter().filter(|n| prefixed(n, prefix)))
+            stream::iter(names.into_iter().filter(|n| named_with_prefix(n, prefix)))
                 .map(|name| async move {
                     let Some(info) = client.get_role(&name).await? else {
                         return Ok::<_, LiveError>(None);
@@ -95,29 +87,33 @@ pub async fn inventory<C: Aws>(
     };
     let policies = async {
         let listed = client.list_policies().await?;
-        stream::iter(listed.into_iter().filter(|p| prefixed(&p.name, prefix)))
-            .map(|info| async move {
-                let (tags, text) = futures::try_join!(
-                    client.list_policy_tags(&info.arn),
-                    client.get_policy_version(&info.arn, &info.default_version_id),
-                )?;
-                Ok::<_, LiveError>(Live {
-                    resource: Resource::Policy(ManagedPolicy {
-                        name: info.name,
-                        description: info.description.unwrap_or_default(),
-                        document: text
-                            .and_then(|t| PolicyDocument::parse(&t).ok())
-                            .unwrap_or_else(super::iam::unreadable),
-                        tags,
-                    }),
-                    arn: info.arn,
-                    uri: None,
-                    complete: true,
-                })
+        stream::iter(
+            listed
+                .into_iter()
+                .filter(|p| named_with_prefix(&p.name, prefix)),
+        )
+        .map(|info| async move {
+            let (tags, text) = futures::try_join!(
+                client.list_policy_tags(&info.arn),
+                client.get_policy_version(&info.arn, &info.default_version_id),
+            )?;
+            Ok::<_, LiveError>(Live {
+                resource: Resource::Policy(ManagedPolicy {
+                    name: info.name,
+                    description: info.description.unwrap_or_default(),
+                    document: text
+                        .and_then(|t| PolicyDocument::parse(&t).ok())
+                        .unwrap_or_else(super::iam::unreadable),
+                    tags,
+                }),
+                arn: info.arn,
+                uri: None,
+                complete: true,
             })
-            .buffer_unordered(parallelism)
-            .try_collect::<Vec<Live>>()
-            .await
+        })
+        .buffer_unordered(parallelism)
+        .try_collect::<Vec<Live>>()
+        .await
     };
     let (repos, provider, roles, policies) = futures::try_join!(repos, provider, roles, policies)?;
     let resources: BTreeMap<_, _> = repos

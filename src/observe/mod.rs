@@ -19,6 +19,33 @@ use tokio::sync::Semaphore;
 use crate::live::{Aws, Identity, LiveError};
 use crate::model::{Address, Desired, Env, Resource};
 
+/// Whether a name carries the project prefix: `betekk-…`, `betekk/…`, `betekk_…`, in either case
+/// (roles use `{PREFIX}`). Decides which resources outside the spec are read as prune candidates
+/// (observe) and which are imported (inventory).
+pub(crate) fn named_with_prefix(name: &str, prefix: &str) -> bool {
+    name.len() > prefix.len()
+        && name.is_char_boundary(prefix.len())
+        && name[..prefix.len()].eq_ignore_ascii_case(prefix)
+        && matches!(name.as_bytes()[prefix.len()], b'-' | b'/' | b'_')
+}
+
+/// The listed items to read: those the spec names (`true`) and prune candidates (`false`).
+fn candidates<T>(
+    listed: Vec<T>,
+    name_of: impl Fn(&T) -> &str,
+    wanted: &BTreeSet<&str>,
+    prefix: &str,
+) -> Vec<(T, bool)> {
+    listed
+        .into_iter()
+        .filter_map(|item| {
+            let name = name_of(&item);
+            let in_spec = wanted.contains(name);
+            (in_spec || named_with_prefix(name, prefix)).then_some((item, in_spec))
+        })
+        .collect()
+}
+
 pub use inventory::inventory;
 
 /// Every API action reading live state calls: exactly what a read-only role (the drift role of

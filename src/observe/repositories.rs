@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::{Limit, Live};
+use super::{Limit, Live, candidates};
 use crate::live::{Aws, LiveError, RepositoryInfo};
 use crate::model::{LifecyclePolicy, PolicyDocument, Repository, Resource};
 
@@ -14,21 +14,13 @@ pub async fn read<C: Aws>(
     limit: &Limit,
 ) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.repositories().map(|r| r.name.as_str()).collect();
-    let prefix = format!("{}-", desired.project_prefix);
     let listed = limit.call(client.list_repositories()).await?;
-    let relevant = listed.into_iter().filter_map(|info| {
-        if wanted.contains(info.name.as_str()) {
-            Some((info, true))
-        } else if info.name.starts_with(&prefix)
-            || info
-                .name
-                .starts_with(&format!("{}/", desired.project_prefix))
-        {
-            Some((info, false))
-        } else {
-            None
-        }
-    });
+    let relevant = candidates(
+        listed,
+        |r| r.name.as_str(),
+        &wanted,
+        &desired.project_prefix,
+    );
     stream::iter(relevant)
         .map(|(info, in_spec)| read_one(client, limit, info, in_spec))
         .buffer_unordered(limit.width)

@@ -194,3 +194,19 @@ async fn the_limit_holds_calls_in_flight_to_the_parallelism() {
     futures::future::join_all(calls).await;
     assert_eq!(most.get(), 3);
 }
+
+#[test]
+fn the_project_prefix_needs_a_separator_and_ignores_case() {
+    use crate::observe::named_with_prefix;
+    for yes in [
+        "betekk-app",
+        "betekk/team/app",
+        "BETEKK-GithubWorkflowsUploadRole",
+        "betekk_AssumeRolePolicy-deployer",
+    ] {
+        assert!(named_with_prefix(yes, "betekk"), "{yes}");
+    }
+    for no in ["betekkapp", "betekk", "other-betekk-app", "bet"] {
+        assert!(!named_with_prefix(no, "betekk"), "{no}");
+    }
+}
