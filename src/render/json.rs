@@ -40,17 +40,14 @@ impl<'a> PlanDocument<'a> {
     }
 }
 
+/// The plan document, plus what happened to each change.
 #[derive(Serialize)]
 pub struct ApplyDocument<'a> {
-    pub schema_version: u32,
-    pub account: &'a str,
-    pub region: &'a str,
-    pub changes: &'a [Change],
-    pub summary: Summary,
+    #[serde(flatten)]
+    pub plan: PlanDocument<'a>,
     pub outcomes: &'a [crate::apply::Outcome],
     pub succeeded: bool,
     pub duration_ms: u64,
-    pub stats: &'a ApiStats,
 }
 
 impl<'a> ApplyDocument<'a> {
@@ -62,15 +59,10 @@ impl<'a> ApplyDocument<'a> {
         stats: &'a ApiStats,
     ) -> Self {
         ApplyDocument {
-            schema_version: SCHEMA_VERSION,
-            account,
-            region,
-            changes: &plan.changes,
-            summary: plan.summary(),
+            plan: PlanDocument::new(plan, account, region, stats),
             outcomes: &report.outcomes,
             succeeded: report.succeeded(),
             duration_ms: report.duration_ms,
-            stats,
         }
     }
 }
