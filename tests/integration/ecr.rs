@@ -1,7 +1,7 @@
 //! Repositories end to end: plan on an empty account, apply, idempotence, out-of-band changes
 //! repaired, adoption, replacement guarded.
 
-use betekk_ecr::live::{Aws, EcrApi};
+use betekk_ecr::live::EcrApi;
 use betekk_ecr::model::TagMutability;
 use serde_json::Value;
 
@@ -298,7 +298,18 @@ async fn replacing_a_repository_with_images_needs_both_opt_ins() {
     assert_eq!(client.has_images("betekk-repl").await.unwrap(), Some(false));
     acct.run(&["plan", spec, "--detailed-exitcode"])
         .expect_code(0);
-    let _ = client.stats();
+    let repo = client
+        .list_repositories()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.name == "betekk-repl")
+        .expect("recreated");
+    assert!(
+        matches!(repo.encryption, betekk_ecr::model::Encryption::Kms { .. }),
+        "the new repository has the spec's encryption: {:?}",
+        repo.encryption
+    );
 }
 
 #[tokio::test]

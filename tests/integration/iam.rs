@@ -1,7 +1,7 @@
 //! The recipe's standard set (OIDC provider, roles, policies, attachments) end to end: created from
 //! the `init` spec, converged, tampered with out of band and repaired, adopted.
 
-use betekk_ecr::live::{Aws, IamApi};
+use betekk_ecr::live::IamApi;
 use betekk_ecr::model::{PolicyDocument, Tags};
 use serde_json::Value;
 
@@ -270,16 +270,13 @@ async fn an_existing_provider_is_adopted_and_thumbprints_are_left_alone() {
     acct.run(&["plan", &spec, "--detailed-exitcode"])
         .expect_code(0);
     let arn = format!("arn:aws:iam::{}:oidc-provider/{PROVIDER}", acct.id);
+    let provider = client.get_oidc_provider(&arn).await.unwrap().unwrap();
+    assert_eq!(provider.thumbprints, thumbprint);
     assert_eq!(
-        client
-            .get_oidc_provider(&arn)
-            .await
-            .unwrap()
-            .unwrap()
-            .thumbprints,
-        thumbprint
+        provider.tags.get("betekk-ecr:stack").map(String::as_str),
+        Some("adopt-oidc"),
+        "adopted: it now carries the stack's tags"
     );
-    let _ = client.stats();
 }
 
 #[tokio::test]
