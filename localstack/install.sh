@@ -6,11 +6,12 @@
 # All output goes to stderr.
 set -euo pipefail
 
-DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-VENV="$DIR/.venv"
-STATE="$DIR/.state"
-LOCK_FILE="$DIR/requirements.lock"
-PLUGIN_DIR="$DIR/ecr-moto-plugin"
+# shellcheck source=env.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
+VENV="$LS_VENV"
+STATE="$LS_STATE"
+LOCK_FILE="$LS_DIR/requirements.lock"
+PLUGIN_DIR="$LS_DIR/ecr-moto-plugin"
 STAMP="$VENV/.install-stamp"
 
 log() { echo "[localstack/install] $*" >&2; }
