@@ -9,7 +9,12 @@ pub fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
     let spec = load_spec(&args.spec)?;
     let count = spec.desired.resources.len();
     match global.output {
-        OutputFormat::Human => println!("{}: valid, {count} resources.", spec.file),
+        OutputFormat::Human => {
+            println!("{}: valid, {count} resources.", spec.file);
+            for note in &spec.notes {
+                println!("note: {note}");
+            }
+        }
         OutputFormat::Json => println!(
             "{}",
             serde_json::json!({
@@ -18,6 +23,7 @@ pub fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
                 "file": spec.file,
                 "resources": count,
                 "warnings": spec.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+                "notes": spec.notes,
             })
         ),
     }
