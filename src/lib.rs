@@ -6,6 +6,7 @@
 //! a plan of changes and operations; [`apply`] executes that plan; [`render`] shows plans and
 //! reports to people and machines. [`commands`] wires the stages for each CLI command.
 
+pub mod access;
 pub mod apply;
 pub mod cli;
 pub mod commands;

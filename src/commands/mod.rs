@@ -2,6 +2,7 @@
 
 mod apply;
 mod drift;
+mod explain;
 mod import;
 pub mod init;
 mod output;
@@ -20,6 +21,8 @@ pub enum Exit {
     Ok = 0,
     Error = 1,
     Changes = 2,
+    /// `explain`: the request is denied.
+    Denied = 3,
 }
 
 impl From<Exit> for ExitCode {
@@ -37,5 +40,6 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Init(args) => init::run(&args),
         Command::Drift(args) => drift::run(&cli.global, &args).await,
         Command::Import(args) => import::run(&cli.global, &args).await,
+        Command::Explain(args) => explain::run(&cli.global, &args).await,
     }
 }
