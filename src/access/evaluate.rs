@@ -156,8 +156,9 @@ pub fn evaluate(
     }
     let principal_account =
         account_of(&request.principal).filter(|_| !is_federated(&request.principal));
-    let same_account =
-        principal_account.is_some() && principal_account == account_of(&request.resource);
+    // A resource without an account in its ARN ("*", S3) is taken to be the caller's own.
+    let resource_account = account_of(&request.resource).or(principal_account);
+    let same_account = principal_account.is_some() && principal_account == resource_account;
     let assume = request
         .action
         .to_ascii_lowercase()
