@@ -15,6 +15,8 @@ pub mod yaml;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trust_tests;
 
 use std::collections::BTreeSet;
 use std::path::Path;
