@@ -88,7 +88,8 @@ fn condition_operators_qualifiers_and_missing_keys() {
         }
         evaluate(&r, &[named(d)], None, None).decision.allowed()
     };
-    let cases: Vec<(&str, serde_json::Value, Vec<(&str, &str)>, bool)> = vec![
+    type Case<'a> = (&'a str, serde_json::Value, Vec<(&'a str, &'a str)>, bool);
+    let cases: Vec<Case> = vec![
         (
             "StringEquals matches",
             json!({"StringEquals": {"k:x": "v"}}),
