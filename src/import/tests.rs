@@ -49,8 +49,14 @@ fn a_legacy_trust_written_by_hand_reads_back_into_the_product() {
 
 /// Applies the starter spec as `legacy`, then strips ownership as if another tool had made it.
 async fn legacy_account() -> FakeAws {
+    stripped_account(&crate::commands::init::starter_spec("svc", "betekk")).await
+}
+
+/// Applies a spec, then strips ownership as if another tool had made it.
+async fn stripped_account(yaml: &str) -> FakeAws {
     let fake = FakeAws::new(ACCOUNT, REGION);
-    let d = spec(&crate::commands::init::starter_spec("svc", "betekk")).desired;
+    fake.seed_user("deployer");
+    let d = spec(yaml).desired;
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
     assert!(report.succeeded());
     let ownership = vec![
@@ -135,6 +141,34 @@ async fn an_imported_standard_set_plans_only_ownership_tags() {
                 | Op::TagPolicy { .. }
                 | Op::TagOidcProvider { .. }
         )));
+    }
+    let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+    assert!(report.succeeded());
+    assert!(plan_on(&fake, &d).await.is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn ids_claims_trust_and_lambda_pull_are_imported_so_that_the_spec_plans_only_ownership_tags() {
+    let fake = stripped_account(include_str!("../../examples/probe-engine-access.yaml")).await;
+    let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
+    let imported = spec_text(&inv, "probe-engine", "betekk");
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    let text = &imported.text;
+    for wanted in [
+        r#"organizations: [{"name":"betekk","id":123456},"nus-cee"]"#,
+        r#"{"name":"new-svc","id":987654321}"#,
+        r#""claims":{"environment":["prod","staging"]}"#,
+        r#"trust: {"services":["lambda.amazonaws.com"]}"#,
+        r#"trust: {"aws":["arn:aws:iam::123456789012:user/deployer"]}"#,
+        r#"lambda_pull: ["betekk-probe-engine-*"]"#,
+    ] {
+        assert!(text.contains(wanted), "{wanted} not in\n{text}");
+    }
+    let d = spec(text).desired;
+    let plan = plan_on(&fake, &d).await;
+    for change in &plan.changes {
+        let names: Vec<&str> = change.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["tags"], "only ownership tags: {change:#?}");
     }
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
     assert!(report.succeeded());
