@@ -148,7 +148,8 @@ async fn an_imported_standard_set_plans_only_ownership_tags() {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn ids_claims_trust_and_lambda_pull_are_imported_so_that_the_spec_plans_only_ownership_tags() {
+async fn ids_claims_trust_and_lambda_pull_are_imported_so_that_the_spec_plans_only_ownership_tags()
+{
     let fake = stripped_account(include_str!("../../examples/probe-engine-access.yaml")).await;
     let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
     let imported = spec_text(&inv, "probe-engine", "betekk");
