@@ -503,7 +503,7 @@ mod tests {
                     *rng = rng
                         .wrapping_mul(6364136223846793005)
                         .wrapping_add(1442695040888963407);
-                    (*rng >> 33) % 2 == 0
+                    (*rng >> 33).is_multiple_of(2)
                 };
                 let (flip, single) = (coin(), coin());
                 match v {
