@@ -477,7 +477,6 @@ async fn a_role_or_policy_another_stack_created_since_the_plan_is_not_taken_over
             .into_iter()
             .filter(|c| c.address.name == UPLOAD_POLICY)
             .collect(),
-        ..other_plan
     };
     assert!(
         apply(&fake, &only_policy, &fast(), &|_| {})
