@@ -169,6 +169,8 @@ pub trait IamApi {
     // Managed policies (customer managed, `Scope=Local`)
     fn list_policies(&self) -> impl Future<Output = Result<Vec<PolicyInfo>, LiveError>>;
     fn list_policy_tags(&self, arn: &str) -> impl Future<Output = Result<Tags, LiveError>>;
+    /// Whether a policy of this ARN exists (customer or AWS managed): `GetPolicy`.
+    fn policy_exists(&self, arn: &str) -> impl Future<Output = Result<bool, LiveError>>;
     /// The document text of one version, as returned (possibly URL-encoded).
     fn get_policy_version(
         &self,

@@ -15,6 +15,9 @@ use crate::model::{
 pub struct IamState {
     pub resources: Vec<Live>,
     pub missing_users: BTreeSet<String>,
+    /// Policy ARNs the spec's roles name (attachments, boundaries) that are neither the spec's
+    /// own policies nor found in the account.
+    pub missing_policies: BTreeSet<String>,
 }
 
 pub async fn read<C: Aws>(
@@ -23,11 +26,12 @@ pub async fn read<C: Aws>(
     env: &Env,
     limit: &Limit,
 ) -> Result<IamState, LiveError> {
-    let (provider, roles, policies, users) = futures::try_join!(
+    let (provider, roles, policies, users, missing_policies) = futures::try_join!(
         read_provider(client, desired, limit),
         read_roles(client, desired, limit),
         read_policies(client, desired, limit),
         read_user_attachments(client, desired, env, limit),
+        missing_external_policies(client, desired, env, limit),
     )?;
     let mut resources: Vec<Live> = provider.into_iter().collect();
     resources.extend(roles);
@@ -36,7 +40,41 @@ pub async fn read<C: Aws>(
     Ok(IamState {
         resources,
         missing_users: users.1,
+        missing_policies,
     })
+}
+
+/// Existing policies the spec's roles name by ARN: one `GetPolicy` each, so that a mistyped ARN
+/// is a plan error rather than an apply that waits out IAM's propagation delay and fails.
+async fn missing_external_policies<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    env: &Env,
+    limit: &Limit,
+) -> Result<BTreeSet<String>, LiveError> {
+    let own: BTreeSet<String> = desired
+        .policies()
+        .map(|p| env.iam_arn("policy", &p.name))
+        .collect();
+    let named: BTreeSet<String> = desired
+        .roles()
+        .flat_map(|r| r.policies.iter().chain(&r.permissions_boundary))
+        .map(|arn| env.bind(arn))
+        .filter(|arn| !own.contains(arn))
+        .collect();
+    let found: Vec<(String, bool)> = stream::iter(named)
+        .map(|arn| async move {
+            let exists = limit.call(client.policy_exists(&arn)).await?;
+            Ok::<_, LiveError>((arn, exists))
+        })
+        .buffer_unordered(limit.width)
+        .try_collect()
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter(|(_, exists)| !exists)
+        .map(|(arn, _)| arn)
+        .collect())
 }
 
 /// Only read when the spec wants one: providers are never pruned, so nothing else needs it.

@@ -128,5 +128,6 @@ pub async fn inventory<C: Aws>(
         region: region.to_string(),
         resources,
         missing_users: Default::default(),
+        missing_policies: Default::default(),
     })
 }

@@ -3,6 +3,7 @@
 //! Reading is offline and complete before any AWS call: `validate` is this module alone. Sections
 //! are read by one file each (`repositories.rs`, …); this file reads the top level and the defaults.
 
+pub mod arns;
 pub mod diagnostic;
 pub mod github;
 pub mod grants;

@@ -273,15 +273,12 @@ fn read_lambda_deploy(
     let mut role_arns = Vec::new();
     for (role, pos) in roles.into_iter().flatten() {
         if role.starts_with("arn:") {
-            if role.contains(":role/") {
-                role_arns.push(role);
-            } else {
-                r.error(
-                    pos,
-                    &lf.path_of("execution_roles"),
-                    format!("{role:?} is not a role ARN (arn:…:iam::ACCOUNT:role/NAME)"),
-                );
-                ok = false;
+            match super::arns::check_role_arn(&role) {
+                Ok(()) => role_arns.push(role),
+                Err(e) => {
+                    r.error(pos, &lf.path_of("execution_roles"), e);
+                    ok = false;
+                }
             }
         } else if spec_roles.contains(&role) {
             role_arns.push(format!("arn:{{partition}}:iam::{{account}}:role/{role}"));

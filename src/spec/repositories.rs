@@ -205,7 +205,13 @@ fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption
         Some(n) => Some((n, r.string(n, &f.path_of("kms_key"))?)),
     };
     match (kind.as_str(), key) {
-        ("KMS", Some((_, key))) if !key.is_empty() => Some(Encryption::Kms { kms_key: key }),
+        ("KMS", Some((n, key))) if !key.is_empty() => match super::arns::check_kms_key(&key) {
+            Ok(()) => Some(Encryption::Kms { kms_key: key }),
+            Err(e) => {
+                r.error(n.pos, &f.path_of("kms_key"), e);
+                None
+            }
+        },
         ("KMS", _) => {
             r.error(
                 node.pos,

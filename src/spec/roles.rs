@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use std::collections::BTreeMap;
 
+use super::arns;
 use super::diagnostic::one_of;
 use super::github::{self, Github};
 use super::policies::iam_name;
@@ -162,13 +163,7 @@ pub fn finish(
 /// A policy reference: a policy of this spec by name (bound to its ARN later), or an ARN.
 pub fn policy_arn(reference: &str, spec_policies: &BTreeSet<String>) -> Result<String, String> {
     if reference.starts_with("arn:") {
-        if reference.contains(":policy/") {
-            Ok(reference.to_string())
-        } else {
-            Err(format!(
-                "{reference:?} is not a policy ARN (arn:…:policy/NAME)"
-            ))
-        }
+        arns::check_policy_arn(reference).map(|()| reference.to_string())
     } else if spec_policies.contains(reference) {
         Ok(format!(
             "arn:{{partition}}:iam::{{account}}:policy/{reference}"
@@ -463,7 +458,7 @@ fn read_other_trust(
         }
         Some(out)
     };
-    let aws = list("aws", check_aws_principal);
+    let aws = list("aws", arns::check_aws_principal);
     let services = list("services", check_service_principal);
     let (aws, services) = (aws?, services?);
     if aws.is_empty() && services.is_empty() {
@@ -475,36 +470,6 @@ fn read_other_trust(
         return None;
     }
     Some((aws, services))
-}
-
-/// An account id, an account's root ARN, or a role or user ARN (placeholders allowed).
-fn check_aws_principal(p: &str) -> Result<(), String> {
-    let account_ok =
-        |a: &str| a == "{account}" || (a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
-    if account_ok(p) && p != "{account}" {
-        return Ok(());
-    }
-    let parts: Vec<&str> = p.splitn(6, ':').collect();
-    match parts.as_slice() {
-        ["arn", _, "iam", "", account, resource] if account_ok(account) => {
-            let ok = *resource == "root"
-                || ["role/", "user/"].iter().any(|k| {
-                    resource.strip_prefix(k).is_some_and(|rest| {
-                        !rest.is_empty() && !rest.ends_with('/') && !rest.contains('*')
-                    })
-                });
-            if ok {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{p:?}: expected an account's root, a role or a user (arn:…:iam::ACCOUNT:root|role/NAME|user/NAME)"
-                ))
-            }
-        }
-        _ => Err(format!(
-            "{p:?} is not an AWS principal; give a 12-digit account id or an IAM ARN (root, role/NAME, user/NAME)"
-        )),
-    }
 }
 
 fn check_service_principal(p: &str) -> Result<(), String> {

@@ -540,7 +540,7 @@ fn each_iam_mistake_is_reported_with_position_field_and_what_is_allowed() {
                 "github_trust:\n  repositories: [app]\npolicies: [\"arn:aws:iam::123456789012:role/x\"]",
             ),
             vec![
-                r#"test.yaml:10:5: roles[0].policies: "arn:aws:iam::123456789012:role/x" is not a policy ARN (arn:…:policy/NAME)"#,
+                r#"test.yaml:10:5: roles[0].policies: "arn:aws:iam::123456789012:role/x" is not a policy ARN; expected arn:PARTITION:iam::ACCOUNT:policy/NAME"#,
             ],
         ),
         (
@@ -811,4 +811,48 @@ fn init_writes_a_valid_spec_of_the_standard_set() {
         ["repo:nus-cee/probe-engine:*", "repo:betekk/probe-engine:*"]
     );
     assert!(s.desired.oidc_provider().unwrap().manage);
+}
+
+/// The malformed ARNs that once passed validate, and then failed half-applied.
+#[test]
+fn malformed_arns_and_keys_are_spec_errors_where_they_are_written() {
+    let cases = [
+        (
+            one_repo("encryption: {type: KMS, kms_key: \"arn:aws:kms:::\"}"),
+            "repositories[0].encryption.kms_key: \"arn:aws:kms:::\" is not a KMS key ARN",
+        ),
+        (
+            one_repo("encryption: {type: KMS, kms_key: \"not a key!\"}"),
+            "repositories[0].encryption.kms_key: \"not a key!\" is not a KMS key",
+        ),
+        (
+            one_role(
+                "github_trust: {repositories: [app]}\npolicies: [\"arn:aws:iam::notanaccount:policy/x\"]",
+            ),
+            "roles[0].policies: \"arn:aws:iam::notanaccount:policy/x\": the account must be 12 digits",
+        ),
+        (
+            one_role(
+                "github_trust: {repositories: [app]}\npolicies: [\"arn:aws:iam::123456789012:policy/\"]",
+            ),
+            "roles[0].policies: \"arn:aws:iam::123456789012:policy/\": the policy name must be",
+        ),
+        (
+            one_role(
+                "github_trust: {repositories: [app]}\npolicies: [\"arn:aws:s3:::x:policy/y\"]",
+            ),
+            "roles[0].policies: \"arn:aws:s3:::x:policy/y\" is not an IAM policy ARN",
+        ),
+        (
+            one_role(
+                "github_trust: {repositories: [app]}\npermissions_boundary: \"arn:aws:iam::123456789012:policy/\"",
+            ),
+            "roles[0].permissions_boundary: \"arn:aws:iam::123456789012:policy/\"",
+        ),
+    ];
+    for (yaml, wanted) in cases {
+        let errors = spec_errors(&yaml);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains(wanted), "{wanted}\n  in {errors:?}");
+    }
 }

@@ -692,6 +692,11 @@ impl IamApi for FakeAws {
         Ok(policy.tags.clone())
     }
 
+    async fn policy_exists(&self, arn: &str) -> Result<bool, LiveError> {
+        let state = self.enter("iam:GetPolicy", arn)?;
+        Ok(state.iam.policy_exists(arn))
+    }
+
     async fn get_policy_version(
         &self,
         arn: &str,

@@ -386,6 +386,18 @@ impl IamApi for SdkAws {
         Ok(out)
     }
 
+    async fn policy_exists(&self, arn: &str) -> Result<bool, LiveError> {
+        let result = self
+            .iam
+            .get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("iam:GetPolicy", e));
+        Ok(not_found_as_none(result)?.is_some())
+    }
+
     async fn get_policy_version(
         &self,
         arn: &str,
