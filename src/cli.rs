@@ -10,7 +10,8 @@ Exit codes:
   1  error: invalid spec, AWS error, refused or failed apply, refused saved plan
   2  plan --detailed-exitcode: changes are pending; drift: drift or pending changes found
      (with --fail-on drifted: only drifted or missing resources)
-  3  explain: denied";
+  3  explain: denied
+  130 apply interrupted (SIGINT/SIGTERM): the report lists every change's outcome; run apply again";
 
 #[derive(Debug, Parser)]
 #[command(

@@ -1,6 +1,8 @@
 //! The command line's contract: spec errors before any AWS call, refusal without a terminal,
 //! exit codes.
 
+use betekk_ecr::live::EcrApi;
+
 use crate::harness::{Account, path_str, run_cli};
 
 #[test]
@@ -68,4 +70,81 @@ fn unreachable_endpoint_is_an_error_with_a_hint() {
         run.stderr
     );
     assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+}
+
+/// SIGINT mid-apply: nothing new starts, the report lists every change (`interrupted` for what
+/// never ran), exit 130, and the next apply converges.
+#[tokio::test]
+async fn an_interrupted_apply_reports_every_change_exits_130_and_the_next_apply_finishes() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let acct = Account::new();
+    let mut text = String::from("version: 1\nstack: sigint\nrepositories:\n");
+    for i in 0..40 {
+        text.push_str(&format!("  - name: \"{{prefix}}-sigint-{i:02}\"\n"));
+    }
+    let spec = acct.write_spec("spec.yaml", &text);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_betekk-ecr"))
+        .args(["apply", path_str(&spec), "--yes", "--parallelism", "1"])
+        .env("AWS_ACCESS_KEY_ID", &acct.id)
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_ENDPOINT_URL", crate::harness::endpoint())
+        .env("AWS_REGION", crate::harness::REGION)
+        .env_remove("AWS_PROFILE")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run betekk-ecr");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let mut line = String::new();
+    // Once the second change completed, interrupt.
+    let mut completed = 0;
+    while completed < 2 {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "apply ended early:\n{seen}"
+        );
+        seen.push_str(&line);
+        if line.contains("complete after") {
+            completed += 1;
+        }
+    }
+    let pid = child.id() as i32;
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "stdout:\n{stdout}\nstderr:\n{seen}{rest}"
+    );
+    assert!(rest.contains("interrupted: starting nothing new"), "{rest}");
+    assert!(stdout.contains("Apply interrupted:"), "{stdout}");
+    let listed = stdout
+        .matches(": interrupted: interrupted before it started")
+        .count();
+    assert!(listed > 0 && listed < 40, "{stdout}");
+    // Every change of the plan has an outcome: created ones before, interrupted ones after.
+    let created = acct
+        .client()
+        .await
+        .list_repositories()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.name.starts_with("betekk-sigint-"))
+        .count();
+    assert!(created >= 2 && created < 40, "{created} created");
+    assert_eq!(created + listed, 40, "{stdout}");
+    acct.run(&["apply", path_str(&spec), "--yes"])
+        .expect_code(0);
+    acct.run(&["plan", path_str(&spec), "--detailed-exitcode"])
+        .expect_code(0);
 }
