@@ -141,7 +141,7 @@ async fn an_interrupted_apply_reports_every_change_exits_130_and_the_next_apply_
         .iter()
         .filter(|r| r.name.starts_with("betekk-sigint-"))
         .count();
-    assert!(created >= 2 && created < 40, "{created} created");
+    assert!((2..40).contains(&created), "{created} created");
     assert_eq!(created + listed, 40, "{stdout}");
     acct.run(&["apply", path_str(&spec), "--yes"])
         .expect_code(0);
