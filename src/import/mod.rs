@@ -372,6 +372,14 @@ fn role(
     if !policies.is_empty() {
         let _ = writeln!(s, "    policies: {}", q(&policies));
     }
+    if !r.inline_policies.is_empty() {
+        let docs: serde_json::Map<String, Value> = r
+            .inline_policies
+            .iter()
+            .map(|(k, d)| (k.clone(), d.original().clone()))
+            .collect();
+        let _ = writeln!(s, "    inline_policies: {}", q(docs));
+    }
     let _ = writeln!(s, "    max_session_duration: {}", r.max_session_duration);
     if let Some(b) = &r.permissions_boundary {
         let _ = writeln!(

@@ -135,6 +135,11 @@ async fn read_roles<C: Aws>(
                 Vec::new()
             };
             policies.sort();
+            let inline_policies = if in_spec {
+                read_inline(client, &name, limit).await?
+            } else {
+                Default::default()
+            };
             let trust_policy =
                 PolicyDocument::parse(&info.trust_policy).unwrap_or_else(|_| unreadable());
             Ok(Some(Live {
@@ -145,6 +150,7 @@ async fn read_roles<C: Aws>(
                     max_session_duration: info.max_session_duration,
                     permissions_boundary: info.permissions_boundary,
                     policies,
+                    inline_policies,
                     tags: info.tags,
                 }),
                 arn: info.arn,
@@ -241,4 +247,23 @@ async fn read_user_attachments<C: Aws>(
 pub(super) fn unreadable() -> PolicyDocument {
     PolicyDocument::from_json(serde_json::json!({"Version": "unreadable", "Statement": []}))
         .expect("a statement list is a valid document")
+}
+
+/// A role's inline policies: one listing, then one read each.
+pub async fn read_inline<C: Aws>(
+    client: &C,
+    role: &str,
+    limit: &Limit,
+) -> Result<std::collections::BTreeMap<String, PolicyDocument>, LiveError> {
+    let names = limit.call(client.list_role_policies(role)).await?;
+    let mut out = std::collections::BTreeMap::new();
+    for name in names {
+        if let Some(text) = limit.call(client.get_role_policy(role, &name)).await? {
+            out.insert(
+                name,
+                PolicyDocument::parse(&text).unwrap_or_else(|_| unreadable()),
+            );
+        }
+    }
+    Ok(out)
 }

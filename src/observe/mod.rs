@@ -59,11 +59,13 @@ pub const READ_ACTIONS: &[&str] = &[
     "iam:GetPolicy",
     "iam:GetPolicyVersion",
     "iam:GetRole",
+    "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
     "iam:ListAttachedUserPolicies",
     "iam:ListOpenIDConnectProviders",
     "iam:ListPolicies",
     "iam:ListPolicyTags",
+    "iam:ListRolePolicies",
     "iam:ListRoles",
     "sts:GetCallerIdentity",
 ];

@@ -105,7 +105,7 @@ async fn observe_calls_exactly_the_read_actions_the_drift_role_grants() {
     let text = crate::commands::init::starter_spec("svc", "betekk")
             .replace(
                 "policies: [\"{prefix}-DriftReadPolicy\"]",
-                "policies: [\"{prefix}-DriftReadPolicy\", \"arn:aws:iam::aws:policy/AWSCodeCommitReadOnly\"]",
+                "policies: [\"{prefix}-DriftReadPolicy\", \"arn:aws:iam::aws:policy/AWSCodeCommitReadOnly\"]\n    inline_policies: {Logs: [{actions: [\"logs:PutLogEvents\"], resources: [\"*\"]}]}",
             )
         + "assume_role_grants:\n  - user: deployer\n    roles: [\"{PREFIX}-GithubWorkflowsUploadRole\"]\n";
     let d = spec(&text).desired;
@@ -148,8 +148,8 @@ fn standard_set_with(n: usize) -> Desired {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_repository_plus_eighteen()
-{
+async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_repository_plus_twenty_one()
+ {
     for n in [1u64, 10, 100] {
         let fake = FakeAws::new(ACCOUNT, REGION);
         let d = standard_set_with(n as usize);
@@ -161,11 +161,13 @@ async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_reposi
         assert!(plan.is_empty(), "n={n}: {plan:#?}");
         let calls = fake.stats().since(&before);
         // Per IAM resource of the spec (upload, Lambda deploy and drift roles and their
-        // policies): the provider 1 read, each role 2, each policy 2.
+        // policies): the provider 1 read, each role 3 (role, attachments, inline policies),
+        // each policy 2.
         for (op, count) in [
             ("iam:GetOpenIDConnectProvider", 1),
             ("iam:GetRole", 3),
             ("iam:ListAttachedRolePolicies", 3),
+            ("iam:ListRolePolicies", 3),
             ("iam:GetPolicyVersion", 3),
             ("iam:ListPolicyTags", 3),
             ("ecr:GetLifecyclePolicy", n),
@@ -174,7 +176,7 @@ async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_reposi
         }
         assert_eq!(
             calls.total,
-            3 * n + 4 + 2 + 12,
+            3 * n + 4 + 2 + 15,
             "n={n}: {:#?}",
             calls.by_operation
         );

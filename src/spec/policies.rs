@@ -362,7 +362,12 @@ fn deployed_functions(doc: &PolicyDocument) -> Vec<String> {
     out
 }
 
-fn read_statements(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Vec<Value>> {
+pub fn read_statements(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    path: &str,
+) -> Option<Vec<Value>> {
     let items = r.list(node, path)?;
     let mut out = Vec::new();
     let mut ok = true;

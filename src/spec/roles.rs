@@ -30,6 +30,7 @@ const FIELDS: &[&str] = &[
     "allow_any_repository",
     "trust",
     "policies",
+    "inline_policies",
     "max_session_duration",
     "permissions_boundary",
     "tags",
@@ -261,6 +262,10 @@ fn read_one(
             })
         }
     };
+    let inline = match f.get("inline_policies") {
+        None => Some(BTreeMap::new()),
+        Some(n) => read_inline_policies(r, ctx, n, &f.path_of("inline_policies")),
+    };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
     let (github_trust, (aws, services)) = (github_trust?, other_trust?);
     let trust = Trust {
@@ -286,6 +291,7 @@ fn read_one(
             max_session_duration: max_session?,
             permissions_boundary: boundary?,
             policies: policies?,
+            inline_policies: inline?,
             tags,
         },
         trust,
@@ -370,6 +376,68 @@ fn read_github_trust(
         subjects: subjects?,
         claims: claims?,
     })
+}
+
+/// IAM's limit for all of a role's inline policies together, in characters without whitespace.
+pub const INLINE_POLICIES_MAX: usize = 10_240;
+
+/// `inline_policies:` — name → a policy document (YAML or a JSON string) or a list of statements
+/// in the `statements:` form.
+fn read_inline_policies(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    path: &str,
+) -> Option<BTreeMap<String, PolicyDocument>> {
+    let Value::Map(entries) = &node.value else {
+        r.error(
+            node.pos,
+            path,
+            "expected a mapping of policy name → document or statements",
+        );
+        return None;
+    };
+    let mut out = BTreeMap::new();
+    let mut ok = true;
+    for (key, value) in entries {
+        let field = join(path, &key.name);
+        if let Err(e) = names::check_iam_name(&key.name, "inline policy", 128) {
+            r.error(key.pos, &field, e);
+            ok = false;
+            continue;
+        }
+        let document = match &value.value {
+            Value::Seq(_) => {
+                super::policies::read_statements(r, ctx, value, &field).and_then(|statements| {
+                    PolicyDocument::from_json(
+                        serde_json::json!({"Version": "2012-10-17", "Statement": statements}),
+                    )
+                    .map_err(|e| r.error(value.pos, &field, e.to_string()))
+                    .ok()
+                })
+            }
+            _ => super::repositories::read_policy_document(r, value, &field, &ctx.prefix),
+        };
+        match document {
+            Some(d) => {
+                out.insert(key.name.clone(), d);
+            }
+            None => ok = false,
+        }
+    }
+    let size: usize = out
+        .values()
+        .map(|d| d.bind(&Env::placeholder("ap-southeast-1")).size())
+        .sum();
+    if size > INLINE_POLICIES_MAX {
+        r.error(
+            node.pos,
+            path,
+            format!("the inline policies have {size} characters together; IAM allows {INLINE_POLICIES_MAX} per role"),
+        );
+        ok = false;
+    }
+    ok.then_some(out)
 }
 
 /// `claims:` — claim → a value or a list of values (any of them), each a StringLike condition.
