@@ -46,6 +46,7 @@ const FIELDS: &[&str] = &[
     "ecr_push",
     "lambda_deploy",
     "statements",
+    "document",
     "tags",
 ];
 
@@ -179,17 +180,45 @@ fn read_one(
             None => ok = false,
         }
     }
-    if statements.is_empty() && ok {
+    let whole = match f.get("document") {
+        None => None,
+        Some(n) if !statements.is_empty() || !ok => {
+            r.error(
+                n.pos,
+                &f.path_of("document"),
+                "a whole document cannot be combined with ecr_push, lambda_deploy or statements",
+            );
+            ok = false;
+            None
+        }
+        Some(n) => {
+            let doc = super::repositories::read_policy_document(
+                r,
+                n,
+                &f.path_of("document"),
+                &ctx.prefix,
+            );
+            if doc.is_none() {
+                ok = false;
+            }
+            doc
+        }
+    };
+    if statements.is_empty() && whole.is_none() && ok {
         r.error(
             node.pos,
             path,
-            "a policy needs ecr_push, lambda_deploy or statements",
+            "a policy needs ecr_push, lambda_deploy, statements or document",
         );
         ok = false;
     }
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
-    let document =
-        PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": statements}));
+    let document = match whole {
+        Some(doc) => Ok(doc),
+        None => {
+            PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": statements}))
+        }
+    };
     let document = match document {
         Ok(d) => d,
         Err(e) => {
@@ -375,7 +404,15 @@ pub fn read_statements(
         let Some(f) = r.fields(
             item,
             &spath,
-            &["sid", "effect", "actions", "resources", "conditions"],
+            &[
+                "sid",
+                "effect",
+                "actions",
+                "not_actions",
+                "resources",
+                "not_resources",
+                "conditions",
+            ],
         ) else {
             ok = false;
             continue;
@@ -390,18 +427,33 @@ pub fn read_statements(
                 matches!(s, "Allow" | "Deny").then(|| s.to_string())
             }),
         };
-        let mut list = |name: &str| -> Option<Vec<String>> {
-            let Some(n) = f.get(name) else {
-                r.error(
-                    item.pos,
-                    &f.path_of(name),
-                    format!("missing; a statement needs {name}"),
-                );
-                return None;
+        // One of `name` and `not_name`: (the IAM key, its values).
+        let mut list = |name: &str, key: &str| -> Option<(String, Vec<String>)> {
+            let not = format!("not_{name}");
+            let (field, key) = match (f.get(name), f.get(&not)) {
+                (Some(_), Some(n)) => {
+                    r.error(
+                        n.pos,
+                        &f.path_of(&not),
+                        format!("give {name} or {not}, not both"),
+                    );
+                    return None;
+                }
+                (Some(n), None) => ((n, name.to_string()), key.to_string()),
+                (None, Some(n)) => ((n, not.clone()), format!("Not{key}")),
+                (None, None) => {
+                    r.error(
+                        item.pos,
+                        &f.path_of(name),
+                        format!("missing; a statement needs {name} (or {not})"),
+                    );
+                    return None;
+                }
             };
-            let values = r.strings(n, &f.path_of(name))?;
+            let (n, name) = field;
+            let values = r.strings(n, &f.path_of(&name))?;
             if values.is_empty() {
-                r.error(n.pos, &f.path_of(name), "needs at least one entry");
+                r.error(n.pos, &f.path_of(&name), "needs at least one entry");
                 return None;
             }
             let mut expanded = Vec::new();
@@ -409,15 +461,15 @@ pub fn read_statements(
                 match names::expand(&v, &ctx.prefix) {
                     Ok(x) => expanded.push(x),
                     Err(e) => {
-                        r.error(n.pos, &f.path_of(name), e);
+                        r.error(n.pos, &f.path_of(&name), e);
                         return None;
                     }
                 }
             }
-            Some(expanded)
+            Some((key, expanded))
         };
-        let actions = list("actions");
-        let resources = list("resources");
+        let actions = list("actions", "Action");
+        let resources = list("resources", "Resource");
         let conditions = match f.get("conditions") {
             None => Some(None),
             Some(n) if matches!(n.value, Yaml::Map(_)) => Some(Some(n.value.to_json())),
@@ -431,7 +483,12 @@ pub fn read_statements(
             }
         };
         match (effect, actions, resources, conditions) {
-            (Some(effect), Some(actions), Some(resources), Some(conditions)) => {
+            (
+                Some(effect),
+                Some((action_key, actions)),
+                Some((resource_key, resources)),
+                Some(conditions),
+            ) => {
                 if let Some(bad) = actions.iter().find(|a| *a != "*" && !a.contains(':')) {
                     r.error(
                         item.pos,
@@ -441,8 +498,8 @@ pub fn read_statements(
                     ok = false;
                 }
                 statement.insert("Effect".into(), effect.into());
-                statement.insert("Action".into(), json!(actions));
-                statement.insert("Resource".into(), json!(resources));
+                statement.insert(action_key, json!(actions));
+                statement.insert(resource_key, json!(resources));
                 if let Some(c) = conditions {
                     statement.insert("Condition".into(), c);
                 }

@@ -571,7 +571,7 @@ fn each_iam_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "a policy with nothing in it",
             one_policy("description: nothing"),
             vec![
-                "test.yaml:4:5: policies[0]: a policy needs ecr_push, lambda_deploy or statements",
+                "test.yaml:4:5: policies[0]: a policy needs ecr_push, lambda_deploy, statements or document",
             ],
         ),
         (
@@ -855,4 +855,37 @@ fn malformed_arns_and_keys_are_spec_errors_where_they_are_written() {
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].contains(wanted), "{wanted}\n  in {errors:?}");
     }
+}
+
+#[test]
+fn a_managed_policy_may_be_a_whole_document_and_statements_may_say_not_action() {
+    let whole = only_policy_document(&one_policy(
+        "document: '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"NotAction\":[\"ecr:*\"],\"NotResource\":\"arn:{partition}:ecr:{region}:{account}:repository/{prefix}-*\"}]}'",
+    ));
+    let raw = only_policy_document(&one_policy(
+        "statements:\n  - {effect: Deny, not_actions: [\"ecr:*\"], not_resources: [\"arn:{partition}:ecr:{region}:{account}:repository/{prefix}-*\"]}",
+    ));
+    let doc = |v: serde_json::Value| PolicyDocument::from_json(v).unwrap();
+    assert_eq!(doc(whole.clone()), doc(raw), "the two forms mean the same");
+    assert_eq!(
+        whole["Statement"][0]["NotResource"],
+        "arn:aws:ecr:ap-southeast-1:123456789012:repository/betekk-*"
+    );
+    let errors = spec_errors(&one_policy(
+        "statements: [{actions: [\"a:b\"], not_actions: [\"a:c\"], resources: [\"*\"]}]",
+    ));
+    assert_eq!(
+        errors,
+        [
+            "test.yaml:5:37: policies[0].statements[0].not_actions: give actions or not_actions, not both"
+        ]
+    );
+    let errors = spec_errors(&one_policy(
+        "ecr_push: [app]\ndocument: {Version: \"2012-10-17\", Statement: []}",
+    ));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("a whole document cannot be combined"),
+        "{errors:?}"
+    );
 }
