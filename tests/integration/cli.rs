@@ -148,3 +148,41 @@ async fn an_interrupted_apply_reports_every_change_exits_130_and_the_next_apply_
     acct.run(&["plan", path_str(&spec), "--detailed-exitcode"])
         .expect_code(0);
 }
+
+/// Logs written to a file or a pipe carry no colour codes; an oversized spec says so in words.
+#[test]
+fn logs_to_a_pipe_have_no_ansi_codes_and_an_oversized_spec_is_named_plainly() {
+    let acct = Account::new();
+    let spec = acct.write_spec(
+        "probe.yaml",
+        "version: 1\nstack: probe\nrepositories:\n  - name: betekk-probe\n",
+    );
+    let run = run_cli(
+        &["-vvv", "--max-attempts", "1", "plan", path_str(&spec)],
+        &[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_ACCESS_KEY_ID", "000000000001"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+            // Colours off because stderr is no terminal, not because NO_COLOR says so.
+            ("NO_COLOR", ""),
+        ],
+    );
+    assert!(run.stderr.contains("DEBUG"), "{}", run.stderr);
+    assert!(!run.stderr.contains('\x1b'), "{}", run.stderr);
+
+    let mut big = String::from("version: 1\nstack: big\ntags:\n");
+    for i in 0..130_000 {
+        big.push_str(&format!("  k{i}: v\n"));
+    }
+    let spec = acct.write_spec("big.yaml", &big);
+    let run = run_cli(&["validate", path_str(&spec)], &[]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains(
+            "the spec is too large for the YAML reader: its 250,000-node limit was passed"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("budget breached"), "{}", run.stderr);
+}
