@@ -239,6 +239,7 @@ fn read_one(
         return None;
     }
     deployed.extend(deployed_functions(&document));
+    super::strict::lint_policy(r, &document, node.pos, path);
     Some(ManagedPolicy {
         name: name?,
         description,

@@ -131,7 +131,7 @@ fn read_one(
         }
     };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
-    Some(Repository {
+    let repo = Repository {
         name: name?,
         image_tag_mutability: mutability?,
         scan_on_push: scan_on_push?,
@@ -140,7 +140,9 @@ fn read_one(
         lifecycle_policy: lifecycle?,
         repository_policy: policy?,
         tags,
-    })
+    };
+    super::strict::lint_repository(r, &repo, node.pos, path);
+    Some(repo)
 }
 
 /// `lambda_pull`: function patterns that Lambda may pull this repository's images for. Each must

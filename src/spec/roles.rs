@@ -41,8 +41,8 @@ const FIELDS: &[&str] = &[
 pub struct PendingRole {
     pub role: Role,
     pub trust: Trust,
-    pos: Pos,
-    path: String,
+    pub pos: Pos,
+    pub path: String,
 }
 
 /// `spec_policies`: names of the policies this spec defines (after expansion).

@@ -889,3 +889,29 @@ fn a_managed_policy_may_be_a_whole_document_and_statements_may_say_not_action() 
         "{errors:?}"
     );
 }
+
+#[test]
+fn strict_findings_name_their_place_and_the_fix() {
+    let yaml = "version: 1\nstack: t\nrepositories:\n  - name: app\n    image_tag_mutability: MUTABLE\n    scan_on_push: false\n  - name: safe\npolicies:\n  - name: push\n    ecr_push: [app]\n  - name: everywhere\n    statements: [{actions: [\"ecr:*\"], resources: [\"*\"]}]\nroles:\n  - name: ci\n    github_trust: {repositories: [app, {name: web, id: 5}], subjects: [\"*\"]}\n    policies: [push]\n  - name: pinned\n    github_trust: {repositories: [{name: web, id: 5}], subjects: [\"*\"]}\n";
+    let s = spec(yaml);
+    let lints: Vec<String> = s.lints.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lints,
+        [
+            "test.yaml:4:5: strict: repositories[0].image_tag_mutability: MUTABLE lets a pushed tag be overwritten, so what runs under a tag can change; use IMMUTABLE with unique tags",
+            "test.yaml:4:5: strict: repositories[0].scan_on_push: images are not scanned for vulnerabilities when pushed; set scan_on_push: true",
+            "test.yaml:11:5: strict: policies[1]: allows ecr:PutImage on every repository (Resource \"*\"); name the repositories (ecr_push does)",
+            "test.yaml:15:5: strict: roles[0].github_trust: subjects [\"*\"] lets every branch, tag, pull request and environment of the trusted repositories push images; narrow it, e.g. subjects: [\"ref:refs/heads/main\"] or [\"environment:prod\"]",
+            "test.yaml:15:5: strict: roles[0].github_trust: trusts app without GitHub's id: a repository re-created under the same name would get in; give {name: NAME, id: ID} (gh api repos/ORG/NAME --jq .id)",
+        ],
+        "the pinned role cannot push: its subjects are no finding"
+    );
+    assert!(
+        s.warnings.is_empty(),
+        "findings are not warnings: {:?}",
+        s.warnings
+    );
+    // A hardened spec has none.
+    let clean = "version: 1\nstack: t\nrepositories:\n  - name: app\npolicies:\n  - name: push\n    ecr_push: [app]\nroles:\n  - name: ci\n    github_trust: {repositories: [{name: app, id: 1}], subjects: [\"ref:refs/heads/main\"]}\n    policies: [push]\n";
+    assert!(spec(clean).lints.is_empty(), "{:?}", spec(clean).lints);
+}

@@ -186,3 +186,32 @@ fn logs_to_a_pipe_have_no_ansi_codes_and_an_oversized_spec_is_named_plainly() {
     );
     assert!(!run.stderr.contains("budget breached"), "{}", run.stderr);
 }
+
+#[test]
+fn validate_strict_fails_on_findings_and_lists_them() {
+    let acct = Account::new();
+    let spec = acct.write_spec(
+        "probe.yaml",
+        "version: 1\nstack: probe\nrepositories:\n  - name: betekk-probe\n    image_tag_mutability: MUTABLE\n",
+    );
+    run_cli(&["validate", path_str(&spec)], &[]).expect_code(0);
+    let strict = run_cli(&["validate", "--strict", path_str(&spec)], &[]);
+    strict.expect_code(1);
+    assert!(
+        strict
+            .stdout
+            .contains("probe.yaml:4:5: strict: repositories[0].image_tag_mutability: MUTABLE"),
+        "{}",
+        strict.stdout
+    );
+    assert!(
+        strict.stdout.contains("1 finding under --strict."),
+        "{}",
+        strict.stdout
+    );
+    let json = run_cli(
+        &["validate", "--strict", "--output", "json", path_str(&spec)],
+        &[],
+    );
+    assert_eq!(json.json()["findings"].as_array().unwrap().len(), 1);
+}
