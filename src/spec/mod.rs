@@ -16,6 +16,8 @@ pub mod strict;
 pub mod yaml;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod trust_tests;
