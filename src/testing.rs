@@ -153,6 +153,7 @@ pub fn desired(repos: impl IntoIterator<Item = impl Into<Repository>>) -> Desire
             .into_iter()
             .map(|r| Resource::Repository(r.into()))
             .collect(),
+        manages_iam: true,
     }
 }
 

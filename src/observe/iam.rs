@@ -12,6 +12,7 @@ use crate::model::{
     Desired, Env, ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role, UserAttachment,
 };
 
+#[derive(Default)]
 pub struct IamState {
     pub resources: Vec<Live>,
     pub missing_users: BTreeSet<String>,

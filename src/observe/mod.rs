@@ -147,10 +147,15 @@ pub async fn observe<C: Aws>(
         partition: identity.partition.clone(),
         region: desired.region.clone(),
     };
-    let (repositories, iam) = futures::try_join!(
-        repositories::read(client, desired, &limit),
-        iam::read(client, desired, &env, &limit),
-    )?;
+    let iam_side = async {
+        if desired.manages_iam {
+            iam::read(client, desired, &env, &limit).await
+        } else {
+            Ok(iam::IamState::default())
+        }
+    };
+    let (repositories, iam) =
+        futures::try_join!(repositories::read(client, desired, &limit), iam_side)?;
     let mut resources = BTreeMap::new();
     for live in repositories.into_iter().chain(iam.resources) {
         resources.insert(live.resource.address(), live);

@@ -22,7 +22,7 @@ fn account_ok(a: &str) -> bool {
     a == "{account}" || (a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn region_ok(r: &str) -> bool {
+pub fn region_ok(r: &str) -> bool {
     if r == "{region}" {
         return true;
     }

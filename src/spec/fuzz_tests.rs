@@ -200,9 +200,10 @@ fn example_specs_with_random_edits_never_crash_the_reader() {
             for (at, kind, piece) in edits {
                 let i = at.index(text.len().max(1));
                 match kind {
-                    0 => {
-                        text.remove(i.min(text.len().saturating_sub(1)));
+                    0 if !text.is_empty() => {
+                        text.remove(i.min(text.len() - 1));
                     }
+                    0 => {}
                     1 => text.splice(i..i, piece.chars()).for_each(drop),
                     2 => text.truncate(i),
                     _ => {

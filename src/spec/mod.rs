@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod github;
 pub mod grants;
 pub mod names;
+pub mod placement;
 pub mod policies;
 pub mod reader;
 pub mod repositories;
@@ -43,6 +44,8 @@ const TOP_LEVEL: &[&str] = &[
     "project_prefix",
     "environment",
     "region",
+    "regions",
+    "targets",
     "tags",
     "repositories",
     "github",
@@ -57,8 +60,8 @@ pub struct Spec {
     /// The file name used in messages.
     pub file: String,
     pub desired: Desired,
-    /// Whether the spec named a region itself (the CLI's `--region` and `AWS_REGION` override it).
-    pub region_from_spec: bool,
+    /// Where it applies: its regions, targets and repositories' regions.
+    pub placement: placement::Placement,
     pub warnings: Vec<Diagnostic>,
     /// Advice `validate` prints (risks, not mistakes), e.g. trusted repositories without ids.
     pub notes: Vec<String>,
@@ -104,7 +107,7 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
         }
     };
     let desired = read_top(&mut r, &root);
-    let region_from_spec = desired.as_ref().is_some_and(|d| d.1);
+    let placement = desired.as_ref().map(|d| d.1.clone()).unwrap_or_default();
     let has_errors = r.diags.has_errors();
     let notes = std::mem::take(&mut r.notes);
     let (lints, items): (Vec<Diagnostic>, Vec<Diagnostic>) = r
@@ -116,7 +119,7 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
         Some((desired, _)) if !has_errors => Ok(Spec {
             file: file.to_string(),
             desired,
-            region_from_spec,
+            placement,
             warnings: items,
             notes,
             lints,
@@ -125,7 +128,7 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
     }
 }
 
-fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
+fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, placement::Placement)> {
     let top = r.fields(root, "", TOP_LEVEL)?;
     match top.get("version") {
         None => r.error(root.pos, "version", "missing; this tool reads version: 1"),
@@ -170,10 +173,14 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
         None => String::new(),
         Some(node) => r.string(node, "environment").unwrap_or_default(),
     };
-    let region_node = top.get("region");
-    let region = match region_node {
-        None => DEFAULT_REGION.to_string(),
-        Some(node) => r.string(node, "region").unwrap_or_default(),
+    let regions = placement::read_regions(r, top.get("region"), top.get("regions"));
+    let region = regions
+        .first()
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_REGION.to_string());
+    let targets = match top.get("targets") {
+        Some(node) => placement::read_targets(r, node, &regions),
+        None => Vec::new(),
     };
     let user_tags = match top.get("tags") {
         None => Tags::new(),
@@ -219,8 +226,16 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
         None => (Vec::new(), Vec::new()),
     };
     let mut resources = Vec::new();
+    let mut repository_regions = std::collections::BTreeMap::new();
     if let Some(node) = top.get("repositories") {
-        resources.extend(repositories::read(r, &ctx, node, &deployed));
+        resources.extend(repositories::read(
+            r,
+            &ctx,
+            node,
+            &deployed,
+            &regions,
+            &mut repository_regions,
+        ));
     }
     let github_node = top.get("github");
     let github = github::read(r, &ctx, github_node);
@@ -262,8 +277,13 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
             project_prefix: prefix,
             region,
             resources,
+            manages_iam: true,
         },
-        region_node.is_some(),
+        placement::Placement {
+            regions,
+            targets,
+            repository_regions,
+        },
     ))
 }
 

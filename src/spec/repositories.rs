@@ -21,11 +21,20 @@ const FIELDS: &[&str] = &[
     "lifecycle_policy",
     "repository_policy",
     "lambda_pull",
+    "regions",
     "tags",
 ];
 
 /// `deployed`: the function patterns the spec's `lambda_deploy` policies deploy.
-pub fn read(r: &mut Reader, ctx: &Context, node: &Node, deployed: &[String]) -> Vec<Resource> {
+/// `spec_regions`: the spec's regions; a repository's own `regions` go into `placement`.
+pub fn read(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    deployed: &[String],
+    spec_regions: &[String],
+    placement: &mut BTreeMap<String, Vec<String>>,
+) -> Vec<Resource> {
     let Some(items) = r.list(node, "repositories") else {
         return Vec::new();
     };
@@ -35,6 +44,12 @@ pub fn read(r: &mut Reader, ctx: &Context, node: &Node, deployed: &[String]) -> 
         let Some(repo) = read_one(r, ctx, item, &path, deployed) else {
             continue;
         };
+        if let Some(n) = item.value_of("regions")
+            && let Some(regions) =
+                super::placement::subset(r, n, &join(&path, "regions"), spec_regions)
+        {
+            placement.insert(repo.name.clone(), regions);
+        }
         if let Some(first) = seen.get(&repo.name) {
             r.error(
                 item.pos,

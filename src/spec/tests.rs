@@ -40,14 +40,14 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "unknown top-level key",
             "version: 1\nstack: test\nrepos: []\n".into(),
             vec![
-                "test.yaml:3:1: repos: unknown field; allowed here: version, stack, project_prefix, environment, region, tags, repositories, github, policies, roles, assume_role_grants",
+                "test.yaml:3:1: repos: unknown field; allowed here: version, stack, project_prefix, environment, region, regions, targets, tags, repositories, github, policies, roles, assume_role_grants",
             ],
         ),
         (
             "unknown repository key",
             one_repo("scan_on_pull: true"),
             vec![
-                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, tags",
+                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, regions, tags",
             ],
         ),
         (
@@ -265,7 +265,7 @@ fn every_mistake_of_a_spec_is_reported_at_once_in_source_order() {
         "the spec has 3 errors:\n  \
          test.yaml:5:5: repositories[0].scan_on_push: expected true or false, got the number 1\n  \
          test.yaml:6:5: repositories[1].name: invalid repository name \"UPPER\"; allowed: 2-256 characters; lowercase letters, digits and . _ - between them, '/' between namespace parts\n  \
-         test.yaml:7:5: repositories[1].color: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, tags"
+         test.yaml:7:5: repositories[1].color: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, regions, tags"
     );
 }
 
@@ -294,7 +294,7 @@ fn defaults_are_applied() {
     let s = spec(&one_repo(""));
     assert_eq!(s.desired.project_prefix, "betekk");
     assert_eq!(s.desired.region, "ap-southeast-1");
-    assert!(!s.region_from_spec);
+    assert!(s.placement.regions.is_empty());
 }
 
 #[test]
@@ -322,7 +322,7 @@ fn prefix_placeholders_are_expanded_in_names() {
     assert_eq!(names, ["acme-app", "acme/tools/acme-ci"]);
     assert_eq!(s.desired.project_prefix, "acme");
     assert_eq!(s.desired.region, "eu-west-1");
-    assert!(s.region_from_spec);
+    assert!(!s.placement.regions.is_empty());
 }
 
 #[test]

@@ -41,6 +41,20 @@ pub enum Value {
     Map(Vec<(Key, Node)>),
 }
 
+impl Node {
+    /// The value of a key of this mapping (not null); `None` for other shapes.
+    pub fn value_of(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.name == key)
+                .map(|(_, v)| v)
+                .filter(|v| v.value != Value::Null),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
     pub pos: Pos,
