@@ -14,7 +14,7 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(
     name = "betekk-ecr",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("BETEKK_GIT_COMMIT"), ")"),
     about = "Provision ECR repositories, the GitHub OIDC provider and IAM roles straight through the AWS SDK",
     long_about = "Reads a YAML spec, reads live AWS state (there is no state file), and shows or makes the \
                   changes that bring AWS in line with the spec.",
@@ -80,6 +80,17 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a commented starter spec with the standard set for a service
     Init(InitArgs),
+    /// Print a shell completion script: bash, zsh, fish or powershell
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! The commands: each wires the pipeline stages together and maps the result to an exit code.
 
 mod apply;
+mod completions;
 mod drift;
 mod import;
 pub mod init;
@@ -37,5 +38,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Init(args) => init::run(&args),
         Command::Drift(args) => drift::run(&cli.global, &args).await,
         Command::Import(args) => import::run(&cli.global, &args).await,
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man => completions::man(),
     }
 }
