@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::diagnostic::{Diagnostics, one_of, quoted};
+use super::diagnostic::{Diagnostics, did_you_mean, nearest, one_of, quoted};
 use super::yaml::{Key, Node, Pos, Value};
 
 /// The reader's state: the diagnostics collected so far.
@@ -61,7 +61,8 @@ impl Reader {
         self.error(node.pos, path, format!("expected {expected}, got {got}"));
     }
 
-    /// A mapping with only the `known` keys; unknown keys are errors that list the known ones.
+    /// A mapping with only the `known` keys; unknown keys are errors that suggest the nearest known
+    /// one and list them all.
     pub fn fields<'a>(&mut self, node: &'a Node, path: &str, known: &[&str]) -> Option<Fields<'a>> {
         let Value::Map(entries) = &node.value else {
             self.wrong_type(node, path, "a mapping");
@@ -73,7 +74,13 @@ impl Reader {
                 self.error(
                     key.pos,
                     &field,
-                    format!("unknown field; allowed here: {}", known.join(", ")),
+                    match nearest(&key.name, known) {
+                        Some(near) => format!(
+                            "unknown field; did you mean {near}? allowed here: {}",
+                            known.join(", ")
+                        ),
+                        None => format!("unknown field; allowed here: {}", known.join(", ")),
+                    },
                 );
             }
         }
@@ -94,7 +101,7 @@ impl Reader {
         }
     }
 
-    /// A string that must be one of `allowed`, exactly as written there.
+    /// A string that must be one of `allowed`, exactly as written there; a near miss is named.
     pub fn one_of<T>(
         &mut self,
         node: &Node,
@@ -109,7 +116,11 @@ impl Reader {
             self.error(
                 node.pos,
                 path,
-                format!("expected {expected}, got {}", quoted(&s)),
+                format!(
+                    "expected {expected}, got {}{}",
+                    quoted(&s),
+                    did_you_mean(&s, allowed)
+                ),
             );
         }
         parsed
