@@ -32,6 +32,9 @@ pub enum OutputFormat {
     #[default]
     Human,
     Json,
+    /// A compact report for pull-request comments and job summaries (plan, apply, drift; other
+    /// commands print their human output)
+    Markdown,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -45,7 +48,8 @@ pub struct GlobalArgs {
     /// Send AWS requests to this endpoint (LocalStack: http://127.0.0.1:4566)
     #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
-    /// Output format: human (default) or json (stdout); progress and logs always go to stderr
+    /// Output format (stdout): human (default), json, or markdown (plan, apply and drift: for
+    /// pull-request comments and job summaries); progress and logs always go to stderr
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
     pub output: OutputFormat,
     /// Maximum AWS calls in flight at once

@@ -15,6 +15,7 @@ use crate::live::Aws;
 use crate::observe::observe;
 use crate::render::drift::{Context, DriftDocument, DriftErrorDocument, human};
 use crate::render::json::SCHEMA_VERSION;
+use crate::render::markdown::{self, COMMENT_LIMIT};
 use crate::render::{Style, human as human_render};
 
 pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, Error> {
@@ -33,7 +34,7 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, Error> {
             _ = tokio::signal::ctrl_c() => break,
         }
         let wait = jittered(period);
-        if global.output == OutputFormat::Human {
+        if global.output != OutputFormat::Json {
             eprintln!("Next check in {:.0}s (Ctrl-C stops).", wait.as_secs_f64());
         }
         tokio::select! {
@@ -49,8 +50,7 @@ async fn cycle(global: &GlobalArgs, args: &DriftArgs, lines: bool) -> Result<Exi
     let mut spec = load_spec(&args.spec)?;
     spec.desired.region = region(global, &spec);
     let client = connect(global, &spec.desired.region).await;
-    let human_out = global.output == OutputFormat::Human;
-    if human_out {
+    if global.output != OutputFormat::Json {
         eprintln!("Reading live state in {}...", spec.desired.region);
     }
     let observed = observe(&client, &spec.desired, usize::from(global.parallelism))
@@ -65,17 +65,24 @@ async fn cycle(global: &GlobalArgs, args: &DriftArgs, lines: bool) -> Result<Exi
         stack: spec.desired.stack.clone(),
         spec: spec.file.clone(),
     };
-    if human_out {
-        print!("{}", human(&report, &ctx, Style::for_stdout()));
-        if global.stats {
-            eprintln!("{}", human_render::stats(&stats));
+    match global.output {
+        OutputFormat::Human | OutputFormat::Markdown => {
+            if global.output == OutputFormat::Human {
+                print!("{}", human(&report, &ctx, Style::for_stdout()));
+            } else {
+                print!("{}", markdown::drift(&report, &ctx, COMMENT_LIMIT));
+            }
+            if global.stats {
+                eprintln!("{}", human_render::stats(&stats));
+            }
         }
-    } else {
-        let doc = DriftDocument::new(&report, &ctx, &stats);
-        if lines {
-            println!("{}", serde_json::to_string(&doc).expect("serializable"));
-        } else {
-            println!("{}", crate::render::json::to_string(&doc));
+        OutputFormat::Json => {
+            let doc = DriftDocument::new(&report, &ctx, &stats);
+            if lines {
+                println!("{}", serde_json::to_string(&doc).expect("serializable"));
+            } else {
+                println!("{}", crate::render::json::to_string(&doc));
+            }
         }
     }
     Ok(exit_for(&report, args.fail_on))
@@ -92,7 +99,7 @@ pub fn exit_for(report: &DriftReport, fail_on: FailOn) -> Exit {
 fn report_failed_cycle(global: &GlobalArgs, args: &DriftArgs, error: &Error) {
     let message = chain(error);
     match global.output {
-        OutputFormat::Human => {
+        OutputFormat::Human | OutputFormat::Markdown => {
             eprintln!("error: {message}");
             if let Some(hint) = error.hint() {
                 eprintln!("hint: {hint}");

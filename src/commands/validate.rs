@@ -9,7 +9,9 @@ pub fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
     let spec = load_spec(&args.spec)?;
     let count = spec.desired.resources.len();
     match global.output {
-        OutputFormat::Human => println!("{}: valid, {count} resources.", spec.file),
+        OutputFormat::Human | OutputFormat::Markdown => {
+            println!("{}: valid, {count} resources.", spec.file)
+        }
         OutputFormat::Json => println!(
             "{}",
             serde_json::json!({
