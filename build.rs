@@ -1,5 +1,6 @@
-//! Stamps the binary with the commit it was built from (`--version`), or `unknown` when built
-//! outside a git checkout (a source tarball) or without git installed.
+//! Stamps the binary with the commit it was built from (`--version`; generated workflows pin this
+//! repository's action to it), or `unknown` when built outside a git checkout (a source tarball)
+//! or without git installed.
 
 use std::process::Command;
 
@@ -11,12 +12,18 @@ fn git(args: &[&str]) -> Option<String> {
 }
 
 fn main() {
-    let commit = std::env::var("BETEKK_GIT_COMMIT")
+    let full = std::env::var("BETEKK_GIT_COMMIT")
         .ok()
-        .filter(|c| !c.is_empty())
-        .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
+        .filter(|c| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .or_else(|| git(&["rev-parse", "HEAD"]))
         .unwrap_or_else(|| "unknown".into());
-    println!("cargo:rustc-env=BETEKK_GIT_COMMIT={commit}");
+    let short = if full == "unknown" {
+        &full
+    } else {
+        &full[..12]
+    };
+    println!("cargo:rustc-env=BETEKK_GIT_COMMIT={short}");
+    println!("cargo:rustc-env=BETEKK_GIT_COMMIT_FULL={full}");
     println!("cargo:rerun-if-env-changed=BETEKK_GIT_COMMIT");
     // HEAD's reflog is written on every commit, checkout and reset of this work tree (worktrees
     // have their own), so the stamp follows the checkout without rebuilding on every build.

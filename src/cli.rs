@@ -84,10 +84,60 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a commented starter spec with the standard set for a service
     Init(InitArgs),
+    /// Write a GitHub Actions workflow for one repository of the spec: push (build and push the
+    /// image), lambda (push, then update the functions) or drift (scheduled, read-only)
+    Workflow(WorkflowArgs),
     /// Print a shell completion script: bash, zsh, fish or powershell
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout
     Man,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum WorkflowKind {
+    /// Build the image and push it with tags the repository's lifecycle rules keep
+    #[default]
+    Push,
+    /// Push the image, then point Lambda functions at it
+    Lambda,
+    /// A scheduled `betekk-ecr drift` under the read-only drift role
+    Drift,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Pin {
+    /// `@<full commit SHA> # vX.Y.Z`: what a tag points to cannot change under you
+    #[default]
+    Sha,
+    /// `@vN`: follows the action's major release
+    Tags,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkflowArgs {
+    /// The YAML spec file
+    pub spec: PathBuf,
+    /// The repository (its name in the spec, before or after {prefix} is expanded)
+    #[arg(long)]
+    pub repository: String,
+    /// What the workflow does
+    #[arg(long, value_enum, default_value_t = WorkflowKind::Push)]
+    pub kind: WorkflowKind,
+    /// Write to this file instead of stdout
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// Overwrite the file if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// The role the workflow assumes; with --registry, no AWS call is made
+    #[arg(long, requires = "registry")]
+    pub role_arn: Option<String>,
+    /// The registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com); with --role-arn, no AWS call is made
+    #[arg(long, requires = "role_arn")]
+    pub registry: Option<String>,
+    /// How actions are referenced
+    #[arg(long, value_enum, default_value_t = Pin::Sha)]
+    pub pin: Pin,
 }
 
 #[derive(Debug, Args)]

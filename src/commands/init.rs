@@ -101,6 +101,17 @@ pub fn run(args: &InitArgs) -> Result<Exit, Error> {
 }
 
 pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
+    write_file(path, text, force)?;
+    eprintln!(
+        "Wrote {}. Next: betekk-ecr plan {}",
+        path.display(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// Writes `text` to a new file (or over one, with `force`).
+pub fn write_file(path: &Path, text: &str, force: bool) -> Result<(), Error> {
     if path.exists() && !force {
         return Err(Error::Refused(format!(
             "{} exists; pass --force to overwrite it",
@@ -112,11 +123,5 @@ pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
         source,
     };
     let mut file = std::fs::File::create(path).map_err(io)?;
-    file.write_all(text.as_bytes()).map_err(io)?;
-    eprintln!(
-        "Wrote {}. Next: betekk-ecr plan {}",
-        path.display(),
-        path.display()
-    );
-    Ok(())
+    file.write_all(text.as_bytes()).map_err(io)
 }

@@ -9,6 +9,7 @@ mod output;
 mod plan;
 mod session;
 mod validate;
+mod workflow;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Init(args) => init::run(&args),
         Command::Drift(args) => drift::run(&cli.global, &args).await,
         Command::Import(args) => import::run(&cli.global, &args).await,
+        Command::Workflow(args) => workflow::run(&cli.global, &args).await,
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
     }

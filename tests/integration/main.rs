@@ -7,3 +7,4 @@ mod drift;
 mod ecr;
 mod harness;
 mod iam;
+mod workflows;
