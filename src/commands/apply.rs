@@ -15,6 +15,7 @@ use crate::observe::observe;
 use crate::plan::Plan;
 use crate::plan::saved::{SAVED_PLAN_VERSION, SavedPlan, observed_fingerprints, sha256_hex};
 use crate::render::markdown::{self, COMMENT_LIMIT, Scope};
+use crate::render::progress::Progress;
 use crate::render::{Style, human, json};
 
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
@@ -136,11 +137,10 @@ async fn execute(
             allow_destroy: args.allow_destroy,
             ..ApplyOptions::default()
         };
-        let err_style = Style::for_stderr();
-        apply(client, plan, &options, &|event| {
-            eprintln!("{}", human::event(&event, err_style));
-        })
-        .await
+        let progress = Progress::for_stderr(plan.changes.len());
+        let report = apply(client, plan, &options, &|event| progress.event(&event)).await;
+        progress.finish();
+        report
     };
     let stats = client.stats();
     match global.output {

@@ -7,4 +7,5 @@ mod drift;
 mod ecr;
 mod harness;
 mod iam;
+mod progress;
 mod workflows;
