@@ -9,7 +9,8 @@ Exit codes:
   0  success; plan --detailed-exitcode: no changes; drift: in sync
   1  error: invalid spec, AWS error, refused or failed apply, refused saved plan
   2  plan --detailed-exitcode: changes are pending; drift: drift or pending changes found
-     (with --fail-on drifted: only drifted or missing resources)";
+     (with --fail-on drifted: only drifted or missing resources)
+  3  explain: denied";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -84,6 +85,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a commented starter spec with the standard set for a service
     Init(InitArgs),
+    /// Who gets in, and why: evaluate a GitHub token, an IAM principal or a role's action against
+    /// the spec's documents (or the account's, with --live); exit 0 allowed, 3 denied
+    Explain(Box<ExplainArgs>),
     /// Write a GitHub Actions workflow for one repository of the spec: push (build and push the
     /// image), lambda (push, then update the functions) or drift (scheduled, read-only)
     Workflow(WorkflowArgs),
@@ -91,6 +95,71 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout
     Man,
+}
+
+/// `explain SPEC --github OWNER/REPO …`, `--principal ARN --action A --role NAME`, or
+/// `--role NAME --action A --resource R`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The YAML spec file
+    pub spec: PathBuf,
+    /// A GitHub Actions token of this repository (OWNER/REPOSITORY): which roles may it assume?
+    #[arg(long, value_name = "OWNER/REPO", conflicts_with = "principal")]
+    pub github: Option<String>,
+    /// The token's repository_id claim (GitHub's numeric repository id)
+    #[arg(long, requires = "github")]
+    pub repository_id: Option<u64>,
+    /// The owner's numeric id; with --repository-id the immutable subject form is asked too
+    #[arg(long, requires = "github")]
+    pub owner_id: Option<u64>,
+    /// The token's ref (default refs/heads/main)
+    #[arg(long = "ref", value_name = "REF", requires = "github")]
+    pub git_ref: Option<String>,
+    /// The job's environment (the subject becomes …:environment:NAME)
+    #[arg(long, requires = "github")]
+    pub environment: Option<String>,
+    /// A pull_request event without environment (the subject becomes …:pull_request)
+    #[arg(long, requires = "github")]
+    pub pull_request: bool,
+    /// The token's job_workflow_ref claim (OWNER/REPO/.github/workflows/F.yml@REF)
+    #[arg(long, requires = "github")]
+    pub workflow_ref: Option<String>,
+    /// The token's aud claim (default sts.amazonaws.com)
+    #[arg(long, requires = "github")]
+    pub audience: Option<String>,
+    /// Any other claim of the token, KEY=VALUE (e.g. actor=octocat); repeatable
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_pair, requires = "github")]
+    pub claim: Vec<(String, String)>,
+    /// Who asks: a user or role ARN, or a service principal (lambda.amazonaws.com)
+    #[arg(long, requires = "action")]
+    pub principal: Option<String>,
+    /// The action asked for, e.g. sts:AssumeRole, ecr:PutImage, iam:PassRole
+    #[arg(long)]
+    pub action: Option<String>,
+    /// A role of the spec: the one to assume (with --github / --principal), or the one acting
+    /// (with --action and --resource)
+    #[arg(long)]
+    pub role: Option<String>,
+    /// The resource: an ARN, or a name (a repository for ecr:, a role for iam:, a function for lambda:)
+    #[arg(long)]
+    pub resource: Option<String>,
+    /// A request context key, KEY=VALUE (e.g. iam:PassedToService=lambda.amazonaws.com); repeatable
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub context: Vec<(String, String)>,
+    /// Evaluate the account's live documents instead of the spec's
+    #[arg(long)]
+    pub live: bool,
+    /// The account id the spec's documents are bound to offline (default 123456789012)
+    #[arg(long, conflicts_with = "live")]
+    pub account: Option<String>,
+}
+
+/// `KEY=VALUE`.
+pub fn parse_pair(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("{text:?}: expected KEY=VALUE"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

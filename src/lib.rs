@@ -7,6 +7,7 @@
 //! reports to people and machines. [`commands`] wires the stages for each CLI command;
 //! [`workflow`] writes GitHub Actions workflows from a spec.
 
+pub mod access;
 pub mod apply;
 pub mod cli;
 pub mod commands;

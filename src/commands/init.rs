@@ -65,8 +65,12 @@ roles:
   - name: "{{PREFIX}}-GithubWorkflowsUploadRole"
     description: GitHub Actions pushes {service} images
     github_trust:
+      # With GitHub's id ({{name: {service}, id: N}}, N from `gh api repos/ORG/{service} --jq .id`)
+      # a re-created repository of the same name is refused, and the immutable subject
+      # (repo:ORG@ORG_ID/REPO@REPO_ID:…) of new and transferred repositories is accepted.
       repositories: [{service}]
       subjects: ["*"]           # or "ref:refs/heads/main", "environment:prod", "pull_request"
+      # claims: {{environment: [prod]}}   # optional: job_workflow_ref, environment, ref, actor, …
     policies: ["{{prefix}}-ECRUploadPolicy"]
     max_session_duration: 3600
   - name: "{{PREFIX}}-GithubWorkflowsLambdaDeployRole"

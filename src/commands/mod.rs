@@ -3,6 +3,7 @@
 mod apply;
 mod completions;
 mod drift;
+mod explain;
 mod import;
 pub mod init;
 mod output;
@@ -22,6 +23,8 @@ pub enum Exit {
     Ok = 0,
     Error = 1,
     Changes = 2,
+    /// `explain`: the request is denied.
+    Denied = 3,
 }
 
 impl From<Exit> for ExitCode {
@@ -39,6 +42,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Init(args) => init::run(&args),
         Command::Drift(args) => drift::run(&cli.global, &args).await,
         Command::Import(args) => import::run(&cli.global, &args).await,
+        Command::Explain(args) => explain::run(&cli.global, &args).await,
         Command::Workflow(args) => workflow::run(&cli.global, &args).await,
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),

@@ -10,7 +10,10 @@ pub fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
     let count = spec.desired.resources.len();
     match global.output {
         OutputFormat::Human | OutputFormat::Markdown => {
-            println!("{}: valid, {count} resources.", spec.file)
+            println!("{}: valid, {count} resources.", spec.file);
+            for note in &spec.notes {
+                println!("note: {note}");
+            }
         }
         OutputFormat::Json => println!(
             "{}",
@@ -20,6 +23,7 @@ pub fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
                 "file": spec.file,
                 "resources": count,
                 "warnings": spec.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
+                "notes": spec.notes,
             })
         ),
     }

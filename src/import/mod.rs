@@ -17,9 +17,12 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::model::fingerprint::APPLIED_TAG;
+use crate::model::github_trust::GithubName;
+use crate::model::repository::split_lambda_pull;
+use crate::model::trust::Trust;
 use crate::model::{
-    Encryption, GithubTrust, LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider,
-    Repository, Resource, Role, STACK_TAG, Tags,
+    Encryption, LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider, Repository, Resource,
+    Role, STACK_TAG, Tags,
 };
 use crate::observe::Observed;
 use crate::plan::owner_of;
@@ -53,7 +56,7 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
     let mut policies = String::new();
     let mut roles = String::new();
     let mut provider: Option<&OidcProvider> = None;
-    let mut organizations: Option<Vec<String>> = None;
+    let mut organizations: Option<Vec<GithubName>> = None;
     // Policies come before roles in address order, so a role names only imported policies.
     let mut policy_names: BTreeMap<String, String> = BTreeMap::new();
     let mut provider_manage = true;
@@ -75,7 +78,7 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
             continue;
         }
         let result = match &live.resource {
-            Resource::Repository(r) => repository(&mut repos, r),
+            Resource::Repository(r) => repository(&mut repos, r, &env),
             Resource::Policy(p) => policy(&mut policies, p).map(|()| {
                 policy_names.insert(live.arn.clone(), p.name.clone());
             }),
@@ -124,7 +127,7 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
     if let Some(p) = provider {
         let _ = writeln!(out, "github:");
         if let Some(orgs) = &organizations {
-            let _ = writeln!(out, "  organizations: {}", q(orgs));
+            let _ = writeln!(out, "  organizations: {}", q(github_names(orgs)));
         }
         let _ = writeln!(
             out,
@@ -164,7 +167,7 @@ fn tags_line(out: &mut String, tags: &Tags) {
     }
 }
 
-fn repository(out: &mut String, r: &Repository) -> Result<(), String> {
+fn repository(out: &mut String, r: &Repository, env: &crate::model::Env) -> Result<(), String> {
     if let Some(LifecyclePolicy::Foreign { .. }) = &r.lifecycle_policy {
         return Err("its lifecycle policy uses rules the spec cannot express".into());
     }
@@ -182,7 +185,13 @@ fn repository(out: &mut String, r: &Repository) -> Result<(), String> {
         let _ = writeln!(s, "    lifecycle_policy: {}", q(json!({ "rules": rules })));
     }
     if let Some(doc) = &r.repository_policy {
-        let _ = writeln!(s, "    repository_policy: {}", q(doc.original()));
+        let (pull, rest) = split_lambda_pull(doc, env);
+        if let Some(rest) = rest {
+            let _ = writeln!(s, "    repository_policy: {}", q(rest.original()));
+        }
+        if let Some(functions) = pull {
+            let _ = writeln!(s, "    lambda_pull: {}", q(functions));
+        }
     }
     tags_line(&mut s, &r.tags);
     out.push_str(&s);
@@ -257,28 +266,16 @@ fn policy(out: &mut String, p: &ManagedPolicy) -> Result<(), String> {
     Ok(())
 }
 
-/// `repo:ORG/REPO:SUBJECT` claims back into organizations × repositories × subjects.
-pub fn parse_claims(claims: &[String]) -> Option<GithubTrust> {
-    let mut trust = GithubTrust {
-        organizations: Vec::new(),
-        repositories: Vec::new(),
-        subjects: Vec::new(),
-    };
-    for claim in claims {
-        let rest = claim.strip_prefix("repo:")?;
-        let (org_repo, subject) = rest.split_once(':')?;
-        let (org, repo) = org_repo.split_once('/')?;
-        for (list, item) in [
-            (&mut trust.organizations, org),
-            (&mut trust.repositories, repo),
-            (&mut trust.subjects, subject),
-        ] {
-            if !list.iter().any(|x| x == item) {
-                list.push(item.to_string());
-            }
-        }
-    }
-    (!claims.is_empty()).then_some(trust)
+/// GitHub names as the spec writes them: a bare name, or `{name, id}` when the id is known.
+fn github_names(list: &[GithubName]) -> Value {
+    Value::Array(
+        list.iter()
+            .map(|n| match n.id {
+                Some(id) => json!({"name": n.name, "id": id}),
+                None => json!(n.name),
+            })
+            .collect(),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -288,14 +285,9 @@ fn role(
     host: &Option<String>,
     env: &crate::model::Env,
     policy_names: &BTreeMap<String, String>,
-    organizations: &mut Option<Vec<String>>,
+    organizations: &mut Option<Vec<GithubName>>,
     inv: &Observed,
 ) -> Result<(), String> {
-    let Some(host) = host else {
-        return Err(
-            "no GitHub OIDC provider in the account, so its trust is not the GitHub form".into(),
-        );
-    };
     let client_ids = inv
         .resources
         .values()
@@ -304,30 +296,44 @@ fn role(
             _ => None,
         })
         .unwrap_or_default();
-    let canonical = r.trust_policy.canonical();
-    let claims: Vec<String> = canonical["Statement"][0]["Condition"]["StringLike"]
-        [format!("{host}:sub")]
-    .as_array()
-    .map(|a| {
-        a.iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect()
-    })
-    .unwrap_or_default();
-    let not_github = "its trust policy is not the GitHub form the spec generates (github_trust)";
-    let trust = parse_claims(&claims).ok_or(not_github)?;
-    // The claims must be a full product, with the provider's audiences: regenerate and compare.
-    if trust.document(host, &client_ids).bind(env) != r.trust_policy {
-        return Err(not_github.into());
+    // Without a provider only the AWS-principal and service forms can be read.
+    let host_name = host
+        .as_deref()
+        .unwrap_or("token.actions.githubusercontent.com");
+    let not_spec = "its trust policy is not a form the spec generates (github_trust, trust)";
+    let mut trust =
+        Trust::from_document(&r.trust_policy, host_name, &client_ids, env).ok_or(not_spec)?;
+    if trust.github.is_some() && host.is_none() {
+        return Err(
+            "no GitHub OIDC provider in the account, so its trust is not the GitHub form".into(),
+        );
     }
-    match organizations {
-        None => *organizations = Some(trust.organizations.clone()),
-        Some(orgs) if *orgs == trust.organizations => {}
-        Some(orgs) => {
-            return Err(format!(
-                "it trusts organizations {:?}, the spec's github.organizations are {:?}",
-                trust.organizations, orgs
-            ));
+    if let Some(github) = &mut trust.github {
+        match organizations {
+            None => *organizations = Some(github.organizations.clone()),
+            Some(orgs) => {
+                let names = |l: &[GithubName]| l.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
+                if names(orgs) != names(&github.organizations) {
+                    return Err(format!(
+                        "it trusts organizations {:?}, the spec's github.organizations are {:?}",
+                        names(&github.organizations),
+                        names(orgs)
+                    ));
+                }
+                // Ids seen in one role's immutable subjects hold for every role.
+                for (have, seen) in orgs.iter_mut().zip(&github.organizations) {
+                    match (have.id, seen.id) {
+                        (Some(a), Some(b)) if a != b => {
+                            return Err(format!(
+                                "it pins organization {:?} to id {b}, another role to {a}",
+                                have.name
+                            ));
+                        }
+                        (None, Some(b)) => have.id = Some(b),
+                        _ => {}
+                    }
+                }
+            }
         }
     }
     let mut s = String::new();
@@ -335,15 +341,29 @@ fn role(
     if !r.description.is_empty() {
         let _ = writeln!(s, "    description: {}", q(&r.description));
     }
-    if trust.repositories.iter().any(|x| x.contains('*')) {
-        let _ = writeln!(s, "    allow_any_repository: true");
+    if let Some(github) = &trust.github {
+        if github.repositories.iter().any(|x| x.name.contains('*')) {
+            let _ = writeln!(s, "    allow_any_repository: true");
+        }
+        let mut fields = json!({
+            "repositories": github_names(&github.repositories),
+            "subjects": github.subjects,
+        });
+        if !github.claims.is_empty() {
+            fields["claims"] = json!(github.claims);
+        }
+        let _ = writeln!(s, "    github_trust: {}", q(fields));
     }
-    let _ = writeln!(
-        s,
-        "    github_trust: {{repositories: {}, subjects: {}}}",
-        q(&trust.repositories),
-        q(&trust.subjects)
-    );
+    if !trust.aws.is_empty() || !trust.services.is_empty() {
+        let mut fields = serde_json::Map::new();
+        if !trust.aws.is_empty() {
+            fields.insert("aws".into(), json!(trust.aws));
+        }
+        if !trust.services.is_empty() {
+            fields.insert("services".into(), json!(trust.services));
+        }
+        let _ = writeln!(s, "    trust: {}", q(fields));
+    }
     let policies: Vec<&str> = r
         .policies
         .iter()

@@ -10,28 +10,53 @@ use crate::plan::{Action, Op};
 use crate::testing::*;
 
 #[test]
-fn claims_parse_back_into_the_product() {
-    let claims: Vec<String> = [
-        "repo:nus-cee/app:*",
-        "repo:betekk/app:*",
-        "repo:nus-cee/app:ref:refs/heads/main",
-        "repo:betekk/app:ref:refs/heads/main",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let t = parse_claims(&claims).unwrap();
-    assert_eq!(t.organizations, ["nus-cee", "betekk"]);
-    assert_eq!(t.repositories, ["app"]);
-    assert_eq!(t.subjects, ["*", "ref:refs/heads/main"]);
-    assert!(parse_claims(&["sub".to_string()]).is_none());
-    assert!(parse_claims(&[]).is_none());
+fn a_legacy_trust_written_by_hand_reads_back_into_the_product() {
+    let env = crate::model::Env::placeholder(REGION);
+    let host = "token.actions.githubusercontent.com";
+    // As the OpenTofu recipe wrote it: keys in its order, one statement, audience as a string.
+    let doc = crate::model::PolicyDocument::from_json(json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringLike": {"token.actions.githubusercontent.com:sub": [
+                    "repo:nus-cee/app:*", "repo:betekk/app:*",
+                    "repo:nus-cee/app:ref:refs/heads/main", "repo:betekk/app:ref:refs/heads/main"]},
+                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+            },
+            "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+            "Effect": "Allow"
+        }]
+    }))
+    .unwrap();
+    let t = Trust::from_document(&doc, host, &["sts.amazonaws.com".into()], &env).unwrap();
+    let g = t.github.unwrap();
+    let names = |l: &[GithubName]| l.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&g.organizations), ["betekk", "nus-cee"]);
+    assert_eq!(names(&g.repositories), ["app"]);
+    assert_eq!(g.subjects, ["*", "ref:refs/heads/main"]);
+    // Not a full product (one combination missing): not the spec's form.
+    let mut partial = doc.original().clone();
+    partial["Statement"][0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"] =
+        json!([
+            "repo:nus-cee/app:*",
+            "repo:betekk/app:*",
+            "repo:betekk/app:ref:refs/heads/main"
+        ]);
+    let partial = crate::model::PolicyDocument::from_json(partial).unwrap();
+    assert!(Trust::from_document(&partial, host, &["sts.amazonaws.com".into()], &env).is_none());
 }
 
 /// Applies the starter spec as `legacy`, then strips ownership as if another tool had made it.
 async fn legacy_account() -> FakeAws {
+    stripped_account(&crate::commands::init::starter_spec("svc", "betekk")).await
+}
+
+/// Applies a spec, then strips ownership as if another tool had made it.
+async fn stripped_account(yaml: &str) -> FakeAws {
     let fake = FakeAws::new(ACCOUNT, REGION);
-    let d = spec(&crate::commands::init::starter_spec("svc", "betekk")).desired;
+    fake.seed_user("deployer");
+    let d = spec(yaml).desired;
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
     assert!(report.succeeded());
     let ownership = vec![
@@ -60,31 +85,45 @@ async fn legacy_account() -> FakeAws {
 #[tokio::test(flavor = "current_thread")]
 async fn an_imported_standard_set_plans_only_ownership_tags() {
     let fake = legacy_account().await;
-    // A role the spec cannot express is skipped, not approximated.
-    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-    fake.create_role(&crate::live::NewRole {
-        name: "BETEKK-LambdaExecution",
-        description: "",
-        trust_policy: doc,
-        max_session_duration: 3600,
-        permissions_boundary: None,
-        tags: &Tags::new(),
-    })
-    .await
-    .unwrap();
+    // A service role is written in the trust form; a role the spec cannot express is skipped,
+    // not approximated.
+    let service = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let mfa = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#;
+    for (name, doc) in [
+        ("BETEKK-LambdaExecution", service),
+        ("BETEKK-BreakGlass", mfa),
+    ] {
+        fake.create_role(&crate::live::NewRole {
+            name,
+            description: "",
+            trust_policy: doc,
+            max_session_duration: 3600,
+            permissions_boundary: None,
+            tags: &Tags::new(),
+        })
+        .await
+        .unwrap();
+    }
     let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
     let imported = spec_text(&inv, "svc", "betekk");
-    assert_eq!(imported.resources, 8, "{}", imported.text);
+    assert_eq!(imported.resources, 9, "{}", imported.text);
     assert_eq!(imported.skipped.len(), 1, "{:?}", imported.skipped);
     assert!(
         imported
             .text
-            .contains("# skipped: role.BETEKK-LambdaExecution: its trust policy")
+            .contains("# skipped: role.BETEKK-BreakGlass: its trust policy")
+    );
+    assert!(
+        imported
+            .text
+            .contains(r#"trust: {"services":["lambda.amazonaws.com"]}"#),
+        "{}",
+        imported.text
     );
 
     let d = spec(&imported.text).desired;
     let plan = plan_on(&fake, &d).await;
-    assert_eq!(plan.changes.len(), 8, "{plan:#?}");
+    assert_eq!(plan.changes.len(), 9, "{plan:#?}");
     for change in &plan.changes {
         assert_eq!(change.action, Action::Update, "{change:#?}");
         let names: Vec<&str> = change.attributes.iter().map(|a| a.name.as_str()).collect();
@@ -102,6 +141,35 @@ async fn an_imported_standard_set_plans_only_ownership_tags() {
                 | Op::TagPolicy { .. }
                 | Op::TagOidcProvider { .. }
         )));
+    }
+    let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+    assert!(report.succeeded());
+    assert!(plan_on(&fake, &d).await.is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn ids_claims_trust_and_lambda_pull_are_imported_so_that_the_spec_plans_only_ownership_tags()
+{
+    let fake = stripped_account(include_str!("../../examples/probe-engine-access.yaml")).await;
+    let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
+    let imported = spec_text(&inv, "probe-engine", "betekk");
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    let text = &imported.text;
+    for wanted in [
+        r#"organizations: [{"name":"betekk","id":123456},"nus-cee"]"#,
+        r#"{"name":"new-svc","id":987654321}"#,
+        r#""claims":{"environment":["prod","staging"]}"#,
+        r#"trust: {"services":["lambda.amazonaws.com"]}"#,
+        r#"trust: {"aws":["arn:aws:iam::123456789012:user/deployer"]}"#,
+        r#"lambda_pull: ["betekk-probe-engine-*"]"#,
+    ] {
+        assert!(text.contains(wanted), "{wanted} not in\n{text}");
+    }
+    let d = spec(text).desired;
+    let plan = plan_on(&fake, &d).await;
+    for change in &plan.changes {
+        let names: Vec<&str> = change.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["tags"], "only ownership tags: {change:#?}");
     }
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
     assert!(report.succeeded());

@@ -15,7 +15,9 @@ pub mod policy_document;
 pub mod repository;
 pub mod role;
 pub mod tags;
+pub mod trust;
 pub mod user_attachment;
+pub mod wildcard;
 
 pub use address::{Address, Kind};
 pub use env::Env;

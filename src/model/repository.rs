@@ -96,6 +96,111 @@ impl Repository {
     }
 }
 
+/// The Sid of the repository-policy statement that lets Lambda pull images. It is the one Lambda
+/// itself adds when a function is created from a repository that does not let it pull, so Lambda
+/// finds it in place and never adds (nor later loses) a statement of its own.
+pub const LAMBDA_PULL_SID: &str = "LambdaECRImageRetrievalPolicy";
+
+/// The statement `lambda_pull` writes: `lambda.amazonaws.com` may pull, only for these functions
+/// of this account and region (`aws:sourceArn`).
+pub fn lambda_pull_statement(functions: &[String]) -> Value {
+    let arns: Vec<String> = functions
+        .iter()
+        .map(|f| format!("arn:{{partition}}:lambda:{{region}}:{{account}}:function:{f}"))
+        .collect();
+    json!({
+        "Sid": LAMBDA_PULL_SID,
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        "Condition": {"StringLike": {"aws:sourceArn": arns}},
+    })
+}
+
+/// A repository policy with the `lambda_pull` statement merged in (or made of it alone).
+pub fn with_lambda_pull(
+    policy: Option<&PolicyDocument>,
+    functions: &[String],
+) -> Result<PolicyDocument, String> {
+    let mut doc = policy
+        .map(|p| p.original().clone())
+        .unwrap_or_else(|| json!({"Version": "2012-10-17", "Statement": []}));
+    let statements = match doc.get_mut("Statement") {
+        Some(Value::Array(items)) => items,
+        Some(one) => {
+            *one = Value::Array(vec![one.clone()]);
+            one.as_array_mut().expect("just made a list")
+        }
+        None => return Err("the repository policy has no Statement".into()),
+    };
+    if statements
+        .iter()
+        .any(|s| s.get("Sid").and_then(Value::as_str) == Some(LAMBDA_PULL_SID))
+    {
+        return Err(format!(
+            "repository_policy already has a statement with Sid {LAMBDA_PULL_SID:?}, which lambda_pull writes; remove one of them"
+        ));
+    }
+    statements.push(lambda_pull_statement(functions));
+    PolicyDocument::from_json(doc).map_err(|e| e.to_string())
+}
+
+/// Splits a live repository policy into what `lambda_pull` wrote (its function patterns) and the
+/// rest; `None` for the functions when there is no such statement or it is not of that form.
+pub fn split_lambda_pull(
+    policy: &PolicyDocument,
+    env: &super::Env,
+) -> (Option<Vec<String>>, Option<PolicyDocument>) {
+    let original = policy.original();
+    let statements: Vec<Value> = match original.get("Statement") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(one) => vec![one.clone()],
+        None => return (None, Some(policy.clone())),
+    };
+    let (pull, rest): (Vec<Value>, Vec<Value>) = statements
+        .into_iter()
+        .partition(|s| s.get("Sid").and_then(Value::as_str) == Some(LAMBDA_PULL_SID));
+    let [statement] = pull.as_slice() else {
+        return (None, Some(policy.clone()));
+    };
+    let prefix = env.bind("arn:{partition}:lambda:{region}:{account}:function:");
+    let arns = PolicyDocument::from_json(json!({"Statement": [statement]}))
+        .ok()
+        .and_then(|d| {
+            d.canonical()["Statement"][0]["Condition"]["StringLike"]["aws:sourcearn"]
+                .as_array()
+                .cloned()
+        })
+        .unwrap_or_default();
+    let functions: Option<Vec<String>> = arns
+        .iter()
+        .map(|a| {
+            a.as_str()
+                .and_then(|a| a.strip_prefix(&prefix))
+                .map(str::to_string)
+        })
+        .collect();
+    let functions = match functions.filter(|f| !f.is_empty()) {
+        Some(f) => f,
+        None => return (None, Some(policy.clone())),
+    };
+    let regenerated = PolicyDocument::from_json(
+        env.bind_json(&json!({"Statement": [lambda_pull_statement(&functions)]})),
+    );
+    let same = regenerated.is_ok_and(|r| {
+        PolicyDocument::from_json(json!({"Statement": [statement]})).is_ok_and(|s| s == r)
+    });
+    if !same {
+        return (None, Some(policy.clone()));
+    }
+    let rest = (!rest.is_empty()).then(|| {
+        let mut doc = original.clone();
+        doc["Statement"] = Value::Array(rest);
+        PolicyDocument::from_json(doc).expect("a part of a valid document is valid")
+    });
+    (Some(functions), rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +222,54 @@ mod tests {
         assert!(kms("alias/ecr").satisfied_by(&kms(arn)));
         assert!(!kms("ffff").satisfied_by(&kms(arn)));
         assert!(!kms("arn:aws:kms:ap-southeast-1:123456789012:key/other").satisfied_by(&kms(arn)));
+    }
+}
+
+#[cfg(test)]
+mod lambda_pull_tests {
+    use super::*;
+    use crate::model::Env;
+
+    #[test]
+    fn lambda_pull_merges_and_splits_back() {
+        let env = Env::placeholder("ap-southeast-1");
+        let own = PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Ci", "Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "ecr:BatchGetImage"}
+        ]}))
+        .unwrap();
+        let functions = vec!["betekk-probe-engine-*".to_string()];
+        let merged = with_lambda_pull(Some(&own), &functions).unwrap().bind(&env);
+        let text = merged.to_json_string();
+        assert!(text.contains(r#""aws:sourceArn":["arn:aws:lambda:ap-southeast-1:123456789012:function:betekk-probe-engine-*"]"#), "{text}");
+        assert!(text.contains(LAMBDA_PULL_SID));
+        let (back, rest) = split_lambda_pull(&merged, &env);
+        assert_eq!(back, Some(functions.clone()));
+        assert_eq!(rest, Some(own.clone()));
+        // Alone: nothing else remains.
+        let alone = with_lambda_pull(None, &functions).unwrap().bind(&env);
+        assert_eq!(
+            split_lambda_pull(&alone, &env),
+            (Some(functions.clone()), None)
+        );
+        // The Sid is taken: an error, not a silent second statement.
+        let clash = PolicyDocument::from_json(
+            json!({"Version": "2012-10-17", "Statement": [lambda_pull_statement(&functions)]}),
+        )
+        .unwrap();
+        assert!(with_lambda_pull(Some(&clash), &functions).is_err());
+    }
+
+    #[test]
+    fn a_statement_lambda_added_for_all_functions_is_not_taken_for_ours_when_it_differs() {
+        let env = Env::placeholder("ap-southeast-1");
+        let foreign = PolicyDocument::from_json(json!({"Version": "2008-10-17", "Statement": [{
+            "Sid": LAMBDA_PULL_SID, "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:SetRepositoryPolicy"],
+            "Condition": {"StringLike": {"aws:sourceArn": "arn:aws:lambda:ap-southeast-1:123456789012:function:*"}}
+        }]}))
+        .unwrap();
+        let (functions, rest) = split_lambda_pull(&foreign, &env);
+        assert_eq!(functions, None);
+        assert_eq!(rest, Some(foreign));
     }
 }

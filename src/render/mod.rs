@@ -2,6 +2,7 @@
 //! Nothing here decides anything or talks to AWS; data goes to stdout, progress to stderr.
 
 pub mod drift;
+pub mod explain;
 pub mod human;
 pub mod json;
 pub mod markdown;

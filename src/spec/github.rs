@@ -1,16 +1,17 @@
 //! The `github:` section: the organizations every trust policy covers and the OIDC provider.
 
-use super::reader::Reader;
-use super::yaml::Node;
+use super::reader::{Reader, index};
+use super::yaml::{Node, Value};
 use super::{Context, resource_tags};
 use crate::model::OidcProvider;
+use crate::model::github_trust::GithubName;
 use crate::model::oidc_provider::{GITHUB_OIDC_URL, STS_AUDIENCE};
 
 /// The recipe's migration pair: the old organization and the new one.
 pub const DEFAULT_ORGANIZATIONS: &[&str] = &["nus-cee", "betekk"];
 
 pub struct Github {
-    pub organizations: Vec<String>,
+    pub organizations: Vec<GithubName>,
     pub provider: OidcProvider,
 }
 
@@ -19,7 +20,7 @@ impl Github {
         Github {
             organizations: DEFAULT_ORGANIZATIONS
                 .iter()
-                .map(|s| s.to_string())
+                .map(|s| GithubName::new(s, None))
                 .collect(),
             provider: OidcProvider::new(
                 GITHUB_OIDC_URL,
@@ -42,18 +43,18 @@ pub fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github {
     };
     if let Some(n) = f.get("organizations") {
         let path = f.path_of("organizations");
-        if let Some(orgs) = r.strings(n, &path) {
-            let valid = |o: &String| {
-                !o.is_empty() && o.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            };
+        let valid = |o: &str| {
+            if !o.is_empty() && o.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                Ok(())
+            } else {
+                Err(format!(
+                    "invalid organization {o:?}; allowed: letters, digits and '-'"
+                ))
+            }
+        };
+        if let Some(orgs) = names(r, n, &path, "organization", valid) {
             if orgs.is_empty() {
                 r.error(n.pos, &path, "needs at least one organization");
-            } else if let Some(bad) = orgs.iter().find(|o| !valid(o)) {
-                r.error(
-                    n.pos,
-                    &path,
-                    format!("invalid organization {bad:?}; allowed: letters, digits and '-'"),
-                );
             } else {
                 github.organizations = orgs;
             }
@@ -130,4 +131,110 @@ pub fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github {
     let tags = resource_tags(r, ctx, pf.get("tags"), &pf.path_of("tags"));
     github.provider = OidcProvider::new(&url, client_ids, thumbprints, tags, manage);
     github
+}
+
+/// A list of GitHub names, each a string or `{name: NAME, id: NUMBER}` with GitHub's numeric id
+/// (`gh api repos/ORG/REPO --jq .id`, `gh api orgs/ORG --jq .id`). A name given twice is an error.
+pub fn names(
+    r: &mut Reader,
+    node: &Node,
+    path: &str,
+    what: &str,
+    valid: impl Fn(&str) -> Result<(), String>,
+) -> Option<Vec<GithubName>> {
+    let Value::Seq(items) = &node.value else {
+        r.error(
+            node.pos,
+            path,
+            format!("expected a list of {what} names or {{name, id}} mappings"),
+        );
+        return None;
+    };
+    let mut out: Vec<GithubName> = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let ipath = index(path, i);
+        let (name, id) = match &item.value {
+            Value::String(s) => (Some((s.clone(), item.pos)), None),
+            Value::Map(_) => {
+                let Some(f) = r.fields(item, &ipath, &["name", "id"]) else {
+                    ok = false;
+                    continue;
+                };
+                let name = match f.get("name") {
+                    Some(n) => r.string(n, &f.path_of("name")).map(|s| (s, n.pos)),
+                    None => {
+                        r.error(
+                            item.pos,
+                            &f.path_of("name"),
+                            format!("missing; the {what}'s name"),
+                        );
+                        None
+                    }
+                };
+                let id = f.get("id").map(|n| (github_id(r, n, &f.path_of("id")), n));
+                (name, id)
+            }
+            _ => {
+                r.error(
+                    item.pos,
+                    &ipath,
+                    format!("expected a {what} name or {{name: NAME, id: NUMBER}}"),
+                );
+                ok = false;
+                continue;
+            }
+        };
+        let Some((name, pos)) = name else {
+            ok = false;
+            continue;
+        };
+        if let Err(e) = valid(&name) {
+            r.error(pos, path, e);
+            ok = false;
+            continue;
+        }
+        let id = match id {
+            None => None,
+            Some((Some(id), _)) => Some(id),
+            Some((None, _)) => {
+                ok = false;
+                continue;
+            }
+        };
+        if out.iter().any(|n| n.name == name) {
+            r.error(pos, &ipath, format!("{what} {name:?} is listed twice"));
+            ok = false;
+            continue;
+        }
+        out.push(GithubName::new(&name, id));
+    }
+    ok.then_some(out)
+}
+
+/// GitHub's numeric id of an owner or repository: digits, as a number or a string.
+fn github_id(r: &mut Reader, node: &Node, path: &str) -> Option<u64> {
+    let text = match &node.value {
+        Value::Int(i) => i.to_string(),
+        Value::String(s) => s.clone(),
+        _ => String::new(),
+    };
+    match text.parse::<u64>() {
+        Ok(id) if id > 0 && text.bytes().all(|b| b.is_ascii_digit()) => Some(id),
+        _ => {
+            r.error(
+                node.pos,
+                path,
+                format!(
+                    "expected GitHub's numeric id (digits only, e.g. `gh api repos/ORG/REPO --jq .id`), got {}",
+                    match &node.value {
+                        Value::String(s) => format!("{s:?}"),
+                        Value::Int(i) => i.to_string(),
+                        other => other.type_name().to_string(),
+                    }
+                ),
+            );
+            None
+        }
+    }
 }

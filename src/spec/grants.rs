@@ -1,7 +1,7 @@
 //! The `assume_role_grants:` section (the recipe's iam-role-assume module): an existing IAM user may
 //! assume some of the spec's roles, through a policy `{prefix}_AssumeRolePolicy-<user>` attached to it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
@@ -10,14 +10,17 @@ use super::yaml::Node;
 use super::{Context, names};
 use crate::model::{ManagedPolicy, PolicyDocument, Resource, UserAttachment};
 
+/// The grant policies and attachments, and for each of the spec's roles the users granted it
+/// (they are added to its trust: AWS needs both the user's permission and the role's trust).
 pub fn read(
     r: &mut Reader,
     ctx: &Context,
     node: &Node,
     spec_roles: &BTreeSet<String>,
-) -> Vec<Resource> {
+) -> (Vec<Resource>, BTreeMap<String, Vec<String>>) {
+    let mut granted: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let Some(items) = r.list(node, "assume_role_grants") else {
-        return Vec::new();
+        return (Vec::new(), granted);
     };
     let mut out = Vec::new();
     let mut users = BTreeSet::new();
@@ -57,6 +60,7 @@ pub fn read(
                 let p = f.path_of("roles");
                 r.strings(n, &p).and_then(|list| {
                     let mut arns = Vec::new();
+                    let mut spec_role_names = Vec::new();
                     for role in list {
                         let role = match names::expand(&role, &ctx.prefix) {
                             Ok(role) => role,
@@ -69,16 +73,17 @@ pub fn read(
                             arns.push(role);
                         } else if spec_roles.contains(&role) {
                             arns.push(format!("arn:{{partition}}:iam::{{account}}:role/{role}"));
+                            spec_role_names.push(role);
                         } else {
                             r.error(n.pos, &p, format!("no role named {role:?} in this spec; name one of its roles or give a role ARN"));
                             return None;
                         }
                     }
-                    (!arns.is_empty()).then_some(arns)
+                    (!arns.is_empty()).then_some((arns, spec_role_names))
                 })
             }
         };
-        let (Some(user), Some(roles)) = (user, roles) else {
+        let (Some(user), Some((roles, role_names))) = (user, roles) else {
             continue;
         };
         if !users.insert(user.clone()) {
@@ -88,6 +93,9 @@ pub fn read(
                 format!("user {user:?} has a grant already; list all its roles in one"),
             );
             continue;
+        }
+        for role in role_names {
+            granted.entry(role).or_default().push(user.clone());
         }
         let name = format!("{}_AssumeRolePolicy-{user}", ctx.prefix);
         let document = PolicyDocument::from_json(json!({
@@ -106,5 +114,5 @@ pub fn read(
             policy_arn: format!("arn:{{partition}}:iam::{{account}}:policy/{name}"),
         }));
     }
-    out
+    (out, granted)
 }

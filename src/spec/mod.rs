@@ -15,6 +15,8 @@ pub mod yaml;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trust_tests;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -54,6 +56,8 @@ pub struct Spec {
     /// Whether the spec named a region itself (the CLI's `--region` and `AWS_REGION` override it).
     pub region_from_spec: bool,
     pub warnings: Vec<Diagnostic>,
+    /// Advice `validate` prints (risks, not mistakes), e.g. trusted repositories without ids.
+    pub notes: Vec<String>,
 }
 
 /// Settings shared by every section while reading.
@@ -96,6 +100,7 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
     let desired = read_top(&mut r, &root);
     let region_from_spec = desired.as_ref().is_some_and(|d| d.1);
     let has_errors = r.diags.has_errors();
+    let notes = std::mem::take(&mut r.notes);
     let items = r.diags.into_items();
     match desired {
         Some((desired, _)) if !has_errors => Ok(Spec {
@@ -103,6 +108,7 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
             desired,
             region_from_spec,
             warnings: items,
+            notes,
         }),
         _ => Err(SpecError(items)),
     }
@@ -193,46 +199,51 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
         common_tags,
     };
 
+    // Policies name roles (lambda_deploy.execution_roles) and roles name policies: the role names
+    // are read ahead. Repositories check their lambda_pull against the deployed functions.
+    let roles_node = top.get("roles");
+    let declared_roles = roles::declared_names(roles_node, &prefix);
+    let (policies, deployed) = match top.get("policies") {
+        Some(node) => policies::read(r, &ctx, node, &declared_roles),
+        None => (Vec::new(), Vec::new()),
+    };
     let mut resources = Vec::new();
     if let Some(node) = top.get("repositories") {
-        resources.extend(repositories::read(r, &ctx, node));
+        resources.extend(repositories::read(r, &ctx, node, &deployed));
     }
     let github_node = top.get("github");
     let github = github::read(r, &ctx, github_node);
-    let roles_node = top.get("roles");
+    let policy_names: BTreeSet<String> = policies.iter().map(|p| p.address().name).collect();
+    let pending = match roles_node {
+        Some(node) => roles::read(r, &ctx, node, &github, &policy_names),
+        None => Vec::new(),
+    };
     // The provider belongs to the stack when the spec speaks of GitHub at all.
-    if github_node.is_some() || roles_node.is_some() {
+    if github_node.is_some() || pending.iter().any(|p| p.trust.github.is_some()) {
         resources.push(Resource::OidcProvider(github.provider.clone()));
     }
-    let mut policy_names = BTreeSet::new();
-    if let Some(node) = top.get("policies") {
-        for policy in policies::read(r, &ctx, node) {
-            policy_names.insert(policy.address().name);
-            resources.push(policy);
+    resources.extend(policies);
+    let role_names: BTreeSet<String> = pending.iter().map(|p| p.role.name.clone()).collect();
+    let (grants, granted) = match top.get("assume_role_grants") {
+        Some(node) => grants::read(r, &ctx, node, &role_names),
+        None => (Vec::new(), Default::default()),
+    };
+    for grant in &grants {
+        if let Resource::Policy(p) = grant
+            && policy_names.contains(&p.name)
+        {
+            let node = top
+                .get("assume_role_grants")
+                .expect("grants were read from it");
+            r.error(
+                node.pos,
+                "assume_role_grants",
+                format!("policy {:?} is generated for a grant; remove the policy of that name from policies", p.name),
+            );
         }
     }
-    let mut role_names = BTreeSet::new();
-    if let Some(node) = roles_node {
-        for role in roles::read(r, &ctx, node, &github, &policy_names) {
-            role_names.insert(role.address().name);
-            resources.push(role);
-        }
-    }
-    if let Some(node) = top.get("assume_role_grants") {
-        let grants = grants::read(r, &ctx, node, &role_names);
-        for grant in &grants {
-            if let Resource::Policy(p) = grant
-                && policy_names.contains(&p.name)
-            {
-                r.error(
-                    node.pos,
-                    "assume_role_grants",
-                    format!("policy {:?} is generated for a grant; remove the policy of that name from policies", p.name),
-                );
-            }
-        }
-        resources.extend(grants);
-    }
+    resources.extend(roles::finish(r, pending, &granted, &github));
+    resources.extend(grants);
     Some((
         Desired {
             stack,

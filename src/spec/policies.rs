@@ -1,11 +1,14 @@
 //! The `policies:` section: managed policies from shortcuts (`ecr_push`, `lambda_deploy`) or raw
 //! statements. Shortcuts grant exactly what a workflow needs on exactly the named resources.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Value, json};
 
 use super::reader::{Reader, join};
-use super::yaml::{Node, Value as Yaml};
+use super::yaml::{Node, Pos, Value as Yaml};
 use super::{Context, names, resource_tags};
+use crate::model::wildcard;
 use crate::model::{Env, ManagedPolicy, PolicyDocument, Resource};
 
 /// IAM's limit for a managed policy document, in characters without whitespace.
@@ -34,6 +37,9 @@ pub const LAMBDA_DEPLOY_ACTIONS: &[&str] = &[
     "lambda:UpdateFunctionConfiguration",
 ];
 
+/// What deploying a container image needs on its repository, for the deployer and for Lambda.
+pub const LAMBDA_IMAGE_ACTIONS: &[&str] = &["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
+
 const FIELDS: &[&str] = &[
     "name",
     "description",
@@ -43,13 +49,21 @@ const FIELDS: &[&str] = &[
     "tags",
 ];
 
-pub fn read(r: &mut Reader, ctx: &Context, node: &Node) -> Vec<Resource> {
+/// The policies, and the function patterns their `lambda_deploy` shortcuts deploy (which a
+/// repository's `lambda_pull` must match).
+pub fn read(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    spec_roles: &BTreeSet<String>,
+) -> (Vec<Resource>, Vec<String>) {
     let Some(items) = r.list(node, "policies") else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut out: Vec<Resource> = Vec::new();
+    let mut deployed = Vec::new();
     for (path, item) in items {
-        let Some(policy) = read_one(r, ctx, item, &path) else {
+        let Some(policy) = read_one(r, ctx, item, &path, spec_roles, &mut deployed) else {
             continue;
         };
         if out
@@ -65,7 +79,7 @@ pub fn read(r: &mut Reader, ctx: &Context, node: &Node) -> Vec<Resource> {
         }
         out.push(Resource::Policy(policy));
     }
-    out
+    (out, deployed)
 }
 
 /// A name field with `{prefix}` expanded and IAM's rules checked.
@@ -98,7 +112,14 @@ pub fn iam_name(
     }
 }
 
-fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<ManagedPolicy> {
+fn read_one(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    path: &str,
+    spec_roles: &BTreeSet<String>,
+    deployed: &mut Vec<String>,
+) -> Option<ManagedPolicy> {
     let f = r.fields(node, path, FIELDS)?;
     let name = iam_name(
         r,
@@ -147,53 +168,8 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Ma
         }
     }
     if let Some(n) = f.get("lambda_deploy") {
-        let lpath = f.path_of("lambda_deploy");
-        let functions =
-            r.fields(n, &lpath, &["functions"])
-                .and_then(|lf| match lf.get("functions") {
-                    Some(fnode) => {
-                        let fpath = lf.path_of("functions");
-                        let functions = r.strings(fnode, &fpath)?;
-                        if functions.is_empty() {
-                            r.error(
-                                fnode.pos,
-                                &fpath,
-                                "needs at least one function name (patterns with * allowed)",
-                            );
-                            return None;
-                        }
-                        // A function whose name cannot be expanded is an error, never left out.
-                        let mut expanded = Vec::new();
-                        for f in functions {
-                            match names::expand(&f, &ctx.prefix) {
-                                Ok(f) => expanded.push(f),
-                                Err(e) => {
-                                    r.error(fnode.pos, &fpath, e);
-                                    return None;
-                                }
-                            }
-                        }
-                        Some(expanded)
-                    }
-                    None => {
-                        r.error(
-                            n.pos,
-                            &lf.path_of("functions"),
-                            "missing; name the functions (patterns with * allowed)",
-                        );
-                        None
-                    }
-                });
-        match functions {
-            Some(functions) => {
-                let arns: Vec<String> = functions
-                    .iter()
-                    .map(|f| {
-                        format!("arn:{{partition}}:lambda:{{region}}:{{account}}:function:{f}")
-                    })
-                    .collect();
-                statements.push(json!({"Sid": "LambdaDeploy", "Effect": "Allow", "Action": LAMBDA_DEPLOY_ACTIONS, "Resource": arns}));
-            }
+        match read_lambda_deploy(r, ctx, n, &f.path_of("lambda_deploy"), spec_roles) {
+            Some(more) => statements.extend(more),
             None => ok = false,
         }
     }
@@ -233,12 +209,160 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Ma
     if !ok {
         return None;
     }
+    deployed.extend(deployed_functions(&document));
     Some(ManagedPolicy {
         name: name?,
         description,
         document,
         tags,
     })
+}
+
+/// `lambda_deploy`: the functions (patterns allowed), the execution roles it may hand to Lambda
+/// (`iam:PassRole`, only to Lambda) and the repositories it may deploy images from.
+fn read_lambda_deploy(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    path: &str,
+    spec_roles: &BTreeSet<String>,
+) -> Option<Vec<Value>> {
+    let lf = r.fields(
+        node,
+        path,
+        &["functions", "execution_roles", "repositories"],
+    )?;
+    let mut ok = true;
+    // Expanded names; a name that cannot be expanded is an error, never left out.
+    let mut names_of = |r: &mut Reader, field: &str, what: &str| -> Option<Vec<(String, Pos)>> {
+        let n = lf.get(field)?;
+        let fpath = lf.path_of(field);
+        let Some(list) = r.strings(n, &fpath) else {
+            ok = false;
+            return None;
+        };
+        if list.is_empty() {
+            r.error(n.pos, &fpath, format!("needs at least one {what}"));
+            ok = false;
+            return None;
+        }
+        let mut out = Vec::new();
+        for item in list {
+            match names::expand(&item, &ctx.prefix) {
+                Ok(x) => out.push((x, n.pos)),
+                Err(e) => {
+                    r.error(n.pos, &fpath, e);
+                    ok = false;
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    };
+    let functions = names_of(r, "functions", "function name (patterns with * allowed)");
+    let roles = names_of(r, "execution_roles", "execution role");
+    let repositories = names_of(r, "repositories", "repository");
+    if lf.get("functions").is_none() {
+        r.error(
+            node.pos,
+            &lf.path_of("functions"),
+            "missing; name the functions (patterns with * allowed)",
+        );
+        ok = false;
+    }
+    let mut role_arns = Vec::new();
+    for (role, pos) in roles.into_iter().flatten() {
+        if role.starts_with("arn:") {
+            if role.contains(":role/") {
+                role_arns.push(role);
+            } else {
+                r.error(
+                    pos,
+                    &lf.path_of("execution_roles"),
+                    format!("{role:?} is not a role ARN (arn:…:iam::ACCOUNT:role/NAME)"),
+                );
+                ok = false;
+            }
+        } else if spec_roles.contains(&role) {
+            role_arns.push(format!("arn:{{partition}}:iam::{{account}}:role/{role}"));
+        } else {
+            r.error(
+                pos,
+                &lf.path_of("execution_roles"),
+                format!(
+                    "no role named {role:?} in this spec; name one of its roles or give a role ARN"
+                ),
+            );
+            ok = false;
+        }
+    }
+    let mut repo_arns = Vec::new();
+    for (repo, pos) in repositories.into_iter().flatten() {
+        match names::check_repository_name(&repo) {
+            Ok(()) => repo_arns.push(format!(
+                "arn:{{partition}}:ecr:{{region}}:{{account}}:repository/{repo}"
+            )),
+            Err(e) => {
+                r.error(pos, &lf.path_of("repositories"), e);
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    let functions: Vec<String> = functions?.into_iter().map(|(f, _)| f).collect();
+    let arns: Vec<String> = functions
+        .iter()
+        .map(|f| format!("arn:{{partition}}:lambda:{{region}}:{{account}}:function:{f}"))
+        .collect();
+    let mut statements = vec![
+        json!({"Sid": "LambdaDeploy", "Effect": "Allow", "Action": LAMBDA_DEPLOY_ACTIONS, "Resource": arns}),
+    ];
+    if !role_arns.is_empty() {
+        statements.push(json!({
+            "Sid": "LambdaPassExecutionRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": role_arns,
+            "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}},
+        }));
+    }
+    if !repo_arns.is_empty() {
+        statements.push(json!({"Sid": "LambdaImagePull", "Effect": "Allow", "Action": LAMBDA_IMAGE_ACTIONS, "Resource": repo_arns}));
+    }
+    Some(statements)
+}
+
+/// Function patterns a policy lets its holder deploy code to (`lambda:CreateFunction` or
+/// `lambda:UpdateFunctionCode` allowed on `…:function:PATTERN`), whichever form wrote it.
+fn deployed_functions(doc: &PolicyDocument) -> Vec<String> {
+    let mut out = Vec::new();
+    for st in doc.canonical()["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let list = |k: &str| -> Vec<String> {
+            st[k]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        let deploys = list("Action").iter().any(|a| {
+            ["lambda:createfunction", "lambda:updatefunctioncode"]
+                .iter()
+                .any(|wanted| wildcard::matches_ignore_case(a, wanted))
+        });
+        if st["Effect"] != "Allow" || !deploys {
+            continue;
+        }
+        for resource in list("Resource") {
+            if let Some((_, function)) = resource.split_once(":function:") {
+                out.push(function.to_string());
+            }
+        }
+    }
+    out
 }
 
 fn read_statements(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Vec<Value>> {

@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 use super::diagnostic::{Diagnostics, did_you_mean, nearest, one_of, quoted};
 use super::yaml::{Key, Node, Pos, Value};
 
-/// The reader's state: the diagnostics collected so far.
+/// The reader's state: the diagnostics collected so far, and advice that `validate` gives once
+/// (a risk worth knowing that is not a mistake in the spec).
 pub struct Reader {
     pub diags: Diagnostics,
+    pub notes: Vec<String>,
 }
 
 /// A mapping whose keys have been checked against the known field names.
@@ -49,6 +51,7 @@ impl Reader {
     pub fn new(file: &str) -> Self {
         Reader {
             diags: Diagnostics::new(file),
+            notes: Vec::new(),
         }
     }
 

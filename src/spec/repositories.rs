@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use super::reader::{Reader, join};
 use super::yaml::{Node, Value};
 use super::{Context, names, resource_tags};
+use crate::model::repository::with_lambda_pull;
+use crate::model::wildcard;
 use crate::model::{
     Encryption, LifecyclePolicy, LifecycleRule, PolicyDocument, Repository, Resource,
     TagMutability, TagStatus,
@@ -18,17 +20,19 @@ const FIELDS: &[&str] = &[
     "force_delete",
     "lifecycle_policy",
     "repository_policy",
+    "lambda_pull",
     "tags",
 ];
 
-pub fn read(r: &mut Reader, ctx: &Context, node: &Node) -> Vec<Resource> {
+/// `deployed`: the function patterns the spec's `lambda_deploy` policies deploy.
+pub fn read(r: &mut Reader, ctx: &Context, node: &Node, deployed: &[String]) -> Vec<Resource> {
     let Some(items) = r.list(node, "repositories") else {
         return Vec::new();
     };
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::new();
     for (path, item) in items {
-        let Some(repo) = read_one(r, ctx, item, &path) else {
+        let Some(repo) = read_one(r, ctx, item, &path, deployed) else {
             continue;
         };
         if let Some(first) = seen.get(&repo.name) {
@@ -45,7 +49,13 @@ pub fn read(r: &mut Reader, ctx: &Context, node: &Node) -> Vec<Resource> {
     out
 }
 
-fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Repository> {
+fn read_one(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    path: &str,
+    deployed: &[String],
+) -> Option<Repository> {
     let f = r.fields(node, path, FIELDS)?;
     let name = match f.get("name") {
         None => {
@@ -101,6 +111,25 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Re
             read_policy_document(r, n, &f.path_of("repository_policy"), &ctx.prefix).map(Some)
         }
     };
+    let policy = match f.get("lambda_pull") {
+        None => policy,
+        Some(n) => {
+            let p = f.path_of("lambda_pull");
+            let pull = read_lambda_pull(r, ctx, n, &p, deployed);
+            match (policy, pull) {
+                (Some(policy), Some(functions)) => {
+                    match with_lambda_pull(policy.as_ref(), &functions) {
+                        Ok(doc) => Some(Some(doc)),
+                        Err(e) => {
+                            r.error(n.pos, &p, e);
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            }
+        }
+    };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
     Some(Repository {
         name: name?,
@@ -112,6 +141,55 @@ fn read_one(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Re
         repository_policy: policy?,
         tags,
     })
+}
+
+/// `lambda_pull`: function patterns that Lambda may pull this repository's images for. Each must
+/// be deployed by one of the spec's `lambda_deploy` policies: a pull for functions nothing deploys
+/// is a mistake in one of the two lists.
+fn read_lambda_pull(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    path: &str,
+    deployed: &[String],
+) -> Option<Vec<String>> {
+    let list = r.strings(node, path)?;
+    if list.is_empty() {
+        r.error(
+            node.pos,
+            path,
+            "needs at least one function name (patterns with * allowed)",
+        );
+        return None;
+    }
+    let mut out = Vec::new();
+    for item in list {
+        let function = match names::expand(&item, &ctx.prefix) {
+            Ok(f) => f,
+            Err(e) => {
+                r.error(node.pos, path, e);
+                return None;
+            }
+        };
+        if !deployed.iter().any(|d| wildcard::matches(d, &function)) {
+            r.error(
+                node.pos,
+                path,
+                format!(
+                    "{function:?} matches no function of a lambda_deploy policy in this spec ({}); \
+                     list it under a policy's lambda_deploy.functions",
+                    if deployed.is_empty() {
+                        "there is none".to_string()
+                    } else {
+                        deployed.join(", ")
+                    }
+                ),
+            );
+            return None;
+        }
+        out.push(function);
+    }
+    Some(out)
 }
 
 fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption> {

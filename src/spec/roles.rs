@@ -1,14 +1,20 @@
-//! The `roles:` section: roles GitHub workflows assume through the OIDC provider.
+//! The `roles:` section: roles GitHub workflows assume through the OIDC provider, and roles other
+//! AWS principals or services assume (`trust:`).
 
 use std::collections::BTreeSet;
 
-use super::github::Github;
+use std::collections::BTreeMap;
+
+use super::diagnostic::one_of;
+use super::github::{self, Github};
 use super::policies::iam_name;
 use super::reader::{Reader, join};
-use super::yaml::Node;
+use super::yaml::{Node, Pos, Value};
 use super::{Context, names, resource_tags};
+use crate::model::github_trust::CLAIM_KEYS;
 use crate::model::role::DEFAULT_MAX_SESSION;
-use crate::model::{Env, GithubTrust, Resource, Role};
+use crate::model::trust::Trust;
+use crate::model::{Env, GithubTrust, PolicyDocument, Resource, Role};
 
 /// IAM's default quota for a trust policy, and the most it can be raised to.
 pub const TRUST_POLICY_QUOTA: usize = 2048;
@@ -21,11 +27,21 @@ const FIELDS: &[&str] = &[
     "description",
     "github_trust",
     "allow_any_repository",
+    "trust",
     "policies",
     "max_session_duration",
     "permissions_boundary",
     "tags",
 ];
+
+/// A role as read, before `assume_role_grants` add their users to its trust: the trust document
+/// (and its size check) is made by [`finish`].
+pub struct PendingRole {
+    pub role: Role,
+    pub trust: Trust,
+    pos: Pos,
+    path: String,
+}
 
 /// `spec_policies`: names of the policies this spec defines (after expansion).
 pub fn read(
@@ -34,27 +50,111 @@ pub fn read(
     node: &Node,
     github: &Github,
     spec_policies: &BTreeSet<String>,
-) -> Vec<Resource> {
+) -> Vec<PendingRole> {
     let Some(items) = r.list(node, "roles") else {
         return Vec::new();
     };
-    let mut out: Vec<Resource> = Vec::new();
+    let mut out: Vec<PendingRole> = Vec::new();
     for (path, item) in items {
         let Some(role) = read_one(r, ctx, item, &path, github, spec_policies) else {
             continue;
         };
-        if out
-            .iter()
-            .any(|x| matches!(x, Resource::Role(y) if y.name == role.name))
-        {
+        if out.iter().any(|x| x.role.name == role.role.name) {
             r.error(
                 item.pos,
                 &join(&path, "name"),
-                format!("duplicate role name {:?}", role.name),
+                format!("duplicate role name {:?}", role.role.name),
             );
             continue;
         }
+        out.push(role);
+    }
+    out
+}
+
+/// The names the `roles:` section declares, read ahead (silently: [`read`] reports any error) so
+/// that policies can refer to roles by name.
+pub fn declared_names(node: Option<&Node>, prefix: &str) -> BTreeSet<String> {
+    let Some(Value::Seq(items)) = node.map(|n| &n.value) else {
+        return BTreeSet::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| match &item.value {
+            Value::Map(entries) => entries.iter().find(|(k, _)| k.name == "name"),
+            _ => None,
+        })
+        .filter_map(|(_, v)| match &v.value {
+            Value::String(s) => names::expand(s, prefix).ok(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds each granted user to the trust of the roles it may assume, then makes every trust
+/// document and checks its real size.
+pub fn finish(
+    r: &mut Reader,
+    pending: Vec<PendingRole>,
+    grants: &BTreeMap<String, Vec<String>>,
+    github: &Github,
+) -> Vec<Resource> {
+    let mut out = Vec::new();
+    let mut without_id: Vec<String> = Vec::new();
+    for PendingRole {
+        mut role,
+        mut trust,
+        pos,
+        path,
+    } in pending
+    {
+        for user in grants.get(&role.name).into_iter().flatten() {
+            let arn = format!("arn:{{partition}}:iam::{{account}}:user/{user}");
+            if !trust.aws.contains(&arn) {
+                trust.aws.push(arn);
+            }
+        }
+        let document = trust.document(github.provider.host(), &github.provider.client_ids);
+        let size = document.bind(&Env::placeholder("ap-southeast-1")).size();
+        if size > TRUST_POLICY_MAX {
+            r.error(
+                pos,
+                &path,
+                format!("the trust policy would have {size} characters; IAM allows at most {TRUST_POLICY_MAX}: trust fewer repositories or subjects"),
+            );
+            continue;
+        }
+        if size > TRUST_POLICY_QUOTA {
+            r.diags.warning(
+                pos,
+                &path,
+                format!(
+                    "the trust policy would have {size} characters, above IAM's default quota of {TRUST_POLICY_QUOTA}; \
+                     the account needs a raised quota (up to {TRUST_POLICY_MAX})"
+                ),
+            );
+        }
+        for repo in trust.github.iter().flat_map(|g| &g.repositories) {
+            if repo.id.is_none() && !repo.name.contains('*') && !without_id.contains(&repo.name) {
+                without_id.push(repo.name.clone());
+            }
+        }
+        role.trust_policy = document;
         out.push(Resource::Role(role));
+    }
+    if !without_id.is_empty() {
+        let org = github
+            .organizations
+            .last()
+            .map_or("ORG", |o| o.name.as_str());
+        r.notes.push(format!(
+            "GitHub repositories trusted without an id: {}. A repository deleted or renamed and \
+             then re-created under the same name would be trusted too. Give each as \
+             {{name: NAME, id: ID}}, the id from `gh api repos/{org}/NAME --jq .id`; the trust then \
+             also accepts GitHub's immutable subject (repo:ORG@ORG_ID/REPO@REPO_ID:…) and refuses \
+             any other repository id.",
+            without_id.join(", ")
+        ));
     }
     out
 }
@@ -87,7 +187,7 @@ fn read_one(
     path: &str,
     github: &Github,
     spec_policies: &BTreeSet<String>,
-) -> Option<Role> {
+) -> Option<PendingRole> {
     let f = r.fields(node, path, FIELDS)?;
     let name = iam_name(r, f.get("name"), node, &f.path_of("name"), ctx, "role", 64);
     let description = f
@@ -98,17 +198,21 @@ fn read_one(
         .get("allow_any_repository")
         .and_then(|n| r.bool(n, &f.path_of("allow_any_repository")))
         .unwrap_or(false);
-    let trust = match f.get("github_trust") {
-        None => {
-            r.error(
-                node.pos,
-                &f.path_of("github_trust"),
-                "missing; say which GitHub repositories may assume the role",
-            );
-            None
-        }
-        Some(n) => read_trust(r, n, &f.path_of("github_trust"), github, allow_any),
+    let github_trust = match f.get("github_trust") {
+        None => Some(None),
+        Some(n) => read_github_trust(r, n, &f.path_of("github_trust"), github, allow_any).map(Some),
     };
+    let other_trust = match f.get("trust") {
+        None => Some((Vec::new(), Vec::new())),
+        Some(n) => read_other_trust(r, ctx, n, &f.path_of("trust")),
+    };
+    if f.get("github_trust").is_none() && f.get("trust").is_none() {
+        r.error(
+            node.pos,
+            &f.path_of("github_trust"),
+            "missing; say which GitHub repositories may assume the role (or, with trust:, which AWS principals and services)",
+        );
+    }
     let max_session = match f.get("max_session_duration") {
         None => Some(DEFAULT_MAX_SESSION),
         Some(n) => r
@@ -163,48 +267,46 @@ fn read_one(
         }
     };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
-    let trust = trust?;
-    let document = trust.document(github.provider.host(), &github.provider.client_ids);
-    let size = document.bind(&Env::placeholder("ap-southeast-1")).size();
-    let trust_path = f.path_of("github_trust");
-    let trust_pos = f.get("github_trust").map(|n| n.pos).unwrap_or(node.pos);
-    if size > TRUST_POLICY_MAX {
-        r.error(
-            trust_pos,
-            &trust_path,
-            format!("the trust policy would have {size} characters; IAM allows at most {TRUST_POLICY_MAX}: trust fewer repositories or subjects"),
-        );
+    let (github_trust, (aws, services)) = (github_trust?, other_trust?);
+    let trust = Trust {
+        github: github_trust,
+        aws,
+        services,
+    };
+    if trust.is_empty() {
         return None;
     }
-    if size > TRUST_POLICY_QUOTA {
-        r.diags.warning(
-            trust_pos,
-            &trust_path,
-            format!(
-                "the trust policy would have {size} characters, above IAM's default quota of {TRUST_POLICY_QUOTA}; \
-                 the account needs a raised quota (up to {TRUST_POLICY_MAX})"
-            ),
-        );
-    }
-    Some(Role {
-        name: name?,
-        description,
-        trust_policy: document,
-        max_session_duration: max_session?,
-        permissions_boundary: boundary?,
-        policies: policies?,
-        tags,
+    // Messages about the whole document point at the GitHub trust, where its size comes from.
+    let (pos, trust_path) = match f.get("github_trust").or(f.get("trust")) {
+        Some(n) if f.get("github_trust").is_some() => (n.pos, f.path_of("github_trust")),
+        Some(n) => (n.pos, f.path_of("trust")),
+        None => (node.pos, f.path_of("github_trust")),
+    };
+    Some(PendingRole {
+        role: Role {
+            name: name?,
+            description,
+            trust_policy: PolicyDocument::from_json(serde_json::json!({"Statement": []}))
+                .expect("an empty document is well formed"),
+            max_session_duration: max_session?,
+            permissions_boundary: boundary?,
+            policies: policies?,
+            tags,
+        },
+        trust,
+        pos,
+        path: trust_path,
     })
 }
 
-fn read_trust(
+fn read_github_trust(
     r: &mut Reader,
     node: &Node,
     path: &str,
     github: &Github,
     allow_any: bool,
 ) -> Option<GithubTrust> {
-    let f = r.fields(node, path, &["repositories", "subjects"])?;
+    let f = r.fields(node, path, &["repositories", "subjects", "claims"])?;
     let repositories = match f.get("repositories") {
         None => {
             r.error(
@@ -216,22 +318,25 @@ fn read_trust(
         }
         Some(n) => {
             let p = f.path_of("repositories");
-            r.strings(n, &p).filter(|repos| {
-                let valid = |s: &String| {
-                    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.*".contains(&b))
-                };
+            let valid = |s: &str| {
+                let chars_ok = !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.*".contains(&b));
+                if s.contains('/') || !chars_ok {
+                    Err(format!(
+                        "{s:?} is not a repository name; give the name without the organization"
+                    ))
+                } else if s.contains('*') && !allow_any {
+                    Err(format!(
+                        "{s:?} lets every matching repository of each organization assume the role; set allow_any_repository: true on the role if that is meant"
+                    ))
+                } else {
+                    Ok(())
+                }
+            };
+            github::names(r, n, &p, "repository", valid).filter(|repos| {
                 if repos.is_empty() {
                     r.error(n.pos, &p, "needs at least one repository");
-                    false
-                } else if let Some(bad) = repos.iter().find(|s| s.contains('/') || !valid(s)) {
-                    r.error(n.pos, &p, format!("{bad:?} is not a repository name; give the name without the organization"));
-                    false
-                } else if let Some(wild) = repos.iter().find(|s| s.contains('*')).filter(|_| !allow_any) {
-                    r.error(
-                        n.pos,
-                        &p,
-                        format!("{wild:?} lets every matching repository of each organization assume the role; set allow_any_repository: true on the role if that is meant"),
-                    );
                     false
                 } else {
                     true
@@ -260,9 +365,160 @@ fn read_trust(
             })
         }
     };
+    let claims = match f.get("claims") {
+        None => Some(BTreeMap::new()),
+        Some(n) => read_claims(r, n, &f.path_of("claims")),
+    };
     Some(GithubTrust {
         organizations: github.organizations.clone(),
         repositories: repositories?,
         subjects: subjects?,
+        claims: claims?,
     })
+}
+
+/// `claims:` — claim → a value or a list of values (any of them), each a StringLike condition.
+fn read_claims(r: &mut Reader, node: &Node, path: &str) -> Option<BTreeMap<String, Vec<String>>> {
+    let Value::Map(entries) = &node.value else {
+        r.error(
+            node.pos,
+            path,
+            "expected a mapping of claim → value or list of values",
+        );
+        return None;
+    };
+    let mut out = BTreeMap::new();
+    let mut ok = true;
+    for (key, value) in entries {
+        let field = join(path, &key.name);
+        if !CLAIM_KEYS.contains(&key.name.as_str()) {
+            let hint = match key.name.as_str() {
+                "sub" => "; the subject comes from repositories and subjects".to_string(),
+                "aud" => "; the audience comes from github.oidc_provider.client_ids".to_string(),
+                _ => String::new(),
+            };
+            r.error(
+                key.pos,
+                &field,
+                format!(
+                    "unknown claim {:?}; AWS STS evaluates {}{hint}",
+                    key.name,
+                    one_of(CLAIM_KEYS)
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        let values = match &value.value {
+            Value::Seq(_) => r.strings(value, &field),
+            Value::String(s) => Some(vec![s.clone()]),
+            Value::Int(i) => Some(vec![i.to_string()]),
+            _ => {
+                r.error(value.pos, &field, "expected a string or a list of strings");
+                None
+            }
+        };
+        match values {
+            Some(v) if v.is_empty() || v.iter().any(String::is_empty) => {
+                r.error(
+                    value.pos,
+                    &field,
+                    "needs a value; an empty claim would match no token (leave the claim out to accept any)",
+                );
+                ok = false;
+            }
+            Some(v) => {
+                out.insert(key.name.clone(), v);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+/// `trust:` — AWS principals (`aws`) and services (`services`) that may `sts:AssumeRole` the role.
+fn read_other_trust(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    path: &str,
+) -> Option<(Vec<String>, Vec<String>)> {
+    let f = r.fields(node, path, &["aws", "services"])?;
+    let mut list = |name: &str, check: fn(&str) -> Result<(), String>| -> Option<Vec<String>> {
+        let Some(n) = f.get(name) else {
+            return Some(Vec::new());
+        };
+        let p = f.path_of(name);
+        let values = r.strings(n, &p)?;
+        let mut out = Vec::new();
+        for v in values {
+            match names::expand(&v, &ctx.prefix).and_then(|v| check(&v).map(|()| v)) {
+                Ok(v) if !out.contains(&v) => out.push(v),
+                Ok(_) => {}
+                Err(e) => {
+                    r.error(n.pos, &p, e);
+                    return None;
+                }
+            }
+        }
+        Some(out)
+    };
+    let aws = list("aws", check_aws_principal);
+    let services = list("services", check_service_principal);
+    let (aws, services) = (aws?, services?);
+    if aws.is_empty() && services.is_empty() {
+        r.error(
+            node.pos,
+            path,
+            "needs aws (account ids, role or user ARNs) or services (e.g. lambda.amazonaws.com)",
+        );
+        return None;
+    }
+    Some((aws, services))
+}
+
+/// An account id, an account's root ARN, or a role or user ARN (placeholders allowed).
+fn check_aws_principal(p: &str) -> Result<(), String> {
+    let account_ok =
+        |a: &str| a == "{account}" || (a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+    if account_ok(p) && p != "{account}" {
+        return Ok(());
+    }
+    let parts: Vec<&str> = p.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, "iam", "", account, resource] if account_ok(account) => {
+            let ok = *resource == "root"
+                || ["role/", "user/"].iter().any(|k| {
+                    resource.strip_prefix(k).is_some_and(|rest| {
+                        !rest.is_empty() && !rest.ends_with('/') && !rest.contains('*')
+                    })
+                });
+            if ok {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{p:?}: expected an account's root, a role or a user (arn:…:iam::ACCOUNT:root|role/NAME|user/NAME)"
+                ))
+            }
+        }
+        _ => Err(format!(
+            "{p:?} is not an AWS principal; give a 12-digit account id or an IAM ARN (root, role/NAME, user/NAME)"
+        )),
+    }
+}
+
+fn check_service_principal(p: &str) -> Result<(), String> {
+    let host_ok = p.split('.').all(|label| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    });
+    if host_ok && (p.ends_with(".amazonaws.com") || p.ends_with(".amazonaws.com.cn")) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{p:?} is not a service principal; expected e.g. lambda.amazonaws.com"
+        ))
+    }
 }

@@ -47,7 +47,7 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "unknown repository key",
             one_repo("scan_on_pull: true"),
             vec![
-                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; did you mean scan_on_push? allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, tags",
+                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; did you mean scan_on_push? allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, tags",
             ],
         ),
         (
@@ -265,7 +265,7 @@ fn every_mistake_of_a_spec_is_reported_at_once_in_source_order() {
         "the spec has 3 errors:\n  \
          test.yaml:5:5: repositories[0].scan_on_push: expected true or false, got the number 1\n  \
          test.yaml:6:5: repositories[1].name: invalid repository name \"UPPER\"; allowed: 2-256 characters; lowercase letters, digits and . _ - between them, '/' between namespace parts\n  \
-         test.yaml:7:5: repositories[1].color: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, tags"
+         test.yaml:7:5: repositories[1].color: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, tags"
     );
 }
 
@@ -492,21 +492,21 @@ fn each_iam_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "any repository without allow_any_repository",
             one_role("github_trust:\n  repositories: [\"*\"]"),
             vec![
-                r#"test.yaml:9:7: roles[0].github_trust.repositories: "*" lets every matching repository of each organization assume the role; set allow_any_repository: true on the role if that is meant"#,
+                r#"test.yaml:9:22: roles[0].github_trust.repositories: "*" lets every matching repository of each organization assume the role; set allow_any_repository: true on the role if that is meant"#,
             ],
         ),
         (
             "a repository pattern without allow_any_repository",
             one_role("github_trust:\n  repositories: [app, \"app-*\"]"),
             vec![
-                r#"test.yaml:9:7: roles[0].github_trust.repositories: "app-*" lets every matching repository of each organization assume the role; set allow_any_repository: true on the role if that is meant"#,
+                r#"test.yaml:9:27: roles[0].github_trust.repositories: "app-*" lets every matching repository of each organization assume the role; set allow_any_repository: true on the role if that is meant"#,
             ],
         ),
         (
             "a repository with its organization",
             one_role("github_trust:\n  repositories: [betekk/app]"),
             vec![
-                r#"test.yaml:9:7: roles[0].github_trust.repositories: "betekk/app" is not a repository name; give the name without the organization"#,
+                r#"test.yaml:9:22: roles[0].github_trust.repositories: "betekk/app" is not a repository name; give the name without the organization"#,
             ],
         ),
         (
@@ -522,7 +522,7 @@ fn each_iam_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "no github_trust",
             one_role("policies: [\"{prefix}-push\"]"),
             vec![
-                "test.yaml:7:5: roles[0].github_trust: missing; say which GitHub repositories may assume the role",
+                "test.yaml:7:5: roles[0].github_trust: missing; say which GitHub repositories may assume the role (or, with trust:, which AWS principals and services)",
             ],
         ),
         (
@@ -597,7 +597,7 @@ fn each_iam_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "an invalid organization",
             "version: 1\nstack: test\ngithub:\n  organizations: [\"nus cee\"]\n".into(),
             vec![
-                r#"test.yaml:4:3: github.organizations: invalid organization "nus cee"; allowed: letters, digits and '-'"#,
+                r#"test.yaml:4:19: github.organizations: invalid organization "nus cee"; allowed: letters, digits and '-'"#,
             ],
         ),
     ];

@@ -2,6 +2,7 @@
 //! points at one already running). Each test works in its own account (a random 12-digit access
 //! key id), so tests run in parallel without resetting anything.
 
+mod access;
 mod cli;
 mod drift;
 mod ecr;

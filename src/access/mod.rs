@@ -1,0 +1,16 @@
+//! Access: who gets in, and why. Evaluates the documents the spec (or the account) holds against
+//! the request a GitHub token, an IAM principal or a service would make — what `explain` shows.
+//!
+//! Pure, like the planner: documents and requests in, decisions with reasons out. The evaluator is
+//! our own and deliberately small (see [`evaluate`] for what it covers); the tests hold its
+//! decisions against an independent IAM policy simulator.
+
+pub mod evaluate;
+pub mod github_token;
+pub mod view;
+
+#[cfg(test)]
+mod tests;
+
+pub use evaluate::{Decision, Evaluation, NamedPolicy, Request, evaluate};
+pub use github_token::{GithubToken, SubjectForm};

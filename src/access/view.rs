@@ -1,0 +1,281 @@
+//! The documents access is decided by, gathered from a spec (bound to an account) or from what
+//! was read live: roles with their trust and attachments, managed policies by ARN, repository
+//! policies, and the policies attached to users.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::evaluate::{Evaluation, NamedPolicy, Request, evaluate};
+use super::github_token::{GithubToken, SubjectForm};
+use crate::model::{Env, PolicyDocument, Resource, Role};
+
+#[derive(Debug, Clone)]
+pub struct AccessView {
+    pub env: Env,
+    pub provider_host: String,
+    pub roles: BTreeMap<String, Role>,
+    /// Managed policies by ARN: name and document.
+    pub policies: BTreeMap<String, (String, PolicyDocument)>,
+    /// Repository name → its policy, if any.
+    pub repositories: BTreeMap<String, Option<PolicyDocument>>,
+    /// User name → ARNs of the policies attached to it (as far as the spec or the stack knows).
+    pub user_policies: BTreeMap<String, Vec<String>>,
+}
+
+/// What a GitHub token gets: one line per role and subject form.
+#[derive(Debug, Clone, Serialize)]
+pub struct GithubResult {
+    pub role: String,
+    pub role_arn: String,
+    pub subject_form: SubjectForm,
+    pub sub: String,
+    #[serde(flatten)]
+    pub evaluation: Evaluation,
+}
+
+/// The answer to one question, with what could not be taken into account.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub request: Request,
+    #[serde(flatten)]
+    pub evaluation: Evaluation,
+    pub notes: Vec<String>,
+}
+
+impl AccessView {
+    /// `resources` must be bound (no `{account}` placeholders left).
+    pub fn new<'a>(
+        env: Env,
+        provider_host: &str,
+        resources: impl IntoIterator<Item = &'a Resource>,
+    ) -> Self {
+        let mut view = AccessView {
+            provider_host: provider_host.to_string(),
+            roles: BTreeMap::new(),
+            policies: BTreeMap::new(),
+            repositories: BTreeMap::new(),
+            user_policies: BTreeMap::new(),
+            env,
+        };
+        for resource in resources {
+            match resource {
+                Resource::Role(r) => {
+                    view.roles.insert(r.name.clone(), r.clone());
+                }
+                Resource::Policy(p) => {
+                    let arn = view.env.iam_arn("policy", &p.name);
+                    view.policies
+                        .insert(arn, (p.name.clone(), p.document.clone()));
+                }
+                Resource::Repository(r) => {
+                    view.repositories
+                        .insert(r.name.clone(), r.repository_policy.clone());
+                }
+                Resource::UserAttachment(a) => {
+                    view.user_policies
+                        .entry(a.user.clone())
+                        .or_default()
+                        .push(a.policy_arn.clone());
+                }
+                Resource::OidcProvider(_) => {}
+            }
+        }
+        view
+    }
+
+    pub fn provider_arn(&self) -> String {
+        self.env.iam_arn("oidc-provider", &self.provider_host)
+    }
+
+    fn trust<'a>(&self, role: &'a Role) -> NamedPolicy<'a> {
+        NamedPolicy {
+            name: format!("trust policy of {}", role.name),
+            document: &role.trust_policy,
+        }
+    }
+
+    /// The documents of these policy ARNs; ARNs not known here are noted, not guessed.
+    fn documents(&self, arns: &[String], notes: &mut Vec<String>) -> Vec<NamedPolicy<'_>> {
+        arns.iter()
+            .filter_map(|arn| match self.policies.get(arn) {
+                Some((name, doc)) => Some(NamedPolicy {
+                    name: name.clone(),
+                    document: doc,
+                }),
+                None => {
+                    notes.push(format!(
+                        "policy {arn} is not in the spec; its statements were not evaluated"
+                    ));
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// Every role whose trust speaks of the GitHub provider (or just `only`), for each subject
+    /// form the token can carry.
+    pub fn github(
+        &self,
+        token: &GithubToken,
+        only: Option<&str>,
+    ) -> Result<Vec<GithubResult>, String> {
+        let provider = self.provider_arn();
+        let roles: Vec<&Role> = match only {
+            Some(name) => vec![self.role(name)?],
+            None => self
+                .roles
+                .values()
+                .filter(|r| r.trust_policy.to_json_string().contains(&provider))
+                .collect(),
+        };
+        let mut out = Vec::new();
+        for role in roles {
+            let role_arn = self.env.iam_arn("role", &role.name);
+            for (form, sub) in token.subjects() {
+                let request = token.request(&sub, &provider, &self.provider_host, &role_arn);
+                let evaluation = evaluate(&request, &[], None, Some(&self.trust(role)));
+                out.push(GithubResult {
+                    role: role.name.clone(),
+                    role_arn: role_arn.clone(),
+                    subject_form: form,
+                    sub,
+                    evaluation,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn role(&self, name: &str) -> Result<&Role, String> {
+        let name = name.rsplit(":role/").next().unwrap_or(name);
+        let name = name.rsplit('/').next().unwrap_or(name);
+        self.roles.get(name).ok_or_else(|| {
+            format!(
+                "no role named {name:?}; known: {}",
+                self.roles.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+
+    /// The ARN an action's resource has when given by name: a repository for `ecr:`, a role for
+    /// `iam:`/`sts:`, a function for `lambda:`.
+    pub fn resource_arn(&self, action: &str, resource: &str) -> Result<String, String> {
+        if resource.starts_with("arn:") || resource == "*" {
+            return Ok(resource.to_string());
+        }
+        let service = action
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let Env {
+            partition,
+            region,
+            account,
+        } = &self.env;
+        match service.as_str() {
+            "ecr" => Ok(self.env.repository_arn(resource)),
+            "iam" | "sts" => Ok(self.env.iam_arn("role", resource)),
+            "lambda" => Ok(format!(
+                "arn:{partition}:lambda:{region}:{account}:function:{resource}"
+            )),
+            _ => Err(format!(
+                "give {resource:?} as an ARN: names are resolved for ecr, iam, sts and lambda actions"
+            )),
+        }
+    }
+
+    /// A principal (an IAM ARN or a service) doing `action` on `resource`. The identity policies
+    /// are the ones the spec (or stack) attaches to that user or role; the resource policy is the
+    /// role's trust (for roles) or the repository's policy.
+    pub fn principal(
+        &self,
+        principal: &str,
+        action: &str,
+        resource: &str,
+        context: &BTreeMap<String, String>,
+    ) -> Result<Answer, String> {
+        let resource_arn = self.resource_arn(action, resource)?;
+        let mut request = Request::new(principal, action, &resource_arn);
+        for (k, v) in context {
+            request = request.with(k, v);
+        }
+        let mut notes = Vec::new();
+        let (arns, boundary) = if let Some((_, user)) = principal.split_once(":user/") {
+            let user = user.rsplit('/').next().unwrap_or(user);
+            (
+                self.user_policies.get(user).cloned().unwrap_or_default(),
+                None,
+            )
+        } else if principal.contains(":role/") || principal.contains(":assumed-role/") {
+            let name = principal
+                .split_once(":role/")
+                .or_else(|| principal.split_once(":assumed-role/"))
+                .map(|(_, rest)| rest.split('/').next().unwrap_or(rest))
+                .unwrap_or_default();
+            match self.roles.get(name) {
+                Some(role) => (role.policies.clone(), role.permissions_boundary.clone()),
+                None => {
+                    notes.push(format!(
+                        "role {name} is not in the spec: no identity policies evaluated"
+                    ));
+                    (Vec::new(), None)
+                }
+            }
+        } else {
+            (Vec::new(), None)
+        };
+        let identity = self.documents(&arns, &mut notes);
+        let boundary =
+            boundary.and_then(|arn| self.documents(&[arn], &mut notes).into_iter().next());
+        let resource_policy = self.resource_policy(action, &resource_arn, &mut notes);
+        let evaluation = evaluate(
+            &request,
+            &identity,
+            boundary.as_ref(),
+            resource_policy.as_ref(),
+        );
+        Ok(Answer {
+            request,
+            evaluation,
+            notes,
+        })
+    }
+
+    fn resource_policy(
+        &self,
+        action: &str,
+        arn: &str,
+        notes: &mut Vec<String>,
+    ) -> Option<NamedPolicy<'_>> {
+        let service = action
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if service == "sts" {
+            let role = arn
+                .split_once(":role/")
+                .map(|(_, r)| r.rsplit('/').next().unwrap_or(r))?;
+            return match self.roles.get(role) {
+                Some(role) => Some(self.trust(role)),
+                None => {
+                    notes.push(format!(
+                        "role {role} is not in the spec: its trust policy is unknown"
+                    ));
+                    None
+                }
+            };
+        }
+        if service == "ecr" {
+            let name = arn.split_once(":repository/").map(|(_, r)| r)?;
+            let policy = self.repositories.get(name)?.as_ref()?;
+            return Some(NamedPolicy {
+                name: format!("repository policy of {name}"),
+                document: policy,
+            });
+        }
+        None
+    }
+}

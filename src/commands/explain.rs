@@ -1,0 +1,175 @@
+//! `explain SPEC …`: who gets in, and why. Offline against the spec's documents (bound to
+//! `--account`), or with `--live` against what the account holds for the stack.
+
+use std::collections::BTreeMap;
+
+use super::Exit;
+use super::session::{load_spec, open, region};
+use crate::access::GithubToken;
+use crate::access::view::AccessView;
+use crate::cli::{ExplainArgs, GlobalArgs, OutputFormat};
+use crate::error::Error;
+use crate::model::oidc_provider::GITHUB_OIDC_URL;
+use crate::model::{Env, Resource};
+use crate::render::json::SCHEMA_VERSION;
+use crate::render::{Style, explain as render};
+
+/// The account the spec is bound to when none is given offline.
+pub const OFFLINE_ACCOUNT: &str = "123456789012";
+
+pub async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error> {
+    let view = if args.live {
+        let session = open(global, &args.spec).await?;
+        let env = session.observed.env();
+        let host = provider_host(session.observed.resources.values().map(|l| &l.resource));
+        AccessView::new(
+            env,
+            &host,
+            session.observed.resources.values().map(|l| &l.resource),
+        )
+    } else {
+        let spec = load_spec(&args.spec)?;
+        let account = args
+            .account
+            .clone()
+            .unwrap_or_else(|| OFFLINE_ACCOUNT.to_string());
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::Refused(format!(
+                "--account {account:?}: expected a 12-digit account id"
+            )));
+        }
+        let env = Env {
+            account,
+            partition: "aws".to_string(),
+            region: region(global, &spec),
+        };
+        let bound: Vec<Resource> = spec
+            .desired
+            .resources
+            .iter()
+            .map(|r| r.bind(&env))
+            .collect();
+        let host = provider_host(bound.iter());
+        AccessView::new(env, &host, bound.iter())
+    };
+    let mut notes = Vec::new();
+    if !args.live {
+        notes.push(format!(
+            "evaluated the spec's documents for account {} (offline); --live evaluates the account's",
+            view.env.account
+        ));
+    }
+    if let Some(repo) = &args.github {
+        let mut token = GithubToken::parse(repo).map_err(Error::Refused)?;
+        token.owner_id = args.owner_id;
+        token.repository_id = args.repository_id;
+        token.git_ref = args.git_ref.clone();
+        token.environment = args.environment.clone();
+        token.pull_request = args.pull_request;
+        token.job_workflow_ref = args.workflow_ref.clone();
+        if let Some(aud) = &args.audience {
+            token.audience = aud.clone();
+        }
+        token.claims = args.claim.iter().cloned().collect();
+        if token.repository_id.is_some() != token.owner_id.is_some() {
+            notes.push("the immutable subject form needs both --owner-id and --repository-id; only the legacy form was asked".into());
+        }
+        let results = view
+            .github(&token, args.role.as_deref())
+            .map_err(Error::Refused)?;
+        let allowed = results.iter().any(|r| r.evaluation.decision.allowed());
+        match global.output {
+            OutputFormat::Json => println!(
+                "{}",
+                serde_json::json!({
+                    "schema_version": SCHEMA_VERSION,
+                    "account": view.env.account,
+                    "live": args.live,
+                    "github": repo,
+                    "results": results,
+                    "allowed": allowed,
+                    "notes": notes,
+                })
+            ),
+            OutputFormat::Human | OutputFormat::Markdown => {
+                let title = format!(
+                    "A GitHub Actions token of {repo} ({}):",
+                    token_detail(&token)
+                );
+                print!(
+                    "{}",
+                    render::github(&title, &results, &notes, Style::for_stdout())
+                );
+            }
+        }
+        return Ok(if allowed { Exit::Ok } else { Exit::Denied });
+    }
+    let Some(action) = &args.action else {
+        return Err(Error::Refused(
+            "say what to explain: --github OWNER/REPO, --principal ARN --action A (--role NAME | --resource R), or --role NAME --action A --resource R".into(),
+        ));
+    };
+    let (principal, resource) = match (&args.principal, &args.role, &args.resource) {
+        (Some(p), Some(role), None) => (p.clone(), role.clone()),
+        (Some(p), _, Some(resource)) => (p.clone(), resource.clone()),
+        (None, Some(role), Some(resource)) => (view.env.iam_arn("role", role), resource.clone()),
+        _ => {
+            return Err(Error::Refused(
+                "with --action give --principal and --role (the role to assume) or --resource, or --role (the role acting) and --resource".into(),
+            ));
+        }
+    };
+    let context: BTreeMap<String, String> = args.context.iter().cloned().collect();
+    let mut answer = view
+        .principal(&principal, action, &resource, &context)
+        .map_err(Error::Refused)?;
+    answer.notes.extend(notes);
+    let allowed = answer.evaluation.decision.allowed();
+    match global.output {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::json!({
+                "schema_version": SCHEMA_VERSION,
+                "account": view.env.account,
+                "live": args.live,
+                "answer": answer,
+                "allowed": allowed,
+            })
+        ),
+        OutputFormat::Human | OutputFormat::Markdown => {
+            print!("{}", render::answer(&answer, Style::for_stdout()))
+        }
+    }
+    Ok(if allowed { Exit::Ok } else { Exit::Denied })
+}
+
+fn token_detail(t: &GithubToken) -> String {
+    let mut parts = vec![match (&t.environment, t.pull_request) {
+        (Some(e), _) => format!("environment {e}"),
+        (None, true) => "pull_request".to_string(),
+        (None, false) => format!("ref {}", t.git_ref()),
+    }];
+    if let Some(id) = t.repository_id {
+        parts.push(format!("repository_id {id}"));
+    }
+    if let Some(id) = t.owner_id {
+        parts.push(format!("owner id {id}"));
+    }
+    if let Some(w) = &t.job_workflow_ref {
+        parts.push(format!("job_workflow_ref {w}"));
+    }
+    for (k, v) in &t.claims {
+        parts.push(format!("{k} {v}"));
+    }
+    parts.join(", ")
+}
+
+fn provider_host<'a>(resources: impl Iterator<Item = &'a Resource>) -> String {
+    let mut host = GITHUB_OIDC_URL.trim_start_matches("https://").to_string();
+    for r in resources {
+        if let Resource::OidcProvider(p) = r {
+            host = p.host().to_string();
+        }
+    }
+    host
+}

@@ -1,0 +1,296 @@
+//! A role's whole trust policy: GitHub workflows through the OIDC provider, plus the AWS principals
+//! (accounts, roles, users — `assume_role_grants` users among them) and services that may call
+//! `sts:AssumeRole` on it. Built from the spec, and read back from a live document for `import`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::PolicyDocument;
+use super::github_trust::{CLAIM_KEYS, GithubName, GithubTrust};
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Trust {
+    pub github: Option<GithubTrust>,
+    /// Account ids, account root ARNs, role and user ARNs.
+    pub aws: Vec<String>,
+    /// Service principals, e.g. `lambda.amazonaws.com`.
+    pub services: Vec<String>,
+}
+
+impl Trust {
+    pub fn is_empty(&self) -> bool {
+        self.github.is_none() && self.aws.is_empty() && self.services.is_empty()
+    }
+
+    pub fn document(&self, provider_host: &str, client_ids: &[String]) -> PolicyDocument {
+        let mut statements = Vec::new();
+        if let Some(github) = &self.github {
+            statements.extend(github.statements(provider_host, client_ids));
+        }
+        if !self.aws.is_empty() {
+            statements.push(json!({
+                "Effect": "Allow",
+                "Principal": {"AWS": self.aws},
+                "Action": "sts:AssumeRole",
+            }));
+        }
+        if !self.services.is_empty() {
+            statements.push(json!({
+                "Effect": "Allow",
+                "Principal": {"Service": self.services},
+                "Action": "sts:AssumeRole",
+            }));
+        }
+        PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": statements}))
+            .expect("generated trust policies are well formed")
+    }
+
+    /// Reads a live (bound) trust policy back into the spec's terms. `None` when the document has
+    /// statements the spec cannot say; a returned trust regenerates to an equivalent document
+    /// (checked here), so an imported spec plans no change.
+    pub fn from_document(
+        doc: &PolicyDocument,
+        provider_host: &str,
+        client_ids: &[String],
+        env: &super::Env,
+    ) -> Option<Trust> {
+        let canonical = doc.canonical();
+        let mut trust = Trust::default();
+        let mut github: Option<GithubTrust> = None;
+        for st in canonical["Statement"].as_array()? {
+            if st["Effect"] != "Allow" {
+                return None;
+            }
+            let principal = st["Principal"].as_object()?;
+            if principal.len() != 1 {
+                return None;
+            }
+            let (kind, ids) = principal.iter().next()?;
+            let ids: Vec<String> = ids
+                .as_array()?
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<_>>()?;
+            match kind.as_str() {
+                "AWS" | "Service" if st.get("Condition").is_none() => {
+                    let target = if kind == "AWS" {
+                        &mut trust.aws
+                    } else {
+                        &mut trust.services
+                    };
+                    target.extend(ids);
+                }
+                "Federated" => {
+                    let part = github_statement(st, provider_host)?;
+                    merge(&mut github, part)?;
+                }
+                _ => return None,
+            }
+        }
+        trust.github = github;
+        let regenerated = trust.document(provider_host, client_ids).bind(env);
+        (regenerated == *doc).then_some(trust)
+    }
+}
+
+/// One GitHub statement back into organizations × repositories × subjects (+ claims).
+fn github_statement(st: &Value, host: &str) -> Option<GithubTrust> {
+    let condition = st["Condition"].as_object()?;
+    let mut repository_id: Option<u64> = None;
+    let mut subs: Vec<String> = Vec::new();
+    let mut claims = BTreeMap::new();
+    for (op, keys) in condition {
+        for (key, values) in keys.as_object()? {
+            let claim = key.strip_prefix(host)?.strip_prefix(':')?;
+            let values: Vec<String> = values
+                .as_array()?
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<_>>()?;
+            match (op.as_str(), claim) {
+                ("StringEquals", "aud") => {}
+                ("StringEquals", "repository_id") if values.len() == 1 => {
+                    repository_id = Some(values[0].parse().ok()?)
+                }
+                ("StringLike", "sub") => subs = values,
+                ("StringLike", c) if CLAIM_KEYS.contains(&c) => {
+                    claims.insert(c.to_string(), values);
+                }
+                _ => return None,
+            }
+        }
+    }
+    let mut trust = GithubTrust {
+        organizations: Vec::new(),
+        repositories: Vec::new(),
+        subjects: Vec::new(),
+        claims,
+    };
+    for sub in subs {
+        let rest = sub.strip_prefix("repo:")?;
+        let (org_repo, subject) = rest.split_once(':')?;
+        let (org, repo) = org_repo.split_once('/')?;
+        let (org, org_id) = match org.split_once('@') {
+            Some((name, "*")) => (name, None),
+            Some((name, id)) => (name, Some(id.parse().ok()?)),
+            None => (org, None),
+        };
+        let repo = match repo.split_once('@') {
+            Some((name, id)) if Some(id.parse().ok()?) == repository_id => name,
+            Some(_) => return None,
+            None => repo,
+        };
+        add_name(&mut trust.organizations, org, org_id);
+        add_name(&mut trust.repositories, repo, repository_id);
+        if !trust.subjects.iter().any(|s| s == subject) {
+            trust.subjects.push(subject.to_string());
+        }
+    }
+    (!trust.repositories.is_empty()).then_some(trust)
+}
+
+/// Adds a name once; a known id wins over none (the legacy subjects carry no ids).
+fn add_name(list: &mut Vec<GithubName>, name: &str, id: Option<u64>) {
+    match list.iter_mut().find(|n| n.name == name) {
+        Some(existing) => existing.id = existing.id.or(id),
+        None => list.push(GithubName::new(name, id)),
+    }
+}
+
+/// Statements of one trust share organizations, subjects and claims; repositories add up.
+fn merge(into: &mut Option<GithubTrust>, part: GithubTrust) -> Option<()> {
+    match into {
+        None => *into = Some(part),
+        Some(t) => {
+            if t.subjects != part.subjects || t.claims != part.claims {
+                return None;
+            }
+            let names = |l: &[GithubName]| l.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
+            if names(&t.organizations) != names(&part.organizations) {
+                return None;
+            }
+            for org in &part.organizations {
+                add_name(&mut t.organizations, &org.name, org.id);
+            }
+            t.repositories.extend(part.repositories);
+        }
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Env;
+
+    const HOST: &str = "token.actions.githubusercontent.com";
+
+    fn aud() -> Vec<String> {
+        vec!["sts.amazonaws.com".into()]
+    }
+
+    fn github(orgs: Vec<GithubName>, repos: Vec<GithubName>, subjects: &[&str]) -> GithubTrust {
+        GithubTrust {
+            organizations: orgs,
+            repositories: repos,
+            subjects: subjects.iter().map(|s| s.to_string()).collect(),
+            claims: BTreeMap::new(),
+        }
+    }
+
+    fn roundtrip(t: &Trust) -> Option<Trust> {
+        let env = Env::placeholder("ap-southeast-1");
+        let live = t.document(HOST, &aud()).bind(&env);
+        // What IAM hands back: URL-encoded, account ids as root ARNs.
+        let text = live
+            .to_json_string()
+            .replace("\"111122223333\"", "\"arn:aws:iam::111122223333:root\"");
+        let encoded =
+            percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        let live = PolicyDocument::parse(&encoded).unwrap();
+        Trust::from_document(&live, HOST, &aud(), &env)
+    }
+
+    #[test]
+    fn every_mix_reads_back_as_written() {
+        let n = |s: &str, id: Option<u64>| GithubName::new(s, id);
+        let mut with_claims = github(vec![n("betekk", Some(5))], vec![n("a", Some(9))], &["*"]);
+        with_claims
+            .claims
+            .insert("environment".into(), vec!["prod".into()]);
+        let table = vec![
+            Trust {
+                github: Some(github(
+                    vec![n("nus-cee", None), n("betekk", None)],
+                    vec![n("app", None)],
+                    &["*"],
+                )),
+                ..Trust::default()
+            },
+            Trust {
+                github: Some(github(
+                    vec![n("nus-cee", None), n("betekk", Some(123456))],
+                    vec![n("old", None), n("new-svc", Some(987654321))],
+                    &["ref:refs/heads/main", "environment:prod"],
+                )),
+                aws: vec![
+                    "arn:aws:iam::123456789012:user/deployer".into(),
+                    "111122223333".into(),
+                ],
+                services: vec!["lambda.amazonaws.com".into()],
+            },
+            Trust {
+                github: Some(with_claims),
+                ..Trust::default()
+            },
+            Trust {
+                services: vec!["lambda.amazonaws.com".into()],
+                ..Trust::default()
+            },
+        ];
+        for t in table {
+            let back = roundtrip(&t).unwrap_or_else(|| panic!("not read back: {t:?}"));
+            let env = Env::placeholder("ap-southeast-1");
+            assert_eq!(
+                back.document(HOST, &aud()).bind(&env),
+                t.document(HOST, &aud()).bind(&env),
+                "{t:?}"
+            );
+            // Read back from the canonical (sorted) form: the same names and ids, maybe reordered.
+            let sorted = |t: &Trust| {
+                t.github.as_ref().map(|g| {
+                    let (mut o, mut r) = (g.organizations.clone(), g.repositories.clone());
+                    o.sort();
+                    r.sort();
+                    (o, r, g.claims.clone())
+                })
+            };
+            assert_eq!(sorted(&back), sorted(&t));
+        }
+    }
+
+    #[test]
+    fn a_document_the_spec_cannot_say_is_not_read() {
+        let env = Env::placeholder("ap-southeast-1");
+        let other = PolicyDocument::from_json(json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"ForAllValues:StringLike": {"token.actions.githubusercontent.com:sub": ["repo:x/y:*"]}}}]
+        }))
+        .unwrap();
+        assert_eq!(Trust::from_document(&other, HOST, &aud(), &env), None);
+        let conditioned_aws = PolicyDocument::from_json(json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]
+        }))
+        .unwrap();
+        assert_eq!(
+            Trust::from_document(&conditioned_aws, HOST, &aud(), &env),
+            None
+        );
+    }
+}

@@ -1,0 +1,872 @@
+//! Access decided by an IAM policy simulator that is not ours. The emulator accepts any policy, so
+//! after `apply` the documents it stored are read back and every question — GitHub tokens in both
+//! subject forms, users, services, and what each role may do — is put to
+//! `@cloud-copilot/iam-simulate` (tests/oracle/) and to `explain --live`; both must give the
+//! expected decision. A property test then puts random tokens to both evaluators.
+
+use std::collections::BTreeMap;
+use std::process::{Command, Stdio};
+
+use betekk_ecr::access::{self, GithubToken, NamedPolicy};
+use betekk_ecr::model::PolicyDocument;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::{Value, json};
+
+use crate::harness::*;
+
+const HOST: &str = "token.actions.githubusercontent.com";
+const UPLOAD: &str = "BETEKK-GithubWorkflowsUploadRole";
+const DEPLOY: &str = "BETEKK-GithubWorkflowsLambdaDeployRole";
+const LAMBDA: &str = "BETEKK-ProbeEngineLambdaRole";
+const REPO: &str = "betekk-probe-engine";
+
+/// Puts questions to the oracle; one answer (`Allowed`, `ImplicitlyDenied`, …) per question.
+fn oracle(questions: &[Value]) -> Vec<String> {
+    let dir = repo_root().join("tests/oracle");
+    assert!(
+        dir.join("node_modules").exists(),
+        "the IAM oracle is not installed: run bash tests/oracle/install.sh (scripts/test does)"
+    );
+    let mut child = Command::new("node")
+        .arg(dir.join("simulate.mjs"))
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run node");
+    let input = serde_json::to_vec(questions).unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &input).unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "oracle failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answers: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    answers
+        .iter()
+        .map(|a| {
+            assert!(a.get("error").is_none(), "oracle refused a policy: {a}");
+            a["result"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+/// What apply stored, read back with plain SDK calls (not through the tool).
+struct Stored {
+    trust: BTreeMap<String, Value>,
+    role_policies: BTreeMap<String, Vec<Value>>,
+    user_policies: BTreeMap<String, Vec<Value>>,
+    repository_policy: Value,
+}
+
+async fn policy_documents(iam: &aws_sdk_iam::Client, arns: Vec<String>) -> Vec<Value> {
+    let mut out = Vec::new();
+    for arn in arns {
+        let policy = iam.get_policy().policy_arn(&arn).send().await.unwrap();
+        let version = policy
+            .policy()
+            .unwrap()
+            .default_version_id()
+            .unwrap()
+            .to_string();
+        let v = iam
+            .get_policy_version()
+            .policy_arn(&arn)
+            .version_id(version)
+            .send()
+            .await
+            .unwrap();
+        let text = v.policy_version().unwrap().document().unwrap().to_string();
+        out.push(PolicyDocument::parse(&text).unwrap().original().clone());
+    }
+    out
+}
+
+async fn stored(acct: &Account) -> Stored {
+    let iam = acct.raw_iam().await;
+    let mut s = Stored {
+        trust: BTreeMap::new(),
+        role_policies: BTreeMap::new(),
+        user_policies: BTreeMap::new(),
+        repository_policy: Value::Null,
+    };
+    for role in [UPLOAD, DEPLOY, LAMBDA] {
+        let r = iam.get_role().role_name(role).send().await.unwrap();
+        let text = r.role().unwrap().assume_role_policy_document().unwrap();
+        s.trust.insert(
+            role.into(),
+            PolicyDocument::parse(text).unwrap().original().clone(),
+        );
+        let attached = iam
+            .list_attached_role_policies()
+            .role_name(role)
+            .send()
+            .await
+            .unwrap();
+        let arns = attached
+            .attached_policies()
+            .iter()
+            .map(|p| p.policy_arn().unwrap().to_string())
+            .collect();
+        s.role_policies
+            .insert(role.into(), policy_documents(&iam, arns).await);
+    }
+    for user in ["deployer", "intruder"] {
+        let attached = iam
+            .list_attached_user_policies()
+            .user_name(user)
+            .send()
+            .await
+            .unwrap();
+        let arns = attached
+            .attached_policies()
+            .iter()
+            .map(|p| p.policy_arn().unwrap().to_string())
+            .collect();
+        s.user_policies
+            .insert(user.into(), policy_documents(&iam, arns).await);
+    }
+    let ecr = acct.raw_ecr().await;
+    let policy = ecr
+        .get_repository_policy()
+        .repository_name(REPO)
+        .send()
+        .await
+        .unwrap();
+    s.repository_policy = PolicyDocument::parse(policy.policy_text().unwrap())
+        .unwrap()
+        .original()
+        .clone();
+    s
+}
+
+/// A GitHub Actions token: what the oracle is told (claims written out here, independently of
+/// the tool's token builder) and how `explain` is asked.
+#[derive(Clone, Debug)]
+struct Token {
+    owner: &'static str,
+    repo: &'static str,
+    repository_id: Option<u64>,
+    owner_id: Option<u64>,
+    /// Ask the immutable form (needs both ids).
+    immutable: bool,
+    /// `ref:…`, `environment:…` or `pull_request`.
+    suffix: &'static str,
+    /// The environment claim when it differs from the suffix's.
+    environment_claim: Option<&'static str>,
+    aud: &'static str,
+}
+
+impl Token {
+    fn legacy(owner: &'static str, repo: &'static str) -> Self {
+        Token {
+            owner,
+            repo,
+            repository_id: None,
+            owner_id: None,
+            immutable: false,
+            suffix: "ref:refs/heads/main",
+            environment_claim: None,
+            aud: "sts.amazonaws.com",
+        }
+    }
+    fn id(mut self, id: u64) -> Self {
+        self.repository_id = Some(id);
+        self
+    }
+    fn immutable(mut self, owner_id: u64) -> Self {
+        self.owner_id = Some(owner_id);
+        self.immutable = true;
+        self
+    }
+    fn suffix(mut self, s: &'static str) -> Self {
+        self.suffix = s;
+        self
+    }
+
+    fn sub(&self) -> String {
+        match (self.immutable, self.owner_id, self.repository_id) {
+            (true, Some(o), Some(r)) => {
+                format!("repo:{}@{o}/{}@{r}:{}", self.owner, self.repo, self.suffix)
+            }
+            _ => format!("repo:{}/{}:{}", self.owner, self.repo, self.suffix),
+        }
+    }
+
+    fn context(&self) -> Value {
+        let mut c = json!({
+            format!("{HOST}:sub"): self.sub(),
+            format!("{HOST}:aud"): self.aud,
+            format!("{HOST}:repository"): format!("{}/{}", self.owner, self.repo),
+            format!("{HOST}:ref"): "refs/heads/main",
+        });
+        if let Some(id) = self.repository_id {
+            c[format!("{HOST}:repository_id")] = json!(id.to_string());
+        }
+        let env = self
+            .environment_claim
+            .or_else(|| self.suffix.strip_prefix("environment:"));
+        if let Some(env) = env {
+            c[format!("{HOST}:environment")] = json!(env);
+        }
+        c
+    }
+
+    fn explain_args(&self, role: &str) -> Vec<String> {
+        let mut a = vec![
+            "--github".to_string(),
+            format!("{}/{}", self.owner, self.repo),
+            "--role".into(),
+            role.into(),
+            "--audience".into(),
+            self.aud.into(),
+        ];
+        if let Some(id) = self.repository_id {
+            a.extend(["--repository-id".into(), id.to_string()]);
+        }
+        if let Some(id) = self.owner_id {
+            a.extend(["--owner-id".into(), id.to_string()]);
+        }
+        if let Some(env) = self.suffix.strip_prefix("environment:") {
+            a.extend(["--environment".into(), env.into()]);
+        } else if self.suffix == "pull_request" {
+            a.push("--pull-request".into());
+        }
+        if let Some(env) = self.environment_claim {
+            a.extend(["--claim".into(), format!("environment={env}")]);
+        }
+        a
+    }
+}
+
+enum Ask {
+    Github(Token, &'static str),
+    /// principal, action, role to assume
+    Assume(String, &'static str, &'static str),
+    /// principal (role name or service), action, resource (name or ARN), context
+    Act(String, &'static str, String, Vec<(&'static str, String)>),
+}
+
+struct Question {
+    name: &'static str,
+    ask: Ask,
+    allowed: bool,
+}
+
+fn q(name: &'static str, allowed: bool, ask: Ask) -> Question {
+    Question { name, ask, allowed }
+}
+
+#[tokio::test]
+async fn an_independent_simulator_agrees_with_the_expected_access_and_with_explain() {
+    let acct = Account::new();
+    let iam = acct.raw_iam().await;
+    for user in ["deployer", "intruder"] {
+        iam.create_user().user_name(user).send().await.unwrap();
+    }
+    let text =
+        std::fs::read_to_string(repo_root().join("examples/probe-engine-access.yaml")).unwrap();
+    let spec = acct.write_spec("spec.yaml", &text);
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+    let s = stored(&acct).await;
+    let a = &acct.id;
+    let role_arn = |r: &str| format!("arn:aws:iam::{a}:role/{r}");
+    let user = |u: &str| format!("arn:aws:iam::{a}:user/{u}");
+    let function = |f: &str| format!("arn:aws:lambda:{REGION}:{a}:function:{f}");
+    let passed = |svc: &str| vec![("iam:PassedToService", svc.to_string())];
+    let source = |arn: String| vec![("aws:SourceArn", arn)];
+    let t = Token::legacy;
+
+    let questions = vec![
+        q(
+            "legacy subject of the old organization",
+            true,
+            Ask::Github(t("nus-cee", "probe-engine"), UPLOAD),
+        ),
+        q(
+            "legacy subject of the new organization, a pull request",
+            true,
+            Ask::Github(t("betekk", "probe-engine").suffix("pull_request"), UPLOAD),
+        ),
+        q(
+            "a prefix trick: probe-engine-evil",
+            false,
+            Ask::Github(t("betekk", "probe-engine-evil"), UPLOAD),
+        ),
+        q(
+            "another organization",
+            false,
+            Ask::Github(t("evil", "probe-engine"), UPLOAD),
+        ),
+        q(
+            "another repository",
+            false,
+            Ask::Github(t("betekk", "other"), UPLOAD),
+        ),
+        q(
+            "a repository with id, legacy subject, right id",
+            true,
+            Ask::Github(t("betekk", "new-svc").id(987654321), UPLOAD),
+        ),
+        q(
+            "a recycled name: legacy subject, another id",
+            false,
+            Ask::Github(t("betekk", "new-svc").id(111), UPLOAD),
+        ),
+        q(
+            "a repository with id, token without repository_id",
+            false,
+            Ask::Github(t("betekk", "new-svc"), UPLOAD),
+        ),
+        q(
+            "immutable subject, pinned owner id",
+            true,
+            Ask::Github(
+                t("betekk", "new-svc").id(987654321).immutable(123456),
+                UPLOAD,
+            ),
+        ),
+        q(
+            "immutable subject, another owner id",
+            false,
+            Ask::Github(t("betekk", "new-svc").id(987654321).immutable(999), UPLOAD),
+        ),
+        q(
+            "immutable subject, owner without id in the spec",
+            true,
+            Ask::Github(t("nus-cee", "new-svc").id(987654321).immutable(777), UPLOAD),
+        ),
+        q(
+            "immutable subject of a recycled name",
+            false,
+            Ask::Github(t("betekk", "new-svc").id(111).immutable(123456), UPLOAD),
+        ),
+        q(
+            "wrong audience",
+            false,
+            Ask::Github(
+                Token {
+                    aud: "evil.example.com",
+                    ..t("betekk", "probe-engine")
+                },
+                UPLOAD,
+            ),
+        ),
+        q(
+            "deploy role: a ref token lacks the environment claim",
+            false,
+            Ask::Github(t("betekk", "probe-engine").id(555000111), DEPLOY),
+        ),
+        q(
+            "deploy role: environment prod",
+            true,
+            Ask::Github(
+                t("betekk", "probe-engine")
+                    .id(555000111)
+                    .suffix("environment:prod"),
+                DEPLOY,
+            ),
+        ),
+        q(
+            "deploy role: environment staging is no trusted subject",
+            false,
+            Ask::Github(
+                t("betekk", "probe-engine")
+                    .id(555000111)
+                    .suffix("environment:staging"),
+                DEPLOY,
+            ),
+        ),
+        q(
+            "deploy role: environment prod, another id",
+            false,
+            Ask::Github(
+                t("betekk", "probe-engine")
+                    .id(999)
+                    .suffix("environment:prod"),
+                DEPLOY,
+            ),
+        ),
+        q(
+            "deploy role: immutable subject, environment prod",
+            true,
+            Ask::Github(
+                t("betekk", "probe-engine")
+                    .id(555000111)
+                    .immutable(123456)
+                    .suffix("environment:prod"),
+                DEPLOY,
+            ),
+        ),
+        q(
+            "deploy role: environment claim outside the claims",
+            false,
+            Ask::Github(
+                Token {
+                    environment_claim: Some("dev"),
+                    ..t("betekk", "probe-engine")
+                        .id(555000111)
+                        .suffix("environment:prod")
+                },
+                DEPLOY,
+            ),
+        ),
+        q(
+            "upload role's token on the deploy role",
+            false,
+            Ask::Github(t("betekk", "new-svc").id(987654321), DEPLOY),
+        ),
+        q(
+            "a GitHub token on the Lambda execution role",
+            false,
+            Ask::Github(t("betekk", "probe-engine"), LAMBDA),
+        ),
+        q(
+            "the granted user assumes its role",
+            true,
+            Ask::Assume(user("deployer"), "sts:AssumeRole", DEPLOY),
+        ),
+        q(
+            "the granted user on a role not granted",
+            false,
+            Ask::Assume(user("deployer"), "sts:AssumeRole", UPLOAD),
+        ),
+        q(
+            "another user",
+            false,
+            Ask::Assume(user("intruder"), "sts:AssumeRole", DEPLOY),
+        ),
+        q(
+            "the granted user on the Lambda role",
+            false,
+            Ask::Assume(user("deployer"), "sts:AssumeRole", LAMBDA),
+        ),
+        q(
+            "Lambda assumes its execution role",
+            true,
+            Ask::Assume("lambda.amazonaws.com".into(), "sts:AssumeRole", LAMBDA),
+        ),
+        q(
+            "EC2 on the Lambda execution role",
+            false,
+            Ask::Assume("ec2.amazonaws.com".into(), "sts:AssumeRole", LAMBDA),
+        ),
+        q(
+            "Lambda on the upload role",
+            false,
+            Ask::Assume("lambda.amazonaws.com".into(), "sts:AssumeRole", UPLOAD),
+        ),
+        q(
+            "upload role pushes",
+            true,
+            Ask::Act(role_arn(UPLOAD), "ecr:PutImage", REPO.into(), vec![]),
+        ),
+        q(
+            "upload role logs in",
+            true,
+            Ask::Act(
+                role_arn(UPLOAD),
+                "ecr:GetAuthorizationToken",
+                "*".into(),
+                vec![],
+            ),
+        ),
+        q(
+            "upload role pushes to another repository",
+            false,
+            Ask::Act(
+                role_arn(UPLOAD),
+                "ecr:PutImage",
+                format!("{REPO}-evil"),
+                vec![],
+            ),
+        ),
+        q(
+            "upload role deletes the repository",
+            false,
+            Ask::Act(
+                role_arn(UPLOAD),
+                "ecr:DeleteRepository",
+                REPO.into(),
+                vec![],
+            ),
+        ),
+        q(
+            "upload role deletes images",
+            false,
+            Ask::Act(
+                role_arn(UPLOAD),
+                "ecr:BatchDeleteImage",
+                REPO.into(),
+                vec![],
+            ),
+        ),
+        q(
+            "upload role sets the repository policy",
+            false,
+            Ask::Act(
+                role_arn(UPLOAD),
+                "ecr:SetRepositoryPolicy",
+                REPO.into(),
+                vec![],
+            ),
+        ),
+        q(
+            "deploy role updates a stack function",
+            true,
+            Ask::Act(
+                role_arn(DEPLOY),
+                "lambda:UpdateFunctionCode",
+                "betekk-probe-engine-api".into(),
+                vec![],
+            ),
+        ),
+        q(
+            "deploy role creates a stack function",
+            true,
+            Ask::Act(
+                role_arn(DEPLOY),
+                "lambda:CreateFunction",
+                "betekk-probe-engine-worker".into(),
+                vec![],
+            ),
+        ),
+        q(
+            "deploy role updates another function",
+            false,
+            Ask::Act(
+                role_arn(DEPLOY),
+                "lambda:UpdateFunctionCode",
+                "billing".into(),
+                vec![],
+            ),
+        ),
+        q(
+            "deploy role passes the execution role to Lambda",
+            true,
+            Ask::Act(
+                role_arn(DEPLOY),
+                "iam:PassRole",
+                LAMBDA.into(),
+                passed("lambda.amazonaws.com"),
+            ),
+        ),
+        q(
+            "deploy role passes the execution role to EC2",
+            false,
+            Ask::Act(
+                role_arn(DEPLOY),
+                "iam:PassRole",
+                LAMBDA.into(),
+                passed("ec2.amazonaws.com"),
+            ),
+        ),
+        q(
+            "deploy role passes another role to Lambda",
+            false,
+            Ask::Act(
+                role_arn(DEPLOY),
+                "iam:PassRole",
+                UPLOAD.into(),
+                passed("lambda.amazonaws.com"),
+            ),
+        ),
+        q(
+            "deploy role pulls the image it deploys",
+            true,
+            Ask::Act(role_arn(DEPLOY), "ecr:BatchGetImage", REPO.into(), vec![]),
+        ),
+        q(
+            "deploy role pushes",
+            false,
+            Ask::Act(role_arn(DEPLOY), "ecr:PutImage", REPO.into(), vec![]),
+        ),
+        q(
+            "Lambda pulls for a stack function",
+            true,
+            Ask::Act(
+                "lambda.amazonaws.com".into(),
+                "ecr:BatchGetImage",
+                REPO.into(),
+                source(function("betekk-probe-engine-api")),
+            ),
+        ),
+        q(
+            "Lambda pulls for another function",
+            false,
+            Ask::Act(
+                "lambda.amazonaws.com".into(),
+                "ecr:BatchGetImage",
+                REPO.into(),
+                source(function("billing")),
+            ),
+        ),
+        q(
+            "Lambda pulls for another account's function",
+            false,
+            Ask::Act(
+                "lambda.amazonaws.com".into(),
+                "ecr:GetDownloadUrlForLayer",
+                REPO.into(),
+                source(format!(
+                    "arn:aws:lambda:{REGION}:111122223333:function:betekk-probe-engine-api"
+                )),
+            ),
+        ),
+        q(
+            "Lambda pushes",
+            false,
+            Ask::Act(
+                "lambda.amazonaws.com".into(),
+                "ecr:PutImage",
+                REPO.into(),
+                source(function("betekk-probe-engine-api")),
+            ),
+        ),
+    ];
+    assert!(questions.len() >= 30);
+
+    // The oracle's questions, from the documents as stored.
+    let repo_arn = |r: &str| {
+        if r.starts_with("arn:") || r == "*" {
+            r.to_string()
+        } else {
+            format!("arn:aws:ecr:{REGION}:{a}:repository/{r}")
+        }
+    };
+    let oracle_questions: Vec<Value> = questions
+        .iter()
+        .map(|question| match &question.ask {
+            Ask::Github(token, role) => json!({
+                "principal": format!("arn:aws:iam::{a}:oidc-provider/{HOST}"),
+                "action": "sts:AssumeRoleWithWebIdentity",
+                "resource": role_arn(role),
+                "context": token.context(),
+                "identity": [],
+                "resourcePolicy": s.trust[*role],
+            }),
+            Ask::Assume(principal, action, role) => {
+                let identity = principal
+                    .split_once(":user/")
+                    .map(|(_, u)| s.user_policies[u].clone())
+                    .unwrap_or_default();
+                json!({"principal": principal, "action": action, "resource": role_arn(role),
+                       "context": {}, "identity": identity, "resourcePolicy": s.trust[*role]})
+            }
+            Ask::Act(principal, action, resource, context) => {
+                let identity = principal
+                    .split_once(":role/")
+                    .map(|(_, r)| s.role_policies[r].clone())
+                    .unwrap_or_default();
+                let (resource, policy) = match action.split(':').next().unwrap() {
+                    "ecr" => {
+                        let arn = repo_arn(resource);
+                        let policy = if arn.ends_with(&format!("repository/{REPO}")) {
+                            s.repository_policy.clone()
+                        } else {
+                            Value::Null
+                        };
+                        (arn, policy)
+                    }
+                    "iam" => (role_arn(resource), Value::Null),
+                    _ => (function(resource), Value::Null),
+                };
+                let context: serde_json::Map<String, Value> = context
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), json!(v)))
+                    .collect();
+                json!({"principal": principal, "action": action, "resource": resource,
+                       "context": context, "identity": identity, "resourcePolicy": policy})
+            }
+        })
+        .collect();
+    let answers = oracle(&oracle_questions);
+
+    let mut failures = Vec::new();
+    for ((question, answer), oq) in questions.iter().zip(&answers).zip(&oracle_questions) {
+        let oracle_allows = answer == "Allowed";
+        if oracle_allows != question.allowed {
+            failures.push(format!(
+                "{}: the simulator says {answer}, expected allowed={} for {oq}",
+                question.name, question.allowed
+            ));
+        }
+        let mut args: Vec<String> = vec![
+            "explain".into(),
+            spec.into(),
+            "--live".into(),
+            "--output".into(),
+            "json".into(),
+        ];
+        match &question.ask {
+            Ask::Github(token, role) => args.extend(token.explain_args(role)),
+            Ask::Assume(principal, action, role) => args.extend([
+                "--principal".into(),
+                principal.clone(),
+                "--action".into(),
+                action.to_string(),
+                "--role".into(),
+                role.to_string(),
+            ]),
+            Ask::Act(principal, action, resource, context) => {
+                match principal.split_once(":role/") {
+                    Some((_, role)) => args.extend(["--role".into(), role.to_string()]),
+                    None => args.extend(["--principal".into(), principal.clone()]),
+                }
+                args.extend([
+                    "--action".into(),
+                    action.to_string(),
+                    "--resource".into(),
+                    resource.clone(),
+                ]);
+                for (k, v) in context {
+                    args.extend(["--context".into(), format!("{k}={v}")]);
+                }
+            }
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = acct.run(&refs);
+        let doc = run.json();
+        let explained = match &question.ask {
+            Ask::Github(token, _) => {
+                let form = if token.immutable {
+                    "immutable"
+                } else {
+                    "legacy"
+                };
+                let result = doc["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["subject_form"] == form);
+                result
+                    .map(|r| r["decision"] == "allowed")
+                    .unwrap_or_else(|| panic!("{}: no {form} result in {doc}", question.name))
+            }
+            _ => doc["allowed"].as_bool().unwrap(),
+        };
+        if explained != oracle_allows {
+            failures.push(format!(
+                "{}: explain says allowed={explained}, the simulator {answer}:\n{}",
+                question.name, run.stdout
+            ));
+        }
+        assert_eq!(
+            run.code,
+            if doc["allowed"] == true { 0 } else { 3 },
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} questions failed:\n{}",
+        failures.len(),
+        questions.len(),
+        failures.join("\n")
+    );
+    eprintln!(
+        "oracle: {} questions asked, {} agree with the expected decision and with explain",
+        questions.len(),
+        questions.len()
+    );
+
+    // Random tokens: the tool's evaluator and the simulator decide alike.
+    let trust_docs: BTreeMap<String, PolicyDocument> = s
+        .trust
+        .iter()
+        .map(|(k, v)| (k.clone(), PolicyDocument::from_json(v.clone()).unwrap()))
+        .collect();
+    let provider = format!("arn:aws:iam::{a}:oidc-provider/{HOST}");
+    let token = (
+        prop::sample::select(vec!["betekk", "nus-cee", "evil"]),
+        prop::sample::select(vec![
+            "probe-engine",
+            "new-svc",
+            "probe-engine-evil",
+            "other",
+        ]),
+        prop::option::of(prop::sample::select(vec![987654321u64, 555000111, 111])),
+        prop::option::of(prop::sample::select(vec![123456u64, 999])),
+        prop::sample::select(vec![None, Some("prod"), Some("staging"), Some("dev")]),
+        any::<bool>(),
+        prop::sample::select(vec!["sts.amazonaws.com", "evil"]),
+        prop::sample::select(vec!["refs/heads/main", "refs/heads/dev", "refs/tags/v1"]),
+    )
+        .prop_map(
+            |(owner, repo, repository_id, owner_id, environment, pull_request, aud, git_ref)| {
+                let mut t = GithubToken::parse(&format!("{owner}/{repo}")).unwrap();
+                t.repository_id = repository_id;
+                t.owner_id = owner_id;
+                t.environment = environment.map(str::to_string);
+                t.pull_request = pull_request;
+                t.audience = aud.to_string();
+                t.git_ref = Some(git_ref.to_string());
+                t
+            },
+        );
+    let mut runner = TestRunner::new(Config {
+        cases: 3,
+        ..Config::default()
+    });
+    let compared = std::cell::Cell::new(0);
+    let allowed = std::cell::Cell::new(0);
+    runner
+        .run(&prop::collection::vec(token, 60), |tokens| {
+            let mut ours = Vec::new();
+            let mut asked = Vec::new();
+            for t in &tokens {
+                for role in [UPLOAD, DEPLOY] {
+                    for (_, sub) in t.subjects() {
+                        let request = t.request(&sub, &provider, HOST, &role_arn(role));
+                        let trust = NamedPolicy {
+                            name: role.into(),
+                            document: &trust_docs[role],
+                        };
+                        ours.push(
+                            access::evaluate(&request, &[], None, Some(&trust))
+                                .decision
+                                .allowed(),
+                        );
+                        let context: serde_json::Map<String, Value> = request
+                            .context
+                            .iter()
+                            .map(|(k, v)| (k.clone(), json!(v[0])))
+                            .collect();
+                        asked.push(
+                            json!({"principal": request.principal, "action": request.action,
+                            "resource": request.resource, "context": context, "identity": [],
+                            "resourcePolicy": s.trust[role]}),
+                        );
+                    }
+                }
+            }
+            let theirs: Vec<bool> = oracle(&asked).iter().map(|a| a == "Allowed").collect();
+            for ((o, t), q) in ours.iter().zip(&theirs).zip(&asked) {
+                prop_assert_eq!(o, t, "explain and the simulator differ on {}", q);
+            }
+            compared.set(compared.get() + asked.len());
+            allowed.set(allowed.get() + theirs.iter().filter(|a| **a).count());
+            Ok(())
+        })
+        .unwrap();
+    // Both outcomes occur, so equality says something.
+    assert!(
+        allowed.get() > 0 && allowed.get() < compared.get(),
+        "{} of {} allowed",
+        allowed.get(),
+        compared.get()
+    );
+    eprintln!(
+        "oracle: {} random token decisions compared ({} allowed), all equal",
+        compared.get(),
+        allowed.get()
+    );
+}
