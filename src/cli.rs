@@ -91,6 +91,8 @@ pub enum Command {
     /// Write a GitHub Actions workflow for one repository of the spec: push (build and push the
     /// image), lambda (push, then update the functions) or drift (scheduled, read-only)
     Workflow(WorkflowArgs),
+    /// Print the spec's JSON Schema (draft 2020-12), for editors (yaml-language-server)
+    Schema,
     /// Print a shell completion script: bash, zsh, fish or powershell
     Completions(CompletionsArgs),
     /// Print the man page (roff) to stdout

@@ -46,5 +46,9 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Workflow(args) => workflow::run(&cli.global, &args).await,
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
+        Command::Schema => {
+            println!("{}", crate::render::json::to_string(&crate::spec::schema()));
+            Ok(Exit::Ok)
+        }
     }
 }

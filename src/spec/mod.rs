@@ -4,6 +4,7 @@
 //! are read by one file each (`repositories.rs`, …); this file reads the top level and the defaults.
 
 pub mod diagnostic;
+pub mod fields;
 pub mod github;
 pub mod grants;
 pub mod names;
@@ -13,6 +14,8 @@ pub mod repositories;
 pub mod roles;
 pub mod yaml;
 
+#[cfg(test)]
+pub mod schema_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -25,6 +28,7 @@ pub use diagnostic::{Diagnostic, Severity, SpecError};
 
 use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::{Desired, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG, Tags};
+use fields::{Field, Ty};
 use reader::Reader;
 use yaml::Pos;
 
@@ -33,19 +37,61 @@ pub const DEFAULT_PREFIX: &str = "betekk";
 pub const MAX_TAGS: usize = 50;
 pub const DEFAULT_REGION: &str = "ap-southeast-1";
 
-const TOP_LEVEL: &[&str] = &[
-    "version",
-    "stack",
-    "project_prefix",
-    "environment",
-    "region",
-    "tags",
-    "repositories",
-    "github",
-    "policies",
-    "roles",
-    "assume_role_grants",
+/// The top level of a spec; each section's table lives with its reader.
+pub const TOP_LEVEL: &[Field] = &[
+    Field::required("version", Ty::Int { min: 1, max: 1 }, "The spec format: 1"),
+    Field::required(
+        "stack",
+        Ty::Str,
+        "The stack's name: 1-128 letters, digits, - _ or .; tags every resource this spec manages",
+    ),
+    Field::new(
+        "project_prefix",
+        Ty::Str,
+        "Default betekk; {prefix} and {PREFIX} expand to it and to its upper case",
+    ),
+    Field::new(
+        "environment",
+        Ty::Str,
+        "When set, every resource is tagged Environment with it",
+    ),
+    Field::new(
+        "region",
+        Ty::Str,
+        "Default ap-southeast-1; --region and AWS_REGION override it",
+    ),
+    Field::new(
+        "tags",
+        Ty::StringMap,
+        "Added to every resource the stack manages",
+    ),
+    Field::new(
+        "repositories",
+        Ty::ListOf(repositories::FIELDS),
+        "ECR repositories",
+    ),
+    Field::new(
+        "github",
+        Ty::Map(github::FIELDS),
+        "GitHub organizations and the OIDC identity provider",
+    ),
+    Field::new(
+        "policies",
+        Ty::ListOf(policies::FIELDS),
+        "IAM managed policies",
+    ),
+    Field::new("roles", Ty::ListOf(roles::FIELDS), "IAM roles"),
+    Field::new(
+        "assume_role_grants",
+        Ty::ListOf(grants::FIELDS),
+        "Existing IAM users that may assume roles of this spec",
+    ),
 ];
+
+/// The JSON Schema (draft 2020-12) of a spec, from the same tables the reader checks keys with.
+pub fn schema() -> serde_json::Value {
+    fields::schema(TOP_LEVEL)
+}
 
 /// A spec that passed validation.
 #[derive(Debug, Clone)]

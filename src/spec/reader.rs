@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::diagnostic::{Diagnostics, did_you_mean, nearest, one_of, quoted};
+use super::fields::{Field, names};
 use super::yaml::{Key, Node, Pos, Value};
 
 /// The reader's state: the diagnostics collected so far, and advice that `validate` gives once
@@ -66,7 +67,14 @@ impl Reader {
 
     /// A mapping with only the `known` keys; unknown keys are errors that suggest the nearest known
     /// one and list them all.
-    pub fn fields<'a>(&mut self, node: &'a Node, path: &str, known: &[&str]) -> Option<Fields<'a>> {
+    pub fn fields<'a>(
+        &mut self,
+        node: &'a Node,
+        path: &str,
+        table: &[Field],
+    ) -> Option<Fields<'a>> {
+        let known = names(table);
+        let known = known.as_slice();
         let Value::Map(entries) = &node.value else {
             self.wrong_type(node, path, "a mapping");
             return None;

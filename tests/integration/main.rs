@@ -9,4 +9,5 @@ mod ecr;
 mod harness;
 mod iam;
 mod progress;
+mod schema;
 mod workflows;
