@@ -298,3 +298,110 @@ fn the_cli_writes_a_workflow_offline_with_role_and_registry_given() {
     bad.expect_code(1);
     assert!(bad.stderr.contains("is not a role ARN"), "{}", bad.stderr);
 }
+
+/// The `run:` script of the step named `name` in a generated workflow, and the workflow's `env:`.
+fn step_script(workflow: &str, name: &str) -> (String, Vec<(String, String)>) {
+    let doc: serde_json::Value = serde_saphyr::from_str(workflow).expect("YAML");
+    let env = doc["env"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    for job in doc["jobs"].as_object().unwrap().values() {
+        for step in job["steps"].as_array().unwrap() {
+            if step["name"] == name {
+                let mut env: Vec<(String, String)> = env;
+                for (k, v) in job["env"].as_object().into_iter().flatten() {
+                    env.push((k.clone(), v.as_str().unwrap_or_default().to_string()));
+                }
+                return (step["run"].as_str().unwrap().to_string(), env);
+            }
+        }
+    }
+    panic!("no step {name:?} in\n{workflow}");
+}
+
+/// Runs a step's script as a runner does (`bash -e`), with `extra` env and `PATH` first.
+fn run_step(
+    dir: &Path,
+    (script, env): &(String, Vec<(String, String)>),
+    extra: &[(&str, &str)],
+) -> std::process::Output {
+    let file = dir.join("step.sh");
+    std::fs::write(&file, script).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("bash")
+        .args(["--noprofile", "--norc", "-eo", "pipefail"])
+        .arg(&file)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .envs(extra.iter().copied())
+        .env("PATH", path)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_generated_scripts_check_the_tag_and_update_each_named_function() {
+    let dir = tempdir::Dir::new("workflow-scripts");
+    let files = write_workflows(
+        dir.path(),
+        &mutable_variant(),
+        "scripts",
+        &[Kind::Lambda],
+        Pin::Commit,
+        None,
+    );
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    // `${{ github.ref_name }}` is the runner's to fill: the tests set IMAGE_TAG themselves.
+    let check = step_script(&text, "Check the tag");
+    for (tag, ok) in [
+        ("release-1.4.0", true),
+        ("release-2026-05-01", true),
+        ("v1.4.0", false),
+        ("main", false),
+        ("release-1/4", false),
+    ] {
+        let out = run_step(dir.path(), &check, &[("IMAGE_TAG", tag)]);
+        assert_eq!(out.status.success(), ok, "{tag}: {out:?}");
+    }
+
+    // A stand-in `aws` that records its arguments.
+    let log = dir.path().join("aws.log");
+    let aws = dir.path().join("aws");
+    std::fs::write(&aws, format!("#!/bin/sh\necho \"$*\" >> {:?}\n", log)).unwrap();
+    std::fs::set_permissions(&aws, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let deploy = step_script(&text, "Update the function code");
+    let out = run_step(dir.path(), &deploy, &[("IMAGE_TAG", "release-1.4.0")]);
+    assert!(out.status.success(), "{out:?}");
+    let image =
+        "111122223333.dkr.ecr.ap-southeast-1.amazonaws.com/betekk-probe-engine:release-1.4.0";
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        format!(
+            "lambda update-function-code --function-name betekk-probe-engine-api --image-uri {image} --query LastUpdateStatus --output text\n\
+             lambda wait function-updated-v2 --function-name betekk-probe-engine-api\n\
+             lambda update-function-code --function-name betekk-probe-engine-jobs --image-uri {image} --query LastUpdateStatus --output text\n\
+             lambda wait function-updated-v2 --function-name betekk-probe-engine-jobs\n"
+        )
+    );
+    // With no function named, the step fails and says why rather than doing nothing.
+    let (script, mut env) = deploy;
+    env.retain(|(k, _)| k != "FUNCTIONS");
+    let out = run_step(
+        dir.path(),
+        &(script, env),
+        &[("IMAGE_TAG", "release-1.4.0"), ("FUNCTIONS", "")],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("::error::FUNCTIONS is empty"),
+        "{out:?}"
+    );
+}
