@@ -405,3 +405,36 @@ fn the_generated_scripts_check_the_tag_and_update_each_named_function() {
         "{out:?}"
     );
 }
+
+#[test]
+fn the_readmes_push_workflow_is_what_the_generator_writes() {
+    let spec = betekk_ecr::spec::parse(&starter(), "spec.yaml").unwrap();
+    let mut target = target(Some(
+        "arn:aws:iam::123456789012:role/BETEKK-GithubWorkflowsUploadRole",
+    ));
+    target.env.account = "123456789012".into();
+    target.registry = "123456789012.dkr.ecr.ap-southeast-1.amazonaws.com".into();
+    let generated = generate(&Request {
+        desired: &spec.desired,
+        spec_path: "betekk-ecr.yaml",
+        repository: "probe-engine",
+        kind: Kind::Push,
+        pin: Pin::Commit,
+        target,
+    })
+    .unwrap()
+    .text;
+    let commit = format!("(commit {})", env!("BETEKK_GIT_COMMIT"));
+    let generated = generated.replace(&commit, "(commit 1a2b3c4d5e6f)");
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let block = readme
+        .split("The generated push workflow for `init probe-engine`'s spec:\n\n```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```\n").next())
+        .expect("the README shows the push workflow");
+    assert_eq!(
+        block,
+        generated.trim_end(),
+        "regenerate the README's example"
+    );
+}
