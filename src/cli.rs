@@ -10,7 +10,8 @@ Exit codes:
   1  error: invalid spec, AWS error, refused or failed apply, refused saved plan
   2  plan --detailed-exitcode: changes are pending; drift: drift or pending changes found
      (with --fail-on drifted: only drifted or missing resources)
-  3  explain: denied";
+  3  explain: denied
+  130 apply interrupted (SIGINT/SIGTERM): the report lists every change's outcome; run apply again";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -74,7 +75,7 @@ pub enum Command {
     /// Make live AWS match the spec
     Apply(ApplyArgs),
     /// Check a spec offline: no credentials, no AWS calls
-    Validate(SpecArg),
+    Validate(ValidateArgs),
     /// Print repository URLs and role ARNs for workflows (like `tofu output`)
     Output(SpecArg),
     /// Report what changed in AWS (drifted, missing), what the spec changed (pending) and what
@@ -231,6 +232,16 @@ pub struct InitArgs {
     /// Overwrite the file if it exists
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The YAML spec file
+    pub spec: PathBuf,
+    /// Also report security findings (mutable tags, scanning off, subjects ["*"] on a role that
+    /// can push, trusted repositories without ids, push on "*") and exit 1 when there are any
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

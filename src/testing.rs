@@ -183,6 +183,7 @@ pub fn observed(repos: impl IntoIterator<Item = impl Into<Repository>>) -> Obser
         region: REGION.into(),
         resources,
         missing_users: Default::default(),
+        missing_policies: Default::default(),
     }
 }
 

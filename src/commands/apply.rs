@@ -6,7 +6,7 @@ use super::Exit;
 use std::path::Path;
 
 use super::session::{connect, load_spec, open};
-use crate::apply::{ApplyOptions, Report, apply};
+use crate::apply::{ApplyOptions, Report, Status, Stop, apply};
 use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
 use crate::error::Error;
 use crate::live::Aws;
@@ -137,11 +137,14 @@ async fn execute(
             allow_destroy: args.allow_destroy,
             ..ApplyOptions::default()
         };
+        let listener = tokio::spawn(stop_on_signals(options.stop.clone(), options.stop_grace));
         let progress = Progress::for_stderr(plan.changes.len());
         let report = apply(client, plan, &options, &|event| progress.event(&event)).await;
         progress.finish();
+        listener.abort();
         report
     };
+    let interrupted = report.count(Status::Interrupted) > 0;
     let stats = client.stats();
     match global.output {
         OutputFormat::Human => {
@@ -162,9 +165,35 @@ async fn execute(
     }
     Ok(if report.succeeded() {
         Exit::Ok
+    } else if interrupted {
+        Exit::Interrupted
     } else {
         Exit::Error
     })
+}
+
+/// The first SIGINT or SIGTERM stops the apply (nothing new starts; what runs gets `grace`);
+/// a second one exits at once.
+async fn stop_on_signals(stop: Stop, grace: std::time::Duration) {
+    let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    else {
+        return;
+    };
+    let mut next = async || {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    next().await;
+    stop.request();
+    eprintln!(
+        "interrupted: starting nothing new, giving the changes in flight up to {}s; interrupt again to exit at once",
+        grace.as_secs()
+    );
+    next().await;
+    eprintln!("interrupted again: exiting now; run apply again to finish");
+    std::process::exit(Exit::Interrupted as i32);
 }
 
 /// Asks on the terminal; without one, refuses rather than guessing.

@@ -25,6 +25,8 @@ pub enum Exit {
     Changes = 2,
     /// `explain`: the request is denied.
     Denied = 3,
+    /// `apply` stopped by SIGINT/SIGTERM (128 + 2, as shells report an interrupted command).
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {

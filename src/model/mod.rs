@@ -102,6 +102,11 @@ impl Resource {
                 policies.dedup();
                 Resource::Role(Role {
                     trust_policy: r.trust_policy.bind(env),
+                    inline_policies: r
+                        .inline_policies
+                        .iter()
+                        .map(|(k, d)| (k.clone(), d.bind(env)))
+                        .collect(),
                     permissions_boundary: r.permissions_boundary.as_deref().map(|b| env.bind(b)),
                     policies,
                     ..r.clone()

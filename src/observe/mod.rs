@@ -56,13 +56,16 @@ pub const READ_ACTIONS: &[&str] = &[
     "ecr:GetRepositoryPolicy",
     "ecr:ListTagsForResource",
     "iam:GetOpenIDConnectProvider",
+    "iam:GetPolicy",
     "iam:GetPolicyVersion",
     "iam:GetRole",
+    "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
     "iam:ListAttachedUserPolicies",
     "iam:ListOpenIDConnectProviders",
     "iam:ListPolicies",
     "iam:ListPolicyTags",
+    "iam:ListRolePolicies",
     "iam:ListRoles",
     "sts:GetCallerIdentity",
 ];
@@ -86,6 +89,8 @@ pub struct Observed {
     pub resources: BTreeMap<Address, Live>,
     /// Users named by the spec's grants that do not exist.
     pub missing_users: BTreeSet<String>,
+    /// Policy ARNs named by the spec's roles that do not exist.
+    pub missing_policies: BTreeSet<String>,
 }
 
 impl Observed {
@@ -155,5 +160,6 @@ pub async fn observe<C: Aws>(
         region: desired.region.clone(),
         resources,
         missing_users: iam.missing_users,
+        missing_policies: iam.missing_policies,
     })
 }

@@ -267,6 +267,15 @@ pub fn step_finished(outcome: &Outcome, style: Style) -> String {
             style.yellow("skipped"),
             outcome.error.as_deref().unwrap_or("a dependency failed")
         ),
+        Status::Interrupted => format!(
+            "{}: {}: {}",
+            outcome.address,
+            style.yellow("interrupted"),
+            outcome
+                .error
+                .as_deref()
+                .unwrap_or("the apply was interrupted")
+        ),
     }
 }
 
@@ -290,11 +299,19 @@ pub fn report(plan: &Plan, report: &Report, style: Style) -> String {
             applied(Action::Delete),
         );
     } else {
+        let interrupted = report.count(Status::Interrupted);
+        let (title, advice) = if interrupted > 0 {
+            (
+                style.yellow(&style.bold("Apply interrupted:")),
+                format!("{interrupted} interrupted, "),
+            )
+        } else {
+            (style.red(&style.bold("Apply failed:")), String::new())
+        };
         let _ = writeln!(
             out,
-            "{} {} failed, {} skipped, {} succeeded of {} changes. Run apply again once the cause is fixed; \
+            "{title} {advice}{} failed, {} skipped, {} succeeded of {} changes. Run apply again{}; \
              it picks up where this one stopped.",
-            style.red(&style.bold("Apply failed:")),
             report.count(Status::Failed),
             report.count(Status::Skipped),
             report
@@ -303,6 +320,11 @@ pub fn report(plan: &Plan, report: &Report, style: Style) -> String {
                 .filter(|o| o.status.succeeded())
                 .count(),
             plan.changes.len(),
+            if interrupted > 0 {
+                ""
+            } else {
+                " once the cause is fixed"
+            },
         );
         for o in report.outcomes.iter().filter(|o| !o.status.succeeded()) {
             let _ = writeln!(out, "  {}", step_finished(o, style));

@@ -69,6 +69,15 @@ pub fn apply(plan: &Plan, report: &Report, scope: Scope<'_>, limit: usize) -> St
             done(Action::Replace),
             done(Action::Delete)
         )
+    } else if report.count(Status::Interrupted) > 0 {
+        format!(
+            " interrupted: {} interrupted, {} failed, {} skipped, {} succeeded of {} changes",
+            report.count(Status::Interrupted),
+            report.count(Status::Failed),
+            report.count(Status::Skipped),
+            succeeded.count(),
+            plan.changes.len()
+        )
     } else {
         format!(
             " failed: {} failed, {} skipped, {} succeeded of {} changes",
@@ -80,10 +89,14 @@ pub fn apply(plan: &Plan, report: &Report, scope: Scope<'_>, limit: usize) -> St
     };
     doc.fixed(format!("### betekk-ecr apply{title}\n\n{}", scope.line()));
     if !report.succeeded() {
-        doc.fixed(
-            "Run apply again once the cause is fixed; it picks up where this one stopped.\n\n"
-                .into(),
-        );
+        let when = if report.count(Status::Interrupted) > 0 {
+            ""
+        } else {
+            " once the cause is fixed"
+        };
+        doc.fixed(format!(
+            "Run apply again{when}; it picks up where this one stopped.\n\n"
+        ));
     }
     if !plan.is_empty() {
         doc.fixed(
@@ -341,6 +354,7 @@ fn outcome_cell(o: &Outcome) -> String {
         Status::NotNeeded => "already as planned".into(),
         Status::Failed => format!("**failed**: {}", error.unwrap_or_default()),
         Status::Skipped => format!("skipped: {}", error.unwrap_or_default()),
+        Status::Interrupted => format!("interrupted: {}", error.unwrap_or_default()),
     }
 }
 

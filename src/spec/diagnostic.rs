@@ -8,6 +8,8 @@ use super::yaml::Pos;
 pub enum Severity {
     Error,
     Warning,
+    /// A security finding of `validate --strict`: allowed, but a platform team would not want it.
+    Lint,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +25,10 @@ pub struct Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}: ", self.file, self.pos)?;
-        if self.severity == Severity::Warning {
-            f.write_str("warning: ")?;
+        match self.severity {
+            Severity::Warning => f.write_str("warning: ")?,
+            Severity::Lint => f.write_str("strict: ")?,
+            Severity::Error => {}
         }
         if !self.path.is_empty() {
             write!(f, "{}: ", self.path)?;
@@ -54,6 +58,11 @@ impl Diagnostics {
 
     pub fn warning(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
         self.push(Severity::Warning, pos, path, message.into());
+    }
+
+    /// A `validate --strict` finding: what is risky, and how to fix it.
+    pub fn lint(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
+        self.push(Severity::Lint, pos, path, message.into());
     }
 
     fn push(&mut self, severity: Severity, pos: Pos, path: &str, message: String) {

@@ -38,6 +38,8 @@ pub enum Ty {
     Claims(&'static [&'static str]),
     /// An IAM policy document: a mapping, or the same as a JSON string.
     Document,
+    /// Names to policy documents (a mapping or a JSON string) or lists of these statements.
+    NamedDocuments(&'static [Field]),
     /// A free-form mapping (IAM condition operators).
     Mapping,
     /// A mapping of these fields.
@@ -169,6 +171,13 @@ fn type_schema(ty: Ty) -> Value {
             ]},
         }),
         Ty::Document => json!({"type": ["object", "string"]}),
+        Ty::NamedDocuments(statement) => json!({
+            "type": "object",
+            "additionalProperties": {"anyOf": [
+                {"type": ["object", "string"]},
+                {"type": "array", "items": object_schema(statement)},
+            ]},
+        }),
         Ty::Mapping => json!({"type": "object"}),
         Ty::Map(fields) => object_schema(fields),
         Ty::ListOf(fields) => json!({"type": "array", "items": object_schema(fields)}),

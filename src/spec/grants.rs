@@ -79,7 +79,11 @@ pub fn read(
                                 return None;
                             }
                         };
-                        if role.starts_with("arn:") && role.contains(":role/") {
+                        if role.starts_with("arn:") {
+                            if let Err(e) = super::arns::check_role_arn(&role) {
+                                r.error(n.pos, &p, e);
+                                return None;
+                            }
                             arns.push(role);
                         } else if spec_roles.contains(&role) {
                             arns.push(format!("arn:{{partition}}:iam::{{account}}:role/{role}"));

@@ -3,6 +3,7 @@
 //! Reading is offline and complete before any AWS call: `validate` is this module alone. Sections
 //! are read by one file each (`repositories.rs`, …); this file reads the top level and the defaults.
 
+pub mod arns;
 pub mod diagnostic;
 pub mod fields;
 pub mod github;
@@ -12,8 +13,11 @@ pub mod policies;
 pub mod reader;
 pub mod repositories;
 pub mod roles;
+pub mod strict;
 pub mod yaml;
 
+#[cfg(test)]
+mod fuzz_tests;
 #[cfg(test)]
 pub mod schema_tests;
 #[cfg(test)]
@@ -104,6 +108,8 @@ pub struct Spec {
     pub warnings: Vec<Diagnostic>,
     /// Advice `validate` prints (risks, not mistakes), e.g. trusted repositories without ids.
     pub notes: Vec<String>,
+    /// Security findings `validate --strict` reports (and fails on), with their positions.
+    pub lints: Vec<Diagnostic>,
 }
 
 /// Settings shared by every section while reading.
@@ -147,7 +153,11 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
     let region_from_spec = desired.as_ref().is_some_and(|d| d.1);
     let has_errors = r.diags.has_errors();
     let notes = std::mem::take(&mut r.notes);
-    let items = r.diags.into_items();
+    let (lints, items): (Vec<Diagnostic>, Vec<Diagnostic>) = r
+        .diags
+        .into_items()
+        .into_iter()
+        .partition(|d| d.severity == Severity::Lint);
     match desired {
         Some((desired, _)) if !has_errors => Ok(Spec {
             file: file.to_string(),
@@ -155,6 +165,7 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
             region_from_spec,
             warnings: items,
             notes,
+            lints,
         }),
         _ => Err(SpecError(items)),
     }
@@ -288,6 +299,7 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
             );
         }
     }
+    strict::lint_roles(r, &pending, &policies_by_arn(&resources));
     resources.extend(roles::finish(r, pending, &granted, &github));
     resources.extend(grants);
     Some((
@@ -299,6 +311,22 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
         },
         region_node.is_some(),
     ))
+}
+
+/// The spec's policies by the ARN roles name them with (before binding).
+fn policies_by_arn(
+    resources: &[Resource],
+) -> std::collections::BTreeMap<String, crate::model::PolicyDocument> {
+    resources
+        .iter()
+        .filter_map(|r| match r {
+            Resource::Policy(p) => Some((
+                format!("arn:{{partition}}:iam::{{account}}:policy/{}", p.name),
+                p.document.clone(),
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Tags of one resource: the common ones, then the resource's own (which win), checked.

@@ -229,7 +229,7 @@ fn read_one(
         }
     };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
-    Some(Repository {
+    let repo = Repository {
         name: name?,
         image_tag_mutability: mutability?,
         scan_on_push: scan_on_push?,
@@ -238,7 +238,9 @@ fn read_one(
         lifecycle_policy: lifecycle?,
         repository_policy: policy?,
         tags,
-    })
+    };
+    super::strict::lint_repository(r, &repo, node.pos, path);
+    Some(repo)
 }
 
 /// `lambda_pull`: function patterns that Lambda may pull this repository's images for. Each must
@@ -303,7 +305,13 @@ fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption
         Some(n) => Some((n, r.string(n, &f.path_of("kms_key"))?)),
     };
     match (kind.as_str(), key) {
-        ("KMS", Some((_, key))) if !key.is_empty() => Some(Encryption::Kms { kms_key: key }),
+        ("KMS", Some((n, key))) if !key.is_empty() => match super::arns::check_kms_key(&key) {
+            Ok(()) => Some(Encryption::Kms { kms_key: key }),
+            Err(e) => {
+                r.error(n.pos, &f.path_of("kms_key"), e);
+                None
+            }
+        },
         ("KMS", _) => {
             r.error(
                 node.pos,
