@@ -14,7 +14,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<Exit, Error> {
         Vec::new()
     };
     match global.output {
-        OutputFormat::Human => {
+        OutputFormat::Human | OutputFormat::Markdown => {
             println!("{}: valid, {count} resources.", spec.file);
             for note in &spec.notes {
                 println!("note: {note}");

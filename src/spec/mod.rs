@@ -5,6 +5,7 @@
 
 pub mod arns;
 pub mod diagnostic;
+pub mod fields;
 pub mod github;
 pub mod grants;
 pub mod names;
@@ -19,6 +20,8 @@ pub mod yaml;
 #[cfg(test)]
 mod fuzz_tests;
 #[cfg(test)]
+pub mod schema_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod trust_tests;
@@ -30,6 +33,7 @@ pub use diagnostic::{Diagnostic, Severity, SpecError};
 
 use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::{Desired, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG, Tags};
+use fields::{Field, Ty};
 use reader::Reader;
 use yaml::Pos;
 
@@ -38,21 +42,73 @@ pub const DEFAULT_PREFIX: &str = "betekk";
 pub const MAX_TAGS: usize = 50;
 pub const DEFAULT_REGION: &str = "ap-southeast-1";
 
-const TOP_LEVEL: &[&str] = &[
-    "version",
-    "stack",
-    "project_prefix",
-    "environment",
-    "region",
-    "regions",
-    "targets",
-    "tags",
-    "repositories",
-    "github",
-    "policies",
-    "roles",
-    "assume_role_grants",
+/// The top level of a spec; each section's table lives with its reader.
+pub const TOP_LEVEL: &[Field] = &[
+    Field::required("version", Ty::Int { min: 1, max: 1 }, "The spec format: 1"),
+    Field::required(
+        "stack",
+        Ty::Str,
+        "The stack's name: 1-128 letters, digits, - _ or .; tags every resource this spec manages",
+    ),
+    Field::new(
+        "project_prefix",
+        Ty::Str,
+        "Default betekk; {prefix} and {PREFIX} expand to it and to its upper case",
+    ),
+    Field::new(
+        "environment",
+        Ty::Str,
+        "When set, every resource is tagged Environment with it",
+    ),
+    Field::new(
+        "region",
+        Ty::Str,
+        "The region (default: AWS_REGION, else ap-southeast-1); authoritative: the environment \
+         does not override it, --region selects among the spec's regions",
+    ),
+    Field::new(
+        "regions",
+        Ty::Strings,
+        "Instead of region: several regions; repositories and registry settings exist in each, IAM \
+         once per account",
+    ),
+    Field::new(
+        "targets",
+        Ty::ListOf(placement::TARGET_FIELDS),
+        "Accounts the spec is applied to through a role (default: the caller's account)",
+    ),
+    Field::new(
+        "tags",
+        Ty::StringMap,
+        "Added to every resource the stack manages",
+    ),
+    Field::new(
+        "repositories",
+        Ty::ListOf(repositories::FIELDS),
+        "ECR repositories",
+    ),
+    Field::new(
+        "github",
+        Ty::Map(github::FIELDS),
+        "GitHub organizations and the OIDC identity provider",
+    ),
+    Field::new(
+        "policies",
+        Ty::ListOf(policies::FIELDS),
+        "IAM managed policies",
+    ),
+    Field::new("roles", Ty::ListOf(roles::FIELDS), "IAM roles"),
+    Field::new(
+        "assume_role_grants",
+        Ty::ListOf(grants::FIELDS),
+        "Existing IAM users that may assume roles of this spec",
+    ),
 ];
+
+/// The JSON Schema (draft 2020-12) of a spec, from the same tables the reader checks keys with.
+pub fn schema() -> serde_json::Value {
+    fields::schema(TOP_LEVEL)
+}
 
 /// A spec that passed validation.
 #[derive(Debug, Clone)]

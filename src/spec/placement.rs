@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::arns;
+use super::fields::{Field, Ty};
 use super::reader::{Reader, join};
 use super::yaml::{Node, Value};
 use crate::model::target::Target;
@@ -99,17 +100,42 @@ pub fn subset(
     Some(list)
 }
 
+/// A target's fields (the reader's and the schema's table).
+pub const TARGET_FIELDS: &[Field] = &[
+    Field::required(
+        "name",
+        Ty::Str,
+        "Shown in plans and reports; --target NAME selects it",
+    ),
+    Field::required(
+        "account",
+        Ty::Str,
+        "The target's 12-digit account id (quoted)",
+    ),
+    Field::required(
+        "role",
+        Ty::Str,
+        "The role to assume there: a name in the target account, or a full ARN",
+    ),
+    Field::new(
+        "regions",
+        Ty::Strings,
+        "Only these of the spec's regions (default: the spec's regions)",
+    ),
+    Field::new(
+        "external_id",
+        Ty::Str,
+        "The external id the role's trust asks for",
+    ),
+];
+
 pub fn read_targets(r: &mut Reader, node: &Node, spec_regions: &[String]) -> Vec<Target> {
     let Some(items) = r.list(node, "targets") else {
         return Vec::new();
     };
     let mut out: Vec<Target> = Vec::new();
     for (path, item) in items {
-        let Some(f) = r.fields(
-            item,
-            &path,
-            &["name", "account", "role", "regions", "external_id"],
-        ) else {
+        let Some(f) = r.fields(item, &path, TARGET_FIELDS) else {
             continue;
         };
         let name = match f.get("name") {

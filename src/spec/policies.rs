@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
+use super::fields::{Field, Ty};
 use super::reader::{Reader, join};
 use super::yaml::{Node, Pos, Value as Yaml};
 use super::{Context, names, resource_tags};
@@ -40,14 +41,91 @@ pub const LAMBDA_DEPLOY_ACTIONS: &[&str] = &[
 /// What deploying a container image needs on its repository, for the deployer and for Lambda.
 pub const LAMBDA_IMAGE_ACTIONS: &[&str] = &["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
 
-const FIELDS: &[&str] = &[
-    "name",
-    "description",
-    "ecr_push",
-    "lambda_deploy",
-    "statements",
-    "document",
-    "tags",
+pub const FIELDS: &[Field] = &[
+    Field::required(
+        "name",
+        Ty::Str,
+        "The policy's name; {prefix} and {PREFIX} expand",
+    ),
+    Field::new(
+        "description",
+        Ty::Str,
+        "Set at creation (IAM cannot change it later)",
+    ),
+    Field::new(
+        "ecr_push",
+        Ty::Strings,
+        "Repositories of this spec: push and pull on exactly them, plus ecr:GetAuthorizationToken",
+    ),
+    Field::new(
+        "lambda_deploy",
+        Ty::Map(LAMBDA_DEPLOY),
+        "Deploy these Lambda functions from these repositories' images",
+    ),
+    Field::new(
+        "statements",
+        Ty::ListOf(STATEMENT),
+        "Raw IAM statements; combinable with the shortcuts",
+    ),
+    Field::new(
+        "document",
+        Ty::Document,
+        "A whole IAM policy document (YAML or a JSON string), instead of the shortcuts and statements",
+    ),
+    Field::new("tags", Ty::StringMap, "The policy's own tags"),
+];
+
+const LAMBDA_DEPLOY: &[Field] = &[
+    Field::required(
+        "functions",
+        Ty::Strings,
+        "Function names (patterns with * allowed); {prefix} expands",
+    ),
+    Field::new(
+        "execution_roles",
+        Ty::Strings,
+        "Roles (of this spec, or ARNs) the functions run as: iam:PassRole to Lambda on exactly them",
+    ),
+    Field::new(
+        "repositories",
+        Ty::Strings,
+        "Repositories whose images the functions run: image pull on exactly them",
+    ),
+];
+
+pub const STATEMENT: &[Field] = &[
+    Field::new("sid", Ty::Str, "The statement's id"),
+    Field::new(
+        "effect",
+        Ty::OneOf(&["Allow", "Deny"]),
+        "Allow (default) or Deny",
+    ),
+    Field::new(
+        "actions",
+        Ty::Strings,
+        "service:Action, wildcards allowed (this or not_actions)",
+    ),
+    Field::new(
+        "not_actions",
+        Ty::Strings,
+        "Every action but these (NotAction; this or actions)",
+    ),
+    Field::new(
+        "resources",
+        Ty::Strings,
+        "ARNs; {account}, {partition} and {region} are bound once STS has answered (this or \
+         not_resources)",
+    ),
+    Field::new(
+        "not_resources",
+        Ty::Strings,
+        "Every resource but these (NotResource; this or resources)",
+    ),
+    Field::new(
+        "conditions",
+        Ty::Mapping,
+        "IAM conditions: operator → key → values",
+    ),
 ];
 
 /// The policies, and the function patterns their `lambda_deploy` shortcuts deploy (which a
@@ -257,11 +335,7 @@ fn read_lambda_deploy(
     path: &str,
     spec_roles: &BTreeSet<String>,
 ) -> Option<Vec<Value>> {
-    let lf = r.fields(
-        node,
-        path,
-        &["functions", "execution_roles", "repositories"],
-    )?;
+    let lf = r.fields(node, path, LAMBDA_DEPLOY)?;
     let mut ok = true;
     // Expanded names; a name that cannot be expanded is an error, never left out.
     let mut names_of = |r: &mut Reader, field: &str, what: &str| -> Option<Vec<(String, Pos)>> {
@@ -402,19 +476,7 @@ pub fn read_statements(
     let mut out = Vec::new();
     let mut ok = true;
     for (spath, item) in items {
-        let Some(f) = r.fields(
-            item,
-            &spath,
-            &[
-                "sid",
-                "effect",
-                "actions",
-                "not_actions",
-                "resources",
-                "not_resources",
-                "conditions",
-            ],
-        ) else {
+        let Some(f) = r.fields(item, &spath, STATEMENT) else {
             ok = false;
             continue;
         };

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::arns;
 use super::diagnostic::one_of;
+use super::fields::{Field, Ty};
 use super::github::{self, Github};
 use super::policies::iam_name;
 use super::reader::{Reader, join};
@@ -23,17 +24,81 @@ pub const TRUST_POLICY_MAX: usize = 4096;
 /// IAM's hard limit of managed policies per role.
 pub const MAX_ATTACHED: usize = 20;
 
-const FIELDS: &[&str] = &[
-    "name",
-    "description",
-    "github_trust",
-    "allow_any_repository",
-    "trust",
-    "policies",
-    "inline_policies",
-    "max_session_duration",
-    "permissions_boundary",
-    "tags",
+pub const FIELDS: &[Field] = &[
+    Field::required(
+        "name",
+        Ty::Str,
+        "The role's name; {prefix} and {PREFIX} expand",
+    ),
+    Field::new("description", Ty::Str, "What the role is for"),
+    Field::new(
+        "github_trust",
+        Ty::Map(GITHUB_TRUST),
+        "GitHub Actions workflows that may assume the role (through the OIDC provider)",
+    ),
+    Field::new(
+        "allow_any_repository",
+        Ty::Bool,
+        "Needed for a repository pattern with * in github_trust (default false)",
+    ),
+    Field::new(
+        "trust",
+        Ty::Map(OTHER_TRUST),
+        "AWS principals and services that may assume the role",
+    ),
+    Field::new(
+        "policies",
+        Ty::Strings,
+        "Policies of this spec, or ARNs of existing ones; attachments are exclusive",
+    ),
+    Field::new(
+        "inline_policies",
+        Ty::NamedDocuments(super::policies::STATEMENT),
+        "Inline policies: name → a policy document (YAML or a JSON string) or a list of \
+         statements; exclusive",
+    ),
+    Field::new(
+        "max_session_duration",
+        Ty::Int {
+            min: 3600,
+            max: 43200,
+        },
+        "Seconds (default 3600)",
+    ),
+    Field::new(
+        "permissions_boundary",
+        Ty::Str,
+        "A policy of this spec or an ARN",
+    ),
+    Field::new("tags", Ty::StringMap, "The role's own tags"),
+];
+
+const GITHUB_TRUST: &[Field] = &[
+    Field::required(
+        "repositories",
+        Ty::NamesOr(super::github::NAME_ID),
+        "Repositories without the organization, or {name, id}; combined with every organization",
+    ),
+    Field::new(
+        "subjects",
+        Ty::Strings,
+        "After repo:ORG/REPO: — \"*\" (default), \"ref:refs/heads/main\", \"environment:prod\", \
+         \"pull_request\"",
+    ),
+    Field::new(
+        "claims",
+        Ty::Claims(CLAIM_KEYS),
+        "Other token claims → a value or a list of values (StringLike)",
+    ),
+];
+
+const OTHER_TRUST: &[Field] = &[
+    Field::new("aws", Ty::Strings, "Account ids, or user or role ARNs"),
+    Field::new(
+        "services",
+        Ty::Strings,
+        "Service principals, e.g. lambda.amazonaws.com",
+    ),
 ];
 
 /// A role as read, before `assume_role_grants` add their users to its trust: the trust document
@@ -307,7 +372,7 @@ fn read_github_trust(
     github: &Github,
     allow_any: bool,
 ) -> Option<GithubTrust> {
-    let f = r.fields(node, path, &["repositories", "subjects", "claims"])?;
+    let f = r.fields(node, path, GITHUB_TRUST)?;
     let repositories = match f.get("repositories") {
         None => {
             r.error(
@@ -506,7 +571,7 @@ fn read_other_trust(
     node: &Node,
     path: &str,
 ) -> Option<(Vec<String>, Vec<String>)> {
-    let f = r.fields(node, path, &["aws", "services"])?;
+    let f = r.fields(node, path, OTHER_TRUST)?;
     let mut list = |name: &str, check: fn(&str) -> Result<(), String>| -> Option<Vec<String>> {
         let Some(n) = f.get(name) else {
             return Some(Vec::new());

@@ -33,21 +33,21 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "wrong mutability spelling",
             one_repo("image_tag_mutability: immutable"),
             vec![
-                r#"test.yaml:5:5: repositories[0].image_tag_mutability: expected MUTABLE or IMMUTABLE, got "immutable""#,
+                r#"test.yaml:5:5: repositories[0].image_tag_mutability: expected MUTABLE or IMMUTABLE, got "immutable"; did you mean IMMUTABLE?"#,
             ],
         ),
         (
             "unknown top-level key",
             "version: 1\nstack: test\nrepos: []\n".into(),
             vec![
-                "test.yaml:3:1: repos: unknown field; allowed here: version, stack, project_prefix, environment, region, regions, targets, tags, repositories, github, policies, roles, assume_role_grants",
+                "test.yaml:3:1: repos: unknown field; did you mean repositories? allowed here: version, stack, project_prefix, environment, region, regions, targets, tags, repositories, github, policies, roles, assume_role_grants",
             ],
         ),
         (
             "unknown repository key",
             one_repo("scan_on_pull: true"),
             vec![
-                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, regions, tags",
+                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; did you mean scan_on_push? allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, regions, tags",
             ],
         ),
         (
@@ -120,7 +120,7 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "unknown encryption type",
             one_repo("encryption:\n  type: aes256"),
             vec![
-                r#"test.yaml:6:7: repositories[0].encryption.type: expected AES256 or KMS, got "aes256""#,
+                r#"test.yaml:6:7: repositories[0].encryption.type: expected AES256 or KMS, got "aes256"; did you mean AES256?"#,
             ],
         ),
         (
@@ -193,7 +193,7 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "lifecycle: tag status in capitals",
             one_repo("lifecycle_policy:\n  rules:\n    - {priority: 1, tag_status: ANY, keep_last: 1}"),
             vec![
-                r#"test.yaml:7:25: repositories[0].lifecycle_policy.rules[0].tag_status: expected tagged, untagged or any, got "ANY""#,
+                r#"test.yaml:7:25: repositories[0].lifecycle_policy.rules[0].tag_status: expected tagged, untagged or any, got "ANY"; did you mean any?"#,
             ],
         ),
         (

@@ -8,3 +8,7 @@ mod drift;
 mod ecr;
 mod harness;
 mod iam;
+mod markdown;
+mod progress;
+mod schema;
+mod workflows;
