@@ -264,3 +264,287 @@ pub fn read_targets(r: &mut Reader, node: &Node, spec_regions: &[String]) -> Vec
     }
     out
 }
+
+/// One account and region the spec is planned and applied in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    /// `None`: the caller's own account.
+    pub target: Option<Target>,
+    pub region: String,
+    /// What this account and region must hold: the repositories placed here, and the IAM side
+    /// only in the first region of the account (IAM is global).
+    pub desired: crate::model::Desired,
+}
+
+impl Unit {
+    /// `prod (111111111111) ap-southeast-1`, or just the region for the caller's account.
+    pub fn label(&self) -> String {
+        match &self.target {
+            Some(t) => format!("{} ({}) {}", t.name, t.account, self.region),
+            None => self.region.clone(),
+        }
+    }
+}
+
+/// The repository ARNs of a document, one per region of the account when it has several: an
+/// `ecr_push` or `lambda_deploy` policy covers its repositories in every region of its account.
+fn spread_regions(value: &serde_json::Value, regions: &[String]) -> serde_json::Value {
+    use serde_json::Value as J;
+    let spread = |s: &str| -> Vec<J> {
+        if s.contains("{region}") {
+            regions
+                .iter()
+                .map(|r| J::String(s.replace("{region}", r)))
+                .collect()
+        } else {
+            vec![J::String(s.to_string())]
+        }
+    };
+    match value {
+        J::String(s) if s.contains("{region}") => J::Array(spread(s)),
+        J::Array(items) => J::Array(
+            items
+                .iter()
+                .flat_map(|v| match v {
+                    J::String(s) => spread(s),
+                    other => vec![spread_regions(other, regions)],
+                })
+                .collect(),
+        ),
+        J::Object(map) => J::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), spread_regions(v, regions)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+impl Placement {
+    /// The units a command runs: every target (or the caller's account) × its regions among
+    /// `chosen` (the regions the command runs in), narrowed to `only_target` when given.
+    pub fn units(
+        &self,
+        desired: &crate::model::Desired,
+        chosen: &[String],
+        only_target: Option<&str>,
+    ) -> Result<Vec<Unit>, String> {
+        use crate::model::{PolicyDocument, Resource};
+        let targets: Vec<Option<&Target>> = if self.targets.is_empty() {
+            if let Some(name) = only_target {
+                return Err(format!("--target {name}: the spec has no targets"));
+            }
+            vec![None]
+        } else {
+            let selected: Vec<Option<&Target>> = self
+                .targets
+                .iter()
+                .filter(|t| only_target.is_none_or(|n| n == t.name))
+                .map(Some)
+                .collect();
+            if selected.is_empty() {
+                let names: Vec<&str> = self.targets.iter().map(|t| t.name.as_str()).collect();
+                return Err(format!(
+                    "--target {}: no such target (the spec has {})",
+                    only_target.unwrap_or_default(),
+                    names.join(", ")
+                ));
+            }
+            selected
+        };
+        let mut out = Vec::new();
+        for target in targets {
+            // The account's regions as the spec names them (documents cover all of them), and
+            // the ones this command runs in.
+            let account_regions: Vec<String> = match target {
+                Some(t) if !t.regions.is_empty() => t.regions.clone(),
+                _ if !self.regions.is_empty() => self.regions.clone(),
+                _ => chosen.to_vec(),
+            };
+            let here: Vec<&String> = chosen
+                .iter()
+                .filter(|r| account_regions.contains(r) || self.regions.is_empty())
+                .collect();
+            for (i, region) in here.iter().enumerate() {
+                let manages_iam = i == 0;
+                let resources = desired
+                    .resources
+                    .iter()
+                    .filter(|r| match r {
+                        Resource::Repository(repo) => self
+                            .repository_regions
+                            .get(&repo.name)
+                            .is_none_or(|rs| rs.contains(region)),
+                        _ => manages_iam,
+                    })
+                    .map(|r| match r {
+                        Resource::Policy(p) if account_regions.len() > 1 => {
+                            let mut p = p.clone();
+                            p.document = PolicyDocument::from_json(spread_regions(
+                                p.document.original(),
+                                &account_regions,
+                            ))
+                            .expect("spreading ARNs over regions keeps a document valid");
+                            Resource::Policy(p)
+                        }
+                        other => other.clone(),
+                    })
+                    .collect();
+                out.push(Unit {
+                    target: target.cloned(),
+                    region: (*region).clone(),
+                    desired: crate::model::Desired {
+                        region: (*region).clone(),
+                        resources,
+                        manages_iam,
+                        ..desired.clone()
+                    },
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Kind, Resource};
+    use crate::testing::spec;
+
+    const SPEC: &str = "version: 1\nstack: multi\nregions: [ap-southeast-1, ap-southeast-2]\ntargets:\n  - {name: prod, account: \"111111111111\", role: Provisioner}\n  - {name: staging, account: \"222222222222\", role: \"arn:aws:iam::222222222222:role/P\", regions: [ap-southeast-2]}\nrepositories:\n  - name: app\n  - name: sg-only\n    regions: [ap-southeast-1]\npolicies:\n  - name: push\n    ecr_push: [app]\nroles:\n  - name: ci\n    github_trust: {repositories: [app]}\n    policies: [push]\n";
+
+    fn names(u: &super::Unit, kind: Kind) -> Vec<String> {
+        u.desired
+            .resources
+            .iter()
+            .map(Resource::address)
+            .filter(|a| a.kind == kind)
+            .map(|a| a.name)
+            .collect()
+    }
+
+    #[test]
+    fn every_target_and_region_once_with_iam_in_the_first_region_of_each_account() {
+        let s = spec(SPEC);
+        let all = s.placement.regions.clone();
+        let units = s.placement.units(&s.desired, &all, None).unwrap();
+        let labels: Vec<String> = units.iter().map(super::Unit::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "prod (111111111111) ap-southeast-1",
+                "prod (111111111111) ap-southeast-2",
+                "staging (222222222222) ap-southeast-2"
+            ]
+        );
+        let iam: Vec<bool> = units.iter().map(|u| u.desired.manages_iam).collect();
+        assert_eq!(iam, [true, false, true], "IAM once per account");
+        assert_eq!(names(&units[0], Kind::Repository), ["app", "sg-only"]);
+        assert_eq!(
+            names(&units[1], Kind::Repository),
+            ["app"],
+            "sg-only stays in its region"
+        );
+        assert!(names(&units[1], Kind::Role).is_empty());
+        assert_eq!(names(&units[2], Kind::Role), ["ci"]);
+        // The push policy covers the repository in both regions of prod, only in staging's one.
+        let push = |u: &super::Unit| {
+            u.desired.policies().next().unwrap().document.original()["Statement"][1]["Resource"]
+                .clone()
+        };
+        assert_eq!(
+            push(&units[0]),
+            serde_json::json!([
+                "arn:{partition}:ecr:ap-southeast-1:{account}:repository/app",
+                "arn:{partition}:ecr:ap-southeast-2:{account}:repository/app"
+            ])
+        );
+        assert_eq!(
+            push(&units[2]),
+            serde_json::json!(["arn:{partition}:ecr:{region}:{account}:repository/app"])
+        );
+        let staging = units[2].target.as_ref().unwrap();
+        assert_eq!(staging.role_arn, "arn:aws:iam::222222222222:role/P");
+        assert_eq!(
+            units[0].target.as_ref().unwrap().role_arn,
+            "arn:{partition}:iam::111111111111:role/Provisioner"
+        );
+    }
+
+    #[test]
+    fn target_and_region_selection() {
+        let s = spec(SPEC);
+        let sydney = vec!["ap-southeast-2".to_string()];
+        let units = s
+            .placement
+            .units(&s.desired, &sydney, Some("prod"))
+            .unwrap();
+        assert_eq!(units.len(), 1);
+        assert!(
+            units[0].desired.manages_iam,
+            "the first region this run touches owns IAM"
+        );
+        assert!(
+            s.placement
+                .units(&s.desired, &sydney, Some("dev"))
+                .unwrap_err()
+                .contains("no such target (the spec has prod, staging)")
+        );
+        let single = spec("version: 1\nstack: one\nrepositories: [{name: app}]\n");
+        let units = single
+            .placement
+            .units(&single.desired, &["us-east-1".to_string()], None)
+            .unwrap();
+        assert_eq!(units.len(), 1);
+        assert_eq!(
+            units[0].desired,
+            crate::model::Desired {
+                region: "us-east-1".into(),
+                ..single.desired.clone()
+            }
+        );
+        assert!(
+            single
+                .placement
+                .units(&single.desired, &["us-east-1".to_string()], Some("x"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn placement_mistakes_are_spec_errors() {
+        let errors = crate::testing::spec_errors(
+            "version: 1\nstack: t\nregion: ap-southeast-1\nregions: [ap-southeast-1]\n",
+        );
+        assert!(
+            errors[0].contains("regions: give region or regions, not both"),
+            "{errors:?}"
+        );
+        let errors = crate::testing::spec_errors(
+            "version: 1\nstack: t\nregions: [ap-southeast-1]\nrepositories:\n  - {name: app, regions: [eu-west-1]}\n",
+        );
+        assert!(
+            errors[0].contains("eu-west-1 is not one of the spec's regions (ap-southeast-1)"),
+            "{errors:?}"
+        );
+        let errors = crate::testing::spec_errors(
+            "version: 1\nstack: t\ntargets:\n  - {name: p, account: \"111111111111\", role: \"arn:aws:iam::222222222222:role/R\"}\n",
+        );
+        assert!(
+            errors[0].contains("is in another account than the target's 111111111111"),
+            "{errors:?}"
+        );
+        let errors = crate::testing::spec_errors(
+            "version: 1\nstack: t\ntargets:\n  - {name: p, account: \"1111\", role: R}\n",
+        );
+        assert!(
+            errors[0].contains("expected a 12-digit account id"),
+            "{errors:?}"
+        );
+        let errors = crate::testing::spec_errors("version: 1\nstack: t\nregion: mars-1\n");
+        assert!(
+            errors[0].contains("\"mars-1\" is not an AWS region"),
+            "{errors:?}"
+        );
+    }
+}
