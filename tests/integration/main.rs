@@ -11,4 +11,5 @@ mod iam;
 mod markdown;
 mod progress;
 mod schema;
+mod targets;
 mod workflows;
