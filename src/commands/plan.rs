@@ -166,6 +166,7 @@ fn saved_unit(opened: &Opened, spec: &SpecFile) -> SavedPlan {
         region: opened.unit.region.clone(),
         stack: opened.unit.desired.stack.clone(),
         target: opened.unit.target.as_ref().map(|t| t.name.clone()),
+        manages_iam: opened.unit.desired.manages_iam,
         spec: spec.clone(),
         observed: observed_fingerprints(&opened.unit.desired, &opened.observed),
         plan: opened.plan.clone(),
