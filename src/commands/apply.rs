@@ -256,15 +256,7 @@ async fn execute_many(
             .map(|r| r.unit.desired.stack.clone())
             .unwrap_or_default();
         let succeeded = failed.is_empty() && reports.iter().all(Report::succeeded);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&targets::document(
-                &stack,
-                entries,
-                serde_json::json!({"succeeded": succeeded})
-            ))
-            .expect("serializable")
-        );
+        targets::print(&stack, entries, serde_json::json!({"succeeded": succeeded}));
     }
     Ok(
         if reports.iter().any(|r| r.count(Status::Interrupted) > 0) {

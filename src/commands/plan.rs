@@ -137,15 +137,7 @@ fn run_many(
         }
     }
     if global.output == OutputFormat::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&targets::document(
-                &spec.desired.stack,
-                entries,
-                serde_json::json!({})
-            ))
-            .expect("serializable")
-        );
+        targets::print(&spec.desired.stack, entries, serde_json::json!({}));
     }
     Ok(if failed > 0 {
         Exit::Error
