@@ -27,6 +27,46 @@ pub enum Error {
 }
 
 impl Error {
+    /// The layer that failed, as JSON error documents name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Spec(LoadError::Invalid(_)) => "spec",
+            Error::Spec(LoadError::Read { .. }) | Error::Io { .. } => "io",
+            Error::Observe(_) => "aws",
+            Error::Plan(_) => "plan",
+            Error::Refused(_) => "refused",
+            Error::Workflow(_) => "workflow",
+        }
+    }
+
+    /// An error as a JSON document (`--output json`): kind, message with its causes, hint, and
+    /// for a spec each diagnostic with its position.
+    pub fn document(&self) -> serde_json::Value {
+        let diagnostics: Vec<serde_json::Value> = match self {
+            Error::Spec(LoadError::Invalid(e)) => {
+                e.0.iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "file": d.file, "line": d.pos.line, "column": d.pos.column,
+                            "path": d.path, "message": d.message,
+                            "severity": format!("{:?}", d.severity).to_ascii_lowercase(),
+                        })
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        serde_json::json!({
+            "schema_version": crate::render::json::SCHEMA_VERSION,
+            "error": {
+                "kind": self.kind(),
+                "message": chain(self),
+                "hint": self.hint(),
+                "diagnostics": diagnostics,
+            }
+        })
+    }
+
     /// A suggestion printed after the error, when one helps.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
