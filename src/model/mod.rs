@@ -29,7 +29,7 @@ pub use oidc_provider::OidcProvider;
 pub use policy_document::PolicyDocument;
 pub use repository::{Encryption, Repository, TagMutability};
 pub use role::Role;
-pub use tags::Tags;
+pub use tags::{TagTarget, Tags};
 pub use user_attachment::UserAttachment;
 
 use serde::{Deserialize, Serialize};

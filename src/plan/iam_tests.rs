@@ -12,7 +12,7 @@ use crate::apply::{ApplyOptions, Event, apply};
 use crate::commands::init::starter_spec;
 use crate::live::fake::{FakeAws, FakePolicyVersion};
 use crate::live::{Aws, IamApi};
-use crate::model::{Env, Kind, PolicyDocument, Role, Tags};
+use crate::model::{Env, Kind, PolicyDocument, Role, TagTarget, Tags};
 use crate::observe::observe;
 use crate::testing::*;
 
@@ -355,16 +355,13 @@ fn drifts() -> Vec<Drift> {
             address: role(UPLOAD_ROLE),
             attributes: &["tags"],
             ops: |_, _| {
-                vec![
-                    Op::TagRole {
-                        role: UPLOAD_ROLE.into(),
-                        tags: tags(&[(crate::model::STACK_TAG, STACK)]),
+                vec![Op::SetTags {
+                    target: TagTarget::Role {
+                        name: UPLOAD_ROLE.into(),
                     },
-                    Op::UntagRole {
-                        role: UPLOAD_ROLE.into(),
-                        keys: vec!["Owner".into()],
-                    },
-                ]
+                    set: tags(&[(crate::model::STACK_TAG, STACK)]),
+                    unset: vec!["Owner".into()],
+                }]
             },
         },
         Drift {
@@ -378,9 +375,12 @@ fn drifts() -> Vec<Drift> {
             address: policy(UPLOAD_POLICY),
             attributes: &["tags"],
             ops: |_, f| {
-                vec![Op::UntagPolicy {
-                    arn: f.policy_arn(UPLOAD_POLICY),
-                    keys: vec!["Owner".into()],
+                vec![Op::SetTags {
+                    target: TagTarget::Policy {
+                        arn: f.policy_arn(UPLOAD_POLICY),
+                    },
+                    set: Tags::new(),
+                    unset: vec!["Owner".into()],
                 }]
             },
         },
@@ -396,9 +396,12 @@ fn drifts() -> Vec<Drift> {
             address: policy(UPLOAD_POLICY),
             attributes: &["tags"],
             ops: |_, f| {
-                vec![Op::TagPolicy {
-                    arn: f.policy_arn(UPLOAD_POLICY),
-                    tags: tags(&[(crate::model::MANAGED_BY_TAG, crate::model::MANAGED_BY_VALUE)]),
+                vec![Op::SetTags {
+                    target: TagTarget::Policy {
+                        arn: f.policy_arn(UPLOAD_POLICY),
+                    },
+                    set: tags(&[(crate::model::MANAGED_BY_TAG, crate::model::MANAGED_BY_VALUE)]),
+                    unset: Vec::new(),
                 }]
             },
         },
@@ -414,17 +417,13 @@ fn drifts() -> Vec<Drift> {
             address: provider_address(),
             attributes: &["tags"],
             ops: |_, f| {
-                let arn = f.oidc_provider_arn(PROVIDER_URL);
-                vec![
-                    Op::TagOidcProvider {
-                        arn: arn.clone(),
-                        tags: tags(&[(crate::model::STACK_TAG, STACK)]),
+                vec![Op::SetTags {
+                    target: TagTarget::OidcProvider {
+                        arn: f.oidc_provider_arn(PROVIDER_URL),
                     },
-                    Op::UntagOidcProvider {
-                        arn,
-                        keys: vec!["Owner".into()],
-                    },
-                ]
+                    set: tags(&[(crate::model::STACK_TAG, STACK)]),
+                    unset: vec!["Owner".into()],
+                }]
             },
         },
         Drift {

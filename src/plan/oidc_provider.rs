@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{Action, AttributeChange, Change, Op, tag_ops};
-use crate::model::{Address, Env, OidcProvider, Resource};
+use crate::model::{Address, Env, OidcProvider, Resource, TagTarget};
 use crate::observe::Live;
 
 pub fn arn(env: &Env, provider: &OidcProvider) -> String {
@@ -71,13 +71,11 @@ pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Chang
             thumbprints: want.thumbprints.clone(),
         });
     }
-    let tag_arn = arn.clone();
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
         !attributes.is_empty(),
-        |tags| Op::TagOidcProvider { arn: tag_arn, tags },
-        |keys| Op::UntagOidcProvider { arn, keys },
+        TagTarget::OidcProvider { arn },
     ) {
         attributes.extend(attr);
         ops.extend(tag_ops);

@@ -1,7 +1,7 @@
 //! Planning a managed policy: a document change is a new default version; tags in place.
 
 use super::{Action, AttributeChange, Change, Op, tag_ops};
-use crate::model::{Address, Env, Kind, ManagedPolicy, Resource};
+use crate::model::{Address, Env, Kind, ManagedPolicy, Resource, TagTarget};
 use crate::observe::Live;
 
 pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Change> {
@@ -37,13 +37,11 @@ pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Chan
             document: want.document.to_json_string(),
         });
     }
-    let tag_arn = arn.clone();
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
         !attributes.is_empty(),
-        |tags| Op::TagPolicy { arn: tag_arn, tags },
-        |keys| Op::UntagPolicy { arn, keys },
+        TagTarget::Policy { arn },
     ) {
         attributes.extend(attr);
         ops.extend(tag_ops);

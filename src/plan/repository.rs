@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
 use crate::model::fingerprint::{Fingerprint, without_fingerprint};
-use crate::model::{Address, Kind, Repository, Resource};
+use crate::model::{Address, Kind, Repository, Resource, TagTarget};
 use crate::observe::Live;
 
 /// `owned`: the live repository already carries this stack's tags (false: it is being adopted).
@@ -100,14 +100,7 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
         &have.tags,
         &want.tags,
         !attributes.is_empty(),
-        |tags| Op::TagRepository {
-            arn: arn.clone(),
-            tags,
-        },
-        |keys| Op::UntagRepository {
-            arn: arn.clone(),
-            keys,
-        },
+        TagTarget::Repository { arn: arn.clone() },
     ) {
         attributes.extend(attr);
         ops.extend(tag_ops);
