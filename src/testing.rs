@@ -12,7 +12,8 @@ use crate::model::{
     Desired, Encryption, LifecyclePolicy, LifecycleRule, MANAGED_BY_TAG, MANAGED_BY_VALUE,
     PolicyDocument, Repository, Resource, STACK_TAG, TagMutability, TagStatus, Tags,
 };
-use crate::observe::{Live, Observed, observe};
+use crate::model::{Live, Observed};
+use crate::observe::observe;
 use crate::plan::{Plan, plan};
 use crate::spec::{self, Spec};
 

@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use super::{Action, AttributeChange, Change, Op, tag_ops};
+use crate::model::Live;
 use crate::model::{Address, Env, OidcProvider, Resource, TagTarget};
-use crate::observe::Live;
 
 pub fn arn(env: &Env, provider: &OidcProvider) -> String {
     env.iam_arn("oidc-provider", provider.host())

@@ -1,8 +1,8 @@
 //! Planning a managed policy: a document change is a new default version; tags in place.
 
 use super::{Action, AttributeChange, Change, Op, tag_ops};
+use crate::model::Live;
 use crate::model::{Address, Env, Kind, ManagedPolicy, Resource, TagTarget};
-use crate::observe::Live;
 
 pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Change> {
     let address = Address::new(Kind::Policy, &want.name);

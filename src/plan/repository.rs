@@ -3,9 +3,9 @@
 use serde_json::json;
 
 use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
+use crate::model::Live;
 use crate::model::fingerprint::{Fingerprint, without_fingerprint};
 use crate::model::{Address, Kind, Repository, Resource, TagTarget};
-use crate::observe::Live;
 
 /// `owned`: the live repository already carries this stack's tags (false: it is being adopted).
 pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Change> {

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{Action, AttributeChange, Change, Op, tag_ops};
+use crate::model::Live;
 use crate::model::{Address, Kind, Resource, Role, TagTarget};
-use crate::observe::Live;
 
 pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
     let address = Address::new(Kind::Role, &want.name);

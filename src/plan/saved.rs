@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::Plan;
 use crate::model::fingerprint::{comparable, short_hash};
 use crate::model::{Address, Desired};
-use crate::observe::{Live, Observed};
+use crate::model::{Live, Observed};
 
 fn yes() -> bool {
     true
