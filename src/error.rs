@@ -1,7 +1,6 @@
 //! The top-level error: which layer failed, and a hint for what the user can do about it.
 
-use std::error::Error as StdError;
-
+pub use crate::causes::chain;
 use crate::live::{ErrorKind, LiveError};
 use crate::plan::PlanError;
 use crate::spec::LoadError;
@@ -92,18 +91,4 @@ impl Error {
             _ => None,
         }
     }
-}
-
-/// An error and all its causes on one line, outermost first, each cause once.
-pub fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut parts: Vec<String> = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
 }

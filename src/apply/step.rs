@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use super::retry::with_retry;
 use super::{ApplyOptions, Event, Outcome, Status};
-use crate::error::chain;
+use crate::causes::chain;
 use crate::live::{
     Aws, Ensured, ErrorKind, LiveError, NewOidcProvider, NewPolicy, NewRepository, NewRole,
 };
