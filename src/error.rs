@@ -15,6 +15,8 @@ pub enum Error {
     Plan(#[from] PlanError),
     #[error("{0}")]
     Refused(String),
+    #[error(transparent)]
+    SavedPlan(#[from] crate::plan::saved::SavedPlanError),
     #[error("cannot write the workflow")]
     Workflow(#[from] crate::workflow::WorkflowError),
     #[error("{what}")]
@@ -34,6 +36,7 @@ impl Error {
             Error::Observe(_) => "aws",
             Error::Plan(_) => "plan",
             Error::Refused(_) => "refused",
+            Error::SavedPlan(_) => "saved_plan",
             Error::Workflow(_) => "workflow",
         }
     }

@@ -578,3 +578,30 @@ async fn a_stop_before_anything_starts_runs_nothing_and_reports_every_change() {
         "{report:#?}"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn outcomes_keep_the_kind_of_their_error_for_machines() {
+    let fake = FakeAws::default();
+    let d = standard_set();
+    fake.fail(
+        "iam:CreatePolicy",
+        Some(UPLOAD_POLICY),
+        ErrorKind::AccessDenied,
+        1,
+    );
+    let plan = plan_on(&fake, &d).await;
+    let report = apply(&fake, &plan, &fast(), &|_| {}).await;
+    let failed = outcome(&report, Kind::Policy, UPLOAD_POLICY);
+    assert_eq!(failed.error_kind.as_deref(), Some("access_denied"));
+    let skipped = outcome(&report, Kind::Role, UPLOAD_ROLE);
+    assert_eq!(skipped.status, Status::Skipped);
+    assert_eq!(skipped.error_kind.as_deref(), Some("dependency_failed"));
+    let json = serde_json::to_value(failed).unwrap();
+    assert_eq!(json["error_kind"], "access_denied");
+    assert!(
+        serde_json::to_value(outcome(&report, Kind::Role, DEPLOY_ROLE))
+            .unwrap()
+            .get("error_kind")
+            .is_none()
+    );
+}

@@ -34,6 +34,11 @@ pub struct Outcome {
     /// The error and its causes, outermost first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What kind of error, for machines: an AWS error's kind (`throttled`, `access_denied`,
+    /// `not_found`, …), `owned_by_another_stack`, `holds_images`, `dependency_failed`,
+    /// `interrupted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_kind: Option<String>,
 }
 
 impl Outcome {
@@ -44,12 +49,14 @@ impl Outcome {
             status: Status::Skipped,
             duration_ms: 0,
             error: Some(why),
+            error_kind: Some("dependency_failed".into()),
         }
     }
 
     pub fn interrupted(change: &Change, why: String) -> Self {
         Outcome {
             status: Status::Interrupted,
+            error_kind: Some("interrupted".into()),
             ..Outcome::skipped(change, why)
         }
     }

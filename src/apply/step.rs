@@ -30,6 +30,29 @@ pub enum StepError {
     HoldsImages { name: String, needs: &'static str },
 }
 
+impl StepError {
+    /// The kind named in JSON reports.
+    pub fn kind(&self) -> String {
+        match self {
+            StepError::Aws(e) => snake_case(&format!("{:?}", e.kind)),
+            StepError::OwnedByAnotherStack { .. } => "owned_by_another_stack".into(),
+            StepError::HoldsImages { .. } => "holds_images".into(),
+        }
+    }
+}
+
+/// `AccessDenied` → `access_denied`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 pub async fn run<C: Aws>(
     client: &C,
     change: &Change,
@@ -39,6 +62,7 @@ pub async fn run<C: Aws>(
     let started = Instant::now();
     let mut changed = false;
     let mut error = None;
+    let mut error_kind = None;
     for op in &change.ops {
         let ctx = Ctx {
             client,
@@ -51,6 +75,7 @@ pub async fn run<C: Aws>(
             Ok(Ensured::NotNeeded) => {}
             Err(e) => {
                 error = Some(chain(&e));
+                error_kind = Some(e.kind());
                 break;
             }
         }
@@ -66,6 +91,7 @@ pub async fn run<C: Aws>(
         status,
         duration_ms: started.elapsed().as_millis() as u64,
         error,
+        error_kind,
     }
 }
 

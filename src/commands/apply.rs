@@ -13,7 +13,9 @@ use crate::live::Aws;
 use crate::live::sdk::SdkAws;
 use crate::observe::observe;
 use crate::plan::Plan;
-use crate::plan::saved::{SAVED_PLAN_VERSION, SavedPlan, observed_fingerprints, sha256_hex};
+use crate::plan::saved::{
+    SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, observed_fingerprints, sha256_hex,
+};
 use crate::render::markdown::{self, COMMENT_LIMIT, Scope};
 use crate::render::progress::Progress;
 use crate::render::{Style, human, json, targets};
@@ -32,11 +34,9 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
     if let Ok(text) = std::fs::read_to_string(&args.spec)
         && let Some(saved) = SavedPlan::detect(&text)
     {
-        let saved = saved.map_err(|e| {
-            Error::Refused(format!(
-                "{} looks like a saved plan but cannot be read: {e}",
-                args.spec.display()
-            ))
+        let saved = saved.map_err(|e| SavedPlanError::Unreadable {
+            file: args.spec.display().to_string(),
+            reason: e.to_string(),
         })?;
         // Every plan is checked before anything is applied: all or none.
         let many = saved.len() > 1 || saved.iter().any(|p| p.target.is_some());
@@ -85,11 +85,11 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
 /// Re-reads the spec and live state a saved plan was made from; refuses when either changed.
 async fn check_saved(global: &GlobalArgs, file: &Path, saved: SavedPlan) -> Result<Run, Error> {
     if saved.schema_version != SAVED_PLAN_VERSION {
-        return Err(Error::Refused(format!(
-            "{} is a saved plan of schema_version {}; this betekk-ecr reads {SAVED_PLAN_VERSION}",
-            file.display(),
-            saved.schema_version
-        )));
+        return Err(SavedPlanError::Version {
+            file: file.display().to_string(),
+            found: saved.schema_version,
+        }
+        .into());
     }
     let spec_path = Path::new(&saved.spec.path);
     let bytes = std::fs::read(spec_path).map_err(|source| Error::Io {
@@ -100,18 +100,19 @@ async fn check_saved(global: &GlobalArgs, file: &Path, saved: SavedPlan) -> Resu
         source,
     })?;
     if sha256_hex(&bytes) != saved.spec.sha256 {
-        return Err(Error::Refused(format!(
-            "refused: the spec file {} changed since the plan was made; run plan --out again",
-            spec_path.display()
-        )));
+        return Err(SavedPlanError::SpecChanged {
+            path: spec_path.display().to_string(),
+        }
+        .into());
     }
     if let Some(region) = global.region.as_deref().filter(|r| !r.is_empty())
         && region != saved.region
     {
-        return Err(Error::Refused(format!(
-            "refused: the plan was made for {}, not {region}",
-            saved.region
-        )));
+        return Err(SavedPlanError::Region {
+            planned: saved.region.clone(),
+            asked: region.to_string(),
+        }
+        .into());
     }
     let spec = load_spec(spec_path)?;
     // The unit as the plan was made: whether it held the account's IAM side decides which of
@@ -136,10 +137,9 @@ async fn check_saved(global: &GlobalArgs, file: &Path, saved: SavedPlan) -> Resu
         }
     }
     let unit = unit.ok_or_else(|| {
-        Error::Refused(format!(
-            "refused: the spec no longer places the plan's {} the same way; run plan --out again",
-            saved.region
-        ))
+        Error::from(SavedPlanError::Placement {
+            region: saved.region.clone(),
+        })
     })?;
     let client = connect_as(global, &unit.region, assume_role_of(&unit)).await;
     if global.output != OutputFormat::Json {
@@ -152,19 +152,19 @@ async fn check_saved(global: &GlobalArgs, file: &Path, saved: SavedPlan) -> Resu
         .await
         .map_err(Error::Observe)?;
     if observed.identity.account != saved.account {
-        return Err(Error::Refused(format!(
-            "refused: the plan was made for account {}, these credentials are for {}",
-            saved.account, observed.identity.account
-        )));
+        return Err(SavedPlanError::Account {
+            planned: saved.account.clone(),
+            actual: observed.identity.account.clone(),
+        }
+        .into());
     }
     let changed = saved.changed_since(&observed_fingerprints(&unit.desired, &observed));
     if !changed.is_empty() {
-        let names: Vec<String> = changed.iter().map(ToString::to_string).collect();
-        return Err(Error::Refused(format!(
-            "refused: live state changed since the plan was made ({}) in {}; nothing was changed; run plan --out again",
-            names.join(", "),
-            unit.label()
-        )));
+        return Err(SavedPlanError::StateChanged {
+            changed,
+            place: unit.label(),
+        }
+        .into());
     }
     Ok(Run {
         unit,

@@ -25,6 +25,35 @@ pub const SAVED_PLAN_VERSION: u32 = 1;
 /// A spec that fans out saves one plan per target and region, all or none applied.
 pub const SAVED_PLANS_VERSION: u32 = 2;
 
+/// Why a saved plan is not applied: the world it was made in moved, or it is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SavedPlanError {
+    #[error("{file} looks like a saved plan but cannot be read: {reason}")]
+    Unreadable { file: String, reason: String },
+    #[error(
+        "{file} is a saved plan of schema_version {found}; this betekk-ecr reads {SAVED_PLAN_VERSION}"
+    )]
+    Version { file: String, found: u32 },
+    #[error("refused: the spec file {path} changed since the plan was made; run plan --out again")]
+    SpecChanged { path: String },
+    #[error("refused: the plan was made for {planned}, not {asked}")]
+    Region { planned: String, asked: String },
+    #[error(
+        "refused: the spec no longer places the plan's {region} the same way; run plan --out again"
+    )]
+    Placement { region: String },
+    #[error("refused: the plan was made for account {planned}, these credentials are for {actual}")]
+    Account { planned: String, actual: String },
+    #[error(
+        "refused: live state changed since the plan was made ({}) in {place}; nothing was changed; run plan --out again",
+        .changed.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    StateChanged {
+        changed: Vec<Address>,
+        place: String,
+    },
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedPlans {
     pub schema_version: u32,

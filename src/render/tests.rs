@@ -152,6 +152,7 @@ fn outcome(name: &str, action: Action, status: Status, error: Option<&str>) -> O
         status,
         duration_ms: 1200,
         error: error.map(str::to_string),
+        error_kind: error.map(|_| "access_denied".to_string()),
     }
 }
 
