@@ -6,5 +6,7 @@ mod access;
 mod cli;
 mod drift;
 mod ecr;
+mod fault_proxy;
+mod faults;
 mod harness;
 mod iam;
