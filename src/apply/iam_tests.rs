@@ -385,3 +385,117 @@ async fn a_new_policy_version_makes_room_by_deleting_the_oldest_non_default_one(
         assert!(plan_on(&fake, &d).await.is_empty(), "{name}");
     }
 }
+
+/// A policy whose versions are `count` documents other than the spec's, the newest the default.
+async fn policy_with_versions(fake: &FakeAws, d: &Desired, count: u32) {
+    let (_, report) = run_apply(fake, d, &fast()).await;
+    assert!(report.succeeded(), "{report:#?}");
+    let arn = fake.policy_arn(UPLOAD_POLICY);
+    for _ in 1..count {
+        fake.create_policy_version(&arn, OTHER_DOCUMENT)
+            .await
+            .unwrap();
+    }
+    fake.tamper_policy(UPLOAD_POLICY, |p| {
+        for v in &mut p.versions {
+            v.document = OTHER_DOCUMENT.into();
+        }
+    });
+    assert_eq!(
+        fake.policy(UPLOAD_POLICY).unwrap().versions.len(),
+        count as usize
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_policy_version_whose_response_was_lost_is_taken_as_created() {
+    // retried: the SDK sent the create again; at five versions that retry fails with
+    // LimitExceeded, below it leaves a duplicate version behind.
+    for (versions, retried) in [(3, false), (5, true), (3, true), (4, true)] {
+        let name = format!("{versions} versions, retried: {retried}");
+        let d = standard_set();
+        let fake = FakeAws::default();
+        policy_with_versions(&fake, &d, versions).await;
+        let plan = plan_on(&fake, &d).await;
+        fake.lose_response("iam:CreatePolicyVersion", retried, 1);
+        let report = apply(&fake, &plan, &fast(), &|_| {}).await;
+        assert!(report.succeeded(), "{name}: {report:#?}");
+        let policy = fake.policy(UPLOAD_POLICY).unwrap();
+        assert!(policy.versions.len() <= 5, "{name}");
+        let wanted = policy.default_version().unwrap().document.clone();
+        let copies = policy
+            .versions
+            .iter()
+            .filter(|v| v.document == wanted)
+            .count();
+        assert_eq!(
+            copies, 1,
+            "{name}: no duplicate version: {:#?}",
+            policy.versions
+        );
+        assert!(plan_on(&fake, &d).await.is_empty(), "{name}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_document_already_in_effect_is_not_created_again() {
+    let d = standard_set();
+    let fake = FakeAws::default();
+    policy_with_versions(&fake, &d, 2).await;
+    let plan = plan_on(&fake, &d).await;
+    // Another run of this stack got there first.
+    let arn = fake.policy_arn(UPLOAD_POLICY);
+    let Op::CreatePolicyVersion { document, .. } = &plan.changes[0].ops[0] else {
+        panic!("{:?}", plan.changes[0].ops)
+    };
+    fake.create_policy_version(&arn, document).await.unwrap();
+    let before = fake.stats();
+    let report = apply(&fake, &plan, &fast(), &|_| {}).await;
+    assert!(report.succeeded(), "{report:#?}");
+    assert_eq!(
+        fake.stats().since(&before).calls("iam:CreatePolicyVersion"),
+        0
+    );
+    assert_eq!(report.outcomes[0].status, Status::NotNeeded);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_role_or_policy_another_stack_created_since_the_plan_is_not_taken_over() {
+    let d = standard_set();
+    let fake = FakeAws::default();
+    let plan = plan_on(&fake, &d).await;
+    // Another stack creates the upload policy between plan and apply.
+    let other = spec(
+        &crate::plan::iam_tests::without_drift_role(&starter_spec("svc", "betekk"))
+            .replace("stack: svc", "stack: other"),
+    )
+    .desired;
+    let other_plan = plan_on(&fake, &other).await;
+    let only_policy = Plan {
+        changes: other_plan
+            .changes
+            .into_iter()
+            .filter(|c| c.address.name == UPLOAD_POLICY)
+            .collect(),
+    };
+    assert!(
+        apply(&fake, &only_policy, &fast(), &|_| {})
+            .await
+            .succeeded()
+    );
+    let report = apply(&fake, &plan, &fast(), &|_| {}).await;
+    let failed: Vec<_> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.status == Status::Failed)
+        .collect();
+    assert_eq!(failed.len(), 1, "{report:#?}");
+    assert!(
+        failed[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("created by stack \"other\""),
+        "{failed:#?}"
+    );
+}

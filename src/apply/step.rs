@@ -8,7 +8,7 @@ use crate::error::chain;
 use crate::live::{
     Aws, Ensured, ErrorKind, LiveError, NewOidcProvider, NewPolicy, NewRepository, NewRole,
 };
-use crate::model::Address;
+use crate::model::{Address, PolicyDocument};
 use crate::plan::{Change, DeleteReason, Op};
 
 /// IAM allows five versions of a managed policy.
@@ -19,9 +19,13 @@ pub enum StepError {
     #[error(transparent)]
     Aws(#[from] LiveError),
     #[error(
-        "repository {name} was created by stack {owner:?} since the plan was made; not taking it over"
+        "{kind} {name} was created by stack {owner:?} since the plan was made; not taking it over"
     )]
-    OwnedByAnotherStack { name: String, owner: String },
+    OwnedByAnotherStack {
+        kind: &'static str,
+        name: String,
+        owner: String,
+    },
     #[error("refused to delete repository {name}: it holds images and {needs}")]
     HoldsImages { name: String, needs: &'static str },
 }
@@ -152,14 +156,24 @@ impl<C: Aws> Ctx<'_, C> {
                 description,
                 document,
                 tags,
-            } => Ok(client
-                .create_policy(&NewPolicy {
-                    name,
-                    description,
-                    document,
-                    tags,
-                })
-                .await?),
+            } => {
+                let created = client
+                    .create_policy(&NewPolicy {
+                        name,
+                        description,
+                        document,
+                        tags,
+                    })
+                    .await?;
+                if created == Ensured::NotNeeded {
+                    // Already there: our own create whose response was lost (the SDK retried
+                    // it), or another run of this stack. Another stack's is not taken over.
+                    let arn = self.policy_arn(name).await?;
+                    let live_tags = client.list_policy_tags(&arn).await?;
+                    self.not_anothers("policy", name, &live_tags, tags)?;
+                }
+                Ok(Ensured::Done)
+            }
             Op::CreatePolicyVersion { arn, document } => {
                 self.create_policy_version(arn, document).await
             }
@@ -183,9 +197,15 @@ impl<C: Aws> Ctx<'_, C> {
                     permissions_boundary: permissions_boundary.as_deref(),
                     tags,
                 };
-                Ok(self
+                let created = self
                     .retrying(&[ErrorKind::Invalid], || client.create_role(&new))
-                    .await?)
+                    .await?;
+                if created == Ensured::NotNeeded
+                    && let Some(live) = client.get_role(name).await?
+                {
+                    self.not_anothers("role", name, &live.tags, tags)?;
+                }
+                Ok(Ensured::Done)
             }
             Op::UpdateTrustPolicy { role, document } => done(
                 self.retrying(&[ErrorKind::Invalid], || {
@@ -271,13 +291,7 @@ impl<C: Aws> Ctx<'_, C> {
                     let listed = client.list_repositories().await?;
                     if let Some(repo) = listed.iter().find(|r| &r.name == name) {
                         let live_tags = client.list_tags(&repo.arn).await?;
-                        let owner = crate::plan::owner_of_tags(&live_tags);
-                        if owner.is_some() && owner != crate::plan::owner_of_tags(tags) {
-                            return Err(StepError::OwnedByAnotherStack {
-                                name: name.clone(),
-                                owner: owner.unwrap_or_default().to_string(),
-                            });
-                        }
+                        self.not_anothers("repository", name, &live_tags, tags)?;
                         client
                             .put_image_tag_mutability(name, *image_tag_mutability)
                             .await?;
@@ -319,28 +333,113 @@ impl<C: Aws> Ctx<'_, C> {
         }
     }
 
-    /// Keeps within IAM's five versions by deleting the oldest non-default one; never the default.
+    /// Makes `document` the default version of the policy, staying within IAM's five versions
+    /// (the oldest non-default versions go first; never the default).
+    ///
+    /// A create whose response is lost (a 5xx or reset after IAM acted) is retried by the SDK, and
+    /// the retry fails (LimitExceeded at five versions) or creates a second version: so a create
+    /// that failed is taken as done when the default version holds the document after all, and a
+    /// duplicate the retry left behind is removed. A document already in effect (another run of
+    /// this stack) is not created again.
     async fn create_policy_version(&self, arn: &str, document: &str) -> Result<Ensured, StepError> {
         let client = self.client;
+        let wanted = PolicyDocument::parse(document).ok();
         let mut versions = client.list_policy_versions(arn).await?;
-        if versions.len() >= MAX_POLICY_VERSIONS {
-            // Creation times have one-second resolution; version ids (v1, v2, …) break ties.
-            versions.sort_by_key(|v| {
-                (
-                    v.created,
-                    v.version_id
-                        .trim_start_matches('v')
-                        .parse::<u64>()
-                        .unwrap_or(0),
-                )
-            });
-            if let Some(oldest) = versions.iter().find(|v| !v.is_default) {
-                client
-                    .delete_policy_version(arn, &oldest.version_id)
-                    .await?;
+        if self.default_holds(arn, &versions, wanted.as_ref()).await? {
+            return Ok(Ensured::NotNeeded);
+        }
+        // Creation times have one-second resolution; version ids (v1, v2, …) break ties.
+        versions.sort_by_key(|v| {
+            (
+                v.created,
+                v.version_id
+                    .trim_start_matches('v')
+                    .parse::<u64>()
+                    .unwrap_or(0),
+            )
+        });
+        let mut count = versions.len();
+        for oldest in versions.iter().filter(|v| !v.is_default) {
+            if count < MAX_POLICY_VERSIONS {
+                break;
+            }
+            client
+                .delete_policy_version(arn, &oldest.version_id)
+                .await?;
+            count -= 1;
+        }
+        if let Err(e) = client.create_policy_version(arn, document).await {
+            let now = client.list_policy_versions(arn).await?;
+            if !self.default_holds(arn, &now, wanted.as_ref()).await? {
+                return Err(e.into());
             }
         }
-        done(client.create_policy_version(arn, document).await)
+        let after = client.list_policy_versions(arn).await?;
+        if after.len() > count + 1 {
+            for v in after.iter().filter(|v| !v.is_default) {
+                let text = client.get_policy_version(arn, &v.version_id).await?;
+                let doc = text.and_then(|t| PolicyDocument::parse(&t).ok());
+                if doc.is_some() && doc.as_ref() == wanted.as_ref() {
+                    client.delete_policy_version(arn, &v.version_id).await?;
+                }
+            }
+        }
+        Ok(Ensured::Done)
+    }
+
+    /// Whether the default version's document means `wanted`.
+    async fn default_holds(
+        &self,
+        arn: &str,
+        versions: &[crate::live::PolicyVersionInfo],
+        wanted: Option<&PolicyDocument>,
+    ) -> Result<bool, StepError> {
+        let (Some(wanted), Some(default)) = (wanted, versions.iter().find(|v| v.is_default)) else {
+            return Ok(false);
+        };
+        let text = self
+            .client
+            .get_policy_version(arn, &default.version_id)
+            .await?;
+        Ok(text
+            .and_then(|t| PolicyDocument::parse(&t).ok())
+            .is_some_and(|d| &d == wanted))
+    }
+
+    /// The ARN of a policy of this name (after a create race, when the create returned none).
+    async fn policy_arn(&self, name: &str) -> Result<String, StepError> {
+        let listed = self.client.list_policies().await?;
+        Ok(listed
+            .into_iter()
+            .find(|p| p.name == name)
+            .map(|p| p.arn)
+            .ok_or_else(|| {
+                LiveError::new(
+                    "iam:ListPolicies",
+                    ErrorKind::NotFound,
+                    None,
+                    format!("policy {name} vanished after a create race"),
+                )
+            })?)
+    }
+
+    /// Refuses to take over what another stack owns; ours (or unowned) is fine.
+    fn not_anothers(
+        &self,
+        kind: &'static str,
+        name: &str,
+        live: &crate::model::Tags,
+        want: &crate::model::Tags,
+    ) -> Result<(), StepError> {
+        let owner = crate::plan::owner_of_tags(live);
+        if owner.is_some() && owner != crate::plan::owner_of_tags(want) {
+            return Err(StepError::OwnedByAnotherStack {
+                kind,
+                name: name.to_string(),
+                owner: owner.unwrap_or_default().to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// Detaches the policy everywhere, deletes its non-default versions, then the policy.

@@ -123,13 +123,32 @@ fn canonicalize(doc: &Value) -> Result<Value, PolicyError> {
         Some(_) => return Err(PolicyError("Statement must be an object or a list".into())),
         None => return Err(PolicyError("the document has no Statement".into())),
     };
+    // Keys sorted at every depth before statements are ordered by their text: the text of a
+    // statement must not depend on the order its keys (or its conditions' keys) were written in.
     let mut canonical: Vec<Value> = statements
         .into_iter()
-        .map(canonical_statement)
+        .map(|st| canonical_statement(st).map(|v| sort_keys(&v)))
         .collect::<Result<_, _>>()?;
     canonical.sort_by_cached_key(|s| s.to_string());
     out.insert("Statement".into(), Value::Array(canonical));
-    Ok(Value::Object(out))
+    Ok(sort_keys(&Value::Object(out)))
+}
+
+/// The same value with every object's keys in sorted order (serde_json keeps insertion order here).
+fn sort_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sort_keys(&map[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sort_keys).collect()),
+        other => other.clone(),
+    }
 }
 
 fn canonical_statement(statement: &Value) -> Result<Value, PolicyError> {
@@ -348,5 +367,212 @@ mod tests {
     fn sends_the_document_as_written() {
         let text = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"a:b","Resource":"*"}}"#;
         assert_eq!(doc(text).to_json_string(), text);
+    }
+    /// Two statements written with their keys in different orders (a console edit, `jsonencode`,
+    /// an adopted policy) once planned as a change on every run.
+    #[test]
+    fn key_order_inside_several_statements_is_no_difference() {
+        let a = r#"{"Version":"2012-10-17","Statement":[
+            {"Sid":"A","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"ecr:BatchGetImage"},
+            {"Effect":"Allow","Sid":"B","Principal":{"Service":"lambda.amazonaws.com"},"Action":"ecr:GetDownloadUrlForLayer",
+             "Condition":{"StringLike":{"aws:sourceArn":"arn:aws:lambda:*"},"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
+        let b = r#"{"Statement":[
+            {"Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"StringLike":{"aws:sourceArn":"arn:aws:lambda:*"}},
+             "Action":"ecr:GetDownloadUrlForLayer","Principal":{"Service":"lambda.amazonaws.com"},"Sid":"B","Effect":"Allow"},
+            {"Action":"ecr:BatchGetImage","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Effect":"Allow","Sid":"A"}],
+            "Version":"2012-10-17"}"#;
+        assert_eq!(doc(a), doc(b));
+    }
+
+    /// The categories public equivalence tables cover, as our own cases: what IAM treats as the
+    /// same document, and what it does not.
+    #[test]
+    fn equivalence_table() {
+        let same = [
+            (
+                "principal list order",
+                r#"{"AWS":["arn:aws:iam::1:root","arn:aws:iam::2:root"]}"#,
+                r#"{"AWS":["arn:aws:iam::2:root","arn:aws:iam::1:root"]}"#,
+            ),
+            (
+                "principal kinds order",
+                r#"{"AWS":"111122223333","Service":"lambda.amazonaws.com"}"#,
+                r#"{"Service":["lambda.amazonaws.com"],"AWS":"arn:aws:iam::111122223333:root"}"#,
+            ),
+        ];
+        for (name, a, b) in same {
+            let d = |p: &str| {
+                doc(&format!(
+                    r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{p},"Action":"ecr:BatchGetImage"}}]}}"#
+                ))
+            };
+            assert_eq!(d(a), d(b), "{name}");
+        }
+        let differ = [
+            (
+                "condition operator",
+                r#"{"StringLike":{"k":"v"}}"#,
+                r#"{"StringEquals":{"k":"v"}}"#,
+            ),
+            (
+                "condition values",
+                r#"{"StringLike":{"k":["a","b"]}}"#,
+                r#"{"StringLike":{"k":["a"]}}"#,
+            ),
+            (
+                "IfExists",
+                r#"{"StringLike":{"k":"a"}}"#,
+                r#"{"StringLikeIfExists":{"k":"a"}}"#,
+            ),
+            (
+                "set qualifier",
+                r#"{"StringLike":{"k":"a"}}"#,
+                r#"{"ForAllValues:StringLike":{"k":"a"}}"#,
+            ),
+        ];
+        for (name, a, b) in differ {
+            let d = |c: &str| {
+                doc(&format!(
+                    r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"a:b","Resource":"*","Condition":{c}}}]}}"#
+                ))
+            };
+            assert_ne!(d(a), d(b), "{name}");
+        }
+        let other = [
+            (
+                "NotAction vs Action",
+                r#"{"Effect":"Allow","Action":"a:b","Resource":"*"}"#,
+                r#"{"Effect":"Allow","NotAction":"a:b","Resource":"*"}"#,
+            ),
+            (
+                "NotResource vs Resource",
+                r#"{"Effect":"Allow","Action":"a:b","Resource":"x"}"#,
+                r#"{"Effect":"Allow","Action":"a:b","NotResource":"x"}"#,
+            ),
+            (
+                "principal kind",
+                r#"{"Effect":"Allow","Principal":{"AWS":"x"},"Action":"a:b"}"#,
+                r#"{"Effect":"Allow","Principal":{"Service":"x"},"Action":"a:b"}"#,
+            ),
+            (
+                "sid",
+                r#"{"Sid":"A","Effect":"Allow","Action":"a:b","Resource":"*"}"#,
+                r#"{"Sid":"B","Effect":"Allow","Action":"a:b","Resource":"*"}"#,
+            ),
+        ];
+        for (name, a, b) in other {
+            let d = |st: &str| doc(&format!(r#"{{"Version":"2012-10-17","Statement":[{st}]}}"#));
+            assert_ne!(d(a), d(b), "{name}");
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use serde_json::json;
+
+        /// A random document of 1-4 statements with conditions.
+        fn document() -> impl Strategy<Value = Value> {
+            let word = "[a-z]{1,6}";
+            let statement = (
+                prop::option::of("[A-Z][a-z]{0,5}"),
+                prop::bool::ANY,
+                prop::collection::vec(word.prop_map(|w| format!("svc:{w}")), 1..4),
+                prop::collection::vec(word.prop_map(|w| format!("arn:aws:s3:::{w}")), 1..3),
+                prop::collection::btree_map(word.prop_map(|k| format!("aws:{k}")), prop::collection::vec(word, 1..3), 0..3),
+            )
+                .prop_map(|(sid, allow, actions, resources, cond)| {
+                    let mut st = json!({"Effect": if allow {"Allow"} else {"Deny"}, "Action": actions, "Resource": resources});
+                    if let Some(sid) = sid {
+                        st["Sid"] = json!(sid);
+                    }
+                    if !cond.is_empty() {
+                        st["Condition"] = json!({"StringLike": cond, "StringEquals": {"aws:x": "y"}});
+                    }
+                    st
+                });
+            prop::collection::vec(statement, 1..5)
+                .prop_map(|sts| json!({"Version": "2012-10-17", "Statement": sts}))
+        }
+
+        /// Rewrites a document the ways AWS and editors do: key order, statement order, list
+        /// order, a one-element list as a string. `seed` picks the rewrites.
+        fn respell(v: &Value, seed: u64) -> Value {
+            fn go(v: &Value, rng: &mut u64) -> Value {
+                let mut coin = || {
+                    *rng = rng
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    (*rng >> 33).is_multiple_of(2)
+                };
+                let (flip, single) = (coin(), coin());
+                match v {
+                    Value::Object(m) => {
+                        let mut entries: Vec<(String, Value)> =
+                            m.iter().map(|(k, v)| (k.clone(), go(v, rng))).collect();
+                        if flip {
+                            entries.reverse();
+                        }
+                        Value::Object(entries.into_iter().collect())
+                    }
+                    Value::Array(items) => {
+                        let mut items: Vec<Value> = items.iter().map(|v| go(v, rng)).collect();
+                        if flip {
+                            items.reverse();
+                        }
+                        if single && items.len() == 1 && items[0].is_string() {
+                            return items.remove(0);
+                        }
+                        Value::Array(items)
+                    }
+                    other => other.clone(),
+                }
+            }
+            let mut rng = seed;
+            go(v, &mut rng)
+        }
+
+        /// Changes one string value (appends a letter).
+        fn change_one(v: &Value, pick: usize) -> Value {
+            fn go(v: &Value, pick: &mut usize) -> Value {
+                match v {
+                    Value::String(s) if *pick == 0 => {
+                        *pick = usize::MAX;
+                        Value::String(format!("{s}x"))
+                    }
+                    Value::String(s) => {
+                        *pick = pick.saturating_sub(1);
+                        Value::String(s.clone())
+                    }
+                    Value::Object(m) => {
+                        Value::Object(m.iter().map(|(k, v)| (k.clone(), go(v, pick))).collect())
+                    }
+                    Value::Array(items) => {
+                        Value::Array(items.iter().map(|v| go(v, pick)).collect())
+                    }
+                    other => other.clone(),
+                }
+            }
+            let mut p = pick;
+            go(v, &mut p)
+        }
+
+        proptest! {
+            #[test]
+            fn respelled_documents_are_equivalent(d in document(), seed in any::<u64>()) {
+                let a = PolicyDocument::from_json(d.clone()).unwrap();
+                let b = PolicyDocument::from_json(respell(&d, seed)).unwrap();
+                prop_assert_eq!(a, b);
+            }
+
+            #[test]
+            fn a_changed_value_is_never_equivalent(d in document(), pick in 0usize..40) {
+                let changed = change_one(&d, pick);
+                prop_assume!(changed != d);
+                let a = PolicyDocument::from_json(d).unwrap();
+                let b = PolicyDocument::from_json(changed).unwrap();
+                prop_assert_ne!(a, b);
+            }
+        }
     }
 }

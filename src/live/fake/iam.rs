@@ -209,6 +209,37 @@ impl FakeAws {
         )
     }
 
+    /// One CreatePolicyVersion as IAM acts on it (the trait method adds lost responses).
+    fn create_policy_version_once(&self, arn: &str, document: &str) -> Result<(), LiveError> {
+        const OP: &str = "iam:CreatePolicyVersion";
+        let mut state = self.enter(OP, arn)?;
+        check_document(OP, document)?;
+        let created = state.iam.now();
+        let policy = state
+            .iam
+            .policy_by_arn(arn)
+            .ok_or_else(|| no_such_entity(OP, arn))?;
+        if policy.versions.len() >= MAX_POLICY_VERSIONS {
+            return Err(Self::error(
+                OP,
+                ErrorKind::LimitExceeded,
+                "LimitExceeded",
+                format!("policy {arn} already has {MAX_POLICY_VERSIONS} versions"),
+            ));
+        }
+        for version in &mut policy.versions {
+            version.is_default = false;
+        }
+        policy.versions.push(FakePolicyVersion {
+            id: format!("v{}", policy.next_version),
+            document: document.to_string(),
+            is_default: true,
+            created,
+        });
+        policy.next_version += 1;
+        Ok(())
+    }
+
     /// Makes a user exist (users are not managed by this tool, only their attachments).
     pub fn seed_user(&self, name: &str) {
         self.state().iam.users.entry(name.to_string()).or_default();
@@ -721,33 +752,23 @@ impl IamApi for FakeAws {
     }
 
     async fn create_policy_version(&self, arn: &str, document: &str) -> Result<(), LiveError> {
-        const OP: &str = "iam:CreatePolicyVersion";
-        let mut state = self.enter(OP, arn)?;
-        check_document(OP, document)?;
-        let created = state.iam.now();
-        let policy = state
-            .iam
-            .policy_by_arn(arn)
-            .ok_or_else(|| no_such_entity(OP, arn))?;
-        if policy.versions.len() >= MAX_POLICY_VERSIONS {
-            return Err(Self::error(
-                OP,
-                ErrorKind::LimitExceeded,
-                "LimitExceeded",
-                format!("policy {arn} already has {MAX_POLICY_VERSIONS} versions"),
-            ));
+        let first = self.create_policy_version_once(arn, document);
+        match self.losing("iam:CreatePolicyVersion") {
+            None => first,
+            Some(retried) => {
+                first?;
+                if retried {
+                    self.create_policy_version_once(arn, document)
+                } else {
+                    Err(Self::error(
+                        "iam:CreatePolicyVersion",
+                        ErrorKind::Other,
+                        "ServiceUnavailable",
+                        "the response was lost after IAM acted".into(),
+                    ))
+                }
+            }
         }
-        for version in &mut policy.versions {
-            version.is_default = false;
-        }
-        policy.versions.push(FakePolicyVersion {
-            id: format!("v{}", policy.next_version),
-            document: document.to_string(),
-            is_default: true,
-            created,
-        });
-        policy.next_version += 1;
-        Ok(())
     }
 
     async fn delete_policy_version(

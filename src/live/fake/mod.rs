@@ -36,8 +36,18 @@ struct Fault {
     remaining: u32,
 }
 
+/// A response lost after the call acted; `retried`: the SDK sent the call again, which acted
+/// (or failed) a second time.
+#[derive(Debug, Clone)]
+struct Lost {
+    operation: String,
+    retried: bool,
+    remaining: u32,
+}
+
 #[derive(Debug, Default)]
 struct State {
+    lost: Vec<Lost>,
     repositories: BTreeMap<String, FakeRepository>,
     iam: iam::IamState,
     faults: Vec<Fault>,
@@ -83,6 +93,27 @@ impl FakeAws {
             kind,
             remaining: times,
         });
+    }
+
+    /// Makes the next `times` calls of `operation` act and then lose their response: the caller
+    /// sees a server error, or (`retried`) what a second, retried call answers.
+    pub fn lose_response(&self, operation: &str, retried: bool, times: u32) {
+        self.state().lost.push(Lost {
+            operation: operation.into(),
+            retried,
+            remaining: times,
+        });
+    }
+
+    /// Whether the response of this call of `operation` is to be lost (and the call retried).
+    fn losing(&self, operation: &str) -> Option<bool> {
+        let mut state = self.state();
+        let due = state
+            .lost
+            .iter_mut()
+            .find(|l| l.remaining > 0 && l.operation == operation)?;
+        due.remaining -= 1;
+        Some(due.retried)
     }
 
     /// Counts the call and answers an injected fault, if one is due.
