@@ -7,16 +7,17 @@ use std::time::Duration;
 
 use futures::future::join_all;
 
-use crate::harness::{Account, Run, path_str};
+use crate::fault_proxy::{FaultProxy, Faults};
+use crate::harness::{Account, Run, endpoint, path_str};
 
 use super::{assert_honest, assert_no_duplicates, example_spec, expected, fill_policy_versions};
 
-/// Runs `apply SPEC` in `count` processes started together.
-async fn applies_together(acct: &Arc<Account>, spec: &str, count: usize) -> Vec<Run> {
+/// Runs `apply SPEC` in `count` processes started together, against `url`.
+async fn applies_together(acct: &Arc<Account>, url: &str, spec: &str, count: usize) -> Vec<Run> {
     let runs = (0..count).map(|_| {
-        let (acct, spec) = (acct.clone(), spec.to_string());
+        let (acct, url, spec) = (acct.clone(), url.to_string(), spec.to_string());
         tokio::task::spawn_blocking(move || {
-            acct.run(&["apply", &spec, "--yes", "--output", "json"])
+            acct.run_via(&url, &["apply", &spec, "--yes", "--output", "json"])
         })
     });
     join_all(runs)
@@ -24,6 +25,10 @@ async fn applies_together(acct: &Arc<Account>, spec: &str, count: usize) -> Vec<
         .into_iter()
         .map(|r| r.expect("apply thread"))
         .collect()
+}
+
+fn codes(runs: &[Run]) -> Vec<i32> {
+    runs.iter().map(|r| r.code).collect()
 }
 
 /// Watches a policy's version count until `stop`; returns the highest seen.
@@ -51,15 +56,36 @@ fn watch_versions(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_applies_of_one_spec_at_once_end_cleanly_and_duplicate_nothing() {
+    four_applies_together(endpoint()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_applies_of_one_spec_with_calls_reordered_by_delays_end_cleanly() {
+    // A third of the calls held 50-400 ms: one apply's write lands between another's read and
+    // its own write.
+    let proxy = FaultProxy::start(
+        5,
+        &Faults {
+            delay: 0.33,
+            ..Faults::default()
+        },
+    );
+    four_applies_together(proxy.url()).await;
+    assert!(proxy.injected("delay") > 0);
+}
+
+async fn four_applies_together(url: &str) {
     let acct = Arc::new(Account::new());
     let v1 = acct.write_spec("v1.yaml", &example_spec(false));
     let v2 = acct.write_spec("v2.yaml", &example_spec(true));
     let (v1, v2) = (path_str(&v1), path_str(&v2));
 
     // From empty: four creators of everything.
-    for (i, run) in applies_together(&acct, v1, 4).await.iter().enumerate() {
+    let runs = applies_together(&acct, url, v1, 4).await;
+    for (i, run) in runs.iter().enumerate() {
         assert_honest(run, &format!("apply {i} from empty"));
     }
+    eprintln!("four applies from empty: exit codes {:?}", codes(&runs));
     acct.run(&["plan", v1, "--detailed-exitcode"])
         .expect_code(0);
     assert_no_duplicates(&acct, &expected(false)).await;
@@ -68,7 +94,7 @@ async fn four_applies_of_one_spec_at_once_end_cleanly_and_duplicate_nothing() {
     fill_policy_versions(&acct, "betekk-ECRUploadPolicy", 4).await;
     let stop = Arc::new(AtomicBool::new(false));
     let most = watch_versions(&acct, "betekk-ECRUploadPolicy", stop.clone());
-    let runs = applies_together(&acct, v2, 4).await;
+    let runs = applies_together(&acct, url, v2, 4).await;
     stop.store(true, Ordering::Relaxed);
     let succeeded = runs
         .iter()
@@ -77,6 +103,10 @@ async fn four_applies_of_one_spec_at_once_end_cleanly_and_duplicate_nothing() {
         .count();
     assert!(succeeded >= 1, "none of the four applies succeeded");
     let most = most.await.unwrap();
+    eprintln!(
+        "four applies of a change at the version limit: exit codes {:?}, at most {most} versions",
+        codes(&runs)
+    );
     assert!(most <= 5, "the policy had {most} versions");
     acct.run(&["plan", v2, "--detailed-exitcode"])
         .expect_code(0);
