@@ -10,12 +10,13 @@ Exit codes:
   1  error: invalid spec, AWS error, refused or failed apply, refused saved plan
   2  plan --detailed-exitcode: changes are pending; drift: drift or pending changes found
      (with --fail-on drifted: only drifted or missing resources)
-  3  explain: denied";
+  3  explain: denied
+  130 apply interrupted (SIGINT/SIGTERM): the report lists every change's outcome; run apply again";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "betekk-ecr",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("BETEKK_GIT_COMMIT"), ")"),
     about = "Provision ECR repositories, the GitHub OIDC provider and IAM roles straight through the AWS SDK",
     long_about = "Reads a YAML spec, reads live AWS state (there is no state file), and shows or makes the \
                   changes that bring AWS in line with the spec.",
@@ -33,6 +34,9 @@ pub enum OutputFormat {
     #[default]
     Human,
     Json,
+    /// A compact report for pull-request comments and job summaries (plan, apply, drift; other
+    /// commands print their human output)
+    Markdown,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -46,7 +50,8 @@ pub struct GlobalArgs {
     /// Send AWS requests to this endpoint (LocalStack: http://127.0.0.1:4566)
     #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
-    /// Output format: human (default) or json (stdout); progress and logs always go to stderr
+    /// Output format (stdout): human (default), json, or markdown (plan, apply and drift: for
+    /// pull-request comments and job summaries); progress and logs always go to stderr
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
     pub output: OutputFormat,
     /// Maximum AWS calls in flight at once
@@ -70,7 +75,7 @@ pub enum Command {
     /// Make live AWS match the spec
     Apply(ApplyArgs),
     /// Check a spec offline: no credentials, no AWS calls
-    Validate(SpecArg),
+    Validate(ValidateArgs),
     /// Print repository URLs and role ARNs for workflows (like `tofu output`)
     Output(SpecArg),
     /// Report what changed in AWS (drifted, missing), what the spec changed (pending) and what
@@ -84,6 +89,15 @@ pub enum Command {
     /// Who gets in, and why: evaluate a GitHub token, an IAM principal or a role's action against
     /// the spec's documents (or the account's, with --live); exit 0 allowed, 3 denied
     Explain(Box<ExplainArgs>),
+    /// Write a GitHub Actions workflow for one repository of the spec: push (build and push the
+    /// image), lambda (push, then update the functions) or drift (scheduled, read-only)
+    Workflow(WorkflowArgs),
+    /// Print the spec's JSON Schema (draft 2020-12), for editors (yaml-language-server)
+    Schema,
+    /// Print a shell completion script: bash, zsh, fish or powershell
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout
+    Man,
 }
 
 /// `explain SPEC --github OWNER/REPO …`, `--principal ARN --action A --role NAME`, or
@@ -151,6 +165,60 @@ pub fn parse_pair(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("{text:?}: expected KEY=VALUE"))
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum WorkflowKind {
+    /// Build the image and push it with tags the repository's lifecycle rules keep
+    #[default]
+    Push,
+    /// Push the image, then point Lambda functions at it
+    Lambda,
+    /// A scheduled `betekk-ecr drift` under the read-only drift role
+    Drift,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Pin {
+    /// `@<full commit SHA> # vX.Y.Z`: what a tag points to cannot change under you
+    #[default]
+    Sha,
+    /// `@vN`: follows the action's major release
+    Tags,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkflowArgs {
+    /// The YAML spec file
+    pub spec: PathBuf,
+    /// The repository (its name in the spec, before or after {prefix} is expanded)
+    #[arg(long)]
+    pub repository: String,
+    /// What the workflow does
+    #[arg(long, value_enum, default_value_t = WorkflowKind::Push)]
+    pub kind: WorkflowKind,
+    /// Write to this file instead of stdout
+    #[arg(short = 'o', long = "out")]
+    pub out: Option<PathBuf>,
+    /// Overwrite the file if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// The role the workflow assumes; with --registry, no AWS call is made
+    #[arg(long, requires = "registry")]
+    pub role_arn: Option<String>,
+    /// The registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com); with --role-arn, no AWS call is made
+    #[arg(long, requires = "role_arn")]
+    pub registry: Option<String>,
+    /// How actions are referenced
+    #[arg(long, value_enum, default_value_t = Pin::Sha)]
+    pub pin: Pin,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// The service name, e.g. probe-engine (names the stack, repository and trust)
@@ -164,6 +232,16 @@ pub struct InitArgs {
     /// Overwrite the file if it exists
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The YAML spec file
+    pub spec: PathBuf,
+    /// Also report security findings (mutable tags, scanning off, subjects ["*"] on a role that
+    /// can push, trusted repositories without ids, push on "*") and exit 1 when there are any
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,8 @@ pub enum Error {
     Plan(#[from] PlanError),
     #[error("{0}")]
     Refused(String),
+    #[error("cannot write the workflow")]
+    Workflow(#[from] crate::workflow::WorkflowError),
     #[error("{what}")]
     Io {
         what: String,

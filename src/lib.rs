@@ -4,7 +4,8 @@
 //! Data flows one way: [`spec`] reads YAML into the desired model ([`model`]); [`observe`] reads
 //! live state through the one AWS access layer ([`live`]); [`plan`] compares the two, purely, into
 //! a plan of changes and operations; [`apply`] executes that plan; [`render`] shows plans and
-//! reports to people and machines. [`commands`] wires the stages for each CLI command.
+//! reports to people and machines. [`commands`] wires the stages for each CLI command;
+//! [`workflow`] writes GitHub Actions workflows from a spec.
 
 pub mod access;
 pub mod apply;
@@ -21,3 +22,4 @@ pub mod render;
 pub mod spec;
 #[cfg(test)]
 pub mod testing;
+pub mod workflow;

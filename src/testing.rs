@@ -153,6 +153,7 @@ pub fn desired(repos: impl IntoIterator<Item = impl Into<Repository>>) -> Desire
             .into_iter()
             .map(|r| Resource::Repository(r.into()))
             .collect(),
+        manages_iam: true,
     }
 }
 
@@ -183,19 +184,27 @@ pub fn observed(repos: impl IntoIterator<Item = impl Into<Repository>>) -> Obser
         region: REGION.into(),
         resources,
         missing_users: Default::default(),
+        missing_policies: Default::default(),
     }
 }
 
 /// Parses spec text as `test.yaml`, failing the test with the rendered diagnostics.
 pub fn spec(yaml: &str) -> Spec {
-    spec::parse(yaml, "test.yaml").unwrap_or_else(|e| panic!("spec should parse:\n{e}"))
+    let parsed =
+        spec::parse(yaml, "test.yaml").unwrap_or_else(|e| panic!("spec should parse:\n{e}"));
+    spec::schema_tests::assert_agreement(yaml, Ok(()));
+    parsed
 }
 
 /// The rendered diagnostics of a spec that must not parse, one per line item.
 pub fn spec_errors(yaml: &str) -> Vec<String> {
     match spec::parse(yaml, "test.yaml") {
         Ok(_) => panic!("spec should not parse:\n{yaml}"),
-        Err(e) => e.0.iter().map(ToString::to_string).collect(),
+        Err(e) => {
+            let errors: Vec<String> = e.0.iter().map(ToString::to_string).collect();
+            spec::schema_tests::assert_agreement(yaml, Err(&errors));
+            errors
+        }
     }
 }
 

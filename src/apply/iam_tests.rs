@@ -499,3 +499,82 @@ async fn a_role_or_policy_another_stack_created_since_the_plan_is_not_taken_over
         "{failed:#?}"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_stop_ends_iam_waits_starts_nothing_new_and_reports_every_change() {
+    let fake = FakeAws::default();
+    let d = standard_set();
+    // The deploy role (started before the upload role) waits for IAM "forever": only the stop
+    // can end it early.
+    fake.fail(
+        "iam:CreateRole",
+        Some(DEPLOY_ROLE),
+        ErrorKind::Invalid,
+        10_000,
+    );
+    let plan = plan_on(&fake, &d).await;
+    let options = ApplyOptions {
+        parallelism: 1,
+        retry_base: Duration::from_millis(50),
+        consistency_timeout: Duration::from_secs(60),
+        stop_grace: Duration::from_secs(5),
+        ..ApplyOptions::default()
+    };
+    let stop = options.stop.clone();
+    let started = Instant::now();
+    let report = apply(&fake, &plan, &options, &|event| {
+        if let Event::Retrying { .. } = event {
+            stop.request();
+        }
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the wait ended: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        report.outcomes.len(),
+        plan.changes.len(),
+        "every change has an outcome"
+    );
+    let waiting = outcome(&report, Kind::Role, DEPLOY_ROLE);
+    assert_eq!(
+        waiting.status,
+        Status::Failed,
+        "its error stands: {waiting:#?}"
+    );
+    let pending = outcome(&report, Kind::Role, UPLOAD_ROLE);
+    assert_eq!(pending.status, Status::Interrupted, "{pending:#?}");
+    assert!(
+        fake.role(UPLOAD_ROLE).is_none(),
+        "not started after the stop"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_stop_before_anything_starts_runs_nothing_and_reports_every_change() {
+    let fake = FakeAws::default();
+    let d = standard_set();
+    let plan = plan_on(&fake, &d).await;
+    let options = ApplyOptions {
+        stop_grace: Duration::from_millis(50),
+        ..fast()
+    };
+    // Stopped before anything starts: nothing runs, everything is reported.
+    options.stop.request();
+    let report = apply(&fake, &plan, &options, &|_| {}).await;
+    assert_eq!(
+        report.count(Status::Interrupted),
+        plan.changes.len(),
+        "{report:#?}"
+    );
+    assert_eq!(fake.stats().calls("iam:CreateRole"), 0);
+    assert!(
+        report
+            .outcomes
+            .iter()
+            .all(|o| o.error.as_deref() == Some("interrupted before it started")),
+        "{report:#?}"
+    );
+}

@@ -9,10 +9,12 @@ mod iam_tests;
 mod outcome;
 mod retry;
 mod step;
+mod stop;
 #[cfg(test)]
 mod tests;
 
 pub use outcome::{Outcome, Report, Status};
+pub use stop::Stop;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -38,7 +40,7 @@ pub enum Event<'a> {
     Finished(&'a Outcome),
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ApplyOptions {
     pub parallelism: usize,
     /// Allows replacing a repository that holds images (it must also set `force_delete: true`).
@@ -49,6 +51,9 @@ pub struct ApplyOptions {
     pub consistency_timeout: Duration,
     /// The first wait between such retries; doubled each time, up to 10 s.
     pub retry_base: Duration,
+    /// Set to stop: nothing new starts, and what runs gets `stop_grace` to finish.
+    pub stop: Stop,
+    pub stop_grace: Duration,
 }
 
 impl Default for ApplyOptions {
@@ -59,6 +64,8 @@ impl Default for ApplyOptions {
             allow_destroy: false,
             consistency_timeout: Duration::from_secs(120),
             retry_base: Duration::from_secs(1),
+            stop: Stop::default(),
+            stop_grace: Duration::from_secs(5),
         }
     }
 }
@@ -77,8 +84,10 @@ pub async fn apply<C: Aws>(
     let mut running = FuturesUnordered::new();
     let in_plan: BTreeSet<&Address> = plan.changes.iter().map(|c| &c.address).collect();
 
+    let mut in_flight: BTreeSet<&Address> = BTreeSet::new();
+    let mut deadline: Option<tokio::time::Instant> = None;
     loop {
-        // Start whatever is ready, skip whatever can no longer run.
+        // Start whatever is ready, skip whatever can no longer run; once stopped, start nothing.
         let mut still_pending = Vec::new();
         for i in pending {
             let change = &plan.changes[i];
@@ -95,19 +104,38 @@ pub async fn apply<C: Aws>(
                 status.insert(&change.address, Status::Skipped);
                 notify(Event::Finished(&outcome));
                 outcomes.push(outcome);
-            } else if deps
-                .iter()
-                .all(|d| status.get(*d).is_some_and(|s| s.succeeded()))
+            } else if !options.stop.requested()
+                && deps
+                    .iter()
+                    .all(|d| status.get(*d).is_some_and(|s| s.succeeded()))
                 && running.len() < options.parallelism.max(1)
             {
                 notify(Event::Started(change));
+                in_flight.insert(&change.address);
                 running.push(step::run(client, change, options, notify));
             } else {
                 still_pending.push(i);
             }
         }
         pending = still_pending;
-        let Some(outcome) = running.next().await else {
+        if running.is_empty() {
+            break;
+        }
+        let next = match deadline {
+            None => tokio::select! {
+                next = running.next() => next,
+                () = options.stop.wait() => {
+                    deadline = Some(tokio::time::Instant::now() + options.stop_grace);
+                    continue;
+                }
+            },
+            Some(at) => match tokio::time::timeout_at(at, running.next()).await {
+                Ok(next) => next,
+                // The grace is over: what still runs is given up (its calls are dropped).
+                Err(_) => break,
+            },
+        };
+        let Some(outcome) = next else {
             break;
         };
         let change = plan
@@ -115,9 +143,31 @@ pub async fn apply<C: Aws>(
             .iter()
             .find(|c| c.address == outcome.address)
             .expect("outcome of a planned change");
+        in_flight.remove(&change.address);
         status.insert(&change.address, outcome.status);
         notify(Event::Finished(&outcome));
         outcomes.push(outcome);
+    }
+    drop(running);
+    for change in plan
+        .changes
+        .iter()
+        .filter(|c| in_flight.contains(&c.address))
+    {
+        let outcome = Outcome::interrupted(
+            change,
+            "interrupted while running; it may be half done: the next apply finishes it".into(),
+        );
+        notify(Event::Finished(&outcome));
+        outcomes.push(outcome);
+    }
+    if options.stop.requested() {
+        for i in std::mem::take(&mut pending) {
+            let outcome =
+                Outcome::interrupted(&plan.changes[i], "interrupted before it started".into());
+            notify(Event::Finished(&outcome));
+            outcomes.push(outcome);
+        }
     }
     // Anything left waits on a dependency outside the plan that never ran: report it, never drop it.
     for i in pending {

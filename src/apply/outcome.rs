@@ -15,6 +15,8 @@ pub enum Status {
     Failed,
     /// Not attempted because something it depends on failed.
     Skipped,
+    /// Not started, or given up while running, because the apply was interrupted.
+    Interrupted,
 }
 
 impl Status {
@@ -42,6 +44,13 @@ impl Outcome {
             status: Status::Skipped,
             duration_ms: 0,
             error: Some(why),
+        }
+    }
+
+    pub fn interrupted(change: &Change, why: String) -> Self {
+        Outcome {
+            status: Status::Interrupted,
+            ..Outcome::skipped(change, why)
         }
     }
 }

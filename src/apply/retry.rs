@@ -27,7 +27,8 @@ where
         match call().await {
             Err(e)
                 if retry_on.contains(&e.kind)
-                    && started.elapsed() + wait <= options.consistency_timeout =>
+                    && started.elapsed() + wait <= options.consistency_timeout
+                    && !options.stop.requested() =>
             {
                 attempt += 1;
                 notify(Event::Retrying {
@@ -40,7 +41,11 @@ where
                         e.code.as_deref().unwrap_or("an error")
                     ),
                 });
-                tokio::time::sleep(wait).await;
+                // An interrupt ends the wait: the error stands.
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = options.stop.wait() => {}
+                }
                 wait = (wait * 2).min(Duration::from_secs(10));
             }
             other => return other,

@@ -242,6 +242,14 @@ impl<C: Aws> Ctx<'_, C> {
             Op::DetachRolePolicy { role, policy_arn } => {
                 Ok(client.detach_role_policy(role, policy_arn).await?)
             }
+            Op::PutRolePolicy {
+                role,
+                name,
+                document,
+            } => done(client.put_role_policy(role, name, document).await),
+            Op::DeleteRolePolicy { role, name } => {
+                Ok(client.delete_role_policy(role, name).await?)
+            }
             Op::DeleteRole { role } => {
                 for arn in client
                     .list_attached_role_policies(role)
@@ -249,6 +257,13 @@ impl<C: Aws> Ctx<'_, C> {
                     .or_else(not_found_empty)?
                 {
                     client.detach_role_policy(role, &arn).await?;
+                }
+                for name in client
+                    .list_role_policies(role)
+                    .await
+                    .or_else(not_found_empty)?
+                {
+                    client.delete_role_policy(role, &name).await?;
                 }
                 Ok(self
                     .retrying(&[ErrorKind::Conflict], || client.delete_role(role))

@@ -613,7 +613,7 @@ mod apply_then_plan_is_empty {
         KMS_ARN,
         "alias/ecr",
         "1234abcd-12ab-34cd-56ef-1234567890ab",
-        "arn:aws:kms:ap-southeast-1:123456789012:key/other",
+        "arn:aws:kms:ap-southeast-1:123456789012:key/00000000-1111-2222-3333-444444444444",
     ];
 
     /// The same two policies, each written in several ways.

@@ -6,7 +6,7 @@ use super::Exit;
 use std::path::Path;
 
 use super::session::{connect, load_spec, open};
-use crate::apply::{ApplyOptions, Report, apply};
+use crate::apply::{ApplyOptions, Report, Status, Stop, apply};
 use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
 use crate::error::Error;
 use crate::live::Aws;
@@ -14,6 +14,8 @@ use crate::live::sdk::SdkAws;
 use crate::observe::observe;
 use crate::plan::Plan;
 use crate::plan::saved::{SAVED_PLAN_VERSION, SavedPlan, observed_fingerprints, sha256_hex};
+use crate::render::markdown::{self, COMMENT_LIMIT, Scope};
+use crate::render::progress::Progress;
 use crate::render::{Style, human, json};
 
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
@@ -28,21 +30,20 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
             ))
         })?;
         let (client, plan) = check_saved(global, &args.spec, saved).await?;
-        let (account, region) = (plan.account.clone(), plan.region.clone());
-        return execute(global, args, &client, &plan.plan, &account, &region).await;
+        let scope = Scope {
+            stack: &plan.stack,
+            account: &plan.account,
+            region: &plan.region,
+        };
+        return execute(global, args, &client, &plan.plan, scope).await;
     }
     let session = open(global, &args.spec).await?;
-    let account = &session.observed.identity.account;
-    let region = &session.spec.desired.region;
-    execute(
-        global,
-        args,
-        &session.client,
-        &session.plan,
-        account,
-        region,
-    )
-    .await
+    let scope = Scope {
+        stack: &session.spec.desired.stack,
+        account: &session.observed.identity.account,
+        region: &session.spec.desired.region,
+    };
+    execute(global, args, &session.client, &session.plan, scope).await
 }
 
 /// Re-reads the spec and live state a saved plan was made from; refuses when either changed.
@@ -83,7 +84,7 @@ async fn check_saved(
     let mut spec = load_spec(spec_path)?;
     spec.desired.region = saved.region.clone();
     let client = connect(global, &saved.region).await;
-    if global.output == OutputFormat::Human {
+    if global.output != OutputFormat::Json {
         eprintln!(
             "Checking live state in {} against the saved plan...",
             saved.region
@@ -114,18 +115,21 @@ async fn execute(
     args: &ApplyArgs,
     client: &SdkAws,
     plan: &Plan,
-    account: &str,
-    region: &str,
+    scope: Scope<'_>,
 ) -> Result<Exit, Error> {
-    let human_out = global.output == OutputFormat::Human;
-    if human_out {
-        print!("{}", human::plan(plan, Style::for_stdout()));
+    match global.output {
+        OutputFormat::Human => print!("{}", human::plan(plan, Style::for_stdout())),
+        // The report comes at the end; whoever is asked to confirm still sees the plan first.
+        OutputFormat::Markdown if !args.yes && !plan.is_empty() => {
+            eprint!("{}", human::plan(plan, Style::for_stderr()));
+        }
+        OutputFormat::Markdown | OutputFormat::Json => {}
     }
     let report = if plan.is_empty() {
         Report::default()
     } else {
         if !args.yes {
-            confirm(account, region)?;
+            confirm(scope.account, scope.region)?;
         }
         let options = ApplyOptions {
             parallelism: usize::from(global.parallelism),
@@ -133,29 +137,63 @@ async fn execute(
             allow_destroy: args.allow_destroy,
             ..ApplyOptions::default()
         };
-        let err_style = Style::for_stderr();
-        apply(client, plan, &options, &|event| {
-            eprintln!("{}", human::event(&event, err_style));
-        })
-        .await
+        let listener = tokio::spawn(stop_on_signals(options.stop.clone(), options.stop_grace));
+        let progress = Progress::for_stderr(plan.changes.len());
+        let report = apply(client, plan, &options, &|event| progress.event(&event)).await;
+        progress.finish();
+        listener.abort();
+        report
     };
+    let interrupted = report.count(Status::Interrupted) > 0;
     let stats = client.stats();
-    if human_out {
-        if !plan.is_empty() {
-            print!("\n{}", human::report(plan, &report, Style::for_stdout()));
+    match global.output {
+        OutputFormat::Human => {
+            if !plan.is_empty() {
+                print!("\n{}", human::report(plan, &report, Style::for_stdout()));
+            }
         }
-        if global.stats {
-            eprintln!("{}", human::stats(&stats));
+        OutputFormat::Markdown => {
+            print!("{}", markdown::apply(plan, &report, scope, COMMENT_LIMIT));
         }
-    } else {
-        let doc = json::ApplyDocument::new(plan, &report, account, region, &stats);
-        println!("{}", json::to_string(&doc));
+        OutputFormat::Json => {
+            let doc = json::ApplyDocument::new(plan, &report, scope.account, scope.region, &stats);
+            println!("{}", json::to_string(&doc));
+        }
+    }
+    if global.stats && global.output != OutputFormat::Json {
+        eprintln!("{}", human::stats(&stats));
     }
     Ok(if report.succeeded() {
         Exit::Ok
+    } else if interrupted {
+        Exit::Interrupted
     } else {
         Exit::Error
     })
+}
+
+/// The first SIGINT or SIGTERM stops the apply (nothing new starts; what runs gets `grace`);
+/// a second one exits at once.
+async fn stop_on_signals(stop: Stop, grace: std::time::Duration) {
+    let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    else {
+        return;
+    };
+    let mut next = async || {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    };
+    next().await;
+    stop.request();
+    eprintln!(
+        "interrupted: starting nothing new, giving the changes in flight up to {}s; interrupt again to exit at once",
+        grace.as_secs()
+    );
+    next().await;
+    eprintln!("interrupted again: exiting now; run apply again to finish");
+    std::process::exit(Exit::Interrupted as i32);
 }
 
 /// Asks on the terminal; without one, refuses rather than guessing.

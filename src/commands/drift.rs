@@ -1,7 +1,10 @@
 //! `drift SPEC [--every 15m]`: classify every difference between the spec and AWS. Read-only:
 //! this command observes and plans, and never runs the executor.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
+
+use aws_smithy_types::DateTime;
+use aws_smithy_types::date_time::Format;
 
 use super::Exit;
 use super::session::{connect, load_spec, region};
@@ -12,6 +15,7 @@ use crate::live::Aws;
 use crate::observe::observe;
 use crate::render::drift::{Context, DriftDocument, DriftErrorDocument, human};
 use crate::render::json::SCHEMA_VERSION;
+use crate::render::markdown::{self, COMMENT_LIMIT};
 use crate::render::{Style, human as human_render};
 
 pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, Error> {
@@ -19,7 +23,6 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, Error> {
         return cycle(global, args, false).await;
     };
     let mut last = Exit::Ok;
-    let mut n: u64 = 0;
     loop {
         tokio::select! {
             result = cycle(global, args, true) => {
@@ -30,9 +33,8 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, Error> {
             }
             _ = tokio::signal::ctrl_c() => break,
         }
-        n += 1;
-        let wait = jittered(period, n);
-        if global.output == OutputFormat::Human {
+        let wait = jittered(period);
+        if global.output != OutputFormat::Json {
             eprintln!("Next check in {:.0}s (Ctrl-C stops).", wait.as_secs_f64());
         }
         tokio::select! {
@@ -48,8 +50,7 @@ async fn cycle(global: &GlobalArgs, args: &DriftArgs, lines: bool) -> Result<Exi
     let mut spec = load_spec(&args.spec)?;
     spec.desired.region = region(global, &spec);
     let client = connect(global, &spec.desired.region).await;
-    let human_out = global.output == OutputFormat::Human;
-    if human_out {
+    if global.output != OutputFormat::Json {
         eprintln!("Reading live state in {}...", spec.desired.region);
     }
     let observed = observe(&client, &spec.desired, usize::from(global.parallelism))
@@ -64,17 +65,24 @@ async fn cycle(global: &GlobalArgs, args: &DriftArgs, lines: bool) -> Result<Exi
         stack: spec.desired.stack.clone(),
         spec: spec.file.clone(),
     };
-    if human_out {
-        print!("{}", human(&report, &ctx, Style::for_stdout()));
-        if global.stats {
-            eprintln!("{}", human_render::stats(&stats));
+    match global.output {
+        OutputFormat::Human | OutputFormat::Markdown => {
+            if global.output == OutputFormat::Human {
+                print!("{}", human(&report, &ctx, Style::for_stdout()));
+            } else {
+                print!("{}", markdown::drift(&report, &ctx, COMMENT_LIMIT));
+            }
+            if global.stats {
+                eprintln!("{}", human_render::stats(&stats));
+            }
         }
-    } else {
-        let doc = DriftDocument::new(&report, &ctx, &stats);
-        if lines {
-            println!("{}", serde_json::to_string(&doc).expect("serializable"));
-        } else {
-            println!("{}", crate::render::json::to_string(&doc));
+        OutputFormat::Json => {
+            let doc = DriftDocument::new(&report, &ctx, &stats);
+            if lines {
+                println!("{}", serde_json::to_string(&doc).expect("serializable"));
+            } else {
+                println!("{}", crate::render::json::to_string(&doc));
+            }
         }
     }
     Ok(exit_for(&report, args.fail_on))
@@ -91,7 +99,7 @@ pub fn exit_for(report: &DriftReport, fail_on: FailOn) -> Exit {
 fn report_failed_cycle(global: &GlobalArgs, args: &DriftArgs, error: &Error) {
     let message = chain(error);
     match global.output {
-        OutputFormat::Human => {
+        OutputFormat::Human | OutputFormat::Markdown => {
             eprintln!("error: {message}");
             if let Some(hint) = error.hint() {
                 eprintln!("hint: {hint}");
@@ -113,63 +121,46 @@ fn report_failed_cycle(global: &GlobalArgs, args: &DriftArgs, error: &Error) {
 }
 
 /// The period ±10%, so that many schedulers started together do not call AWS in step.
-fn jittered(period: Duration, cycle: u64) -> Duration {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0);
-    let seed = nanos ^ (u64::from(std::process::id()) << 20) ^ cycle.wrapping_mul(0x9E37_79B9);
-    let permille = (seed % 201) as f64 - 100.0; // -100..=100
-    period.mul_f64(1.0 + permille / 1000.0)
+fn jittered(period: Duration) -> Duration {
+    period.mul_f64(fastrand::f64().mul_add(0.2, 0.9))
 }
 
 /// Now as RFC 3339 in UTC, second precision (`2026-05-01T12:00:00Z`).
 pub fn utc_now() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    rfc3339(secs)
+    rfc3339(SystemTime::now())
 }
 
-fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86400) as i64;
-    let rem = secs % 86400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+fn rfc3339(at: SystemTime) -> String {
+    let seconds = DateTime::from(at).secs();
+    DateTime::from_secs(seconds)
+        .fmt(Format::DateTime)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::UNIX_EPOCH;
+
     use super::*;
 
     #[test]
     fn timestamps_and_jitter() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_827_696), "2000-02-29T12:34:56Z");
-        assert_eq!(rfc3339(1_767_225_599), "2025-12-31T23:59:59Z");
+        let at = |secs| UNIX_EPOCH + Duration::from_secs(secs);
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(at(951_827_696)), "2000-02-29T12:34:56Z");
+        assert_eq!(
+            rfc3339(at(1_767_225_599) + Duration::from_millis(999)),
+            "2025-12-31T23:59:59Z"
+        );
         let p = Duration::from_secs(900);
-        for n in 0..50 {
-            let j = jittered(p, n);
+        let waits: Vec<Duration> = (0..200).map(|_| jittered(p)).collect();
+        for j in &waits {
             assert!(
-                j >= Duration::from_secs(810) && j <= Duration::from_secs(990),
+                *j >= Duration::from_secs(810) && *j <= Duration::from_secs(990),
                 "{j:?}"
             );
         }
+        assert!(waits.iter().any(|j| *j != waits[0]), "the waits vary");
     }
 
     #[test]

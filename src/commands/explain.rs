@@ -91,7 +91,7 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error>
                     "notes": notes,
                 })
             ),
-            OutputFormat::Human => {
+            OutputFormat::Human | OutputFormat::Markdown => {
                 let title = format!(
                     "A GitHub Actions token of {repo} ({}):",
                     token_detail(&token)
@@ -136,7 +136,9 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error>
                 "allowed": allowed,
             })
         ),
-        OutputFormat::Human => print!("{}", render::answer(&answer, Style::for_stdout())),
+        OutputFormat::Human | OutputFormat::Markdown => {
+            print!("{}", render::answer(&answer, Style::for_stdout()))
+        }
     }
     Ok(if allowed { Exit::Ok } else { Exit::Denied })
 }

@@ -8,10 +8,15 @@ use crate::cli::InitArgs;
 use crate::error::Error;
 use crate::spec;
 
+/// The schema file the starter spec's first line points editors (yaml-language-server) to; init
+/// writes it beside the spec, `betekk-ecr schema` prints it.
+pub const SCHEMA_FILE: &str = "betekk-ecr.schema.json";
+
 pub fn starter_spec(service: &str, prefix: &str) -> String {
     let read_actions = crate::observe::READ_ACTIONS.join(", ");
     format!(
-        r#"# betekk-ecr spec for {service}: `betekk-ecr plan` shows what `betekk-ecr apply` would change.
+        r#"# yaml-language-server: $schema=./{SCHEMA_FILE}
+# betekk-ecr spec for {service}: `betekk-ecr plan` shows what `betekk-ecr apply` would change.
 # Reference: README.md, "The spec". {{prefix}} is project_prefix, {{PREFIX}} its upper case.
 version: 1
 stack: {service}                # tags everything this spec manages (betekk-ecr:stack)
@@ -98,13 +103,40 @@ pub fn run(args: &InitArgs) -> Result<Exit, Error> {
         ))
     })?;
     match &args.out {
-        None => print!("{text}"),
-        Some(path) => write_new(path, &text, args.force)?,
+        None => {
+            print!("{text}");
+            eprintln!(
+                "For completion and checks in editors, save the schema beside the spec: \
+                 betekk-ecr schema > {SCHEMA_FILE}"
+            );
+        }
+        Some(path) => {
+            write_new(path, &text, args.force)?;
+            // Generated, so always current: written over an older one.
+            let schema = path.with_file_name(SCHEMA_FILE);
+            let text = crate::render::json::to_string(&spec::schema()) + "\n";
+            write_file(&schema, &text, true)?;
+            eprintln!(
+                "Wrote {} (the spec's JSON Schema, for editors).",
+                schema.display()
+            );
+        }
     }
     Ok(Exit::Ok)
 }
 
 pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
+    write_file(path, text, force)?;
+    eprintln!(
+        "Wrote {}. Next: betekk-ecr plan {}",
+        path.display(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// Writes `text` to a new file (or over one, with `force`).
+pub fn write_file(path: &Path, text: &str, force: bool) -> Result<(), Error> {
     if path.exists() && !force {
         return Err(Error::Refused(format!(
             "{} exists; pass --force to overwrite it",
@@ -116,11 +148,5 @@ pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
         source,
     };
     let mut file = std::fs::File::create(path).map_err(io)?;
-    file.write_all(text.as_bytes()).map_err(io)?;
-    eprintln!(
-        "Wrote {}. Next: betekk-ecr plan {}",
-        path.display(),
-        path.display()
-    );
-    Ok(())
+    file.write_all(text.as_bytes()).map_err(io)
 }

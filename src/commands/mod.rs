@@ -1,6 +1,7 @@
 //! The commands: each wires the pipeline stages together and maps the result to an exit code.
 
 mod apply;
+mod completions;
 mod drift;
 mod explain;
 mod import;
@@ -9,6 +10,7 @@ mod output;
 mod plan;
 mod session;
 mod validate;
+mod workflow;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,8 @@ pub enum Exit {
     Changes = 2,
     /// `explain`: the request is denied.
     Denied = 3,
+    /// `apply` stopped by SIGINT/SIGTERM (128 + 2, as shells report an interrupted command).
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
@@ -41,5 +45,12 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Drift(args) => drift::run(&cli.global, &args).await,
         Command::Import(args) => import::run(&cli.global, &args).await,
         Command::Explain(args) => explain::run(&cli.global, &args).await,
+        Command::Workflow(args) => workflow::run(&cli.global, &args).await,
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man => completions::man(),
+        Command::Schema => {
+            println!("{}", crate::render::json::to_string(&crate::spec::schema()));
+            Ok(Exit::Ok)
+        }
     }
 }

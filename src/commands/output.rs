@@ -70,7 +70,7 @@ pub async fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
     }
     match global.output {
         OutputFormat::Json => println!("{}", crate::render::json::to_string(&out)),
-        OutputFormat::Human => print!("{}", human(&out)),
+        OutputFormat::Human | OutputFormat::Markdown => print!("{}", human(&out)),
     }
     if !out.missing.is_empty() {
         eprintln!("Not created yet (run apply): {}", out.missing.join(", "));

@@ -10,6 +10,7 @@ use crate::live::Aws;
 use crate::plan::saved::{
     KIND, SAVED_PLAN_VERSION, SavedPlan, SpecFile, observed_fingerprints, sha256_hex,
 };
+use crate::render::markdown::{self, COMMENT_LIMIT, Scope};
 use crate::render::{Style, human, json};
 
 pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Error> {
@@ -21,6 +22,17 @@ pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Error> {
     match global.output {
         OutputFormat::Human => {
             print!("{}", human::plan(&session.plan, Style::for_stdout()));
+            if global.stats {
+                eprintln!("{}", human::stats(&stats));
+            }
+        }
+        OutputFormat::Markdown => {
+            let scope = Scope {
+                stack: &session.spec.desired.stack,
+                account: &session.observed.identity.account,
+                region: &session.spec.desired.region,
+            };
+            print!("{}", markdown::plan(&session.plan, scope, COMMENT_LIMIT));
             if global.stats {
                 eprintln!("{}", human::stats(&stats));
             }

@@ -52,7 +52,7 @@ pub async fn open(global: &GlobalArgs, path: &Path) -> Result<Session, Error> {
     spec.desired.region = region(global, &spec);
     let client = connect(global, &spec.desired.region).await;
     let started = Instant::now();
-    if global.output == OutputFormat::Human {
+    if global.output != OutputFormat::Json {
         eprintln!("Reading live state in {}...", spec.desired.region);
     }
     let observed = observe(&client, &spec.desired, usize::from(global.parallelism))

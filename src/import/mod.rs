@@ -219,13 +219,28 @@ fn statements(doc: &Value) -> Result<Vec<Value>, String> {
         .map(|st| {
             let obj = st.as_object().ok_or("a statement is not an object")?;
             if let Some(k) = obj.keys().find(|k| {
-                !["Sid", "Effect", "Action", "Resource", "Condition"].contains(&k.as_str())
+                ![
+                    "Sid",
+                    "Effect",
+                    "Action",
+                    "NotAction",
+                    "Resource",
+                    "NotResource",
+                    "Condition",
+                ]
+                .contains(&k.as_str())
             }) {
                 return Err(format!(
                     "a statement uses {k}, which the spec's statements cannot express"
                 ));
             }
-            let (Some(action), Some(resource)) = (obj.get("Action"), obj.get("Resource")) else {
+            let action = obj.get("Action").map(|a| ("actions", a));
+            let action = action.or_else(|| obj.get("NotAction").map(|a| ("not_actions", a)));
+            let resource = obj.get("Resource").map(|r| ("resources", r));
+            let resource =
+                resource.or_else(|| obj.get("NotResource").map(|r| ("not_resources", r)));
+            let (Some((action_key, action)), Some((resource_key, resource))) = (action, resource)
+            else {
                 return Err("a statement lacks Action or Resource".into());
             };
             let mut out = serde_json::Map::new();
@@ -240,8 +255,8 @@ fn statements(doc: &Value) -> Result<Vec<Value>, String> {
                 "effect".into(),
                 obj.get("Effect").cloned().unwrap_or("Allow".into()),
             );
-            out.insert("actions".into(), Value::Array(as_list(action)));
-            out.insert("resources".into(), Value::Array(as_list(resource)));
+            out.insert(action_key.into(), Value::Array(as_list(action)));
+            out.insert(resource_key.into(), Value::Array(as_list(resource)));
             if let Some(c) = obj.get("Condition") {
                 out.insert("conditions".into(), c.clone());
             }
@@ -251,15 +266,22 @@ fn statements(doc: &Value) -> Result<Vec<Value>, String> {
 }
 
 fn policy(out: &mut String, p: &ManagedPolicy) -> Result<(), String> {
-    let statements = statements(p.document.original())?;
     let mut s = String::new();
     let _ = writeln!(s, "  - name: {}", q(&p.name));
     if !p.description.is_empty() {
         let _ = writeln!(s, "    description: {}", q(&p.description));
     }
-    let _ = writeln!(s, "    statements:");
-    for st in statements {
-        let _ = writeln!(s, "      - {}", q(st));
+    match statements(p.document.original()) {
+        Ok(statements) => {
+            let _ = writeln!(s, "    statements:");
+            for st in statements {
+                let _ = writeln!(s, "      - {}", q(st));
+            }
+        }
+        // What the statements form cannot say, the whole document can.
+        Err(_) => {
+            let _ = writeln!(s, "    document: {}", q(p.document.original()));
+        }
     }
     tags_line(&mut s, &p.tags);
     out.push_str(&s);
@@ -371,6 +393,14 @@ fn role(
         .collect();
     if !policies.is_empty() {
         let _ = writeln!(s, "    policies: {}", q(&policies));
+    }
+    if !r.inline_policies.is_empty() {
+        let docs: serde_json::Map<String, Value> = r
+            .inline_policies
+            .iter()
+            .map(|(k, d)| (k.clone(), d.original().clone()))
+            .collect();
+        let _ = writeln!(s, "    inline_policies: {}", q(docs));
     }
     let _ = writeln!(s, "    max_session_duration: {}", r.max_session_duration);
     if let Some(b) = &r.permissions_boundary {

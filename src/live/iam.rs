@@ -126,6 +126,29 @@ pub trait IamApi {
         &self,
         role: &str,
     ) -> impl Future<Output = Result<Vec<String>, LiveError>>;
+    /// Names of the role's inline policies (all pages).
+    fn list_role_policies(
+        &self,
+        role: &str,
+    ) -> impl Future<Output = Result<Vec<String>, LiveError>>;
+    /// An inline policy's document as returned (URL-encoded on AWS); `None` when it is gone.
+    fn get_role_policy(
+        &self,
+        role: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<String>, LiveError>>;
+    /// Creates or replaces an inline policy.
+    fn put_role_policy(
+        &self,
+        role: &str,
+        name: &str,
+        document: &str,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    fn delete_role_policy(
+        &self,
+        role: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
     fn create_role(&self, new: &NewRole<'_>) -> impl Future<Output = Result<Ensured, LiveError>>;
     fn update_trust_policy(
         &self,
@@ -163,12 +186,14 @@ pub trait IamApi {
         role: &str,
         policy_arn: &str,
     ) -> impl Future<Output = Result<Ensured, LiveError>>;
-    /// Deletes the role; the caller detaches its policies first.
+    /// Deletes the role; the caller detaches its policies and deletes its inline ones first.
     fn delete_role(&self, role: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
 
     // Managed policies (customer managed, `Scope=Local`)
     fn list_policies(&self) -> impl Future<Output = Result<Vec<PolicyInfo>, LiveError>>;
     fn list_policy_tags(&self, arn: &str) -> impl Future<Output = Result<Tags, LiveError>>;
+    /// Whether a policy of this ARN exists (customer or AWS managed): `GetPolicy`.
+    fn policy_exists(&self, arn: &str) -> impl Future<Output = Result<bool, LiveError>>;
     /// The document text of one version, as returned (possibly URL-encoded).
     fn get_policy_version(
         &self,

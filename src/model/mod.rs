@@ -15,6 +15,7 @@ pub mod policy_document;
 pub mod repository;
 pub mod role;
 pub mod tags;
+pub mod target;
 pub mod trust;
 pub mod user_attachment;
 pub mod wildcard;
@@ -102,6 +103,11 @@ impl Resource {
                 policies.dedup();
                 Resource::Role(Role {
                     trust_policy: r.trust_policy.bind(env),
+                    inline_policies: r
+                        .inline_policies
+                        .iter()
+                        .map(|(k, d)| (k.clone(), d.bind(env)))
+                        .collect(),
                     permissions_boundary: r.permissions_boundary.as_deref().map(|b| env.bind(b)),
                     policies,
                     ..r.clone()
@@ -122,6 +128,14 @@ pub struct Desired {
     pub project_prefix: String,
     pub region: String,
     pub resources: Vec<Resource>,
+    /// Whether this run owns the account's IAM side (IAM is global: of several regions of one
+    /// account, only one reads, plans and prunes it).
+    #[serde(default = "yes")]
+    pub manages_iam: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Desired {

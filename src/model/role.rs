@@ -1,5 +1,7 @@
 //! An IAM role assumed by GitHub workflows, with its exclusive set of attached managed policies.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -17,6 +19,9 @@ pub struct Role {
     pub permissions_boundary: Option<String>,
     /// ARNs of the attached managed policies, sorted: exactly these and no others.
     pub policies: Vec<String>,
+    /// Inline policies by name: exactly these and no others.
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, PolicyDocument>,
     pub tags: Tags,
 }
 
@@ -28,6 +33,15 @@ impl Role {
             ("max_session_duration", json!(self.max_session_duration)),
             ("permissions_boundary", json!(self.permissions_boundary)),
             ("policies", json!(self.policies)),
+            (
+                "inline_policies",
+                Value::Object(
+                    self.inline_policies
+                        .iter()
+                        .map(|(k, d)| (k.clone(), d.original().clone()))
+                        .collect(),
+                ),
+            ),
             ("tags", json!(self.tags)),
         ]
     }

@@ -12,9 +12,13 @@ use crate::model::{
     Desired, Env, ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role, UserAttachment,
 };
 
+#[derive(Default)]
 pub struct IamState {
     pub resources: Vec<Live>,
     pub missing_users: BTreeSet<String>,
+    /// Policy ARNs the spec's roles name (attachments, boundaries) that are neither the spec's
+    /// own policies nor found in the account.
+    pub missing_policies: BTreeSet<String>,
 }
 
 pub async fn read<C: Aws>(
@@ -23,11 +27,12 @@ pub async fn read<C: Aws>(
     env: &Env,
     limit: &Limit,
 ) -> Result<IamState, LiveError> {
-    let (provider, roles, policies, users) = futures::try_join!(
+    let (provider, roles, policies, users, missing_policies) = futures::try_join!(
         read_provider(client, desired, limit),
         read_roles(client, desired, limit),
         read_policies(client, desired, limit),
         read_user_attachments(client, desired, env, limit),
+        missing_external_policies(client, desired, env, limit),
     )?;
     let mut resources: Vec<Live> = provider.into_iter().collect();
     resources.extend(roles);
@@ -36,7 +41,41 @@ pub async fn read<C: Aws>(
     Ok(IamState {
         resources,
         missing_users: users.1,
+        missing_policies,
     })
+}
+
+/// Existing policies the spec's roles name by ARN: one `GetPolicy` each, so that a mistyped ARN
+/// is a plan error rather than an apply that waits out IAM's propagation delay and fails.
+async fn missing_external_policies<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    env: &Env,
+    limit: &Limit,
+) -> Result<BTreeSet<String>, LiveError> {
+    let own: BTreeSet<String> = desired
+        .policies()
+        .map(|p| env.iam_arn("policy", &p.name))
+        .collect();
+    let named: BTreeSet<String> = desired
+        .roles()
+        .flat_map(|r| r.policies.iter().chain(&r.permissions_boundary))
+        .map(|arn| env.bind(arn))
+        .filter(|arn| !own.contains(arn))
+        .collect();
+    let found: Vec<(String, bool)> = stream::iter(named)
+        .map(|arn| async move {
+            let exists = limit.call(client.policy_exists(&arn)).await?;
+            Ok::<_, LiveError>((arn, exists))
+        })
+        .buffer_unordered(limit.width)
+        .try_collect()
+        .await?;
+    Ok(found
+        .into_iter()
+        .filter(|(_, exists)| !exists)
+        .map(|(arn, _)| arn)
+        .collect())
 }
 
 /// Only read when the spec wants one: providers are never pruned, so nothing else needs it.
@@ -97,6 +136,11 @@ async fn read_roles<C: Aws>(
                 Vec::new()
             };
             policies.sort();
+            let inline_policies = if in_spec {
+                read_inline(client, &name, limit).await?
+            } else {
+                Default::default()
+            };
             let trust_policy =
                 PolicyDocument::parse(&info.trust_policy).unwrap_or_else(|_| unreadable());
             Ok(Some(Live {
@@ -107,6 +151,7 @@ async fn read_roles<C: Aws>(
                     max_session_duration: info.max_session_duration,
                     permissions_boundary: info.permissions_boundary,
                     policies,
+                    inline_policies,
                     tags: info.tags,
                 }),
                 arn: info.arn,
@@ -203,4 +248,23 @@ async fn read_user_attachments<C: Aws>(
 pub(super) fn unreadable() -> PolicyDocument {
     PolicyDocument::from_json(serde_json::json!({"Version": "unreadable", "Statement": []}))
         .expect("a statement list is a valid document")
+}
+
+/// A role's inline policies: one listing, then one read each.
+pub async fn read_inline<C: Aws>(
+    client: &C,
+    role: &str,
+    limit: &Limit,
+) -> Result<std::collections::BTreeMap<String, PolicyDocument>, LiveError> {
+    let names = limit.call(client.list_role_policies(role)).await?;
+    let mut out = std::collections::BTreeMap::new();
+    for name in names {
+        if let Some(text) = limit.call(client.get_role_policy(role, &name)).await? {
+            out.insert(
+                name,
+                PolicyDocument::parse(&text).unwrap_or_else(|_| unreadable()),
+            );
+        }
+    }
+    Ok(out)
 }

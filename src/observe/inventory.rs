@@ -64,6 +64,8 @@ pub async fn inventory<C: Aws>(
                     };
                     let mut policies = client.list_attached_role_policies(&name).await?;
                     policies.sort();
+                    let inline_policies =
+                        super::iam::read_inline(client, &name, &super::Limit::new(1)).await?;
                     Ok(Some(Live {
                         resource: Resource::Role(Role {
                             name: info.name,
@@ -73,6 +75,7 @@ pub async fn inventory<C: Aws>(
                             max_session_duration: info.max_session_duration,
                             permissions_boundary: info.permissions_boundary,
                             policies,
+                            inline_policies,
                             tags: info.tags,
                         }),
                         arn: info.arn,
@@ -128,5 +131,6 @@ pub async fn inventory<C: Aws>(
         region: region.to_string(),
         resources,
         missing_users: Default::default(),
+        missing_policies: Default::default(),
     })
 }

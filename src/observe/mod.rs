@@ -56,13 +56,16 @@ pub const READ_ACTIONS: &[&str] = &[
     "ecr:GetRepositoryPolicy",
     "ecr:ListTagsForResource",
     "iam:GetOpenIDConnectProvider",
+    "iam:GetPolicy",
     "iam:GetPolicyVersion",
     "iam:GetRole",
+    "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
     "iam:ListAttachedUserPolicies",
     "iam:ListOpenIDConnectProviders",
     "iam:ListPolicies",
     "iam:ListPolicyTags",
+    "iam:ListRolePolicies",
     "iam:ListRoles",
     "sts:GetCallerIdentity",
 ];
@@ -86,6 +89,8 @@ pub struct Observed {
     pub resources: BTreeMap<Address, Live>,
     /// Users named by the spec's grants that do not exist.
     pub missing_users: BTreeSet<String>,
+    /// Policy ARNs named by the spec's roles that do not exist.
+    pub missing_policies: BTreeSet<String>,
 }
 
 impl Observed {
@@ -142,10 +147,15 @@ pub async fn observe<C: Aws>(
         partition: identity.partition.clone(),
         region: desired.region.clone(),
     };
-    let (repositories, iam) = futures::try_join!(
-        repositories::read(client, desired, &limit),
-        iam::read(client, desired, &env, &limit),
-    )?;
+    let iam_side = async {
+        if desired.manages_iam {
+            iam::read(client, desired, &env, &limit).await
+        } else {
+            Ok(iam::IamState::default())
+        }
+    };
+    let (repositories, iam) =
+        futures::try_join!(repositories::read(client, desired, &limit), iam_side)?;
     let mut resources = BTreeMap::new();
     for live in repositories.into_iter().chain(iam.resources) {
         resources.insert(live.resource.address(), live);
@@ -155,5 +165,6 @@ pub async fn observe<C: Aws>(
         region: desired.region.clone(),
         resources,
         missing_users: iam.missing_users,
+        missing_policies: iam.missing_policies,
     })
 }

@@ -103,6 +103,10 @@ async fn observe_calls_exactly_the_read_actions_the_drift_role_grants() {
     let fake = FakeAws::new(ACCOUNT, REGION);
     fake.seed_user("deployer");
     let text = crate::commands::init::starter_spec("svc", "betekk")
+            .replace(
+                "policies: [\"{prefix}-DriftReadPolicy\"]",
+                "policies: [\"{prefix}-DriftReadPolicy\", \"arn:aws:iam::aws:policy/AWSCodeCommitReadOnly\"]\n    inline_policies: {Logs: [{actions: [\"logs:PutLogEvents\"], resources: [\"*\"]}]}",
+            )
         + "assume_role_grants:\n  - user: deployer\n    roles: [\"{PREFIX}-GithubWorkflowsUploadRole\"]\n";
     let d = spec(&text).desired;
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
@@ -144,8 +148,8 @@ fn standard_set_with(n: usize) -> Desired {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_repository_plus_eighteen()
-{
+async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_repository_plus_twenty_one()
+ {
     for n in [1u64, 10, 100] {
         let fake = FakeAws::new(ACCOUNT, REGION);
         let d = standard_set_with(n as usize);
@@ -157,11 +161,13 @@ async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_reposi
         assert!(plan.is_empty(), "n={n}: {plan:#?}");
         let calls = fake.stats().since(&before);
         // Per IAM resource of the spec (upload, Lambda deploy and drift roles and their
-        // policies): the provider 1 read, each role 2, each policy 2.
+        // policies): the provider 1 read, each role 3 (role, attachments, inline policies),
+        // each policy 2.
         for (op, count) in [
             ("iam:GetOpenIDConnectProvider", 1),
             ("iam:GetRole", 3),
             ("iam:ListAttachedRolePolicies", 3),
+            ("iam:ListRolePolicies", 3),
             ("iam:GetPolicyVersion", 3),
             ("iam:ListPolicyTags", 3),
             ("ecr:GetLifecyclePolicy", n),
@@ -170,7 +176,7 @@ async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_reposi
         }
         assert_eq!(
             calls.total,
-            3 * n + 4 + 2 + 12,
+            3 * n + 4 + 2 + 15,
             "n={n}: {:#?}",
             calls.by_operation
         );
@@ -209,4 +215,39 @@ fn the_project_prefix_needs_a_separator_and_ignores_case() {
     for no in ["betekkapp", "betekk", "other-betekk-app", "bet"] {
         assert!(!named_with_prefix(no, "betekk"), "{no}");
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_policy_arn_neither_in_the_spec_nor_in_the_account_is_a_plan_error() {
+    let fake = FakeAws::new(ACCOUNT, REGION);
+    let yaml = |arn: &str| {
+        format!(
+            "version: 1\nstack: t\nroles:\n  - name: R\n    github_trust: {{repositories: [app]}}\n    policies: [\"{arn}\", \"arn:aws:iam::aws:policy/AWSCodeCommitReadOnly\"]\n"
+        )
+    };
+    let missing = spec(&yaml("arn:aws:iam::123456789012:policy/Mistyped")).desired;
+    let observed = observe(&fake, &missing, 4).await.unwrap();
+    assert_eq!(
+        observed.missing_policies.iter().collect::<Vec<_>>(),
+        ["arn:aws:iam::123456789012:policy/Mistyped"],
+        "an AWS managed policy is found"
+    );
+    let err = crate::plan::plan(&missing, &observed)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("role R names policy arn:aws:iam::123456789012:policy/Mistyped"),
+        "{err}"
+    );
+    // Once it exists, the plan is made.
+    let (_, report) = run_apply(
+        &fake,
+        &spec("version: 1\nstack: other\npolicies:\n  - name: Mistyped\n    statements: [{actions: [\"s3:GetObject\"], resources: [\"*\"]}]\n").desired,
+        &ApplyOptions::default(),
+    )
+    .await;
+    assert!(report.succeeded());
+    let observed = observe(&fake, &missing, 4).await.unwrap();
+    assert!(observed.missing_policies.is_empty());
+    assert!(crate::plan::plan(&missing, &observed).is_ok());
 }

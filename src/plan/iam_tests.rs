@@ -997,3 +997,67 @@ async fn a_repository_policy_naming_the_upload_role_orders_the_role_first_withou
     assert!(report.succeeded(), "no change waits on itself: {report:#?}");
     assert!(plan_on(&fake, &d).await.is_empty());
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn inline_policies_are_exclusive_declared_ones_are_kept_and_a_role_holding_them_is_pruned() {
+    let d = standard_set_with(&[(
+        "    policies: [\"{prefix}-ECRUploadPolicy\"]",
+        "    policies: [\"{prefix}-ECRUploadPolicy\"]\n    inline_policies:\n      Logs: [{actions: [\"logs:PutLogEvents\"], resources: [\"*\"]}]",
+    )]);
+    let fake = applied(&d).await;
+    let role = fake.role(UPLOAD_ROLE).unwrap();
+    assert_eq!(role.inline_policies.keys().collect::<Vec<_>>(), ["Logs"]);
+    // Respelled by IAM (URL-encoded, keys reordered): still no change.
+    fake.tamper_role(UPLOAD_ROLE, |r| {
+        r.inline_policies.insert(
+            "Logs".into(),
+            r#"{"Statement":[{"Resource":["*"],"Action":"logs:PutLogEvents","Effect":"Allow"}],"Version":"2012-10-17"}"#.into(),
+        );
+    });
+    assert!(plan_on(&fake, &d).await.is_empty());
+    // Added out of band: planned for removal, like an attachment; changed: put back.
+    fake.put_role_policy(UPLOAD_ROLE, "Backdoor", OTHER_DOCUMENT)
+        .await
+        .unwrap();
+    fake.put_role_policy(DEPLOY_ROLE, "Backdoor", OTHER_DOCUMENT)
+        .await
+        .unwrap();
+    fake.tamper_role(UPLOAD_ROLE, |r| {
+        r.inline_policies
+            .insert("Logs".into(), OTHER_DOCUMENT.into());
+    });
+    let plan = plan_on(&fake, &d).await;
+    let upload = change_of(&plan, &addr(Kind::Role, UPLOAD_ROLE));
+    assert_eq!(attr_names(upload), ["inline_policies"]);
+    assert!(
+        upload
+            .ops
+            .iter()
+            .any(|op| matches!(op, Op::DeleteRolePolicy { name, .. } if name == "Backdoor")),
+        "{:?}",
+        upload.ops
+    );
+    assert!(
+        upload
+            .ops
+            .iter()
+            .any(|op| matches!(op, Op::PutRolePolicy { name, .. } if name == "Logs")),
+        "{:?}",
+        upload.ops
+    );
+    let deploy = change_of(&plan, &addr(Kind::Role, DEPLOY_ROLE));
+    assert!(
+        matches!(&deploy.ops[..], [Op::DeleteRolePolicy { name, .. }] if name == "Backdoor"),
+        "{:?}",
+        deploy.ops
+    );
+    assert!(apply(&fake, &plan, &options(), &|_| {}).await.succeeded());
+    assert!(plan_on(&fake, &d).await.is_empty());
+    assert_eq!(fake.role(DEPLOY_ROLE).unwrap().inline_policies.len(), 0);
+    // A role of the stack that left the spec is deleted although it holds inline policies.
+    let without = standard_set_without(&[UPLOAD_ROLE]);
+    let plan = plan_on(&fake, &without).await;
+    let report = apply(&fake, &plan, &options(), &|_| {}).await;
+    assert!(report.succeeded(), "{report:#?}");
+    assert!(fake.role(UPLOAD_ROLE).is_none());
+}

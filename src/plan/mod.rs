@@ -51,6 +51,15 @@ pub enum PlanError {
         "IAM user {user:?} (assume_role_grants) does not exist in account {account}; users are not created by this tool"
     )]
     UserMissing { user: String, account: String },
+    #[error(
+        "role {role} names policy {arn}, which is neither a policy of this spec nor found in account \
+         {account}; check the ARN (an AWS managed policy is arn:aws:iam::aws:policy/NAME)"
+    )]
+    PolicyMissing {
+        role: String,
+        arn: String,
+        account: String,
+    },
 }
 
 /// Compares every desired resource with its live counterpart, and plans the deletion of resources
@@ -90,7 +99,20 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
             }
             Resource::OidcProvider(want) => oidc_provider::diff(want, live, &env),
             Resource::Policy(want) => policy::diff(want, live, &env),
-            Resource::Role(want) => role::diff(want, live),
+            Resource::Role(want) => {
+                let named = want.policies.iter().chain(&want.permissions_boundary);
+                if let Some(arn) = named
+                    .into_iter()
+                    .find(|a| observed.missing_policies.contains(*a))
+                {
+                    return Err(PlanError::PolicyMissing {
+                        role: want.name.clone(),
+                        arn: arn.clone(),
+                        account: env.account.clone(),
+                    });
+                }
+                role::diff(want, live)
+            }
             Resource::UserAttachment(want) => {
                 if observed.missing_users.contains(&want.user) {
                     return Err(PlanError::UserMissing {

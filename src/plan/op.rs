@@ -154,7 +154,17 @@ pub enum Op {
         role: String,
         policy_arn: String,
     },
-    /// Detaches every managed policy of the role, then deletes it.
+    /// Creates or replaces an inline policy of the role.
+    PutRolePolicy {
+        role: String,
+        name: String,
+        document: String,
+    },
+    DeleteRolePolicy {
+        role: String,
+        name: String,
+    },
+    /// Detaches every managed policy of the role, deletes its inline policies, then deletes it.
     DeleteRole {
         role: String,
     },

@@ -1,7 +1,7 @@
 //! Planning a role: trust policy, settings, permissions boundary, tags, and the exclusive set of
 //! attached managed policies (anything attached out of band is detached).
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{Action, AttributeChange, Change, Op, tag_ops};
 use crate::model::{Address, Kind, Resource, Role};
@@ -24,6 +24,15 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
             role: role.clone(),
             policy_arn: arn.clone(),
         }));
+        ops.extend(
+            want.inline_policies
+                .iter()
+                .map(|(name, doc)| Op::PutRolePolicy {
+                    role: role.clone(),
+                    name: name.clone(),
+                    document: doc.to_json_string(),
+                }),
+        );
         return Some(Change::new(address, Action::Create, attributes, ops));
     };
     let Resource::Role(have) = &live.resource else {
@@ -98,6 +107,41 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
             });
         }
     }
+    if want.inline_policies != have.inline_policies {
+        let shown = |r: &Role| {
+            Value::Object(
+                r.inline_policies
+                    .iter()
+                    .map(|(k, d)| (k.clone(), d.original().clone()))
+                    .collect(),
+            )
+        };
+        attributes.push(AttributeChange::new(
+            "inline_policies",
+            Some(shown(have)),
+            Some(shown(want)),
+        ));
+        for (name, doc) in &want.inline_policies {
+            if have.inline_policies.get(name) != Some(doc) {
+                ops.push(Op::PutRolePolicy {
+                    role: role.clone(),
+                    name: name.clone(),
+                    document: doc.to_json_string(),
+                });
+            }
+        }
+        // Roles are exclusive: an inline policy added out of band is removed.
+        for name in have
+            .inline_policies
+            .keys()
+            .filter(|n| !want.inline_policies.contains_key(*n))
+        {
+            ops.push(Op::DeleteRolePolicy {
+                role: role.clone(),
+                name: name.clone(),
+            });
+        }
+    }
     let tag_role = role.clone();
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
@@ -129,6 +173,6 @@ pub fn delete(live: &Live) -> Change {
     );
     change
         .notes
-        .push("its managed policies are detached first".into());
+        .push("its managed policies are detached and its inline policies deleted first".into());
     change
 }

@@ -177,42 +177,23 @@ fn is_flat(v: &Value) -> bool {
     }
 }
 
-fn pretty(v: &Value) -> Vec<String> {
-    serde_json::to_string_pretty(v)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_string)
-        .collect()
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
-/// A longest-common-subsequence line diff: `' '` kept, `'-'` only before, `'+'` only after.
-fn line_diff(before: &[String], after: &[String]) -> Vec<(char, String)> {
-    let (n, m) = (before.len(), after.len());
-    let mut lcs = vec![vec![0u32; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            lcs[i][j] = if before[i] == after[j] {
-                lcs[i + 1][j + 1] + 1
-            } else {
-                lcs[i + 1][j].max(lcs[i][j + 1])
+/// A line diff (similar's Myers): `' '` kept, `'-'` only before, `'+'` only after.
+pub(crate) fn line_diff(before: &str, after: &str) -> Vec<(char, String)> {
+    similar::TextDiff::from_lines(before, after)
+        .iter_all_changes()
+        .map(|change| {
+            let mark = match change.tag() {
+                similar::ChangeTag::Equal => ' ',
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
             };
-        }
-    }
-    let (mut i, mut j, mut out) = (0, 0, Vec::new());
-    while i < n || j < m {
-        if i < n && j < m && before[i] == after[j] {
-            out.push((' ', before[i].clone()));
-            i += 1;
-            j += 1;
-        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
-            out.push(('-', before[i].clone()));
-            i += 1;
-        } else {
-            out.push(('+', after[j].clone()));
-            j += 1;
-        }
-    }
-    out
+            (mark, change.value().trim_end_matches('\n').to_string())
+        })
+        .collect()
 }
 
 /// Scalars as JSON; objects and lists pretty-printed, indented under the attribute.
@@ -286,6 +267,15 @@ pub fn step_finished(outcome: &Outcome, style: Style) -> String {
             style.yellow("skipped"),
             outcome.error.as_deref().unwrap_or("a dependency failed")
         ),
+        Status::Interrupted => format!(
+            "{}: {}: {}",
+            outcome.address,
+            style.yellow("interrupted"),
+            outcome
+                .error
+                .as_deref()
+                .unwrap_or("the apply was interrupted")
+        ),
     }
 }
 
@@ -309,11 +299,19 @@ pub fn report(plan: &Plan, report: &Report, style: Style) -> String {
             applied(Action::Delete),
         );
     } else {
+        let interrupted = report.count(Status::Interrupted);
+        let (title, advice) = if interrupted > 0 {
+            (
+                style.yellow(&style.bold("Apply interrupted:")),
+                format!("{interrupted} interrupted, "),
+            )
+        } else {
+            (style.red(&style.bold("Apply failed:")), String::new())
+        };
         let _ = writeln!(
             out,
-            "{} {} failed, {} skipped, {} succeeded of {} changes. Run apply again once the cause is fixed; \
+            "{title} {advice}{} failed, {} skipped, {} succeeded of {} changes. Run apply again{}; \
              it picks up where this one stopped.",
-            style.red(&style.bold("Apply failed:")),
             report.count(Status::Failed),
             report.count(Status::Skipped),
             report
@@ -322,6 +320,11 @@ pub fn report(plan: &Plan, report: &Report, style: Style) -> String {
                 .filter(|o| o.status.succeeded())
                 .count(),
             plan.changes.len(),
+            if interrupted > 0 {
+                ""
+            } else {
+                " once the cause is fixed"
+            },
         );
         for o in report.outcomes.iter().filter(|o| !o.status.succeeded()) {
             let _ = writeln!(out, "  {}", step_finished(o, style));

@@ -1,10 +1,12 @@
-//! Renderings of plans and reports: human (like `tofu plan`) and JSON, from the same data.
+//! Renderings of plans and reports: human (like `tofu plan`), JSON and Markdown, from the same data.
 //! Nothing here decides anything or talks to AWS; data goes to stdout, progress to stderr.
 
 pub mod drift;
 pub mod explain;
 pub mod human;
 pub mod json;
+pub mod markdown;
+pub mod progress;
 pub mod style;
 
 #[cfg(test)]

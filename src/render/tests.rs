@@ -248,3 +248,237 @@ fn documents_show_a_line_diff_with_removals_first() {
         "unchanged lines are context: {text}"
     );
 }
+
+mod markdown {
+    //! The Markdown report: snapshots of each kind, and the promise that it fits a comment.
+
+    use super::*;
+    use crate::drift::{AttributeDrift, Class, DriftReport, LastApplied, ResourceDrift};
+    use crate::model::{Address, Kind};
+    use crate::render::drift::Context;
+    use crate::render::markdown::{self, COMMENT_LIMIT, Scope};
+
+    const SCOPE: Scope<'static> = Scope {
+        stack: STACK,
+        account: ACCOUNT,
+        region: REGION,
+    };
+
+    /// Every `<details>` is closed and every fence is closed, in order: nothing was cut mid-block.
+    fn assert_whole_blocks(text: &str) {
+        let mut open_details = 0i32;
+        let mut fence: Option<String> = None;
+        for line in text.lines() {
+            if let Some(f) = &fence {
+                if line == f {
+                    fence = None;
+                }
+                continue;
+            }
+            if line.starts_with("```") {
+                fence = Some(line.trim_end_matches("diff").to_string());
+            }
+            open_details += line.matches("<details>").count() as i32;
+            open_details -= line.matches("</details>").count() as i32;
+            assert!(
+                (0..=1).contains(&open_details),
+                "nested or unopened details:\n{text}"
+            );
+        }
+        assert_eq!(fence, None, "an unclosed fence:\n{text}");
+        assert_eq!(open_details, 0, "an unclosed details block:\n{text}");
+    }
+
+    #[test]
+    fn markdown_plan() {
+        let text = markdown::plan(&mixed_plan(), SCOPE, COMMENT_LIMIT);
+        assert_whole_blocks(&text);
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn an_empty_markdown_plan_says_so() {
+        let plan = plan(&desired([repo("betekk-a")]), &observed([repo("betekk-a")])).unwrap();
+        let text = markdown::plan(&plan, SCOPE, COMMENT_LIMIT);
+        assert!(
+            text.starts_with("### betekk-ecr plan: no changes\n"),
+            "{text}"
+        );
+        assert!(!text.contains("<details>"), "{text}");
+    }
+
+    #[test]
+    fn markdown_report_of_a_failed_apply() {
+        let plan = mixed_plan();
+        let report = Report {
+            outcomes: vec![
+                outcome("betekk-api", Action::Create, Status::Applied, None),
+                outcome(
+                    "betekk-web",
+                    Action::Update,
+                    Status::Failed,
+                    Some(
+                        "AWS ecr:SetRepositoryPolicy failed (ThrottlingException): rate | exceeded",
+                    ),
+                ),
+                outcome(
+                    "betekk-worker",
+                    Action::Replace,
+                    Status::Skipped,
+                    Some("repository.betekk-web did not complete"),
+                ),
+                outcome("betekk-legacy", Action::Delete, Status::NotNeeded, None),
+            ],
+            duration_ms: 2500,
+        };
+        let text = markdown::apply(&plan, &report, SCOPE, COMMENT_LIMIT);
+        assert_whole_blocks(&text);
+        // A `|` in an error must not split the table row.
+        assert!(text.contains("rate \\| exceeded"), "{text}");
+        insta::assert_snapshot!(text);
+    }
+
+    fn drift_report() -> (DriftReport, Context) {
+        let address = |name: &str| Address::new(Kind::Repository, name);
+        let resource = |name: &str, class, attributes, note: Option<&str>| ResourceDrift {
+            address: address(name),
+            kind: Kind::Repository,
+            name: name.into(),
+            class,
+            attributes,
+            note: note.map(str::to_string),
+        };
+        let report = DriftReport {
+            resources: vec![
+                resource("betekk-api", Class::InSync, vec![], None),
+                resource(
+                    "betekk-web",
+                    Class::Drifted,
+                    vec![
+                        AttributeDrift {
+                            name: "scan_on_push".into(),
+                            class: Class::Drifted,
+                            live: Some(serde_json::json!(false)),
+                            spec: Some(serde_json::json!(true)),
+                            last_applied: LastApplied::Spec,
+                        },
+                        AttributeDrift {
+                            name: "tags".into(),
+                            class: Class::Pending,
+                            live: Some(serde_json::json!({"Team": "frontend"})),
+                            spec: Some(serde_json::json!({"Team": "web"})),
+                            last_applied: LastApplied::Live,
+                        },
+                    ],
+                    None,
+                ),
+                resource(
+                    "betekk-worker",
+                    Class::Missing,
+                    vec![],
+                    Some("in the spec, not in AWS: apply creates it"),
+                ),
+                resource(
+                    "betekk-old",
+                    Class::Unmanaged,
+                    vec![],
+                    Some("named with the project prefix, in no spec"),
+                ),
+            ],
+        };
+        let ctx = Context {
+            timestamp: "2026-05-01T12:00:00Z".into(),
+            account: ACCOUNT.into(),
+            region: REGION.into(),
+            stack: STACK.into(),
+            spec: "spec.yaml".into(),
+        };
+        (report, ctx)
+    }
+
+    #[test]
+    fn markdown_drift() {
+        let (report, ctx) = drift_report();
+        let text = markdown::drift(&report, &ctx, COMMENT_LIMIT);
+        assert_whole_blocks(&text);
+        assert!(
+            !text.contains("betekk-api"),
+            "in-sync resources are only counted: {text}"
+        );
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn an_in_sync_markdown_drift_report_has_no_table() {
+        let (mut report, ctx) = drift_report();
+        report.resources.retain(|r| r.class == Class::InSync);
+        let text = markdown::drift(&report, &ctx, COMMENT_LIMIT);
+        assert!(
+            text.starts_with("### betekk-ecr drift: in sync\n"),
+            "{text}"
+        );
+        assert!(!text.contains('|'), "{text}");
+    }
+
+    /// Many repositories, each with a long policy: far more than one comment holds.
+    fn huge_plan(repositories: usize, statements: u64) -> Plan {
+        let statements: Vec<Value> = (0..statements)
+            .map(|i| {
+                serde_json::json!({"Sid": format!("Pull{i}"), "Effect": "Allow",
+                    "Principal": {"AWS": format!("arn:aws:iam::{:012}:root", 100_000_000_000u64 + i)},
+                    "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]})
+            })
+            .collect();
+        let policy =
+            serde_json::json!({"Version": "2012-10-17", "Statement": statements}).to_string();
+        let want: Vec<_> = (0..repositories)
+            .map(|i| repo(&format!("betekk-svc-{i:03}")).policy(&policy))
+            .collect();
+        plan(
+            &desired(want),
+            &observed(Vec::<crate::model::Repository>::new()),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn markdown_plan_that_needs_truncation() {
+        let plan = huge_plan(3, 2);
+        let text = markdown::plan(&plan, SCOPE, 3_000);
+        assert!(text.chars().count() <= 3_000, "{}", text.chars().count());
+        let shown = text.matches("<details>").count();
+        assert!((1..3).contains(&shown), "{text}");
+        assert!(text.contains(&format!("{} notes or diffs left out", 3 - shown)));
+        assert_whole_blocks(&text);
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn a_plan_too_big_for_a_comment_is_cut_between_blocks_with_a_note() {
+        let plan = huge_plan(200, 40);
+        let full = markdown::plan(&plan, SCOPE, usize::MAX);
+        assert!(full.chars().count() > 10 * COMMENT_LIMIT, "{}", full.len());
+        let text = markdown::plan(&plan, SCOPE, COMMENT_LIMIT);
+        assert!(text.chars().count() <= COMMENT_LIMIT);
+        assert!(
+            text.chars().count() > COMMENT_LIMIT - 10_000,
+            "uses the room it has"
+        );
+        assert_whole_blocks(&text);
+        // Every table row is kept (they are short); the diffs that did not fit are counted.
+        assert_eq!(text.matches("| `+` |").count(), 200);
+        let shown = text.matches("<details>").count();
+        assert!(shown > 0 && shown < 200, "{shown}");
+        assert!(
+            text.contains(&format!(
+                "0 table rows and {} notes or diffs left out",
+                200 - shown
+            )),
+            "{}",
+            &text[text.len() - 400..]
+        );
+        // What is kept is exactly the beginning of the full report.
+        let kept = text.split("> [!NOTE]\n> Truncated").next().unwrap();
+        assert!(full.starts_with(kept));
+    }
+}

@@ -8,6 +8,8 @@ use super::yaml::Pos;
 pub enum Severity {
     Error,
     Warning,
+    /// A security finding of `validate --strict`: allowed, but a platform team would not want it.
+    Lint,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +25,10 @@ pub struct Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}: ", self.file, self.pos)?;
-        if self.severity == Severity::Warning {
-            f.write_str("warning: ")?;
+        match self.severity {
+            Severity::Warning => f.write_str("warning: ")?,
+            Severity::Lint => f.write_str("strict: ")?,
+            Severity::Error => {}
         }
         if !self.path.is_empty() {
             write!(f, "{}: ", self.path)?;
@@ -54,6 +58,11 @@ impl Diagnostics {
 
     pub fn warning(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
         self.push(Severity::Warning, pos, path, message.into());
+    }
+
+    /// A `validate --strict` finding: what is risky, and how to fix it.
+    pub fn lint(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
+        self.push(Severity::Lint, pos, path, message.into());
     }
 
     fn push(&mut self, severity: Severity, pos: Pos, path: &str, message: String) {
@@ -108,5 +117,79 @@ pub fn one_of(allowed: &[&str]) -> String {
         [] => String::new(),
         [one] => one.to_string(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The allowed word a user most likely meant: the same word in another case, else the most
+/// similar one (Jaro-Winkler, which favours a shared beginning: `repos` → `repositories`), when it
+/// is similar enough that suggesting it helps more than it misleads.
+pub fn nearest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    const SIMILAR_ENOUGH: f64 = 0.8;
+    if let Some(same) = allowed.iter().find(|a| a.eq_ignore_ascii_case(word)) {
+        return Some(same);
+    }
+    let word = word.to_ascii_lowercase();
+    allowed
+        .iter()
+        .map(|a| (strsim::jaro_winkler(&word, &a.to_ascii_lowercase()), *a))
+        .filter(|(score, _)| *score >= SIMILAR_ENOUGH)
+        .max_by(|x, y| x.0.total_cmp(&y.0))
+        .map(|(_, a)| a)
+}
+
+/// `; did you mean X?` when there is a likely X, else nothing.
+pub fn did_you_mean(word: &str, allowed: &[&str]) -> String {
+    nearest(word, allowed).map_or(String::new(), |n| format!("; did you mean {n}?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest;
+
+    const REPOSITORY: &[&str] = &[
+        "name",
+        "image_tag_mutability",
+        "scan_on_push",
+        "encryption",
+        "force_delete",
+        "lifecycle_policy",
+        "repository_policy",
+        "tags",
+    ];
+
+    #[test]
+    fn a_typo_or_another_case_suggests_the_allowed_word() {
+        assert_eq!(nearest("scan_on_pull", REPOSITORY), Some("scan_on_push"));
+        assert_eq!(nearest("lifecycle", REPOSITORY), Some("lifecycle_policy"));
+        assert_eq!(
+            nearest("imagetagmutability", REPOSITORY),
+            Some("image_tag_mutability")
+        );
+        assert_eq!(nearest("tag", REPOSITORY), Some("tags"));
+        assert_eq!(
+            nearest("immutable", &["MUTABLE", "IMMUTABLE"]),
+            Some("IMMUTABLE")
+        );
+        assert_eq!(
+            nearest("mutable", &["MUTABLE", "IMMUTABLE"]),
+            Some("MUTABLE")
+        );
+        assert_eq!(nearest("aes-256", &["AES256", "KMS"]), Some("AES256"));
+        assert_eq!(nearest("allow", &["Allow", "Deny"]), Some("Allow"));
+        assert_eq!(nearest("ANY", &["tagged", "untagged", "any"]), Some("any"));
+        assert_eq!(
+            nearest(
+                "repos",
+                &["version", "stack", "repositories", "roles", "policies"]
+            ),
+            Some("repositories")
+        );
+    }
+
+    #[test]
+    fn an_unrelated_word_suggests_nothing() {
+        assert_eq!(nearest("color", REPOSITORY), None);
+        assert_eq!(nearest("zzz", REPOSITORY), None);
+        assert_eq!(nearest("forbid", &["Allow", "Deny"]), None);
     }
 }

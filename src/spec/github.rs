@@ -1,5 +1,6 @@
 //! The `github:` section: the organizations every trust policy covers and the OIDC provider.
 
+use super::fields::{Field, Ty};
 use super::reader::{Reader, index};
 use super::yaml::{Node, Value};
 use super::{Context, resource_tags};
@@ -9,6 +10,53 @@ use crate::model::oidc_provider::{GITHUB_OIDC_URL, STS_AUDIENCE};
 
 /// The recipe's migration pair: the old organization and the new one.
 pub const DEFAULT_ORGANIZATIONS: &[&str] = &["nus-cee", "betekk"];
+
+pub const FIELDS: &[Field] = &[
+    Field::new(
+        "organizations",
+        Ty::NamesOr(NAME_ID),
+        "GitHub organizations (default nus-cee, betekk); every trust condition covers each",
+    ),
+    Field::new(
+        "oidc_provider",
+        Ty::Map(PROVIDER),
+        "The GitHub Actions OIDC identity provider",
+    ),
+];
+
+/// `{name, id}`: a GitHub organization or repository with its numeric id.
+pub const NAME_ID: &[Field] = &[
+    Field::required("name", Ty::Str, "The name"),
+    Field::new(
+        "id",
+        Ty::NumericId,
+        "GitHub's numeric id (gh api repos/ORG/REPO --jq .id, gh api orgs/ORG --jq .id)",
+    ),
+];
+
+const PROVIDER: &[Field] = &[
+    Field::new(
+        "manage",
+        Ty::Bool,
+        "true (default): this stack manages it; false: it must exist and is used unchanged",
+    ),
+    Field::new(
+        "url",
+        Ty::Str,
+        "Default https://token.actions.githubusercontent.com",
+    ),
+    Field::new(
+        "client_ids",
+        Ty::Strings,
+        "Audiences (default sts.amazonaws.com)",
+    ),
+    Field::new(
+        "thumbprints",
+        Ty::Strings,
+        "40-digit hex SHA-1 thumbprints, at most 5 (default none: AWS no longer needs them)",
+    ),
+    Field::new("tags", Ty::StringMap, "The provider's own tags"),
+];
 
 pub struct Github {
     pub organizations: Vec<GithubName>,
@@ -38,7 +86,7 @@ pub fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github {
     let Some(node) = node else {
         return github;
     };
-    let Some(f) = r.fields(node, "github", &["organizations", "oidc_provider"]) else {
+    let Some(f) = r.fields(node, "github", FIELDS) else {
         return github;
     };
     if let Some(n) = f.get("organizations") {
@@ -64,11 +112,7 @@ pub fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github {
         return github;
     };
     let path = f.path_of("oidc_provider");
-    let Some(pf) = r.fields(
-        p,
-        &path,
-        &["manage", "url", "client_ids", "thumbprints", "tags"],
-    ) else {
+    let Some(pf) = r.fields(p, &path, PROVIDER) else {
         return github;
     };
     let manage = pf
@@ -157,7 +201,7 @@ pub fn names(
         let (name, id) = match &item.value {
             Value::String(s) => (Some((s.clone(), item.pos)), None),
             Value::Map(_) => {
-                let Some(f) = r.fields(item, &ipath, &["name", "id"]) else {
+                let Some(f) = r.fields(item, &ipath, NAME_ID) else {
                     ok = false;
                     continue;
                 };

@@ -5,10 +5,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
+use super::fields::{Field, Ty};
 use super::reader::Reader;
 use super::yaml::Node;
 use super::{Context, names};
 use crate::model::{ManagedPolicy, PolicyDocument, Resource, UserAttachment};
+
+pub const FIELDS: &[Field] = &[
+    Field::required("user", Ty::Str, "An existing IAM user (not created here)"),
+    Field::required(
+        "roles",
+        Ty::Strings,
+        "Roles of this spec the user may assume; a policy {prefix}_AssumeRolePolicy-USER is attached",
+    ),
+];
 
 /// The grant policies and attachments, and for each of the spec's roles the users granted it
 /// (they are added to its trust: AWS needs both the user's permission and the role's trust).
@@ -25,7 +35,7 @@ pub fn read(
     let mut out = Vec::new();
     let mut users = BTreeSet::new();
     for (path, item) in items {
-        let Some(f) = r.fields(item, &path, &["user", "roles"]) else {
+        let Some(f) = r.fields(item, &path, FIELDS) else {
             continue;
         };
         let user = match f.get("user") {
@@ -69,7 +79,11 @@ pub fn read(
                                 return None;
                             }
                         };
-                        if role.starts_with("arn:") && role.contains(":role/") {
+                        if role.starts_with("arn:") {
+                            if let Err(e) = super::arns::check_role_arn(&role) {
+                                r.error(n.pos, &p, e);
+                                return None;
+                            }
                             arns.push(role);
                         } else if spec_roles.contains(&role) {
                             arns.push(format!("arn:{{partition}}:iam::{{account}}:role/{role}"));

@@ -3,16 +3,24 @@
 //! Reading is offline and complete before any AWS call: `validate` is this module alone. Sections
 //! are read by one file each (`repositories.rs`, …); this file reads the top level and the defaults.
 
+pub mod arns;
 pub mod diagnostic;
+pub mod fields;
 pub mod github;
 pub mod grants;
 pub mod names;
+pub mod placement;
 pub mod policies;
 pub mod reader;
 pub mod repositories;
 pub mod roles;
+pub mod strict;
 pub mod yaml;
 
+#[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
+pub mod schema_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -25,6 +33,7 @@ pub use diagnostic::{Diagnostic, Severity, SpecError};
 
 use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::{Desired, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG, Tags};
+use fields::{Field, Ty};
 use reader::Reader;
 use yaml::Pos;
 
@@ -33,19 +42,73 @@ pub const DEFAULT_PREFIX: &str = "betekk";
 pub const MAX_TAGS: usize = 50;
 pub const DEFAULT_REGION: &str = "ap-southeast-1";
 
-const TOP_LEVEL: &[&str] = &[
-    "version",
-    "stack",
-    "project_prefix",
-    "environment",
-    "region",
-    "tags",
-    "repositories",
-    "github",
-    "policies",
-    "roles",
-    "assume_role_grants",
+/// The top level of a spec; each section's table lives with its reader.
+pub const TOP_LEVEL: &[Field] = &[
+    Field::required("version", Ty::Int { min: 1, max: 1 }, "The spec format: 1"),
+    Field::required(
+        "stack",
+        Ty::Str,
+        "The stack's name: 1-128 letters, digits, - _ or .; tags every resource this spec manages",
+    ),
+    Field::new(
+        "project_prefix",
+        Ty::Str,
+        "Default betekk; {prefix} and {PREFIX} expand to it and to its upper case",
+    ),
+    Field::new(
+        "environment",
+        Ty::Str,
+        "When set, every resource is tagged Environment with it",
+    ),
+    Field::new(
+        "region",
+        Ty::Str,
+        "The region (default: AWS_REGION, else ap-southeast-1); authoritative: the environment \
+         does not override it, --region selects among the spec's regions",
+    ),
+    Field::new(
+        "regions",
+        Ty::Strings,
+        "Instead of region: several regions; repositories and registry settings exist in each, IAM \
+         once per account",
+    ),
+    Field::new(
+        "targets",
+        Ty::ListOf(placement::TARGET_FIELDS),
+        "Accounts the spec is applied to through a role (default: the caller's account)",
+    ),
+    Field::new(
+        "tags",
+        Ty::StringMap,
+        "Added to every resource the stack manages",
+    ),
+    Field::new(
+        "repositories",
+        Ty::ListOf(repositories::FIELDS),
+        "ECR repositories",
+    ),
+    Field::new(
+        "github",
+        Ty::Map(github::FIELDS),
+        "GitHub organizations and the OIDC identity provider",
+    ),
+    Field::new(
+        "policies",
+        Ty::ListOf(policies::FIELDS),
+        "IAM managed policies",
+    ),
+    Field::new("roles", Ty::ListOf(roles::FIELDS), "IAM roles"),
+    Field::new(
+        "assume_role_grants",
+        Ty::ListOf(grants::FIELDS),
+        "Existing IAM users that may assume roles of this spec",
+    ),
 ];
+
+/// The JSON Schema (draft 2020-12) of a spec, from the same tables the reader checks keys with.
+pub fn schema() -> serde_json::Value {
+    fields::schema(TOP_LEVEL)
+}
 
 /// A spec that passed validation.
 #[derive(Debug, Clone)]
@@ -53,11 +116,13 @@ pub struct Spec {
     /// The file name used in messages.
     pub file: String,
     pub desired: Desired,
-    /// Whether the spec named a region itself (the CLI's `--region` and `AWS_REGION` override it).
-    pub region_from_spec: bool,
+    /// Where it applies: its regions, targets and repositories' regions.
+    pub placement: placement::Placement,
     pub warnings: Vec<Diagnostic>,
     /// Advice `validate` prints (risks, not mistakes), e.g. trusted repositories without ids.
     pub notes: Vec<String>,
+    /// Security findings `validate --strict` reports (and fails on), with their positions.
+    pub lints: Vec<Diagnostic>,
 }
 
 /// Settings shared by every section while reading.
@@ -98,23 +163,28 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
         }
     };
     let desired = read_top(&mut r, &root);
-    let region_from_spec = desired.as_ref().is_some_and(|d| d.1);
+    let placement = desired.as_ref().map(|d| d.1.clone()).unwrap_or_default();
     let has_errors = r.diags.has_errors();
     let notes = std::mem::take(&mut r.notes);
-    let items = r.diags.into_items();
+    let (lints, items): (Vec<Diagnostic>, Vec<Diagnostic>) = r
+        .diags
+        .into_items()
+        .into_iter()
+        .partition(|d| d.severity == Severity::Lint);
     match desired {
         Some((desired, _)) if !has_errors => Ok(Spec {
             file: file.to_string(),
             desired,
-            region_from_spec,
+            placement,
             warnings: items,
             notes,
+            lints,
         }),
         _ => Err(SpecError(items)),
     }
 }
 
-fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
+fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, placement::Placement)> {
     let top = r.fields(root, "", TOP_LEVEL)?;
     match top.get("version") {
         None => r.error(root.pos, "version", "missing; this tool reads version: 1"),
@@ -159,10 +229,14 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
         None => String::new(),
         Some(node) => r.string(node, "environment").unwrap_or_default(),
     };
-    let region_node = top.get("region");
-    let region = match region_node {
-        None => DEFAULT_REGION.to_string(),
-        Some(node) => r.string(node, "region").unwrap_or_default(),
+    let regions = placement::read_regions(r, top.get("region"), top.get("regions"));
+    let region = regions
+        .first()
+        .cloned()
+        .unwrap_or_else(|| DEFAULT_REGION.to_string());
+    let targets = match top.get("targets") {
+        Some(node) => placement::read_targets(r, node, &regions),
+        None => Vec::new(),
     };
     let user_tags = match top.get("tags") {
         None => Tags::new(),
@@ -208,8 +282,16 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
         None => (Vec::new(), Vec::new()),
     };
     let mut resources = Vec::new();
+    let mut repository_regions = std::collections::BTreeMap::new();
     if let Some(node) = top.get("repositories") {
-        resources.extend(repositories::read(r, &ctx, node, &deployed));
+        resources.extend(repositories::read(
+            r,
+            &ctx,
+            node,
+            &deployed,
+            &regions,
+            &mut repository_regions,
+        ));
     }
     let github_node = top.get("github");
     let github = github::read(r, &ctx, github_node);
@@ -242,6 +324,7 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
             );
         }
     }
+    strict::lint_roles(r, &pending, &policies_by_arn(&resources));
     resources.extend(roles::finish(r, pending, &granted, &github));
     resources.extend(grants);
     Some((
@@ -250,9 +333,30 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, bool)> {
             project_prefix: prefix,
             region,
             resources,
+            manages_iam: true,
         },
-        region_node.is_some(),
+        placement::Placement {
+            regions,
+            targets,
+            repository_regions,
+        },
     ))
+}
+
+/// The spec's policies by the ARN roles name them with (before binding).
+fn policies_by_arn(
+    resources: &[Resource],
+) -> std::collections::BTreeMap<String, crate::model::PolicyDocument> {
+    resources
+        .iter()
+        .filter_map(|r| match r {
+            Resource::Policy(p) => Some((
+                format!("arn:{{partition}}:iam::{{account}}:policy/{}", p.name),
+                p.document.clone(),
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Tags of one resource: the common ones, then the resource's own (which win), checked.

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
+use super::fields::{Field, Ty};
 use super::reader::{Reader, join};
 use super::yaml::{Node, Pos, Value as Yaml};
 use super::{Context, names, resource_tags};
@@ -40,13 +41,91 @@ pub const LAMBDA_DEPLOY_ACTIONS: &[&str] = &[
 /// What deploying a container image needs on its repository, for the deployer and for Lambda.
 pub const LAMBDA_IMAGE_ACTIONS: &[&str] = &["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
 
-const FIELDS: &[&str] = &[
-    "name",
-    "description",
-    "ecr_push",
-    "lambda_deploy",
-    "statements",
-    "tags",
+pub const FIELDS: &[Field] = &[
+    Field::required(
+        "name",
+        Ty::Str,
+        "The policy's name; {prefix} and {PREFIX} expand",
+    ),
+    Field::new(
+        "description",
+        Ty::Str,
+        "Set at creation (IAM cannot change it later)",
+    ),
+    Field::new(
+        "ecr_push",
+        Ty::Strings,
+        "Repositories of this spec: push and pull on exactly them, plus ecr:GetAuthorizationToken",
+    ),
+    Field::new(
+        "lambda_deploy",
+        Ty::Map(LAMBDA_DEPLOY),
+        "Deploy these Lambda functions from these repositories' images",
+    ),
+    Field::new(
+        "statements",
+        Ty::ListOf(STATEMENT),
+        "Raw IAM statements; combinable with the shortcuts",
+    ),
+    Field::new(
+        "document",
+        Ty::Document,
+        "A whole IAM policy document (YAML or a JSON string), instead of the shortcuts and statements",
+    ),
+    Field::new("tags", Ty::StringMap, "The policy's own tags"),
+];
+
+const LAMBDA_DEPLOY: &[Field] = &[
+    Field::required(
+        "functions",
+        Ty::Strings,
+        "Function names (patterns with * allowed); {prefix} expands",
+    ),
+    Field::new(
+        "execution_roles",
+        Ty::Strings,
+        "Roles (of this spec, or ARNs) the functions run as: iam:PassRole to Lambda on exactly them",
+    ),
+    Field::new(
+        "repositories",
+        Ty::Strings,
+        "Repositories whose images the functions run: image pull on exactly them",
+    ),
+];
+
+pub const STATEMENT: &[Field] = &[
+    Field::new("sid", Ty::Str, "The statement's id"),
+    Field::new(
+        "effect",
+        Ty::OneOf(&["Allow", "Deny"]),
+        "Allow (default) or Deny",
+    ),
+    Field::new(
+        "actions",
+        Ty::Strings,
+        "service:Action, wildcards allowed (this or not_actions)",
+    ),
+    Field::new(
+        "not_actions",
+        Ty::Strings,
+        "Every action but these (NotAction; this or actions)",
+    ),
+    Field::new(
+        "resources",
+        Ty::Strings,
+        "ARNs; {account}, {partition} and {region} are bound once STS has answered (this or \
+         not_resources)",
+    ),
+    Field::new(
+        "not_resources",
+        Ty::Strings,
+        "Every resource but these (NotResource; this or resources)",
+    ),
+    Field::new(
+        "conditions",
+        Ty::Mapping,
+        "IAM conditions: operator → key → values",
+    ),
 ];
 
 /// The policies, and the function patterns their `lambda_deploy` shortcuts deploy (which a
@@ -179,17 +258,45 @@ fn read_one(
             None => ok = false,
         }
     }
-    if statements.is_empty() && ok {
+    let whole = match f.get("document") {
+        None => None,
+        Some(n) if !statements.is_empty() || !ok => {
+            r.error(
+                n.pos,
+                &f.path_of("document"),
+                "a whole document cannot be combined with ecr_push, lambda_deploy or statements",
+            );
+            ok = false;
+            None
+        }
+        Some(n) => {
+            let doc = super::repositories::read_policy_document(
+                r,
+                n,
+                &f.path_of("document"),
+                &ctx.prefix,
+            );
+            if doc.is_none() {
+                ok = false;
+            }
+            doc
+        }
+    };
+    if statements.is_empty() && whole.is_none() && ok {
         r.error(
             node.pos,
             path,
-            "a policy needs ecr_push, lambda_deploy or statements",
+            "a policy needs ecr_push, lambda_deploy, statements or document",
         );
         ok = false;
     }
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
-    let document =
-        PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": statements}));
+    let document = match whole {
+        Some(doc) => Ok(doc),
+        None => {
+            PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": statements}))
+        }
+    };
     let document = match document {
         Ok(d) => d,
         Err(e) => {
@@ -210,6 +317,7 @@ fn read_one(
         return None;
     }
     deployed.extend(deployed_functions(&document));
+    super::strict::lint_policy(r, &document, node.pos, path);
     Some(ManagedPolicy {
         name: name?,
         description,
@@ -227,11 +335,7 @@ fn read_lambda_deploy(
     path: &str,
     spec_roles: &BTreeSet<String>,
 ) -> Option<Vec<Value>> {
-    let lf = r.fields(
-        node,
-        path,
-        &["functions", "execution_roles", "repositories"],
-    )?;
+    let lf = r.fields(node, path, LAMBDA_DEPLOY)?;
     let mut ok = true;
     // Expanded names; a name that cannot be expanded is an error, never left out.
     let mut names_of = |r: &mut Reader, field: &str, what: &str| -> Option<Vec<(String, Pos)>> {
@@ -273,15 +377,12 @@ fn read_lambda_deploy(
     let mut role_arns = Vec::new();
     for (role, pos) in roles.into_iter().flatten() {
         if role.starts_with("arn:") {
-            if role.contains(":role/") {
-                role_arns.push(role);
-            } else {
-                r.error(
-                    pos,
-                    &lf.path_of("execution_roles"),
-                    format!("{role:?} is not a role ARN (arn:…:iam::ACCOUNT:role/NAME)"),
-                );
-                ok = false;
+            match super::arns::check_role_arn(&role) {
+                Ok(()) => role_arns.push(role),
+                Err(e) => {
+                    r.error(pos, &lf.path_of("execution_roles"), e);
+                    ok = false;
+                }
             }
         } else if spec_roles.contains(&role) {
             role_arns.push(format!("arn:{{partition}}:iam::{{account}}:role/{role}"));
@@ -365,16 +466,17 @@ fn deployed_functions(doc: &PolicyDocument) -> Vec<String> {
     out
 }
 
-fn read_statements(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Vec<Value>> {
+pub fn read_statements(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    path: &str,
+) -> Option<Vec<Value>> {
     let items = r.list(node, path)?;
     let mut out = Vec::new();
     let mut ok = true;
     for (spath, item) in items {
-        let Some(f) = r.fields(
-            item,
-            &spath,
-            &["sid", "effect", "actions", "resources", "conditions"],
-        ) else {
+        let Some(f) = r.fields(item, &spath, STATEMENT) else {
             ok = false;
             continue;
         };
@@ -388,18 +490,33 @@ fn read_statements(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Op
                 matches!(s, "Allow" | "Deny").then(|| s.to_string())
             }),
         };
-        let mut list = |name: &str| -> Option<Vec<String>> {
-            let Some(n) = f.get(name) else {
-                r.error(
-                    item.pos,
-                    &f.path_of(name),
-                    format!("missing; a statement needs {name}"),
-                );
-                return None;
+        // One of `name` and `not_name`: (the IAM key, its values).
+        let mut list = |name: &str, key: &str| -> Option<(String, Vec<String>)> {
+            let not = format!("not_{name}");
+            let (field, key) = match (f.get(name), f.get(&not)) {
+                (Some(_), Some(n)) => {
+                    r.error(
+                        n.pos,
+                        &f.path_of(&not),
+                        format!("give {name} or {not}, not both"),
+                    );
+                    return None;
+                }
+                (Some(n), None) => ((n, name.to_string()), key.to_string()),
+                (None, Some(n)) => ((n, not.clone()), format!("Not{key}")),
+                (None, None) => {
+                    r.error(
+                        item.pos,
+                        &f.path_of(name),
+                        format!("missing; a statement needs {name} (or {not})"),
+                    );
+                    return None;
+                }
             };
-            let values = r.strings(n, &f.path_of(name))?;
+            let (n, name) = field;
+            let values = r.strings(n, &f.path_of(&name))?;
             if values.is_empty() {
-                r.error(n.pos, &f.path_of(name), "needs at least one entry");
+                r.error(n.pos, &f.path_of(&name), "needs at least one entry");
                 return None;
             }
             let mut expanded = Vec::new();
@@ -407,15 +524,15 @@ fn read_statements(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Op
                 match names::expand(&v, &ctx.prefix) {
                     Ok(x) => expanded.push(x),
                     Err(e) => {
-                        r.error(n.pos, &f.path_of(name), e);
+                        r.error(n.pos, &f.path_of(&name), e);
                         return None;
                     }
                 }
             }
-            Some(expanded)
+            Some((key, expanded))
         };
-        let actions = list("actions");
-        let resources = list("resources");
+        let actions = list("actions", "Action");
+        let resources = list("resources", "Resource");
         let conditions = match f.get("conditions") {
             None => Some(None),
             Some(n) if matches!(n.value, Yaml::Map(_)) => Some(Some(n.value.to_json())),
@@ -429,7 +546,12 @@ fn read_statements(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Op
             }
         };
         match (effect, actions, resources, conditions) {
-            (Some(effect), Some(actions), Some(resources), Some(conditions)) => {
+            (
+                Some(effect),
+                Some((action_key, actions)),
+                Some((resource_key, resources)),
+                Some(conditions),
+            ) => {
                 if let Some(bad) = actions.iter().find(|a| *a != "*" && !a.contains(':')) {
                     r.error(
                         item.pos,
@@ -439,8 +561,8 @@ fn read_statements(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Op
                     ok = false;
                 }
                 statement.insert("Effect".into(), effect.into());
-                statement.insert("Action".into(), json!(actions));
-                statement.insert("Resource".into(), json!(resources));
+                statement.insert(action_key, json!(actions));
+                statement.insert(resource_key, json!(resources));
                 if let Some(c) = conditions {
                     statement.insert("Condition".into(), c);
                 }

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::diagnostic::{Diagnostics, one_of, quoted};
+use super::diagnostic::{Diagnostics, did_you_mean, nearest, one_of, quoted};
+use super::fields::{Field, names};
 use super::yaml::{Key, Node, Pos, Value};
 
 /// The reader's state: the diagnostics collected so far, and advice that `validate` gives once
@@ -64,8 +65,16 @@ impl Reader {
         self.error(node.pos, path, format!("expected {expected}, got {got}"));
     }
 
-    /// A mapping with only the `known` keys; unknown keys are errors that list the known ones.
-    pub fn fields<'a>(&mut self, node: &'a Node, path: &str, known: &[&str]) -> Option<Fields<'a>> {
+    /// A mapping with only the `known` keys; unknown keys are errors that suggest the nearest known
+    /// one and list them all.
+    pub fn fields<'a>(
+        &mut self,
+        node: &'a Node,
+        path: &str,
+        table: &[Field],
+    ) -> Option<Fields<'a>> {
+        let known = names(table);
+        let known = known.as_slice();
         let Value::Map(entries) = &node.value else {
             self.wrong_type(node, path, "a mapping");
             return None;
@@ -76,7 +85,13 @@ impl Reader {
                 self.error(
                     key.pos,
                     &field,
-                    format!("unknown field; allowed here: {}", known.join(", ")),
+                    match nearest(&key.name, known) {
+                        Some(near) => format!(
+                            "unknown field; did you mean {near}? allowed here: {}",
+                            known.join(", ")
+                        ),
+                        None => format!("unknown field; allowed here: {}", known.join(", ")),
+                    },
                 );
             }
         }
@@ -97,7 +112,7 @@ impl Reader {
         }
     }
 
-    /// A string that must be one of `allowed`, exactly as written there.
+    /// A string that must be one of `allowed`, exactly as written there; a near miss is named.
     pub fn one_of<T>(
         &mut self,
         node: &Node,
@@ -112,7 +127,11 @@ impl Reader {
             self.error(
                 node.pos,
                 path,
-                format!("expected {expected}, got {}", quoted(&s)),
+                format!(
+                    "expected {expected}, got {}{}",
+                    quoted(&s),
+                    did_you_mean(&s, allowed)
+                ),
             );
         }
         parsed

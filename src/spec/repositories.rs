@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::fields::{Field, Ty};
 use super::reader::{Reader, join};
 use super::yaml::{Node, Value};
 use super::{Context, names, resource_tags};
@@ -12,20 +13,130 @@ use crate::model::{
     TagMutability, TagStatus,
 };
 
-const FIELDS: &[&str] = &[
-    "name",
-    "image_tag_mutability",
-    "scan_on_push",
-    "encryption",
-    "force_delete",
-    "lifecycle_policy",
-    "repository_policy",
-    "lambda_pull",
-    "tags",
+pub const FIELDS: &[Field] = &[
+    Field::required(
+        "name",
+        Ty::Str,
+        "2-256 characters: lowercase letters and digits, . _ - between them, / between namespace \
+         parts; {prefix} expands",
+    ),
+    Field::new(
+        "image_tag_mutability",
+        Ty::OneOf(TagMutability::ALLOWED),
+        "IMMUTABLE (default): a tag, once pushed, always names the same image",
+    ),
+    Field::new(
+        "scan_on_push",
+        Ty::Bool,
+        "Scan each pushed image (default true)",
+    ),
+    Field::new(
+        "encryption",
+        Ty::Map(ENCRYPTION),
+        "Encryption at rest (default AES256); a change replaces the repository",
+    ),
+    Field::new(
+        "force_delete",
+        Ty::Bool,
+        "Whether a replacement may delete the repository with its images (default false; apply \
+         also needs --allow-replace)",
+    ),
+    Field::new(
+        "lifecycle_policy",
+        Ty::Map(LIFECYCLE),
+        "Which images ECR expires",
+    ),
+    Field::new(
+        "repository_policy",
+        Ty::Document,
+        "An IAM policy document, as YAML or as a JSON string",
+    ),
+    Field::new(
+        "lambda_pull",
+        Ty::Strings,
+        "Functions (patterns with *) for which Lambda may pull images; each must be deployed by a \
+         lambda_deploy policy of this spec",
+    ),
+    Field::new(
+        "regions",
+        Ty::Strings,
+        "Only in these of the spec's regions (default: every region of the spec)",
+    ),
+    Field::new("tags", Ty::StringMap, "This repository's own tags"),
+];
+
+const ENCRYPTION: &[Field] = &[
+    Field::new(
+        "type",
+        Ty::OneOf(&["AES256", "KMS"]),
+        "AES256 (default) or KMS",
+    ),
+    Field::new(
+        "kms_key",
+        Ty::Str,
+        "With type KMS: the key's ARN, id or alias/NAME",
+    ),
+];
+
+const LIFECYCLE: &[Field] = &[Field::required(
+    "rules",
+    Ty::ListOf(LIFECYCLE_RULE),
+    "At least one rule; priorities are unique",
+)];
+
+const LIFECYCLE_RULE: &[Field] = &[
+    Field::required(
+        "priority",
+        Ty::Int {
+            min: 1,
+            max: 1_000_000,
+        },
+        "Unique; lower runs first",
+    ),
+    Field::new("description", Ty::Str, "Shown in the ECR console"),
+    Field::required(
+        "tag_status",
+        Ty::OneOf(TagStatus::ALLOWED),
+        "tagged (with tag_prefixes or tag_patterns), untagged, or any (only as the highest priority)",
+    ),
+    Field::new(
+        "tag_prefixes",
+        Ty::Strings,
+        "Images with a tag starting with one of these",
+    ),
+    Field::new(
+        "tag_patterns",
+        Ty::Strings,
+        "Images with a tag matching one of these (* wildcards)",
+    ),
+    Field::new(
+        "keep_last",
+        Ty::Int {
+            min: 1,
+            max: 1_000_000,
+        },
+        "Keep this many of the newest images; expire the rest",
+    ),
+    Field::new(
+        "expire_after_days",
+        Ty::Int {
+            min: 1,
+            max: 1_000_000,
+        },
+        "Expire images pushed more than this many days ago",
+    ),
 ];
 
 /// `deployed`: the function patterns the spec's `lambda_deploy` policies deploy.
-pub fn read(r: &mut Reader, ctx: &Context, node: &Node, deployed: &[String]) -> Vec<Resource> {
+/// `spec_regions`: the spec's regions; a repository's own `regions` go into `placement`.
+pub fn read(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    deployed: &[String],
+    spec_regions: &[String],
+    placement: &mut BTreeMap<String, Vec<String>>,
+) -> Vec<Resource> {
     let Some(items) = r.list(node, "repositories") else {
         return Vec::new();
     };
@@ -35,6 +146,12 @@ pub fn read(r: &mut Reader, ctx: &Context, node: &Node, deployed: &[String]) -> 
         let Some(repo) = read_one(r, ctx, item, &path, deployed) else {
             continue;
         };
+        if let Some(n) = item.value_of("regions")
+            && let Some(regions) =
+                super::placement::subset(r, n, &join(&path, "regions"), spec_regions)
+        {
+            placement.insert(repo.name.clone(), regions);
+        }
         if let Some(first) = seen.get(&repo.name) {
             r.error(
                 item.pos,
@@ -131,7 +248,7 @@ fn read_one(
         }
     };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
-    Some(Repository {
+    let repo = Repository {
         name: name?,
         image_tag_mutability: mutability?,
         scan_on_push: scan_on_push?,
@@ -140,7 +257,9 @@ fn read_one(
         lifecycle_policy: lifecycle?,
         repository_policy: policy?,
         tags,
-    })
+    };
+    super::strict::lint_repository(r, &repo, node.pos, path);
+    Some(repo)
 }
 
 /// `lambda_pull`: function patterns that Lambda may pull this repository's images for. Each must
@@ -193,7 +312,7 @@ fn read_lambda_pull(
 }
 
 fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption> {
-    let f = r.fields(node, path, &["type", "kms_key"])?;
+    let f = r.fields(node, path, ENCRYPTION)?;
     let kind = match f.get("type") {
         None => "AES256".to_string(),
         Some(n) => r.one_of(n, &f.path_of("type"), &["AES256", "KMS"], |s| {
@@ -205,7 +324,13 @@ fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption
         Some(n) => Some((n, r.string(n, &f.path_of("kms_key"))?)),
     };
     match (kind.as_str(), key) {
-        ("KMS", Some((_, key))) if !key.is_empty() => Some(Encryption::Kms { kms_key: key }),
+        ("KMS", Some((n, key))) if !key.is_empty() => match super::arns::check_kms_key(&key) {
+            Ok(()) => Some(Encryption::Kms { kms_key: key }),
+            Err(e) => {
+                r.error(n.pos, &f.path_of("kms_key"), e);
+                None
+            }
+        },
         ("KMS", _) => {
             r.error(
                 node.pos,
@@ -280,7 +405,7 @@ fn expand_strings(value: &serde_json::Value, prefix: &str) -> Result<serde_json:
 }
 
 fn read_lifecycle(r: &mut Reader, node: &Node, path: &str) -> Option<LifecyclePolicy> {
-    let f = r.fields(node, path, &["rules"])?;
+    let f = r.fields(node, path, LIFECYCLE)?;
     let Some(rules_node) = f.get("rules") else {
         r.error(
             node.pos,
@@ -338,19 +463,7 @@ fn read_lifecycle(r: &mut Reader, node: &Node, path: &str) -> Option<LifecyclePo
 }
 
 fn read_rule(r: &mut Reader, node: &Node, path: &str) -> Option<LifecycleRule> {
-    let f = r.fields(
-        node,
-        path,
-        &[
-            "priority",
-            "description",
-            "tag_status",
-            "tag_prefixes",
-            "tag_patterns",
-            "keep_last",
-            "expire_after_days",
-        ],
-    )?;
+    let f = r.fields(node, path, LIFECYCLE_RULE)?;
     let priority = match f.get("priority") {
         None => {
             r.error(

@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 
 use std::collections::BTreeMap;
 
+use super::arns;
 use super::diagnostic::one_of;
+use super::fields::{Field, Ty};
 use super::github::{self, Github};
 use super::policies::iam_name;
 use super::reader::{Reader, join};
@@ -22,16 +24,81 @@ pub const TRUST_POLICY_MAX: usize = 4096;
 /// IAM's hard limit of managed policies per role.
 pub const MAX_ATTACHED: usize = 20;
 
-const FIELDS: &[&str] = &[
-    "name",
-    "description",
-    "github_trust",
-    "allow_any_repository",
-    "trust",
-    "policies",
-    "max_session_duration",
-    "permissions_boundary",
-    "tags",
+pub const FIELDS: &[Field] = &[
+    Field::required(
+        "name",
+        Ty::Str,
+        "The role's name; {prefix} and {PREFIX} expand",
+    ),
+    Field::new("description", Ty::Str, "What the role is for"),
+    Field::new(
+        "github_trust",
+        Ty::Map(GITHUB_TRUST),
+        "GitHub Actions workflows that may assume the role (through the OIDC provider)",
+    ),
+    Field::new(
+        "allow_any_repository",
+        Ty::Bool,
+        "Needed for a repository pattern with * in github_trust (default false)",
+    ),
+    Field::new(
+        "trust",
+        Ty::Map(OTHER_TRUST),
+        "AWS principals and services that may assume the role",
+    ),
+    Field::new(
+        "policies",
+        Ty::Strings,
+        "Policies of this spec, or ARNs of existing ones; attachments are exclusive",
+    ),
+    Field::new(
+        "inline_policies",
+        Ty::NamedDocuments(super::policies::STATEMENT),
+        "Inline policies: name → a policy document (YAML or a JSON string) or a list of \
+         statements; exclusive",
+    ),
+    Field::new(
+        "max_session_duration",
+        Ty::Int {
+            min: 3600,
+            max: 43200,
+        },
+        "Seconds (default 3600)",
+    ),
+    Field::new(
+        "permissions_boundary",
+        Ty::Str,
+        "A policy of this spec or an ARN",
+    ),
+    Field::new("tags", Ty::StringMap, "The role's own tags"),
+];
+
+const GITHUB_TRUST: &[Field] = &[
+    Field::required(
+        "repositories",
+        Ty::NamesOr(super::github::NAME_ID),
+        "Repositories without the organization, or {name, id}; combined with every organization",
+    ),
+    Field::new(
+        "subjects",
+        Ty::Strings,
+        "After repo:ORG/REPO: — \"*\" (default), \"ref:refs/heads/main\", \"environment:prod\", \
+         \"pull_request\"",
+    ),
+    Field::new(
+        "claims",
+        Ty::Claims(CLAIM_KEYS),
+        "Other token claims → a value or a list of values (StringLike)",
+    ),
+];
+
+const OTHER_TRUST: &[Field] = &[
+    Field::new("aws", Ty::Strings, "Account ids, or user or role ARNs"),
+    Field::new(
+        "services",
+        Ty::Strings,
+        "Service principals, e.g. lambda.amazonaws.com",
+    ),
 ];
 
 /// A role as read, before `assume_role_grants` add their users to its trust: the trust document
@@ -39,8 +106,8 @@ const FIELDS: &[&str] = &[
 pub struct PendingRole {
     pub role: Role,
     pub trust: Trust,
-    pos: Pos,
-    path: String,
+    pub pos: Pos,
+    pub path: String,
 }
 
 /// `spec_policies`: names of the policies this spec defines (after expansion).
@@ -162,13 +229,7 @@ pub fn finish(
 /// A policy reference: a policy of this spec by name (bound to its ARN later), or an ARN.
 pub fn policy_arn(reference: &str, spec_policies: &BTreeSet<String>) -> Result<String, String> {
     if reference.starts_with("arn:") {
-        if reference.contains(":policy/") {
-            Ok(reference.to_string())
-        } else {
-            Err(format!(
-                "{reference:?} is not a policy ARN (arn:…:policy/NAME)"
-            ))
-        }
+        arns::check_policy_arn(reference).map(|()| reference.to_string())
     } else if spec_policies.contains(reference) {
         Ok(format!(
             "arn:{{partition}}:iam::{{account}}:policy/{reference}"
@@ -266,6 +327,10 @@ fn read_one(
             })
         }
     };
+    let inline = match f.get("inline_policies") {
+        None => Some(BTreeMap::new()),
+        Some(n) => read_inline_policies(r, ctx, n, &f.path_of("inline_policies")),
+    };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
     let (github_trust, (aws, services)) = (github_trust?, other_trust?);
     let trust = Trust {
@@ -291,6 +356,7 @@ fn read_one(
             max_session_duration: max_session?,
             permissions_boundary: boundary?,
             policies: policies?,
+            inline_policies: inline?,
             tags,
         },
         trust,
@@ -306,7 +372,7 @@ fn read_github_trust(
     github: &Github,
     allow_any: bool,
 ) -> Option<GithubTrust> {
-    let f = r.fields(node, path, &["repositories", "subjects", "claims"])?;
+    let f = r.fields(node, path, GITHUB_TRUST)?;
     let repositories = match f.get("repositories") {
         None => {
             r.error(
@@ -377,6 +443,68 @@ fn read_github_trust(
     })
 }
 
+/// IAM's limit for all of a role's inline policies together, in characters without whitespace.
+pub const INLINE_POLICIES_MAX: usize = 10_240;
+
+/// `inline_policies:` — name → a policy document (YAML or a JSON string) or a list of statements
+/// in the `statements:` form.
+fn read_inline_policies(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    path: &str,
+) -> Option<BTreeMap<String, PolicyDocument>> {
+    let Value::Map(entries) = &node.value else {
+        r.error(
+            node.pos,
+            path,
+            "expected a mapping of policy name → document or statements",
+        );
+        return None;
+    };
+    let mut out = BTreeMap::new();
+    let mut ok = true;
+    for (key, value) in entries {
+        let field = join(path, &key.name);
+        if let Err(e) = names::check_iam_name(&key.name, "inline policy", 128) {
+            r.error(key.pos, &field, e);
+            ok = false;
+            continue;
+        }
+        let document = match &value.value {
+            Value::Seq(_) => {
+                super::policies::read_statements(r, ctx, value, &field).and_then(|statements| {
+                    PolicyDocument::from_json(
+                        serde_json::json!({"Version": "2012-10-17", "Statement": statements}),
+                    )
+                    .map_err(|e| r.error(value.pos, &field, e.to_string()))
+                    .ok()
+                })
+            }
+            _ => super::repositories::read_policy_document(r, value, &field, &ctx.prefix),
+        };
+        match document {
+            Some(d) => {
+                out.insert(key.name.clone(), d);
+            }
+            None => ok = false,
+        }
+    }
+    let size: usize = out
+        .values()
+        .map(|d| d.bind(&Env::placeholder("ap-southeast-1")).size())
+        .sum();
+    if size > INLINE_POLICIES_MAX {
+        r.error(
+            node.pos,
+            path,
+            format!("the inline policies have {size} characters together; IAM allows {INLINE_POLICIES_MAX} per role"),
+        );
+        ok = false;
+    }
+    ok.then_some(out)
+}
+
 /// `claims:` — claim → a value or a list of values (any of them), each a StringLike condition.
 fn read_claims(r: &mut Reader, node: &Node, path: &str) -> Option<BTreeMap<String, Vec<String>>> {
     let Value::Map(entries) = &node.value else {
@@ -443,7 +571,7 @@ fn read_other_trust(
     node: &Node,
     path: &str,
 ) -> Option<(Vec<String>, Vec<String>)> {
-    let f = r.fields(node, path, &["aws", "services"])?;
+    let f = r.fields(node, path, OTHER_TRUST)?;
     let mut list = |name: &str, check: fn(&str) -> Result<(), String>| -> Option<Vec<String>> {
         let Some(n) = f.get(name) else {
             return Some(Vec::new());
@@ -463,7 +591,7 @@ fn read_other_trust(
         }
         Some(out)
     };
-    let aws = list("aws", check_aws_principal);
+    let aws = list("aws", arns::check_aws_principal);
     let services = list("services", check_service_principal);
     let (aws, services) = (aws?, services?);
     if aws.is_empty() && services.is_empty() {
@@ -475,36 +603,6 @@ fn read_other_trust(
         return None;
     }
     Some((aws, services))
-}
-
-/// An account id, an account's root ARN, or a role or user ARN (placeholders allowed).
-fn check_aws_principal(p: &str) -> Result<(), String> {
-    let account_ok =
-        |a: &str| a == "{account}" || (a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
-    if account_ok(p) && p != "{account}" {
-        return Ok(());
-    }
-    let parts: Vec<&str> = p.splitn(6, ':').collect();
-    match parts.as_slice() {
-        ["arn", _, "iam", "", account, resource] if account_ok(account) => {
-            let ok = *resource == "root"
-                || ["role/", "user/"].iter().any(|k| {
-                    resource.strip_prefix(k).is_some_and(|rest| {
-                        !rest.is_empty() && !rest.ends_with('/') && !rest.contains('*')
-                    })
-                });
-            if ok {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{p:?}: expected an account's root, a role or a user (arn:…:iam::ACCOUNT:root|role/NAME|user/NAME)"
-                ))
-            }
-        }
-        _ => Err(format!(
-            "{p:?} is not an AWS principal; give a 12-digit account id or an IAM ARN (root, role/NAME, user/NAME)"
-        )),
-    }
 }
 
 fn check_service_principal(p: &str) -> Result<(), String> {

@@ -33,21 +33,21 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "wrong mutability spelling",
             one_repo("image_tag_mutability: immutable"),
             vec![
-                r#"test.yaml:5:5: repositories[0].image_tag_mutability: expected MUTABLE or IMMUTABLE, got "immutable""#,
+                r#"test.yaml:5:5: repositories[0].image_tag_mutability: expected MUTABLE or IMMUTABLE, got "immutable"; did you mean IMMUTABLE?"#,
             ],
         ),
         (
             "unknown top-level key",
             "version: 1\nstack: test\nrepos: []\n".into(),
             vec![
-                "test.yaml:3:1: repos: unknown field; allowed here: version, stack, project_prefix, environment, region, tags, repositories, github, policies, roles, assume_role_grants",
+                "test.yaml:3:1: repos: unknown field; did you mean repositories? allowed here: version, stack, project_prefix, environment, region, regions, targets, tags, repositories, github, policies, roles, assume_role_grants",
             ],
         ),
         (
             "unknown repository key",
             one_repo("scan_on_pull: true"),
             vec![
-                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, tags",
+                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; did you mean scan_on_push? allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, regions, tags",
             ],
         ),
         (
@@ -120,7 +120,7 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "unknown encryption type",
             one_repo("encryption:\n  type: aes256"),
             vec![
-                r#"test.yaml:6:7: repositories[0].encryption.type: expected AES256 or KMS, got "aes256""#,
+                r#"test.yaml:6:7: repositories[0].encryption.type: expected AES256 or KMS, got "aes256"; did you mean AES256?"#,
             ],
         ),
         (
@@ -193,7 +193,7 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "lifecycle: tag status in capitals",
             one_repo("lifecycle_policy:\n  rules:\n    - {priority: 1, tag_status: ANY, keep_last: 1}"),
             vec![
-                r#"test.yaml:7:25: repositories[0].lifecycle_policy.rules[0].tag_status: expected tagged, untagged or any, got "ANY""#,
+                r#"test.yaml:7:25: repositories[0].lifecycle_policy.rules[0].tag_status: expected tagged, untagged or any, got "ANY"; did you mean any?"#,
             ],
         ),
         (
@@ -265,7 +265,7 @@ fn every_mistake_of_a_spec_is_reported_at_once_in_source_order() {
         "the spec has 3 errors:\n  \
          test.yaml:5:5: repositories[0].scan_on_push: expected true or false, got the number 1\n  \
          test.yaml:6:5: repositories[1].name: invalid repository name \"UPPER\"; allowed: 2-256 characters; lowercase letters, digits and . _ - between them, '/' between namespace parts\n  \
-         test.yaml:7:5: repositories[1].color: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, tags"
+         test.yaml:7:5: repositories[1].color: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, regions, tags"
     );
 }
 
@@ -294,7 +294,7 @@ fn defaults_are_applied() {
     let s = spec(&one_repo(""));
     assert_eq!(s.desired.project_prefix, "betekk");
     assert_eq!(s.desired.region, "ap-southeast-1");
-    assert!(!s.region_from_spec);
+    assert!(s.placement.regions.is_empty());
 }
 
 #[test]
@@ -322,7 +322,7 @@ fn prefix_placeholders_are_expanded_in_names() {
     assert_eq!(names, ["acme-app", "acme/tools/acme-ci"]);
     assert_eq!(s.desired.project_prefix, "acme");
     assert_eq!(s.desired.region, "eu-west-1");
-    assert!(s.region_from_spec);
+    assert!(!s.placement.regions.is_empty());
 }
 
 #[test]
@@ -540,7 +540,7 @@ fn each_iam_mistake_is_reported_with_position_field_and_what_is_allowed() {
                 "github_trust:\n  repositories: [app]\npolicies: [\"arn:aws:iam::123456789012:role/x\"]",
             ),
             vec![
-                r#"test.yaml:10:5: roles[0].policies: "arn:aws:iam::123456789012:role/x" is not a policy ARN (arn:…:policy/NAME)"#,
+                r#"test.yaml:10:5: roles[0].policies: "arn:aws:iam::123456789012:role/x" is not a policy ARN; expected arn:PARTITION:iam::ACCOUNT:policy/NAME"#,
             ],
         ),
         (
@@ -571,7 +571,7 @@ fn each_iam_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "a policy with nothing in it",
             one_policy("description: nothing"),
             vec![
-                "test.yaml:4:5: policies[0]: a policy needs ecr_push, lambda_deploy or statements",
+                "test.yaml:4:5: policies[0]: a policy needs ecr_push, lambda_deploy, statements or document",
             ],
         ),
         (
@@ -811,4 +811,107 @@ fn init_writes_a_valid_spec_of_the_standard_set() {
         ["repo:nus-cee/probe-engine:*", "repo:betekk/probe-engine:*"]
     );
     assert!(s.desired.oidc_provider().unwrap().manage);
+}
+
+/// The malformed ARNs that once passed validate, and then failed half-applied.
+#[test]
+fn malformed_arns_and_keys_are_spec_errors_where_they_are_written() {
+    let cases = [
+        (
+            one_repo("encryption: {type: KMS, kms_key: \"arn:aws:kms:::\"}"),
+            "repositories[0].encryption.kms_key: \"arn:aws:kms:::\" is not a KMS key ARN",
+        ),
+        (
+            one_repo("encryption: {type: KMS, kms_key: \"not a key!\"}"),
+            "repositories[0].encryption.kms_key: \"not a key!\" is not a KMS key",
+        ),
+        (
+            one_role(
+                "github_trust: {repositories: [app]}\npolicies: [\"arn:aws:iam::notanaccount:policy/x\"]",
+            ),
+            "roles[0].policies: \"arn:aws:iam::notanaccount:policy/x\": the account must be 12 digits",
+        ),
+        (
+            one_role(
+                "github_trust: {repositories: [app]}\npolicies: [\"arn:aws:iam::123456789012:policy/\"]",
+            ),
+            "roles[0].policies: \"arn:aws:iam::123456789012:policy/\": the policy name must be",
+        ),
+        (
+            one_role(
+                "github_trust: {repositories: [app]}\npolicies: [\"arn:aws:s3:::x:policy/y\"]",
+            ),
+            "roles[0].policies: \"arn:aws:s3:::x:policy/y\" is not an IAM policy ARN",
+        ),
+        (
+            one_role(
+                "github_trust: {repositories: [app]}\npermissions_boundary: \"arn:aws:iam::123456789012:policy/\"",
+            ),
+            "roles[0].permissions_boundary: \"arn:aws:iam::123456789012:policy/\"",
+        ),
+    ];
+    for (yaml, wanted) in cases {
+        let errors = spec_errors(&yaml);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains(wanted), "{wanted}\n  in {errors:?}");
+    }
+}
+
+#[test]
+fn a_managed_policy_may_be_a_whole_document_and_statements_may_say_not_action() {
+    let whole = only_policy_document(&one_policy(
+        "document: '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"NotAction\":[\"ecr:*\"],\"NotResource\":\"arn:{partition}:ecr:{region}:{account}:repository/{prefix}-*\"}]}'",
+    ));
+    let raw = only_policy_document(&one_policy(
+        "statements:\n  - {effect: Deny, not_actions: [\"ecr:*\"], not_resources: [\"arn:{partition}:ecr:{region}:{account}:repository/{prefix}-*\"]}",
+    ));
+    let doc = |v: serde_json::Value| PolicyDocument::from_json(v).unwrap();
+    assert_eq!(doc(whole.clone()), doc(raw), "the two forms mean the same");
+    assert_eq!(
+        whole["Statement"][0]["NotResource"],
+        "arn:aws:ecr:ap-southeast-1:123456789012:repository/betekk-*"
+    );
+    let errors = spec_errors(&one_policy(
+        "statements: [{actions: [\"a:b\"], not_actions: [\"a:c\"], resources: [\"*\"]}]",
+    ));
+    assert_eq!(
+        errors,
+        [
+            "test.yaml:5:37: policies[0].statements[0].not_actions: give actions or not_actions, not both"
+        ]
+    );
+    let errors = spec_errors(&one_policy(
+        "ecr_push: [app]\ndocument: {Version: \"2012-10-17\", Statement: []}",
+    ));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("a whole document cannot be combined"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn strict_findings_name_their_place_and_the_fix() {
+    let yaml = "version: 1\nstack: t\nrepositories:\n  - name: app\n    image_tag_mutability: MUTABLE\n    scan_on_push: false\n  - name: safe\npolicies:\n  - name: push\n    ecr_push: [app]\n  - name: everywhere\n    statements: [{actions: [\"ecr:*\"], resources: [\"*\"]}]\nroles:\n  - name: ci\n    github_trust: {repositories: [app, {name: web, id: 5}], subjects: [\"*\"]}\n    policies: [push]\n  - name: pinned\n    github_trust: {repositories: [{name: web, id: 5}], subjects: [\"*\"]}\n";
+    let s = spec(yaml);
+    let lints: Vec<String> = s.lints.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lints,
+        [
+            "test.yaml:4:5: strict: repositories[0].image_tag_mutability: MUTABLE lets a pushed tag be overwritten, so what runs under a tag can change; use IMMUTABLE with unique tags",
+            "test.yaml:4:5: strict: repositories[0].scan_on_push: images are not scanned for vulnerabilities when pushed; set scan_on_push: true",
+            "test.yaml:11:5: strict: policies[1]: allows ecr:PutImage on every repository (Resource \"*\"); name the repositories (ecr_push does)",
+            "test.yaml:15:5: strict: roles[0].github_trust: subjects [\"*\"] lets every branch, tag, pull request and environment of the trusted repositories push images; narrow it, e.g. subjects: [\"ref:refs/heads/main\"] or [\"environment:prod\"]",
+            "test.yaml:15:5: strict: roles[0].github_trust: trusts app without GitHub's id: a repository re-created under the same name would get in; give {name: NAME, id: ID} (gh api repos/ORG/NAME --jq .id)",
+        ],
+        "the pinned role cannot push: its subjects are no finding"
+    );
+    assert!(
+        s.warnings.is_empty(),
+        "findings are not warnings: {:?}",
+        s.warnings
+    );
+    // A hardened spec has none.
+    let clean = "version: 1\nstack: t\nrepositories:\n  - name: app\npolicies:\n  - name: push\n    ecr_push: [app]\nroles:\n  - name: ci\n    github_trust: {repositories: [{name: app, id: 1}], subjects: [\"ref:refs/heads/main\"]}\n    policies: [push]\n";
+    assert!(spec(clean).lints.is_empty(), "{:?}", spec(clean).lints);
 }

@@ -41,6 +41,20 @@ pub enum Value {
     Map(Vec<(Key, Node)>),
 }
 
+impl Node {
+    /// The value of a key of this mapping (not null); `None` for other shapes.
+    pub fn value_of(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.name == key)
+                .map(|(_, v)| v)
+                .filter(|v| v.value != Value::Null),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
     pub pos: Pos,
@@ -105,6 +119,26 @@ pub fn parse(text: &str) -> Result<Node, ParseFailure> {
 /// The parser's message without what only makes sense to a programmer: its own position (ours is
 /// shown in front) and advice about its options.
 fn tidy_parser_message(message: &str) -> String {
+    // The parser's resource budget (nodes, depth, aliases, bytes) guards against hostile input;
+    // say which limit in words.
+    if let Some(rest) = message.strip_prefix("budget breached: ") {
+        let what = rest.split_whitespace().next().unwrap_or("size");
+        let number = rest
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|n| !n.is_empty())
+            .unwrap_or("?");
+        return format!(
+            "the spec is too large for the YAML reader: its {} limit was passed ({number}); a spec of \
+             even thousands of repositories stays well within it, so check for a file that is not a \
+             spec, or split it into several stacks",
+            match what {
+                "Nodes" => "250,000-node".to_string(),
+                "Depth" => "nesting depth".to_string(),
+                "Aliases" | "AliasAnchorRatio" => "alias".to_string(),
+                other => other.to_ascii_lowercase(),
+            }
+        );
+    }
     let mut text = message.to_string();
     if let Some(at) = text.rfind(" at line ") {
         text.truncate(at);

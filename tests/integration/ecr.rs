@@ -251,7 +251,7 @@ async fn replacing_a_repository_with_images_needs_both_opt_ins() {
     let raw = acct.raw_ecr().await;
     push_image(&raw, "betekk-repl").await;
 
-    let kms = "    encryption: {type: KMS, kms_key: \"arn:aws:kms:ap-southeast-1:111122223333:key/abcd\"}\n";
+    let kms = "    encryption: {type: KMS, kms_key: \"arn:aws:kms:ap-southeast-1:111122223333:key/abcdabcd-0000-1111-2222-333344445555\"}\n";
     acct.write_spec("spec.yaml", &repo_spec("repl", kms));
     let plan = acct.run(&["plan", spec, "--output", "json"]).json();
     assert_eq!(

@@ -126,6 +126,7 @@ impl Account {
     }
 
     pub fn write_spec(&self, name: &str, text: &str) -> PathBuf {
+        crate::schema::assert_agreement(text);
         let path = self.dir.path().join(name);
         std::fs::write(&path, text).expect("write spec");
         path

@@ -10,3 +10,7 @@ mod fault_proxy;
 mod faults;
 mod harness;
 mod iam;
+mod markdown;
+mod progress;
+mod schema;
+mod workflows;

@@ -46,6 +46,8 @@ pub struct FakeRole {
     pub tags: Tags,
     /// ARNs of the attached managed policies, in attachment order.
     pub attached_policies: Vec<String>,
+    /// Inline policies: name → document as sent.
+    pub inline_policies: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -517,6 +519,7 @@ impl IamApi for FakeAws {
             permissions_boundary: new.permissions_boundary.map(str::to_string),
             tags: new.tags.clone(),
             attached_policies: Vec::new(),
+            inline_policies: BTreeMap::new(),
         };
         state.iam.roles.insert(new.name.to_string(), role);
         Ok(Ensured::Done)
@@ -640,18 +643,75 @@ impl IamApi for FakeAws {
         })
     }
 
+    async fn list_role_policies(&self, role: &str) -> Result<Vec<String>, LiveError> {
+        const OP: &str = "iam:ListRolePolicies";
+        let state = self.enter(OP, role)?;
+        let r = state
+            .iam
+            .roles
+            .get(role)
+            .ok_or_else(|| no_such_entity(OP, role))?;
+        Ok(r.inline_policies.keys().cloned().collect())
+    }
+
+    async fn get_role_policy(&self, role: &str, name: &str) -> Result<Option<String>, LiveError> {
+        let state = self.enter("iam:GetRolePolicy", role)?;
+        Ok(state
+            .iam
+            .roles
+            .get(role)
+            .and_then(|r| r.inline_policies.get(name))
+            .map(|d| url_encoded(d)))
+    }
+
+    async fn put_role_policy(
+        &self,
+        role: &str,
+        name: &str,
+        document: &str,
+    ) -> Result<(), LiveError> {
+        const OP: &str = "iam:PutRolePolicy";
+        let mut state = self.enter(OP, role)?;
+        check_document(OP, document)?;
+        let r = state
+            .iam
+            .roles
+            .get_mut(role)
+            .ok_or_else(|| no_such_entity(OP, role))?;
+        r.inline_policies
+            .insert(name.to_string(), document.to_string());
+        Ok(())
+    }
+
+    async fn delete_role_policy(&self, role: &str, name: &str) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("iam:DeleteRolePolicy", role)?;
+        let removed = state
+            .iam
+            .roles
+            .get_mut(role)
+            .and_then(|r| r.inline_policies.remove(name));
+        Ok(if removed.is_some() {
+            Ensured::Done
+        } else {
+            Ensured::NotNeeded
+        })
+    }
+
     async fn delete_role(&self, role: &str) -> Result<Ensured, LiveError> {
         const OP: &str = "iam:DeleteRole";
         let mut state = self.enter(OP, role)?;
         match state.iam.roles.get(role) {
             None => Ok(Ensured::NotNeeded),
-            Some(r) if !r.attached_policies.is_empty() => Err(delete_conflict(
-                OP,
-                format!(
-                    "role {role} still has {} attached policies",
-                    r.attached_policies.len()
-                ),
-            )),
+            Some(r) if !r.attached_policies.is_empty() || !r.inline_policies.is_empty() => {
+                Err(delete_conflict(
+                    OP,
+                    format!(
+                        "role {role} still has {} attached and {} inline policies",
+                        r.attached_policies.len(),
+                        r.inline_policies.len()
+                    ),
+                ))
+            }
             Some(_) => {
                 state.iam.roles.remove(role);
                 Ok(Ensured::Done)
@@ -690,6 +750,11 @@ impl IamApi for FakeAws {
             .policy_by_arn(arn)
             .ok_or_else(|| no_such_entity(OP, arn))?;
         Ok(policy.tags.clone())
+    }
+
+    async fn policy_exists(&self, arn: &str) -> Result<bool, LiveError> {
+        let state = self.enter("iam:GetPolicy", arn)?;
+        Ok(state.iam.policy_exists(arn))
     }
 
     async fn get_policy_version(

@@ -217,6 +217,65 @@ impl IamApi for SdkAws {
         Ok(out)
     }
 
+    async fn list_role_policies(&self, role: &str) -> Result<Vec<String>, LiveError> {
+        let mut out = Vec::new();
+        let mut pages = self
+            .iam
+            .list_role_policies()
+            .role_name(role)
+            .max_items(PAGE)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| live_error("iam:ListRolePolicies", e))?;
+            out.extend(page.policy_names().iter().cloned());
+        }
+        Ok(out)
+    }
+
+    async fn get_role_policy(&self, role: &str, name: &str) -> Result<Option<String>, LiveError> {
+        let result = self
+            .iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+            .map(|out| out.policy_document().to_string())
+            .map_err(|e| live_error("iam:GetRolePolicy", e));
+        not_found_as_none(result)
+    }
+
+    async fn put_role_policy(
+        &self,
+        role: &str,
+        name: &str,
+        document: &str,
+    ) -> Result<(), LiveError> {
+        self.iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("iam:PutRolePolicy", e))
+    }
+
+    async fn delete_role_policy(&self, role: &str, name: &str) -> Result<Ensured, LiveError> {
+        let result = self
+            .iam
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("iam:DeleteRolePolicy", e));
+        ensured_unless(ErrorKind::NotFound, result)
+    }
+
     async fn create_role(&self, new: &NewRole<'_>) -> Result<Ensured, LiveError> {
         const OP: &str = "iam:CreateRole";
         let result = self
@@ -384,6 +443,18 @@ impl IamApi for SdkAws {
             out.extend(live_tags(page.tags()));
         }
         Ok(out)
+    }
+
+    async fn policy_exists(&self, arn: &str) -> Result<bool, LiveError> {
+        let result = self
+            .iam
+            .get_policy()
+            .policy_arn(arn)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| live_error("iam:GetPolicy", e));
+        Ok(not_found_as_none(result)?.is_some())
     }
 
     async fn get_policy_version(
