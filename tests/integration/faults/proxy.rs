@@ -41,10 +41,13 @@ fn describe<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
     }
 }
 
+/// Code, message (empty: any) and HTTP status an error must have.
+type Wanted = (&'static str, &'static str, u16);
+
 #[tokio::test]
 async fn faults_are_read_by_the_sdk_as_each_services_own_errors() {
     let acct = Account::new();
-    let cases: [(Faults, [(&str, &str, u16); 3]); 4] = [
+    let cases: [(Faults, [Wanted; 3]); 4] = [
         (
             Faults {
                 throttle: 1.0,
