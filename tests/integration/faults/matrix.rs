@@ -130,3 +130,47 @@ async fn applies_through_20_percent_faults_converge_without_duplicates_or_loss()
 async fn applies_through_40_percent_faults_converge_without_duplicates_or_loss() {
     assert!(injected(&cells(40).await) > 0, "no fault was injected");
 }
+
+#[tokio::test]
+async fn an_apply_whose_calls_never_get_through_fails_honestly_and_the_next_converges() {
+    let acct = Account::new();
+    let spec = acct.write_spec("spec.yaml", &example_spec(false));
+    let spec = path_str(&spec);
+    let proxy = FaultProxy::start(
+        9,
+        &Faults {
+            throttle: 1.0,
+            only: vec!["CreateRole"],
+            ..Faults::default()
+        },
+    );
+    let run = acct.run_via(
+        proxy.url(),
+        &[
+            "apply",
+            spec,
+            "--yes",
+            "--output",
+            "json",
+            "--max-attempts",
+            "2",
+        ],
+    );
+    assert!(!assert_honest(&run, "every CreateRole throttled"));
+    let report = run.json();
+    let failed: Vec<&str> = report["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["status"] == "failed")
+        .map(|o| o["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed.len(), 2, "{report:#}");
+    assert!(failed.iter().all(|a| a.starts_with("role.")), "{failed:?}");
+    assert!(run.stdout.contains("Throttling"), "{}", run.stdout);
+    assert_eq!(proxy.injected("throttle"), 4, "two attempts per role");
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+    assert_no_duplicates(&acct, &expected(false)).await;
+}
