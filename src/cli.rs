@@ -41,9 +41,14 @@ pub enum OutputFormat {
 
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
-    /// AWS region; overrides the spec's `region` (default ap-southeast-1)
-    #[arg(long, global = true, env = "AWS_REGION")]
+    /// Run in this one of the spec's regions only (an error if the spec does not name it); for a
+    /// spec naming no region: the region (else AWS_REGION, else ap-southeast-1). The spec's
+    /// regions are authoritative: AWS_REGION does not override them
+    #[arg(long, global = true)]
     pub region: Option<String>,
+    /// Run for this one of the spec's targets only
+    #[arg(long, global = true)]
+    pub target: Option<String>,
     /// Named profile from the AWS config files
     #[arg(long, global = true)]
     pub profile: Option<String>,

@@ -5,10 +5,10 @@ use std::io::{BufRead, IsTerminal, Write};
 use super::Exit;
 use std::path::Path;
 
-use super::session::{connect, load_spec, open};
+use super::session::{assume_role_of, connect_as, load_spec, open_units};
 use crate::apply::{ApplyOptions, Report, Status, Stop, apply};
 use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
-use crate::error::Error;
+use crate::error::{Error, chain};
 use crate::live::Aws;
 use crate::live::sdk::SdkAws;
 use crate::observe::observe;
@@ -16,7 +16,16 @@ use crate::plan::Plan;
 use crate::plan::saved::{SAVED_PLAN_VERSION, SavedPlan, observed_fingerprints, sha256_hex};
 use crate::render::markdown::{self, COMMENT_LIMIT, Scope};
 use crate::render::progress::Progress;
-use crate::render::{Style, human, json};
+use crate::render::{Style, human, json, targets};
+use crate::spec::placement::Unit;
+
+/// One account and region to apply: its client and the plan to carry out.
+struct Run {
+    unit: Unit,
+    client: SdkAws,
+    account: String,
+    plan: Plan,
+}
 
 pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
     // A saved plan is JSON with a marker; anything else is read as a spec.
@@ -29,29 +38,52 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
                 args.spec.display()
             ))
         })?;
-        let (client, plan) = check_saved(global, &args.spec, saved).await?;
-        let scope = Scope {
-            stack: &plan.stack,
-            account: &plan.account,
-            region: &plan.region,
-        };
-        return execute(global, args, &client, &plan.plan, scope).await;
+        // Every plan is checked before anything is applied: all or none.
+        let many = saved.len() > 1 || saved.iter().any(|p| p.target.is_some());
+        let mut runs = Vec::new();
+        for plan in saved {
+            runs.push(check_saved(global, &args.spec, plan).await?);
+        }
+        if !many {
+            let run = runs.remove(0);
+            let scope = Scope {
+                stack: &run.unit.desired.stack,
+                account: &run.account,
+                region: &run.unit.region,
+            };
+            return execute(global, args, &run.client, &run.plan, scope).await;
+        }
+        return execute_many(global, args, runs, Vec::new()).await;
     }
-    let session = open(global, &args.spec).await?;
-    let scope = Scope {
-        stack: &session.spec.desired.stack,
-        account: &session.observed.identity.account,
-        region: &session.spec.desired.region,
-    };
-    execute(global, args, &session.client, &session.plan, scope).await
+    let spec = load_spec(&args.spec)?;
+    let units = open_units(global, &spec).await?;
+    if !spec.placement.fans_out() {
+        let opened = super::plan::single(units)?;
+        let scope = Scope {
+            stack: &spec.desired.stack,
+            account: &opened.observed.identity.account,
+            region: &opened.unit.region,
+        };
+        return execute(global, args, &opened.client, &opened.plan, scope).await;
+    }
+    let mut runs = Vec::new();
+    let mut failed = Vec::new();
+    for unit in units {
+        match unit {
+            Ok(o) => runs.push(Run {
+                account: o.observed.identity.account.clone(),
+                unit: o.unit,
+                client: o.client,
+                plan: o.plan,
+            }),
+            Err(e) => failed.push(e),
+        }
+    }
+    execute_many(global, args, runs, failed).await
 }
 
 /// Re-reads the spec and live state a saved plan was made from; refuses when either changed.
-async fn check_saved(
-    global: &GlobalArgs,
-    file: &Path,
-    saved: SavedPlan,
-) -> Result<(SdkAws, SavedPlan), Error> {
+async fn check_saved(global: &GlobalArgs, file: &Path, saved: SavedPlan) -> Result<Run, Error> {
     if saved.schema_version != SAVED_PLAN_VERSION {
         return Err(Error::Refused(format!(
             "{} is a saved plan of schema_version {}; this betekk-ecr reads {SAVED_PLAN_VERSION}",
@@ -81,16 +113,26 @@ async fn check_saved(
             saved.region
         )));
     }
-    let mut spec = load_spec(spec_path)?;
-    spec.desired.region = saved.region.clone();
-    let client = connect(global, &saved.region).await;
+    let spec = load_spec(spec_path)?;
+    let unit = spec
+        .placement
+        .units(
+            &spec.desired,
+            std::slice::from_ref(&saved.region),
+            saved.target.as_deref(),
+        )
+        .map_err(Error::Refused)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Refused(format!("the spec no longer applies to {}", saved.region)))?;
+    let client = connect_as(global, &unit.region, assume_role_of(&unit)).await;
     if global.output != OutputFormat::Json {
         eprintln!(
             "Checking live state in {} against the saved plan...",
-            saved.region
+            unit.label()
         );
     }
-    let observed = observe(&client, &spec.desired, usize::from(global.parallelism))
+    let observed = observe(&client, &unit.desired, usize::from(global.parallelism))
         .await
         .map_err(Error::Observe)?;
     if observed.identity.account != saved.account {
@@ -99,15 +141,124 @@ async fn check_saved(
             saved.account, observed.identity.account
         )));
     }
-    let changed = saved.changed_since(&observed_fingerprints(&spec.desired, &observed));
+    let changed = saved.changed_since(&observed_fingerprints(&unit.desired, &observed));
     if !changed.is_empty() {
         let names: Vec<String> = changed.iter().map(ToString::to_string).collect();
         return Err(Error::Refused(format!(
-            "refused: live state changed since the plan was made ({}); nothing was changed; run plan --out again",
-            names.join(", ")
+            "refused: live state changed since the plan was made ({}) in {}; nothing was changed; run plan --out again",
+            names.join(", "),
+            unit.label()
         )));
     }
-    Ok((client, saved))
+    Ok(Run {
+        unit,
+        client,
+        account: saved.account,
+        plan: saved.plan,
+    })
+}
+
+/// Several targets or regions: one confirmation, then every plan applied concurrently; a failed
+/// target never stops another, and the exit code is the worst of all.
+async fn execute_many(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    runs: Vec<Run>,
+    failed: Vec<(Unit, Error)>,
+) -> Result<Exit, Error> {
+    let style = Style::for_stdout();
+    if global.output == OutputFormat::Human {
+        for run in &runs {
+            println!("{}", targets::header(&run.unit, style));
+            print!("{}", human::plan(&run.plan, style));
+        }
+    }
+    for (unit, e) in &failed {
+        eprintln!("error: {}: {}", unit.label(), chain(e));
+    }
+    let busy: Vec<&Run> = runs.iter().filter(|r| !r.plan.is_empty()).collect();
+    if !busy.is_empty() && !args.yes {
+        let labels: Vec<String> = busy.iter().map(|r| r.unit.label()).collect();
+        confirm_many(&labels)?;
+    }
+    let options = ApplyOptions {
+        parallelism: (usize::from(global.parallelism) / busy.len().max(1)).max(1),
+        allow_replace: args.allow_replace,
+        allow_destroy: args.allow_destroy,
+        ..ApplyOptions::default()
+    };
+    let listener = tokio::spawn(stop_on_signals(options.stop.clone(), options.stop_grace));
+    let err_style = Style::for_stderr();
+    let reports = futures::future::join_all(runs.iter().map(|run| {
+        let options = &options;
+        async move {
+            if run.plan.is_empty() {
+                return Report::default();
+            }
+            let label = run.unit.label();
+            apply(&run.client, &run.plan, options, &|event| {
+                eprintln!("{label}: {}", human::event(&event, err_style));
+            })
+            .await
+        }
+    }))
+    .await;
+    listener.abort();
+    let mut entries = Vec::new();
+    for (run, report) in runs.iter().zip(&reports) {
+        let stats = run.client.stats();
+        let scope = Scope {
+            stack: &run.unit.desired.stack,
+            account: &run.account,
+            region: &run.unit.region,
+        };
+        match global.output {
+            OutputFormat::Human => {
+                println!("{}", targets::header(&run.unit, style));
+                if run.plan.is_empty() {
+                    println!("No changes.");
+                } else {
+                    print!("{}", human::report(&run.plan, report, style));
+                }
+            }
+            OutputFormat::Markdown => {
+                println!(
+                    "{}",
+                    markdown::apply(&run.plan, report, scope, COMMENT_LIMIT / runs.len().max(1))
+                );
+            }
+            OutputFormat::Json => entries.push(targets::entry(
+                &run.unit,
+                json::ApplyDocument::new(&run.plan, report, &run.account, &run.unit.region, &stats),
+            )),
+        }
+    }
+    if global.output == OutputFormat::Json {
+        entries.extend(failed.iter().map(|(u, e)| targets::failed(u, &chain(e))));
+        let stack = runs
+            .first()
+            .map(|r| r.unit.desired.stack.clone())
+            .unwrap_or_default();
+        let succeeded = failed.is_empty() && reports.iter().all(Report::succeeded);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&targets::document(
+                &stack,
+                entries,
+                serde_json::json!({"succeeded": succeeded})
+            ))
+            .expect("serializable")
+        );
+    }
+    Ok(
+        if reports.iter().any(|r| r.count(Status::Interrupted) > 0) {
+            Exit::Interrupted
+        } else if !failed.is_empty() || !reports.iter().all(Report::succeeded) {
+            Exit::Error
+        } else {
+            Exit::Ok
+        },
+    )
 }
 
 async fn execute(
@@ -194,6 +345,11 @@ async fn stop_on_signals(stop: Stop, grace: std::time::Duration) {
     next().await;
     eprintln!("interrupted again: exiting now; run apply again to finish");
     std::process::exit(Exit::Interrupted as i32);
+}
+
+/// One question for all targets.
+fn confirm_many(labels: &[String]) -> Result<(), Error> {
+    confirm(&format!("{} target(s)", labels.len()), &labels.join(", "))
 }
 
 /// Asks on the terminal; without one, refuses rather than guessing.

@@ -7,16 +7,15 @@ use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 
 use super::Exit;
-use super::session::{connect, load_spec, region};
+use super::session::{Opened, load_spec, open_units};
 use crate::cli::{DriftArgs, FailOn, GlobalArgs, OutputFormat};
 use crate::drift::{DriftReport, classify};
 use crate::error::{Error, chain};
 use crate::live::Aws;
-use crate::observe::observe;
 use crate::render::drift::{Context, DriftDocument, DriftErrorDocument, human};
 use crate::render::json::SCHEMA_VERSION;
 use crate::render::markdown::{self, COMMENT_LIMIT};
-use crate::render::{Style, human as human_render};
+use crate::render::{Style, human as human_render, targets};
 
 pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, Error> {
     let Some(period) = args.every else {
@@ -47,37 +46,105 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, Error> {
 
 /// One check: read the spec and AWS, classify, print. JSON is one line per cycle with `--every`.
 async fn cycle(global: &GlobalArgs, args: &DriftArgs, lines: bool) -> Result<Exit, Error> {
-    let mut spec = load_spec(&args.spec)?;
-    spec.desired.region = region(global, &spec);
-    let client = connect(global, &spec.desired.region).await;
-    if global.output != OutputFormat::Json {
-        eprintln!("Reading live state in {}...", spec.desired.region);
+    let spec = load_spec(&args.spec)?;
+    let units = open_units(global, &spec).await?;
+    let many = spec.placement.fans_out();
+    if !many {
+        let opened = super::plan::single(units)?;
+        let (report, ctx, stats) = check(&spec, &opened)?;
+        print_one(global, &report, &ctx, &stats, lines);
+        return Ok(exit_for(&report, args.fail_on));
     }
-    let observed = observe(&client, &spec.desired, usize::from(global.parallelism))
-        .await
-        .map_err(Error::Observe)?;
-    let report = classify(&spec.desired, &observed)?;
-    let stats = client.stats();
+    let style = Style::for_stdout();
+    let mut entries = Vec::new();
+    let mut exit = Exit::Ok;
+    for unit in &units {
+        let (u, checked) = match unit {
+            Ok(opened) => (&opened.unit, check(&spec, opened)),
+            Err((u, e)) => (u, Err(Error::Refused(chain(e)))),
+        };
+        match checked {
+            Ok((report, ctx, stats)) => {
+                if exit == Exit::Ok {
+                    exit = exit_for(&report, args.fail_on);
+                }
+                match global.output {
+                    OutputFormat::Json => {
+                        entries.push(targets::entry(u, DriftDocument::new(&report, &ctx, &stats)))
+                    }
+                    OutputFormat::Human => {
+                        println!("{}", targets::header(u, style));
+                        print!("{}", human(&report, &ctx, style));
+                    }
+                    OutputFormat::Markdown => println!(
+                        "{}",
+                        markdown::drift(&report, &ctx, COMMENT_LIMIT / units.len())
+                    ),
+                }
+            }
+            Err(e) => {
+                exit = Exit::Error;
+                match global.output {
+                    OutputFormat::Json => entries.push(targets::failed(u, &chain(&e))),
+                    _ => eprintln!("error: {}: {}", u.label(), chain(&e)),
+                }
+            }
+        }
+    }
+    if global.output == OutputFormat::Json {
+        let doc = targets::document(
+            &spec.desired.stack,
+            entries,
+            serde_json::json!({"timestamp": utc_now()}),
+        );
+        if lines {
+            println!("{}", serde_json::to_string(&doc).expect("serializable"));
+        } else {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).expect("serializable")
+            );
+        }
+    }
+    Ok(exit)
+}
+
+/// Classifies one account and region.
+fn check(
+    spec: &crate::spec::Spec,
+    opened: &Opened,
+) -> Result<(DriftReport, Context, crate::live::ApiStats), Error> {
+    let report = classify(&opened.unit.desired, &opened.observed)?;
     let ctx = Context {
         timestamp: utc_now(),
-        account: observed.identity.account.clone(),
-        region: spec.desired.region.clone(),
+        account: opened.observed.identity.account.clone(),
+        region: opened.unit.region.clone(),
         stack: spec.desired.stack.clone(),
         spec: spec.file.clone(),
     };
+    Ok((report, ctx, opened.client.stats()))
+}
+
+fn print_one(
+    global: &GlobalArgs,
+    report: &DriftReport,
+    ctx: &Context,
+    stats: &crate::live::ApiStats,
+    lines: bool,
+) {
     match global.output {
         OutputFormat::Human | OutputFormat::Markdown => {
             if global.output == OutputFormat::Human {
-                print!("{}", human(&report, &ctx, Style::for_stdout()));
+                print!("{}", human(report, ctx, Style::for_stdout()));
             } else {
-                print!("{}", markdown::drift(&report, &ctx, COMMENT_LIMIT));
+                print!("{}", markdown::drift(report, ctx, COMMENT_LIMIT));
             }
             if global.stats {
-                eprintln!("{}", human_render::stats(&stats));
+                eprintln!("{}", human_render::stats(stats));
             }
         }
         OutputFormat::Json => {
-            let doc = DriftDocument::new(&report, &ctx, &stats);
+            let doc = DriftDocument::new(report, ctx, stats);
             if lines {
                 println!("{}", serde_json::to_string(&doc).expect("serializable"));
             } else {
@@ -85,7 +152,6 @@ async fn cycle(global: &GlobalArgs, args: &DriftArgs, lines: bool) -> Result<Exi
             }
         }
     }
-    Ok(exit_for(&report, args.fail_on))
 }
 
 pub fn exit_for(report: &DriftReport, fail_on: FailOn) -> Exit {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Exit;
-use super::session::{load_spec, open, region};
+use super::session::{load_spec, open_units, region};
 use crate::access::GithubToken;
 use crate::access::view::AccessView;
 use crate::cli::{ExplainArgs, GlobalArgs, OutputFormat};
@@ -19,13 +19,15 @@ pub const OFFLINE_ACCOUNT: &str = "123456789012";
 
 pub async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error> {
     let view = if args.live {
-        let session = open(global, &args.spec).await?;
-        let env = session.observed.env();
-        let host = provider_host(session.observed.resources.values().map(|l| &l.resource));
+        // The first account and region the flags select (--target, --region).
+        let spec = load_spec(&args.spec)?;
+        let opened = super::plan::single(open_units(global, &spec).await?)?;
+        let observed = &opened.observed;
+        let host = provider_host(observed.resources.values().map(|l| &l.resource));
         AccessView::new(
-            env,
+            observed.env(),
             &host,
-            session.observed.resources.values().map(|l| &l.resource),
+            observed.resources.values().map(|l| &l.resource),
         )
     } else {
         let spec = load_spec(&args.spec)?;
@@ -41,7 +43,7 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error>
         let env = Env {
             account,
             partition: "aws".to_string(),
-            region: region(global, &spec),
+            region: region(global, &spec)?,
         };
         let bound: Vec<Resource> = spec
             .desired

@@ -22,7 +22,7 @@ version: 1
 stack: {service}                # tags everything this spec manages (betekk-ecr:stack)
 project_prefix: {prefix}
 environment: ""                 # set to tag every resource with Environment
-region: ap-southeast-1          # --region / AWS_REGION override it
+region: ap-southeast-1          # authoritative (AWS_REGION does not override it); or regions: [..]
 tags: {{}}                        # added to every resource
 
 repositories:

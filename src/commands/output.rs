@@ -6,11 +6,12 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::Exit;
-use super::session::open;
+use super::session::{Opened, load_spec, open_units};
 use crate::cli::{GlobalArgs, OutputFormat, SpecArg};
-use crate::error::Error;
+use crate::error::{Error, chain};
 use crate::model::Kind;
 use crate::render::json::SCHEMA_VERSION;
+use crate::render::{Style, targets};
 
 #[derive(Debug, Default, Serialize)]
 pub struct Outputs {
@@ -32,16 +33,73 @@ pub struct RepositoryOutput {
 }
 
 pub async fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
-    let session = open(global, &args.spec).await?;
+    let spec = load_spec(&args.spec)?;
+    let units = open_units(global, &spec).await?;
+    if !spec.placement.fans_out() {
+        let opened = super::plan::single(units)?;
+        let out = outputs(&opened);
+        match global.output {
+            OutputFormat::Json => println!("{}", crate::render::json::to_string(&out)),
+            OutputFormat::Human | OutputFormat::Markdown => print!("{}", human(&out)),
+        }
+        if !out.missing.is_empty() {
+            eprintln!("Not created yet (run apply): {}", out.missing.join(", "));
+        }
+        return Ok(Exit::Ok);
+    }
+    let style = Style::for_stdout();
+    let mut entries = Vec::new();
+    let mut exit = Exit::Ok;
+    for unit in &units {
+        match unit {
+            Ok(opened) => {
+                let out = outputs(opened);
+                match global.output {
+                    OutputFormat::Json => entries.push(targets::entry(&opened.unit, &out)),
+                    _ => print!("{}\n{}", targets::header(&opened.unit, style), human(&out)),
+                }
+                if !out.missing.is_empty() {
+                    eprintln!(
+                        "{}: not created yet (run apply): {}",
+                        opened.unit.label(),
+                        out.missing.join(", ")
+                    );
+                }
+            }
+            Err((unit, e)) => {
+                exit = Exit::Error;
+                match global.output {
+                    OutputFormat::Json => entries.push(targets::failed(unit, &chain(e))),
+                    _ => eprintln!("error: {}: {}", unit.label(), chain(e)),
+                }
+            }
+        }
+    }
+    if global.output == OutputFormat::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&targets::document(
+                &spec.desired.stack,
+                entries,
+                serde_json::json!({})
+            ))
+            .expect("serializable")
+        );
+    }
+    Ok(exit)
+}
+
+/// What one account and region holds of the spec.
+fn outputs(opened: &Opened) -> Outputs {
     let mut out = Outputs {
         schema_version: SCHEMA_VERSION,
-        account: session.observed.identity.account.clone(),
-        region: session.spec.desired.region.clone(),
+        account: opened.observed.identity.account.clone(),
+        region: opened.unit.region.clone(),
         ..Outputs::default()
     };
-    for resource in &session.spec.desired.resources {
-        let address = resource.address();
-        let Some(live) = session.observed.get(&address) else {
+    for resource in &opened.unit.desired.resources {
+        let address = resource.bind(&opened.observed.env()).address();
+        let Some(live) = opened.observed.get(&address) else {
             if address.kind != Kind::UserAttachment {
                 out.missing.push(address.to_string());
             }
@@ -68,14 +126,7 @@ pub async fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
             Kind::UserAttachment => {}
         }
     }
-    match global.output {
-        OutputFormat::Json => println!("{}", crate::render::json::to_string(&out)),
-        OutputFormat::Human | OutputFormat::Markdown => print!("{}", human(&out)),
-    }
-    if !out.missing.is_empty() {
-        eprintln!("Not created yet (run apply): {}", out.missing.join(", "));
-    }
-    Ok(Exit::Ok)
+    out
 }
 
 fn human(out: &Outputs) -> String {

@@ -3,36 +3,47 @@
 use super::Exit;
 use std::path::Path;
 
-use super::session::{Session, open};
+use super::session::{Opened, load_spec, open_units};
 use crate::cli::{GlobalArgs, OutputFormat, PlanArgs};
 use crate::error::Error;
+use crate::error::chain;
 use crate::live::Aws;
 use crate::plan::saved::{
-    KIND, SAVED_PLAN_VERSION, SavedPlan, SpecFile, observed_fingerprints, sha256_hex,
+    KIND, SAVED_PLAN_VERSION, SAVED_PLANS_VERSION, SavedPlan, SavedPlans, SpecFile,
+    observed_fingerprints, sha256_hex,
 };
 use crate::render::markdown::{self, COMMENT_LIMIT, Scope};
+use crate::render::targets;
 use crate::render::{Style, human, json};
+use crate::spec::Spec;
+use crate::spec::placement::Unit;
 
 pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Error> {
-    let session = open(global, &args.spec).await?;
-    if let Some(out) = &args.out {
-        save(&session, &args.spec, out)?;
+    let spec = load_spec(&args.spec)?;
+    let units = open_units(global, &spec).await?;
+    if spec.placement.fans_out() {
+        return run_many(global, args, &spec, units);
     }
-    let stats = session.client.stats();
+    let opened = single(units)?;
+    if let Some(out) = &args.out {
+        save(&[&opened], &args.spec, out)?;
+    }
+    let stats = opened.client.stats();
+    let region = &opened.unit.region;
     match global.output {
         OutputFormat::Human => {
-            print!("{}", human::plan(&session.plan, Style::for_stdout()));
+            print!("{}", human::plan(&opened.plan, Style::for_stdout()));
             if global.stats {
                 eprintln!("{}", human::stats(&stats));
             }
         }
         OutputFormat::Markdown => {
             let scope = Scope {
-                stack: &session.spec.desired.stack,
-                account: &session.observed.identity.account,
-                region: &session.spec.desired.region,
+                stack: &spec.desired.stack,
+                account: &opened.observed.identity.account,
+                region,
             };
-            print!("{}", markdown::plan(&session.plan, scope, COMMENT_LIMIT));
+            print!("{}", markdown::plan(&opened.plan, scope, COMMENT_LIMIT));
             if global.stats {
                 eprintln!("{}", human::stats(&stats));
             }
@@ -40,40 +51,145 @@ pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Error> {
         OutputFormat::Json => println!(
             "{}",
             json::to_string(&json::PlanDocument::new(
-                &session.plan,
-                &session.observed.identity.account,
-                &session.spec.desired.region,
+                &opened.plan,
+                &opened.observed.identity.account,
+                region,
                 &stats,
             ))
         ),
     }
-    Ok(if args.detailed_exitcode && !session.plan.is_empty() {
+    Ok(if args.detailed_exitcode && !opened.plan.is_empty() {
         Exit::Changes
     } else {
         Exit::Ok
     })
 }
 
-fn save(session: &Session, spec_path: &Path, out: &Path) -> Result<(), Error> {
+/// The one unit of a spec that does not fan out.
+pub fn single(units: Vec<Result<Opened, (Unit, Error)>>) -> Result<Opened, Error> {
+    units
+        .into_iter()
+        .next()
+        .expect("a spec has at least one unit")
+        .map_err(|(_, e)| e)
+}
+
+/// Several targets or regions: each planned on its own, all shown, grouped by target.
+fn run_many(
+    global: &GlobalArgs,
+    args: &PlanArgs,
+    spec: &Spec,
+    units: Vec<Result<Opened, (Unit, Error)>>,
+) -> Result<Exit, Error> {
+    let failed = units.iter().filter(|u| u.is_err()).count();
+    if let Some(out) = &args.out {
+        if failed > 0 {
+            return Err(Error::Refused(format!(
+                "{failed} target(s) could not be planned; no plan was saved"
+            )));
+        }
+        let ok: Vec<&Opened> = units.iter().filter_map(|u| u.as_ref().ok()).collect();
+        save(&ok, &args.spec, out)?;
+    }
+    let style = Style::for_stdout();
+    let mut entries = Vec::new();
+    let mut changes = false;
+    let limit = COMMENT_LIMIT / units.len().max(1);
+    for unit in &units {
+        match unit {
+            Ok(o) => {
+                changes |= !o.plan.is_empty();
+                let stats = o.client.stats();
+                match global.output {
+                    OutputFormat::Human => {
+                        println!("{}", targets::header(&o.unit, style));
+                        print!("{}", human::plan(&o.plan, style));
+                        if global.stats {
+                            eprintln!("{}: {}", o.unit.label(), human::stats(&stats));
+                        }
+                    }
+                    OutputFormat::Markdown => {
+                        let scope = Scope {
+                            stack: &spec.desired.stack,
+                            account: &o.observed.identity.account,
+                            region: &o.unit.region,
+                        };
+                        println!("{}", markdown::plan(&o.plan, scope, limit));
+                    }
+                    OutputFormat::Json => entries.push(targets::entry(
+                        &o.unit,
+                        json::PlanDocument::new(
+                            &o.plan,
+                            &o.observed.identity.account,
+                            &o.unit.region,
+                            &stats,
+                        ),
+                    )),
+                }
+            }
+            Err((unit, e)) => match global.output {
+                OutputFormat::Json => entries.push(targets::failed(unit, &chain(e))),
+                _ => {
+                    println!("{}", targets::header(unit, style));
+                    println!("error: {}\n", chain(e));
+                }
+            },
+        }
+    }
+    if global.output == OutputFormat::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&targets::document(
+                &spec.desired.stack,
+                entries,
+                serde_json::json!({})
+            ))
+            .expect("serializable")
+        );
+    }
+    Ok(if failed > 0 {
+        Exit::Error
+    } else if args.detailed_exitcode && changes {
+        Exit::Changes
+    } else {
+        Exit::Ok
+    })
+}
+
+/// One unit's plan as saved; a spec that fans out saves one per unit under `plans`.
+fn saved_unit(opened: &Opened, spec: &SpecFile) -> SavedPlan {
+    SavedPlan {
+        schema_version: SAVED_PLAN_VERSION,
+        kind: KIND.into(),
+        created: super::drift::utc_now(),
+        account: opened.observed.identity.account.clone(),
+        region: opened.unit.region.clone(),
+        stack: opened.unit.desired.stack.clone(),
+        target: opened.unit.target.as_ref().map(|t| t.name.clone()),
+        spec: spec.clone(),
+        observed: observed_fingerprints(&opened.unit.desired, &opened.observed),
+        plan: opened.plan.clone(),
+    }
+}
+
+fn save(opened: &[&Opened], spec_path: &Path, out: &Path) -> Result<(), Error> {
     let bytes = std::fs::read(spec_path).map_err(|source| Error::Io {
         what: format!("cannot read {}", spec_path.display()),
         source,
     })?;
-    let saved = SavedPlan {
-        schema_version: SAVED_PLAN_VERSION,
-        kind: KIND.into(),
-        created: super::drift::utc_now(),
-        account: session.observed.identity.account.clone(),
-        region: session.spec.desired.region.clone(),
-        stack: session.spec.desired.stack.clone(),
-        spec: SpecFile {
-            path: spec_path.display().to_string(),
-            sha256: sha256_hex(&bytes),
-        },
-        observed: observed_fingerprints(&session.spec.desired, &session.observed),
-        plan: session.plan.clone(),
+    let spec = SpecFile {
+        path: spec_path.display().to_string(),
+        sha256: sha256_hex(&bytes),
     };
-    std::fs::write(out, json::to_string(&saved)).map_err(|source| Error::Io {
+    let text = match opened {
+        [one] if one.unit.target.is_none() => json::to_string(&saved_unit(one, &spec)),
+        many => json::to_string(&SavedPlans {
+            schema_version: SAVED_PLANS_VERSION,
+            kind: KIND.into(),
+            plans: many.iter().map(|o| saved_unit(o, &spec)).collect(),
+        }),
+    };
+    std::fs::write(out, text).map_err(|source| Error::Io {
         what: format!("cannot write {}", out.display()),
         source,
     })?;

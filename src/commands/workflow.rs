@@ -14,7 +14,7 @@ use crate::workflow::{self, Kind, Request, Target, actions};
 
 pub async fn run(global: &GlobalArgs, args: &WorkflowArgs) -> Result<Exit, Error> {
     let mut spec = load_spec(&args.spec)?;
-    spec.desired.region = region(global, &spec);
+    spec.desired.region = region(global, &spec)?;
     let target = match (&args.role_arn, &args.registry) {
         (Some(role_arn), Some(registry)) => {
             offline_target(role_arn, registry, &spec.desired.region)?

@@ -110,7 +110,7 @@ impl Observed {
 /// The bound on AWS calls in flight, shared by every reader of one observation. Resource-level
 /// streams also stop at `width` resources, so that memory stays bounded while calls wait.
 #[derive(Clone)]
-pub(crate) struct Limit {
+pub struct Limit {
     permits: Arc<Semaphore>,
     pub width: usize,
 }
@@ -140,7 +140,16 @@ pub async fn observe<C: Aws>(
     desired: &Desired,
     parallelism: usize,
 ) -> Result<Observed, LiveError> {
-    let limit = Limit::new(parallelism);
+    observe_limited(client, desired, &Limit::new(parallelism)).await
+}
+
+/// [`observe`] under a limit shared with other reads (several targets at once).
+pub async fn observe_limited<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    limit: &Limit,
+) -> Result<Observed, LiveError> {
+    let limit = limit.clone();
     let identity = client.caller_identity().await?;
     let env = Env {
         account: identity.account.clone(),

@@ -18,6 +18,15 @@ use crate::observe::{Live, Observed};
 /// The marker that tells a saved plan from a YAML spec.
 pub const KIND: &str = "betekk-ecr-plan";
 pub const SAVED_PLAN_VERSION: u32 = 1;
+/// A spec that fans out saves one plan per target and region, all or none applied.
+pub const SAVED_PLANS_VERSION: u32 = 2;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedPlans {
+    pub schema_version: u32,
+    pub kind: String,
+    pub plans: Vec<SavedPlan>,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SavedPlan {
@@ -27,6 +36,9 @@ pub struct SavedPlan {
     pub account: String,
     pub region: String,
     pub stack: String,
+    /// The target's name, for a spec with targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     pub spec: SpecFile,
     /// Every resource the plan was computed from: a hash of what was read, `null` when absent.
     pub observed: BTreeMap<Address, Option<String>>,
@@ -42,12 +54,16 @@ pub struct SpecFile {
 
 impl SavedPlan {
     /// `Some` when the text is a saved plan (JSON with the marker), `None` for anything else.
-    pub fn detect(text: &str) -> Option<Result<SavedPlan, serde_json::Error>> {
+    /// One saved plan per unit: a single-target file holds one.
+    pub fn detect(text: &str) -> Option<Result<Vec<SavedPlan>, serde_json::Error>> {
         let value: serde_json::Value = serde_json::from_str(text).ok()?;
         if value.get("kind").and_then(|k| k.as_str()) != Some(KIND) {
             return None;
         }
-        Some(serde_json::from_value(value))
+        if value.get("plans").is_some() {
+            return Some(serde_json::from_value::<SavedPlans>(value).map(|s| s.plans));
+        }
+        Some(serde_json::from_value(value).map(|one| vec![one]))
     }
 
     /// Addresses whose live state differs from what the plan was made from, in address order.

@@ -8,6 +8,7 @@ pub mod json;
 pub mod markdown;
 pub mod progress;
 pub mod style;
+pub mod targets;
 
 #[cfg(test)]
 mod tests;

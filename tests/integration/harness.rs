@@ -95,6 +95,7 @@ impl Account {
             endpoint_url: Some(endpoint().to_string()),
             max_attempts: 3,
             static_credentials: Some((self.id.clone(), "test".into())),
+            assume_role: None,
         })
         .await
     }

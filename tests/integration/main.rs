@@ -13,4 +13,5 @@ mod iam;
 mod markdown;
 mod progress;
 mod schema;
+mod targets;
 mod workflows;

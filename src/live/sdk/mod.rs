@@ -25,6 +25,19 @@ pub struct ConnectOptions {
     pub max_attempts: u32,
     /// Access key id and secret, instead of the standard chain (tests, one account each).
     pub static_credentials: Option<(String, String)>,
+    /// A role to assume with the credentials above (a target in another account).
+    pub assume_role: Option<AssumeRole>,
+}
+
+/// A role assumed through STS; the SDK refreshes the session before it expires, so long runs
+/// (`drift --every`) outlive it.
+#[derive(Debug, Clone)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    /// Recognisable in CloudTrail: `betekk-ecr-<stack>`.
+    pub session_name: String,
+    pub duration: std::time::Duration,
 }
 
 /// The SDK-backed implementation of every live trait.
@@ -64,7 +77,24 @@ impl SdkAws {
                 "betekk-ecr-static",
             ));
         }
-        let shared = loader.load().await;
+        let mut shared = loader.load().await;
+        if let Some(role) = &options.assume_role {
+            let mut provider = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+                .session_name(&role.session_name)
+                .session_length(role.duration)
+                .region(Region::new(options.region.clone()))
+                .configure(&shared);
+            if let Some(id) = &role.external_id {
+                provider = provider.external_id(id);
+            }
+            let provider = provider.build().await;
+            shared = shared
+                .into_builder()
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+                )
+                .build();
+        }
         let counter = CallCounter::default();
         let ecr = aws_sdk_ecr::config::Builder::from(&shared)
             .interceptor(CountCalls::new(counter.clone()))
