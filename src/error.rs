@@ -1,7 +1,6 @@
 //! The top-level error: which layer failed, and a hint for what the user can do about it.
 
-use std::error::Error as StdError;
-
+pub use crate::causes::chain;
 use crate::live::{ErrorKind, LiveError};
 use crate::plan::PlanError;
 use crate::spec::LoadError;
@@ -27,6 +26,46 @@ pub enum Error {
 }
 
 impl Error {
+    /// The layer that failed, as JSON error documents name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Spec(LoadError::Invalid(_)) => "spec",
+            Error::Spec(LoadError::Read { .. }) | Error::Io { .. } => "io",
+            Error::Observe(_) => "aws",
+            Error::Plan(_) => "plan",
+            Error::Refused(_) => "refused",
+            Error::Workflow(_) => "workflow",
+        }
+    }
+
+    /// An error as a JSON document (`--output json`): kind, message with its causes, hint, and
+    /// for a spec each diagnostic with its position.
+    pub fn document(&self) -> serde_json::Value {
+        let diagnostics: Vec<serde_json::Value> = match self {
+            Error::Spec(LoadError::Invalid(e)) => {
+                e.0.iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "file": d.file, "line": d.pos.line, "column": d.pos.column,
+                            "path": d.path, "message": d.message,
+                            "severity": format!("{:?}", d.severity).to_ascii_lowercase(),
+                        })
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        serde_json::json!({
+            "schema_version": crate::render::json::SCHEMA_VERSION,
+            "error": {
+                "kind": self.kind(),
+                "message": chain(self),
+                "hint": self.hint(),
+                "diagnostics": diagnostics,
+            }
+        })
+    }
+
     /// A suggestion printed after the error, when one helps.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
@@ -52,18 +91,4 @@ impl Error {
             _ => None,
         }
     }
-}
-
-/// An error and all its causes on one line, outermost first, each cause once.
-pub fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut parts: Vec<String> = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
 }

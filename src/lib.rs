@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod apply;
+pub mod causes;
 pub mod cli;
 pub mod commands;
 pub mod drift;

@@ -8,6 +8,7 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.global.output == betekk_ecr::cli::OutputFormat::Json;
     // The SDK's own warnings (a credential provider that did not apply, …) are noise unless asked for.
     let level = match cli.global.verbose {
         0 => "error,betekk_ecr=warn",
@@ -24,6 +25,10 @@ async fn main() -> ExitCode {
     match commands::run(cli).await {
         Ok(exit) => exit.into(),
         Err(error) => {
+            // Machines read stdout: the error is a document there too.
+            if json {
+                println!("{:#}", error.document());
+            }
             eprintln!("error: {}", betekk_ecr::error::chain(&error));
             if let Some(hint) = error.hint() {
                 eprintln!("hint: {hint}");

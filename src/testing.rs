@@ -12,7 +12,8 @@ use crate::model::{
     Desired, Encryption, LifecyclePolicy, LifecycleRule, MANAGED_BY_TAG, MANAGED_BY_VALUE,
     PolicyDocument, Repository, Resource, STACK_TAG, TagMutability, TagStatus, Tags,
 };
-use crate::observe::{Live, Observed, observe};
+use crate::model::{Live, Observed};
+use crate::observe::observe;
 use crate::plan::{Plan, plan};
 use crate::spec::{self, Spec};
 
@@ -275,19 +276,20 @@ pub fn real_ops(ops: &[crate::plan::Op]) -> Vec<crate::plan::Op> {
                     | Op::CreatePolicy { .. }
                     | Op::CreateRole { .. }
             );
-            let tags = match &mut op {
+            // A tag write that only writes the fingerprint is no real op.
+            let (tags, removes) = match &mut op {
                 Op::CreateRepository { tags, .. }
-                | Op::TagRepository { tags, .. }
                 | Op::CreateOidcProvider { tags, .. }
-                | Op::TagOidcProvider { tags, .. }
                 | Op::CreatePolicy { tags, .. }
-                | Op::TagPolicy { tags, .. }
-                | Op::CreateRole { tags, .. }
-                | Op::TagRole { tags, .. } => tags,
+                | Op::CreateRole { tags, .. } => (tags, false),
+                Op::SetTags { set, unset, .. } => {
+                    let removes = !unset.is_empty();
+                    (set, removes)
+                }
                 _ => return Some(op),
             };
             *tags = without_fingerprint(tags);
-            (creates || !tags.is_empty()).then_some(op)
+            (creates || removes || !tags.is_empty()).then_some(op)
         })
         .collect()
 }

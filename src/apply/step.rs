@@ -4,11 +4,11 @@ use std::time::Instant;
 
 use super::retry::with_retry;
 use super::{ApplyOptions, Event, Outcome, Status};
-use crate::error::chain;
+use crate::causes::chain;
 use crate::live::{
     Aws, Ensured, ErrorKind, LiveError, NewOidcProvider, NewPolicy, NewRepository, NewRole,
 };
-use crate::model::{Address, PolicyDocument};
+use crate::model::{Address, PolicyDocument, TagTarget};
 use crate::plan::{Change, DeleteReason, Op};
 
 /// IAM allows five versions of a managed policy.
@@ -120,8 +120,7 @@ impl<C: Aws> Ctx<'_, C> {
             Op::DeleteRepositoryPolicy { name } => {
                 Ok(client.delete_repository_policy(name).await?)
             }
-            Op::TagRepository { arn, tags } => done(client.tag_resource(arn, tags).await),
-            Op::UntagRepository { arn, keys } => done(client.untag_resource(arn, keys).await),
+            Op::SetTags { target, set, unset } => self.set_tags(target, set, unset).await,
 
             Op::CreateOidcProvider {
                 url,
@@ -142,10 +141,6 @@ impl<C: Aws> Ctx<'_, C> {
             }
             Op::UpdateThumbprints { arn, thumbprints } => {
                 done(client.update_thumbprints(arn, thumbprints).await)
-            }
-            Op::TagOidcProvider { arn, tags } => done(client.tag_oidc_provider(arn, tags).await),
-            Op::UntagOidcProvider { arn, keys } => {
-                done(client.untag_oidc_provider(arn, keys).await)
             }
             Op::DeleteOidcProvider { arn } => Ok(self
                 .retrying(&[ErrorKind::Conflict], || client.delete_oidc_provider(arn))
@@ -177,8 +172,6 @@ impl<C: Aws> Ctx<'_, C> {
             Op::CreatePolicyVersion { arn, document } => {
                 self.create_policy_version(arn, document).await
             }
-            Op::TagPolicy { arn, tags } => done(client.tag_policy(arn, tags).await),
-            Op::UntagPolicy { arn, keys } => done(client.untag_policy(arn, keys).await),
             Op::DeletePolicy { arn } => self.delete_policy(arn).await,
 
             Op::CreateRole {
@@ -231,8 +224,6 @@ impl<C: Aws> Ctx<'_, C> {
             Op::DeletePermissionsBoundary { role } => {
                 Ok(client.delete_permissions_boundary(role).await?)
             }
-            Op::TagRole { role, tags } => done(client.tag_role(role, tags).await),
-            Op::UntagRole { role, keys } => done(client.untag_role(role, keys).await),
             Op::AttachRolePolicy { role, policy_arn } => done(
                 self.retrying(&[ErrorKind::NotFound], || {
                     client.attach_role_policy(role, policy_arn)
@@ -346,6 +337,29 @@ impl<C: Aws> Ctx<'_, C> {
             }
             _ => unreachable!("only repository creation and deletion come here"),
         }
+    }
+
+    /// Writes and removes tags through the service that holds the resource.
+    async fn set_tags(
+        &self,
+        target: &TagTarget,
+        set: &crate::model::Tags,
+        unset: &[String],
+    ) -> Result<Ensured, StepError> {
+        let client = self.client;
+        if !set.is_empty() {
+            match target {
+                TagTarget::Repository { arn } => client.tag_resource(arn, set).await?,
+                iam => client.tag_iam(iam, set).await?,
+            }
+        }
+        if !unset.is_empty() {
+            match target {
+                TagTarget::Repository { arn } => client.untag_resource(arn, unset).await?,
+                iam => client.untag_iam(iam, unset).await?,
+            }
+        }
+        Ok(Ensured::Done)
     }
 
     /// Makes `document` the default version of the policy, staying within IAM's five versions

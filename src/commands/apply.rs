@@ -114,17 +114,33 @@ async fn check_saved(global: &GlobalArgs, file: &Path, saved: SavedPlan) -> Resu
         )));
     }
     let spec = load_spec(spec_path)?;
-    let unit = spec
-        .placement
-        .units(
-            &spec.desired,
-            std::slice::from_ref(&saved.region),
-            saved.target.as_deref(),
-        )
-        .map_err(Error::Refused)?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::Refused(format!("the spec no longer applies to {}", saved.region)))?;
+    // The unit as the plan was made: whether it held the account's IAM side decides which of
+    // the spec's placements it was (all regions, or this one selected with --region).
+    let held_iam = saved.manages_iam;
+    let all = if spec.placement.regions.is_empty() {
+        vec![saved.region.clone()]
+    } else {
+        spec.placement.regions.clone()
+    };
+    let mut unit = None;
+    for chosen in [all, vec![saved.region.clone()]] {
+        let found = spec
+            .placement
+            .units(&spec.desired, &chosen, saved.target.as_deref())
+            .map_err(Error::Refused)?
+            .into_iter()
+            .find(|u| u.region == saved.region && u.desired.manages_iam == held_iam);
+        if found.is_some() {
+            unit = found;
+            break;
+        }
+    }
+    let unit = unit.ok_or_else(|| {
+        Error::Refused(format!(
+            "refused: the spec no longer places the plan's {} the same way; run plan --out again",
+            saved.region
+        ))
+    })?;
     let client = connect_as(global, &unit.region, assume_role_of(&unit)).await;
     if global.output != OutputFormat::Json {
         eprintln!(
@@ -240,15 +256,7 @@ async fn execute_many(
             .map(|r| r.unit.desired.stack.clone())
             .unwrap_or_default();
         let succeeded = failed.is_empty() && reports.iter().all(Report::succeeded);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&targets::document(
-                &stack,
-                entries,
-                serde_json::json!({"succeeded": succeeded})
-            ))
-            .expect("serializable")
-        );
+        targets::print(&stack, entries, serde_json::json!({"succeeded": succeeded}));
     }
     Ok(
         if reports.iter().any(|r| r.count(Status::Interrupted) > 0) {

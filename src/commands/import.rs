@@ -45,15 +45,8 @@ pub async fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Exit, Error> 
             .await
             .map_err(Error::Observe)?;
         let adoption = plan(&parsed.desired, &observed)?;
-        let tag_only = |op: &Op| {
-            matches!(
-                op,
-                Op::TagRepository { .. }
-                    | Op::TagRole { .. }
-                    | Op::TagPolicy { .. }
-                    | Op::TagOidcProvider { .. }
-            )
-        };
+        // Adoption only adds (ownership) tags; it never removes one.
+        let tag_only = |op: &Op| matches!(op, Op::SetTags { unset, .. } if unset.is_empty());
         if let Some(c) = adoption
             .changes
             .iter()

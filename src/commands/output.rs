@@ -76,15 +76,7 @@ pub async fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
         }
     }
     if global.output == OutputFormat::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&targets::document(
-                &spec.desired.stack,
-                entries,
-                serde_json::json!({})
-            ))
-            .expect("serializable")
-        );
+        targets::print(&spec.desired.stack, entries, serde_json::json!({}));
     }
     Ok(exit)
 }

@@ -137,15 +137,7 @@ fn run_many(
         }
     }
     if global.output == OutputFormat::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&targets::document(
-                &spec.desired.stack,
-                entries,
-                serde_json::json!({})
-            ))
-            .expect("serializable")
-        );
+        targets::print(&spec.desired.stack, entries, serde_json::json!({}));
     }
     Ok(if failed > 0 {
         Exit::Error
@@ -166,6 +158,7 @@ fn saved_unit(opened: &Opened, spec: &SpecFile) -> SavedPlan {
         region: opened.unit.region.clone(),
         stack: opened.unit.desired.stack.clone(),
         target: opened.unit.target.as_ref().map(|t| t.name.clone()),
+        manages_iam: opened.unit.desired.manages_iam,
         spec: spec.clone(),
         observed: observed_fingerprints(&opened.unit.desired, &opened.observed),
         plan: opened.plan.clone(),

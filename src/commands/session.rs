@@ -5,9 +5,11 @@ use std::path::Path;
 
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::error::Error;
+use crate::live::Aws;
 use crate::live::sdk::{AssumeRole, ConnectOptions, SdkAws};
+use crate::model::Observed;
 use crate::model::target::choose_regions;
-use crate::observe::{Limit, Observed, observe_limited};
+use crate::observe::{Limit, observe_limited};
 use crate::plan::{Plan, plan};
 use crate::spec::placement::Unit;
 use crate::spec::{self, Spec};
@@ -89,57 +91,143 @@ pub fn assume_role_of(unit: &Unit) -> Option<AssumeRole> {
 }
 
 /// One account and region, read and planned.
-pub struct Opened {
+pub struct Opened<C = SdkAws> {
     pub unit: Unit,
-    pub client: SdkAws,
+    pub client: C,
     pub observed: Observed,
     pub plan: Plan,
 }
 
+/// Every unit with the error that stopped it, or read and planned.
+pub type Opening<C = SdkAws> = Vec<Result<Opened<C>, (Unit, Error)>>;
+
 /// Reads and plans every unit concurrently; `--parallelism` bounds the calls in flight across all
 /// of them. One unit's failure is its own: the others are still read and planned.
-pub async fn open_units(
-    global: &GlobalArgs,
-    spec: &Spec,
-) -> Result<Vec<Result<Opened, (Unit, Error)>>, Error> {
+pub async fn open_units(global: &GlobalArgs, spec: &Spec) -> Result<Opening, Error> {
     let chosen = regions(global, spec)?;
     let units = spec
         .placement
         .units(&spec.desired, &chosen, global.target.as_deref())
         .map_err(Error::Refused)?;
-    let limit = Limit::new(usize::from(global.parallelism));
     if global.output != OutputFormat::Json {
         let labels: Vec<String> = units.iter().map(Unit::label).collect();
         eprintln!("Reading live state in {}...", labels.join(", "));
     }
-    let opened = units.into_iter().map(|unit| {
-        let limit = &limit;
-        async move {
-            let client = connect_as(global, &unit.region, assume_role_of(&unit)).await;
-            let observed = match observe_limited(&client, &unit.desired, limit).await {
-                Ok(o) => o,
-                Err(e) => return Err((unit, Error::Observe(e))),
-            };
-            // A wrong role ARN must not provision the wrong account.
-            if let Some(t) = &unit.target
-                && observed.identity.account != t.account
-            {
-                let error = Error::Refused(format!(
-                    "target {}: the role {} signs in to account {}, not the target's {}; nothing was changed",
-                    t.name, t.role_arn, observed.identity.account, t.account
-                ));
-                return Err((unit, error));
-            }
-            match plan(&unit.desired, &observed) {
-                Ok(plan) => Ok(Opened {
-                    unit,
-                    client,
-                    observed,
-                    plan,
-                }),
-                Err(e) => Err((unit, Error::Plan(e))),
-            }
+    let limit = Limit::new(usize::from(global.parallelism));
+    Ok(open_each(units, &limit, async |unit: &Unit| {
+        connect_as(global, &unit.region, assume_role_of(unit)).await
+    })
+    .await)
+}
+
+/// The scheduler: every unit read (under one shared limit) and planned at once, each on its own.
+pub async fn open_each<C: Aws>(
+    units: Vec<Unit>,
+    limit: &Limit,
+    connect: impl AsyncFn(&Unit) -> C,
+) -> Opening<C> {
+    let connect = &connect;
+    let opened = units.into_iter().map(|unit| async move {
+        let client = connect(&unit).await;
+        let observed = match observe_limited(&client, &unit.desired, limit).await {
+            Ok(o) => o,
+            Err(e) => return Err((unit, Error::Observe(e))),
+        };
+        // A wrong role ARN must not provision the wrong account.
+        if let Some(t) = &unit.target
+            && observed.identity.account != t.account
+        {
+            let error = Error::Refused(format!(
+                "target {}: the role {} signs in to account {}, not the target's {}; nothing was changed",
+                t.name, t.role_arn, observed.identity.account, t.account
+            ));
+            return Err((unit, error));
+        }
+        match plan(&unit.desired, &observed) {
+            Ok(plan) => Ok(Opened {
+                unit,
+                client,
+                observed,
+                plan,
+            }),
+            Err(e) => Err((unit, Error::Plan(e))),
         }
     });
-    Ok(futures::future::join_all(opened).await)
+    futures::future::join_all(opened).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::ErrorKind;
+    use crate::live::fake::FakeAws;
+    use crate::testing::spec;
+
+    /// Two accounts × two regions on the fake; `broken` fails its listing of repositories.
+    const SPEC: &str = "version: 1\nstack: multi\nregions: [ap-southeast-1, ap-southeast-2]\ntargets:\n  - {name: prod, account: \"111111111111\", role: P}\n  - {name: staging, account: \"222222222222\", role: P}\nrepositories: [{name: app}]\n";
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn each_unit_is_read_and_planned_on_its_own_and_a_wrong_account_is_refused() {
+        let s = spec(SPEC);
+        let units = s
+            .placement
+            .units(&s.desired, &s.placement.regions, None)
+            .unwrap();
+        let fakes: std::collections::BTreeMap<(String, String), FakeAws> = units
+            .iter()
+            .map(|u| {
+                let t = u.target.as_ref().unwrap();
+                // staging's role signs in to the wrong account.
+                let account = if t.name == "staging" {
+                    "333333333333"
+                } else {
+                    t.account.as_str()
+                };
+                (
+                    (t.name.clone(), u.region.clone()),
+                    FakeAws::new(account, &u.region),
+                )
+            })
+            .collect();
+        fakes[&("prod".to_string(), "ap-southeast-2".to_string())].fail(
+            "ecr:DescribeRepositories",
+            None,
+            ErrorKind::AccessDenied,
+            1,
+        );
+        let limit = Limit::new(2);
+        let opened = open_each(units, &limit, async |u: &Unit| {
+            fakes[&(u.target.as_ref().unwrap().name.clone(), u.region.clone())].clone()
+        })
+        .await;
+        let outcome: Vec<(String, Result<usize, String>)> = opened
+            .iter()
+            .map(|o| match o {
+                Ok(o) => (o.unit.label(), Ok(o.plan.changes.len())),
+                Err((u, e)) => (u.label(), Err(crate::error::chain(e))),
+            })
+            .collect();
+        assert_eq!(outcome.len(), 4);
+        assert_eq!(
+            outcome[0],
+            ("prod (111111111111) ap-southeast-1".to_string(), Ok(1))
+        );
+        assert!(
+            outcome[1]
+                .1
+                .as_ref()
+                .unwrap_err()
+                .contains("ecr:DescribeRepositories"),
+            "{outcome:?}"
+        );
+        for staging in &outcome[2..] {
+            let e = staging.1.as_ref().unwrap_err();
+            assert!(
+                e.contains("signs in to account 333333333333, not the target's 222222222222"),
+                "{e}"
+            );
+        }
+        // Nothing was written anywhere: opening only reads.
+        assert!(fakes.values().all(|f| f.stats().writes() == 0));
+    }
 }

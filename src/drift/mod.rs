@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use crate::model::fingerprint::Fingerprint;
 use crate::model::{Address, Desired, Kind, Resource};
-use crate::observe::{Live, Observed};
+use crate::model::{Live, Observed};
 use crate::plan::{AttributeChange, Change, PlanError, owner_of, plan, with_fingerprint};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

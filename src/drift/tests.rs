@@ -173,7 +173,17 @@ fn rows() -> Vec<Row> {
             address: "role.BETEKK-Upload",
             attribute: "tags",
             edit: ("3600\n    tags: {Team: a}", "3600\n    tags: {Team: b}"),
-            out_of_band: |f| async { f.tag_role(ROLE, &team("c")).await.unwrap() }.boxed_local(),
+            out_of_band: |f| {
+                async {
+                    f.tag_iam(
+                        &crate::model::TagTarget::Role { name: ROLE.into() },
+                        &team("c"),
+                    )
+                    .await
+                    .unwrap()
+                }
+                .boxed_local()
+            },
             both_differ: true,
         },
         Row {
@@ -197,7 +207,15 @@ fn rows() -> Vec<Row> {
             attribute: "tags",
             edit: ("    tags: {Team: a}\nroles", "    tags: {Team: b}\nroles"),
             out_of_band: |f| {
-                async { f.tag_policy(&policy_arn(), &team("c")).await.unwrap() }.boxed_local()
+                async {
+                    f.tag_iam(
+                        &crate::model::TagTarget::Policy { arn: policy_arn() },
+                        &team("c"),
+                    )
+                    .await
+                    .unwrap()
+                }
+                .boxed_local()
             },
             both_differ: true,
         },

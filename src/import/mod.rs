@@ -16,6 +16,7 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use crate::model::Observed;
 use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::github_trust::GithubName;
 use crate::model::repository::split_lambda_pull;
@@ -24,7 +25,6 @@ use crate::model::{
     Encryption, LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider, Repository, Resource,
     Role, STACK_TAG, Tags,
 };
-use crate::observe::Observed;
 use crate::plan::owner_of;
 
 pub struct Imported {

@@ -5,6 +5,7 @@ use super::*;
 use crate::apply::ApplyOptions;
 use crate::live::IamApi;
 use crate::live::fake::FakeAws;
+use crate::model::TagTarget;
 use crate::observe::inventory;
 use crate::plan::{Action, Op};
 use crate::testing::*;
@@ -70,10 +71,31 @@ async fn stripped_account(yaml: &str) -> FakeAws {
             Resource::Repository(r) => {
                 fake.tamper(&r.name, |x| x.tags.retain(|k, _| !ownership.contains(k)))
             }
-            Resource::Role(r) => fake.untag_role(&r.name, &ownership).await.unwrap(),
-            Resource::Policy(_) => fake.untag_policy(&live.arn, &ownership).await.unwrap(),
+            Resource::Role(r) => fake
+                .untag_iam(
+                    &TagTarget::Role {
+                        name: r.name.clone(),
+                    },
+                    &ownership,
+                )
+                .await
+                .unwrap(),
+            Resource::Policy(_) => fake
+                .untag_iam(
+                    &TagTarget::Policy {
+                        arn: live.arn.clone(),
+                    },
+                    &ownership,
+                )
+                .await
+                .unwrap(),
             Resource::OidcProvider(_) => fake
-                .untag_oidc_provider(&live.arn, &ownership)
+                .untag_iam(
+                    &TagTarget::OidcProvider {
+                        arn: live.arn.clone(),
+                    },
+                    &ownership,
+                )
                 .await
                 .unwrap(),
             Resource::UserAttachment(_) => {}
@@ -134,13 +156,12 @@ async fn an_imported_standard_set_plans_only_ownership_tags() {
         before[MANAGED_BY_TAG] = after[MANAGED_BY_TAG].clone();
         before[STACK_TAG] = after[STACK_TAG].clone();
         assert_eq!(before, after, "only ownership tags are added: {change:#?}");
-        assert!(change.ops.iter().all(|op| matches!(
-            op,
-            Op::TagRepository { .. }
-                | Op::TagRole { .. }
-                | Op::TagPolicy { .. }
-                | Op::TagOidcProvider { .. }
-        )));
+        assert!(
+            change
+                .ops
+                .iter()
+                .all(|op| matches!(op, Op::SetTags { unset, .. } if unset.is_empty()))
+        );
     }
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
     assert!(report.succeeded());

@@ -3,7 +3,7 @@
 //! the model decodes and normalizes them.
 
 use super::{Ensured, LiveError};
-use crate::model::Tags;
+use crate::model::{TagTarget, Tags};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OidcProviderInfo {
@@ -105,17 +105,19 @@ pub trait IamApi {
         arn: &str,
         thumbprints: &[String],
     ) -> impl Future<Output = Result<(), LiveError>>;
-    fn tag_oidc_provider(
+    fn delete_oidc_provider(&self, arn: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
+
+    /// Adds or overwrites tags on a role, managed policy or OIDC provider.
+    fn tag_iam(
         &self,
-        arn: &str,
+        target: &TagTarget,
         tags: &Tags,
     ) -> impl Future<Output = Result<(), LiveError>>;
-    fn untag_oidc_provider(
+    fn untag_iam(
         &self,
-        arn: &str,
+        target: &TagTarget,
         keys: &[String],
     ) -> impl Future<Output = Result<(), LiveError>>;
-    fn delete_oidc_provider(&self, arn: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
 
     // Roles
     /// Names of every role of the account (all pages).
@@ -170,12 +172,6 @@ pub trait IamApi {
         &self,
         role: &str,
     ) -> impl Future<Output = Result<Ensured, LiveError>>;
-    fn tag_role(&self, role: &str, tags: &Tags) -> impl Future<Output = Result<(), LiveError>>;
-    fn untag_role(
-        &self,
-        role: &str,
-        keys: &[String],
-    ) -> impl Future<Output = Result<(), LiveError>>;
     fn attach_role_policy(
         &self,
         role: &str,
@@ -219,12 +215,6 @@ pub trait IamApi {
         arn: &str,
         version_id: &str,
     ) -> impl Future<Output = Result<Ensured, LiveError>>;
-    fn tag_policy(&self, arn: &str, tags: &Tags) -> impl Future<Output = Result<(), LiveError>>;
-    fn untag_policy(
-        &self,
-        arn: &str,
-        keys: &[String],
-    ) -> impl Future<Output = Result<(), LiveError>>;
     fn list_entities_for_policy(
         &self,
         arn: &str,

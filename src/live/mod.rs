@@ -7,6 +7,9 @@
 
 pub mod ecr;
 pub mod error;
+/// The in-memory account for tests: compiled into unit tests, and into anything else (the bench)
+/// only with the `fake` feature, never into the release binary.
+#[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub mod iam;
 pub mod sdk;

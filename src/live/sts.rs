@@ -1,25 +1,7 @@
 //! Who we are: the account and partition every ARN is built from.
 
 use super::LiveError;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub account: String,
-    pub partition: String,
-    pub arn: String,
-}
-
-impl Identity {
-    /// The partition is the second field of the caller's ARN (`arn:aws-cn:…`).
-    pub fn from_arn(account: String, arn: String) -> Self {
-        let partition = arn.split(':').nth(1).unwrap_or("aws").to_string();
-        Identity {
-            account,
-            partition,
-            arn,
-        }
-    }
-}
+pub use crate::model::Identity;
 
 pub trait StsApi {
     fn caller_identity(&self) -> impl Future<Output = Result<Identity, LiveError>>;

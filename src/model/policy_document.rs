@@ -70,6 +70,26 @@ impl PolicyDocument {
             .expect("binding tokens inside strings keeps a valid document valid")
     }
 
+    /// The Allow statements' actions and resources (canonical: actions lower case), for the
+    /// checks that ask what a document grants.
+    pub fn allows(&self) -> Vec<(Vec<String>, Vec<String>)> {
+        let list = |st: &Value, k: &str| -> Vec<String> {
+            st[k]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        self.canonical["Statement"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|st| st["Effect"] == "Allow")
+            .map(|st| (list(st, "Action"), list(st, "Resource")))
+            .collect()
+    }
+
     /// Length as IAM counts it against its quotas: the compact JSON, without whitespace.
     pub fn size(&self) -> usize {
         self.original.to_string().chars().count()

@@ -3,6 +3,16 @@
 use std::collections::BTreeMap;
 
 /// Tags sorted by key, so that two tag sets with the same pairs compare and print identically.
+/// What a tag write names: ECR and IAM address their resources differently.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TagTarget {
+    Repository { arn: String },
+    OidcProvider { arn: String },
+    Policy { arn: String },
+    Role { name: String },
+}
+
 pub type Tags = BTreeMap<String, String>;
 
 /// What must change to turn `live` into `desired`: tags to set and keys to remove.

@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::{Limit, Live, candidates};
+use super::{Limit, candidates};
 use crate::live::{Aws, LiveError};
+use crate::model::Live;
 use crate::model::oidc_provider::normalize_url;
 use crate::model::{
     Desired, Env, ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role, UserAttachment,

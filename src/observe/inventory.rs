@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::{Limit, Live, Observed, named_with_prefix, repositories};
+use super::{Limit, named_with_prefix, repositories};
 use crate::live::{Aws, LiveError};
 use crate::model::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
+use crate::model::{Live, Observed};
 use crate::model::{ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role};
 
 pub async fn inventory<C: Aws>(

@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 
-use crate::live::{Aws, Identity, LiveError};
-use crate::model::{Address, Desired, Env, Resource};
+use crate::live::{Aws, LiveError};
+use crate::model::{Desired, Env, Observed};
 
 /// Whether a name carries the project prefix: `betekk-…`, `betekk/…`, `betekk_…`, in either case
 /// (roles use `{PREFIX}`). Decides which resources outside the spec are read as prune candidates
@@ -69,43 +69,6 @@ pub const READ_ACTIONS: &[&str] = &[
     "iam:ListRoles",
     "sts:GetCallerIdentity",
 ];
-
-/// One resource as it exists in AWS.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Live {
-    pub resource: Resource,
-    pub arn: String,
-    /// Where images are pushed (repositories only).
-    pub uri: Option<String>,
-    /// False when only enough was read to tell who owns it (prune candidates).
-    pub complete: bool,
-}
-
-/// Live state of everything relevant to one spec.
-#[derive(Debug, Clone)]
-pub struct Observed {
-    pub identity: Identity,
-    pub region: String,
-    pub resources: BTreeMap<Address, Live>,
-    /// Users named by the spec's grants that do not exist.
-    pub missing_users: BTreeSet<String>,
-    /// Policy ARNs named by the spec's roles that do not exist.
-    pub missing_policies: BTreeSet<String>,
-}
-
-impl Observed {
-    pub fn get(&self, address: &Address) -> Option<&Live> {
-        self.resources.get(address)
-    }
-
-    pub fn env(&self) -> Env {
-        Env {
-            account: self.identity.account.clone(),
-            partition: self.identity.partition.clone(),
-            region: self.region.clone(),
-        }
-    }
-}
 
 /// The bound on AWS calls in flight, shared by every reader of one observation. Resource-level
 /// streams also stop at `width` resources, so that memory stays bounded while calls wait.

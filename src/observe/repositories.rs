@@ -4,8 +4,9 @@ use std::collections::BTreeSet;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::{Limit, Live, candidates};
+use super::{Limit, candidates};
 use crate::live::{Aws, LiveError, RepositoryInfo};
+use crate::model::Live;
 use crate::model::{LifecyclePolicy, PolicyDocument, Repository, Resource};
 
 pub async fn read<C: Aws>(

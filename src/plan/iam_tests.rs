@@ -12,7 +12,7 @@ use crate::apply::{ApplyOptions, Event, apply};
 use crate::commands::init::starter_spec;
 use crate::live::fake::{FakeAws, FakePolicyVersion};
 use crate::live::{Aws, IamApi};
-use crate::model::{Env, Kind, PolicyDocument, Role, Tags};
+use crate::model::{Env, Kind, PolicyDocument, Role, TagTarget, Tags};
 use crate::observe::observe;
 use crate::testing::*;
 
@@ -355,16 +355,13 @@ fn drifts() -> Vec<Drift> {
             address: role(UPLOAD_ROLE),
             attributes: &["tags"],
             ops: |_, _| {
-                vec![
-                    Op::TagRole {
-                        role: UPLOAD_ROLE.into(),
-                        tags: tags(&[(crate::model::STACK_TAG, STACK)]),
+                vec![Op::SetTags {
+                    target: TagTarget::Role {
+                        name: UPLOAD_ROLE.into(),
                     },
-                    Op::UntagRole {
-                        role: UPLOAD_ROLE.into(),
-                        keys: vec!["Owner".into()],
-                    },
-                ]
+                    set: tags(&[(crate::model::STACK_TAG, STACK)]),
+                    unset: vec!["Owner".into()],
+                }]
             },
         },
         Drift {
@@ -378,9 +375,12 @@ fn drifts() -> Vec<Drift> {
             address: policy(UPLOAD_POLICY),
             attributes: &["tags"],
             ops: |_, f| {
-                vec![Op::UntagPolicy {
-                    arn: f.policy_arn(UPLOAD_POLICY),
-                    keys: vec!["Owner".into()],
+                vec![Op::SetTags {
+                    target: TagTarget::Policy {
+                        arn: f.policy_arn(UPLOAD_POLICY),
+                    },
+                    set: Tags::new(),
+                    unset: vec!["Owner".into()],
                 }]
             },
         },
@@ -396,9 +396,12 @@ fn drifts() -> Vec<Drift> {
             address: policy(UPLOAD_POLICY),
             attributes: &["tags"],
             ops: |_, f| {
-                vec![Op::TagPolicy {
-                    arn: f.policy_arn(UPLOAD_POLICY),
-                    tags: tags(&[(crate::model::MANAGED_BY_TAG, crate::model::MANAGED_BY_VALUE)]),
+                vec![Op::SetTags {
+                    target: TagTarget::Policy {
+                        arn: f.policy_arn(UPLOAD_POLICY),
+                    },
+                    set: tags(&[(crate::model::MANAGED_BY_TAG, crate::model::MANAGED_BY_VALUE)]),
+                    unset: Vec::new(),
                 }]
             },
         },
@@ -414,17 +417,13 @@ fn drifts() -> Vec<Drift> {
             address: provider_address(),
             attributes: &["tags"],
             ops: |_, f| {
-                let arn = f.oidc_provider_arn(PROVIDER_URL);
-                vec![
-                    Op::TagOidcProvider {
-                        arn: arn.clone(),
-                        tags: tags(&[(crate::model::STACK_TAG, STACK)]),
+                vec![Op::SetTags {
+                    target: TagTarget::OidcProvider {
+                        arn: f.oidc_provider_arn(PROVIDER_URL),
                     },
-                    Op::UntagOidcProvider {
-                        arn,
-                        keys: vec!["Owner".into()],
-                    },
-                ]
+                    set: tags(&[(crate::model::STACK_TAG, STACK)]),
+                    unset: vec!["Owner".into()],
+                }]
             },
         },
         Drift {
@@ -1060,4 +1059,85 @@ async fn inline_policies_are_exclusive_declared_ones_are_kept_and_a_role_holding
     let report = apply(&fake, &plan, &options(), &|_| {}).await;
     assert!(report.succeeded(), "{report:#?}");
     assert!(fake.role(UPLOAD_ROLE).is_none());
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Applies `plan`, checking that no change starts before every change it depends on ended.
+    async fn apply_in_order(fake: &FakeAws, plan: &Plan) -> crate::apply::Report {
+        let ended: RefCell<Vec<Address>> = RefCell::new(Vec::new());
+        let broken: RefCell<Vec<String>> = RefCell::new(Vec::new());
+        let in_plan: Vec<&Address> = plan.changes.iter().map(|c| &c.address).collect();
+        let report = apply(fake, plan, &options(), &|event| match event {
+            Event::Started(change) => {
+                for dep in change.depends_on.iter().filter(|d| in_plan.contains(d)) {
+                    if !ended.borrow().contains(dep) {
+                        broken
+                            .borrow_mut()
+                            .push(format!("{} started before {dep}", change.address));
+                    }
+                }
+            }
+            Event::Finished(outcome) => ended.borrow_mut().push(outcome.address.clone()),
+            Event::Retrying { .. } => {}
+        })
+        .await;
+        assert!(broken.borrow().is_empty(), "{:?}", broken.borrow());
+        report
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Any mix of out-of-band changes to the IAM side (and resources deleted outright)
+        /// converges in one apply, in dependency order.
+        #[test]
+        fn iam_specs_converge_from_any_live_state_in_dependency_order(
+            picks in prop::collection::vec(any::<bool>(), 16),
+            delete_role in any::<bool>(),
+            delete_policy in any::<bool>(),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                let d = standard_set();
+                let fake = applied(&d).await;
+                let cases: Vec<Drift> = drifts().into_iter().filter(|c| c.spec_edit.is_none()).collect();
+                for (case, pick) in cases.iter().zip(&picks) {
+                    if *pick {
+                        (case.tamper)(&fake);
+                    }
+                }
+                if delete_role {
+                    for arn in fake.list_attached_role_policies(DEPLOY_ROLE).await.unwrap() {
+                        fake.detach_role_policy(DEPLOY_ROLE, &arn).await.unwrap();
+                    }
+                    for name in fake.list_role_policies(DEPLOY_ROLE).await.unwrap() {
+                        fake.delete_role_policy(DEPLOY_ROLE, &name).await.unwrap();
+                    }
+                    fake.delete_role(DEPLOY_ROLE).await.unwrap();
+                }
+                if delete_policy {
+                    let arn = fake.policy_arn(DEPLOY_POLICY);
+                    if let Ok(entities) = fake.list_entities_for_policy(&arn).await {
+                        for role in entities.roles {
+                            fake.detach_role_policy(&role, &arn).await.unwrap();
+                        }
+                    }
+                    for v in fake.list_policy_versions(&arn).await.unwrap_or_default() {
+                        if !v.is_default {
+                            fake.delete_policy_version(&arn, &v.version_id).await.unwrap();
+                        }
+                    }
+                    fake.delete_policy(&arn).await.unwrap();
+                }
+                let plan = plan_on(&fake, &d).await;
+                let report = apply_in_order(&fake, &plan).await;
+                assert!(report.succeeded(), "{report:#?}");
+                let after = plan_on(&fake, &d).await;
+                assert!(after.is_empty(), "not converged: {after:#?}");
+            });
+        }
+    }
 }

@@ -27,9 +27,9 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
+use crate::model::Observed;
 use crate::model::fingerprint::{APPLIED_TAG, Fingerprint, without_fingerprint};
 use crate::model::{Address, Desired, Kind, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG};
-use crate::observe::Observed;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {

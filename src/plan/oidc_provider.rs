@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use super::{Action, AttributeChange, Change, Op, tag_ops};
-use crate::model::{Address, Env, OidcProvider, Resource};
-use crate::observe::Live;
+use crate::model::Live;
+use crate::model::{Address, Env, OidcProvider, Resource, TagTarget};
 
 pub fn arn(env: &Env, provider: &OidcProvider) -> String {
     env.iam_arn("oidc-provider", provider.host())
@@ -71,13 +71,11 @@ pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Chang
             thumbprints: want.thumbprints.clone(),
         });
     }
-    let tag_arn = arn.clone();
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
         !attributes.is_empty(),
-        |tags| Op::TagOidcProvider { arn: tag_arn, tags },
-        |keys| Op::UntagOidcProvider { arn, keys },
+        TagTarget::OidcProvider { arn },
     ) {
         attributes.extend(attr);
         ops.extend(tag_ops);

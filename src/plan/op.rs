@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Encryption, TagMutability, Tags};
+use crate::model::{Encryption, TagMutability, TagTarget, Tags};
 
 /// Why a repository is deleted; decides which opt-in flag a non-empty repository needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,13 +51,11 @@ pub enum Op {
     DeleteRepositoryPolicy {
         name: String,
     },
-    TagRepository {
-        arn: String,
-        tags: Tags,
-    },
-    UntagRepository {
-        arn: String,
-        keys: Vec<String>,
+    /// Tags any managed resource: `set` written (added or changed), `unset` removed.
+    SetTags {
+        target: TagTarget,
+        set: Tags,
+        unset: Vec<String>,
     },
     CreateOidcProvider {
         url: String,
@@ -77,14 +75,6 @@ pub enum Op {
         arn: String,
         thumbprints: Vec<String>,
     },
-    TagOidcProvider {
-        arn: String,
-        tags: Tags,
-    },
-    UntagOidcProvider {
-        arn: String,
-        keys: Vec<String>,
-    },
     /// Deletes the provider (roles trusting it are deleted or changed first).
     DeleteOidcProvider {
         arn: String,
@@ -100,14 +90,6 @@ pub enum Op {
     CreatePolicyVersion {
         arn: String,
         document: String,
-    },
-    TagPolicy {
-        arn: String,
-        tags: Tags,
-    },
-    UntagPolicy {
-        arn: String,
-        keys: Vec<String>,
     },
     /// Detaches the policy from every role, user and group, deletes its non-default versions,
     /// then deletes it.
@@ -137,14 +119,6 @@ pub enum Op {
     },
     DeletePermissionsBoundary {
         role: String,
-    },
-    TagRole {
-        role: String,
-        tags: Tags,
-    },
-    UntagRole {
-        role: String,
-        keys: Vec<String>,
     },
     AttachRolePolicy {
         role: String,

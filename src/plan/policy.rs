@@ -1,8 +1,8 @@
 //! Planning a managed policy: a document change is a new default version; tags in place.
 
 use super::{Action, AttributeChange, Change, Op, tag_ops};
-use crate::model::{Address, Env, Kind, ManagedPolicy, Resource};
-use crate::observe::Live;
+use crate::model::Live;
+use crate::model::{Address, Env, Kind, ManagedPolicy, Resource, TagTarget};
 
 pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Change> {
     let address = Address::new(Kind::Policy, &want.name);
@@ -37,13 +37,11 @@ pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Chan
             document: want.document.to_json_string(),
         });
     }
-    let tag_arn = arn.clone();
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
         !attributes.is_empty(),
-        |tags| Op::TagPolicy { arn: tag_arn, tags },
-        |keys| Op::UntagPolicy { arn, keys },
+        TagTarget::Policy { arn },
     ) {
         attributes.extend(attr);
         ops.extend(tag_ops);

@@ -3,9 +3,9 @@
 use serde_json::json;
 
 use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
+use crate::model::Live;
 use crate::model::fingerprint::{Fingerprint, without_fingerprint};
-use crate::model::{Address, Kind, Repository, Resource};
-use crate::observe::Live;
+use crate::model::{Address, Kind, Repository, Resource, TagTarget};
 
 /// `owned`: the live repository already carries this stack's tags (false: it is being adopted).
 pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Change> {
@@ -100,14 +100,7 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
         &have.tags,
         &want.tags,
         !attributes.is_empty(),
-        |tags| Op::TagRepository {
-            arn: arn.clone(),
-            tags,
-        },
-        |keys| Op::UntagRepository {
-            arn: arn.clone(),
-            keys,
-        },
+        TagTarget::Repository { arn: arn.clone() },
     ) {
         attributes.extend(attr);
         ops.extend(tag_ops);

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{Action, AttributeChange, Change, Op, tag_ops};
-use crate::model::{Address, Kind, Resource, Role};
-use crate::observe::Live;
+use crate::model::Live;
+use crate::model::{Address, Kind, Resource, Role, TagTarget};
 
 pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
     let address = Address::new(Kind::Role, &want.name);
@@ -142,16 +142,11 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
             });
         }
     }
-    let tag_role = role.clone();
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
         !attributes.is_empty(),
-        |tags| Op::TagRole {
-            role: tag_role,
-            tags,
-        },
-        |keys| Op::UntagRole { role, keys },
+        TagTarget::Role { name: role },
     ) {
         attributes.extend(attr);
         ops.extend(tag_ops);

@@ -13,7 +13,11 @@ use sha2::{Digest, Sha256};
 use super::Plan;
 use crate::model::fingerprint::{comparable, short_hash};
 use crate::model::{Address, Desired};
-use crate::observe::{Live, Observed};
+use crate::model::{Live, Observed};
+
+fn yes() -> bool {
+    true
+}
 
 /// The marker that tells a saved plan from a YAML spec.
 pub const KIND: &str = "betekk-ecr-plan";
@@ -39,6 +43,9 @@ pub struct SavedPlan {
     /// The target's name, for a spec with targets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// Whether this plan held its account's IAM side (one region of each account does).
+    #[serde(default = "yes")]
+    pub manages_iam: bool,
     pub spec: SpecFile,
     /// Every resource the plan was computed from: a hash of what was read, `null` when absent.
     pub observed: BTreeMap<Address, Option<String>>,

@@ -8,17 +8,15 @@ use serde_json::json;
 
 use super::{AttributeChange, Op};
 use crate::model::fingerprint::{APPLIED_TAG, without_fingerprint};
-use crate::model::{Tags, tags::tag_delta};
+use crate::model::{TagTarget, Tags, tags::tag_delta};
 
 /// `None` when nothing is to be written; otherwise the change to show (`None` when only the
-/// fingerprint is written, because `others_changed`) and the set/unset ops to run, each built by
-/// the kind's own constructor.
+/// fingerprint is written, because `others_changed`) and the one `SetTags` op that writes it.
 pub fn diff(
     have: &Tags,
     want: &Tags,
     others_changed: bool,
-    set: impl FnOnce(Tags) -> Op,
-    unset: impl FnOnce(Vec<String>) -> Op,
+    target: TagTarget,
 ) -> Option<(Option<AttributeChange>, Vec<Op>)> {
     let (have_shown, want_shown) = (without_fingerprint(have), without_fingerprint(want));
     let tags_changed = have_shown != want_shown;
@@ -32,16 +30,17 @@ pub fn diff(
             .filter(|(k, _)| *k == APPLIED_TAG)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        return Some((None, vec![set(only)]));
+        return Some((
+            None,
+            vec![Op::SetTags {
+                target,
+                set: only,
+                unset: Vec::new(),
+            }],
+        ));
     }
-    let (to_set, to_remove) = tag_delta(have, want);
-    let mut ops = Vec::new();
-    if !to_set.is_empty() {
-        ops.push(set(to_set));
-    }
-    if !to_remove.is_empty() {
-        ops.push(unset(to_remove));
-    }
+    let (set, unset) = tag_delta(have, want);
+    let ops = vec![Op::SetTags { target, set, unset }];
     Some((
         Some(AttributeChange::new(
             "tags",

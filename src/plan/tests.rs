@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::model::TagTarget;
 use crate::model::{Kind, LifecyclePolicy, PolicyDocument, Repository, TagMutability};
 use crate::testing::*;
 
@@ -231,16 +232,11 @@ fn drift_cases() -> Vec<DriftCase> {
             )),
             after: Some(json(repo("x").tag("Team", "platform").0.tags)),
             ops: |n| {
-                vec![
-                    Op::TagRepository {
-                        arn: arn(n),
-                        tags: tags(&[("Team", "platform")]),
-                    },
-                    Op::UntagRepository {
-                        arn: arn(n),
-                        keys: vec!["Owner".into()],
-                    },
-                ]
+                vec![Op::SetTags {
+                    target: TagTarget::Repository { arn: arn(n) },
+                    set: tags(&[("Team", "platform")]),
+                    unset: vec!["Owner".into()],
+                }]
             },
         },
         DriftCase {
@@ -251,9 +247,10 @@ fn drift_cases() -> Vec<DriftCase> {
             before: Some(json(repo("x").0.tags)),
             after: Some(json(repo("x").tag("Team", "platform").0.tags)),
             ops: |n| {
-                vec![Op::TagRepository {
-                    arn: arn(n),
-                    tags: tags(&[("Team", "platform")]),
+                vec![Op::SetTags {
+                    target: TagTarget::Repository { arn: arn(n) },
+                    set: tags(&[("Team", "platform")]),
+                    unset: Vec::new(),
                 }]
             },
         },
@@ -426,9 +423,12 @@ fn an_untagged_existing_repository_is_adopted_by_tagging() {
     assert_eq!(attr_names(change), ["tags"]);
     assert_eq!(
         real_ops(&change.ops),
-        [Op::TagRepository {
-            arn: arn("betekk-app"),
-            tags: ownership_tags(STACK),
+        [Op::SetTags {
+            target: TagTarget::Repository {
+                arn: arn("betekk-app")
+            },
+            set: ownership_tags(STACK),
+            unset: Vec::new(),
         }]
     );
 }
@@ -472,9 +472,12 @@ fn a_repository_with_a_stack_tag_but_no_managed_by_is_adopted_not_refused() {
     assert_eq!(change.action, Action::Update);
     assert_eq!(
         real_ops(&change.ops),
-        [Op::TagRepository {
-            arn: arn("betekk-app"),
-            tags: ownership_tags(STACK),
+        [Op::SetTags {
+            target: TagTarget::Repository {
+                arn: arn("betekk-app")
+            },
+            set: ownership_tags(STACK),
+            unset: Vec::new(),
         }]
     );
 }

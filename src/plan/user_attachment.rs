@@ -1,8 +1,8 @@
 //! Planning a policy attachment to an existing IAM user.
 
 use super::{Action, Change, Op};
+use crate::model::Live;
 use crate::model::{Resource, UserAttachment};
-use crate::observe::Live;
 
 pub fn diff(want: &UserAttachment, live: Option<&Live>) -> Option<Change> {
     if live.is_some() {

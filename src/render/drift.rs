@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::Style;
 use super::json::SCHEMA_VERSION;
 use crate::drift::{Class, Counts, DriftReport, LastApplied, ResourceDrift};
-use crate::live::ApiStats;
+use crate::model::ApiStats;
 
 /// Where and when a report was taken.
 #[derive(Debug, Clone, Serialize)]

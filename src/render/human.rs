@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::Style;
 use crate::apply::{Event, Outcome, Report, Status};
-use crate::live::ApiStats;
+use crate::model::ApiStats;
 use crate::plan::{Action, AttributeChange, Change, Plan};
 
 pub fn plan(plan: &Plan, style: Style) -> String {

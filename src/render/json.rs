@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use crate::apply::Report;
-use crate::live::ApiStats;
 use crate::model::Address;
+use crate::model::ApiStats;
 use crate::plan::{Action, Change, Plan, Summary};
 
 pub const SCHEMA_VERSION: u32 = 1;

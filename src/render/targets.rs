@@ -50,3 +50,11 @@ pub fn document(stack: &str, targets: Vec<Value>, extra: Value) -> Value {
     }
     doc
 }
+
+/// Prints the document on stdout.
+pub fn print(stack: &str, targets: Vec<Value>, extra: Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&document(stack, targets, extra)).expect("serializable")
+    );
+}

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{Style, human, json};
 use crate::apply::{Outcome, Report, Status};
-use crate::live::ApiStats;
+use crate::model::ApiStats;
 use crate::plan::{Action, Plan, plan};
 use crate::testing::*;
 

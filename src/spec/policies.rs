@@ -435,35 +435,19 @@ fn read_lambda_deploy(
 /// Function patterns a policy lets its holder deploy code to (`lambda:CreateFunction` or
 /// `lambda:UpdateFunctionCode` allowed on `…:function:PATTERN`), whichever form wrote it.
 fn deployed_functions(doc: &PolicyDocument) -> Vec<String> {
-    let mut out = Vec::new();
-    for st in doc.canonical()["Statement"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let list = |k: &str| -> Vec<String> {
-            st[k]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        };
-        let deploys = list("Action").iter().any(|a| {
+    let deploys = |actions: &[String]| {
+        actions.iter().any(|a| {
             ["lambda:createfunction", "lambda:updatefunctioncode"]
                 .iter()
                 .any(|wanted| wildcard::matches_ignore_case(a, wanted))
-        });
-        if st["Effect"] != "Allow" || !deploys {
-            continue;
-        }
-        for resource in list("Resource") {
-            if let Some((_, function)) = resource.split_once(":function:") {
-                out.push(function.to_string());
-            }
-        }
-    }
-    out
+        })
+    };
+    doc.allows()
+        .into_iter()
+        .filter(|(actions, _)| deploys(actions))
+        .flat_map(|(_, resources)| resources)
+        .filter_map(|r| r.split_once(":function:").map(|(_, f)| f.to_string()))
+        .collect()
 }
 
 pub fn read_statements(

@@ -12,25 +12,12 @@ use crate::model::{PolicyDocument, Repository, TagMutability};
 
 /// Whether a document allows `action` (on `*` only, when `on_everything`).
 fn allows(doc: &PolicyDocument, action: &str, on_everything: bool) -> bool {
-    doc.canonical()["Statement"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|st| st["Effect"] == "Allow")
-        .any(|st| {
-            let list = |k: &str| -> Vec<String> {
-                st[k]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()
-            };
-            list("Action")
-                .iter()
-                .any(|a| wildcard::matches_ignore_case(a, action))
-                && (!on_everything || list("Resource").iter().any(|r| r == "*"))
-        })
+    doc.allows().iter().any(|(actions, resources)| {
+        actions
+            .iter()
+            .any(|a| wildcard::matches_ignore_case(a, action))
+            && (!on_everything || resources.iter().any(|r| r == "*"))
+    })
 }
 
 pub fn lint_repository(r: &mut Reader, repo: &Repository, pos: Pos, path: &str) {

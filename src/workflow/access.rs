@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::model::wildcard::matches as glob;
 use crate::model::{Desired, Env, Resource, Role};
 
 /// One Allow statement of a role's policies: lower-cased actions, resources (bound to `env`).
@@ -130,54 +131,5 @@ fn strings(v: &Value) -> Vec<String> {
             .filter_map(|i| i.as_str().map(str::to_string))
             .collect(),
         _ => Vec::new(),
-    }
-}
-
-/// IAM's wildcard match: `*` any run of characters, `?` any one character.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob;
-
-    #[test]
-    fn wildcards_match_like_iam() {
-        assert!(glob("*", ""));
-        assert!(glob("ecr:*", "ecr:putimage"));
-        assert!(glob(
-            "arn:aws:ecr:*:1:repository/betekk-*",
-            "arn:aws:ecr:ap-southeast-1:1:repository/betekk-api"
-        ));
-        assert!(glob(
-            "repo:org/app:ref:refs/tags/v*",
-            "repo:org/app:ref:refs/tags/v1.2.3"
-        ));
-        assert!(glob("a?c", "abc"));
-        assert!(!glob("a?c", "ac"));
-        assert!(!glob("ecr:put*", "ecr:getauthorizationtoken"));
-        assert!(!glob(
-            "repo:org/app:ref:refs/heads/main",
-            "repo:org/app:ref:refs/tags/v1"
-        ));
     }
 }

@@ -215,3 +215,46 @@ fn validate_strict_fails_on_findings_and_lists_them() {
     );
     assert_eq!(json.json()["findings"].as_array().unwrap().len(), 1);
 }
+
+/// With --output json an error is a document on stdout too: its kind, message and positions.
+#[test]
+fn errors_are_json_documents_with_output_json() {
+    let acct = Account::new();
+    let spec = acct.write_spec(
+        "bad.yaml",
+        "version: 1\nstack: bad\nrepositories:\n  - name: UPPER\n",
+    );
+    let run = run_cli(&["validate", "--output", "json", path_str(&spec)], &[]);
+    run.expect_code(1);
+    let doc = run.json();
+    assert_eq!(doc["error"]["kind"], "spec");
+    assert_eq!(doc["error"]["diagnostics"][0]["line"], 4);
+    assert_eq!(doc["error"]["diagnostics"][0]["column"], 5);
+    assert_eq!(
+        doc["error"]["diagnostics"][0]["path"],
+        "repositories[0].name"
+    );
+    let unreachable = run_cli(
+        &[
+            "plan",
+            "--output",
+            "json",
+            "--max-attempts",
+            "1",
+            path_str(&acct.write_spec("ok.yaml", "version: 1\nstack: ok\n")),
+        ],
+        &[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_ACCESS_KEY_ID", "000000000001"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+        ],
+    );
+    unreachable.expect_code(1);
+    assert_eq!(unreachable.json()["error"]["kind"], "aws");
+    assert!(
+        unreachable.json()["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("endpoint reachable")
+    );
+}

@@ -2,6 +2,7 @@
 //! both; saved plans; prune; import.
 
 use betekk_ecr::live::{EcrApi, IamApi, NewRepository};
+use betekk_ecr::model::TagTarget;
 use betekk_ecr::model::{Encryption, TagMutability, Tags};
 use serde_json::Value;
 
@@ -379,14 +380,17 @@ async fn an_imported_standard_set_plans_empty_once_adopted() {
         .find(|r| r.name == format!("betekk-{service}"))
         .unwrap();
     client.untag_resource(&repo.arn, &ownership).await.unwrap();
-    for role in client.list_roles().await.unwrap() {
-        client.untag_role(&role, &ownership).await.unwrap();
+    for name in client.list_roles().await.unwrap() {
+        let role = TagTarget::Role { name };
+        client.untag_iam(&role, &ownership).await.unwrap();
     }
     for policy in client.list_policies().await.unwrap() {
-        client.untag_policy(&policy.arn, &ownership).await.unwrap();
+        let policy = TagTarget::Policy { arn: policy.arn };
+        client.untag_iam(&policy, &ownership).await.unwrap();
     }
     for arn in client.list_oidc_providers().await.unwrap() {
-        client.untag_oidc_provider(&arn, &ownership).await.unwrap();
+        let provider = TagTarget::OidcProvider { arn };
+        client.untag_iam(&provider, &ownership).await.unwrap();
     }
 
     let out = acct.dir.path().join("imported.yaml");

@@ -2,6 +2,7 @@
 //! the `init` spec, converged, tampered with out of band and repaired, adopted.
 
 use betekk_ecr::live::IamApi;
+use betekk_ecr::model::TagTarget;
 use betekk_ecr::model::{PolicyDocument, Tags};
 use serde_json::Value;
 
@@ -156,15 +157,19 @@ async fn tampering_with_every_iam_attribute_is_planned_and_repaired() {
         .await
         .unwrap();
     client
-        .tag_role(
-            UPLOAD_ROLE,
+        .tag_iam(
+            &TagTarget::Role {
+                name: UPLOAD_ROLE.into(),
+            },
             &Tags::from([("Owner".into(), "someone".into())]),
         )
         .await
         .unwrap();
     client
-        .tag_oidc_provider(
-            &provider_arn,
+        .tag_iam(
+            &TagTarget::OidcProvider {
+                arn: provider_arn.clone(),
+            },
             &Tags::from([("Owner".into(), "someone".into())]),
         )
         .await

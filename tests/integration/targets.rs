@@ -228,3 +228,53 @@ fn the_spec_s_region_wins_over_the_environment_with_a_note() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn a_saved_plan_of_several_targets_applies_whole_or_is_refused_whole() {
+    let caller = Account::new();
+    let (prod, staging) = (Account::new().id, Account::new().id);
+    let file = caller.write_spec("multi.yaml", &spec(&prod, &staging));
+    let file = path_str(&file);
+    let saved = caller.dir.path().join("plan.json");
+    let saved = path_str(&saved);
+    caller.run(&["plan", file, "--out", saved]).expect_code(0);
+    caller.run(&["apply", saved, "--yes"]).expect_code(0);
+    caller
+        .run(&["plan", file, "--detailed-exitcode"])
+        .expect_code(0);
+
+    // A plan made, then one target changed out of band: refused, nothing written anywhere.
+    let edited = spec(&prod, &staging).replace(
+        "  - name: \"{prefix}-multi-sg\"",
+        "  - name: \"{prefix}-multi-new\"\n  - name: \"{prefix}-multi-sg\"",
+    );
+    std::fs::write(file, edited).unwrap();
+    caller.run(&["plan", file, "--out", saved]).expect_code(0);
+    let client = SdkAws::connect(&ConnectOptions {
+        region: SYDNEY.into(),
+        endpoint_url: Some(endpoint().to_string()),
+        max_attempts: 3,
+        static_credentials: Some((staging.clone(), "test".into())),
+        ..ConnectOptions::default()
+    })
+    .await;
+    client
+        .put_scan_on_push("betekk-multi-app", false)
+        .await
+        .unwrap();
+    let run = caller.run(&["apply", saved, "--yes"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains(
+            "live state changed since the plan was made (repository.betekk-multi-app) in staging"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !repositories(&prod, SINGAPORE)
+            .await
+            .contains(&"betekk-multi-new".to_string()),
+        "nothing applied in prod either"
+    );
+}

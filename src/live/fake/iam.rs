@@ -15,7 +15,7 @@ use crate::live::{
     Ensured, ErrorKind, IamApi, LiveError, NewOidcProvider, NewPolicy, NewRole, OidcProviderInfo,
     PolicyEntities, PolicyInfo, PolicyVersionInfo, RoleInfo,
 };
-use crate::model::Tags;
+use crate::model::{TagTarget, Tags};
 
 /// IAM's limit on the versions of one managed policy.
 const MAX_POLICY_VERSIONS: usize = 5;
@@ -137,6 +137,36 @@ impl IamState {
             attached: self.entities(&policy.arn),
             ..policy.clone()
         }
+    }
+}
+
+/// The IAM operation tagging (`verb` Tag or Untag) a target, and the name or ARN it is keyed by.
+fn iam_tag_call<'t>(target: &'t TagTarget, verb: &str) -> (&'static str, &'t str) {
+    let op = match (target, verb) {
+        (TagTarget::Role { .. }, "Tag") => "iam:TagRole",
+        (TagTarget::Role { .. }, _) => "iam:UntagRole",
+        (TagTarget::Policy { .. }, "Tag") => "iam:TagPolicy",
+        (TagTarget::Policy { .. }, _) => "iam:UntagPolicy",
+        (TagTarget::OidcProvider { .. }, "Tag") => "iam:TagOpenIDConnectProvider",
+        (TagTarget::OidcProvider { .. }, _) => "iam:UntagOpenIDConnectProvider",
+        (TagTarget::Repository { .. }, _) => unreachable!("repositories are tagged through ECR"),
+    };
+    let key = match target {
+        TagTarget::Role { name } => name.as_str(),
+        TagTarget::Policy { arn }
+        | TagTarget::OidcProvider { arn }
+        | TagTarget::Repository { arn } => arn.as_str(),
+    };
+    (op, key)
+}
+
+/// The live tags of an IAM target, if it exists.
+fn iam_tags<'s>(iam: &'s mut IamState, target: &TagTarget) -> Option<&'s mut Tags> {
+    match target {
+        TagTarget::Role { name } => iam.roles.get_mut(name).map(|r| &mut r.tags),
+        TagTarget::Policy { arn } => iam.policy_by_arn(arn).map(|p| &mut p.tags),
+        TagTarget::OidcProvider { arn } => iam.provider_by_arn(arn).map(|p| &mut p.tags),
+        TagTarget::Repository { .. } => None,
     }
 }
 
@@ -434,25 +464,19 @@ impl IamApi for FakeAws {
         Ok(())
     }
 
-    async fn tag_oidc_provider(&self, arn: &str, tags: &Tags) -> Result<(), LiveError> {
-        const OP: &str = "iam:TagOpenIDConnectProvider";
-        let mut state = self.enter(OP, arn)?;
-        let provider = state
-            .iam
-            .provider_by_arn(arn)
-            .ok_or_else(|| no_such_entity(OP, arn))?;
-        provider.tags.extend(tags.clone());
+    async fn tag_iam(&self, target: &TagTarget, tags: &Tags) -> Result<(), LiveError> {
+        let (op, key) = iam_tag_call(target, "Tag");
+        let mut state = self.enter(op, key)?;
+        let live = iam_tags(&mut state.iam, target).ok_or_else(|| no_such_entity(op, key))?;
+        live.extend(tags.clone());
         Ok(())
     }
 
-    async fn untag_oidc_provider(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
-        const OP: &str = "iam:UntagOpenIDConnectProvider";
-        let mut state = self.enter(OP, arn)?;
-        let provider = state
-            .iam
-            .provider_by_arn(arn)
-            .ok_or_else(|| no_such_entity(OP, arn))?;
-        provider.tags.retain(|k, _| !keys.contains(k));
+    async fn untag_iam(&self, target: &TagTarget, keys: &[String]) -> Result<(), LiveError> {
+        let (op, key) = iam_tag_call(target, "Untag");
+        let mut state = self.enter(op, key)?;
+        let live = iam_tags(&mut state.iam, target).ok_or_else(|| no_such_entity(op, key))?;
+        live.retain(|k, _| !keys.contains(k));
         Ok(())
     }
 
@@ -588,30 +612,6 @@ impl IamApi for FakeAws {
                 None => Ensured::NotNeeded,
             },
         )
-    }
-
-    async fn tag_role(&self, role: &str, tags: &Tags) -> Result<(), LiveError> {
-        const OP: &str = "iam:TagRole";
-        let mut state = self.enter(OP, role)?;
-        let role = state
-            .iam
-            .roles
-            .get_mut(role)
-            .ok_or_else(|| no_such_entity(OP, format!("role {role}")))?;
-        role.tags.extend(tags.clone());
-        Ok(())
-    }
-
-    async fn untag_role(&self, role: &str, keys: &[String]) -> Result<(), LiveError> {
-        const OP: &str = "iam:UntagRole";
-        let mut state = self.enter(OP, role)?;
-        let role = state
-            .iam
-            .roles
-            .get_mut(role)
-            .ok_or_else(|| no_such_entity(OP, format!("role {role}")))?;
-        role.tags.retain(|k, _| !keys.contains(k));
-        Ok(())
     }
 
     async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), LiveError> {
@@ -857,28 +857,6 @@ impl IamApi for FakeAws {
                 Ok(Ensured::Done)
             }
         }
-    }
-
-    async fn tag_policy(&self, arn: &str, tags: &Tags) -> Result<(), LiveError> {
-        const OP: &str = "iam:TagPolicy";
-        let mut state = self.enter(OP, arn)?;
-        let policy = state
-            .iam
-            .policy_by_arn(arn)
-            .ok_or_else(|| no_such_entity(OP, arn))?;
-        policy.tags.extend(tags.clone());
-        Ok(())
-    }
-
-    async fn untag_policy(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
-        const OP: &str = "iam:UntagPolicy";
-        let mut state = self.enter(OP, arn)?;
-        let policy = state
-            .iam
-            .policy_by_arn(arn)
-            .ok_or_else(|| no_such_entity(OP, arn))?;
-        policy.tags.retain(|k, _| !keys.contains(k));
-        Ok(())
     }
 
     async fn list_entities_for_policy(&self, arn: &str) -> Result<PolicyEntities, LiveError> {

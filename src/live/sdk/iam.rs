@@ -8,7 +8,7 @@ use crate::live::{
     Ensured, ErrorKind, IamApi, LiveError, NewOidcProvider, NewPolicy, NewRole, OidcProviderInfo,
     PolicyEntities, PolicyInfo, PolicyVersionInfo, RoleInfo,
 };
-use crate::model::Tags;
+use crate::model::{TagTarget, Tags};
 
 /// IAM's largest page; the default is 100.
 const PAGE: i32 = 1000;
@@ -115,27 +115,69 @@ impl IamApi for SdkAws {
             .map_err(|e| live_error("iam:UpdateOpenIDConnectProviderThumbprint", e))
     }
 
-    async fn tag_oidc_provider(&self, arn: &str, tags: &Tags) -> Result<(), LiveError> {
-        const OP: &str = "iam:TagOpenIDConnectProvider";
-        self.iam
-            .tag_open_id_connect_provider()
-            .open_id_connect_provider_arn(arn)
-            .set_tags(Some(sdk_tags(OP, tags)?))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| live_error(OP, e))
+    async fn tag_iam(&self, target: &TagTarget, tags: &Tags) -> Result<(), LiveError> {
+        match target {
+            TagTarget::Role { name } => {
+                const OP: &str = "iam:TagRole";
+                let call = self
+                    .iam
+                    .tag_role()
+                    .role_name(name)
+                    .set_tags(Some(sdk_tags(OP, tags)?));
+                call.send().await.map(|_| ()).map_err(|e| live_error(OP, e))
+            }
+            TagTarget::Policy { arn } => {
+                const OP: &str = "iam:TagPolicy";
+                let call = self
+                    .iam
+                    .tag_policy()
+                    .policy_arn(arn)
+                    .set_tags(Some(sdk_tags(OP, tags)?));
+                call.send().await.map(|_| ()).map_err(|e| live_error(OP, e))
+            }
+            TagTarget::OidcProvider { arn } => {
+                const OP: &str = "iam:TagOpenIDConnectProvider";
+                let call = self
+                    .iam
+                    .tag_open_id_connect_provider()
+                    .open_id_connect_provider_arn(arn)
+                    .set_tags(Some(sdk_tags(OP, tags)?));
+                call.send().await.map(|_| ()).map_err(|e| live_error(OP, e))
+            }
+            TagTarget::Repository { .. } => unreachable!("repositories are tagged through ECR"),
+        }
     }
 
-    async fn untag_oidc_provider(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
-        self.iam
-            .untag_open_id_connect_provider()
-            .open_id_connect_provider_arn(arn)
-            .set_tag_keys(Some(keys.to_vec()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| live_error("iam:UntagOpenIDConnectProvider", e))
+    async fn untag_iam(&self, target: &TagTarget, keys: &[String]) -> Result<(), LiveError> {
+        let keys = Some(keys.to_vec());
+        match target {
+            TagTarget::Role { name } => {
+                let call = self.iam.untag_role().role_name(name).set_tag_keys(keys);
+                call.send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| live_error("iam:UntagRole", e))
+            }
+            TagTarget::Policy { arn } => {
+                let call = self.iam.untag_policy().policy_arn(arn).set_tag_keys(keys);
+                call.send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| live_error("iam:UntagPolicy", e))
+            }
+            TagTarget::OidcProvider { arn } => {
+                let call = self
+                    .iam
+                    .untag_open_id_connect_provider()
+                    .open_id_connect_provider_arn(arn)
+                    .set_tag_keys(keys);
+                call.send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| live_error("iam:UntagOpenIDConnectProvider", e))
+            }
+            TagTarget::Repository { .. } => unreachable!("repositories are untagged through ECR"),
+        }
     }
 
     async fn delete_oidc_provider(&self, arn: &str) -> Result<Ensured, LiveError> {
@@ -349,29 +391,6 @@ impl IamApi for SdkAws {
         ensured_unless(ErrorKind::NotFound, result)
     }
 
-    async fn tag_role(&self, role: &str, tags: &Tags) -> Result<(), LiveError> {
-        const OP: &str = "iam:TagRole";
-        self.iam
-            .tag_role()
-            .role_name(role)
-            .set_tags(Some(sdk_tags(OP, tags)?))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| live_error(OP, e))
-    }
-
-    async fn untag_role(&self, role: &str, keys: &[String]) -> Result<(), LiveError> {
-        self.iam
-            .untag_role()
-            .role_name(role)
-            .set_tag_keys(Some(keys.to_vec()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| live_error("iam:UntagRole", e))
-    }
-
     async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), LiveError> {
         self.iam
             .attach_role_policy()
@@ -542,29 +561,6 @@ impl IamApi for SdkAws {
             .map(|_| ())
             .map_err(|e| live_error("iam:DeletePolicyVersion", e));
         ensured_unless(ErrorKind::NotFound, result)
-    }
-
-    async fn tag_policy(&self, arn: &str, tags: &Tags) -> Result<(), LiveError> {
-        const OP: &str = "iam:TagPolicy";
-        self.iam
-            .tag_policy()
-            .policy_arn(arn)
-            .set_tags(Some(sdk_tags(OP, tags)?))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| live_error(OP, e))
-    }
-
-    async fn untag_policy(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
-        self.iam
-            .untag_policy()
-            .policy_arn(arn)
-            .set_tag_keys(Some(keys.to_vec()))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| live_error("iam:UntagPolicy", e))
     }
 
     async fn list_entities_for_policy(&self, arn: &str) -> Result<PolicyEntities, LiveError> {
