@@ -62,7 +62,7 @@ pub struct GlobalArgs {
     /// Maximum AWS calls in flight at once
     #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
-    /// Attempts per AWS call, retries included (throttling and 5xx, adaptive backoff)
+    /// Attempts per AWS call, retries included (throttling, 5xx and resets; exponential backoff with jitter)
     #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
     /// Print the API calls this run made, by operation (always in JSON output)

@@ -135,12 +135,17 @@ impl Account {
 
     /// Runs the CLI in this account.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_via(endpoint(), args)
+    }
+
+    /// Runs the CLI in this account against another endpoint (a fault proxy in front of the emulator).
+    pub fn run_via(&self, endpoint: &str, args: &[&str]) -> Run {
         run_cli(
             args,
             &[
                 ("AWS_ACCESS_KEY_ID", self.id.as_str()),
                 ("AWS_SECRET_ACCESS_KEY", "test"),
-                ("AWS_ENDPOINT_URL", endpoint()),
+                ("AWS_ENDPOINT_URL", endpoint),
             ],
         )
     }

@@ -6,6 +6,8 @@ mod access;
 mod cli;
 mod drift;
 mod ecr;
+mod fault_proxy;
+mod faults;
 mod harness;
 mod iam;
 mod markdown;
