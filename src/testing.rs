@@ -293,3 +293,70 @@ pub fn real_ops(ops: &[crate::plan::Op]) -> Vec<crate::plan::Op> {
         })
         .collect()
 }
+
+/// A role of this stack trusting `app` of the default organizations, with `policies` attached.
+pub fn role(name: &str, policies: &[&str]) -> crate::model::Role {
+    let yaml = format!(
+        "version: 1\nstack: {STACK}\nroles:\n  - name: {name}\n    github_trust: {{repositories: [app]}}\n    policies: [{}]\n",
+        policies
+            .iter()
+            .map(|p| format!("\"{p}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    spec(&yaml)
+        .desired
+        .roles()
+        .next()
+        .expect("one role")
+        .clone()
+}
+
+/// A managed policy of this stack granting push on `repositories`.
+pub fn push_policy(name: &str, repositories: &[&str]) -> crate::model::ManagedPolicy {
+    let yaml = format!(
+        "version: 1\nstack: {STACK}\npolicies:\n  - name: {name}\n    ecr_push: [{}]\n",
+        repositories.join(", ")
+    );
+    spec(&yaml)
+        .desired
+        .policies()
+        .next()
+        .expect("one policy")
+        .clone()
+}
+
+/// The GitHub OIDC provider as this stack manages it.
+pub fn github_provider() -> crate::model::OidcProvider {
+    spec(&format!("version: 1\nstack: {STACK}\ngithub: {{}}\n"))
+        .desired
+        .oidc_provider()
+        .expect("the provider")
+        .clone()
+}
+
+#[cfg(test)]
+mod builder_tests {
+    use super::*;
+
+    #[test]
+    fn the_iam_builders_read_like_the_spec() {
+        let r = role("ci", &["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        assert_eq!(r.policies, ["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+        assert!(
+            r.trust_policy
+                .to_json_string()
+                .contains("repo:betekk/app:*")
+        );
+        let p = push_policy("push", &["betekk-app"]);
+        assert!(
+            p.document
+                .to_json_string()
+                .contains("repository/betekk-app")
+        );
+        assert_eq!(
+            github_provider().host(),
+            "token.actions.githubusercontent.com"
+        );
+    }
+}

@@ -13,11 +13,11 @@ mod op;
 mod order;
 mod policy;
 mod repository;
+#[cfg(test)]
+mod repository_tests;
 mod role;
 pub mod saved;
 mod tag_ops;
-#[cfg(test)]
-mod tests;
 mod user_attachment;
 
 pub use change::{Action, AttributeChange, Change, Plan, Summary};

@@ -1,4 +1,4 @@
-//! The planner, table by table: desired × observed → plan.
+//! The planner on repositories, table by table: desired × observed → plan.
 
 use serde_json::{Value, json};
 
