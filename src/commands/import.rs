@@ -10,17 +10,14 @@ use crate::error::Error;
 use crate::observe::{inventory, observe};
 use crate::plan::{Action, Op, plan};
 use crate::render::{Style, human};
-use crate::spec::{self, DEFAULT_REGION};
+use crate::spec;
 
 pub async fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Exit, Error> {
     if let Err(e) = spec::names::check_stack_name(&args.stack) {
         return Err(Error::Refused(format!("--stack {:?}: {e}", args.stack)));
     }
-    let region = global
-        .region
-        .clone()
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| DEFAULT_REGION.to_string());
+    // No spec: --region, else AWS_REGION / AWS_DEFAULT_REGION, else the default.
+    let region = super::session::regions_of(global, &[])?.remove(0);
     let client = connect(global, &region).await;
     eprintln!("Reading everything named {}-… in {region}...", args.prefix);
     let inv = inventory(

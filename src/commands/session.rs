@@ -27,16 +27,17 @@ pub fn load_spec(path: &Path) -> Result<Spec, Error> {
 /// `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the default. Says once when the environment
 /// names a region the spec overrules.
 pub fn regions(global: &GlobalArgs, spec: &Spec) -> Result<Vec<String>, Error> {
+    regions_of(global, &spec.placement.regions)
+}
+
+/// [`regions`] for the regions a spec names (none for a command without a spec: `import`).
+pub fn regions_of(global: &GlobalArgs, named: &[String]) -> Result<Vec<String>, Error> {
     let env = std::env::var("AWS_REGION")
         .ok()
         .filter(|r| !r.is_empty())
         .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok());
-    let choice = choose_regions(
-        &spec.placement.regions,
-        global.region.as_deref(),
-        env.as_deref(),
-    )
-    .map_err(Error::Refused)?;
+    let choice =
+        choose_regions(named, global.region.as_deref(), env.as_deref()).map_err(Error::Refused)?;
     if let Some(note) = &choice.note {
         eprintln!("{note}");
     }
