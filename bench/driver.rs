@@ -753,6 +753,7 @@ enum Read {
     Provider(String),
     Role(String),
     RolePolicies(String),
+    RoleInlinePolicies(String),
     PolicyTags(String),
     PolicyVersion(String, String),
 }
@@ -848,7 +849,8 @@ async fn floor(bench: &Bench<'_>, parallelism: u16) -> (Duration, Value, Duratio
     }
     for role in roles.into_iter().filter(|r| r.starts_with("BETEKK-")) {
         reads.push(Read::Role(role.clone()));
-        reads.push(Read::RolePolicies(role));
+        reads.push(Read::RolePolicies(role.clone()));
+        reads.push(Read::RoleInlinePolicies(role));
     }
     for (arn, version) in policies {
         reads.push(Read::PolicyTags(arn.clone()));
@@ -907,6 +909,15 @@ async fn floor(bench: &Bench<'_>, parallelism: u16) -> (Duration, Value, Duratio
                             .await
                             .is_ok();
                         ("iam:ListAttachedRolePolicies", ok)
+                    }
+                    Read::RoleInlinePolicies(name) => {
+                        let ok = iam
+                            .list_role_policies()
+                            .role_name(name)
+                            .send()
+                            .await
+                            .is_ok();
+                        ("iam:ListRolePolicies", ok)
                     }
                     Read::PolicyTags(arn) => {
                         let ok = iam.list_policy_tags().policy_arn(arn).send().await.is_ok();
