@@ -5,6 +5,9 @@
 //! measuring wall time, API calls (the JSON `stats`) and the child's peak RSS (wait4). The floor
 //! is the same reads a converged plan makes, issued in-process by bare SDK clients at the same
 //! concurrency: what the emulator itself allows.
+//!
+//! With `--targets AxR` it also measures one spec over A accounts (each reached through an
+//! assumed role) × R regions, against A × R times the single-target figures at the same N.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -46,6 +49,56 @@ struct Args {
     /// The N of the parallelism sweep: default the largest N run; 0 (or an N not run) skips it
     #[arg(long)]
     sweep_at: Option<usize>,
+    /// Also measure one spec over A accounts (targets through an assumed role) × R regions,
+    /// e.g. 3x2, against A × R times the single-target run at the same N
+    #[arg(long, value_name = "AxR", value_parser = parse_fanout)]
+    targets: Option<Fanout>,
+    /// The N of the --targets case: default the largest N (added to the sizes if not among them)
+    #[arg(long)]
+    targets_n: Option<usize>,
+}
+
+/// Accounts × regions of the `--targets` case.
+#[derive(Clone, Copy, Debug)]
+struct Fanout {
+    accounts: usize,
+    regions: usize,
+}
+
+impl Fanout {
+    fn units(self) -> usize {
+        self.accounts * self.regions
+    }
+
+    fn label(self) -> String {
+        format!("{}x{}", self.accounts, self.regions)
+    }
+}
+
+/// The regions of the `--targets` case, in this order.
+const FANOUT_REGIONS: &[&str] = &[
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "eu-west-1",
+    "us-east-1",
+    "us-west-2",
+];
+
+fn parse_fanout(s: &str) -> Result<Fanout, String> {
+    let (a, r) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected ACCOUNTSxREGIONS (e.g. 3x2), not {s:?}"))?;
+    let number = |t: &str| t.trim().parse::<usize>().ok().filter(|&n| n > 0);
+    match (number(a), number(r)) {
+        (Some(accounts), Some(regions)) if regions <= FANOUT_REGIONS.len() => {
+            Ok(Fanout { accounts, regions })
+        }
+        (Some(_), Some(_)) => Err(format!("at most {} regions", FANOUT_REGIONS.len())),
+        _ => Err(format!(
+            "expected ACCOUNTSxREGIONS, both at least 1 (e.g. 3x2), not {s:?}"
+        )),
+    }
 }
 
 /// One run of the CLI.
@@ -60,7 +113,16 @@ struct ChildRun {
 }
 
 fn main() {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    let targets_n = args.targets.map(|_| {
+        let n = args
+            .targets_n
+            .unwrap_or_else(|| args.sizes.iter().copied().max().unwrap_or(1));
+        if !args.sizes.contains(&n) {
+            args.sizes.push(n);
+        }
+        n
+    });
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
     let parallelism = args.parallelism.unwrap_or_else(cli_default_parallelism);
     let has_drift = Command::new(&args.bin)
@@ -100,7 +162,7 @@ fn main() {
         let plans = bench.repeat(|| bench.cli(&["plan"], parallelism));
         for p in &plans {
             check(p, "converged plan", &[0]);
-            let changes = p.json["changes"].as_array().map_or(0, Vec::len);
+            let changes = changes_of(&p.json);
             if changes > 0 {
                 eprintln!("bench: N={n}: the plan after apply is not empty ({changes} changes)");
             }
@@ -157,7 +219,13 @@ fn main() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    let mut fanout_rows: Vec<Value> = Vec::new();
+    if let (Some(fanout), Some(n)) = (args.targets, targets_n) {
+        fanout_rows = fanout_case(&args, fanout, n, parallelism, has_drift, &rows);
+    }
+
     print_table(&rows, &sweep);
+    print_fanout_table(&fanout_rows);
     let doc = json!({
         "schema_version": SCHEMA_VERSION,
         "machine": machine(),
@@ -166,6 +234,7 @@ fn main() {
         "drift_measured": has_drift,
         "measurements": rows,
         "parallelism_sweep": sweep,
+        "targets_case": fanout_rows,
     });
     std::fs::write(
         &args.out,
@@ -314,7 +383,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn row(n: usize, phase: &str, runs: &[ChildRun], floor: Option<Duration>) -> Value {
     let wall = median(runs.iter().map(|r| r.wall).collect());
-    let stats = &runs[0].json["stats"];
+    let stats = &stats_of(&runs[0].json);
     let rss_mb = runs.iter().map(|r| r.max_rss_kb).max().unwrap_or(0) as f64 / 1024.0;
     json!({
         "n": n,
@@ -324,7 +393,7 @@ fn row(n: usize, phase: &str, runs: &[ChildRun], floor: Option<Duration>) -> Val
         "calls": stats["total"],
         "retries": stats["retries"],
         "by_operation": stats["by_operation"],
-        "changes": runs[0].json["changes"].as_array().map_or(0, Vec::len),
+        "changes": changes_of(&runs[0].json),
         "cpu_s": median(runs.iter().map(|r| r.cpu).collect()).as_secs_f64(),
         "peak_rss_mb": rss_mb,
         "floor_s": floor.map(|f| f.as_secs_f64()),
@@ -425,6 +494,257 @@ const REPOSITORY: &str = r#"  - name: "{prefix}-bench-NNNN"
     tags: {Service: bench-NNNN}
 "#;
 
+/// The spec of `spec_text(n)` over several accounts and regions: `regions:` instead of `region:`,
+/// and one target per account, reached through its role `Provisioner` (LocalStack maps an assumed
+/// role to the account in the role's ARN).
+fn fanout_spec_text(n: usize, accounts: &[String], regions: &[&str]) -> String {
+    let mut placement = format!("regions: [{}]\ntargets:\n", regions.join(", "));
+    for (i, account) in accounts.iter().enumerate() {
+        placement.push_str(&format!(
+            "  - {{name: t{}, account: \"{account}\", role: Provisioner}}\n",
+            i + 1
+        ));
+    }
+    let mut out = String::new();
+    let mut replaced = false;
+    for line in spec_text(n).lines() {
+        if !replaced && line.starts_with("region:") {
+            out.push_str(&placement);
+            replaced = true;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(replaced, "the starter names a region");
+    out
+}
+
+/// The API statistics of a CLI document: its own, or summed over its `targets`.
+fn stats_of(doc: &Value) -> Value {
+    let Some(targets) = doc["targets"].as_array() else {
+        return doc["stats"].clone();
+    };
+    let (mut total, mut retries) = (0, 0);
+    let mut by_operation: BTreeMap<String, u64> = BTreeMap::new();
+    for t in targets {
+        total += t["stats"]["total"].as_u64().unwrap_or(0);
+        retries += t["stats"]["retries"].as_u64().unwrap_or(0);
+        for (op, calls) in t["stats"]["by_operation"].as_object().into_iter().flatten() {
+            *by_operation.entry(op.clone()).or_default() += calls.as_u64().unwrap_or(0);
+        }
+    }
+    json!({"total": total, "retries": retries, "by_operation": by_operation})
+}
+
+/// The planned changes of a CLI document, summed over its `targets`.
+fn changes_of(doc: &Value) -> usize {
+    let count = |d: &Value| d["changes"].as_array().map_or(0, Vec::len);
+    match doc["targets"].as_array() {
+        Some(targets) => targets.iter().map(count).sum(),
+        None => count(doc),
+    }
+}
+
+/// Like [`check`], and every one of the `units` targets succeeded.
+fn check_fanout(run: &ChildRun, phase: &str, codes: &[i32], units: usize) {
+    check(run, phase, codes);
+    let targets = run.json["targets"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    let failed: Vec<String> = targets
+        .iter()
+        .filter(|t| t.get("error").is_some())
+        .map(|t| format!("{} {}: {}", t["target"], t["region"], t["error"]))
+        .collect();
+    if targets.len() != units || !failed.is_empty() {
+        eprintln!(
+            "bench: {phase}: {} of {units} targets reported, failed: {failed:?}\n{}",
+            targets.len(),
+            run.stderr
+        );
+        std::process::exit(1);
+    }
+}
+
+/// The `--targets` case: one spec of N repositories and the standard IAM set over
+/// `fanout.accounts` fresh accounts × `fanout.regions` regions, run from a caller in yet another
+/// fresh account; each phase is compared with `fanout.units()` × the single-target row of the same
+/// N and phase.
+fn fanout_case(
+    args: &Args,
+    fanout: Fanout,
+    n: usize,
+    parallelism: u16,
+    has_drift: bool,
+    single: &[Value],
+) -> Vec<Value> {
+    let regions = &FANOUT_REGIONS[..fanout.regions];
+    let units = fanout.units();
+    let setup = |n: usize| {
+        let caller = random_account();
+        let accounts: Vec<String> = (0..fanout.accounts).map(|_| random_account()).collect();
+        let dir = std::env::temp_dir().join(format!("betekk-bench-{caller}"));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        let spec = dir.join("spec.yaml");
+        std::fs::write(&spec, fanout_spec_text(n, &accounts, regions)).expect("write spec");
+        (caller, accounts, dir, spec)
+    };
+
+    // The first assumed roles and the other regions' first requests, in throwaway accounts.
+    let (caller, _, dir, spec) = setup(2);
+    let warm = Bench {
+        args,
+        account: &caller,
+        spec: &spec,
+    };
+    check_fanout(
+        &warm.cli(&["apply", "--yes"], parallelism),
+        "targets warm-up",
+        &[0],
+        units,
+    );
+    check_fanout(
+        &warm.cli(&["plan"], parallelism),
+        "targets warm-up",
+        &[0],
+        units,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let (caller, accounts, dir, spec) = setup(n);
+    let bench = Bench {
+        args,
+        account: &caller,
+        spec: &spec,
+    };
+    eprintln!(
+        "bench: targets {} N={n}: caller {caller}, accounts {}, regions {}, parallelism {parallelism}",
+        fanout.label(),
+        accounts.join(" "),
+        regions.join(" ")
+    );
+    let mut rows = Vec::new();
+    let mut push = |phase: &str, runs: &[ChildRun]| {
+        let r = fanout_row(n, fanout, phase, runs, single);
+        eprintln!(
+            "bench: targets {} N={n} {phase}: {:.3}s, {} calls; {units} × single: {:.3}s, {} calls",
+            fanout.label(),
+            r["wall_s"].as_f64().unwrap_or_default(),
+            r["calls"],
+            r["single_x_units_wall_s"].as_f64().unwrap_or_default(),
+            r["single_x_units_calls"].as_f64().unwrap_or_default(),
+        );
+        rows.push(r);
+    };
+
+    let apply = bench.cli(&["apply", "--yes"], parallelism);
+    check_fanout(&apply, "targets apply from empty", &[0], units);
+    push("apply from empty", &[apply]);
+
+    let plans = bench.repeat(|| bench.cli(&["plan"], parallelism));
+    for p in &plans {
+        check_fanout(p, "targets converged plan", &[0], units);
+        let changes = changes_of(&p.json);
+        if changes > 0 {
+            eprintln!(
+                "bench: targets N={n}: the plan after apply is not empty ({changes} changes)"
+            );
+        }
+    }
+    push("converged plan", &plans);
+
+    let noops = bench.repeat(|| bench.cli(&["apply", "--yes"], parallelism));
+    noops
+        .iter()
+        .for_each(|r| check_fanout(r, "targets no-op apply", &[0], units));
+    push("no-op apply", &noops);
+
+    if has_drift {
+        let drifts = bench.repeat(|| bench.cli(&["drift"], parallelism));
+        drifts
+            .iter()
+            .for_each(|r| check_fanout(r, "targets drift", &[0, 2], units));
+        push("drift", &drifts);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    rows
+}
+
+/// A `--targets` row: [`row`] plus the single-target row of the same N and phase × units, and
+/// the calls by operation where they differ from that.
+fn fanout_row(n: usize, fanout: Fanout, phase: &str, runs: &[ChildRun], single: &[Value]) -> Value {
+    let units = fanout.units() as f64;
+    let mut r = row(n, phase, runs, None);
+    if let Some(map) = r.as_object_mut() {
+        map.remove("floor_s");
+        map.remove("ratio");
+    }
+    r["targets"] = json!(fanout.label());
+    r["units"] = json!(fanout.units());
+    let Some(s) = single.iter().find(|s| s["n"] == n && s["phase"] == phase) else {
+        return r;
+    };
+    let single_wall = s["wall_s"].as_f64().unwrap_or_default();
+    let single_calls = s["calls"].as_f64().unwrap_or_default();
+    r["single_wall_s"] = json!(single_wall);
+    r["single_calls"] = s["calls"].clone();
+    r["single_x_units_wall_s"] = json!(single_wall * units);
+    r["single_x_units_calls"] = json!(single_calls * units);
+    r["wall_vs_single_x_units"] =
+        json!(r["wall_s"].as_f64().unwrap_or_default() / (single_wall * units));
+    r["calls_vs_single_x_units"] =
+        json!(r["calls"].as_f64().unwrap_or_default() / (single_calls * units));
+    let mut differ = serde_json::Map::new();
+    let ops: std::collections::BTreeSet<&String> = r["by_operation"]
+        .as_object()
+        .into_iter()
+        .chain(s["by_operation"].as_object())
+        .flat_map(|m| m.keys())
+        .collect();
+    for op in ops {
+        let multi = r["by_operation"][op].as_u64().unwrap_or(0);
+        let scaled = s["by_operation"][op].as_u64().unwrap_or(0) * fanout.units() as u64;
+        if multi != scaled {
+            differ.insert(
+                op.clone(),
+                json!({"calls": multi, "single_x_units": scaled}),
+            );
+        }
+    }
+    r["by_operation_vs_single_x_units"] = Value::Object(differ);
+    r
+}
+
+fn print_fanout_table(rows: &[Value]) {
+    if rows.is_empty() {
+        return;
+    }
+    println!(
+        "\n| targets | N | phase | wall s | CPU s | calls | peak RSS MB | units × single wall s | units × single calls | wall ratio | calls ratio |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let opt = |v: &Value, digits: usize| {
+        v.as_f64()
+            .map_or("".to_string(), |f| format!("{f:.digits$}"))
+    };
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {:.3} | {:.3} | {} | {:.1} | {} | {} | {} | {} |",
+            r["targets"].as_str().unwrap_or_default(),
+            r["n"],
+            r["phase"].as_str().unwrap_or_default(),
+            r["wall_s"].as_f64().unwrap_or_default(),
+            r["cpu_s"].as_f64().unwrap_or_default(),
+            r["calls"],
+            r["peak_rss_mb"].as_f64().unwrap_or_default(),
+            opt(&r["single_x_units_wall_s"], 3),
+            opt(&r["single_x_units_calls"], 0),
+            opt(&r["wall_vs_single_x_units"], 2),
+            opt(&r["calls_vs_single_x_units"], 2),
+        );
+    }
+}
+
 /// One per-resource read of a converged plan.
 enum Read {
     Lifecycle(String),
@@ -433,6 +753,7 @@ enum Read {
     Provider(String),
     Role(String),
     RolePolicies(String),
+    RoleInlinePolicies(String),
     PolicyTags(String),
     PolicyVersion(String, String),
 }
@@ -528,7 +849,8 @@ async fn floor(bench: &Bench<'_>, parallelism: u16) -> (Duration, Value, Duratio
     }
     for role in roles.into_iter().filter(|r| r.starts_with("BETEKK-")) {
         reads.push(Read::Role(role.clone()));
-        reads.push(Read::RolePolicies(role));
+        reads.push(Read::RolePolicies(role.clone()));
+        reads.push(Read::RoleInlinePolicies(role));
     }
     for (arn, version) in policies {
         reads.push(Read::PolicyTags(arn.clone()));
@@ -587,6 +909,15 @@ async fn floor(bench: &Bench<'_>, parallelism: u16) -> (Duration, Value, Duratio
                             .await
                             .is_ok();
                         ("iam:ListAttachedRolePolicies", ok)
+                    }
+                    Read::RoleInlinePolicies(name) => {
+                        let ok = iam
+                            .list_role_policies()
+                            .role_name(name)
+                            .send()
+                            .await
+                            .is_ok();
+                        ("iam:ListRolePolicies", ok)
                     }
                     Read::PolicyTags(arn) => {
                         let ok = iam.list_policy_tags().policy_arn(arn).send().await.is_ok();
