@@ -176,6 +176,7 @@ pub fn observed(repos: impl IntoIterator<Item = impl Into<Repository>>) -> Obser
                 )),
                 resource: Resource::Repository(repo),
                 complete: true,
+                dependents: Default::default(),
             };
             (live.resource.address(), live)
         })

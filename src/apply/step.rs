@@ -11,9 +11,6 @@ use crate::live::{
 use crate::model::{Address, PolicyDocument, TagTarget};
 use crate::plan::{Change, DeleteReason, Op};
 
-/// IAM allows five versions of a managed policy.
-const MAX_POLICY_VERSIONS: usize = 5;
-
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
     #[error(transparent)]
@@ -198,7 +195,9 @@ impl<C: Aws> Ctx<'_, C> {
             Op::CreatePolicyVersion { arn, document } => {
                 self.create_policy_version(arn, document).await
             }
-            Op::DeletePolicy { arn } => self.delete_policy(arn).await,
+            Op::DeletePolicy { arn } => Ok(self
+                .retrying(&[ErrorKind::Conflict], || client.delete_policy(arn))
+                .await?),
 
             Op::CreateRole {
                 name,
@@ -267,24 +266,14 @@ impl<C: Aws> Ctx<'_, C> {
             Op::DeleteRolePolicy { role, name } => {
                 Ok(client.delete_role_policy(role, name).await?)
             }
-            Op::DeleteRole { role } => {
-                for arn in client
-                    .list_attached_role_policies(role)
-                    .await
-                    .or_else(not_found_empty)?
-                {
-                    client.detach_role_policy(role, &arn).await?;
-                }
-                for name in client
-                    .list_role_policies(role)
-                    .await
-                    .or_else(not_found_empty)?
-                {
-                    client.delete_role_policy(role, &name).await?;
-                }
-                Ok(self
-                    .retrying(&[ErrorKind::Conflict], || client.delete_role(role))
-                    .await?)
+            Op::DeleteRole { role } => Ok(self
+                .retrying(&[ErrorKind::Conflict], || client.delete_role(role))
+                .await?),
+            Op::DeletePolicyVersion { arn, version_id } => {
+                Ok(client.delete_policy_version(arn, version_id).await?)
+            }
+            Op::DetachGroupPolicy { group, policy_arn } => {
+                Ok(client.detach_group_policy(group, policy_arn).await?)
             }
             Op::AttachUserPolicy { user, policy_arn } => done(
                 self.retrying(&[ErrorKind::NotFound], || {
@@ -399,30 +388,12 @@ impl<C: Aws> Ctx<'_, C> {
     async fn create_policy_version(&self, arn: &str, document: &str) -> Result<Ensured, StepError> {
         let client = self.client;
         let wanted = PolicyDocument::parse(document).ok();
-        let mut versions = client.list_policy_versions(arn).await?;
+        let versions = client.list_policy_versions(arn).await?;
         if self.default_holds(arn, &versions, wanted.as_ref()).await? {
             return Ok(Ensured::NotNeeded);
         }
-        // Creation times have one-second resolution; version ids (v1, v2, …) break ties.
-        versions.sort_by_key(|v| {
-            (
-                v.created,
-                v.version_id
-                    .trim_start_matches('v')
-                    .parse::<u64>()
-                    .unwrap_or(0),
-            )
-        });
-        let mut count = versions.len();
-        for oldest in versions.iter().filter(|v| !v.is_default) {
-            if count < MAX_POLICY_VERSIONS {
-                break;
-            }
-            client
-                .delete_policy_version(arn, &oldest.version_id)
-                .await?;
-            count -= 1;
-        }
+        // The plan made room (one free slot); a retry of a lost create may use a second.
+        let count = versions.len();
         if let Err(e) = client.create_policy_version(arn, document).await {
             let now = client.list_policy_versions(arn).await?;
             if !self.default_holds(arn, &now, wanted.as_ref()).await? {
@@ -495,41 +466,5 @@ impl<C: Aws> Ctx<'_, C> {
             });
         }
         Ok(())
-    }
-
-    /// Detaches the policy everywhere, deletes its non-default versions, then the policy.
-    async fn delete_policy(&self, arn: &str) -> Result<Ensured, StepError> {
-        let client = self.client;
-        let entities = match client.list_entities_for_policy(arn).await {
-            Err(e) if e.kind == ErrorKind::NotFound => return Ok(Ensured::NotNeeded),
-            other => other?,
-        };
-        for role in &entities.roles {
-            client.detach_role_policy(role, arn).await?;
-        }
-        for user in &entities.users {
-            client.detach_user_policy(user, arn).await?;
-        }
-        for group in &entities.groups {
-            client.detach_group_policy(group, arn).await?;
-        }
-        for version in client.list_policy_versions(arn).await? {
-            if !version.is_default {
-                client
-                    .delete_policy_version(arn, &version.version_id)
-                    .await?;
-            }
-        }
-        Ok(self
-            .retrying(&[ErrorKind::Conflict], || client.delete_policy(arn))
-            .await?)
-    }
-}
-
-fn not_found_empty(e: LiveError) -> Result<Vec<String>, LiveError> {
-    if e.kind == ErrorKind::NotFound {
-        Ok(Vec::new())
-    } else {
-        Err(e)
     }
 }

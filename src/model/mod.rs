@@ -29,7 +29,7 @@ pub use github_trust::GithubTrust;
 pub use identity::Identity;
 pub use lifecycle::{LifecyclePolicy, LifecycleRule, TagStatus};
 pub use managed_policy::ManagedPolicy;
-pub use observed::{Live, Observed};
+pub use observed::{Dependents, Live, Observed, PolicyVersion};
 pub use oidc_provider::OidcProvider;
 pub use policy_document::PolicyDocument;
 pub use repository::{Encryption, Repository, TagMutability};

@@ -14,6 +14,40 @@ pub struct Live {
     pub uri: Option<String>,
     /// False when only enough was read to tell who owns it (prune candidates).
     pub complete: bool,
+    /// What the planner needs to act on it beyond its settings, read only when it will.
+    pub dependents: Dependents,
+}
+
+/// Read for a resource the plan will act on: a policy's versions (when a new one must be made,
+/// or it is deleted) and what a policy to be deleted is attached to. A role to be deleted carries
+/// its attachments and inline policies in the role itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dependents {
+    /// Oldest first.
+    pub versions: Vec<PolicyVersion>,
+    pub attached_roles: Vec<String>,
+    pub attached_users: Vec<String>,
+    pub attached_groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersion {
+    pub id: String,
+    pub is_default: bool,
+    /// Seconds since the epoch (one-second resolution; ids break ties).
+    pub created: i64,
+}
+
+impl PolicyVersion {
+    /// Sorts oldest first: by creation, then by the number in `v12`.
+    pub fn sort(versions: &mut [PolicyVersion]) {
+        versions.sort_by_key(|v| {
+            (
+                v.created,
+                v.id.trim_start_matches('v').parse::<u64>().unwrap_or(0),
+            )
+        });
+    }
 }
 
 /// Live state of everything relevant to one spec.

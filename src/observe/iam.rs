@@ -10,7 +10,8 @@ use crate::live::{Aws, LiveError};
 use crate::model::Live;
 use crate::model::oidc_provider::normalize_url;
 use crate::model::{
-    Desired, Env, ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role, UserAttachment,
+    Dependents, Desired, Env, ManagedPolicy, OidcProvider, PolicyDocument, PolicyVersion, Resource,
+    Role, UserAttachment,
 };
 
 #[derive(Default)]
@@ -31,7 +32,7 @@ pub async fn read<C: Aws>(
     let (provider, roles, policies, users, missing_policies) = futures::try_join!(
         read_provider(client, desired, limit),
         read_roles(client, desired, limit),
-        read_policies(client, desired, limit),
+        read_policies(client, desired, env, limit),
         read_user_attachments(client, desired, env, limit),
         missing_external_policies(client, desired, env, limit),
     )?;
@@ -111,6 +112,7 @@ async fn read_provider<C: Aws>(
         arn,
         uri: None,
         complete: true,
+        dependents: Default::default(),
     }))
 }
 
@@ -127,9 +129,11 @@ async fn read_roles<C: Aws>(
             let Some(info) = limit.call(client.get_role(&name)).await? else {
                 return Ok::<_, LiveError>(None);
             };
-            // Attachments matter only for roles the spec manages; others are only candidates
-            // for pruning, whose deletion reads them again.
-            let mut policies = if in_spec {
+            // Attachments and inline policies matter for roles the spec manages, and for roles
+            // of this stack the spec dropped: the plan detaches and deletes them before the
+            // role. Other candidates only needed their tags.
+            let full = in_spec || owned_by(&info.tags, &desired.stack);
+            let mut policies = if full {
                 limit
                     .call(client.list_attached_role_policies(&name))
                     .await?
@@ -137,7 +141,7 @@ async fn read_roles<C: Aws>(
                 Vec::new()
             };
             policies.sort();
-            let inline_policies = if in_spec {
+            let inline_policies = if full {
                 read_inline(client, &name, limit).await?
             } else {
                 Default::default()
@@ -158,6 +162,7 @@ async fn read_roles<C: Aws>(
                 arn: info.arn,
                 uri: None,
                 complete: in_spec,
+                dependents: Default::default(),
             }))
         })
         .buffer_unordered(limit.width)
@@ -169,6 +174,7 @@ async fn read_roles<C: Aws>(
 async fn read_policies<C: Aws>(
     client: &C,
     desired: &Desired,
+    env: &Env,
     limit: &Limit,
 ) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.policies().map(|p| p.name.as_str()).collect();
@@ -192,6 +198,36 @@ async fn read_policies<C: Aws>(
             let document = text
                 .map(|t| PolicyDocument::parse(&t).unwrap_or_else(|_| unreadable()))
                 .unwrap_or_else(unreadable);
+            // Versions when the plan will make a new one (it makes room first) or delete the
+            // policy (non-default versions go first); attachments when it deletes it.
+            let changes = in_spec
+                && desired
+                    .policies()
+                    .find(|p| p.name == info.name)
+                    .is_some_and(|p| p.document.bind(env) != document);
+            let deleted = !in_spec && owned_by(&tags, &desired.stack);
+            let mut dependents = Dependents::default();
+            if changes || deleted {
+                dependents.versions = limit
+                    .call(client.list_policy_versions(&info.arn))
+                    .await?
+                    .into_iter()
+                    .map(|v| PolicyVersion {
+                        id: v.version_id,
+                        is_default: v.is_default,
+                        created: v.created,
+                    })
+                    .collect();
+                PolicyVersion::sort(&mut dependents.versions);
+            }
+            if deleted {
+                let entities = limit
+                    .call(client.list_entities_for_policy(&info.arn))
+                    .await?;
+                dependents.attached_roles = entities.roles;
+                dependents.attached_users = entities.users;
+                dependents.attached_groups = entities.groups;
+            }
             Ok::<_, LiveError>(Live {
                 resource: Resource::Policy(ManagedPolicy {
                     name: info.name,
@@ -202,6 +238,7 @@ async fn read_policies<C: Aws>(
                 arn: info.arn,
                 uri: None,
                 complete: in_spec,
+                dependents,
             })
         })
         .buffer_unordered(limit.width)
@@ -238,6 +275,7 @@ async fn read_user_attachments<C: Aws>(
                     arn: String::new(),
                     uri: None,
                     complete: true,
+                    dependents: Default::default(),
                 });
             }
         }
@@ -249,6 +287,12 @@ async fn read_user_attachments<C: Aws>(
 pub(super) fn unreadable() -> PolicyDocument {
     PolicyDocument::from_json(serde_json::json!({"Version": "unreadable", "Statement": []}))
         .expect("a statement list is a valid document")
+}
+
+/// Whether tags name this stack as the owner.
+fn owned_by(tags: &crate::model::Tags, stack: &str) -> bool {
+    tags.get(crate::model::STACK_TAG)
+        .is_some_and(|s| s == stack)
 }
 
 /// A role's inline policies: one listing, then one read each.

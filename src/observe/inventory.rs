@@ -53,6 +53,7 @@ pub async fn inventory<C: Aws>(
             arn,
             uri: None,
             complete: true,
+            dependents: Default::default(),
         }))
     };
     let roles = async {
@@ -82,6 +83,7 @@ pub async fn inventory<C: Aws>(
                         arn: info.arn,
                         uri: None,
                         complete: true,
+                        dependents: Default::default(),
                     }))
                 })
                 .buffer_unordered(parallelism)
@@ -113,6 +115,7 @@ pub async fn inventory<C: Aws>(
                 arn: info.arn,
                 uri: None,
                 complete: true,
+                dependents: Default::default(),
             })
         })
         .buffer_unordered(parallelism)

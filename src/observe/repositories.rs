@@ -63,5 +63,6 @@ pub(super) async fn read_one<C: Aws>(
         arn: info.arn,
         uri: Some(info.uri),
         complete: in_spec,
+        dependents: Default::default(),
     })
 }

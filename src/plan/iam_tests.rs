@@ -941,19 +941,48 @@ async fn a_role_and_policy_that_left_the_spec_are_detached_and_deleted() {
     assert_eq!(
         changes,
         [
+            // Every write is in the plan: detached everywhere, other versions deleted, deleted.
             (
                 addr(Kind::Policy, DEPLOY_POLICY),
                 Action::Delete,
-                &[Op::DeletePolicy {
-                    arn: deploy_arn.clone()
-                }][..]
+                &[
+                    Op::DetachRolePolicy {
+                        role: DEPLOY_ROLE.into(),
+                        policy_arn: deploy_arn.clone()
+                    },
+                    Op::DetachUserPolicy {
+                        user: "someone".into(),
+                        policy_arn: deploy_arn.clone()
+                    },
+                    Op::DetachGroupPolicy {
+                        group: "developers".into(),
+                        policy_arn: deploy_arn.clone()
+                    },
+                    Op::DeletePolicyVersion {
+                        arn: deploy_arn.clone(),
+                        version_id: "v0".into()
+                    },
+                    Op::DeletePolicy {
+                        arn: deploy_arn.clone()
+                    }
+                ][..]
             ),
             (
                 addr(Kind::Role, DEPLOY_ROLE),
                 Action::Delete,
-                &[Op::DeleteRole {
-                    role: DEPLOY_ROLE.into()
-                }][..]
+                &[
+                    Op::DetachRolePolicy {
+                        role: DEPLOY_ROLE.into(),
+                        policy_arn: deploy_arn.clone()
+                    },
+                    Op::DetachRolePolicy {
+                        role: DEPLOY_ROLE.into(),
+                        policy_arn: READ_ONLY.into()
+                    },
+                    Op::DeleteRole {
+                        role: DEPLOY_ROLE.into()
+                    }
+                ][..]
             ),
         ]
     );

@@ -138,9 +138,18 @@ pub enum Op {
         role: String,
         name: String,
     },
-    /// Detaches every managed policy of the role, deletes its inline policies, then deletes it.
+    /// Deletes the role; the plan detaches and deletes its policies first.
     DeleteRole {
         role: String,
+    },
+    /// Makes room for a new version, or clears a policy before it is deleted; never the default.
+    DeletePolicyVersion {
+        arn: String,
+        version_id: String,
+    },
+    DetachGroupPolicy {
+        group: String,
+        policy_arn: String,
     },
     AttachUserPolicy {
         user: String,

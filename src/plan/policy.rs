@@ -1,6 +1,9 @@
 //! Planning a managed policy: a document change is a new default version; tags in place.
 
 use super::{Action, AttributeChange, Change, Op, tag_ops};
+
+/// IAM allows five versions of a managed policy.
+pub const MAX_POLICY_VERSIONS: usize = 5;
 use crate::model::Live;
 use crate::model::{Address, Env, Kind, ManagedPolicy, Resource, TagTarget};
 
@@ -32,6 +35,18 @@ pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Chan
             Some(have.document.original().clone()),
             Some(want.document.original().clone()),
         ));
+        // IAM keeps five versions: the oldest non-default ones make room, never the default.
+        let mut count = live.dependents.versions.len();
+        for oldest in live.dependents.versions.iter().filter(|v| !v.is_default) {
+            if count < MAX_POLICY_VERSIONS {
+                break;
+            }
+            ops.push(Op::DeletePolicyVersion {
+                arn: arn.clone(),
+                version_id: oldest.id.clone(),
+            });
+            count -= 1;
+        }
         ops.push(Op::CreatePolicyVersion {
             arn: arn.clone(),
             document: want.document.to_json_string(),
@@ -49,17 +64,33 @@ pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Chan
     (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))
 }
 
+/// Detached from every role, user and group and cleared of its other versions, then deleted:
+/// IAM refuses to delete a policy that is attached or has non-default versions.
 pub fn delete(live: &Live) -> Change {
-    let mut change = Change::new(
-        live.resource.address(),
-        Action::Delete,
-        Vec::new(),
-        vec![Op::DeletePolicy {
-            arn: live.arn.clone(),
-        }],
+    let arn = live.arn.clone();
+    let d = &live.dependents;
+    let mut ops: Vec<Op> = Vec::new();
+    ops.extend(d.attached_roles.iter().map(|role| Op::DetachRolePolicy {
+        role: role.clone(),
+        policy_arn: arn.clone(),
+    }));
+    ops.extend(d.attached_users.iter().map(|user| Op::DetachUserPolicy {
+        user: user.clone(),
+        policy_arn: arn.clone(),
+    }));
+    ops.extend(d.attached_groups.iter().map(|group| Op::DetachGroupPolicy {
+        group: group.clone(),
+        policy_arn: arn.clone(),
+    }));
+    ops.extend(
+        d.versions
+            .iter()
+            .filter(|v| !v.is_default)
+            .map(|v| Op::DeletePolicyVersion {
+                arn: arn.clone(),
+                version_id: v.id.clone(),
+            }),
     );
-    change
-        .notes
-        .push("detached from every role, user and group first".into());
-    change
+    ops.push(Op::DeletePolicy { arn });
+    Change::new(live.resource.address(), Action::Delete, Vec::new(), ops)
 }

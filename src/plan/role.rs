@@ -154,20 +154,29 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
     (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))
 }
 
+/// Its managed policies detached and its inline policies deleted, then deleted: IAM refuses to
+/// delete a role that still has either.
 pub fn delete(live: &Live) -> Change {
     let Resource::Role(have) = &live.resource else {
         unreachable!("role::delete is only called for roles");
     };
-    let mut change = Change::new(
-        live.resource.address(),
-        Action::Delete,
-        Vec::new(),
-        vec![Op::DeleteRole {
-            role: have.name.clone(),
-        }],
+    let role = have.name.clone();
+    let mut ops: Vec<Op> = have
+        .policies
+        .iter()
+        .map(|arn| Op::DetachRolePolicy {
+            role: role.clone(),
+            policy_arn: arn.clone(),
+        })
+        .collect();
+    ops.extend(
+        have.inline_policies
+            .keys()
+            .map(|name| Op::DeleteRolePolicy {
+                role: role.clone(),
+                name: name.clone(),
+            }),
     );
-    change
-        .notes
-        .push("its managed policies are detached and its inline policies deleted first".into());
-    change
+    ops.push(Op::DeleteRole { role });
+    Change::new(live.resource.address(), Action::Delete, Vec::new(), ops)
 }
