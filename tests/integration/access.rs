@@ -63,7 +63,8 @@ struct Stored {
     repository_policy: Value,
 }
 
-async fn policy_documents(iam: &aws_sdk_iam::Client, arns: Vec<String>) -> Vec<Value> {
+/// The default version of each policy, as stored (decoded).
+pub async fn policy_documents(iam: &aws_sdk_iam::Client, arns: Vec<String>) -> Vec<Value> {
     let mut out = Vec::new();
     for arn in arns {
         let policy = iam.get_policy().policy_arn(&arn).send().await.unwrap();

@@ -118,24 +118,7 @@ async fn two_accounts_and_two_regions_are_planned_applied_and_converge_each_on_i
     .raw_iam()
     .await;
     let arn = format!("arn:aws:iam::{prod}:policy/betekk-MultiPush");
-    let policy = iam.get_policy().policy_arn(&arn).send().await.unwrap();
-    let version = policy
-        .policy()
-        .unwrap()
-        .default_version_id()
-        .unwrap()
-        .to_string();
-    let v = iam
-        .get_policy_version()
-        .policy_arn(&arn)
-        .version_id(version)
-        .send()
-        .await
-        .unwrap();
-    let text =
-        betekk_ecr::model::PolicyDocument::parse(v.policy_version().unwrap().document().unwrap())
-            .unwrap()
-            .to_json_string();
+    let text = crate::access::policy_documents(&iam, vec![arn.clone()]).await[0].to_string();
     for region in [SINGAPORE, SYDNEY] {
         assert!(
             text.contains(&format!(
