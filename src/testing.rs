@@ -29,6 +29,7 @@ pub fn repo(name: &str) -> RepoBuilder {
     RepoBuilder(Repository {
         name: name.to_string(),
         image_tag_mutability: TagMutability::Immutable,
+        image_tag_mutability_exclusion_filters: Vec::new(),
         scan_on_push: true,
         encryption: Encryption::Aes256,
         force_delete: false,
@@ -230,6 +231,7 @@ pub fn seed(fake: &FakeAws, repo: impl Into<Repository>, images: u32) {
             ),
             name: repo.name.clone(),
             image_tag_mutability: repo.image_tag_mutability,
+            exclusion_filters: repo.image_tag_mutability_exclusion_filters.clone(),
             scan_on_push: repo.scan_on_push,
             encryption: repo.encryption.clone(),
         },

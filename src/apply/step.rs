@@ -126,9 +126,15 @@ impl<C: Aws> Ctx<'_, C> {
             Op::CreateRepository { .. } | Op::DeleteRepository { .. } => {
                 self.repository_lifecycle(op).await
             }
-            Op::PutImageTagMutability { name, value } => {
-                done(client.put_image_tag_mutability(name, *value).await)
-            }
+            Op::PutImageTagMutability {
+                name,
+                value,
+                exclusion_filters,
+            } => done(
+                client
+                    .put_image_tag_mutability(name, *value, exclusion_filters)
+                    .await,
+            ),
             Op::PutScanOnPush { name, value } => done(client.put_scan_on_push(name, *value).await),
             Op::PutLifecyclePolicy { name, text } => {
                 done(client.put_lifecycle_policy(name, text).await)
@@ -293,6 +299,7 @@ impl<C: Aws> Ctx<'_, C> {
             Op::CreateRepository {
                 name,
                 image_tag_mutability,
+                exclusion_filters,
                 scan_on_push,
                 encryption,
                 tags,
@@ -301,6 +308,7 @@ impl<C: Aws> Ctx<'_, C> {
                     .create_repository(&NewRepository {
                         name,
                         image_tag_mutability: *image_tag_mutability,
+                        exclusion_filters,
                         scan_on_push: *scan_on_push,
                         encryption,
                         tags,
@@ -314,7 +322,11 @@ impl<C: Aws> Ctx<'_, C> {
                         let live_tags = client.list_tags(&repo.arn).await?;
                         self.not_anothers("repository", name, &live_tags, tags)?;
                         client
-                            .put_image_tag_mutability(name, *image_tag_mutability)
+                            .put_image_tag_mutability(
+                                name,
+                                *image_tag_mutability,
+                                exclusion_filters,
+                            )
                             .await?;
                         client.put_scan_on_push(name, *scan_on_push).await?;
                         client.tag_resource(&repo.arn, tags).await?;

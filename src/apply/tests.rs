@@ -350,6 +350,7 @@ fn create(name: &str) -> Change {
         vec![Op::CreateRepository {
             name: name.into(),
             image_tag_mutability: crate::model::TagMutability::Immutable,
+            exclusion_filters: Vec::new(),
             scan_on_push: true,
             encryption: Encryption::Aes256,
             tags: ownership_tags(STACK),

@@ -71,7 +71,7 @@ fn rows() -> Vec<Row> {
             edit: ("IMMUTABLE", "MUTABLE"),
             out_of_band: |f| {
                 async {
-                    f.put_image_tag_mutability(REPO, TagMutability::Mutable)
+                    f.put_image_tag_mutability(REPO, TagMutability::Mutable, &[])
                         .await
                         .unwrap()
                 }

@@ -174,6 +174,13 @@ fn repository(out: &mut String, r: &Repository, env: &crate::model::Env) -> Resu
     let mut s = String::new();
     let _ = writeln!(s, "  - name: {}", q(&r.name));
     let _ = writeln!(s, "    image_tag_mutability: {}", q(r.image_tag_mutability));
+    if !r.image_tag_mutability_exclusion_filters.is_empty() {
+        let _ = writeln!(
+            s,
+            "    image_tag_mutability_exclusion_filters: {}",
+            q(&r.image_tag_mutability_exclusion_filters)
+        );
+    }
     let _ = writeln!(s, "    scan_on_push: {}", r.scan_on_push);
     let _ = match &r.encryption {
         Encryption::Aes256 => writeln!(s, "    encryption: {{type: AES256}}"),

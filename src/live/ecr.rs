@@ -10,6 +10,8 @@ pub struct RepositoryInfo {
     pub arn: String,
     pub uri: String,
     pub image_tag_mutability: TagMutability,
+    /// Tags exempt from the mutability setting (`…_WITH_EXCLUSION`), sorted.
+    pub exclusion_filters: Vec<String>,
     pub scan_on_push: bool,
     pub encryption: Encryption,
 }
@@ -18,6 +20,7 @@ pub struct RepositoryInfo {
 pub struct NewRepository<'a> {
     pub name: &'a str,
     pub image_tag_mutability: TagMutability,
+    pub exclusion_filters: &'a [String],
     pub scan_on_push: bool,
     pub encryption: &'a Encryption,
     pub tags: &'a Tags,
@@ -53,6 +56,7 @@ pub trait EcrApi {
         &self,
         repository: &str,
         value: TagMutability,
+        exclusion_filters: &[String],
     ) -> impl Future<Output = Result<(), LiveError>>;
     fn put_scan_on_push(
         &self,

@@ -59,10 +59,16 @@ impl Fingerprint {
         }
         let mut hashes: Vec<String> = parts.map(str::to_string).collect();
         let names: Vec<&'static str> = comparable(resource).into_iter().map(|(n, _)| n).collect();
-        // A role's fingerprint from before inline policies were managed: it had none then.
-        let empty = short_hash(&json!({}));
-        if names.last() == Some(&"inline_policies") && hashes.len() + 1 == names.len() {
-            hashes.push(empty);
+        // Fingerprints from before the last attribute of a kind existed: it was empty then (a
+        // role's inline policies, a repository's exclusion filters).
+        if hashes.len() + 1 == names.len() {
+            match names.last() {
+                Some(&"inline_policies") => hashes.push(short_hash(&json!({}))),
+                Some(&"image_tag_mutability_exclusion_filters") => {
+                    hashes.push(short_hash(&json!([])))
+                }
+                _ => {}
+            }
         }
         if hashes.len() != names.len() {
             return None;
@@ -108,26 +114,7 @@ pub fn without_fingerprint(tags: &Tags) -> Tags {
 /// repository; it is recorded so that prune knows whether the last apply allowed deleting images.
 pub fn comparable(resource: &Resource) -> Vec<(&'static str, Value)> {
     match resource {
-        Resource::Repository(r) => vec![
-            ("image_tag_mutability", json!(r.image_tag_mutability)),
-            ("scan_on_push", json!(r.scan_on_push)),
-            (
-                "encryption",
-                json!(match r.encryption {
-                    super::Encryption::Aes256 => "AES256",
-                    super::Encryption::Kms { .. } => "KMS",
-                }),
-            ),
-            ("lifecycle_policy", json!(r.lifecycle_policy)),
-            (
-                "repository_policy",
-                r.repository_policy
-                    .as_ref()
-                    .map_or(Value::Null, |d| d.canonical().clone()),
-            ),
-            ("tags", json!(without_fingerprint(&r.tags))),
-            ("force_delete", json!(r.force_delete)),
-        ],
+        Resource::Repository(r) => r.comparable(),
         Resource::Role(r) => vec![
             ("description", json!(r.description)),
             ("trust_policy", r.trust_policy.canonical().clone()),

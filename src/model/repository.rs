@@ -64,6 +64,10 @@ impl Encryption {
 pub struct Repository {
     pub name: String,
     pub image_tag_mutability: TagMutability,
+    /// Wildcard filters of tags exempt from `image_tag_mutability` (ECR's `…_WITH_EXCLUSION`),
+    /// sorted; empty: none.
+    #[serde(default)]
+    pub image_tag_mutability_exclusion_filters: Vec<String>,
     pub scan_on_push: bool,
     pub encryption: Encryption,
     /// Behaviour on delete, not a property of the live repository: never compared.
@@ -77,22 +81,126 @@ pub struct Repository {
     pub tags: Tags,
 }
 
+/// How a change of an attribute is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mutation {
+    /// Written in place.
+    InPlace,
+    /// Only by replacing the repository (encryption).
+    Replace,
+    /// Not a property of the live repository: only recorded in the fingerprint.
+    Recorded,
+}
+
+/// One attribute of a repository, declared once: the spec's field name; its canonical value (what
+/// is compared and fingerprinted); its value as shown in plans (documents as written); how a
+/// change is made; whether `import` writes it. Display, comparison, fingerprints, drift and
+/// import all read this table.
+pub struct Attribute {
+    pub name: &'static str,
+    pub canonical: fn(&Repository) -> Value,
+    pub shown: fn(&Repository) -> Value,
+    pub mutation: Mutation,
+    pub imported: bool,
+}
+
+/// In fingerprint order (an attribute added later goes last, so that recorded fingerprints stay
+/// readable).
+pub const ATTRIBUTES: &[Attribute] = &[
+    Attribute {
+        name: "image_tag_mutability",
+        canonical: |r| json!(r.image_tag_mutability),
+        shown: |r| json!(r.image_tag_mutability),
+        mutation: Mutation::InPlace,
+        imported: true,
+    },
+    Attribute {
+        name: "scan_on_push",
+        canonical: |r| json!(r.scan_on_push),
+        shown: |r| json!(r.scan_on_push),
+        mutation: Mutation::InPlace,
+        imported: true,
+    },
+    Attribute {
+        name: "encryption",
+        // By type only: a spec may name a KMS key by alias while AWS reports its ARN; the key
+        // itself is compared with `Encryption::satisfied_by`.
+        canonical: |r| {
+            json!(match r.encryption {
+                Encryption::Aes256 => "AES256",
+                Encryption::Kms { .. } => "KMS",
+            })
+        },
+        shown: |r| json!(r.encryption),
+        mutation: Mutation::Replace,
+        imported: true,
+    },
+    Attribute {
+        name: "lifecycle_policy",
+        canonical: |r| json!(r.lifecycle_policy),
+        shown: |r| json!(r.lifecycle_policy),
+        mutation: Mutation::InPlace,
+        imported: true,
+    },
+    Attribute {
+        name: "repository_policy",
+        canonical: |r| {
+            r.repository_policy
+                .as_ref()
+                .map_or(Value::Null, |d| d.canonical().clone())
+        },
+        shown: |r| {
+            r.repository_policy
+                .as_ref()
+                .map_or(Value::Null, |p| p.original().clone())
+        },
+        mutation: Mutation::InPlace,
+        imported: true,
+    },
+    Attribute {
+        name: "tags",
+        canonical: |r| json!(super::fingerprint::without_fingerprint(&r.tags)),
+        shown: |r| json!(r.tags),
+        mutation: Mutation::InPlace,
+        imported: true,
+    },
+    Attribute {
+        name: "force_delete",
+        canonical: |r| json!(r.force_delete),
+        shown: |r| json!(r.force_delete),
+        mutation: Mutation::Recorded,
+        imported: false,
+    },
+    Attribute {
+        name: "image_tag_mutability_exclusion_filters",
+        canonical: |r| json!(r.image_tag_mutability_exclusion_filters),
+        shown: |r| json!(r.image_tag_mutability_exclusion_filters),
+        mutation: Mutation::InPlace,
+        imported: true,
+    },
+];
+
 impl Repository {
-    /// Attribute names (the spec's field names) and their canonical values, in display order.
+    /// Attribute names (the spec's field names) and their values as shown, in table order; what
+    /// is only recorded is left out, and an empty exclusion list too (the common case).
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("image_tag_mutability", json!(self.image_tag_mutability)),
-            ("scan_on_push", json!(self.scan_on_push)),
-            ("encryption", json!(self.encryption)),
-            ("lifecycle_policy", json!(self.lifecycle_policy)),
-            (
-                "repository_policy",
-                self.repository_policy
-                    .as_ref()
-                    .map_or(Value::Null, |p| p.original().clone()),
-            ),
-            ("tags", json!(self.tags)),
-        ]
+        ATTRIBUTES
+            .iter()
+            .filter(|a| a.mutation != Mutation::Recorded)
+            .map(|a| (a.name, (a.shown)(self)))
+            .filter(|(name, v)| {
+                *name != "image_tag_mutability_exclusion_filters"
+                    || v.as_array().is_some_and(|a| !a.is_empty())
+            })
+            .collect()
+    }
+
+    /// Canonical values of every attribute, for comparison and fingerprints.
+    pub fn comparable(&self) -> Vec<(&'static str, Value)> {
+        ATTRIBUTES
+            .iter()
+            .map(|a| (a.name, (a.canonical)(self)))
+            .collect()
     }
 }
 

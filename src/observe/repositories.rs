@@ -51,6 +51,7 @@ pub(super) async fn read_one<C: Aws>(
     let repository = Repository {
         name: info.name.clone(),
         image_tag_mutability: info.image_tag_mutability,
+        image_tag_mutability_exclusion_filters: info.exclusion_filters.clone(),
         scan_on_push: info.scan_on_push,
         encryption: info.encryption.clone(),
         force_delete: false,

@@ -20,6 +20,8 @@ pub enum Op {
     CreateRepository {
         name: String,
         image_tag_mutability: TagMutability,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        exclusion_filters: Vec<String>,
         scan_on_push: bool,
         encryption: Encryption,
         tags: Tags,
@@ -29,9 +31,12 @@ pub enum Op {
         force_delete: bool,
         reason: DeleteReason,
     },
+    /// The mutability with its exclusion filters (one call sets both).
     PutImageTagMutability {
         name: String,
         value: TagMutability,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        exclusion_filters: Vec<String>,
     },
     PutScanOnPush {
         name: String,

@@ -5,6 +5,7 @@ use serde_json::json;
 use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
 use crate::model::Live;
 use crate::model::fingerprint::{Fingerprint, without_fingerprint};
+use crate::model::repository::{ATTRIBUTES, Mutation};
 use crate::model::{Address, Kind, Repository, Resource, TagTarget};
 
 /// `owned`: the live repository already carries this stack's tags (false: it is being adopted).
@@ -28,61 +29,20 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
         return Some(replace(want, have, address));
     }
 
+    // Every in-place attribute of the table (tags have their own rules, below) whose canonical
+    // value differs is shown, then written by the call that sets it.
     let mut attributes = Vec::new();
-    let mut ops = Vec::new();
-    let name = want.name.clone();
-    if want.image_tag_mutability != have.image_tag_mutability {
-        attributes.push(attr(
-            "image_tag_mutability",
-            json!(have.image_tag_mutability),
-            json!(want.image_tag_mutability),
-        ));
-        ops.push(Op::PutImageTagMutability {
-            name: name.clone(),
-            value: want.image_tag_mutability,
-        });
+    let mut changed: Vec<&str> = Vec::new();
+    for a in ATTRIBUTES
+        .iter()
+        .filter(|a| a.mutation == Mutation::InPlace && a.name != "tags")
+    {
+        if (a.canonical)(want) != (a.canonical)(have) {
+            attributes.push(attr(a.name, (a.shown)(have), (a.shown)(want)));
+            changed.push(a.name);
+        }
     }
-    if want.scan_on_push != have.scan_on_push {
-        attributes.push(attr(
-            "scan_on_push",
-            json!(have.scan_on_push),
-            json!(want.scan_on_push),
-        ));
-        ops.push(Op::PutScanOnPush {
-            name: name.clone(),
-            value: want.scan_on_push,
-        });
-    }
-    if want.lifecycle_policy != have.lifecycle_policy {
-        attributes.push(attr(
-            "lifecycle_policy",
-            json!(have.lifecycle_policy),
-            json!(want.lifecycle_policy),
-        ));
-        ops.push(match &want.lifecycle_policy {
-            Some(p) => Op::PutLifecyclePolicy {
-                name: name.clone(),
-                text: p.to_aws_text(),
-            },
-            None => Op::DeleteLifecyclePolicy { name: name.clone() },
-        });
-    }
-    if want.repository_policy != have.repository_policy {
-        let canonical =
-            |p: &Option<crate::model::PolicyDocument>| p.as_ref().map(|d| d.original().clone());
-        attributes.push(AttributeChange::new(
-            "repository_policy",
-            canonical(&have.repository_policy),
-            canonical(&want.repository_policy),
-        ));
-        ops.push(match &want.repository_policy {
-            Some(p) => Op::SetRepositoryPolicy {
-                name: name.clone(),
-                text: p.to_json_string(),
-            },
-            None => Op::DeleteRepositoryPolicy { name: name.clone() },
-        });
-    }
+    let mut ops = writes(want, &changed);
     // Not a property of the live repository: recorded in the fingerprint, so that prune knows
     // whether the last apply allowed deleting its images.
     let recorded = Fingerprint::recorded(&live.resource)
@@ -120,6 +80,46 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
     Some(change)
 }
 
+/// The calls that write the changed in-place attributes of the table: one per call (the
+/// mutability and its exclusions go together).
+fn writes(want: &Repository, changed: &[&str]) -> Vec<Op> {
+    let name = want.name.clone();
+    let has = |a: &str| changed.contains(&a);
+    let mut ops = Vec::new();
+    if has("image_tag_mutability") || has("image_tag_mutability_exclusion_filters") {
+        ops.push(Op::PutImageTagMutability {
+            name: name.clone(),
+            value: want.image_tag_mutability,
+            exclusion_filters: want.image_tag_mutability_exclusion_filters.clone(),
+        });
+    }
+    if has("scan_on_push") {
+        ops.push(Op::PutScanOnPush {
+            name: name.clone(),
+            value: want.scan_on_push,
+        });
+    }
+    if has("lifecycle_policy") {
+        ops.push(match &want.lifecycle_policy {
+            Some(p) => Op::PutLifecyclePolicy {
+                name: name.clone(),
+                text: p.to_aws_text(),
+            },
+            None => Op::DeleteLifecyclePolicy { name: name.clone() },
+        });
+    }
+    if has("repository_policy") {
+        ops.push(match &want.repository_policy {
+            Some(p) => Op::SetRepositoryPolicy {
+                name: name.clone(),
+                text: p.to_json_string(),
+            },
+            None => Op::DeleteRepositoryPolicy { name },
+        });
+    }
+    ops
+}
+
 fn attr(name: &str, before: serde_json::Value, after: serde_json::Value) -> AttributeChange {
     AttributeChange::new(name, Some(before), Some(after))
 }
@@ -128,6 +128,7 @@ fn create_ops(want: &Repository) -> Vec<Op> {
     let mut ops = vec![Op::CreateRepository {
         name: want.name.clone(),
         image_tag_mutability: want.image_tag_mutability,
+        exclusion_filters: want.image_tag_mutability_exclusion_filters.clone(),
         scan_on_push: want.scan_on_push,
         encryption: want.encryption.clone(),
         tags: want.tags.clone(),

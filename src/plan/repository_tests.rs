@@ -59,6 +59,7 @@ fn creates_on_an_empty_account_with_every_attribute_new() {
             Op::CreateRepository {
                 name: "betekk-app".into(),
                 image_tag_mutability: TagMutability::Mutable,
+                exclusion_filters: Vec::new(),
                 scan_on_push: true,
                 encryption: crate::model::Encryption::Aes256,
                 tags: want.tags.clone(),
@@ -145,6 +146,7 @@ fn drift_cases() -> Vec<DriftCase> {
                 vec![Op::PutImageTagMutability {
                     name: n.into(),
                     value: TagMutability::Immutable,
+                    exclusion_filters: Vec::new(),
                 }]
             },
         },
@@ -712,4 +714,80 @@ mod against_the_fake {
             ]
         );
     }
+}
+
+/// ECR's tag-mutability exclusions (`IMMUTABLE_WITH_EXCLUSION`): set from the spec, and one set in
+/// the console is no longer read as in sync.
+#[tokio::test(flavor = "current_thread")]
+async fn tag_mutability_exclusions_are_created_compared_and_repaired() {
+    let yaml = "version: 1\nstack: test\nrepositories:\n  - name: betekk-app\n    image_tag_mutability_exclusion_filters: [latest, \"dev-*\"]\n";
+    let d = spec(yaml).desired;
+    let fake = crate::live::fake::FakeAws::new(ACCOUNT, REGION);
+    let (plan, report) = run_apply(&fake, &d, &crate::apply::ApplyOptions::default()).await;
+    assert!(report.succeeded());
+    assert!(
+        matches!(&plan.changes[0].ops[0], Op::CreateRepository { exclusion_filters, .. } if exclusion_filters == &["dev-*", "latest"])
+    );
+    assert_eq!(
+        fake.repository("betekk-app")
+            .unwrap()
+            .info
+            .exclusion_filters,
+        ["dev-*", "latest"]
+    );
+    assert!(plan_on(&fake, &d).await.is_empty());
+
+    // Changed in the console: a difference, repaired by one call.
+    use crate::live::EcrApi;
+    fake.put_image_tag_mutability("betekk-app", TagMutability::Immutable, &["*".to_string()])
+        .await
+        .unwrap();
+    let plan = plan_on(&fake, &d).await;
+    let change = only_change(&plan);
+    assert_eq!(
+        attr_names(change),
+        ["image_tag_mutability_exclusion_filters"]
+    );
+    assert_eq!(change.attributes[0].before, Some(json!(["*"])));
+    assert!(
+        matches!(&change.ops[0], Op::PutImageTagMutability { exclusion_filters, .. } if exclusion_filters == &["dev-*", "latest"])
+    );
+    let report = crate::apply::apply(
+        &fake,
+        &plan,
+        &crate::apply::ApplyOptions::default(),
+        &|_| {},
+    )
+    .await;
+    assert!(report.succeeded());
+    assert!(plan_on(&fake, &d).await.is_empty());
+
+    // Drift tells it apart from a pending spec change: the fingerprint recorded the filters.
+    fake.put_image_tag_mutability("betekk-app", TagMutability::Immutable, &[])
+        .await
+        .unwrap();
+    let observed = crate::observe::observe(&fake, &d, 4).await.unwrap();
+    let drift = crate::drift::classify(&d, &observed).unwrap();
+    let text = serde_json::to_string(&drift).unwrap();
+    assert!(
+        text.contains("image_tag_mutability_exclusion_filters"),
+        "{text}"
+    );
+    assert!(text.contains("drifted"), "{text}");
+
+    // Spec errors.
+    let errors = spec_errors(
+        "version: 1\nstack: t\nrepositories:\n  - name: app\n    image_tag_mutability_exclusion_filters: [a, b, c, d, e, f]\n",
+    );
+    assert!(
+        errors[0].contains("ECR takes 1 to 5 filters, got 6"),
+        "{errors:?}"
+    );
+    let errors = spec_errors(
+        "version: 1\nstack: t\nrepositories:\n  - name: app\n    image_tag_mutability_exclusion_filters: [\"v/1\"]\n",
+    );
+    assert!(
+        errors[0].contains("a filter is 1-128 letters"),
+        "{errors:?}"
+    );
 }

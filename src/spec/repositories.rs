@@ -26,6 +26,11 @@ pub const FIELDS: &[Field] = &[
         "IMMUTABLE (default): a tag, once pushed, always names the same image",
     ),
     Field::new(
+        "image_tag_mutability_exclusion_filters",
+        Ty::Strings,
+        "Up to 5 wildcard filters of tags exempt from image_tag_mutability (e.g. latest, dev-*)",
+    ),
+    Field::new(
         "scan_on_push",
         Ty::Bool,
         "Scan each pushed image (default true)",
@@ -206,6 +211,12 @@ fn read_one(
             TagMutability::parse,
         ),
     };
+    let exclusions = match f.get("image_tag_mutability_exclusion_filters") {
+        None => Some(Vec::new()),
+        Some(n) => {
+            read_exclusion_filters(r, n, &f.path_of("image_tag_mutability_exclusion_filters"))
+        }
+    };
     let scan_on_push = match f.get("scan_on_push") {
         None => Some(true),
         Some(n) => r.bool(n, &f.path_of("scan_on_push")),
@@ -251,6 +262,7 @@ fn read_one(
     let repo = Repository {
         name: name?,
         image_tag_mutability: mutability?,
+        image_tag_mutability_exclusion_filters: exclusions?,
         scan_on_push: scan_on_push?,
         encryption: encryption?,
         force_delete: force_delete?,
@@ -309,6 +321,39 @@ fn read_lambda_pull(
         out.push(function);
     }
     Some(out)
+}
+
+/// ECR's tag-mutability exclusion filters: 1 to 5 wildcard filters of 1-128 letters, digits and
+/// `._*-`.
+fn read_exclusion_filters(r: &mut Reader, node: &Node, path: &str) -> Option<Vec<String>> {
+    let mut list = r.strings(node, path)?;
+    if list.is_empty() || list.len() > 5 {
+        r.error(
+            node.pos,
+            path,
+            format!("ECR takes 1 to 5 filters, got {}", list.len()),
+        );
+        return None;
+    }
+    if let Some(bad) = list.iter().find(|f| {
+        f.is_empty()
+            || f.len() > 128
+            || !f
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._*-".contains(&b))
+    }) {
+        r.error(
+            node.pos,
+            path,
+            format!(
+                "{bad:?}: a filter is 1-128 letters, digits, '.', '_', '-' or '*' (a wildcard)"
+            ),
+        );
+        return None;
+    }
+    list.sort();
+    list.dedup();
+    Some(list)
 }
 
 fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption> {

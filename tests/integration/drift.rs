@@ -129,6 +129,7 @@ async fn drift_tells_out_of_band_changes_from_pending_ones() {
     client
         .create_repository(&NewRepository {
             name: "betekk-stray",
+            exclusion_filters: &[],
             image_tag_mutability: TagMutability::Mutable,
             scan_on_push: false,
             encryption: &Encryption::Aes256,
@@ -285,6 +286,7 @@ async fn prune_deletes_only_the_stacks_own_resources_in_reverse_dependency_order
         client
             .create_repository(&NewRepository {
                 name,
+                exclusion_filters: &[],
                 image_tag_mutability: TagMutability::Mutable,
                 scan_on_push: false,
                 encryption: &Encryption::Aes256,

@@ -150,7 +150,7 @@ async fn every_attribute_changed_out_of_band_is_planned_and_repaired() {
         .unwrap()
         .arn;
     client
-        .put_image_tag_mutability(name, TagMutability::Mutable)
+        .put_image_tag_mutability(name, TagMutability::Mutable, &[])
         .await
         .unwrap();
     client.put_scan_on_push(name, false).await.unwrap();
@@ -372,4 +372,36 @@ pub async fn push_image(raw: &aws_sdk_ecr::Client, repo: &str) {
         .send()
         .await
         .expect("put image");
+}
+
+/// Tag-mutability exclusions reach the emulator, come back, and one set out of band is seen.
+#[tokio::test]
+async fn tag_mutability_exclusions_round_trip_and_out_of_band_ones_are_repaired() {
+    let acct = Account::new();
+    let spec = acct.write_spec(
+        "spec.yaml",
+        "version: 1\nstack: excl\nrepositories:\n  - name: betekk-excl\n    image_tag_mutability_exclusion_filters: [latest, \"dev-*\"]\n",
+    );
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+    let client = acct.client().await;
+    let listed = client.list_repositories().await.unwrap();
+    let repo = listed.iter().find(|r| r.name == "betekk-excl").unwrap();
+    assert_eq!(repo.exclusion_filters, ["dev-*", "latest"]);
+
+    client
+        .put_image_tag_mutability("betekk-excl", TagMutability::Immutable, &["*".to_string()])
+        .await
+        .unwrap();
+    let plan = acct.run(&["plan", spec, "--output", "json"]);
+    let doc = plan.json();
+    assert_eq!(
+        changed_attributes(&doc, "repository.betekk-excl"),
+        ["image_tag_mutability_exclusion_filters"]
+    );
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
 }

@@ -71,6 +71,13 @@ impl Default for FakeAws {
 #[error("fake AWS: {0}")]
 struct FakeError(String);
 
+/// As DescribeRepositories lists them (sorted here, so that comparisons are stable).
+fn sorted(filters: &[String]) -> Vec<String> {
+    let mut out = filters.to_vec();
+    out.sort();
+    out
+}
+
 impl FakeAws {
     pub fn new(account: &str, region: &str) -> Self {
         FakeAws {
@@ -284,6 +291,7 @@ impl EcrApi for FakeAws {
                 self.account, self.region, new.name
             ),
             image_tag_mutability: new.image_tag_mutability,
+            exclusion_filters: sorted(new.exclusion_filters),
             scan_on_push: new.scan_on_push,
             encryption: new.encryption.clone(),
         };
@@ -322,6 +330,7 @@ impl EcrApi for FakeAws {
         &self,
         repository: &str,
         value: TagMutability,
+        exclusion_filters: &[String],
     ) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutImageTagMutability";
         let mut state = self.enter(OP, repository)?;
@@ -330,6 +339,7 @@ impl EcrApi for FakeAws {
             .get_mut(repository)
             .ok_or_else(|| Self::not_found(OP, repository))?;
         repo.info.image_tag_mutability = value;
+        repo.info.exclusion_filters = sorted(exclusion_filters);
         Ok(())
     }
 

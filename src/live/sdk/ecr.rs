@@ -1,15 +1,43 @@
 //! ECR through the SDK: one call per method, answers translated into the live types.
 
 use aws_sdk_ecr::types::{
-    EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability, Tag,
+    EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability,
+    ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, Tag,
 };
 
 use super::{SdkAws, live_error, not_found_as_none};
 use crate::live::{EcrApi, Ensured, ErrorKind, LiveError, NewRepository, RepositoryInfo};
 use crate::model::{Encryption, TagMutability, Tags};
 
-fn mutability(value: TagMutability) -> ImageTagMutability {
-    ImageTagMutability::from(value.as_str())
+/// The setting as ECR names it: with exclusion filters, `…_WITH_EXCLUSION`.
+fn mutability(value: TagMutability, filters: &[String]) -> ImageTagMutability {
+    match (value, filters.is_empty()) {
+        (TagMutability::Mutable, true) => ImageTagMutability::Mutable,
+        (TagMutability::Immutable, true) => ImageTagMutability::Immutable,
+        (TagMutability::Mutable, false) => ImageTagMutability::MutableWithExclusion,
+        (TagMutability::Immutable, false) => ImageTagMutability::ImmutableWithExclusion,
+    }
+}
+
+/// Wildcard exclusion filters; `None` for none (the field is then left out).
+fn exclusion_filters(
+    operation: &'static str,
+    filters: &[String],
+) -> Result<Option<Vec<ImageTagMutabilityExclusionFilter>>, LiveError> {
+    if filters.is_empty() {
+        return Ok(None);
+    }
+    filters
+        .iter()
+        .map(|f| {
+            ImageTagMutabilityExclusionFilter::builder()
+                .filter_type(ImageTagMutabilityExclusionFilterType::Wildcard)
+                .filter(f)
+                .build()
+                .map_err(|e| build_error(operation, e))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 fn build_error(
@@ -52,11 +80,18 @@ fn repository_info(repo: &aws_sdk_ecr::types::Repository) -> RepositoryInfo {
         },
         _ => Encryption::Aes256,
     };
+    let mut exclusion_filters: Vec<String> = repo
+        .image_tag_mutability_exclusion_filters()
+        .iter()
+        .map(|f| f.filter().to_string())
+        .collect();
+    exclusion_filters.sort();
     RepositoryInfo {
         name: repo.repository_name().unwrap_or_default().to_string(),
         arn: repo.repository_arn().unwrap_or_default().to_string(),
         uri: repo.repository_uri().unwrap_or_default().to_string(),
         image_tag_mutability: mutability,
+        exclusion_filters,
         scan_on_push: repo
             .image_scanning_configuration()
             .is_some_and(|c| c.scan_on_push()),
@@ -148,7 +183,11 @@ impl EcrApi for SdkAws {
             .ecr
             .create_repository()
             .repository_name(new.name)
-            .image_tag_mutability(mutability(new.image_tag_mutability))
+            .image_tag_mutability(mutability(new.image_tag_mutability, new.exclusion_filters))
+            .set_image_tag_mutability_exclusion_filters(exclusion_filters(
+                OP,
+                new.exclusion_filters,
+            )?)
             .image_scanning_configuration(
                 ImageScanningConfiguration::builder()
                     .scan_on_push(new.scan_on_push)
@@ -180,11 +219,14 @@ impl EcrApi for SdkAws {
         &self,
         repository: &str,
         value: TagMutability,
+        filters: &[String],
     ) -> Result<(), LiveError> {
+        const OP: &str = "ecr:PutImageTagMutability";
         self.ecr
             .put_image_tag_mutability()
             .repository_name(repository)
-            .image_tag_mutability(mutability(value))
+            .image_tag_mutability(mutability(value, filters))
+            .set_image_tag_mutability_exclusion_filters(exclusion_filters(OP, filters)?)
             .send()
             .await
             .map(|_| ())
