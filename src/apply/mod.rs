@@ -71,6 +71,19 @@ impl Default for ApplyOptions {
 }
 
 /// Runs the plan; `notify` hears of each change as it starts, waits and ends.
+///
+/// # Guarantees
+/// - Every change ends with exactly one outcome in the report (applied, not needed, failed,
+///   skipped or interrupted), in the plan's order; nothing is dropped.
+/// - A change starts only after every change it depends on succeeded; a failure skips only what
+///   depends on it.
+/// - Each op is one AWS call made as an ensure (already-exists and not-found are outcomes, not
+///   errors), plus the IAM propagation retries and the image guard at the time of a delete; a
+///   policy version whose create response was lost is recognised rather than made twice.
+/// - After a stop (`options.stop`), nothing new starts and running changes get `stop_grace`.
+///
+/// # Errors
+/// None: failures are outcomes in the report, and `Report::succeeded` says whether all went well.
 pub async fn apply<C: Aws>(
     client: &C,
     plan: &Plan,

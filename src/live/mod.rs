@@ -33,6 +33,14 @@ pub enum Ensured {
 }
 
 /// Every AWS service this tool uses, and the API-call count of this client so far.
+///
+/// # Guarantees
+/// Each method is one AWS call (or one paginated listing) and decides nothing; writes that AWS
+/// answers with already-exists or not-found return [`Ensured::NotNeeded`].
+///
+/// # Errors
+/// [`LiveError`] with the operation and a [`ErrorKind`] (throttled after the SDK's retries, not
+/// found, access denied, …).
 pub trait Aws: EcrApi + StsApi + IamApi {
     fn stats(&self) -> ApiStats;
 }

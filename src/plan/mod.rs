@@ -64,6 +64,15 @@ pub enum PlanError {
 
 /// Compares every desired resource with its live counterpart, and plans the deletion of resources
 /// this stack owns that the spec no longer names.
+///
+/// # Guarantees
+/// Pure: no I/O, no clock. Every write `apply` makes is an op of the returned plan (version
+/// deletes, detaches before deletes), ordered by `depends_on`; nothing without this stack's tags
+/// is ever deleted.
+///
+/// # Errors
+/// [`PlanError`] when a resource belongs to another stack, an unmanaged provider is missing, a
+/// granted user does not exist, or a role names a policy ARN that exists nowhere.
 pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
     let env = observed.env();
     let mut changes = Vec::new();
