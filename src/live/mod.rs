@@ -2,7 +2,7 @@
 //!
 //! Not-found and already-exists are answers, not errors: reads return `Option`, creates and deletes
 //! return [`Ensured`]. The SDK implementation (`sdk/`) is a thin translation with no decisions of
-//! its own; the in-memory [`fake::FakeAws`] implements the same traits for tests and can inject
+//! its own; the in-memory `fake::FakeAws` implements the same traits for tests and can inject
 //! throttling, failures and half-finished states.
 
 pub mod ecr;
