@@ -13,6 +13,7 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::attribute;
 use super::{Resource, Tags};
 
 /// The tag holding the fingerprint; never compared, never shown as a tag change.
@@ -114,34 +115,10 @@ pub fn without_fingerprint(tags: &Tags) -> Tags {
 /// repository; it is recorded so that prune knows whether the last apply allowed deleting images.
 pub fn comparable(resource: &Resource) -> Vec<(&'static str, Value)> {
     match resource {
-        Resource::Repository(r) => r.comparable(),
-        Resource::Role(r) => vec![
-            ("description", json!(r.description)),
-            ("trust_policy", r.trust_policy.canonical().clone()),
-            ("max_session_duration", json!(r.max_session_duration)),
-            ("permissions_boundary", json!(r.permissions_boundary)),
-            ("policies", json!(r.policies)),
-            ("tags", json!(without_fingerprint(&r.tags))),
-            // Last: fingerprints written before roles had inline policies lack it (see recorded).
-            (
-                "inline_policies",
-                Value::Object(
-                    r.inline_policies
-                        .iter()
-                        .map(|(k, d)| (k.clone(), d.canonical().clone()))
-                        .collect(),
-                ),
-            ),
-        ],
-        Resource::Policy(p) => vec![
-            ("document", p.document.canonical().clone()),
-            ("tags", json!(without_fingerprint(&p.tags))),
-        ],
-        Resource::OidcProvider(p) => vec![
-            ("client_ids", json!(p.client_ids)),
-            ("thumbprints", json!(p.thumbprints)),
-            ("tags", json!(without_fingerprint(&p.tags))),
-        ],
+        Resource::Repository(r) => attribute::comparable(super::repository::ATTRIBUTES, r),
+        Resource::Role(r) => attribute::comparable(super::role::ATTRIBUTES, r),
+        Resource::Policy(p) => attribute::comparable(super::managed_policy::ATTRIBUTES, p),
+        Resource::OidcProvider(p) => attribute::comparable(super::oidc_provider::ATTRIBUTES, p),
         Resource::UserAttachment(_) => Vec::new(),
     }
 }

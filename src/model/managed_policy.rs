@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::attribute::{self, Attribute, Mutation};
 use super::{PolicyDocument, Tags};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -14,12 +15,29 @@ pub struct ManagedPolicy {
     pub tags: Tags,
 }
 
+pub const ATTRIBUTES: &[Attribute<ManagedPolicy>] = &[
+    Attribute {
+        name: "description",
+        canonical: |p| json!(p.description),
+        shown: |p| json!(p.description),
+        mutation: Mutation::CreateOnly,
+    },
+    Attribute {
+        name: "document",
+        canonical: |p| p.document.canonical().clone(),
+        shown: |p| p.document.original().clone(),
+        mutation: Mutation::InPlace,
+    },
+    Attribute {
+        name: "tags",
+        canonical: |p| json!(super::fingerprint::without_fingerprint(&p.tags)),
+        shown: |p| json!(p.tags),
+        mutation: Mutation::InPlace,
+    },
+];
+
 impl ManagedPolicy {
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("description", json!(self.description)),
-            ("document", self.document.original().clone()),
-            ("tags", json!(self.tags)),
-        ]
+        attribute::shown(ATTRIBUTES, self)
     }
 }

@@ -5,6 +5,7 @@
 //! types. Every value is normalized on construction so that equal meaning means equal value.
 
 pub mod address;
+pub mod attribute;
 pub mod env;
 pub mod fingerprint;
 pub mod github_trust;

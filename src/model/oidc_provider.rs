@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::attribute::{self, Attribute, Mutation};
+
 use super::Tags;
 
 pub const GITHUB_OIDC_URL: &str = "https://token.actions.githubusercontent.com";
@@ -57,14 +59,36 @@ impl OidcProvider {
     }
 
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("url", json!(self.url)),
-            ("client_ids", json!(self.client_ids)),
-            ("thumbprints", json!(self.thumbprints)),
-            ("tags", json!(self.tags)),
-        ]
+        attribute::shown(ATTRIBUTES, self)
     }
 }
+
+pub const ATTRIBUTES: &[Attribute<OidcProvider>] = &[
+    Attribute {
+        name: "url",
+        canonical: |p| json!(p.url),
+        shown: |p| json!(p.url),
+        mutation: Mutation::Key,
+    },
+    Attribute {
+        name: "client_ids",
+        canonical: |p| json!(p.client_ids),
+        shown: |p| json!(p.client_ids),
+        mutation: Mutation::InPlace,
+    },
+    Attribute {
+        name: "thumbprints",
+        canonical: |p| json!(p.thumbprints),
+        shown: |p| json!(p.thumbprints),
+        mutation: Mutation::InPlace,
+    },
+    Attribute {
+        name: "tags",
+        canonical: |p| json!(super::fingerprint::without_fingerprint(&p.tags)),
+        shown: |p| json!(p.tags),
+        mutation: Mutation::InPlace,
+    },
+];
 
 /// `token.actions.githubusercontent.com/` and `https://token.actions.githubusercontent.com` are one URL.
 pub fn normalize_url(url: &str) -> String {

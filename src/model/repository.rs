@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::attribute::{self, Attribute, Mutation};
 use super::{LifecyclePolicy, PolicyDocument, Tags};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,45 +82,20 @@ pub struct Repository {
     pub tags: Tags,
 }
 
-/// How a change of an attribute is made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mutation {
-    /// Written in place.
-    InPlace,
-    /// Only by replacing the repository (encryption).
-    Replace,
-    /// Not a property of the live repository: only recorded in the fingerprint.
-    Recorded,
-}
-
-/// One attribute of a repository, declared once: the spec's field name; its canonical value (what
-/// is compared and fingerprinted); its value as shown in plans (documents as written); how a
-/// change is made; whether `import` writes it. Display, comparison, fingerprints, drift and
-/// import all read this table.
-pub struct Attribute {
-    pub name: &'static str,
-    pub canonical: fn(&Repository) -> Value,
-    pub shown: fn(&Repository) -> Value,
-    pub mutation: Mutation,
-    pub imported: bool,
-}
-
 /// In fingerprint order (an attribute added later goes last, so that recorded fingerprints stay
 /// readable).
-pub const ATTRIBUTES: &[Attribute] = &[
+pub const ATTRIBUTES: &[Attribute<Repository>] = &[
     Attribute {
         name: "image_tag_mutability",
         canonical: |r| json!(r.image_tag_mutability),
         shown: |r| json!(r.image_tag_mutability),
         mutation: Mutation::InPlace,
-        imported: true,
     },
     Attribute {
         name: "scan_on_push",
         canonical: |r| json!(r.scan_on_push),
         shown: |r| json!(r.scan_on_push),
         mutation: Mutation::InPlace,
-        imported: true,
     },
     Attribute {
         name: "encryption",
@@ -133,14 +109,12 @@ pub const ATTRIBUTES: &[Attribute] = &[
         },
         shown: |r| json!(r.encryption),
         mutation: Mutation::Replace,
-        imported: true,
     },
     Attribute {
         name: "lifecycle_policy",
         canonical: |r| json!(r.lifecycle_policy),
         shown: |r| json!(r.lifecycle_policy),
         mutation: Mutation::InPlace,
-        imported: true,
     },
     Attribute {
         name: "repository_policy",
@@ -155,51 +129,37 @@ pub const ATTRIBUTES: &[Attribute] = &[
                 .map_or(Value::Null, |p| p.original().clone())
         },
         mutation: Mutation::InPlace,
-        imported: true,
     },
     Attribute {
         name: "tags",
         canonical: |r| json!(super::fingerprint::without_fingerprint(&r.tags)),
         shown: |r| json!(r.tags),
         mutation: Mutation::InPlace,
-        imported: true,
     },
     Attribute {
         name: "force_delete",
         canonical: |r| json!(r.force_delete),
         shown: |r| json!(r.force_delete),
         mutation: Mutation::Recorded,
-        imported: false,
     },
     Attribute {
         name: "image_tag_mutability_exclusion_filters",
         canonical: |r| json!(r.image_tag_mutability_exclusion_filters),
         shown: |r| json!(r.image_tag_mutability_exclusion_filters),
         mutation: Mutation::InPlace,
-        imported: true,
     },
 ];
 
 impl Repository {
-    /// Attribute names (the spec's field names) and their values as shown, in table order; what
-    /// is only recorded is left out, and an empty exclusion list too (the common case).
+    /// Attribute names (the spec's field names) and their values as shown, in table order; an
+    /// empty exclusion list is left out (the common case).
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {
-        ATTRIBUTES
-            .iter()
-            .filter(|a| a.mutation != Mutation::Recorded)
-            .map(|a| (a.name, (a.shown)(self)))
+        attribute::shown(ATTRIBUTES, self)
+            .into_iter()
             .filter(|(name, v)| {
                 *name != "image_tag_mutability_exclusion_filters"
                     || v.as_array().is_some_and(|a| !a.is_empty())
             })
-            .collect()
-    }
-
-    /// Canonical values of every attribute, for comparison and fingerprints.
-    pub fn comparable(&self) -> Vec<(&'static str, Value)> {
-        ATTRIBUTES
-            .iter()
-            .map(|a| (a.name, (a.canonical)(self)))
             .collect()
     }
 }

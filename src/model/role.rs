@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::attribute::{self, Attribute, Mutation};
 use super::{PolicyDocument, Tags};
 
 pub const DEFAULT_MAX_SESSION: i32 = 3600;
@@ -25,24 +26,68 @@ pub struct Role {
     pub tags: Tags,
 }
 
+/// In fingerprint order; inline policies came last.
+pub const ATTRIBUTES: &[Attribute<Role>] = &[
+    Attribute {
+        name: "description",
+        canonical: |r| json!(r.description),
+        shown: |r| json!(r.description),
+        mutation: Mutation::InPlace,
+    },
+    Attribute {
+        name: "trust_policy",
+        canonical: |r| r.trust_policy.canonical().clone(),
+        shown: |r| r.trust_policy.original().clone(),
+        mutation: Mutation::InPlace,
+    },
+    Attribute {
+        name: "max_session_duration",
+        canonical: |r| json!(r.max_session_duration),
+        shown: |r| json!(r.max_session_duration),
+        mutation: Mutation::InPlace,
+    },
+    Attribute {
+        name: "permissions_boundary",
+        canonical: |r| json!(r.permissions_boundary),
+        shown: |r| json!(r.permissions_boundary),
+        mutation: Mutation::InPlace,
+    },
+    Attribute {
+        name: "policies",
+        canonical: |r| json!(r.policies),
+        shown: |r| json!(r.policies),
+        mutation: Mutation::InPlace,
+    },
+    Attribute {
+        name: "tags",
+        canonical: |r| json!(super::fingerprint::without_fingerprint(&r.tags)),
+        shown: |r| json!(r.tags),
+        mutation: Mutation::InPlace,
+    },
+    Attribute {
+        name: "inline_policies",
+        canonical: |r| {
+            Value::Object(
+                r.inline_policies
+                    .iter()
+                    .map(|(k, d)| (k.clone(), d.canonical().clone()))
+                    .collect(),
+            )
+        },
+        shown: |r| {
+            Value::Object(
+                r.inline_policies
+                    .iter()
+                    .map(|(k, d)| (k.clone(), d.original().clone()))
+                    .collect(),
+            )
+        },
+        mutation: Mutation::InPlace,
+    },
+];
+
 impl Role {
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("description", json!(self.description)),
-            ("trust_policy", self.trust_policy.original().clone()),
-            ("max_session_duration", json!(self.max_session_duration)),
-            ("permissions_boundary", json!(self.permissions_boundary)),
-            ("policies", json!(self.policies)),
-            (
-                "inline_policies",
-                Value::Object(
-                    self.inline_policies
-                        .iter()
-                        .map(|(k, d)| (k.clone(), d.original().clone()))
-                        .collect(),
-                ),
-            ),
-            ("tags", json!(self.tags)),
-        ]
+        attribute::shown(ATTRIBUTES, self)
     }
 }

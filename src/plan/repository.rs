@@ -4,8 +4,9 @@ use serde_json::json;
 
 use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
 use crate::model::Live;
+use crate::model::attribute;
 use crate::model::fingerprint::{Fingerprint, without_fingerprint};
-use crate::model::repository::{ATTRIBUTES, Mutation};
+use crate::model::repository::ATTRIBUTES;
 use crate::model::{Address, Kind, Repository, Resource, TagTarget};
 
 /// `owned`: the live repository already carries this stack's tags (false: it is being adopted).
@@ -33,14 +34,9 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
     // value differs is shown, then written by the call that sets it.
     let mut attributes = Vec::new();
     let mut changed: Vec<&str> = Vec::new();
-    for a in ATTRIBUTES
-        .iter()
-        .filter(|a| a.mutation == Mutation::InPlace && a.name != "tags")
-    {
-        if (a.canonical)(want) != (a.canonical)(have) {
-            attributes.push(attr(a.name, (a.shown)(have), (a.shown)(want)));
-            changed.push(a.name);
-        }
+    for a in attribute::changed(ATTRIBUTES, want, have, &["tags"]) {
+        attributes.push(attr(a.name, (a.shown)(have), (a.shown)(want)));
+        changed.push(a.name);
     }
     let mut ops = writes(want, &changed);
     // Not a property of the live repository: recorded in the fingerprint, so that prune knows

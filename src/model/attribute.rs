@@ -1,0 +1,75 @@
+//! One table of attributes per resource kind: each attribute declared once, with its canonical
+//! value (compared and fingerprinted), its value as shown in plans, and how a change is made.
+//! Display, comparison, fingerprints and drift all read these tables.
+
+use serde_json::Value;
+
+/// How a change of an attribute is made, and so whether it is compared and fingerprinted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mutation {
+    /// Written in place.
+    InPlace,
+    /// Only by replacing the resource (a repository's encryption).
+    Replace,
+    /// Not a property of the live resource: only recorded in the fingerprint (`force_delete`).
+    Recorded,
+    /// Set at creation and never changed by AWS (a policy's description): shown, not compared.
+    CreateOnly,
+    /// What names the resource (a provider's URL): shown, not compared.
+    Key,
+}
+
+/// One attribute of a resource of type `T`.
+pub struct Attribute<T> {
+    /// The spec's field name.
+    pub name: &'static str,
+    /// What is compared and fingerprinted: equal meaning, equal value.
+    pub canonical: fn(&T) -> Value,
+    /// What plans show (documents as written).
+    pub shown: fn(&T) -> Value,
+    pub mutation: Mutation,
+}
+
+impl<T> Attribute<T> {
+    /// Compared by the planner and recorded by the fingerprint.
+    pub fn fingerprinted(&self) -> bool {
+        matches!(
+            self.mutation,
+            Mutation::InPlace | Mutation::Replace | Mutation::Recorded
+        )
+    }
+}
+
+/// The attributes plans show, in table order.
+pub fn shown<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
+    table
+        .iter()
+        .filter(|a| a.mutation != Mutation::Recorded)
+        .map(|a| (a.name, (a.shown)(r)))
+        .collect()
+}
+
+/// The canonical values the fingerprint records, in table order (an attribute added later goes
+/// last, so that fingerprints recorded before it stay readable).
+pub fn comparable<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
+    table
+        .iter()
+        .filter(|a| a.fingerprinted())
+        .map(|a| (a.name, (a.canonical)(r)))
+        .collect()
+}
+
+/// The in-place attributes whose canonical values differ (`skip`: those with rules of their own,
+/// like tags).
+pub fn changed<'t, T>(
+    table: &'t [Attribute<T>],
+    want: &T,
+    have: &T,
+    skip: &[&str],
+) -> Vec<&'t Attribute<T>> {
+    table
+        .iter()
+        .filter(|a| a.mutation == Mutation::InPlace && !skip.contains(&a.name))
+        .filter(|a| (a.canonical)(want) != (a.canonical)(have))
+        .collect()
+}
