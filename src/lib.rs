@@ -1,25 +1,29 @@
 //! betekk-ecr: provision ECR repositories (and, through the same pipeline, the GitHub OIDC
 //! provider and IAM roles) straight through the AWS SDK, with live AWS as the only state.
 //!
-//! Data flows one way: [`spec`] reads YAML into the desired model ([`model`]); [`observe`] reads
-//! live state through the one AWS access layer ([`live`]); [`plan`] compares the two, purely, into
-//! a plan of changes and operations; [`apply`] executes that plan; [`render`] shows plans and
+//! Data flows one way: [`spec`] reads YAML into the desired model ([`model`]); `observe` reads
+//! live state through the one AWS access layer ([`live`]); `plan` compares the two, purely, into
+//! a plan of changes and operations; `apply` executes that plan; `render` shows plans and
 //! reports to people and machines. [`commands`] wires the stages for each CLI command;
 //! [`workflow`] writes GitHub Actions workflows from a spec.
+//!
+//! Public are the layers the binary, the integration tests and the bench use (`access`, `cli`,
+//! `commands`, `error`, `live`, `model`, `spec`, `workflow`); the pipeline's inner stages
+//! (`observe`, `plan`, `apply`, `drift`, `import`, `render`, `causes`) are the crate's own.
 
 pub mod access;
-pub mod apply;
-pub mod causes;
+pub(crate) mod apply;
+pub(crate) mod causes;
 pub mod cli;
 pub mod commands;
-pub mod drift;
+pub(crate) mod drift;
 pub mod error;
-pub mod import;
+pub(crate) mod import;
 pub mod live;
 pub mod model;
-pub mod observe;
-pub mod plan;
-pub mod render;
+pub(crate) mod observe;
+pub(crate) mod plan;
+pub(crate) mod render;
 pub mod spec;
 #[cfg(test)]
 pub mod testing;

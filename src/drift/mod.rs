@@ -48,16 +48,6 @@ impl Class {
         Class::InSync,
     ];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Class::InSync => "in_sync",
-            Class::Pending => "pending",
-            Class::Drifted => "drifted",
-            Class::Missing => "missing",
-            Class::Unmanaged => "unmanaged",
-        }
-    }
-
     /// Changes made in AWS rather than in the spec (what `--fail-on drifted` fails on).
     pub fn is_out_of_band(self) -> bool {
         matches!(self, Class::Drifted | Class::Missing)

@@ -83,6 +83,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.add + self.change + self.replace + self.destroy == 0
     }
