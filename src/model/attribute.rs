@@ -2,7 +2,10 @@
 //! value (compared and fingerprinted), its value as shown in plans, and how a change is made.
 //! Display, comparison, fingerprints and drift all read these tables.
 
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use super::fingerprint::without_fingerprint;
+use super::tags::Tagged;
 
 /// How a change of an attribute is made, and so whether it is compared and fingerprinted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,12 +34,34 @@ pub struct Attribute<T> {
 }
 
 impl<T> Attribute<T> {
+    /// An attribute shown as it is compared (no document whose wording is kept apart).
+    pub const fn plain(name: &'static str, value: fn(&T) -> Value, mutation: Mutation) -> Self {
+        Attribute {
+            name,
+            canonical: value,
+            shown: value,
+            mutation,
+        }
+    }
+
     /// Compared by the planner and recorded by the fingerprint.
     pub fn fingerprinted(&self) -> bool {
         matches!(
             self.mutation,
             Mutation::InPlace | Mutation::Replace | Mutation::Recorded
         )
+    }
+}
+
+impl<T: Tagged> Attribute<T> {
+    /// The `tags` attribute: compared without the fingerprint tag, shown as they are.
+    pub const fn tags() -> Self {
+        Attribute {
+            name: "tags",
+            canonical: |r| json!(without_fingerprint(r.tags())),
+            shown: |r| json!(r.tags()),
+            mutation: Mutation::InPlace,
+        }
     }
 }
 

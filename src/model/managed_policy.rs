@@ -16,25 +16,25 @@ pub struct ManagedPolicy {
 }
 
 pub const ATTRIBUTES: &[Attribute<ManagedPolicy>] = &[
-    Attribute {
-        name: "description",
-        canonical: |p| json!(p.description),
-        shown: |p| json!(p.description),
-        mutation: Mutation::CreateOnly,
-    },
+    Attribute::plain(
+        "description",
+        |p| json!(p.description),
+        Mutation::CreateOnly,
+    ),
     Attribute {
         name: "document",
         canonical: |p| p.document.canonical().clone(),
         shown: |p| p.document.original().clone(),
         mutation: Mutation::InPlace,
     },
-    Attribute {
-        name: "tags",
-        canonical: |p| json!(super::fingerprint::without_fingerprint(&p.tags)),
-        shown: |p| json!(p.tags),
-        mutation: Mutation::InPlace,
-    },
+    Attribute::tags(),
 ];
+
+impl super::tags::Tagged for ManagedPolicy {
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
 
 impl ManagedPolicy {
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {

@@ -29,6 +29,12 @@ fn yes() -> bool {
     true
 }
 
+impl super::tags::Tagged for OidcProvider {
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
+
 impl OidcProvider {
     pub fn new(
         url: &str,
@@ -64,30 +70,10 @@ impl OidcProvider {
 }
 
 pub const ATTRIBUTES: &[Attribute<OidcProvider>] = &[
-    Attribute {
-        name: "url",
-        canonical: |p| json!(p.url),
-        shown: |p| json!(p.url),
-        mutation: Mutation::Key,
-    },
-    Attribute {
-        name: "client_ids",
-        canonical: |p| json!(p.client_ids),
-        shown: |p| json!(p.client_ids),
-        mutation: Mutation::InPlace,
-    },
-    Attribute {
-        name: "thumbprints",
-        canonical: |p| json!(p.thumbprints),
-        shown: |p| json!(p.thumbprints),
-        mutation: Mutation::InPlace,
-    },
-    Attribute {
-        name: "tags",
-        canonical: |p| json!(super::fingerprint::without_fingerprint(&p.tags)),
-        shown: |p| json!(p.tags),
-        mutation: Mutation::InPlace,
-    },
+    Attribute::plain("url", |p| json!(p.url), Mutation::Key),
+    Attribute::plain("client_ids", |p| json!(p.client_ids), Mutation::InPlace),
+    Attribute::plain("thumbprints", |p| json!(p.thumbprints), Mutation::InPlace),
+    Attribute::tags(),
 ];
 
 /// `token.actions.githubusercontent.com/` and `https://token.actions.githubusercontent.com` are one URL.

@@ -85,18 +85,12 @@ pub struct Repository {
 /// In fingerprint order (an attribute added later goes last, so that recorded fingerprints stay
 /// readable).
 pub const ATTRIBUTES: &[Attribute<Repository>] = &[
-    Attribute {
-        name: "image_tag_mutability",
-        canonical: |r| json!(r.image_tag_mutability),
-        shown: |r| json!(r.image_tag_mutability),
-        mutation: Mutation::InPlace,
-    },
-    Attribute {
-        name: "scan_on_push",
-        canonical: |r| json!(r.scan_on_push),
-        shown: |r| json!(r.scan_on_push),
-        mutation: Mutation::InPlace,
-    },
+    Attribute::plain(
+        "image_tag_mutability",
+        |r| json!(r.image_tag_mutability),
+        Mutation::InPlace,
+    ),
+    Attribute::plain("scan_on_push", |r| json!(r.scan_on_push), Mutation::InPlace),
     Attribute {
         name: "encryption",
         // By type only: a spec may name a KMS key by alias while AWS reports its ARN; the key
@@ -110,12 +104,11 @@ pub const ATTRIBUTES: &[Attribute<Repository>] = &[
         shown: |r| json!(r.encryption),
         mutation: Mutation::Replace,
     },
-    Attribute {
-        name: "lifecycle_policy",
-        canonical: |r| json!(r.lifecycle_policy),
-        shown: |r| json!(r.lifecycle_policy),
-        mutation: Mutation::InPlace,
-    },
+    Attribute::plain(
+        "lifecycle_policy",
+        |r| json!(r.lifecycle_policy),
+        Mutation::InPlace,
+    ),
     Attribute {
         name: "repository_policy",
         canonical: |r| {
@@ -130,25 +123,24 @@ pub const ATTRIBUTES: &[Attribute<Repository>] = &[
         },
         mutation: Mutation::InPlace,
     },
-    Attribute {
-        name: "tags",
-        canonical: |r| json!(super::fingerprint::without_fingerprint(&r.tags)),
-        shown: |r| json!(r.tags),
-        mutation: Mutation::InPlace,
-    },
-    Attribute {
-        name: "force_delete",
-        canonical: |r| json!(r.force_delete),
-        shown: |r| json!(r.force_delete),
-        mutation: Mutation::Recorded,
-    },
-    Attribute {
-        name: "image_tag_mutability_exclusion_filters",
-        canonical: |r| json!(r.image_tag_mutability_exclusion_filters),
-        shown: |r| json!(r.image_tag_mutability_exclusion_filters),
-        mutation: Mutation::InPlace,
-    },
+    Attribute::tags(),
+    Attribute::plain(
+        "force_delete",
+        |r| json!(r.force_delete),
+        Mutation::Recorded,
+    ),
+    Attribute::plain(
+        "image_tag_mutability_exclusion_filters",
+        |r| json!(r.image_tag_mutability_exclusion_filters),
+        Mutation::InPlace,
+    ),
 ];
+
+impl super::tags::Tagged for Repository {
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
 
 impl Repository {
     /// Attribute names (the spec's field names) and their values as shown, in table order; an

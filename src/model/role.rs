@@ -28,42 +28,25 @@ pub struct Role {
 
 /// In fingerprint order; inline policies came last.
 pub const ATTRIBUTES: &[Attribute<Role>] = &[
-    Attribute {
-        name: "description",
-        canonical: |r| json!(r.description),
-        shown: |r| json!(r.description),
-        mutation: Mutation::InPlace,
-    },
+    Attribute::plain("description", |r| json!(r.description), Mutation::InPlace),
     Attribute {
         name: "trust_policy",
         canonical: |r| r.trust_policy.canonical().clone(),
         shown: |r| r.trust_policy.original().clone(),
         mutation: Mutation::InPlace,
     },
-    Attribute {
-        name: "max_session_duration",
-        canonical: |r| json!(r.max_session_duration),
-        shown: |r| json!(r.max_session_duration),
-        mutation: Mutation::InPlace,
-    },
-    Attribute {
-        name: "permissions_boundary",
-        canonical: |r| json!(r.permissions_boundary),
-        shown: |r| json!(r.permissions_boundary),
-        mutation: Mutation::InPlace,
-    },
-    Attribute {
-        name: "policies",
-        canonical: |r| json!(r.policies),
-        shown: |r| json!(r.policies),
-        mutation: Mutation::InPlace,
-    },
-    Attribute {
-        name: "tags",
-        canonical: |r| json!(super::fingerprint::without_fingerprint(&r.tags)),
-        shown: |r| json!(r.tags),
-        mutation: Mutation::InPlace,
-    },
+    Attribute::plain(
+        "max_session_duration",
+        |r| json!(r.max_session_duration),
+        Mutation::InPlace,
+    ),
+    Attribute::plain(
+        "permissions_boundary",
+        |r| json!(r.permissions_boundary),
+        Mutation::InPlace,
+    ),
+    Attribute::plain("policies", |r| json!(r.policies), Mutation::InPlace),
+    Attribute::tags(),
     Attribute {
         name: "inline_policies",
         canonical: |r| {
@@ -85,6 +68,12 @@ pub const ATTRIBUTES: &[Attribute<Role>] = &[
         mutation: Mutation::InPlace,
     },
 ];
+
+impl super::tags::Tagged for Role {
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
 
 impl Role {
     pub fn attributes(&self) -> Vec<(&'static str, Value)> {

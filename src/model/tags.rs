@@ -15,6 +15,11 @@ pub enum TagTarget {
 
 pub type Tags = BTreeMap<String, String>;
 
+/// A resource kind that carries tags (all but a user's policy attachment).
+pub trait Tagged {
+    fn tags(&self) -> &Tags;
+}
+
 /// What must change to turn `live` into `desired`: tags to set and keys to remove.
 pub fn tag_delta(live: &Tags, desired: &Tags) -> (Tags, Vec<String>) {
     let set = desired
