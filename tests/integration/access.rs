@@ -87,6 +87,18 @@ pub async fn policy_documents(iam: &aws_sdk_iam::Client, arns: Vec<String>) -> V
     out
 }
 
+/// The documents of a role's or user's attached policies.
+async fn attached_documents(
+    iam: &aws_sdk_iam::Client,
+    attached: &[aws_sdk_iam::types::AttachedPolicy],
+) -> Vec<Value> {
+    let arns = attached
+        .iter()
+        .map(|p| p.policy_arn().unwrap().to_string())
+        .collect();
+    policy_documents(iam, arns).await
+}
+
 async fn stored(acct: &Account) -> Stored {
     let iam = acct.raw_iam().await;
     let mut s = Stored {
@@ -108,13 +120,8 @@ async fn stored(acct: &Account) -> Stored {
             .send()
             .await
             .unwrap();
-        let arns = attached
-            .attached_policies()
-            .iter()
-            .map(|p| p.policy_arn().unwrap().to_string())
-            .collect();
-        s.role_policies
-            .insert(role.into(), policy_documents(&iam, arns).await);
+        let documents = attached_documents(&iam, attached.attached_policies()).await;
+        s.role_policies.insert(role.into(), documents);
     }
     for user in ["deployer", "intruder"] {
         let attached = iam
@@ -123,13 +130,8 @@ async fn stored(acct: &Account) -> Stored {
             .send()
             .await
             .unwrap();
-        let arns = attached
-            .attached_policies()
-            .iter()
-            .map(|p| p.policy_arn().unwrap().to_string())
-            .collect();
-        s.user_policies
-            .insert(user.into(), policy_documents(&iam, arns).await);
+        let documents = attached_documents(&iam, attached.attached_policies()).await;
+        s.user_policies.insert(user.into(), documents);
     }
     let ecr = acct.raw_ecr().await;
     let policy = ecr
