@@ -413,16 +413,9 @@ fn kms_named_by_alias_or_key_id_is_not_a_perpetual_replace() {
     }
 }
 
-#[test]
-fn an_untagged_existing_repository_is_adopted_by_tagging() {
-    let plan = plan(
-        &desired([repo("betekk-app").tag("Team", "platform")]),
-        &observed([repo("betekk-app").untagged().tag("Team", "platform")]),
-    )
-    .unwrap();
-    let change = only_change(&plan);
-    assert_eq!(change.action, Action::Update);
-    assert_eq!(attr_names(change), ["tags"]);
+/// `betekk-app` is adopted: an update whose only write is the ownership tags.
+fn assert_adopted_by_tagging(change: &Change) {
+    assert_eq!(change.action, Action::Update, "{change:#?}");
     assert_eq!(
         real_ops(&change.ops),
         [Op::SetTags {
@@ -433,6 +426,18 @@ fn an_untagged_existing_repository_is_adopted_by_tagging() {
             unset: Vec::new(),
         }]
     );
+}
+
+#[test]
+fn an_untagged_existing_repository_is_adopted_by_tagging() {
+    let plan = plan(
+        &desired([repo("betekk-app").tag("Team", "platform")]),
+        &observed([repo("betekk-app").untagged().tag("Team", "platform")]),
+    )
+    .unwrap();
+    let change = only_change(&plan);
+    assert_eq!(attr_names(change), ["tags"]);
+    assert_adopted_by_tagging(change);
 }
 
 #[test]
@@ -470,18 +475,7 @@ fn a_repository_with_a_stack_tag_but_no_managed_by_is_adopted_not_refused() {
             .tag(crate::model::STACK_TAG, "other")]),
     )
     .unwrap();
-    let change = only_change(&plan);
-    assert_eq!(change.action, Action::Update);
-    assert_eq!(
-        real_ops(&change.ops),
-        [Op::SetTags {
-            target: TagTarget::Repository {
-                arn: arn("betekk-app")
-            },
-            set: ownership_tags(STACK),
-            unset: Vec::new(),
-        }]
-    );
+    assert_adopted_by_tagging(only_change(&plan));
 }
 
 #[test]
