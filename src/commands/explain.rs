@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::{Value, json};
+
 use super::Exit;
 use super::session::{load_spec, open_units, region};
 use crate::access::GithubToken;
@@ -81,17 +83,10 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error>
             .map_err(Error::Refused)?;
         let allowed = results.iter().any(|r| r.evaluation.decision.allowed());
         match global.output {
-            OutputFormat::Json => println!(
-                "{}",
-                serde_json::json!({
-                    "schema_version": SCHEMA_VERSION,
-                    "account": view.env.account,
-                    "live": args.live,
-                    "github": repo,
-                    "results": results,
-                    "allowed": allowed,
-                    "notes": notes,
-                })
+            OutputFormat::Json => print_json(
+                &view,
+                args.live,
+                json!({ "github": repo, "results": results, "allowed": allowed, "notes": notes }),
             ),
             OutputFormat::Human | OutputFormat::Markdown => {
                 let title = format!(
@@ -128,21 +123,29 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error>
     answer.notes.extend(notes);
     let allowed = answer.evaluation.decision.allowed();
     match global.output {
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::json!({
-                "schema_version": SCHEMA_VERSION,
-                "account": view.env.account,
-                "live": args.live,
-                "answer": answer,
-                "allowed": allowed,
-            })
+        OutputFormat::Json => print_json(
+            &view,
+            args.live,
+            json!({ "answer": answer, "allowed": allowed }),
         ),
         OutputFormat::Human | OutputFormat::Markdown => {
             print!("{}", render::answer(&answer, Style::for_stdout()))
         }
     }
     Ok(if allowed { Exit::Ok } else { Exit::Denied })
+}
+
+/// An answer as JSON: the fields every explain answer starts with, then `fields`.
+fn print_json(view: &AccessView, live: bool, fields: Value) {
+    let mut doc = json!({
+        "schema_version": SCHEMA_VERSION,
+        "account": view.env.account,
+        "live": live,
+    });
+    if let (Value::Object(doc), Value::Object(fields)) = (&mut doc, fields) {
+        doc.extend(fields);
+    }
+    println!("{doc}");
 }
 
 fn token_detail(t: &GithubToken) -> String {
