@@ -379,7 +379,7 @@ fn principal_in(p: &Value, principal: &str) -> PrincipalMatch {
         for id in strings(ids) {
             let m = match kind.as_str() {
                 "AWS" if id == "*" => PrincipalMatch::Exact,
-                "AWS" if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {
+                "AWS" if crate::model::is_account_id(id) => {
                     if account_of(principal) == Some(id) && !principal.contains(":oidc-provider/") {
                         PrincipalMatch::Account
                     } else {

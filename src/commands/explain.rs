@@ -37,7 +37,7 @@ pub async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error>
             .account
             .clone()
             .unwrap_or_else(|| OFFLINE_ACCOUNT.to_string());
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if !crate::model::is_account_id(&account) {
             return Err(Error::Refused(format!(
                 "--account {account:?}: expected a 12-digit account id"
             )));

@@ -71,9 +71,7 @@ fn offline_target(role_arn: &str, registry: &str, region: &str) -> Result<Target
     let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
     let (partition, account) = match parts.as_slice() {
         ["arn", partition, "iam", "", account, resource]
-            if account.len() == 12
-                && account.bytes().all(|b| b.is_ascii_digit())
-                && resource.starts_with("role/") =>
+            if crate::model::is_account_id(account) && resource.starts_with("role/") =>
         {
             (partition.to_string(), account.to_string())
         }

@@ -10,6 +10,11 @@ pub struct Env {
     pub region: String,
 }
 
+/// A 12-digit AWS account id.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Tokens left in place by the spec reader and bound by [`Env::bind`].
 pub const ENV_TOKENS: &[&str] = &["account", "partition", "region"];
 

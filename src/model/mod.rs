@@ -25,7 +25,7 @@ pub mod user_attachment;
 pub mod wildcard;
 
 pub use address::{Address, Kind};
-pub use env::Env;
+pub use env::{Env, is_account_id};
 pub use github_trust::GithubTrust;
 pub use identity::Identity;
 pub use lifecycle::{LifecyclePolicy, LifecycleRule, TagStatus};

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use super::is_account_id;
 use percent_encoding::percent_decode_str;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -228,10 +229,6 @@ fn account_of_root_arn(id: &str) -> String {
         }
         _ => id.to_string(),
     }
-}
-
-fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn canonical_condition(value: &Value) -> Result<Value, PolicyError> {

@@ -19,7 +19,7 @@ fn partition_ok(p: &str) -> bool {
 }
 
 fn account_ok(a: &str) -> bool {
-    a == "{account}" || (a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+    a == "{account}" || crate::model::is_account_id(a)
 }
 
 pub fn region_ok(r: &str) -> bool {

@@ -176,7 +176,7 @@ pub fn read_targets(r: &mut Reader, node: &Node, spec_regions: &[String]) -> Vec
                     Value::Int(i) => format!("{i:012}"),
                     _ => String::new(),
                 };
-                if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+                if crate::model::is_account_id(&text) {
                     Some(text)
                 } else {
                     r.error(
