@@ -23,6 +23,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::model::attribute::Mutation;
 use crate::model::fingerprint::Fingerprint;
 use crate::model::{Address, Desired, Kind, Resource};
 use crate::model::{Live, Observed};
@@ -203,7 +204,9 @@ pub fn classify_resource(
     for attr in &change.attributes {
         let last_applied = match recorded.as_ref().and_then(|r| r.get(&attr.name)) {
             // Not a property of the live repository: only the spec can have changed it.
-            _ if attr.name == "force_delete" => LastApplied::Live,
+            _ if live.resource.mutation(&attr.name) == Some(Mutation::Recorded) => {
+                LastApplied::Live
+            }
             None => LastApplied::Unknown,
             Some(applied) => {
                 let hash = |fp: &Option<Fingerprint>| {

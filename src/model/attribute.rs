@@ -54,15 +54,19 @@ impl<T> Attribute<T> {
 }
 
 impl<T: Tagged> Attribute<T> {
-    /// The `tags` attribute: compared without the fingerprint tag, shown as they are.
+    /// The `tags` attribute: compared and shown without the fingerprint tag.
     pub const fn tags() -> Self {
-        Attribute {
-            name: "tags",
-            canonical: |r| json!(without_fingerprint(r.tags())),
-            shown: |r| json!(r.tags()),
-            mutation: Mutation::InPlace,
-        }
+        Attribute::plain(
+            "tags",
+            |r| json!(without_fingerprint(r.tags())),
+            Mutation::InPlace,
+        )
     }
+}
+
+/// How the attribute `name` of the table is changed (`None`: not in it).
+pub fn mutation_of<T>(table: &[Attribute<T>], name: &str) -> Option<Mutation> {
+    table.iter().find(|a| a.name == name).map(|a| a.mutation)
 }
 
 /// The attributes plans show, in table order.

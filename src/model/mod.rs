@@ -82,6 +82,17 @@ impl Resource {
         }
     }
 
+    /// How the attribute `name` of this kind is changed (`None`: not one of its table's).
+    pub fn mutation(&self, name: &str) -> Option<attribute::Mutation> {
+        match self {
+            Resource::OidcProvider(_) => attribute::mutation_of(oidc_provider::ATTRIBUTES, name),
+            Resource::Repository(_) => attribute::mutation_of(repository::ATTRIBUTES, name),
+            Resource::Policy(_) => attribute::mutation_of(managed_policy::ATTRIBUTES, name),
+            Resource::Role(_) => attribute::mutation_of(role::ATTRIBUTES, name),
+            Resource::UserAttachment(_) => None,
+        }
+    }
+
     pub fn tags(&self) -> &Tags {
         match self {
             Resource::OidcProvider(p) => &p.tags,

@@ -28,7 +28,7 @@ use std::collections::BTreeSet;
 use serde_json::json;
 
 use crate::model::Observed;
-use crate::model::fingerprint::{APPLIED_TAG, Fingerprint, without_fingerprint};
+use crate::model::fingerprint::{APPLIED_TAG, Fingerprint};
 use crate::model::{Address, Desired, Kind, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -189,14 +189,7 @@ fn create_attributes(resource: &Resource) -> Vec<AttributeChange> {
     resource
         .attributes()
         .into_iter()
-        .map(|(name, after)| {
-            let after = if name == "tags" {
-                json!(without_fingerprint(resource.tags()))
-            } else {
-                after
-            };
-            AttributeChange::new(name, None, Some(after))
-        })
+        .map(|(name, after)| AttributeChange::new(name, None, Some(after)))
         .filter(|a| {
             a.after
                 .as_ref()

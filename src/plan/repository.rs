@@ -4,8 +4,8 @@ use serde_json::json;
 
 use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
 use crate::model::Live;
-use crate::model::attribute;
-use crate::model::fingerprint::{Fingerprint, without_fingerprint};
+use crate::model::attribute::{self, Mutation};
+use crate::model::fingerprint::Fingerprint;
 use crate::model::repository::ATTRIBUTES;
 use crate::model::{Address, Kind, Repository, Resource, TagTarget};
 
@@ -147,18 +147,15 @@ fn create_ops(want: &Repository) -> Vec<Op> {
 /// Encryption is fixed at creation: the repository is deleted and created again, which deletes
 /// its images. The executor refuses that for a non-empty repository without both opt-ins.
 fn replace(want: &Repository, have: &Repository, address: Address) -> Change {
-    let shown = |r: &Repository| Repository {
-        tags: without_fingerprint(&r.tags),
-        ..r.clone()
-    };
-    let before: std::collections::BTreeMap<_, _> = shown(have).attributes().into_iter().collect();
-    let attributes = shown(want)
+    let before: std::collections::BTreeMap<_, _> = have.attributes().into_iter().collect();
+    let attributes = want
         .attributes()
         .into_iter()
         .filter(|(name, after)| before.get(name) != Some(after))
         .map(|(name, after)| {
             let mut a = AttributeChange::new(name, before.get(name).cloned(), Some(after));
-            a.forces_replacement = name == "encryption";
+            a.forces_replacement =
+                attribute::mutation_of(ATTRIBUTES, name) == Some(Mutation::Replace);
             a
         })
         .collect();
