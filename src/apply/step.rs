@@ -8,6 +8,7 @@ use crate::causes::chain;
 use crate::live::{
     Aws, Ensured, ErrorKind, LiveError, NewOidcProvider, NewPolicy, NewRepository, NewRole,
 };
+use crate::model::tags::owner_of_tags;
 use crate::model::{Address, PolicyDocument, TagTarget};
 use crate::plan::{Change, DeleteReason, Op};
 
@@ -469,8 +470,8 @@ impl<C: Aws> Ctx<'_, C> {
         live: &crate::model::Tags,
         want: &crate::model::Tags,
     ) -> Result<(), StepError> {
-        let owner = crate::plan::owner_of_tags(live);
-        if owner.is_some() && owner != crate::plan::owner_of_tags(want) {
+        let owner = owner_of_tags(live);
+        if owner.is_some() && owner != owner_of_tags(want) {
             return Err(StepError::OwnedByAnotherStack {
                 kind,
                 name: name.to_string(),

@@ -15,6 +15,14 @@ pub enum TagTarget {
 
 pub type Tags = BTreeMap<String, String>;
 
+/// The stack named by a tag set, if it marks the resource as managed by this tool.
+pub fn owner_of_tags(tags: &Tags) -> Option<&str> {
+    if tags.get(super::MANAGED_BY_TAG).map(String::as_str) != Some(super::MANAGED_BY_VALUE) {
+        return None;
+    }
+    tags.get(super::STACK_TAG).map(String::as_str)
+}
+
 /// A resource kind that carries tags (all but a user's policy attachment).
 pub trait Tagged {
     fn tags(&self) -> &Tags;

@@ -9,6 +9,7 @@ use super::{Limit, candidates};
 use crate::live::{Aws, LiveError};
 use crate::model::Live;
 use crate::model::oidc_provider::normalize_url;
+use crate::model::tags::owner_of_tags;
 use crate::model::{
     Dependents, Desired, Env, ManagedPolicy, OidcProvider, PolicyDocument, PolicyVersion, Resource,
     Role, UserAttachment,
@@ -289,10 +290,9 @@ pub(super) fn unreadable() -> PolicyDocument {
         .expect("a statement list is a valid document")
 }
 
-/// Whether tags name this stack as the owner.
+/// Whether tags mark the resource as managed by this tool for this stack (what prune acts on).
 fn owned_by(tags: &crate::model::Tags, stack: &str) -> bool {
-    tags.get(crate::model::STACK_TAG)
-        .is_some_and(|s| s == stack)
+    owner_of_tags(tags) == Some(stack)
 }
 
 /// A role's inline policies: one listing, then one read each.

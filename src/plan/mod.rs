@@ -29,7 +29,8 @@ use serde_json::json;
 
 use crate::model::Observed;
 use crate::model::fingerprint::{APPLIED_TAG, Fingerprint};
-use crate::model::{Address, Desired, Kind, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG};
+use crate::model::tags::owner_of_tags;
+use crate::model::{Address, Desired, Kind, Resource, STACK_TAG};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -174,14 +175,6 @@ pub fn with_fingerprint(mut resource: Resource) -> Resource {
 /// The stack a live resource is tagged with, if it is managed by this tool at all.
 pub fn owner_of(resource: &Resource) -> Option<&str> {
     owner_of_tags(resource.tags())
-}
-
-/// The stack named by a tag set, if it marks the resource as managed by this tool.
-pub fn owner_of_tags(tags: &crate::model::Tags) -> Option<&str> {
-    if tags.get(MANAGED_BY_TAG).map(String::as_str) != Some(MANAGED_BY_VALUE) {
-        return None;
-    }
-    tags.get(STACK_TAG).map(String::as_str)
 }
 
 /// Every attribute of a resource about to be created, as `+ name = value` lines (empty ones left out).
