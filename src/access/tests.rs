@@ -373,7 +373,7 @@ fn explain_reads_the_example_spec_as_aws_would() {
             .decision
             .allowed()
     );
-    // A policy outside the spec is noted, not guessed.
+    // A role outside the spec is noted, not guessed.
     let answer = view
         .principal(
             "arn:aws:iam::123456789012:role/Elsewhere",
@@ -382,5 +382,32 @@ fn explain_reads_the_example_spec_as_aws_would() {
             &none,
         )
         .unwrap();
-    assert!(!answer.notes.is_empty());
+    assert_eq!(
+        answer.notes,
+        ["role Elsewhere is not in the spec: no identity policies evaluated"]
+    );
+    // So is a policy outside the spec that a spec role attaches: what the spec's policies
+    // grant is still decided, the unknown one named.
+    let outside = "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPowerUser";
+    let mut view = view;
+    view.roles
+        .get_mut("BETEKK-GithubWorkflowsLambdaDeployRole")
+        .unwrap()
+        .policies
+        .push(outside.into());
+    let answer = view
+        .principal(
+            &deploy,
+            "iam:PassRole",
+            "BETEKK-ProbeEngineLambdaRole",
+            &ctx("iam:PassedToService", "lambda.amazonaws.com"),
+        )
+        .unwrap();
+    assert!(answer.evaluation.decision.allowed());
+    assert_eq!(
+        answer.notes,
+        [format!(
+            "policy {outside} is not in the spec; its statements were not evaluated"
+        )]
+    );
 }
