@@ -49,7 +49,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
             let scope = Scope {
                 stack: &run.unit.desired.stack,
                 account: &run.account,
-                region: &run.unit.region,
+                region: run.unit.region(),
             };
             return execute(global, args, &run.client, &run.plan, scope).await;
         }
@@ -62,7 +62,7 @@ pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
         let scope = Scope {
             stack: &spec.desired.stack,
             account: &opened.observed.identity.account,
-            region: &opened.unit.region,
+            region: opened.unit.region(),
         };
         return execute(global, args, &opened.client, &opened.plan, scope).await;
     }
@@ -130,7 +130,7 @@ async fn check_saved(global: &GlobalArgs, file: &Path, saved: SavedPlan) -> Resu
             .units(&spec.desired, &chosen, saved.target.as_deref())
             .map_err(Error::Refused)?
             .into_iter()
-            .find(|u| u.region == saved.region && u.desired.manages_iam == held_iam);
+            .find(|u| u.region() == saved.region && u.desired.manages_iam == held_iam);
         if found.is_some() {
             unit = found;
             break;
@@ -141,7 +141,7 @@ async fn check_saved(global: &GlobalArgs, file: &Path, saved: SavedPlan) -> Resu
             region: saved.region.clone(),
         })
     })?;
-    let client = connect_as(global, &unit.region, assume_role_of(&unit)).await;
+    let client = connect_as(global, unit.region(), assume_role_of(&unit)).await;
     if global.output != OutputFormat::Json {
         eprintln!(
             "Checking live state in {} against the saved plan...",
@@ -226,7 +226,7 @@ async fn execute_many(
         let scope = Scope {
             stack: &run.unit.desired.stack,
             account: &run.account,
-            region: &run.unit.region,
+            region: run.unit.region(),
         };
         match global.output {
             OutputFormat::Human => {
@@ -245,7 +245,13 @@ async fn execute_many(
             }
             OutputFormat::Json => entries.push(targets::entry(
                 &run.unit,
-                json::ApplyDocument::new(&run.plan, report, &run.account, &run.unit.region, &stats),
+                json::ApplyDocument::new(
+                    &run.plan,
+                    report,
+                    &run.account,
+                    run.unit.region(),
+                    &stats,
+                ),
             )),
         }
     }

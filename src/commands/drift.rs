@@ -118,7 +118,7 @@ fn check(
     let ctx = Context {
         timestamp: utc_now(),
         account: opened.observed.identity.account.clone(),
-        region: opened.unit.region.clone(),
+        region: opened.unit.region().to_string(),
         stack: spec.desired.stack.clone(),
         spec: spec.file.clone(),
     };

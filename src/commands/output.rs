@@ -86,7 +86,7 @@ fn outputs(opened: &Opened) -> Outputs {
     let mut out = Outputs {
         schema_version: SCHEMA_VERSION,
         account: opened.observed.identity.account.clone(),
-        region: opened.unit.region.clone(),
+        region: opened.unit.region().to_string(),
         ..Outputs::default()
     };
     for resource in &opened.unit.desired.resources {

@@ -29,7 +29,7 @@ pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Error> {
         save(&[&opened], &args.spec, out)?;
     }
     let stats = opened.client.stats();
-    let region = &opened.unit.region;
+    let region = opened.unit.region();
     match global.output {
         OutputFormat::Human => {
             print!("{}", human::plan(&opened.plan, Style::for_stdout()));
@@ -112,7 +112,7 @@ fn run_many(
                         let scope = Scope {
                             stack: &spec.desired.stack,
                             account: &o.observed.identity.account,
-                            region: &o.unit.region,
+                            region: o.unit.region(),
                         };
                         println!("{}", markdown::plan(&o.plan, scope, limit));
                     }
@@ -121,7 +121,7 @@ fn run_many(
                         json::PlanDocument::new(
                             &o.plan,
                             &o.observed.identity.account,
-                            &o.unit.region,
+                            o.unit.region(),
                             &stats,
                         ),
                     )),
@@ -155,7 +155,7 @@ fn saved_unit(opened: &Opened, spec: &SpecFile) -> SavedPlan {
         kind: KIND.into(),
         created: super::drift::utc_now(),
         account: opened.observed.identity.account.clone(),
-        region: opened.unit.region.clone(),
+        region: opened.unit.region().to_string(),
         stack: opened.unit.desired.stack.clone(),
         target: opened.unit.target.as_ref().map(|t| t.name.clone()),
         manages_iam: opened.unit.desired.manages_iam,

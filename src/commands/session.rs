@@ -84,7 +84,7 @@ pub fn assume_role_of(unit: &Unit) -> Option<AssumeRole> {
     unit.target.as_ref().map(|t| AssumeRole {
         role_arn: t
             .role_arn
-            .replace("{partition}", partition_of(&unit.region)),
+            .replace("{partition}", partition_of(unit.region())),
         external_id: t.external_id.clone(),
         session_name: format!("betekk-ecr-{}", unit.desired.stack),
         duration: std::time::Duration::from_secs(3600),
@@ -116,7 +116,7 @@ pub async fn open_units(global: &GlobalArgs, spec: &Spec) -> Result<Opening, Err
     }
     let limit = Limit::new(usize::from(global.parallelism));
     Ok(open_each(units, &limit, async |unit: &Unit| {
-        connect_as(global, &unit.region, assume_role_of(unit)).await
+        connect_as(global, unit.region(), assume_role_of(unit)).await
     })
     .await)
 }
@@ -185,8 +185,8 @@ mod tests {
                     t.account.as_str()
                 };
                 (
-                    (t.name.clone(), u.region.clone()),
-                    FakeAws::new(account, &u.region),
+                    (t.name.clone(), u.region().to_string()),
+                    FakeAws::new(account, u.region()),
                 )
             })
             .collect();
@@ -198,7 +198,11 @@ mod tests {
         );
         let limit = Limit::new(2);
         let opened = open_each(units, &limit, async |u: &Unit| {
-            fakes[&(u.target.as_ref().unwrap().name.clone(), u.region.clone())].clone()
+            fakes[&(
+                u.target.as_ref().unwrap().name.clone(),
+                u.region().to_string(),
+            )]
+                .clone()
         })
         .await;
         let outcome: Vec<(String, Result<usize, String>)> = opened

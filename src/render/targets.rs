@@ -23,7 +23,7 @@ pub fn entry(unit: &Unit, document: impl serde::Serialize) -> Value {
             "target".into(),
             json!(unit.target.as_ref().map(|t| &t.name)),
         );
-        map.insert("region".into(), json!(unit.region));
+        map.insert("region".into(), json!(unit.region()));
     }
     v
 }
@@ -33,7 +33,7 @@ pub fn failed(unit: &Unit, error: &str) -> Value {
     json!({
         "target": unit.target.as_ref().map(|t| &t.name),
         "account": unit.target.as_ref().map(|t| &t.account),
-        "region": unit.region,
+        "region": unit.region(),
         "error": error,
     })
 }

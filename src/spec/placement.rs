@@ -270,18 +270,21 @@ pub fn read_targets(r: &mut Reader, node: &Node, spec_regions: &[String]) -> Vec
 pub struct Unit {
     /// `None`: the caller's own account.
     pub target: Option<Target>,
-    pub region: String,
     /// What this account and region must hold: the repositories placed here, and the IAM side
     /// only in the first region of the account (IAM is global).
     pub desired: crate::model::Desired,
 }
 
 impl Unit {
+    pub fn region(&self) -> &str {
+        &self.desired.region
+    }
+
     /// `prod (111111111111) ap-southeast-1`, or just the region for the caller's account.
     pub fn label(&self) -> String {
         match &self.target {
-            Some(t) => format!("{} ({}) {}", t.name, t.account, self.region),
-            None => self.region.clone(),
+            Some(t) => format!("{} ({}) {}", t.name, t.account, self.region()),
+            None => self.region().to_string(),
         }
     }
 }
@@ -392,7 +395,6 @@ impl Placement {
                     .collect();
                 out.push(Unit {
                     target: target.cloned(),
-                    region: (*region).clone(),
                     desired: crate::model::Desired {
                         region: (*region).clone(),
                         resources,
