@@ -211,6 +211,21 @@ pub fn spec_errors(yaml: &str) -> Vec<String> {
     }
 }
 
+/// Checks named cases of specs that must not parse against their expected diagnostics, and
+/// reports every case that differs at once.
+pub fn assert_spec_errors(cases: &[(&str, String, Vec<&str>)]) {
+    let mut failures = Vec::new();
+    for (name, yaml, expected) in cases {
+        let got = spec_errors(yaml);
+        if got != *expected {
+            failures.push(format!(
+                "{name}:\n  expected {expected:#?}\n  got      {got:#?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// A fake account that already holds this repository, written the way the API would store it.
 pub fn fake_with(repos: impl IntoIterator<Item = impl Into<Repository>>) -> FakeAws {
     let fake = FakeAws::new(ACCOUNT, REGION);

@@ -244,16 +244,7 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             vec!["test.yaml:3:1: project_prefix: expected letters, digits or '-'"],
         ),
     ];
-    let mut failures = Vec::new();
-    for (name, yaml, expected) in &cases {
-        let got = spec_errors(yaml);
-        if got != *expected {
-            failures.push(format!(
-                "{name}:\n  expected {expected:#?}\n  got      {got:#?}"
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_spec_errors(&cases);
 }
 
 #[test]
@@ -601,16 +592,7 @@ fn each_iam_mistake_is_reported_with_position_field_and_what_is_allowed() {
             ],
         ),
     ];
-    let mut failures = Vec::new();
-    for (name, yaml, expected) in &cases {
-        let got = spec_errors(yaml);
-        if got != *expected {
-            failures.push(format!(
-                "{name}:\n  expected {expected:#?}\n  got      {got:#?}"
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_spec_errors(&cases);
 }
 
 #[test]

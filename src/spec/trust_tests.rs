@@ -136,16 +136,7 @@ fn each_access_mistake_is_reported_with_position_field_and_what_is_allowed() {
             vec![r#"test.yaml:5:38: policies[0].lambda_deploy.repositories: invalid repository name "UPPER"; allowed: 2-256 characters; lowercase letters, digits and . _ - between them, '/' between namespace parts"#],
         ),
     ];
-    let mut failures = Vec::new();
-    for (name, yaml, expected) in &cases {
-        let got = spec_errors(yaml);
-        if got != *expected {
-            failures.push(format!(
-                "{name}:\n  expected {expected:#?}\n  got      {got:#?}"
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_spec_errors(&cases);
 }
 
 #[test]
