@@ -156,18 +156,12 @@ fn outcome(name: &str, action: Action, status: Status, error: Option<&str>) -> O
     }
 }
 
-#[test]
-fn human_report_of_a_failed_apply() {
-    let plan = mixed_plan();
-    let report = Report {
+/// An apply of `mixed_plan` whose update failed with `error`: the replace after it skipped.
+fn failed_report(error: &str) -> Report {
+    Report {
         outcomes: vec![
             outcome("betekk-api", Action::Create, Status::Applied, None),
-            outcome(
-                "betekk-web",
-                Action::Update,
-                Status::Failed,
-                Some("AWS ecr:SetRepositoryPolicy failed (ThrottlingException): rate exceeded"),
-            ),
+            outcome("betekk-web", Action::Update, Status::Failed, Some(error)),
             outcome(
                 "betekk-worker",
                 Action::Replace,
@@ -177,7 +171,14 @@ fn human_report_of_a_failed_apply() {
             outcome("betekk-legacy", Action::Delete, Status::NotNeeded, None),
         ],
         duration_ms: 2500,
-    };
+    }
+}
+
+#[test]
+fn human_report_of_a_failed_apply() {
+    let plan = mixed_plan();
+    let report =
+        failed_report("AWS ecr:SetRepositoryPolicy failed (ThrottlingException): rate exceeded");
     insta::assert_snapshot!(human::report(&plan, &report, Style { color: false }));
 }
 
@@ -311,27 +312,9 @@ mod markdown {
     #[test]
     fn markdown_report_of_a_failed_apply() {
         let plan = mixed_plan();
-        let report = Report {
-            outcomes: vec![
-                outcome("betekk-api", Action::Create, Status::Applied, None),
-                outcome(
-                    "betekk-web",
-                    Action::Update,
-                    Status::Failed,
-                    Some(
-                        "AWS ecr:SetRepositoryPolicy failed (ThrottlingException): rate | exceeded",
-                    ),
-                ),
-                outcome(
-                    "betekk-worker",
-                    Action::Replace,
-                    Status::Skipped,
-                    Some("repository.betekk-web did not complete"),
-                ),
-                outcome("betekk-legacy", Action::Delete, Status::NotNeeded, None),
-            ],
-            duration_ms: 2500,
-        };
+        let report = failed_report(
+            "AWS ecr:SetRepositoryPolicy failed (ThrottlingException): rate | exceeded",
+        );
         let text = markdown::apply(&plan, &report, SCOPE, COMMENT_LIMIT);
         assert_whole_blocks(&text);
         // A `|` in an error must not split the table row.
