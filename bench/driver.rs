@@ -401,14 +401,16 @@ fn row(n: usize, phase: &str, runs: &[ChildRun], floor: Option<Duration>) -> Val
     })
 }
 
+/// A number cell with `digits` decimals, or empty when the value is absent.
+fn opt(v: &Value, digits: usize) -> String {
+    v.as_f64()
+        .map_or(String::new(), |f| format!("{f:.digits$}"))
+}
+
 fn print_table(rows: &[Value], sweep: &[Value]) {
     println!(
         "| N | phase | wall s | CPU s | calls | peak RSS MB | floor s | ratio |\n|---:|---|---:|---:|---:|---:|---:|---:|"
     );
-    let opt = |v: &Value, digits: usize| {
-        v.as_f64()
-            .map_or("".to_string(), |f| format!("{f:.digits$}"))
-    };
     for r in rows {
         println!(
             "| {} | {} | {:.3} | {:.3} | {} | {:.1} | {} | {} |",
@@ -723,10 +725,6 @@ fn print_fanout_table(rows: &[Value]) {
     println!(
         "\n| targets | N | phase | wall s | CPU s | calls | peak RSS MB | units × single wall s | units × single calls | wall ratio | calls ratio |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
-    let opt = |v: &Value, digits: usize| {
-        v.as_f64()
-            .map_or("".to_string(), |f| format!("{f:.digits$}"))
-    };
     for r in rows {
         println!(
             "| {} | {} | {} | {:.3} | {:.3} | {} | {:.1} | {} | {} | {} | {} |",
