@@ -31,6 +31,9 @@ pub struct Attribute<T> {
     /// What plans show (documents as written).
     pub shown: fn(&T) -> Value,
     pub mutation: Mutation,
+    /// For an attribute added after fingerprints were first recorded: the canonical value it had
+    /// in resources fingerprinted before (so that their fingerprints stay readable).
+    pub before_added: Option<fn() -> Value>,
 }
 
 impl<T> Attribute<T> {
@@ -41,7 +44,15 @@ impl<T> Attribute<T> {
             canonical: value,
             shown: value,
             mutation,
+            before_added: None,
         }
+    }
+
+    /// Marks an attribute added after fingerprints were first recorded (it goes last in its
+    /// table), with the canonical value it had before.
+    pub const fn added_later(mut self, before: fn() -> Value) -> Self {
+        self.before_added = Some(before);
+        self
     }
 
     /// Compared by the planner and recorded by the fingerprint.
@@ -85,6 +96,16 @@ pub fn comparable<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)
         .iter()
         .filter(|a| a.fingerprinted())
         .map(|a| (a.name, (a.canonical)(r)))
+        .collect()
+}
+
+/// The fingerprinted attributes' names in table order, each with the value it had before it
+/// was added, if it was added later.
+pub fn fingerprint_layout<T>(table: &[Attribute<T>]) -> Vec<(&'static str, Option<Value>)> {
+    table
+        .iter()
+        .filter(|a| a.fingerprinted())
+        .map(|a| (a.name, a.before_added.map(|before| before())))
         .collect()
 }
 

@@ -59,22 +59,18 @@ impl Fingerprint {
             return None;
         }
         let mut hashes: Vec<String> = parts.map(str::to_string).collect();
-        let names: Vec<&'static str> = comparable(resource).into_iter().map(|(n, _)| n).collect();
-        // Fingerprints from before the last attribute of a kind existed: it was empty then (a
-        // role's inline policies, a repository's exclusion filters).
-        if hashes.len() + 1 == names.len() {
-            match names.last() {
-                Some(&"inline_policies") => hashes.push(short_hash(&json!({}))),
-                Some(&"image_tag_mutability_exclusion_filters") => {
-                    hashes.push(short_hash(&json!([])))
-                }
-                _ => {}
-            }
-        }
-        if hashes.len() != names.len() {
+        let layout = layout(resource);
+        if hashes.len() > layout.len() {
             return None;
         }
-        Some(Fingerprint(names.into_iter().zip(hashes).collect()))
+        // A fingerprint from before the kind's last attributes were added: they held then what
+        // their tables declare.
+        for (_, before) in &layout[hashes.len()..] {
+            hashes.push(short_hash(before.as_ref()?));
+        }
+        Some(Fingerprint(
+            layout.into_iter().map(|(n, _)| n).zip(hashes).collect(),
+        ))
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -119,6 +115,19 @@ pub fn comparable(resource: &Resource) -> Vec<(&'static str, Value)> {
         Resource::Role(r) => attribute::comparable(super::role::ATTRIBUTES, r),
         Resource::Policy(p) => attribute::comparable(super::managed_policy::ATTRIBUTES, p),
         Resource::OidcProvider(p) => attribute::comparable(super::oidc_provider::ATTRIBUTES, p),
+        Resource::UserAttachment(_) => Vec::new(),
+    }
+}
+
+/// The names a kind's fingerprint records, in order, with what later additions held before.
+fn layout(resource: &Resource) -> Vec<(&'static str, Option<Value>)> {
+    match resource {
+        Resource::Repository(_) => attribute::fingerprint_layout(super::repository::ATTRIBUTES),
+        Resource::Role(_) => attribute::fingerprint_layout(super::role::ATTRIBUTES),
+        Resource::Policy(_) => attribute::fingerprint_layout(super::managed_policy::ATTRIBUTES),
+        Resource::OidcProvider(_) => {
+            attribute::fingerprint_layout(super::oidc_provider::ATTRIBUTES)
+        }
         Resource::UserAttachment(_) => Vec::new(),
     }
 }
@@ -168,6 +177,33 @@ mod tests {
         );
         r.tags.insert(APPLIED_TAG.into(), "v1:abc".into());
         assert_eq!(Fingerprint::recorded(&Resource::Repository(r)), None);
+    }
+
+    /// A fingerprint recorded before the kind's last attribute existed reads as if that
+    /// attribute held what its table declares (empty); one shorter still is not read.
+    #[test]
+    fn fingerprints_from_before_an_attribute_was_added_stay_readable() {
+        let full = Resource::Repository(repo("betekk-a").build());
+        let fp = Fingerprint::of(&full).unwrap();
+        let encoded = fp.encode();
+        let (older, _) = encoded.rsplit_once(':').unwrap();
+        let (older_still, _) = older.rsplit_once(':').unwrap();
+        let with_tag = |text: &str| {
+            let mut r = repo("betekk-a").build();
+            r.tags.insert(APPLIED_TAG.into(), text.into());
+            Resource::Repository(r)
+        };
+        assert_eq!(Fingerprint::recorded(&with_tag(older)), Some(fp));
+        assert_eq!(Fingerprint::recorded(&with_tag(older_still)), None);
+        // A role's inline policies were added later the same way.
+        let role = role("BETEKK-Ci", &["arn:aws:iam::123456789012:policy/p"]);
+        assert!(role.inline_policies.is_empty());
+        let fp = Fingerprint::of(&Resource::Role(role.clone())).unwrap();
+        let encoded = fp.encode();
+        let (older, _) = encoded.rsplit_once(':').unwrap();
+        let mut live = role;
+        live.tags.insert(APPLIED_TAG.into(), older.into());
+        assert_eq!(Fingerprint::recorded(&Resource::Role(live)), Some(fp));
     }
 
     use crate::model::PolicyDocument;

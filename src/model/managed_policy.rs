@@ -26,6 +26,7 @@ pub const ATTRIBUTES: &[Attribute<ManagedPolicy>] = &[
         canonical: |p| p.document.canonical().clone(),
         shown: |p| p.document.original().clone(),
         mutation: Mutation::InPlace,
+        before_added: None,
     },
     Attribute::tags(),
 ];

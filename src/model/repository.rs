@@ -103,6 +103,7 @@ pub const ATTRIBUTES: &[Attribute<Repository>] = &[
         },
         shown: |r| json!(r.encryption),
         mutation: Mutation::Replace,
+        before_added: None,
     },
     Attribute::plain(
         "lifecycle_policy",
@@ -122,6 +123,7 @@ pub const ATTRIBUTES: &[Attribute<Repository>] = &[
                 .map_or(Value::Null, |p| p.original().clone())
         },
         mutation: Mutation::InPlace,
+        before_added: None,
     },
     Attribute::tags(),
     Attribute::plain(
@@ -129,11 +131,12 @@ pub const ATTRIBUTES: &[Attribute<Repository>] = &[
         |r| json!(r.force_delete),
         Mutation::Recorded,
     ),
-    Attribute::plain(
+    Attribute::<Repository>::plain(
         "image_tag_mutability_exclusion_filters",
         |r| json!(r.image_tag_mutability_exclusion_filters),
         Mutation::InPlace,
-    ),
+    )
+    .added_later(|| json!([])),
 ];
 
 impl super::tags::Tagged for Repository {

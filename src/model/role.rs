@@ -34,6 +34,7 @@ pub const ATTRIBUTES: &[Attribute<Role>] = &[
         canonical: |r| r.trust_policy.canonical().clone(),
         shown: |r| r.trust_policy.original().clone(),
         mutation: Mutation::InPlace,
+        before_added: None,
     },
     Attribute::plain(
         "max_session_duration",
@@ -66,6 +67,7 @@ pub const ATTRIBUTES: &[Attribute<Role>] = &[
             )
         },
         mutation: Mutation::InPlace,
+        before_added: Some(|| json!({})),
     },
 ];
 
