@@ -12,6 +12,9 @@ use super::tags::Tagged;
 pub enum Mutation {
     /// Written in place.
     InPlace,
+    /// Tags: written in place by their own rules (ownership tags kept, adoption, the fingerprint
+    /// tag written last), so not among the attributes [`changed`] returns.
+    Tags,
     /// Only by replacing the resource (a repository's encryption).
     Replace,
     /// Not a property of the live resource: only recorded in the fingerprint (`force_delete`).
@@ -59,7 +62,7 @@ impl<T> Attribute<T> {
     pub fn fingerprinted(&self) -> bool {
         matches!(
             self.mutation,
-            Mutation::InPlace | Mutation::Replace | Mutation::Recorded
+            Mutation::InPlace | Mutation::Tags | Mutation::Replace | Mutation::Recorded
         )
     }
 }
@@ -70,7 +73,7 @@ impl<T: Tagged> Attribute<T> {
         Attribute::plain(
             "tags",
             |r| json!(without_fingerprint(r.tags())),
-            Mutation::InPlace,
+            Mutation::Tags,
         )
     }
 }
@@ -109,17 +112,11 @@ pub fn fingerprint_layout<T>(table: &[Attribute<T>]) -> Vec<(&'static str, Optio
         .collect()
 }
 
-/// The in-place attributes whose canonical values differ (`skip`: those with rules of their own,
-/// like tags).
-pub fn changed<'t, T>(
-    table: &'t [Attribute<T>],
-    want: &T,
-    have: &T,
-    skip: &[&str],
-) -> Vec<&'t Attribute<T>> {
+/// The in-place attributes whose canonical values differ (tags have rules of their own).
+pub fn changed<'t, T>(table: &'t [Attribute<T>], want: &T, have: &T) -> Vec<&'t Attribute<T>> {
     table
         .iter()
-        .filter(|a| a.mutation == Mutation::InPlace && !skip.contains(&a.name))
+        .filter(|a| a.mutation == Mutation::InPlace)
         .filter(|a| (a.canonical)(want) != (a.canonical)(have))
         .collect()
 }

@@ -34,7 +34,7 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
     // value differs is shown, then written by the call that sets it.
     let mut attributes = Vec::new();
     let mut changed: Vec<&str> = Vec::new();
-    for a in attribute::changed(ATTRIBUTES, want, have, &["tags"]) {
+    for a in attribute::changed(ATTRIBUTES, want, have) {
         attributes.push(attr(a.name, (a.shown)(have), (a.shown)(want)));
         changed.push(a.name);
     }

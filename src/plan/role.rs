@@ -40,7 +40,7 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
     };
     // Every attribute of the table whose canonical value differs (tags have rules of their
     // own, below) is shown, then written by the calls that set it.
-    let changed = attribute::changed(ATTRIBUTES, want, have, &["tags"]);
+    let changed = attribute::changed(ATTRIBUTES, want, have);
     let mut attributes: Vec<AttributeChange> = changed
         .iter()
         .map(|a| AttributeChange::new(a.name, Some((a.shown)(have)), Some((a.shown)(want))))
