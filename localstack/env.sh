@@ -31,12 +31,12 @@ ls_running_pid() {
     echo "$pid"
 }
 
-# True if /_localstack/health on LS_PORT reports iam, sts and ecr available/running.
+# True if /_localstack/health on LS_PORT reports iam, sts, ecr and ssm available/running.
 ls_healthy() {
     local body
     body="$(curl -sf --max-time 2 "$LS_URL/_localstack/health" 2>/dev/null)" || return 1
     local svc
-    for svc in iam sts ecr; do
+    for svc in iam sts ecr ssm; do
         grep -Eq "\"$svc\": *\"(available|running)\"" <<<"$body" || return 1
     done
 }

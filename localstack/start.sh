@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start LocalStack (IAM, STS, ECR) on 127.0.0.1:${BETEKK_LOCALSTACK_PORT:-4566}
+# Start LocalStack (IAM, STS, ECR, SSM) on 127.0.0.1:${BETEKK_LOCALSTACK_PORT:-4566}
 # in the background and wait until it is healthy.
 #
 #   start.sh [--owner-pid PID]
@@ -82,7 +82,7 @@ start_ts=$(date +%s.%N)
         DNS_ADDRESS=0 \
         SKIP_SSL_CERT_DOWNLOAD=1 \
         DISABLE_EVENTS=1 \
-        SERVICES=iam,sts,ecr \
+        SERVICES=iam,sts,ecr,ssm \
         EAGER_SERVICE_LOADING=1 \
         PROVIDER_OVERRIDE_ECR=moto \
         FILESYSTEM_ROOT="$LS_STATE/fs" \
