@@ -49,8 +49,10 @@ find_python() {
 compute_stamp() {
     {
         cat "$LOCK_FILE"
+        # The plugin's sources (its tests/ are not installed, so editing them rebuilds nothing).
         find "$PLUGIN_DIR" -type f \( -name '*.py' -o -name '*.toml' \) \
-            -not -path '*/build/*' -not -path '*.egg-info/*' -print0 | sort -z | xargs -0 cat
+            -not -path '*/build/*' -not -path '*.egg-info/*' -not -path "$PLUGIN_DIR/tests/*" \
+            -print0 | sort -z | xargs -0 cat
         "$VENV/bin/python" -c 'import sys; print(sys.version)' 2>/dev/null || echo no-python
     } | sha256sum | cut -d' ' -f1
 }
