@@ -1,4 +1,4 @@
-"""Smoke check of every IAM/STS/ECR call the project uses, against a running
+"""Smoke check of every IAM/STS/ECR/SSM call the project uses, against a running
 LocalStack. Prints what each call returns where behaviour matters.
 
     localstack/.venv/bin/python localstack/smoke.py [endpoint]
@@ -199,6 +199,97 @@ note("TagResource on missing repo ARN", error_of(ecr.tag_resource, resourceArn=a
 note("CreateRepository invalid name 'UPPER'", error_of(ecr.create_repository, repositoryName="UPPER"))
 note("CreateRepository encryption AES256 with kmsKey", error_of(ecr.create_repository, repositoryName="aeskms", encryptionConfiguration={"encryptionType": "AES256", "kmsKey": "x"}))
 note("CreateRepository KMS without kmsKey -> encryptionConfiguration", (ecr.create_repository(repositoryName="kmsdefault", encryptionConfiguration={"encryptionType": "KMS"})["repository"].get("encryptionConfiguration")))
+
+# ---------------------------------------------------------------- ECR registry-wide settings
+check("GetRegistryScanningConfiguration before put: BASIC, no rules",
+      ecr.get_registry_scanning_configuration()["scanningConfiguration"] == {"scanType": "BASIC", "rules": []})
+scan_rules = [{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "team/*", "filterType": "WILDCARD"}]},
+              {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]
+ecr.put_registry_scanning_configuration(scanType="ENHANCED", rules=scan_rules)
+check("Put/GetRegistryScanningConfiguration", ecr.get_registry_scanning_configuration()["scanningConfiguration"] == {"scanType": "ENHANCED", "rules": scan_rules})
+check("PutRegistryScanningConfiguration BASIC + CONTINUOUS_SCAN -> InvalidParameterException",
+      error_of(ecr.put_registry_scanning_configuration, scanType="BASIC", rules=scan_rules[:1]) == ("InvalidParameterException", 400))
+ecr.put_registry_scanning_configuration(scanType="BASIC", rules=[])
+check("DescribeRegistry before put: no replication rules", ecr.describe_registry()["replicationConfiguration"] == {"rules": []})
+repl = {"rules": [{"destinations": [{"region": "us-east-1", "registryId": KEY}], "repositoryFilters": [{"filter": "team", "filterType": "PREFIX_MATCH"}]},
+                  {"destinations": [{"region": "eu-west-1", "registryId": KEY2}]}]}
+ecr.put_replication_configuration(replicationConfiguration=repl)
+check("PutReplicationConfiguration (2 rules) / DescribeRegistry", ecr.describe_registry()["replicationConfiguration"] == repl)
+ecr.put_replication_configuration(replicationConfiguration={"rules": []})
+check("GetRegistryPolicy before put -> RegistryPolicyNotFoundException", error_of(ecr.get_registry_policy) == ("RegistryPolicyNotFoundException", 400))
+REG_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "ptc", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{KEY}:root"},
+                         "Action": ["ecr:CreateRepository", "ecr:BatchImportUpstreamImage"], "Resource": f"arn:aws:ecr:{REGION}:{KEY}:repository/*"}]})
+ecr.put_registry_policy(policyText=REG_POLICY)
+check("Put/GetRegistryPolicy", ecr.get_registry_policy()["policyText"] == REG_POLICY)
+ecr.delete_registry_policy()
+check("DeleteRegistryPolicy", error_of(ecr.delete_registry_policy) == ("RegistryPolicyNotFoundException", 400))
+r = ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="ecr-public", upstreamRegistryUrl="public.ecr.aws")
+check("CreatePullThroughCacheRule", r["upstreamRegistry"] == "ecr-public" and r["registryId"] == KEY, {k: v for k, v in r.items() if k != "ResponseMetadata"})
+hub_secret = f"arn:aws:secretsmanager:{REGION}:{KEY}:secret:ecr-pullthroughcache/docker-hub-AbCdEf"
+ecr.create_pull_through_cache_rule(ecrRepositoryPrefix="docker-hub", upstreamRegistryUrl="registry-1.docker.io", credentialArn=hub_secret)
+rules_ = ecr.describe_pull_through_cache_rules()["pullThroughCacheRules"]
+check("DescribePullThroughCacheRules", sorted(x["ecrRepositoryPrefix"] for x in rules_) == ["docker-hub", "ecr-public"], rules_)
+check("CreatePullThroughCacheRule docker-hub without credentialArn -> InvalidParameterException",
+      error_of(ecr.create_pull_through_cache_rule, ecrRepositoryPrefix="hub2", upstreamRegistryUrl="registry-1.docker.io") == ("InvalidParameterException", 400))
+ecr.update_pull_through_cache_rule(ecrRepositoryPrefix="docker-hub", credentialArn=hub_secret.replace("docker-hub-", "hub-v2-"))
+check("UpdatePullThroughCacheRule", ecr.describe_pull_through_cache_rules(ecrRepositoryPrefixes=["docker-hub"])["pullThroughCacheRules"][0]["credentialArn"].endswith("hub-v2-AbCdEf"))
+check("ValidatePullThroughCacheRule", ecr.validate_pull_through_cache_rule(ecrRepositoryPrefix="docker-hub")["isValid"])
+ecr.delete_pull_through_cache_rule(ecrRepositoryPrefix="docker-hub")
+check("DeletePullThroughCacheRule again -> PullThroughCacheRuleNotFoundException",
+      error_of(ecr.delete_pull_through_cache_rule, ecrRepositoryPrefix="docker-hub") == ("PullThroughCacheRuleNotFoundException", 400))
+t = ecr.create_repository_creation_template(prefix="ecr-public", appliedFor=["PULL_THROUGH_CACHE"], description="cached",
+                                             imageTagMutability="IMMUTABLE_WITH_EXCLUSION",
+                                             imageTagMutabilityExclusionFilters=[{"filterType": "WILDCARD", "filter": "latest"}],
+                                             encryptionConfiguration={"encryptionType": "KMS"}, lifecyclePolicy=LIFECYCLE)
+check("CreateRepositoryCreationTemplate", t["registryId"] == KEY and t["repositoryCreationTemplate"]["prefix"] == "ecr-public")
+ecr.update_repository_creation_template(prefix="ecr-public", description="cached images")
+d = ecr.describe_repository_creation_templates(prefixes=["ecr-public"])["repositoryCreationTemplates"]
+check("Update/DescribeRepositoryCreationTemplates", len(d) == 1 and d[0]["description"] == "cached images", d)
+check("CreateRepositoryCreationTemplate duplicate -> TemplateAlreadyExistsException",
+      error_of(ecr.create_repository_creation_template, prefix="ecr-public", appliedFor=["REPLICATION"]) == ("TemplateAlreadyExistsException", 400))
+ecr.delete_repository_creation_template(prefix="ecr-public")
+check("DeleteRepositoryCreationTemplate again -> TemplateNotFoundException",
+      error_of(ecr.delete_repository_creation_template, prefix="ecr-public") == ("TemplateNotFoundException", 400))
+check("registry settings are per account", ecr2.describe_pull_through_cache_rules()["pullThroughCacheRules"] == [])
+k1 = ecr.create_repository(repositoryName="kms-a", encryptionConfiguration={"encryptionType": "KMS"})["repository"]["encryptionConfiguration"]
+k2 = ecr.create_repository(repositoryName="kms-b", encryptionConfiguration={"encryptionType": "KMS_DSSE"})["repository"]["encryptionConfiguration"]
+check("KMS / KMS_DSSE without kmsKey: one AWS managed key per account+region", k1["kmsKey"] == k2["kmsKey"], (k1, k2))
+r = ecr.put_image_tag_mutability(repositoryName="kms-a", imageTagMutability="MUTABLE_WITH_EXCLUSION",
+                                 imageTagMutabilityExclusionFilters=[{"filterType": "WILDCARD", "filter": "dev-*"}])
+check("PutImageTagMutability with exclusion filters", r.get("imageTagMutabilityExclusionFilters") == [{"filterType": "WILDCARD", "filter": "dev-*"}], r)
+ARCHIVE = json.dumps({"rules": [
+    {"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "sinceImagePulled", "countUnit": "days", "countNumber": 30},
+     "action": {"type": "transition", "targetStorageClass": "archive"}},
+    {"rulePriority": 2, "selection": {"tagStatus": "any", "storageClass": "archive", "countType": "sinceImageTransitioned", "countUnit": "days", "countNumber": 90},
+     "action": {"type": "expire"}}]})
+check("PutLifecyclePolicy with transition/archive rules", error_of(ecr.put_lifecycle_policy, repositoryName="kms-a", lifecyclePolicyText=ARCHIVE) is None)
+
+# ---------------------------------------------------------------- SSM (ownership records)
+ssm = boto3.client("ssm", endpoint_url=ENDPOINT, aws_access_key_id=KEY, aws_secret_access_key="test", region_name=REGION)
+ssm2 = boto3.client("ssm", endpoint_url=ENDPOINT, aws_access_key_id=KEY2, aws_secret_access_key="test", region_name=REGION)
+ssm.put_parameter(Name="/betekk/ecr/own/a", Value="1", Type="String", Tags=[{"Key": "managed-by", "Value": "betekk"}])
+ssm.put_parameter(Name="/betekk/ecr/own/a", Value="2", Type="String", Overwrite=True)
+check("ssm.PutParameter (Tags on create, Overwrite) / GetParameter", ssm.get_parameter(Name="/betekk/ecr/own/a")["Parameter"]["Value"] == "2")
+note("PutParameter Overwrite together with Tags", error_of(ssm.put_parameter, Name="/betekk/ecr/own/a", Value="3", Type="String", Overwrite=True, Tags=[{"Key": "k", "Value": "v"}]))
+for i in range(3):
+    ssm.put_parameter(Name=f"/betekk/ecr/own/sub/p{i}", Value=str(i), Type="String")
+names, token = [], None
+while True:
+    kw = {"Path": "/betekk/ecr", "Recursive": True, "MaxResults": 2}
+    if token:
+        kw["NextToken"] = token
+    r = ssm.get_parameters_by_path(**kw)
+    names += [p["Name"] for p in r["Parameters"]]
+    token = r.get("NextToken")
+    if not token:
+        break
+check("GetParametersByPath Recursive + pagination", len(names) == 4 == len(set(names)), names)
+ssm.add_tags_to_resource(ResourceType="Parameter", ResourceId="/betekk/ecr/own/a", Tags=[{"Key": "extra", "Value": "x"}])
+tags = {t["Key"]: t["Value"] for t in ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId="/betekk/ecr/own/a")["TagList"]}
+check("AddTagsToResource / ListTagsForResource", tags == {"managed-by": "betekk", "extra": "x"}, tags)
+check("SSM parameters are per account", error_of(ssm2.get_parameter, Name="/betekk/ecr/own/a") == ("ParameterNotFound", 400))
+ssm.delete_parameter(Name="/betekk/ecr/own/a")
+check("DeleteParameter", error_of(ssm.get_parameter, Name="/betekk/ecr/own/a") == ("ParameterNotFound", 400))
 
 # ---------------------------------------------------------------- IAM OIDC
 URL = "https://token.actions.githubusercontent.com"
