@@ -188,6 +188,7 @@ pub fn observed(repos: impl IntoIterator<Item = impl Into<Repository>>) -> Obser
         resources,
         missing_users: Default::default(),
         missing_policies: Default::default(),
+        registry: Default::default(),
     }
 }
 

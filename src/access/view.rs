@@ -78,7 +78,7 @@ impl AccessView {
                         .or_default()
                         .push(a.policy_arn.clone());
                 }
-                Resource::OidcProvider(_) => {}
+                Resource::OidcProvider(_) | Resource::Registry(_) => {}
             }
         }
         view

@@ -7,6 +7,7 @@
 #[cfg(test)]
 mod iam_tests;
 mod outcome;
+mod registry;
 mod retry;
 mod step;
 mod stop;

@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use super::registry;
 use super::retry::with_retry;
 use super::{ApplyOptions, Event, Outcome, Status};
 use crate::causes::chain;
@@ -291,6 +292,13 @@ impl<C: Aws> Ctx<'_, C> {
             Op::DetachUserPolicy { user, policy_arn } => {
                 Ok(client.detach_user_policy(user, policy_arn).await?)
             }
+            Op::PutRegistryScanning { part } => Ok(registry::put_scanning(client, part).await?),
+            Op::PutReplication { part } => Ok(registry::put_replication(client, part).await?),
+            Op::PutRegistryPolicy { part } => Ok(registry::put_policy(client, part).await?),
+            Op::PutRegistryRecord { name, value, tags } => {
+                Ok(registry::put_record(client, name, value, tags).await?)
+            }
+            Op::DeleteRegistryRecord { name } => Ok(client.delete_parameter(name).await?),
         }
     }
 

@@ -115,7 +115,7 @@ fn outputs(opened: &Opened) -> Outputs {
                 out.policies.insert(name, live.arn.clone());
             }
             Kind::OidcProvider => out.oidc_provider = Some(live.arn.clone()),
-            Kind::UserAttachment => {}
+            Kind::UserAttachment | Kind::Registry | Kind::RegistryRecord => {}
         }
     }
     out

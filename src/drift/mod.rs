@@ -172,7 +172,44 @@ pub fn classify(desired: &Desired, observed: &Observed) -> Result<DriftReport, P
             note: Some(note.into()),
         });
     }
+    resources.extend(unowned_registry_parts(desired, observed));
     Ok(DriftReport { resources })
+}
+
+/// Registry rules, filters and statements no stack owns (set in the console or by another tool):
+/// unmanaged, kept by every apply.
+fn unowned_registry_parts(desired: &Desired, observed: &Observed) -> Vec<ResourceDrift> {
+    let Some(live) = &observed.registry.settings else {
+        return Vec::new();
+    };
+    let owned = observed
+        .registry
+        .records
+        .values()
+        .map(|r| r.registry.clone())
+        .chain(desired.registry().map(|s| s.keys()))
+        .fold(
+            Default::default(),
+            |all: crate::model::registry::OwnedKeys, k| all.union(&k),
+        );
+    crate::model::registry::unowned(live, &owned)
+        .into_iter()
+        .map(|name| {
+            let address = Address::new(Kind::Registry, name);
+            ResourceDrift {
+                kind: address.kind,
+                name: address.name.clone(),
+                address,
+                class: Class::Unmanaged,
+                attributes: Vec::new(),
+                note: Some(
+                    "in the registry settings but owned by no stack (console or another tool); \
+                     apply keeps it"
+                        .into(),
+                ),
+            }
+        })
+        .collect()
 }
 
 /// One spec resource (bound, with its fingerprint), its live counterpart and its planned change.

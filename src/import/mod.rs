@@ -95,7 +95,7 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
                     inv,
                 )
             }
-            Resource::UserAttachment(_) => Ok(()),
+            Resource::UserAttachment(_) | Resource::Registry(_) => Ok(()),
         };
         match result {
             Ok(()) => count += 1,

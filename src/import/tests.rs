@@ -98,7 +98,7 @@ async fn stripped_account(yaml: &str) -> FakeAws {
                 )
                 .await
                 .unwrap(),
-            Resource::UserAttachment(_) => {}
+            Resource::UserAttachment(_) | Resource::Registry(_) => {}
         }
     }
     fake

@@ -54,9 +54,12 @@ impl LiveError {
             "RepositoryNotFoundException"
             | "LifecyclePolicyNotFoundException"
             | "RepositoryPolicyNotFoundException"
+            | "RegistryPolicyNotFoundException"
+            | "ParameterNotFound"
             | "NoSuchEntity"
             | "NoSuchEntityException" => ErrorKind::NotFound,
             "RepositoryAlreadyExistsException"
+            | "ParameterAlreadyExists"
             | "EntityAlreadyExists"
             | "EntityAlreadyExistsException" => ErrorKind::AlreadyExists,
             "ThrottlingException"

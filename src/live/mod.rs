@@ -12,6 +12,7 @@ pub mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub mod iam;
+pub mod registry;
 pub mod sdk;
 pub mod stats;
 pub mod sts;
@@ -22,6 +23,7 @@ pub use iam::{
     IamApi, NewOidcProvider, NewPolicy, NewRole, OidcProviderInfo, PolicyEntities, PolicyInfo,
     PolicyVersionInfo, RoleInfo,
 };
+pub use registry::{RegistryApi, SsmApi};
 pub use stats::{ApiStats, CallCounter};
 pub use sts::{Identity, StsApi};
 
@@ -41,6 +43,6 @@ pub enum Ensured {
 /// # Errors
 /// [`LiveError`] with the operation and a [`ErrorKind`] (throttled after the SDK's retries, not
 /// found, access denied, …).
-pub trait Aws: EcrApi + StsApi + IamApi {
+pub trait Aws: EcrApi + StsApi + IamApi + RegistryApi + SsmApi {
     fn stats(&self) -> ApiStats;
 }

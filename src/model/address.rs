@@ -13,6 +13,9 @@ pub enum Kind {
     Policy,
     Role,
     UserAttachment,
+    Registry,
+    /// The SSM parameter recording what a stack owns of the registry settings.
+    RegistryRecord,
 }
 
 impl Kind {
@@ -22,6 +25,8 @@ impl Kind {
         Kind::Policy,
         Kind::Role,
         Kind::UserAttachment,
+        Kind::Registry,
+        Kind::RegistryRecord,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -31,6 +36,8 @@ impl Kind {
             Kind::Policy => "policy",
             Kind::Role => "role",
             Kind::UserAttachment => "user_attachment",
+            Kind::Registry => "registry",
+            Kind::RegistryRecord => "registry_record",
         }
     }
 }

@@ -116,6 +116,7 @@ pub fn comparable(resource: &Resource) -> Vec<(&'static str, Value)> {
         Resource::Policy(p) => attribute::comparable(super::managed_policy::ATTRIBUTES, p),
         Resource::OidcProvider(p) => attribute::comparable(super::oidc_provider::ATTRIBUTES, p),
         Resource::UserAttachment(_) => Vec::new(),
+        Resource::Registry(s) => attribute::comparable(super::registry::ATTRIBUTES, s),
     }
 }
 
@@ -129,6 +130,7 @@ fn layout(resource: &Resource) -> Vec<(&'static str, Option<Value>)> {
             attribute::fingerprint_layout(super::oidc_provider::ATTRIBUTES)
         }
         Resource::UserAttachment(_) => Vec::new(),
+        Resource::Registry(_) => attribute::fingerprint_layout(super::registry::ATTRIBUTES),
     }
 }
 

@@ -15,6 +15,8 @@ pub mod managed_policy;
 pub mod observed;
 pub mod oidc_provider;
 pub mod policy_document;
+pub mod registry;
+pub mod registry_record;
 pub mod repository;
 pub mod role;
 pub mod stats;
@@ -30,9 +32,10 @@ pub use github_trust::GithubTrust;
 pub use identity::Identity;
 pub use lifecycle::{LifecyclePolicy, LifecycleRule, TagStatus};
 pub use managed_policy::ManagedPolicy;
-pub use observed::{Dependents, Live, Observed, PolicyVersion};
+pub use observed::{Dependents, Live, Observed, PolicyVersion, RegistryState};
 pub use oidc_provider::OidcProvider;
 pub use policy_document::PolicyDocument;
+pub use registry::RegistrySettings;
 pub use repository::{Encryption, Repository, TagMutability};
 pub use role::Role;
 pub use stats::ApiStats;
@@ -56,6 +59,8 @@ pub enum Resource {
     Policy(ManagedPolicy),
     Role(Role),
     UserAttachment(UserAttachment),
+    /// The part of the registry-wide settings the stack owns (one per region).
+    Registry(RegistrySettings),
 }
 
 static NO_TAGS: Tags = Tags::new();
@@ -68,6 +73,7 @@ impl Resource {
             Resource::Policy(p) => Address::new(Kind::Policy, &p.name),
             Resource::Role(r) => Address::new(Kind::Role, &r.name),
             Resource::UserAttachment(a) => Address::new(Kind::UserAttachment, a.address_name()),
+            Resource::Registry(_) => Address::new(Kind::Registry, registry::ADDRESS_NAME),
         }
     }
 
@@ -79,6 +85,7 @@ impl Resource {
             Resource::Policy(p) => p.attributes(),
             Resource::Role(r) => r.attributes(),
             Resource::UserAttachment(a) => a.attributes(),
+            Resource::Registry(s) => s.attributes(),
         }
     }
 
@@ -90,6 +97,7 @@ impl Resource {
             Resource::Policy(_) => attribute::mutation_of(managed_policy::ATTRIBUTES, name),
             Resource::Role(_) => attribute::mutation_of(role::ATTRIBUTES, name),
             Resource::UserAttachment(_) => None,
+            Resource::Registry(_) => attribute::mutation_of(registry::ATTRIBUTES, name),
         }
     }
 
@@ -100,6 +108,7 @@ impl Resource {
             Resource::Policy(p) => &p.tags,
             Resource::Role(r) => &r.tags,
             Resource::UserAttachment(_) => &NO_TAGS,
+            Resource::Registry(s) => &s.tags,
         }
     }
 
@@ -134,6 +143,29 @@ impl Resource {
             Resource::UserAttachment(a) => Resource::UserAttachment(UserAttachment {
                 policy_arn: env.bind(&a.policy_arn),
                 ..a.clone()
+            }),
+            Resource::Registry(s) => Resource::Registry(RegistrySettings {
+                replication: s
+                    .replication
+                    .iter()
+                    .map(|(k, d)| {
+                        let mut d: Vec<_> = d
+                            .iter()
+                            .map(|d| registry::Destination {
+                                region: env.bind(&d.region),
+                                account: env.bind(&d.account),
+                            })
+                            .collect();
+                        d.sort();
+                        (k.clone(), d)
+                    })
+                    .collect(),
+                policy: s
+                    .policy
+                    .iter()
+                    .map(|(k, v)| (k.clone(), env.bind_json(v)))
+                    .collect(),
+                ..s.clone()
             }),
         }
     }
@@ -181,6 +213,14 @@ impl Desired {
     pub fn policies(&self) -> impl Iterator<Item = &ManagedPolicy> {
         self.resources.iter().filter_map(|r| match r {
             Resource::Policy(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    /// The registry settings this spec owns (none when it has no `registry:` settings).
+    pub fn registry(&self) -> Option<&RegistrySettings> {
+        self.resources.iter().find_map(|r| match r {
+            Resource::Registry(s) => Some(s),
             _ => None,
         })
     }

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::registry::LiveRegistry;
+use super::registry_record::RegistryRecord;
 use super::{Address, Env, Identity, Resource};
 
 /// One resource as it exists in AWS.
@@ -60,6 +62,17 @@ pub struct Observed {
     pub missing_users: BTreeSet<String>,
     /// Policy ARNs named by the spec's roles that do not exist.
     pub missing_policies: BTreeSet<String>,
+    /// The registry-wide settings and every stack's ownership record of them in this region.
+    pub registry: RegistryState,
+}
+
+/// What the region's registry settings are and who owns which part of them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegistryState {
+    /// Every stack's record, by stack (read on every run: one call).
+    pub records: BTreeMap<String, RegistryRecord>,
+    /// The settings, read only when the spec declares some or this stack's record owns some.
+    pub settings: Option<LiveRegistry>,
 }
 
 impl Observed {

@@ -136,5 +136,6 @@ pub async fn inventory<C: Aws>(
         resources,
         missing_users: Default::default(),
         missing_policies: Default::default(),
+        registry: Default::default(),
     })
 }

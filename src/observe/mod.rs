@@ -7,6 +7,7 @@
 
 mod iam;
 mod inventory;
+mod registry;
 mod repositories;
 #[cfg(test)]
 mod tests;
@@ -51,8 +52,11 @@ pub use inventory::inventory;
 /// Every API action reading live state calls: exactly what a read-only role (the drift role of
 /// `init`) needs. A test holds this list to what observe really calls.
 pub const READ_ACTIONS: &[&str] = &[
+    "ecr:DescribeRegistry",
     "ecr:DescribeRepositories",
     "ecr:GetLifecyclePolicy",
+    "ecr:GetRegistryPolicy",
+    "ecr:GetRegistryScanningConfiguration",
     "ecr:GetRepositoryPolicy",
     "ecr:ListTagsForResource",
     "iam:GetOpenIDConnectProvider",
@@ -67,6 +71,7 @@ pub const READ_ACTIONS: &[&str] = &[
     "iam:ListPolicyTags",
     "iam:ListRolePolicies",
     "iam:ListRoles",
+    "ssm:GetParametersByPath",
     "sts:GetCallerIdentity",
 ];
 
@@ -126,10 +131,17 @@ pub async fn observe_limited<C: Aws>(
             Ok(iam::IamState::default())
         }
     };
-    let (repositories, iam) =
-        futures::try_join!(repositories::read(client, desired, &limit), iam_side)?;
+    let (repositories, iam, (registry, registry_live)) = futures::try_join!(
+        repositories::read(client, desired, &limit),
+        iam_side,
+        registry::read(client, desired, &limit)
+    )?;
     let mut resources = BTreeMap::new();
-    for live in repositories.into_iter().chain(iam.resources) {
+    for live in repositories
+        .into_iter()
+        .chain(iam.resources)
+        .chain(registry_live)
+    {
         resources.insert(live.resource.address(), live);
     }
     Ok(Observed {
@@ -138,5 +150,6 @@ pub async fn observe_limited<C: Aws>(
         resources,
         missing_users: iam.missing_users,
         missing_policies: iam.missing_policies,
+        registry,
     })
 }

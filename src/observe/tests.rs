@@ -17,7 +17,7 @@ fn stack_of(n: usize) -> Desired {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn a_converged_plan_costs_three_reads_per_repository_plus_four_and_no_writes() {
+async fn a_converged_plan_costs_three_reads_per_repository_plus_five_and_no_writes() {
     for n in [1u64, 10, 50] {
         let fake = FakeAws::default();
         let d = stack_of(n as usize);
@@ -38,12 +38,15 @@ async fn a_converged_plan_costs_three_reads_per_repository_plus_four_and_no_writ
             // is only looked up when the spec has one).
             ("iam:ListPolicies", 1),
             ("iam:ListRoles", 1),
+            // Every stack's registry ownership record, one listing; the settings themselves
+            // are not read for a spec without registry settings.
+            ("ssm:GetParametersByPath", 1),
         ]
         .into_iter()
         .map(|(op, c)| (op.to_string(), c))
         .collect();
         assert_eq!(calls.by_operation, expected, "n={n}");
-        assert_eq!(calls.total, 4 + 3 * n, "n={n}");
+        assert_eq!(calls.total, 5 + 3 * n, "n={n}");
         assert!(calls.total <= 3 * n + 10, "n={n}");
         assert_eq!(calls.writes(), 0, "n={n}");
     }
@@ -107,7 +110,8 @@ async fn observe_calls_exactly_the_read_actions_the_drift_role_grants() {
                 "policies: [\"{prefix}-DriftReadPolicy\"]",
                 "policies: [\"{prefix}-DriftReadPolicy\", \"arn:aws:iam::aws:policy/AWSCodeCommitReadOnly\"]\n    inline_policies: {Logs: [{actions: [\"logs:PutLogEvents\"], resources: [\"*\"]}]}",
             )
-        + "assume_role_grants:\n  - user: deployer\n    roles: [\"{PREFIX}-GithubWorkflowsUploadRole\"]\n";
+        + "assume_role_grants:\n  - user: deployer\n    roles: [\"{PREFIX}-GithubWorkflowsUploadRole\"]\n"
+        + "registry:\n  scanning:\n    rules:\n      - frequency: SCAN_ON_PUSH\n        filters: [\"{prefix}-*\"]\n";
     let d = spec(&text).desired;
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
     assert!(report.succeeded(), "{report:#?}");
@@ -148,7 +152,7 @@ fn standard_set_with(n: usize) -> Desired {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_repository_plus_twenty_one()
+async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_repository_plus_twenty_two()
  {
     for n in [1u64, 10, 100] {
         let fake = FakeAws::new(ACCOUNT, REGION);
@@ -176,11 +180,47 @@ async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_reposi
         }
         assert_eq!(
             calls.total,
-            3 * n + 4 + 2 + 15,
+            3 * n + 5 + 2 + 15,
             "n={n}: {:#?}",
             calls.by_operation
         );
         assert_eq!(calls.writes(), 0, "n={n}");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn registry_settings_cost_three_reads_per_region_and_none_per_repository() {
+    for n in [1usize, 20] {
+        let fake = FakeAws::default();
+        let repos: String = (0..n)
+            .map(|i| format!("  - name: \"{{prefix}}-r{i}\"\n"))
+            .collect();
+        let d = spec(&format!(
+            "version: 1\nstack: s\nregion: ap-southeast-1\nrepositories:\n{repos}registry:\n  \
+             scanning:\n    type: ENHANCED\n    rules:\n      - frequency: SCAN_ON_PUSH\n        \
+             filters: [\"{{prefix}}-*\"]\n"
+        ))
+        .desired;
+        let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+        assert!(report.succeeded(), "{report:#?}");
+        let before = fake.stats();
+        assert!(plan_on(&fake, &d).await.is_empty());
+        let calls = fake.stats().since(&before);
+        for op in [
+            "ssm:GetParametersByPath",
+            "ecr:GetRegistryScanningConfiguration",
+            "ecr:DescribeRegistry",
+            "ecr:GetRegistryPolicy",
+        ] {
+            assert_eq!(calls.calls(op), 1, "n={n} {op}");
+        }
+        assert_eq!(
+            calls.total,
+            8 + 3 * n as u64,
+            "n={n}: {:#?}",
+            calls.by_operation
+        );
+        assert_eq!(calls.writes(), 0);
     }
 }
 

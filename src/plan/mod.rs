@@ -12,6 +12,9 @@ mod oidc_provider;
 mod op;
 mod order;
 mod policy;
+mod registry;
+#[cfg(test)]
+mod registry_tests;
 mod repository;
 #[cfg(test)]
 mod repository_tests;
@@ -61,6 +64,17 @@ pub enum PlanError {
         arn: String,
         account: String,
     },
+    #[error(
+        "stack {stack:?} and stack {other:?} both declare {}; a registry setting has one owner \
+         (remove it from one spec)", keys.join(", ")
+    )]
+    RegistryConflict {
+        stack: String,
+        other: String,
+        keys: Vec<String>,
+    },
+    #[error("the registry settings after this apply would have {what}")]
+    RegistryLimit { what: String },
 }
 
 /// Compares every desired resource with its live counterpart, and plans the deletion of resources
@@ -123,6 +137,9 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
                 }
                 role::diff(want, live)
             }
+            Resource::Registry(want) => {
+                registry::diff(want, live, &observed.registry, &desired.stack)?
+            }
             Resource::UserAttachment(want) => {
                 if observed.missing_users.contains(&want.user) {
                     return Err(PlanError::UserMissing {
@@ -149,9 +166,22 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
             Resource::Role(_) => role::delete(live),
             // Attachments carry no tags, so they are never found as this stack's: not reached.
             Resource::UserAttachment(_) => continue,
+            Resource::Registry(have) => registry::release(have, &observed.registry, &desired.stack),
         });
     }
     order::link(&mut changes, &bound, &env);
+    let want_registry = bound.iter().find_map(|r| match r {
+        Resource::Registry(s) => Some(s),
+        _ => None,
+    });
+    if let Some(mut record) = registry::record(want_registry, &observed.registry, &desired.stack)? {
+        record.depends_on = changes
+            .iter()
+            .filter(|c| c.kind == Kind::Registry)
+            .map(|c| c.address.clone())
+            .collect();
+        changes.push(record);
+    }
     Ok(Plan::new(changes))
 }
 
@@ -166,6 +196,7 @@ pub fn with_fingerprint(mut resource: Resource) -> Resource {
         Resource::Role(r) => &mut r.tags,
         Resource::Policy(p) => &mut p.tags,
         Resource::OidcProvider(p) => &mut p.tags,
+        Resource::Registry(s) => &mut s.tags,
         Resource::UserAttachment(_) => return resource,
     };
     tags.insert(APPLIED_TAG.into(), fingerprint.encode());

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::registry::OwnedPart;
 use crate::model::{Encryption, TagMutability, TagTarget, Tags};
 
 /// Why a repository is deleted; decides which opt-in flag a non-empty repository needs.
@@ -163,5 +164,27 @@ pub enum Op {
     DetachUserPolicy {
         user: String,
         policy_arn: String,
+    },
+    /// Reads the registry's scanning configuration, puts the stack's part in it (keeping every
+    /// other rule and filter) and writes it back when that changes it.
+    PutRegistryScanning {
+        part: OwnedPart,
+    },
+    /// The same for the replication configuration.
+    PutReplication {
+        part: OwnedPart,
+    },
+    /// The same for the registry policy; deletes the policy when no statement is left.
+    PutRegistryPolicy {
+        part: OwnedPart,
+    },
+    /// Creates or overwrites the stack's ownership record (an SSM String parameter).
+    PutRegistryRecord {
+        name: String,
+        value: String,
+        tags: Tags,
+    },
+    DeleteRegistryRecord {
+        name: String,
     },
 }

@@ -12,6 +12,7 @@ pub mod names;
 pub mod placement;
 pub mod policies;
 pub mod reader;
+pub mod registry;
 pub mod repositories;
 pub mod roles;
 pub mod strict;
@@ -102,6 +103,11 @@ pub const TOP_LEVEL: &[Field] = &[
         "assume_role_grants",
         Ty::ListOf(grants::FIELDS),
         "Existing IAM users that may assume roles of this spec",
+    ),
+    Field::new(
+        "registry",
+        Ty::Map(registry::FIELDS),
+        "Registry-wide ECR settings of each region; the stack owns only what it declares",
     ),
 ];
 
@@ -292,6 +298,9 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, placement::Pl
             &regions,
             &mut repository_regions,
         ));
+    }
+    if let Some(node) = top.get("registry") {
+        resources.extend(registry::read(r, &ctx, node, &regions));
     }
     let github_node = top.get("github");
     let github = github::read(r, &ctx, github_node);

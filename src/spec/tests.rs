@@ -40,7 +40,7 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "unknown top-level key",
             "version: 1\nstack: test\nrepos: []\n".into(),
             vec![
-                "test.yaml:3:1: repos: unknown field; did you mean repositories? allowed here: version, stack, project_prefix, environment, region, regions, targets, tags, repositories, github, policies, roles, assume_role_grants",
+                "test.yaml:3:1: repos: unknown field; did you mean repositories? allowed here: version, stack, project_prefix, environment, region, regions, targets, tags, repositories, github, policies, roles, assume_role_grants, registry",
             ],
         ),
         (

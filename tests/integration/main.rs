@@ -12,6 +12,7 @@ mod harness;
 mod iam;
 mod markdown;
 mod progress;
+mod registry;
 mod schema;
 mod targets;
 mod workflows;

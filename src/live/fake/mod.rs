@@ -6,6 +6,7 @@
 //! ECR and STS live here; IAM in `iam.rs`.
 
 mod iam;
+mod registry;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,6 +18,7 @@ use super::{
 use crate::model::{TagMutability, Tags};
 
 pub use iam::{FakeOidcProvider, FakePolicy, FakePolicyVersion, FakeRole};
+pub use registry::FakeRegistry;
 
 /// One repository as the fake stores it.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,6 +52,7 @@ struct State {
     lost: Vec<Lost>,
     repositories: BTreeMap<String, FakeRepository>,
     iam: iam::IamState,
+    registry: FakeRegistry,
     faults: Vec<Fault>,
 }
 

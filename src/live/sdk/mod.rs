@@ -4,6 +4,7 @@
 mod counting;
 mod ecr;
 mod iam;
+mod registry;
 mod sts;
 
 use std::error::Error as StdError;
@@ -46,6 +47,7 @@ pub struct SdkAws {
     ecr: aws_sdk_ecr::Client,
     iam: aws_sdk_iam::Client,
     sts: aws_sdk_sts::Client,
+    ssm: aws_sdk_ssm::Client,
     counter: CallCounter,
 }
 
@@ -106,7 +108,11 @@ impl SdkAws {
         let sts = aws_sdk_sts::config::Builder::from(&shared)
             .interceptor(CountCalls::new(counter.clone()))
             .build();
+        let ssm = aws_sdk_ssm::config::Builder::from(&shared)
+            .interceptor(CountCalls::new(counter.clone()))
+            .build();
         SdkAws {
+            ssm: aws_sdk_ssm::Client::from_conf(ssm),
             ecr: aws_sdk_ecr::Client::from_conf(ecr),
             iam: aws_sdk_iam::Client::from_conf(iam),
             sts: aws_sdk_sts::Client::from_conf(sts),

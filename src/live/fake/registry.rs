@@ -1,0 +1,141 @@
+//! The fake's registry-wide settings and SSM parameters, with AWS's answers: the default BASIC
+//! scanning without rules, no replication, `RegistryPolicyNotFoundException` when there is no
+//! policy, and parameters that refuse tags on an overwrite.
+
+use std::collections::BTreeMap;
+
+use super::FakeAws;
+use crate::live::{Ensured, ErrorKind, LiveError, RegistryApi, SsmApi};
+use crate::model::Tags;
+use crate::model::registry::{ReplicationRule, Scanning};
+
+/// The registry settings of the fake's account and region.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FakeRegistry {
+    pub scanning: Scanning,
+    pub replication: Vec<ReplicationRule>,
+    pub policy: Option<String>,
+    /// SSM parameters: value and tags.
+    pub parameters: BTreeMap<String, (String, Tags)>,
+}
+
+impl FakeAws {
+    /// The registry settings and parameters as stored.
+    pub fn registry(&self) -> FakeRegistry {
+        self.state().registry.clone()
+    }
+
+    /// Changes the registry settings directly, as the console or another tool would.
+    pub fn tamper_registry(&self, change: impl FnOnce(&mut FakeRegistry)) {
+        change(&mut self.state().registry);
+    }
+}
+
+impl RegistryApi for FakeAws {
+    async fn get_registry_scanning(&self) -> Result<Scanning, LiveError> {
+        let state = self.enter("ecr:GetRegistryScanningConfiguration", "")?;
+        Ok(state.registry.scanning.clone())
+    }
+
+    async fn put_registry_scanning(&self, scanning: &Scanning) -> Result<(), LiveError> {
+        const OP: &str = "ecr:PutRegistryScanningConfiguration";
+        let mut state = self.enter(OP, "")?;
+        if scanning.rules.len() > crate::model::registry::MAX_SCANNING_RULES {
+            return Err(Self::error(
+                OP,
+                ErrorKind::Invalid,
+                "ValidationException",
+                "at most 2 scanning rules".into(),
+            ));
+        }
+        state.registry.scanning = scanning.clone();
+        Ok(())
+    }
+
+    async fn get_replication(&self) -> Result<Vec<ReplicationRule>, LiveError> {
+        let state = self.enter("ecr:DescribeRegistry", "")?;
+        Ok(state.registry.replication.clone())
+    }
+
+    async fn put_replication(&self, rules: &[ReplicationRule]) -> Result<(), LiveError> {
+        let mut state = self.enter("ecr:PutReplicationConfiguration", "")?;
+        state.registry.replication = rules.to_vec();
+        Ok(())
+    }
+
+    async fn get_registry_policy(&self) -> Result<Option<String>, LiveError> {
+        let state = self.enter("ecr:GetRegistryPolicy", "")?;
+        Ok(state.registry.policy.clone())
+    }
+
+    async fn put_registry_policy(&self, text: &str) -> Result<(), LiveError> {
+        let mut state = self.enter("ecr:PutRegistryPolicy", "")?;
+        // AWS hands documents back reformatted.
+        let reformatted = serde_json::from_str::<serde_json::Value>(text)
+            .map(|v| serde_json::to_string_pretty(&v).expect("a value serializes"))
+            .unwrap_or_else(|_| text.to_string());
+        state.registry.policy = Some(reformatted);
+        Ok(())
+    }
+
+    async fn delete_registry_policy(&self) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ecr:DeleteRegistryPolicy", "")?;
+        Ok(match state.registry.policy.take() {
+            Some(_) => Ensured::Done,
+            None => Ensured::NotNeeded,
+        })
+    }
+}
+
+impl SsmApi for FakeAws {
+    async fn parameters_under(&self, path: &str) -> Result<Vec<(String, String)>, LiveError> {
+        let state = self.enter("ssm:GetParametersByPath", path)?;
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        Ok(state
+            .registry
+            .parameters
+            .iter()
+            .filter(|(name, _)| {
+                name.strip_prefix(&prefix)
+                    .is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+            })
+            .map(|(name, (value, _))| (name.clone(), value.clone()))
+            .collect())
+    }
+
+    async fn create_parameter(
+        &self,
+        name: &str,
+        value: &str,
+        tags: &Tags,
+    ) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ssm:PutParameter", name)?;
+        if state.registry.parameters.contains_key(name) {
+            return Ok(Ensured::NotNeeded);
+        }
+        state
+            .registry
+            .parameters
+            .insert(name.to_string(), (value.to_string(), tags.clone()));
+        Ok(Ensured::Done)
+    }
+
+    async fn overwrite_parameter(&self, name: &str, value: &str) -> Result<(), LiveError> {
+        let mut state = self.enter("ssm:PutParameter", name)?;
+        let entry = state
+            .registry
+            .parameters
+            .entry(name.to_string())
+            .or_insert_with(|| (String::new(), Tags::new()));
+        entry.0 = value.to_string();
+        Ok(())
+    }
+
+    async fn delete_parameter(&self, name: &str) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ssm:DeleteParameter", name)?;
+        Ok(match state.registry.parameters.remove(name) {
+            Some(_) => Ensured::Done,
+            None => Ensured::NotNeeded,
+        })
+    }
+}

@@ -1,0 +1,105 @@
+//! The ownership record of a stack's registry-wide settings in one region.
+//!
+//! Tags record who owns a repository or role and what was last applied to it; registry settings
+//! carry no tags, so this record does that job for them: one SSM parameter per stack and region,
+//! `/betekk-ecr/registry/<stack>`, holding the keys the stack owns (scanning filters, replication
+//! rules, policy `Sid`s) and the last-applied fingerprint of its part. Every stack's record is
+//! read with one call, so a plan knows which keys belong to another stack (a conflict) and which
+//! to nobody (unmanaged, kept).
+
+use serde::{Deserialize, Serialize};
+
+use super::fingerprint::APPLIED_TAG;
+use super::registry::OwnedKeys;
+use super::{MANAGED_BY_TAG, MANAGED_BY_VALUE, STACK_TAG, Tags};
+
+/// The SSM path under which every stack's record lives (one `GetParametersByPath` reads them).
+pub const RECORD_PATH: &str = "/betekk-ecr/registry";
+/// A standard SSM parameter's limit, in characters.
+pub const MAX_RECORD_SIZE: usize = 4096;
+const VERSION: u32 = 1;
+
+/// The parameter name of `stack`'s record.
+pub fn parameter_name(stack: &str) -> String {
+    format!("{RECORD_PATH}/{stack}")
+}
+
+/// What one stack owns of the registry settings of a region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryRecord {
+    pub version: u32,
+    pub stack: String,
+    #[serde(default)]
+    pub registry: OwnedKeys,
+    /// The last-applied fingerprint of the owned part (`v1:…`, as the tag on other resources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+}
+
+impl RegistryRecord {
+    pub fn new(stack: &str, registry: OwnedKeys, fingerprint: Option<String>) -> Self {
+        RegistryRecord {
+            version: VERSION,
+            stack: stack.to_string(),
+            registry,
+            fingerprint,
+        }
+    }
+
+    /// Reads a parameter's value; `None` when it is not a record of this version (another tool's
+    /// parameter under the path, or a later layout), which is then left alone.
+    pub fn parse(text: &str) -> Option<Self> {
+        serde_json::from_str::<RegistryRecord>(text)
+            .ok()
+            .filter(|r| r.version == VERSION)
+    }
+
+    /// The parameter's value: compact JSON, keys in a fixed order.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("a record always serializes")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.registry.is_empty()
+    }
+
+    /// What tags would say of a resource of this stack: owner and last-applied fingerprint. The
+    /// registry's owned part carries these, so ownership and drift read it like any resource.
+    pub fn tags(&self) -> Tags {
+        let mut tags = Tags::new();
+        tags.insert(MANAGED_BY_TAG.into(), MANAGED_BY_VALUE.into());
+        tags.insert(STACK_TAG.into(), self.stack.clone());
+        if let Some(fp) = &self.fingerprint {
+            tags.insert(APPLIED_TAG.into(), fp.clone());
+        }
+        tags
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::registry::ScanType;
+
+    #[test]
+    fn a_record_round_trips_and_foreign_text_is_not_one() {
+        let mut keys = OwnedKeys {
+            scan_type: Some(ScanType::Enhanced),
+            ..Default::default()
+        };
+        keys.scanning.insert("betekk-*".into());
+        keys.replication.insert(vec!["betekk-".into()]);
+        keys.policy.insert("ReplicateFromProd".into());
+        let record = RegistryRecord::new("probe", keys, Some("v1:0a0b0c0d".into()));
+        let text = record.encode();
+        assert_eq!(RegistryRecord::parse(&text), Some(record.clone()));
+        assert_eq!(record.tags()[STACK_TAG], "probe");
+        assert_eq!(record.tags()[APPLIED_TAG], "v1:0a0b0c0d");
+        assert_eq!(RegistryRecord::parse("hello"), None);
+        assert_eq!(
+            RegistryRecord::parse(&text.replace("\"version\":1", "\"version\":2")),
+            None
+        );
+        assert_eq!(parameter_name("probe"), "/betekk-ecr/registry/probe");
+    }
+}

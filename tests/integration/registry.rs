@@ -1,0 +1,284 @@
+//! Registry-wide settings end to end against LocalStack: scanning, replication and the registry
+//! policy are merged with what others set (a foreign rule is kept), converge, drift when changed
+//! out of band, are repaired, and are released with the stack's ownership record.
+
+use aws_sdk_ecr::types::{
+    ReplicationConfiguration, ReplicationDestination, ReplicationRule, RepositoryFilter,
+    RepositoryFilterType, ScanType,
+};
+use betekk_ecr::live::SsmApi;
+use betekk_ecr::model::registry_record::RECORD_PATH;
+use serde_json::Value;
+
+use crate::harness::{Account, path_str};
+
+const SETTINGS: &str = r#"  scanning:
+    type: ENHANCED
+    rules:
+      - frequency: CONTINUOUS_SCAN
+        filters: ["{prefix}-*"]
+  replication:
+    rules:
+      - destinations: [{region: ap-southeast-2}, {region: eu-west-1, account: "111122223333"}]
+        filters: ["{prefix}-"]
+  policy:
+    Version: "2012-10-17"
+    Statement:
+      - Sid: ReplicateFromProd
+        Effect: Allow
+        Principal: {AWS: "arn:aws:iam::444455556666:root"}
+        Action: [ecr:CreateRepository, ecr:ReplicateImage]
+        Resource: "arn:aws:ecr:ap-southeast-1:{account}:repository/*"
+"#;
+
+fn spec_text(stack: &str, registry: &str) -> String {
+    format!("version: 1\nstack: {stack}\nregion: ap-southeast-1\nregistry:\n{registry}")
+}
+
+fn rule(filter: &str, region: &str, account: &str) -> ReplicationRule {
+    ReplicationRule::builder()
+        .destinations(
+            ReplicationDestination::builder()
+                .region(region)
+                .registry_id(account)
+                .build()
+                .unwrap(),
+        )
+        .repository_filters(
+            RepositoryFilter::builder()
+                .filter(filter)
+                .filter_type(RepositoryFilterType::PrefixMatch)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap()
+}
+
+async fn replication_filters(ecr: &aws_sdk_ecr::Client) -> Vec<String> {
+    let out = ecr.describe_registry().send().await.unwrap();
+    out.replication_configuration()
+        .map(|c| {
+            c.rules()
+                .iter()
+                .map(|r| r.repository_filters()[0].filter().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn change<'a>(plan: &'a Value, address: &str) -> &'a Value {
+    plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == address)
+        .unwrap_or_else(|| panic!("no change of {address}: {plan:#}"))
+}
+
+#[tokio::test]
+async fn registry_settings_merge_with_a_foreign_rule_converge_drift_and_are_released() {
+    let acct = Account::new();
+    let ecr = acct.raw_ecr().await;
+    // Another team's replication rule, set before this stack existed.
+    ecr.put_replication_configuration()
+        .replication_configuration(
+            ReplicationConfiguration::builder()
+                .rules(rule("other-", "us-east-1", "999988887777"))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let spec = acct.write_spec("spec.yaml", &spec_text("reg", SETTINGS));
+    let spec = path_str(&spec);
+
+    let run = acct.run(&["plan", spec, "--output", "json"]);
+    run.expect_code(0);
+    let plan = run.json();
+    let settings = change(&plan, "registry.settings");
+    assert_eq!(settings["action"], "create");
+    let ops: Vec<&str> = settings["ops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["op"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            "put_registry_scanning",
+            "put_replication",
+            "put_registry_policy"
+        ]
+    );
+    let notes = settings["notes"].to_string();
+    assert!(
+        notes
+            .contains(r#"keeps replication rule [\"other-\"] → 999988887777/us-east-1, unmanaged"#),
+        "{notes}"
+    );
+    assert_eq!(change(&plan, "registry_record.reg")["action"], "create");
+    let human = acct.run(&["plan", spec]);
+    assert!(
+        human.stdout.contains("registry.settings")
+            && human.stdout.contains("keeps replication rule"),
+        "{}",
+        human.stdout
+    );
+
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    assert_eq!(replication_filters(&ecr).await, vec!["other-", "betekk-"]);
+    let scanning = ecr
+        .get_registry_scanning_configuration()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        scanning.scanning_configuration().unwrap().scan_type(),
+        Some(&ScanType::Enhanced)
+    );
+    let policy = ecr.get_registry_policy().send().await.unwrap();
+    assert!(policy.policy_text().unwrap().contains("ReplicateFromProd"));
+    let records = acct
+        .client()
+        .await
+        .parameters_under(RECORD_PATH)
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+
+    // Out of band: scanning back to BASIC, and a console rule added.
+    ecr.put_registry_scanning_configuration()
+        .scan_type(ScanType::Basic)
+        .send()
+        .await
+        .unwrap();
+    let mut rules: Vec<ReplicationRule> = ecr
+        .describe_registry()
+        .send()
+        .await
+        .unwrap()
+        .replication_configuration()
+        .unwrap()
+        .rules()
+        .to_vec();
+    rules.push(rule("console-", "us-west-2", &acct.id));
+    ecr.put_replication_configuration()
+        .replication_configuration(
+            ReplicationConfiguration::builder()
+                .set_rules(Some(rules))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let run = acct.run(&["drift", spec, "--output", "json"]);
+    run.expect_code(2);
+    let doc = run.json();
+    let classes: Vec<(String, String)> = doc["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["address"].as_str().unwrap().to_string(),
+                r["class"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        classes.contains(&("registry.settings".into(), "drifted".into())),
+        "{doc:#}"
+    );
+    assert!(
+        classes.contains(&("registry.replication:console-".into(), "unmanaged".into())),
+        "{doc:#}"
+    );
+    assert!(
+        classes.contains(&("registry.replication:other-".into(), "unmanaged".into())),
+        "{doc:#}"
+    );
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    let scanning = ecr
+        .get_registry_scanning_configuration()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        scanning.scanning_configuration().unwrap().scan_type(),
+        Some(&ScanType::Enhanced),
+        "repaired"
+    );
+    assert_eq!(
+        replication_filters(&ecr).await,
+        vec!["other-", "betekk-", "console-"],
+        "foreign rules kept where they were"
+    );
+
+    // The owned rule removed from the spec: only it goes.
+    let without = SETTINGS.split("  replication:").next().unwrap().to_string()
+        + &SETTINGS[SETTINGS.find("  policy:").unwrap()..];
+    let edited = acct.write_spec("edited.yaml", &spec_text("reg", &without));
+    let edited = path_str(&edited);
+    acct.run(&["apply", edited, "--yes"]).expect_code(0);
+    assert_eq!(replication_filters(&ecr).await, vec!["other-", "console-"]);
+    acct.run(&["plan", edited, "--detailed-exitcode"])
+        .expect_code(0);
+
+    // The whole section removed: every owned part released, the record deleted.
+    let bare = acct.write_spec(
+        "bare.yaml",
+        "version: 1\nstack: reg\nregion: ap-southeast-1\n",
+    );
+    let bare = path_str(&bare);
+    acct.run(&["apply", bare, "--yes"]).expect_code(0);
+    assert!(
+        ecr.get_registry_policy().send().await.is_err(),
+        "the policy held only this stack's statement: deleted"
+    );
+    assert_eq!(replication_filters(&ecr).await, vec!["other-", "console-"]);
+    let records = acct
+        .client()
+        .await
+        .parameters_under(RECORD_PATH)
+        .await
+        .unwrap();
+    assert!(records.is_empty(), "{records:?}");
+    acct.run(&["plan", bare, "--detailed-exitcode"])
+        .expect_code(0);
+}
+
+#[tokio::test]
+async fn two_stacks_share_the_registry_and_a_shared_key_is_refused() {
+    let acct = Account::new();
+    let ecr = acct.raw_ecr().await;
+    let a = acct.write_spec("a.yaml", &spec_text("a", SETTINGS));
+    let b_settings = "  replication:\n    rules:\n      - destinations: [{region: us-west-2}]\n        filters: [\"team-b-\"]\n";
+    let b = acct.write_spec("b.yaml", &spec_text("b", b_settings));
+    acct.run(&["apply", path_str(&a), "--yes"]).expect_code(0);
+    acct.run(&["apply", path_str(&b), "--yes"]).expect_code(0);
+    assert_eq!(replication_filters(&ecr).await, vec!["betekk-", "team-b-"]);
+    acct.run(&["plan", path_str(&a), "--detailed-exitcode"])
+        .expect_code(0);
+    acct.run(&["plan", path_str(&b), "--detailed-exitcode"])
+        .expect_code(0);
+
+    let clash = acct.write_spec(
+        "clash.yaml",
+        &spec_text("b", &b_settings.replace("team-b-", "betekk-")),
+    );
+    let run = acct.run(&["plan", path_str(&clash)]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains(
+            "stack \"b\" and stack \"a\" both declare replication rule with filters [\"betekk-\"]"
+        ),
+        "{}",
+        run.stderr
+    );
+}
