@@ -29,7 +29,7 @@ pub enum Error {
 
 impl Error {
     /// The layer that failed, as JSON error documents name it.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Error::Spec(LoadError::Invalid(_)) => "spec",
             Error::Spec(LoadError::Read { .. }) | Error::Io { .. } => "io",

@@ -26,5 +26,5 @@ pub(crate) mod plan;
 pub(crate) mod render;
 pub mod spec;
 #[cfg(test)]
-pub mod testing;
+pub(crate) mod testing;
 pub mod workflow;

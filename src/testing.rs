@@ -76,7 +76,7 @@ impl RepoBuilder {
         self
     }
 
-    pub fn lifecycle(mut self, policy: LifecyclePolicy) -> Self {
+    pub(crate) fn lifecycle(mut self, policy: LifecyclePolicy) -> Self {
         self.0.lifecycle_policy = Some(policy);
         self
     }

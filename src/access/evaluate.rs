@@ -29,7 +29,7 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn new(principal: &str, action: &str, resource: &str) -> Self {
+    pub(crate) fn new(principal: &str, action: &str, resource: &str) -> Self {
         Request {
             principal: principal.to_string(),
             action: action.to_string(),
@@ -38,7 +38,7 @@ impl Request {
         }
     }
 
-    pub fn with(mut self, key: &str, value: &str) -> Self {
+    pub(crate) fn with(mut self, key: &str, value: &str) -> Self {
         self.context
             .insert(key.to_ascii_lowercase(), vec![value.to_string()]);
         self
@@ -80,13 +80,13 @@ enum PrincipalMatch {
 
 /// Why a statement did or did not apply, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatementResult {
-    pub policy: String,
+pub(crate) struct StatementResult {
+    pub(crate) policy: String,
     /// `Sid`, or `#N` (1-based) for a statement without one.
-    pub statement: String,
-    pub effect: String,
-    pub applies: bool,
-    pub reason: String,
+    pub(crate) statement: String,
+    pub(crate) effect: String,
+    pub(crate) applies: bool,
+    pub(crate) reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -94,9 +94,9 @@ pub struct Evaluation {
     pub decision: Decision,
     /// The statements that decided (the Deny, or the Allows), or for a denial every statement
     /// that was close: right action and principal, with what failed.
-    pub statements: Vec<StatementResult>,
+    pub(crate) statements: Vec<StatementResult>,
     /// One line: the decision and why.
-    pub summary: String,
+    pub(crate) summary: String,
 }
 
 /// Evaluates a request against identity policies (the caller's own, plus any permissions
@@ -252,7 +252,7 @@ fn is_federated(principal: &str) -> bool {
 }
 
 /// The account of an ARN (its fifth field), `None` for a service principal.
-pub fn account_of(arn: &str) -> Option<&str> {
+pub(crate) fn account_of(arn: &str) -> Option<&str> {
     let mut parts = arn.splitn(6, ':');
     (parts.next()? == "arn").then_some(())?;
     let account = parts.nth(3)?;

@@ -21,8 +21,8 @@ pub enum SubjectForm {
 /// What a workflow run is: the claims of its token that trust policies look at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GithubToken {
-    pub owner: String,
-    pub repository: String,
+    pub(crate) owner: String,
+    pub(crate) repository: String,
     pub owner_id: Option<u64>,
     pub repository_id: Option<u64>,
     /// `refs/heads/main` unless given.
@@ -30,10 +30,10 @@ pub struct GithubToken {
     pub environment: Option<String>,
     /// A `pull_request` event without an environment (the subject is `…:pull_request`).
     pub pull_request: bool,
-    pub job_workflow_ref: Option<String>,
+    pub(crate) job_workflow_ref: Option<String>,
     pub audience: String,
     /// Further claims (`--claim KEY=VALUE`), which win over the ones derived above.
-    pub claims: BTreeMap<String, String>,
+    pub(crate) claims: BTreeMap<String, String>,
 }
 
 impl GithubToken {
@@ -53,7 +53,7 @@ impl GithubToken {
         })
     }
 
-    pub fn git_ref(&self) -> &str {
+    pub(crate) fn git_ref(&self) -> &str {
         self.git_ref.as_deref().unwrap_or("refs/heads/main")
     }
 

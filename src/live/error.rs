@@ -30,11 +30,11 @@ pub struct LiveError {
     /// The AWS error code, when AWS answered with one.
     pub code: Option<String>,
     #[source]
-    pub source: Box<dyn StdError + Send + Sync>,
+    pub(crate) source: Box<dyn StdError + Send + Sync>,
 }
 
 impl LiveError {
-    pub fn new(
+    pub(crate) fn new(
         operation: &'static str,
         kind: ErrorKind,
         code: Option<String>,
@@ -49,7 +49,7 @@ impl LiveError {
     }
 
     /// Classifies an AWS error code. Codes, never messages: emulators word messages differently.
-    pub fn kind_of_code(code: &str) -> ErrorKind {
+    pub(crate) fn kind_of_code(code: &str) -> ErrorKind {
         match code {
             "RepositoryNotFoundException"
             | "LifecyclePolicyNotFoundException"

@@ -16,7 +16,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[
+    pub(crate) const ALL: &'static [Kind] = &[
         Kind::OidcProvider,
         Kind::Repository,
         Kind::Policy,
@@ -24,7 +24,7 @@ impl Kind {
         Kind::UserAttachment,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::OidcProvider => "oidc_provider",
             Kind::Repository => "repository",
@@ -45,12 +45,12 @@ impl fmt::Display for Kind {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub struct Address {
-    pub kind: Kind,
-    pub name: String,
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
 }
 
 impl Address {
-    pub fn new(kind: Kind, name: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: Kind, name: impl Into<String>) -> Self {
         Address {
             kind,
             name: name.into(),

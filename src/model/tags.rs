@@ -16,7 +16,7 @@ pub enum TagTarget {
 pub type Tags = BTreeMap<String, String>;
 
 /// The stack named by a tag set, if it marks the resource as managed by this tool.
-pub fn owner_of_tags(tags: &Tags) -> Option<&str> {
+pub(crate) fn owner_of_tags(tags: &Tags) -> Option<&str> {
     if tags.get(super::MANAGED_BY_TAG).map(String::as_str) != Some(super::MANAGED_BY_VALUE) {
         return None;
     }
@@ -24,12 +24,12 @@ pub fn owner_of_tags(tags: &Tags) -> Option<&str> {
 }
 
 /// A resource kind that carries tags (all but a user's policy attachment).
-pub trait Tagged {
+pub(crate) trait Tagged {
     fn tags(&self) -> &Tags;
 }
 
 /// What must change to turn `live` into `desired`: tags to set and keys to remove.
-pub fn tag_delta(live: &Tags, desired: &Tags) -> (Tags, Vec<String>) {
+pub(crate) fn tag_delta(live: &Tags, desired: &Tags) -> (Tags, Vec<String>) {
     let set = desired
         .iter()
         .filter(|(k, v)| live.get(*k) != Some(*v))

@@ -3,7 +3,7 @@
 //! scheduled `betekk-ecr drift` under the read-only role). Pure: the spec's desired state and the
 //! account, registry and role ARNs in, YAML text out; no AWS, no files.
 
-pub mod access;
+pub(crate) mod access;
 pub mod actions;
 
 use std::fmt::Write;
@@ -53,10 +53,10 @@ pub struct Request<'a> {
 #[derive(Debug, Clone)]
 pub struct Workflow {
     /// `.github/workflows/<name>.yml`, where it would usually go.
-    pub suggested_path: String,
+    pub(crate) suggested_path: String,
     pub text: String,
     /// What the user should check (e.g. a role whose trust does not admit the workflow's runs).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -302,16 +302,16 @@ fn untrusted(role: &RoleAccess<'_>, tail: &str, what: &str) -> String {
 
 /// The image tags a push workflow uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageTags {
+pub(crate) struct ImageTags {
     /// Tags start with it: the git tag that triggered the run is the image tag.
-    pub prefix: String,
-    pub immutable: bool,
+    pub(crate) prefix: String,
+    pub(crate) immutable: bool,
 }
 
 impl ImageTags {
     /// The prefix of the first tagged rule that keeps a number of images (else of any tagged rule,
     /// else `v`), so that pushed images are the ones those rules keep.
-    pub fn for_repository(repository: &Repository) -> Self {
+    pub(crate) fn for_repository(repository: &Repository) -> Self {
         let rules = match &repository.lifecycle_policy {
             Some(LifecyclePolicy::Rules { rules }) => rules.as_slice(),
             _ => &[],
