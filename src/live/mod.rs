@@ -28,7 +28,10 @@ pub(crate) use sts::{Identity, StsApi};
 /// What an idempotent write found: it did the work, or the work was already done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ensured {
+    /// The call changed something.
     Done,
+    /// AWS answered already-exists (for a create) or not-found (for a delete or detach): the
+    /// state was already as asked, nothing changed.
     NotNeeded,
 }
 

@@ -14,6 +14,7 @@ pub struct ApiStats {
 }
 
 impl ApiStats {
+    /// How many calls of this operation (`ecr:DescribeRepositories`) were made; 0 for none.
     pub fn calls(&self, operation: &str) -> u64 {
         self.by_operation.get(operation).copied().unwrap_or(0)
     }
