@@ -4,14 +4,21 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// The kinds of resource this tool manages; the first part of an [`Address`], in snake case.
+/// Ordered by dependency: what sorts first is created first and deleted last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     // Declaration order is dependency order: what comes first is created first, deleted last.
+    /// The GitHub Actions OIDC identity provider (IAM).
     OidcProvider,
+    /// An ECR repository.
     Repository,
+    /// A customer managed IAM policy.
     Policy,
+    /// An IAM role.
     Role,
+    /// A managed policy attached to an existing IAM user (the user itself is not managed).
     UserAttachment,
 }
 

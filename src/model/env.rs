@@ -3,10 +3,14 @@
 
 use serde_json::Value;
 
+/// Where a spec is applied: what `{account}`, `{partition}` and `{region}` stand for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Env {
+    /// The 12-digit account id, from STS.
     pub account: String,
+    /// The ARN partition (`aws`, `aws-cn`, `aws-us-gov`), from the caller's STS ARN.
     pub partition: String,
+    /// The region repositories are made in, e.g. `ap-southeast-1`.
     pub region: String,
 }
 

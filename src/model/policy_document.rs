@@ -20,6 +20,7 @@ pub struct PolicyDocument {
     canonical: Value,
 }
 
+/// A text or JSON value that is not a policy document, with what is wrong in it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not a policy document: {0}")]
 pub struct PolicyError(pub(crate) String);
@@ -43,6 +44,8 @@ impl PolicyDocument {
         Self::from_json(value)
     }
 
+    /// Takes a parsed JSON document as written and computes its canonical form; an error when it
+    /// is not a policy document (not an object, no `Statement`, an unknown top-level key, …).
     pub fn from_json(original: Value) -> Result<Self, PolicyError> {
         let canonical = canonicalize(&original)?;
         Ok(PolicyDocument {
@@ -61,6 +64,7 @@ impl PolicyDocument {
         &self.canonical
     }
 
+    /// The document as written or as AWS returned it (decoded), before canonicalization.
     pub fn original(&self) -> &Value {
         &self.original
     }

@@ -6,10 +6,13 @@ use serde_json::{Value, json};
 use super::attribute::{self, Attribute, Mutation};
 use super::{LifecyclePolicy, PolicyDocument, Tags};
 
+/// Whether an image tag, once pushed, can be moved to another image (ECR's setting, in upper case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum TagMutability {
+    /// `MUTABLE`: a push may reuse a tag.
     Mutable,
+    /// `IMMUTABLE`: a push with a tag already in the repository is refused.
     Immutable,
 }
 
@@ -29,10 +32,15 @@ impl TagMutability {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Encryption {
+    /// `AES256`: keys managed by ECR (the default).
     #[serde(rename = "AES256")]
     Aes256,
+    /// `KMS`: an AWS KMS key.
     #[serde(rename = "KMS")]
-    Kms { kms_key: String },
+    Kms {
+        /// The key as the spec names it (ARN, key id or alias) or as AWS reports it (ARN).
+        kms_key: String,
+    },
 }
 
 impl Encryption {
@@ -54,6 +62,8 @@ impl Encryption {
     }
 }
 
+/// An ECR repository with every setting this tool manages: the desired one from the spec, or the
+/// observed one read back from AWS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Repository {
     pub(crate) name: String,

@@ -2,17 +2,33 @@
 
 use std::collections::BTreeMap;
 
-/// Tags sorted by key, so that two tag sets with the same pairs compare and print identically.
 /// What a tag write names: ECR and IAM address their resources differently.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TagTarget {
-    Repository { arn: String },
-    OidcProvider { arn: String },
-    Policy { arn: String },
-    Role { name: String },
+    /// An ECR repository, tagged through ECR.
+    Repository {
+        /// The repository ARN.
+        arn: String,
+    },
+    /// The OIDC provider, tagged through IAM.
+    OidcProvider {
+        /// The provider ARN.
+        arn: String,
+    },
+    /// A customer managed policy, tagged through IAM.
+    Policy {
+        /// The policy ARN.
+        arn: String,
+    },
+    /// A role, which IAM tags by name.
+    Role {
+        /// The role name.
+        name: String,
+    },
 }
 
+/// Tags sorted by key, so that two tag sets with the same pairs compare and print identically.
 pub type Tags = BTreeMap<String, String>;
 
 /// The stack named by a tag set, if it marks the resource as managed by this tool.
