@@ -21,8 +21,11 @@ use crate::model::wildcard;
 /// service principal (`lambda.amazonaws.com`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Request {
+    /// The principal's ARN, or a service principal's name.
     pub principal: String,
+    /// The action, `service:Action` (e.g. `sts:AssumeRoleWithWebIdentity`).
     pub action: String,
+    /// The resource's ARN.
     pub resource: String,
     /// Context keys (lower case) → values; a single-valued key has one value.
     pub context: BTreeMap<String, Vec<String>>,
@@ -48,13 +51,17 @@ impl Request {
 /// One policy as evaluated: a name for messages and the (bound) document.
 #[derive(Debug, Clone)]
 pub struct NamedPolicy<'a> {
+    /// How reasons name the policy, e.g. a role or policy name.
     pub name: String,
+    /// The document with `{account}`, `{partition}` and `{region}` already bound.
     pub document: &'a PolicyDocument,
 }
 
+/// The outcome of one evaluation, with IAM's three answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
+    /// Every side that must allow does, and no Deny matches.
     Allowed,
     /// No statement allows (an implicit deny).
     Denied,
@@ -63,6 +70,7 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// Whether the request is allowed; both kinds of denial are `false`.
     pub fn allowed(self) -> bool {
         self == Decision::Allowed
     }
@@ -89,8 +97,10 @@ pub(crate) struct StatementResult {
     pub(crate) reason: String,
 }
 
+/// A decision with its reasons, as `explain` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evaluation {
+    /// Allowed, denied, or explicitly denied.
     pub decision: Decision,
     /// The statements that decided (the Deny, or the Allows), or for a denial every statement
     /// that was close: right action and principal, with what failed.
