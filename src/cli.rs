@@ -22,23 +22,32 @@ Exit codes:
                   changes that bring AWS in line with the spec.",
     after_help = EXIT_CODES
 )]
+/// The whole command line: the flags every command takes, and the command.
 pub struct Cli {
+    /// Flags that apply to every command.
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
 
+/// What stdout carries (`--output`); progress and logs go to stderr whatever it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputFormat {
+    /// Text for a terminal (the default).
+    // `help = None`: these docs are for the library; `--help` lists the value without text.
+    #[value(help = None)]
     #[default]
     Human,
+    /// One JSON document with a `schema_version`, also for errors.
+    #[value(help = None)]
     Json,
     /// A compact report for pull-request comments and job summaries (plan, apply, drift; other
     /// commands print their human output)
     Markdown,
 }
 
+/// Flags every command takes (`global = true`): where to run, how to talk to AWS, what to print.
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
     /// Run in this one of the spec's regions only (an error if the spec does not name it); for a

@@ -12,6 +12,9 @@ use crate::spec;
 /// writes it beside the spec, `betekk-ecr schema` prints it.
 pub(crate) const SCHEMA_FILE: &str = "betekk-ecr.schema.json";
 
+/// The YAML text `init SERVICE` writes: a commented spec with the recipe's standard set of
+/// repository, OIDC provider, roles and policies for `service`, with `project_prefix: prefix`.
+/// It passes `validate`.
 pub fn starter_spec(service: &str, prefix: &str) -> String {
     let read_actions = crate::observe::READ_ACTIONS.join(", ");
     format!(
