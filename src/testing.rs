@@ -76,7 +76,7 @@ impl RepoBuilder {
         self
     }
 
-    pub(crate) fn lifecycle(mut self, policy: LifecyclePolicy) -> Self {
+    pub fn lifecycle(mut self, policy: LifecyclePolicy) -> Self {
         self.0.lifecycle_policy = Some(policy);
         self
     }

@@ -65,7 +65,7 @@ impl Encryption {
 /// An ECR repository with every setting this tool manages: the desired one from the spec, or the
 /// observed one read back from AWS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Repository {
+pub(crate) struct Repository {
     pub(crate) name: String,
     pub(crate) image_tag_mutability: TagMutability,
     /// Wildcard filters of tags exempt from `image_tag_mutability` (ECR's `…_WITH_EXCLUSION`),

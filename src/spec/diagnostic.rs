@@ -5,13 +5,15 @@ use std::fmt;
 use super::yaml::Pos;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
     /// A security finding of `validate --strict`: allowed, but a platform team would not want it.
     Lint,
 }
 
+/// One finding in a spec: an error, a warning or a strict-mode lint, at a file, line, column and
+/// field path; its `Display` is the one-line form `FILE:LINE:COLUMN: …`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub(crate) severity: Severity,
@@ -19,6 +21,7 @@ pub struct Diagnostic {
     pub(crate) pos: Pos,
     /// Dotted field path, e.g. `repositories[0].image_tag_mutability`; empty for the whole document.
     pub(crate) path: String,
+    /// What is wrong and what is allowed instead, without the position.
     pub message: String,
 }
 

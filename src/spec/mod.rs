@@ -29,7 +29,8 @@ mod trust_tests;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-pub use diagnostic::{Diagnostic, Severity, SpecError};
+pub(crate) use diagnostic::Severity;
+pub use diagnostic::{Diagnostic, SpecError};
 
 use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::{Desired, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG, Tags};
@@ -115,6 +116,8 @@ pub fn schema() -> serde_json::Value {
 pub struct Spec {
     /// The file name used in messages.
     pub(crate) file: String,
+    /// What the spec asks for, with defaults applied and `{prefix}` expanded; `{account}`,
+    /// `{partition}` and `{region}` are still unbound.
     pub desired: Desired,
     /// Where it applies: its regions, targets and repositories' regions.
     pub(crate) placement: placement::Placement,
@@ -132,14 +135,19 @@ pub(crate) struct Context {
     pub(crate) common_tags: Tags,
 }
 
+/// Why a spec file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The file could not be read.
     #[error("cannot read spec file {path}")]
     Read {
+        /// The path as given.
         path: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file was read but is not a valid spec.
     #[error(transparent)]
     Invalid(#[from] SpecError),
 }
@@ -152,6 +160,8 @@ pub(crate) fn load(path: &Path) -> Result<Spec, LoadError> {
     Ok(parse(&text, &path.display().to_string())?)
 }
 
+/// Reads and validates a spec from its YAML text; `file` is the name diagnostics show. Offline:
+/// no AWS call. Every error is collected, so the [`SpecError`] lists all of them at once.
 pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
     let mut r = Reader::new(file);
     let root = match yaml::parse(text) {
