@@ -6,6 +6,7 @@
 //! resolve it to its commit (`git rev-list -n1 vX.Y.Z` in a clone), change the row, and run the
 //! workflow tests (they lint every generated workflow).
 
+/// One third-party action, pinned to a release and its commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Action {
     /// `owner/name` as in `uses:`.
@@ -34,6 +35,8 @@ pub(crate) const AMAZON_ECR_LOGIN: Action = Action {
     commit: "03f1aad4c6c7ffd436567f42f9384779290529bd",
 };
 
+/// Every third-party action generated workflows use (the tests check each is pinned to a full
+/// commit); this repository's own action, pinned to the build's commit, is not in it.
 pub const ALL: [Action; 3] = [CHECKOUT, CONFIGURE_AWS_CREDENTIALS, AMAZON_ECR_LOGIN];
 
 /// This repository's own action (`action.yml` at its root), which drift workflows run: pinned to
