@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub const EXIT_CODES: &str = "\
+pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
   0  success; plan --detailed-exitcode: no changes; drift: in sync
   1  error: invalid spec, AWS error, refused or failed apply, refused saved plan
@@ -22,59 +22,68 @@ Exit codes:
                   changes that bring AWS in line with the spec.",
     after_help = EXIT_CODES
 )]
+/// The whole command line: the flags every command takes, and the command.
 pub struct Cli {
+    /// Flags that apply to every command.
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
+/// What stdout carries (`--output`); progress and logs go to stderr whatever it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum OutputFormat {
+    /// Text for a terminal (the default).
+    // `help = None`: these docs are for the library; `--help` lists the value without text.
+    #[value(help = None)]
     #[default]
     Human,
+    /// One JSON document with a `schema_version`, also for errors.
+    #[value(help = None)]
     Json,
     /// A compact report for pull-request comments and job summaries (plan, apply, drift; other
     /// commands print their human output)
     Markdown,
 }
 
+/// Flags every command takes (`global = true`): where to run, how to talk to AWS, what to print.
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
     /// Run in this one of the spec's regions only (an error if the spec does not name it); for a
     /// spec naming no region: the region (else AWS_REGION, else ap-southeast-1). The spec's
     /// regions are authoritative: AWS_REGION does not override them
     #[arg(long, global = true)]
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
     /// Run for this one of the spec's targets only
     #[arg(long, global = true)]
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
     /// Named profile from the AWS config files
     #[arg(long, global = true)]
-    pub profile: Option<String>,
+    pub(crate) profile: Option<String>,
     /// Send AWS requests to this endpoint (LocalStack: http://127.0.0.1:4566)
     #[arg(long, global = true, env = "AWS_ENDPOINT_URL")]
-    pub endpoint_url: Option<String>,
+    pub(crate) endpoint_url: Option<String>,
     /// Output format (stdout): human (default), json, or markdown (plan, apply and drift: for
     /// pull-request comments and job summaries); progress and logs always go to stderr
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
     pub output: OutputFormat,
     /// Maximum AWS calls in flight at once
     #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub parallelism: u16,
+    pub(crate) parallelism: u16,
     /// Attempts per AWS call, retries included (throttling, 5xx and resets; exponential backoff with jitter)
     #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=20))]
-    pub max_attempts: u32,
+    pub(crate) max_attempts: u32,
     /// Print the API calls this run made, by operation (always in JSON output)
     #[arg(long, global = true)]
-    pub stats: bool,
+    pub(crate) stats: bool,
     /// Log to stderr: -v info, -vv debug, -vvv trace (RUST_LOG also works)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Show what apply would change; change nothing
     Plan(PlanArgs),
     /// Make live AWS match the spec
@@ -108,62 +117,62 @@ pub enum Command {
 /// `explain SPEC --github OWNER/REPO …`, `--principal ARN --action A --role NAME`, or
 /// `--role NAME --action A --resource R`.
 #[derive(Debug, Args)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// The YAML spec file
-    pub spec: PathBuf,
+    pub(crate) spec: PathBuf,
     /// A GitHub Actions token of this repository (OWNER/REPOSITORY): which roles may it assume?
     #[arg(long, value_name = "OWNER/REPO", conflicts_with = "principal")]
-    pub github: Option<String>,
+    pub(crate) github: Option<String>,
     /// The token's repository_id claim (GitHub's numeric repository id)
     #[arg(long, requires = "github")]
-    pub repository_id: Option<u64>,
+    pub(crate) repository_id: Option<u64>,
     /// The owner's numeric id; with --repository-id the immutable subject form is asked too
     #[arg(long, requires = "github")]
-    pub owner_id: Option<u64>,
+    pub(crate) owner_id: Option<u64>,
     /// The token's ref (default refs/heads/main)
     #[arg(long = "ref", value_name = "REF", requires = "github")]
-    pub git_ref: Option<String>,
+    pub(crate) git_ref: Option<String>,
     /// The job's environment (the subject becomes …:environment:NAME)
     #[arg(long, requires = "github")]
-    pub environment: Option<String>,
+    pub(crate) environment: Option<String>,
     /// A pull_request event without environment (the subject becomes …:pull_request)
     #[arg(long, requires = "github")]
-    pub pull_request: bool,
+    pub(crate) pull_request: bool,
     /// The token's job_workflow_ref claim (OWNER/REPO/.github/workflows/F.yml@REF)
     #[arg(long, requires = "github")]
-    pub workflow_ref: Option<String>,
+    pub(crate) workflow_ref: Option<String>,
     /// The token's aud claim (default sts.amazonaws.com)
     #[arg(long, requires = "github")]
-    pub audience: Option<String>,
+    pub(crate) audience: Option<String>,
     /// Any other claim of the token, KEY=VALUE (e.g. actor=octocat); repeatable
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_pair, requires = "github")]
-    pub claim: Vec<(String, String)>,
+    pub(crate) claim: Vec<(String, String)>,
     /// Who asks: a user or role ARN, or a service principal (lambda.amazonaws.com)
     #[arg(long, requires = "action")]
-    pub principal: Option<String>,
+    pub(crate) principal: Option<String>,
     /// The action asked for, e.g. sts:AssumeRole, ecr:PutImage, iam:PassRole
     #[arg(long)]
-    pub action: Option<String>,
+    pub(crate) action: Option<String>,
     /// A role of the spec: the one to assume (with --github / --principal), or the one acting
     /// (with --action and --resource)
     #[arg(long)]
-    pub role: Option<String>,
+    pub(crate) role: Option<String>,
     /// The resource: an ARN, or a name (a repository for ecr:, a role for iam:, a function for lambda:)
     #[arg(long)]
-    pub resource: Option<String>,
+    pub(crate) resource: Option<String>,
     /// A request context key, KEY=VALUE (e.g. iam:PassedToService=lambda.amazonaws.com); repeatable
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_pair)]
-    pub context: Vec<(String, String)>,
+    pub(crate) context: Vec<(String, String)>,
     /// Evaluate the account's live documents instead of the spec's
     #[arg(long)]
-    pub live: bool,
+    pub(crate) live: bool,
     /// The account id the spec's documents are bound to offline (default 123456789012)
     #[arg(long, conflicts_with = "live")]
-    pub account: Option<String>,
+    pub(crate) account: Option<String>,
 }
 
 /// `KEY=VALUE`.
-pub fn parse_pair(text: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_pair(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .filter(|(k, _)| !k.is_empty())
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -171,7 +180,7 @@ pub fn parse_pair(text: &str) -> Result<(String, String), String> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum WorkflowKind {
+pub(crate) enum WorkflowKind {
     /// Build the image and push it with tags the repository's lifecycle rules keep
     #[default]
     Push,
@@ -182,7 +191,7 @@ pub enum WorkflowKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum Pin {
+pub(crate) enum Pin {
     /// `@<full commit SHA> # vX.Y.Z`: what a tag points to cannot change under you
     #[default]
     Sha,
@@ -191,100 +200,100 @@ pub enum Pin {
 }
 
 #[derive(Debug, Args)]
-pub struct WorkflowArgs {
+pub(crate) struct WorkflowArgs {
     /// The YAML spec file
-    pub spec: PathBuf,
+    pub(crate) spec: PathBuf,
     /// The repository (its name in the spec, before or after {prefix} is expanded)
     #[arg(long)]
-    pub repository: String,
+    pub(crate) repository: String,
     /// What the workflow does
     #[arg(long, value_enum, default_value_t = WorkflowKind::Push)]
-    pub kind: WorkflowKind,
+    pub(crate) kind: WorkflowKind,
     /// Write to this file instead of stdout
     #[arg(short = 'o', long = "out")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Overwrite the file if it exists
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
     /// The role the workflow assumes; with --registry, no AWS call is made
     #[arg(long, requires = "registry")]
-    pub role_arn: Option<String>,
+    pub(crate) role_arn: Option<String>,
     /// The registry host (ACCOUNT.dkr.ecr.REGION.amazonaws.com); with --role-arn, no AWS call is made
     #[arg(long, requires = "role_arn")]
-    pub registry: Option<String>,
+    pub(crate) registry: Option<String>,
     /// How actions are referenced
     #[arg(long, value_enum, default_value_t = Pin::Sha)]
-    pub pin: Pin,
+    pub(crate) pin: Pin,
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// The service name, e.g. probe-engine (names the stack, repository and trust)
-    pub service: String,
+    pub(crate) service: String,
     /// Project prefix for names
     #[arg(long, default_value = "betekk")]
-    pub prefix: String,
+    pub(crate) prefix: String,
     /// Write to this file instead of stdout
     #[arg(short = 'o', long = "out")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Overwrite the file if it exists
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     /// The YAML spec file
-    pub spec: PathBuf,
+    pub(crate) spec: PathBuf,
     /// Also report security findings (mutable tags, scanning off, subjects ["*"] on a role that
     /// can push, trusted repositories without ids, push on "*") and exit 1 when there are any
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct SpecArg {
+pub(crate) struct SpecArg {
     /// The YAML spec file
-    pub spec: PathBuf,
+    pub(crate) spec: PathBuf,
 }
 
 #[derive(Debug, Args)]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     /// The YAML spec file
-    pub spec: PathBuf,
+    pub(crate) spec: PathBuf,
     /// Exit 0 when there are no changes, 2 when there are, 1 on error
     #[arg(long)]
-    pub detailed_exitcode: bool,
+    pub(crate) detailed_exitcode: bool,
     /// Also save the plan to this file; `apply FILE` then applies exactly it, or refuses when
     /// the spec file or the live state changed since
     #[arg(long)]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct ApplyArgs {
+pub(crate) struct ApplyArgs {
     /// The YAML spec file, or a plan saved by `plan --out`
-    pub spec: PathBuf,
+    pub(crate) spec: PathBuf,
     /// Apply without asking (required when stdin is not a terminal)
     #[arg(short = 'y', long, visible_alias = "auto-approve")]
-    pub yes: bool,
+    pub(crate) yes: bool,
     /// Allow replacing a repository that holds images (it must also set force_delete: true)
     #[arg(long)]
-    pub allow_replace: bool,
+    pub(crate) allow_replace: bool,
     /// Allow deleting a repository that holds images when it has left the spec
     #[arg(long)]
-    pub allow_destroy: bool,
+    pub(crate) allow_destroy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum FailOn {
+pub(crate) enum FailOn {
     /// Exit 2 on anything not in sync: drifted, missing, pending or unmanaged
     #[default]
     Any,
@@ -293,20 +302,20 @@ pub enum FailOn {
 }
 
 #[derive(Debug, Args)]
-pub struct DriftArgs {
+pub(crate) struct DriftArgs {
     /// The YAML spec file
-    pub spec: PathBuf,
+    pub(crate) spec: PathBuf,
     /// What makes the exit code 2
     #[arg(long, value_enum, default_value_t = FailOn::Any)]
-    pub fail_on: FailOn,
+    pub(crate) fail_on: FailOn,
     /// Keep checking at this interval (e.g. 30s, 15m, 1h; ±10% jitter) until interrupted; the
     /// spec is read again each cycle, and a failed cycle is reported and the next one still runs
     #[arg(long, value_parser = parse_interval)]
-    pub every: Option<std::time::Duration>,
+    pub(crate) every: Option<std::time::Duration>,
 }
 
 /// `90`, `90s`, `15m`, `1h`, `1d`; at least one second.
-pub fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => text.split_at(i),
@@ -329,21 +338,21 @@ pub fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
 }
 
 #[derive(Debug, Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// The stack name the spec will manage these resources as
     #[arg(long)]
-    pub stack: String,
+    pub(crate) stack: String,
     /// Project prefix: only resources named with it are imported
     #[arg(long, default_value = "betekk")]
-    pub prefix: String,
+    pub(crate) prefix: String,
     /// Write to this file instead of stdout
     #[arg(short = 'o', long = "out")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Overwrite the file if it exists
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
     /// Also tag the imported resources as this stack's (ManagedBy, betekk-ecr:stack and the
     /// last-applied fingerprint), so that a plan of the imported spec is empty; writes nothing else
     #[arg(long)]
-    pub adopt: bool,
+    pub(crate) adopt: bool,
 }

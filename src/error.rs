@@ -5,23 +5,36 @@ use crate::live::{ErrorKind, LiveError};
 use crate::plan::PlanError;
 use crate::spec::LoadError;
 
+/// Why a command could not finish, by the layer that failed; print it with [`chain`] and
+/// [`Error::hint`], or as JSON with [`Error::document`].
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The spec file could not be read, or is invalid (with every diagnostic).
     #[error(transparent)]
     Spec(#[from] LoadError),
+    /// An AWS call failed while reading live state (or asking STS who we are).
     #[error("reading live state failed")]
     Observe(#[source] LiveError),
+    /// The spec and live state cannot be reconciled, e.g. a resource owned by another stack.
     #[error("cannot plan")]
     Plan(#[from] PlanError),
+    /// The command will not do what was asked, with the reason: a flag value it cannot use, an
+    /// existing file without `--force`, a target whose credentials reach another account, ….
     #[error("{0}")]
     Refused(String),
+    /// A saved plan is refused: unreadable, of another format version, made for another spec,
+    /// region or account, or AWS changed since it was made.
     #[error(transparent)]
     SavedPlan(#[from] crate::plan::saved::SavedPlanError),
+    /// The workflow cannot be generated from this spec.
     #[error("cannot write the workflow")]
     Workflow(#[from] crate::workflow::WorkflowError),
+    /// Reading or writing a local file (or stdout) failed.
     #[error("{what}")]
     Io {
+        /// What was being done, e.g. `cannot write spec.yaml`.
         what: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
@@ -29,7 +42,7 @@ pub enum Error {
 
 impl Error {
     /// The layer that failed, as JSON error documents name it.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Error::Spec(LoadError::Invalid(_)) => "spec",
             Error::Spec(LoadError::Read { .. }) | Error::Io { .. } => "io",

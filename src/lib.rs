@@ -10,6 +10,10 @@
 //! Public are the layers the binary, the integration tests and the bench use (`access`, `cli`,
 //! `commands`, `error`, `live`, `model`, `spec`, `workflow`); the pipeline's inner stages
 //! (`observe`, `plan`, `apply`, `drift`, `import`, `render`, `causes`) are the crate's own.
+//! Inside the public layers, too, only what those callers use or a public signature names is
+//! public (the rest is `pub(crate)`), and every public item is documented.
+
+#![deny(missing_docs)]
 
 pub mod access;
 pub(crate) mod apply;
@@ -26,5 +30,5 @@ pub(crate) mod plan;
 pub(crate) mod render;
 pub mod spec;
 #[cfg(test)]
-pub mod testing;
+pub(crate) mod testing;
 pub mod workflow;

@@ -21,15 +21,18 @@ use crate::model::wildcard;
 /// service principal (`lambda.amazonaws.com`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Request {
+    /// The principal's ARN, or a service principal's name.
     pub principal: String,
+    /// The action, `service:Action` (e.g. `sts:AssumeRoleWithWebIdentity`).
     pub action: String,
+    /// The resource's ARN.
     pub resource: String,
     /// Context keys (lower case) → values; a single-valued key has one value.
     pub context: BTreeMap<String, Vec<String>>,
 }
 
 impl Request {
-    pub fn new(principal: &str, action: &str, resource: &str) -> Self {
+    pub(crate) fn new(principal: &str, action: &str, resource: &str) -> Self {
         Request {
             principal: principal.to_string(),
             action: action.to_string(),
@@ -38,7 +41,7 @@ impl Request {
         }
     }
 
-    pub fn with(mut self, key: &str, value: &str) -> Self {
+    pub(crate) fn with(mut self, key: &str, value: &str) -> Self {
         self.context
             .insert(key.to_ascii_lowercase(), vec![value.to_string()]);
         self
@@ -48,13 +51,17 @@ impl Request {
 /// One policy as evaluated: a name for messages and the (bound) document.
 #[derive(Debug, Clone)]
 pub struct NamedPolicy<'a> {
+    /// How reasons name the policy, e.g. a role or policy name.
     pub name: String,
+    /// The document with `{account}`, `{partition}` and `{region}` already bound.
     pub document: &'a PolicyDocument,
 }
 
+/// The outcome of one evaluation, with IAM's three answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
+    /// Every side that must allow does, and no Deny matches.
     Allowed,
     /// No statement allows (an implicit deny).
     Denied,
@@ -63,6 +70,7 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// Whether the request is allowed; both kinds of denial are `false`.
     pub fn allowed(self) -> bool {
         self == Decision::Allowed
     }
@@ -80,23 +88,25 @@ enum PrincipalMatch {
 
 /// Why a statement did or did not apply, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatementResult {
-    pub policy: String,
+pub(crate) struct StatementResult {
+    pub(crate) policy: String,
     /// `Sid`, or `#N` (1-based) for a statement without one.
-    pub statement: String,
-    pub effect: String,
-    pub applies: bool,
-    pub reason: String,
+    pub(crate) statement: String,
+    pub(crate) effect: String,
+    pub(crate) applies: bool,
+    pub(crate) reason: String,
 }
 
+/// A decision with its reasons, as `explain` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evaluation {
+    /// Allowed, denied, or explicitly denied.
     pub decision: Decision,
     /// The statements that decided (the Deny, or the Allows), or for a denial every statement
     /// that was close: right action and principal, with what failed.
-    pub statements: Vec<StatementResult>,
+    pub(crate) statements: Vec<StatementResult>,
     /// One line: the decision and why.
-    pub summary: String,
+    pub(crate) summary: String,
 }
 
 /// Evaluates a request against identity policies (the caller's own, plus any permissions
@@ -252,7 +262,7 @@ fn is_federated(principal: &str) -> bool {
 }
 
 /// The account of an ARN (its fifth field), `None` for a service principal.
-pub fn account_of(arn: &str) -> Option<&str> {
+pub(crate) fn account_of(arn: &str) -> Option<&str> {
     let mut parts = arn.splitn(6, ':');
     (parts.next()? == "arn").then_some(())?;
     let account = parts.nth(3)?;

@@ -21,19 +21,23 @@ pub enum SubjectForm {
 /// What a workflow run is: the claims of its token that trust policies look at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GithubToken {
-    pub owner: String,
-    pub repository: String,
+    pub(crate) owner: String,
+    pub(crate) repository: String,
+    /// The owner's numeric GitHub id; with `repository_id` it adds the immutable subject.
     pub owner_id: Option<u64>,
+    /// The repository's numeric GitHub id (the `repository_id` claim).
     pub repository_id: Option<u64>,
     /// `refs/heads/main` unless given.
     pub git_ref: Option<String>,
+    /// The job's deployment environment; when set, the subject ends in `environment:NAME`.
     pub environment: Option<String>,
     /// A `pull_request` event without an environment (the subject is `…:pull_request`).
     pub pull_request: bool,
-    pub job_workflow_ref: Option<String>,
+    pub(crate) job_workflow_ref: Option<String>,
+    /// The `aud` claim; `sts.amazonaws.com` unless changed.
     pub audience: String,
     /// Further claims (`--claim KEY=VALUE`), which win over the ones derived above.
-    pub claims: BTreeMap<String, String>,
+    pub(crate) claims: BTreeMap<String, String>,
 }
 
 impl GithubToken {
@@ -53,7 +57,7 @@ impl GithubToken {
         })
     }
 
-    pub fn git_ref(&self) -> &str {
+    pub(crate) fn git_ref(&self) -> &str {
         self.git_ref.as_deref().unwrap_or("refs/heads/main")
     }
 

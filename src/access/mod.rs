@@ -5,9 +5,9 @@
 //! our own and deliberately small (see [`evaluate`] for what it covers); the tests hold its
 //! decisions against an independent IAM policy simulator.
 
-pub mod evaluate;
-pub mod github_token;
-pub mod view;
+pub(crate) mod evaluate;
+pub(crate) mod github_token;
+pub(crate) mod view;
 
 #[cfg(test)]
 mod tests;

@@ -11,41 +11,41 @@ use super::github_token::{GithubToken, SubjectForm};
 use crate::model::{Env, PolicyDocument, Resource, Role};
 
 #[derive(Debug, Clone)]
-pub struct AccessView {
-    pub env: Env,
-    pub provider_host: String,
-    pub roles: BTreeMap<String, Role>,
+pub(crate) struct AccessView {
+    pub(crate) env: Env,
+    pub(crate) provider_host: String,
+    pub(crate) roles: BTreeMap<String, Role>,
     /// Managed policies by ARN: name and document.
-    pub policies: BTreeMap<String, (String, PolicyDocument)>,
+    pub(crate) policies: BTreeMap<String, (String, PolicyDocument)>,
     /// Repository name → its policy, if any.
-    pub repositories: BTreeMap<String, Option<PolicyDocument>>,
+    pub(crate) repositories: BTreeMap<String, Option<PolicyDocument>>,
     /// User name → ARNs of the policies attached to it (as far as the spec or the stack knows).
-    pub user_policies: BTreeMap<String, Vec<String>>,
+    pub(crate) user_policies: BTreeMap<String, Vec<String>>,
 }
 
 /// What a GitHub token gets: one line per role and subject form.
 #[derive(Debug, Clone, Serialize)]
-pub struct GithubResult {
-    pub role: String,
-    pub role_arn: String,
-    pub subject_form: SubjectForm,
-    pub sub: String,
+pub(crate) struct GithubResult {
+    pub(crate) role: String,
+    pub(crate) role_arn: String,
+    pub(crate) subject_form: SubjectForm,
+    pub(crate) sub: String,
     #[serde(flatten)]
-    pub evaluation: Evaluation,
+    pub(crate) evaluation: Evaluation,
 }
 
 /// The answer to one question, with what could not be taken into account.
 #[derive(Debug, Clone, Serialize)]
-pub struct Answer {
-    pub request: Request,
+pub(crate) struct Answer {
+    pub(crate) request: Request,
     #[serde(flatten)]
-    pub evaluation: Evaluation,
-    pub notes: Vec<String>,
+    pub(crate) evaluation: Evaluation,
+    pub(crate) notes: Vec<String>,
 }
 
 impl AccessView {
     /// `resources` must be bound (no `{account}` placeholders left).
-    pub fn new<'a>(
+    pub(crate) fn new<'a>(
         env: Env,
         provider_host: &str,
         resources: impl IntoIterator<Item = &'a Resource>,
@@ -84,7 +84,7 @@ impl AccessView {
         view
     }
 
-    pub fn provider_arn(&self) -> String {
+    pub(crate) fn provider_arn(&self) -> String {
         self.env.iam_arn("oidc-provider", &self.provider_host)
     }
 
@@ -115,7 +115,7 @@ impl AccessView {
 
     /// Every role whose trust speaks of the GitHub provider (or just `only`), for each subject
     /// form the token can carry.
-    pub fn github(
+    pub(crate) fn github(
         &self,
         token: &GithubToken,
         only: Option<&str>,
@@ -160,7 +160,7 @@ impl AccessView {
 
     /// The ARN an action's resource has when given by name: a repository for `ecr:`, a role for
     /// `iam:`/`sts:`, a function for `lambda:`.
-    pub fn resource_arn(&self, action: &str, resource: &str) -> Result<String, String> {
+    pub(crate) fn resource_arn(&self, action: &str, resource: &str) -> Result<String, String> {
         if resource.starts_with("arn:") || resource == "*" {
             return Ok(resource.to_string());
         }
@@ -189,7 +189,7 @@ impl AccessView {
     /// A principal (an IAM ARN or a service) doing `action` on `resource`. The identity policies
     /// are the ones the spec (or stack) attaches to that user or role; the resource policy is the
     /// role's trust (for roles) or the repository's policy.
-    pub fn principal(
+    pub(crate) fn principal(
         &self,
         principal: &str,
         action: &str,

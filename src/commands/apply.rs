@@ -29,7 +29,7 @@ struct Run {
     plan: Plan,
 }
 
-pub async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
+pub(crate) async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
     // A saved plan is JSON with a marker; anything else is read as a spec.
     if let Ok(text) = std::fs::read_to_string(&args.spec)
         && let Some(saved) = SavedPlan::detect(&text)

@@ -8,7 +8,7 @@ use crate::cli::{Cli, CompletionsArgs};
 use crate::error::Error;
 
 /// The completion script for `shell`, completing commands, flags and enumerated values.
-pub fn script(shell: Shell) -> Vec<u8> {
+pub(crate) fn script(shell: Shell) -> Vec<u8> {
     let mut command = Cli::command();
     let name = command.get_name().to_string();
     let mut out = Vec::new();
@@ -16,11 +16,11 @@ pub fn script(shell: Shell) -> Vec<u8> {
     out
 }
 
-pub fn completions(args: &CompletionsArgs) -> Result<Exit, Error> {
+pub(crate) fn completions(args: &CompletionsArgs) -> Result<Exit, Error> {
     write_stdout(&script(args.shell), "the completion script")
 }
 
-pub fn man() -> Result<Exit, Error> {
+pub(crate) fn man() -> Result<Exit, Error> {
     let mut page = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut page)

@@ -17,7 +17,7 @@ use crate::render::json::SCHEMA_VERSION;
 use crate::render::markdown::{self, COMMENT_LIMIT};
 use crate::render::{Style, human as human_render, targets};
 
-pub async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, Error> {
+pub(crate) async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, Error> {
     let Some(period) = args.every else {
         return cycle(global, args, false).await;
     };
@@ -154,7 +154,7 @@ fn print_one(
     }
 }
 
-pub fn exit_for(report: &DriftReport, fail_on: FailOn) -> Exit {
+pub(crate) fn exit_for(report: &DriftReport, fail_on: FailOn) -> Exit {
     let fails = match fail_on {
         FailOn::Any => !report.in_sync(),
         FailOn::Drifted => report.out_of_band(),
@@ -192,7 +192,7 @@ fn jittered(period: Duration) -> Duration {
 }
 
 /// Now as RFC 3339 in UTC, second precision (`2026-05-01T12:00:00Z`).
-pub fn utc_now() -> String {
+pub(crate) fn utc_now() -> String {
     rfc3339(SystemTime::now())
 }
 

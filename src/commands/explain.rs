@@ -17,9 +17,9 @@ use crate::render::json::SCHEMA_VERSION;
 use crate::render::{Style, explain as render};
 
 /// The account the spec is bound to when none is given offline.
-pub const OFFLINE_ACCOUNT: &str = "123456789012";
+pub(crate) const OFFLINE_ACCOUNT: &str = "123456789012";
 
-pub async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error> {
+pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error> {
     let view = if args.live {
         // The first account and region the flags select (--target, --region).
         let spec = load_spec(&args.spec)?;

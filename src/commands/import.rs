@@ -12,7 +12,7 @@ use crate::plan::{Action, Op, plan};
 use crate::render::{Style, human};
 use crate::spec;
 
-pub async fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Exit, Error> {
+pub(crate) async fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Exit, Error> {
     if let Err(e) = spec::names::check_stack_name(&args.stack) {
         return Err(Error::Refused(format!("--stack {:?}: {e}", args.stack)));
     }

@@ -10,8 +10,11 @@ use crate::spec;
 
 /// The schema file the starter spec's first line points editors (yaml-language-server) to; init
 /// writes it beside the spec, `betekk-ecr schema` prints it.
-pub const SCHEMA_FILE: &str = "betekk-ecr.schema.json";
+pub(crate) const SCHEMA_FILE: &str = "betekk-ecr.schema.json";
 
+/// The YAML text `init SERVICE` writes: a commented spec with the recipe's standard set of
+/// repository, OIDC provider, roles and policies for `service`, with `project_prefix: prefix`.
+/// It passes `validate`.
 pub fn starter_spec(service: &str, prefix: &str) -> String {
     let read_actions = crate::observe::READ_ACTIONS.join(", ");
     format!(
@@ -93,7 +96,7 @@ roles:
     )
 }
 
-pub fn run(args: &InitArgs) -> Result<Exit, Error> {
+pub(crate) fn run(args: &InitArgs) -> Result<Exit, Error> {
     let text = starter_spec(&args.service, &args.prefix);
     // The starter must itself be valid: a broken template is a bug, not a user error.
     spec::parse(&text, "init").map_err(|e| {
@@ -125,7 +128,7 @@ pub fn run(args: &InitArgs) -> Result<Exit, Error> {
     Ok(Exit::Ok)
 }
 
-pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
+pub(crate) fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
     write_file(path, text, force)?;
     eprintln!(
         "Wrote {}. Next: betekk-ecr plan {}",
@@ -136,7 +139,7 @@ pub fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
 }
 
 /// Writes `text` to a new file (or over one, with `force`).
-pub fn write_file(path: &Path, text: &str, force: bool) -> Result<(), Error> {
+pub(crate) fn write_file(path: &Path, text: &str, force: bool) -> Result<(), Error> {
     if path.exists() && !force {
         return Err(Error::Refused(format!(
             "{} exists; pass --force to overwrite it",

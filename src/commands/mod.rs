@@ -20,8 +20,11 @@ use crate::error::Error;
 /// Exit codes are an interface (README, `--help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
+    /// Success; `plan --detailed-exitcode`: no changes; `drift`: in sync.
     Ok = 0,
+    /// An error: an invalid spec, an AWS error, a refused or failed apply.
     Error = 1,
+    /// `plan --detailed-exitcode`: changes are pending; `drift`: drift or pending changes found.
     Changes = 2,
     /// `explain`: the request is denied.
     Denied = 3,
@@ -35,6 +38,9 @@ impl From<Exit> for ExitCode {
     }
 }
 
+/// Runs the parsed command: prints its output to stdout (progress and logs to stderr) and returns
+/// the exit code. An `Err` is for the caller to print (see [`Error::document`] and
+/// [`Error::hint`]); results that are still reported, like a failed apply, are an `Ok` exit code.
 pub async fn run(cli: Cli) -> Result<Exit, Error> {
     match cli.command {
         Command::Validate(args) => validate::run(&cli.global, &args),

@@ -14,25 +14,25 @@ use crate::render::json::SCHEMA_VERSION;
 use crate::render::{Style, targets};
 
 #[derive(Debug, Default, Serialize)]
-pub struct Outputs {
-    pub schema_version: u32,
-    pub account: String,
-    pub region: String,
-    pub repositories: BTreeMap<String, RepositoryOutput>,
-    pub roles: BTreeMap<String, String>,
-    pub policies: BTreeMap<String, String>,
-    pub oidc_provider: Option<String>,
+pub(crate) struct Outputs {
+    pub(crate) schema_version: u32,
+    pub(crate) account: String,
+    pub(crate) region: String,
+    pub(crate) repositories: BTreeMap<String, RepositoryOutput>,
+    pub(crate) roles: BTreeMap<String, String>,
+    pub(crate) policies: BTreeMap<String, String>,
+    pub(crate) oidc_provider: Option<String>,
     /// Spec resources that do not exist yet.
-    pub missing: Vec<String>,
+    pub(crate) missing: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct RepositoryOutput {
-    pub url: String,
-    pub arn: String,
+pub(crate) struct RepositoryOutput {
+    pub(crate) url: String,
+    pub(crate) arn: String,
 }
 
-pub async fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
+pub(crate) async fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
     let spec = load_spec(&args.spec)?;
     let units = open_units(global, &spec).await?;
     if !spec.placement.fans_out() {

@@ -18,7 +18,7 @@ use crate::render::{Style, human, json};
 use crate::spec::Spec;
 use crate::spec::placement::Unit;
 
-pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Error> {
+pub(crate) async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Error> {
     let spec = load_spec(&args.spec)?;
     let units = open_units(global, &spec).await?;
     if spec.placement.fans_out() {
@@ -66,7 +66,7 @@ pub async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Error> {
 }
 
 /// The one unit of a spec that does not fan out.
-pub fn single(units: Vec<Result<Opened, (Unit, Error)>>) -> Result<Opened, Error> {
+pub(crate) fn single(units: Vec<Result<Opened, (Unit, Error)>>) -> Result<Opened, Error> {
     units
         .into_iter()
         .next()

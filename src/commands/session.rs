@@ -15,7 +15,7 @@ use crate::spec::placement::Unit;
 use crate::spec::{self, Spec};
 
 /// Loads the spec and prints its warnings to stderr.
-pub fn load_spec(path: &Path) -> Result<Spec, Error> {
+pub(crate) fn load_spec(path: &Path) -> Result<Spec, Error> {
     let spec = spec::load(path)?;
     for warning in &spec.warnings {
         eprintln!("{warning}");
@@ -26,12 +26,12 @@ pub fn load_spec(path: &Path) -> Result<Spec, Error> {
 /// The regions this run works in: the spec's (all, or the one `--region` selects), else
 /// `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`, the default. Says once when the environment
 /// names a region the spec overrules.
-pub fn regions(global: &GlobalArgs, spec: &Spec) -> Result<Vec<String>, Error> {
+pub(crate) fn regions(global: &GlobalArgs, spec: &Spec) -> Result<Vec<String>, Error> {
     regions_of(global, &spec.placement.regions)
 }
 
 /// [`regions`] for the regions a spec names (none for a command without a spec: `import`).
-pub fn regions_of(global: &GlobalArgs, named: &[String]) -> Result<Vec<String>, Error> {
+pub(crate) fn regions_of(global: &GlobalArgs, named: &[String]) -> Result<Vec<String>, Error> {
     let env = std::env::var("AWS_REGION")
         .ok()
         .filter(|r| !r.is_empty())
@@ -45,17 +45,21 @@ pub fn regions_of(global: &GlobalArgs, named: &[String]) -> Result<Vec<String>, 
 }
 
 /// The one region of a command that works in one (the first of [`regions`]).
-pub fn region(global: &GlobalArgs, spec: &Spec) -> Result<String, Error> {
+pub(crate) fn region(global: &GlobalArgs, spec: &Spec) -> Result<String, Error> {
     Ok(regions(global, spec)?.remove(0))
 }
 
 /// An SDK client as the global flags describe it.
-pub async fn connect(global: &GlobalArgs, region: &str) -> SdkAws {
+pub(crate) async fn connect(global: &GlobalArgs, region: &str) -> SdkAws {
     connect_as(global, region, None).await
 }
 
 /// A client in `region`, as the caller or (`role`) through a role assumed with STS.
-pub async fn connect_as(global: &GlobalArgs, region: &str, role: Option<AssumeRole>) -> SdkAws {
+pub(crate) async fn connect_as(
+    global: &GlobalArgs,
+    region: &str,
+    role: Option<AssumeRole>,
+) -> SdkAws {
     SdkAws::connect(&ConnectOptions {
         region: region.to_string(),
         profile: global.profile.clone(),
@@ -80,7 +84,7 @@ fn partition_of(region: &str) -> &'static str {
 
 /// The role a unit's target is reached through: session `betekk-ecr-<stack>`, one hour,
 /// refreshed by the SDK when a run outlives it.
-pub fn assume_role_of(unit: &Unit) -> Option<AssumeRole> {
+pub(crate) fn assume_role_of(unit: &Unit) -> Option<AssumeRole> {
     unit.target.as_ref().map(|t| AssumeRole {
         role_arn: t
             .role_arn
@@ -92,19 +96,19 @@ pub fn assume_role_of(unit: &Unit) -> Option<AssumeRole> {
 }
 
 /// One account and region, read and planned.
-pub struct Opened<C = SdkAws> {
-    pub unit: Unit,
-    pub client: C,
-    pub observed: Observed,
-    pub plan: Plan,
+pub(crate) struct Opened<C = SdkAws> {
+    pub(crate) unit: Unit,
+    pub(crate) client: C,
+    pub(crate) observed: Observed,
+    pub(crate) plan: Plan,
 }
 
 /// Every unit with the error that stopped it, or read and planned.
-pub type Opening<C = SdkAws> = Vec<Result<Opened<C>, (Unit, Error)>>;
+pub(crate) type Opening<C = SdkAws> = Vec<Result<Opened<C>, (Unit, Error)>>;
 
 /// Reads and plans every unit concurrently; `--parallelism` bounds the calls in flight across all
 /// of them. One unit's failure is its own: the others are still read and planned.
-pub async fn open_units(global: &GlobalArgs, spec: &Spec) -> Result<Opening, Error> {
+pub(crate) async fn open_units(global: &GlobalArgs, spec: &Spec) -> Result<Opening, Error> {
     let chosen = regions(global, spec)?;
     let units = spec
         .placement
@@ -122,7 +126,7 @@ pub async fn open_units(global: &GlobalArgs, spec: &Spec) -> Result<Opening, Err
 }
 
 /// The scheduler: every unit read (under one shared limit) and planned at once, each on its own.
-pub async fn open_each<C: Aws>(
+pub(crate) async fn open_each<C: Aws>(
     units: Vec<Unit>,
     limit: &Limit,
     connect: impl AsyncFn(&Unit) -> C,

@@ -5,7 +5,7 @@ use super::session::load_spec;
 use crate::cli::{GlobalArgs, OutputFormat, ValidateArgs};
 use crate::error::Error;
 
-pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<Exit, Error> {
+pub(crate) fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<Exit, Error> {
     let spec = load_spec(&args.spec)?;
     let count = spec.desired.resources.len();
     let findings: Vec<String> = if args.strict {

@@ -12,7 +12,7 @@ use crate::live::StsApi;
 use crate::model::Env;
 use crate::workflow::{self, Kind, Request, Target, actions};
 
-pub async fn run(global: &GlobalArgs, args: &WorkflowArgs) -> Result<Exit, Error> {
+pub(crate) async fn run(global: &GlobalArgs, args: &WorkflowArgs) -> Result<Exit, Error> {
     let mut spec = load_spec(&args.spec)?;
     spec.desired.region = region(global, &spec)?;
     let target = match (&args.role_arn, &args.registry) {

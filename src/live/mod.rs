@@ -5,17 +5,17 @@
 //! its own; the in-memory `fake::FakeAws` implements the same traits for tests and can inject
 //! throttling, failures and half-finished states.
 
-pub mod ecr;
-pub mod error;
+pub(crate) mod ecr;
+pub(crate) mod error;
 /// The in-memory account for tests: compiled into unit tests, and into anything else (the bench)
 /// only with the `fake` feature, never into the release binary.
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
-pub mod iam;
-pub mod registry;
+pub(crate) mod iam;
+pub(crate) mod registry;
 pub mod sdk;
 pub mod stats;
-pub mod sts;
+pub(crate) mod sts;
 
 pub use ecr::{EcrApi, NewRepository, RepositoryInfo};
 pub use error::{ErrorKind, LiveError};
@@ -23,14 +23,17 @@ pub use iam::{
     IamApi, NewOidcProvider, NewPolicy, NewRole, OidcProviderInfo, PolicyEntities, PolicyInfo,
     PolicyVersionInfo, RoleInfo,
 };
-pub use registry::{RegistryApi, SsmApi};
-pub use stats::{ApiStats, CallCounter};
-pub use sts::{Identity, StsApi};
+pub(crate) use registry::{RegistryApi, SsmApi};
+pub(crate) use stats::{ApiStats, CallCounter};
+pub(crate) use sts::{Identity, StsApi};
 
 /// What an idempotent write found: it did the work, or the work was already done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ensured {
+    /// The call changed something.
     Done,
+    /// AWS answered already-exists (for a create) or not-found (for a delete or detach): the
+    /// state was already as asked, nothing changed.
     NotNeeded,
 }
 
@@ -43,6 +46,6 @@ pub enum Ensured {
 /// # Errors
 /// [`LiveError`] with the operation and a [`ErrorKind`] (throttled after the SDK's retries, not
 /// found, access denied, …).
-pub trait Aws: EcrApi + StsApi + IamApi + RegistryApi + SsmApi {
+pub(crate) trait Aws: EcrApi + StsApi + IamApi + RegistryApi + SsmApi {
     fn stats(&self) -> ApiStats;
 }

@@ -6,20 +6,20 @@ pub use crate::model::stats::{ApiStats, is_read};
 
 /// A shared counter the clients record into.
 #[derive(Debug, Clone, Default)]
-pub struct CallCounter(Arc<Mutex<ApiStats>>);
+pub(crate) struct CallCounter(Arc<Mutex<ApiStats>>);
 
 impl CallCounter {
-    pub fn record(&self, operation: &str) {
+    pub(crate) fn record(&self, operation: &str) {
         let mut stats = self.0.lock().expect("call counter poisoned");
         stats.total += 1;
         *stats.by_operation.entry(operation.to_string()).or_insert(0) += 1;
     }
 
-    pub fn record_retry(&self) {
+    pub(crate) fn record_retry(&self) {
         self.0.lock().expect("call counter poisoned").retries += 1;
     }
 
-    pub fn snapshot(&self) -> ApiStats {
+    pub(crate) fn snapshot(&self) -> ApiStats {
         self.0.lock().expect("call counter poisoned").clone()
     }
 }

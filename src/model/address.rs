@@ -4,22 +4,30 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// The kinds of resource this tool manages; the first part of an [`Address`], in snake case.
+/// Ordered by dependency: what sorts first is created first and deleted last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     // Declaration order is dependency order: what comes first is created first, deleted last.
+    /// The GitHub Actions OIDC identity provider (IAM).
     OidcProvider,
+    /// An ECR repository.
     Repository,
+    /// A customer managed IAM policy.
     Policy,
+    /// An IAM role.
     Role,
+    /// A managed policy attached to an existing IAM user (the user itself is not managed).
     UserAttachment,
+    /// The part of a region's registry-wide settings a stack owns.
     Registry,
     /// The SSM parameter recording what a stack owns of the registry settings.
     RegistryRecord,
 }
 
 impl Kind {
-    pub const ALL: &'static [Kind] = &[
+    pub(crate) const ALL: &'static [Kind] = &[
         Kind::OidcProvider,
         Kind::Repository,
         Kind::Policy,
@@ -29,7 +37,7 @@ impl Kind {
         Kind::RegistryRecord,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::OidcProvider => "oidc_provider",
             Kind::Repository => "repository",
@@ -52,12 +60,12 @@ impl fmt::Display for Kind {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub struct Address {
-    pub kind: Kind,
-    pub name: String,
+    pub(crate) kind: Kind,
+    pub(crate) name: String,
 }
 
 impl Address {
-    pub fn new(kind: Kind, name: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: Kind, name: impl Into<String>) -> Self {
         Address {
             kind,
             name: name.into(),

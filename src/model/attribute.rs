@@ -9,7 +9,7 @@ use super::tags::Tagged;
 
 /// How a change of an attribute is made, and so whether it is compared and fingerprinted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mutation {
+pub(crate) enum Mutation {
     /// Written in place.
     InPlace,
     /// Tags: written in place by their own rules (ownership tags kept, adoption, the fingerprint
@@ -26,22 +26,26 @@ pub enum Mutation {
 }
 
 /// One attribute of a resource of type `T`.
-pub struct Attribute<T> {
+pub(crate) struct Attribute<T> {
     /// The spec's field name.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// What is compared and fingerprinted: equal meaning, equal value.
-    pub canonical: fn(&T) -> Value,
+    pub(crate) canonical: fn(&T) -> Value,
     /// What plans show (documents as written).
-    pub shown: fn(&T) -> Value,
-    pub mutation: Mutation,
+    pub(crate) shown: fn(&T) -> Value,
+    pub(crate) mutation: Mutation,
     /// For an attribute added after fingerprints were first recorded: the canonical value it had
     /// in resources fingerprinted before (so that their fingerprints stay readable).
-    pub before_added: Option<fn() -> Value>,
+    pub(crate) before_added: Option<fn() -> Value>,
 }
 
 impl<T> Attribute<T> {
     /// An attribute shown as it is compared (no document whose wording is kept apart).
-    pub const fn plain(name: &'static str, value: fn(&T) -> Value, mutation: Mutation) -> Self {
+    pub(crate) const fn plain(
+        name: &'static str,
+        value: fn(&T) -> Value,
+        mutation: Mutation,
+    ) -> Self {
         Attribute {
             name,
             canonical: value,
@@ -53,13 +57,13 @@ impl<T> Attribute<T> {
 
     /// Marks an attribute added after fingerprints were first recorded (it goes last in its
     /// table), with the canonical value it had before.
-    pub const fn added_later(mut self, before: fn() -> Value) -> Self {
+    pub(crate) const fn added_later(mut self, before: fn() -> Value) -> Self {
         self.before_added = Some(before);
         self
     }
 
     /// Compared by the planner and recorded by the fingerprint.
-    pub fn fingerprinted(&self) -> bool {
+    pub(crate) fn fingerprinted(&self) -> bool {
         matches!(
             self.mutation,
             Mutation::InPlace | Mutation::Tags | Mutation::Replace | Mutation::Recorded
@@ -69,7 +73,7 @@ impl<T> Attribute<T> {
 
 impl<T: Tagged> Attribute<T> {
     /// The `tags` attribute: compared and shown without the fingerprint tag.
-    pub const fn tags() -> Self {
+    pub(crate) const fn tags() -> Self {
         Attribute::plain(
             "tags",
             |r| json!(without_fingerprint(r.tags())),
@@ -79,12 +83,12 @@ impl<T: Tagged> Attribute<T> {
 }
 
 /// How the attribute `name` of the table is changed (`None`: not in it).
-pub fn mutation_of<T>(table: &[Attribute<T>], name: &str) -> Option<Mutation> {
+pub(crate) fn mutation_of<T>(table: &[Attribute<T>], name: &str) -> Option<Mutation> {
     table.iter().find(|a| a.name == name).map(|a| a.mutation)
 }
 
 /// The attributes plans show, in table order.
-pub fn shown<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
+pub(crate) fn shown<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
     table
         .iter()
         .filter(|a| a.mutation != Mutation::Recorded)
@@ -94,7 +98,7 @@ pub fn shown<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
 
 /// The canonical values the fingerprint records, in table order (an attribute added later goes
 /// last, so that fingerprints recorded before it stay readable).
-pub fn comparable<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
+pub(crate) fn comparable<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
     table
         .iter()
         .filter(|a| a.fingerprinted())
@@ -104,7 +108,7 @@ pub fn comparable<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)
 
 /// The fingerprinted attributes' names in table order, each with the value it had before it
 /// was added, if it was added later.
-pub fn fingerprint_layout<T>(table: &[Attribute<T>]) -> Vec<(&'static str, Option<Value>)> {
+pub(crate) fn fingerprint_layout<T>(table: &[Attribute<T>]) -> Vec<(&'static str, Option<Value>)> {
     table
         .iter()
         .filter(|a| a.fingerprinted())
@@ -113,7 +117,11 @@ pub fn fingerprint_layout<T>(table: &[Attribute<T>]) -> Vec<(&'static str, Optio
 }
 
 /// The in-place attributes whose canonical values differ (tags have rules of their own).
-pub fn changed<'t, T>(table: &'t [Attribute<T>], want: &T, have: &T) -> Vec<&'t Attribute<T>> {
+pub(crate) fn changed<'t, T>(
+    table: &'t [Attribute<T>],
+    want: &T,
+    have: &T,
+) -> Vec<&'t Attribute<T>> {
     table
         .iter()
         .filter(|a| a.mutation == Mutation::InPlace)

@@ -3,24 +3,28 @@
 
 use serde_json::Value;
 
+/// Where a spec is applied: what `{account}`, `{partition}` and `{region}` stand for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Env {
+    /// The 12-digit account id, from STS.
     pub account: String,
+    /// The ARN partition (`aws`, `aws-cn`, `aws-us-gov`), from the caller's STS ARN.
     pub partition: String,
+    /// The region repositories are made in, e.g. `ap-southeast-1`.
     pub region: String,
 }
 
 /// A 12-digit AWS account id.
-pub fn is_account_id(s: &str) -> bool {
+pub(crate) fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Tokens left in place by the spec reader and bound by [`Env::bind`].
-pub const ENV_TOKENS: &[&str] = &["account", "partition", "region"];
+pub(crate) const ENV_TOKENS: &[&str] = &["account", "partition", "region"];
 
 impl Env {
     /// A stand-in used offline (validate) to measure documents at their real length.
-    pub fn placeholder(region: &str) -> Self {
+    pub(crate) fn placeholder(region: &str) -> Self {
         Env {
             account: "123456789012".into(),
             partition: "aws".into(),
@@ -28,7 +32,7 @@ impl Env {
         }
     }
 
-    pub fn bind(&self, text: &str) -> String {
+    pub(crate) fn bind(&self, text: &str) -> String {
         if !text.contains('{') {
             return text.to_string();
         }
@@ -38,7 +42,7 @@ impl Env {
     }
 
     /// Binds every string in a JSON value.
-    pub fn bind_json(&self, value: &Value) -> Value {
+    pub(crate) fn bind_json(&self, value: &Value) -> Value {
         match value {
             Value::String(s) => Value::String(self.bind(s)),
             Value::Array(items) => Value::Array(items.iter().map(|v| self.bind_json(v)).collect()),
@@ -51,11 +55,11 @@ impl Env {
         }
     }
 
-    pub fn iam_arn(&self, kind: &str, name: &str) -> String {
+    pub(crate) fn iam_arn(&self, kind: &str, name: &str) -> String {
         format!("arn:{}:iam::{}:{kind}/{name}", self.partition, self.account)
     }
 
-    pub fn repository_arn(&self, name: &str) -> String {
+    pub(crate) fn repository_arn(&self, name: &str) -> String {
         format!(
             "arn:{}:ecr:{}:{}:repository/{name}",
             self.partition, self.region, self.account

@@ -17,7 +17,7 @@ use super::attribute;
 use super::{Resource, Tags};
 
 /// The tag holding the fingerprint; never compared, never shown as a tag change.
-pub const APPLIED_TAG: &str = "betekk-ecr:applied";
+pub(crate) const APPLIED_TAG: &str = "betekk-ecr:applied";
 /// The encoding's version, first in the tag value, so a later layout can be told apart.
 const VERSION: &str = "v1";
 /// Hex digits kept per attribute: 32 bits, ample to notice a change to one attribute.
@@ -25,10 +25,10 @@ const SHORT: usize = 8;
 
 /// Attribute names and hashes, in the kind's fixed order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fingerprint(pub Vec<(&'static str, String)>);
+pub(crate) struct Fingerprint(pub(crate) Vec<(&'static str, String)>);
 
 impl Fingerprint {
-    pub fn of(resource: &Resource) -> Option<Fingerprint> {
+    pub(crate) fn of(resource: &Resource) -> Option<Fingerprint> {
         let attrs = comparable(resource);
         if attrs.is_empty() {
             return None;
@@ -42,7 +42,7 @@ impl Fingerprint {
     }
 
     /// The tag value: `v1:` and the hashes joined by `:` (ECR and IAM allow `:` in tag values).
-    pub fn encode(&self) -> String {
+    pub(crate) fn encode(&self) -> String {
         let mut out = String::from(VERSION);
         for (_, h) in &self.0 {
             out.push(':');
@@ -52,7 +52,7 @@ impl Fingerprint {
     }
 
     /// Reads the tag of a live resource of the same kind; `None` when absent or of another layout.
-    pub fn recorded(resource: &Resource) -> Option<Fingerprint> {
+    pub(crate) fn recorded(resource: &Resource) -> Option<Fingerprint> {
         let text = resource.tags().get(APPLIED_TAG)?;
         let mut parts = text.split(':');
         if parts.next() != Some(VERSION) {
@@ -73,7 +73,7 @@ impl Fingerprint {
         ))
     }
 
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(n, _)| *n == name)
@@ -81,14 +81,14 @@ impl Fingerprint {
     }
 
     /// Whether the recorded `force_delete` was true (repositories only).
-    pub fn force_delete(&self) -> Option<bool> {
+    pub(crate) fn force_delete(&self) -> Option<bool> {
         let h = self.get("force_delete")?;
         Some(h == short_hash(&json!(true)))
     }
 }
 
 /// The first `SHORT` hex digits of the SHA-256 of a value's compact JSON.
-pub fn short_hash(value: &Value) -> String {
+pub(crate) fn short_hash(value: &Value) -> String {
     let digest = Sha256::digest(value.to_string().as_bytes());
     let mut hex = String::with_capacity(SHORT);
     for byte in digest.iter().take(SHORT / 2) {
@@ -98,7 +98,7 @@ pub fn short_hash(value: &Value) -> String {
 }
 
 /// Tags as fingerprinted and shown: without the fingerprint itself.
-pub fn without_fingerprint(tags: &Tags) -> Tags {
+pub(crate) fn without_fingerprint(tags: &Tags) -> Tags {
     let mut tags = tags.clone();
     tags.remove(APPLIED_TAG);
     tags
@@ -109,7 +109,7 @@ pub fn without_fingerprint(tags: &Tags) -> Tags {
 /// Encryption is fingerprinted by its type only: it cannot change in place, and a spec may name a
 /// KMS key by alias while AWS reports its ARN. `force_delete` is no property of the live
 /// repository; it is recorded so that prune knows whether the last apply allowed deleting images.
-pub fn comparable(resource: &Resource) -> Vec<(&'static str, Value)> {
+pub(crate) fn comparable(resource: &Resource) -> Vec<(&'static str, Value)> {
     match resource {
         Resource::Repository(r) => attribute::comparable(super::repository::ATTRIBUTES, r),
         Resource::Role(r) => attribute::comparable(super::role::ATTRIBUTES, r),

@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 /// GitHub claims AWS STS evaluates as condition keys `<provider host>:<claim>` (since 2026-02),
 /// besides `sub` and `aud`, which the trust sets itself. A key STS does not fill in would never
 /// match, so no other key is accepted.
-pub const CLAIM_KEYS: &[&str] = &[
+pub(crate) const CLAIM_KEYS: &[&str] = &[
     "actor",
     "actor_id",
     "enterprise_id",
@@ -33,13 +33,13 @@ pub const CLAIM_KEYS: &[&str] = &[
 
 /// An organization (owner) or a repository, with GitHub's numeric id when the spec gives it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct GithubName {
-    pub name: String,
-    pub id: Option<u64>,
+pub(crate) struct GithubName {
+    pub(crate) name: String,
+    pub(crate) id: Option<u64>,
 }
 
 impl GithubName {
-    pub fn new(name: &str, id: Option<u64>) -> Self {
+    pub(crate) fn new(name: &str, id: Option<u64>) -> Self {
         GithubName {
             name: name.to_string(),
             id,
@@ -49,18 +49,19 @@ impl GithubName {
 
 /// Which workflows may assume a role: every organization × repository × subject, narrowed by claims.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GithubTrust {
-    pub organizations: Vec<GithubName>,
-    pub repositories: Vec<GithubName>,
+pub(crate) struct GithubTrust {
+    pub(crate) organizations: Vec<GithubName>,
+    pub(crate) repositories: Vec<GithubName>,
     /// The part after `repo:ORG/REPO:` — `*`, `ref:refs/heads/main`, `environment:prod`, `pull_request`.
-    pub subjects: Vec<String>,
+    pub(crate) subjects: Vec<String>,
     /// Claim → accepted values (StringLike, any of them).
-    pub claims: BTreeMap<String, Vec<String>>,
+    pub(crate) claims: BTreeMap<String, Vec<String>>,
 }
 
 impl GithubTrust {
     /// `repo:ORG/REPO:SUBJECT` for every combination, in a stable order (the legacy form).
-    pub fn subject_claims(&self) -> Vec<String> {
+    #[cfg(test)]
+    pub(crate) fn subject_claims(&self) -> Vec<String> {
         let repos: Vec<&GithubName> = self.repositories.iter().collect();
         self.legacy_subjects(&repos)
     }
@@ -79,7 +80,7 @@ impl GithubTrust {
     }
 
     /// Both subject forms of one repository with an id; the owner's id pins the owner when known.
-    pub fn pinned_subjects(&self, repo: &GithubName, repo_id: u64) -> Vec<String> {
+    pub(crate) fn pinned_subjects(&self, repo: &GithubName, repo_id: u64) -> Vec<String> {
         let mut claims = self.legacy_subjects(&[repo]);
         for org in &self.organizations {
             let owner = org.id.map_or("*".to_string(), |id| id.to_string());
@@ -97,7 +98,7 @@ impl GithubTrust {
     /// StringEquals, `sub` (and the claims) matched with StringLike. Never `ForAllValues:`, which
     /// matches a token with no `sub` at all. `{partition}` and `{account}` are bound once the
     /// account is known.
-    pub fn statements(&self, provider_host: &str, client_ids: &[String]) -> Vec<Value> {
+    pub(crate) fn statements(&self, provider_host: &str, client_ids: &[String]) -> Vec<Value> {
         let unpinned: Vec<&GithubName> = self
             .repositories
             .iter()

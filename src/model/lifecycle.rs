@@ -9,16 +9,16 @@ use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum TagStatus {
+pub(crate) enum TagStatus {
     Tagged,
     Untagged,
     Any,
 }
 
 impl TagStatus {
-    pub const ALLOWED: &'static [&'static str] = &["tagged", "untagged", "any"];
+    pub(crate) const ALLOWED: &'static [&'static str] = &["tagged", "untagged", "any"];
 
-    pub fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         match s.to_ascii_lowercase().as_str() {
             "tagged" => Some(TagStatus::Tagged),
             "untagged" => Some(TagStatus::Untagged),
@@ -38,33 +38,33 @@ impl TagStatus {
 
 /// One rule, as the spec words it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LifecycleRule {
-    pub priority: u32,
+pub(crate) struct LifecycleRule {
+    pub(crate) priority: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    pub tag_status: TagStatus,
+    pub(crate) description: Option<String>,
+    pub(crate) tag_status: TagStatus,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tag_prefixes: Vec<String>,
+    pub(crate) tag_prefixes: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tag_patterns: Vec<String>,
+    pub(crate) tag_patterns: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub keep_last: Option<u32>,
+    pub(crate) keep_last: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expire_after_days: Option<u32>,
+    pub(crate) expire_after_days: Option<u32>,
 }
 
 /// A lifecycle policy: rules this tool understands, or a live policy it cannot express (which is
 /// then always planned to be replaced by the spec's rules).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum LifecyclePolicy {
+pub(crate) enum LifecyclePolicy {
     Rules { rules: Vec<LifecycleRule> },
     Foreign { unrecognized: Value },
 }
 
 impl LifecyclePolicy {
     /// Builds the canonical form of a rule list.
-    pub fn from_rules(mut rules: Vec<LifecycleRule>) -> Self {
+    pub(crate) fn from_rules(mut rules: Vec<LifecycleRule>) -> Self {
         for rule in &mut rules {
             for list in [&mut rule.tag_prefixes, &mut rule.tag_patterns] {
                 list.sort();
@@ -79,7 +79,7 @@ impl LifecyclePolicy {
     }
 
     /// Reads AWS's lifecycle policy text.
-    pub fn from_aws_text(text: &str) -> Self {
+    pub(crate) fn from_aws_text(text: &str) -> Self {
         let value: Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(_) => {
@@ -97,7 +97,7 @@ impl LifecyclePolicy {
     }
 
     /// The policy text sent to PutLifecyclePolicy.
-    pub fn to_aws_text(&self) -> String {
+    pub(crate) fn to_aws_text(&self) -> String {
         match self {
             LifecyclePolicy::Foreign { unrecognized } => unrecognized.to_string(),
             LifecyclePolicy::Rules { rules } => {

@@ -7,15 +7,15 @@ use super::attribute::{self, Attribute, Mutation};
 use super::{PolicyDocument, Tags};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ManagedPolicy {
-    pub name: String,
+pub(crate) struct ManagedPolicy {
+    pub(crate) name: String,
     /// Set at creation only: IAM cannot change a policy's description, so it is not compared.
-    pub description: String,
-    pub document: PolicyDocument,
-    pub tags: Tags,
+    pub(crate) description: String,
+    pub(crate) document: PolicyDocument,
+    pub(crate) tags: Tags,
 }
 
-pub const ATTRIBUTES: &[Attribute<ManagedPolicy>] = &[
+pub(crate) const ATTRIBUTES: &[Attribute<ManagedPolicy>] = &[
     Attribute::plain(
         "description",
         |p| json!(p.description),
@@ -38,7 +38,7 @@ impl super::tags::Tagged for ManagedPolicy {
 }
 
 impl ManagedPolicy {
-    pub fn attributes(&self) -> Vec<(&'static str, Value)> {
+    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
         attribute::shown(ATTRIBUTES, self)
     }
 }

@@ -4,56 +4,58 @@
 //! builds them from AWS answers) and the planner (which compares the two). They hold no I/O and no SDK
 //! types. Every value is normalized on construction so that equal meaning means equal value.
 
-pub mod address;
-pub mod attribute;
-pub mod env;
-pub mod fingerprint;
-pub mod github_trust;
-pub mod identity;
-pub mod lifecycle;
-pub mod managed_policy;
-pub mod observed;
-pub mod oidc_provider;
-pub mod policy_document;
-pub mod registry;
-pub mod registry_record;
-pub mod repository;
-pub mod role;
-pub mod stats;
-pub mod tags;
-pub mod target;
-pub mod trust;
-pub mod user_attachment;
-pub mod wildcard;
+pub(crate) mod address;
+pub(crate) mod attribute;
+pub(crate) mod env;
+pub(crate) mod fingerprint;
+pub(crate) mod github_trust;
+pub(crate) mod identity;
+pub(crate) mod lifecycle;
+pub(crate) mod managed_policy;
+pub(crate) mod observed;
+pub(crate) mod oidc_provider;
+pub(crate) mod policy_document;
+pub(crate) mod registry;
+pub(crate) mod registry_record;
+pub(crate) mod repository;
+pub(crate) mod role;
+pub(crate) mod stats;
+pub(crate) mod tags;
+pub(crate) mod target;
+pub(crate) mod trust;
+pub(crate) mod user_attachment;
+pub(crate) mod wildcard;
 
 pub use address::{Address, Kind};
-pub use env::{Env, is_account_id};
-pub use github_trust::GithubTrust;
-pub use identity::Identity;
-pub use lifecycle::{LifecyclePolicy, LifecycleRule, TagStatus};
-pub use managed_policy::ManagedPolicy;
-pub use observed::{Dependents, Live, Observed, PolicyVersion, RegistryState};
-pub use oidc_provider::OidcProvider;
+pub use env::Env;
+pub(crate) use env::is_account_id;
+pub(crate) use github_trust::GithubTrust;
+pub(crate) use identity::Identity;
+pub(crate) use lifecycle::{LifecyclePolicy, LifecycleRule, TagStatus};
+pub(crate) use managed_policy::ManagedPolicy;
+pub(crate) use observed::{Dependents, Live, Observed, PolicyVersion, RegistryState};
+pub(crate) use oidc_provider::OidcProvider;
 pub use policy_document::PolicyDocument;
-pub use registry::RegistrySettings;
-pub use repository::{Encryption, Repository, TagMutability};
-pub use role::Role;
-pub use stats::ApiStats;
+pub(crate) use registry::RegistrySettings;
+pub(crate) use repository::Repository;
+pub use repository::{Encryption, TagMutability};
+pub(crate) use role::Role;
+pub(crate) use stats::ApiStats;
 pub use tags::{TagTarget, Tags};
-pub use user_attachment::UserAttachment;
+pub(crate) use user_attachment::UserAttachment;
 
 use serde::{Deserialize, Serialize};
 
 /// Tag every resource this tool creates or adopts carries.
-pub const MANAGED_BY_TAG: &str = "ManagedBy";
-pub const MANAGED_BY_VALUE: &str = "betekk-ecr";
+pub(crate) const MANAGED_BY_TAG: &str = "ManagedBy";
+pub(crate) const MANAGED_BY_VALUE: &str = "betekk-ecr";
 /// Tag naming the stack (spec) a resource belongs to.
-pub const STACK_TAG: &str = "betekk-ecr:stack";
+pub(crate) const STACK_TAG: &str = "betekk-ecr:stack";
 
 /// One resource of any kind, as the spec wants it or as AWS has it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Resource {
+pub(crate) enum Resource {
     OidcProvider(OidcProvider),
     Repository(Repository),
     Policy(ManagedPolicy),
@@ -66,7 +68,7 @@ pub enum Resource {
 static NO_TAGS: Tags = Tags::new();
 
 impl Resource {
-    pub fn address(&self) -> Address {
+    pub(crate) fn address(&self) -> Address {
         match self {
             Resource::OidcProvider(p) => Address::new(Kind::OidcProvider, p.host()),
             Resource::Repository(r) => Address::new(Kind::Repository, &r.name),
@@ -78,7 +80,7 @@ impl Resource {
     }
 
     /// The comparable attributes, by the spec's field names, as canonical JSON values.
-    pub fn attributes(&self) -> Vec<(&'static str, serde_json::Value)> {
+    pub(crate) fn attributes(&self) -> Vec<(&'static str, serde_json::Value)> {
         match self {
             Resource::OidcProvider(p) => p.attributes(),
             Resource::Repository(r) => r.attributes(),
@@ -90,7 +92,7 @@ impl Resource {
     }
 
     /// How the attribute `name` of this kind is changed (`None`: not one of its table's).
-    pub fn mutation(&self, name: &str) -> Option<attribute::Mutation> {
+    pub(crate) fn mutation(&self, name: &str) -> Option<attribute::Mutation> {
         match self {
             Resource::OidcProvider(_) => attribute::mutation_of(oidc_provider::ATTRIBUTES, name),
             Resource::Repository(_) => attribute::mutation_of(repository::ATTRIBUTES, name),
@@ -101,7 +103,7 @@ impl Resource {
         }
     }
 
-    pub fn tags(&self) -> &Tags {
+    pub(crate) fn tags(&self) -> &Tags {
         match self {
             Resource::OidcProvider(p) => &p.tags,
             Resource::Repository(r) => &r.tags,
@@ -113,7 +115,7 @@ impl Resource {
     }
 
     /// The resource with `{account}`, `{partition}` and `{region}` bound in its documents and ARNs.
-    pub fn bind(&self, env: &Env) -> Resource {
+    pub(crate) fn bind(&self, env: &Env) -> Resource {
         match self {
             Resource::OidcProvider(_) => self.clone(),
             Resource::Repository(r) => Resource::Repository(Repository {
@@ -174,14 +176,14 @@ impl Resource {
 /// Everything one spec asks for, after defaults and `{prefix}` expansion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Desired {
-    pub stack: String,
-    pub project_prefix: String,
-    pub region: String,
-    pub resources: Vec<Resource>,
+    pub(crate) stack: String,
+    pub(crate) project_prefix: String,
+    pub(crate) region: String,
+    pub(crate) resources: Vec<Resource>,
     /// Whether this run owns the account's IAM side (IAM is global: of several regions of one
     /// account, only one reads, plans and prunes it).
     #[serde(default = "yes")]
-    pub manages_iam: bool,
+    pub(crate) manages_iam: bool,
 }
 
 fn yes() -> bool {
@@ -189,28 +191,28 @@ fn yes() -> bool {
 }
 
 impl Desired {
-    pub fn repositories(&self) -> impl Iterator<Item = &Repository> {
+    pub(crate) fn repositories(&self) -> impl Iterator<Item = &Repository> {
         self.resources.iter().filter_map(|r| match r {
             Resource::Repository(repo) => Some(repo),
             _ => None,
         })
     }
 
-    pub fn oidc_provider(&self) -> Option<&OidcProvider> {
+    pub(crate) fn oidc_provider(&self) -> Option<&OidcProvider> {
         self.resources.iter().find_map(|r| match r {
             Resource::OidcProvider(p) => Some(p),
             _ => None,
         })
     }
 
-    pub fn roles(&self) -> impl Iterator<Item = &Role> {
+    pub(crate) fn roles(&self) -> impl Iterator<Item = &Role> {
         self.resources.iter().filter_map(|r| match r {
             Resource::Role(role) => Some(role),
             _ => None,
         })
     }
 
-    pub fn policies(&self) -> impl Iterator<Item = &ManagedPolicy> {
+    pub(crate) fn policies(&self) -> impl Iterator<Item = &ManagedPolicy> {
         self.resources.iter().filter_map(|r| match r {
             Resource::Policy(p) => Some(p),
             _ => None,
@@ -218,14 +220,14 @@ impl Desired {
     }
 
     /// The registry settings this spec owns (none when it has no `registry:` settings).
-    pub fn registry(&self) -> Option<&RegistrySettings> {
+    pub(crate) fn registry(&self) -> Option<&RegistrySettings> {
         self.resources.iter().find_map(|r| match r {
             Resource::Registry(s) => Some(s),
             _ => None,
         })
     }
 
-    pub fn user_attachments(&self) -> impl Iterator<Item = &UserAttachment> {
+    pub(crate) fn user_attachments(&self) -> impl Iterator<Item = &UserAttachment> {
         self.resources.iter().filter_map(|r| match r {
             Resource::UserAttachment(a) => Some(a),
             _ => None,

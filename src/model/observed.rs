@@ -9,40 +9,40 @@ use super::{Address, Env, Identity, Resource};
 
 /// One resource as it exists in AWS.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Live {
-    pub resource: Resource,
-    pub arn: String,
+pub(crate) struct Live {
+    pub(crate) resource: Resource,
+    pub(crate) arn: String,
     /// Where images are pushed (repositories only).
-    pub uri: Option<String>,
+    pub(crate) uri: Option<String>,
     /// False when only enough was read to tell who owns it (prune candidates).
-    pub complete: bool,
+    pub(crate) complete: bool,
     /// What the planner needs to act on it beyond its settings, read only when it will.
-    pub dependents: Dependents,
+    pub(crate) dependents: Dependents,
 }
 
 /// Read for a resource the plan will act on: a policy's versions (when a new one must be made,
 /// or it is deleted) and what a policy to be deleted is attached to. A role to be deleted carries
 /// its attachments and inline policies in the role itself.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Dependents {
+pub(crate) struct Dependents {
     /// Oldest first.
-    pub versions: Vec<PolicyVersion>,
-    pub attached_roles: Vec<String>,
-    pub attached_users: Vec<String>,
-    pub attached_groups: Vec<String>,
+    pub(crate) versions: Vec<PolicyVersion>,
+    pub(crate) attached_roles: Vec<String>,
+    pub(crate) attached_users: Vec<String>,
+    pub(crate) attached_groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PolicyVersion {
-    pub id: String,
-    pub is_default: bool,
+pub(crate) struct PolicyVersion {
+    pub(crate) id: String,
+    pub(crate) is_default: bool,
     /// Seconds since the epoch (one-second resolution; ids break ties).
-    pub created: i64,
+    pub(crate) created: i64,
 }
 
 impl PolicyVersion {
     /// Sorts oldest first: by creation, then by the number in `v12`.
-    pub fn sort(versions: &mut [PolicyVersion]) {
+    pub(crate) fn sort(versions: &mut [PolicyVersion]) {
         versions.sort_by_key(|v| {
             (
                 v.created,
@@ -54,33 +54,33 @@ impl PolicyVersion {
 
 /// Live state of everything relevant to one spec.
 #[derive(Debug, Clone)]
-pub struct Observed {
-    pub identity: Identity,
-    pub region: String,
-    pub resources: BTreeMap<Address, Live>,
+pub(crate) struct Observed {
+    pub(crate) identity: Identity,
+    pub(crate) region: String,
+    pub(crate) resources: BTreeMap<Address, Live>,
     /// Users named by the spec's grants that do not exist.
-    pub missing_users: BTreeSet<String>,
+    pub(crate) missing_users: BTreeSet<String>,
     /// Policy ARNs named by the spec's roles that do not exist.
-    pub missing_policies: BTreeSet<String>,
+    pub(crate) missing_policies: BTreeSet<String>,
     /// The registry-wide settings and every stack's ownership record of them in this region.
-    pub registry: RegistryState,
+    pub(crate) registry: RegistryState,
 }
 
 /// What the region's registry settings are and who owns which part of them.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct RegistryState {
+pub(crate) struct RegistryState {
     /// Every stack's record, by stack (read on every run: one call).
-    pub records: BTreeMap<String, RegistryRecord>,
+    pub(crate) records: BTreeMap<String, RegistryRecord>,
     /// The settings, read only when the spec declares some or this stack's record owns some.
-    pub settings: Option<LiveRegistry>,
+    pub(crate) settings: Option<LiveRegistry>,
 }
 
 impl Observed {
-    pub fn get(&self, address: &Address) -> Option<&Live> {
+    pub(crate) fn get(&self, address: &Address) -> Option<&Live> {
         self.resources.get(address)
     }
 
-    pub fn env(&self) -> Env {
+    pub(crate) fn env(&self) -> Env {
         Env {
             account: self.identity.account.clone(),
             partition: self.identity.partition.clone(),

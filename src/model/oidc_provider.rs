@@ -7,22 +7,22 @@ use super::attribute::{self, Attribute, Mutation};
 
 use super::Tags;
 
-pub const GITHUB_OIDC_URL: &str = "https://token.actions.githubusercontent.com";
-pub const STS_AUDIENCE: &str = "sts.amazonaws.com";
+pub(crate) const GITHUB_OIDC_URL: &str = "https://token.actions.githubusercontent.com";
+pub(crate) const STS_AUDIENCE: &str = "sts.amazonaws.com";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OidcProvider {
+pub(crate) struct OidcProvider {
     /// With `https://`.
-    pub url: String,
+    pub(crate) url: String,
     /// Sorted, deduplicated.
-    pub client_ids: Vec<String>,
+    pub(crate) client_ids: Vec<String>,
     /// Sorted, lowercase. Empty in a spec means "not managed": AWS no longer needs thumbprints for
     /// GitHub and fills in its own, which must not churn.
-    pub thumbprints: Vec<String>,
-    pub tags: Tags,
+    pub(crate) thumbprints: Vec<String>,
+    pub(crate) tags: Tags,
     /// False: the provider must exist but is not changed (another stack or team owns it).
     #[serde(default = "yes")]
-    pub manage: bool,
+    pub(crate) manage: bool,
 }
 
 fn yes() -> bool {
@@ -36,7 +36,7 @@ impl super::tags::Tagged for OidcProvider {
 }
 
 impl OidcProvider {
-    pub fn new(
+    pub(crate) fn new(
         url: &str,
         mut client_ids: Vec<String>,
         mut thumbprints: Vec<String>,
@@ -60,16 +60,16 @@ impl OidcProvider {
     }
 
     /// The URL without scheme: what IAM condition keys and the provider ARN use.
-    pub fn host(&self) -> &str {
+    pub(crate) fn host(&self) -> &str {
         self.url.trim_start_matches("https://")
     }
 
-    pub fn attributes(&self) -> Vec<(&'static str, Value)> {
+    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
         attribute::shown(ATTRIBUTES, self)
     }
 }
 
-pub const ATTRIBUTES: &[Attribute<OidcProvider>] = &[
+pub(crate) const ATTRIBUTES: &[Attribute<OidcProvider>] = &[
     Attribute::plain("url", |p| json!(p.url), Mutation::Key),
     Attribute::plain("client_ids", |p| json!(p.client_ids), Mutation::InPlace),
     Attribute::plain("thumbprints", |p| json!(p.thumbprints), Mutation::InPlace),
@@ -77,7 +77,7 @@ pub const ATTRIBUTES: &[Attribute<OidcProvider>] = &[
 ];
 
 /// `token.actions.githubusercontent.com/` and `https://token.actions.githubusercontent.com` are one URL.
-pub fn normalize_url(url: &str) -> String {
+pub(crate) fn normalize_url(url: &str) -> String {
     let host = url
         .trim()
         .trim_start_matches("https://")

@@ -20,9 +20,10 @@ pub struct PolicyDocument {
     canonical: Value,
 }
 
+/// A text or JSON value that is not a policy document, with what is wrong in it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not a policy document: {0}")]
-pub struct PolicyError(pub String);
+pub struct PolicyError(pub(crate) String);
 
 impl PolicyDocument {
     /// Parses a document as AWS or a user wrote it, decoding percent-encoding when the text is not
@@ -43,6 +44,8 @@ impl PolicyDocument {
         Self::from_json(value)
     }
 
+    /// Takes a parsed JSON document as written and computes its canonical form; an error when it
+    /// is not a policy document (not an object, no `Statement`, an unknown top-level key, …).
     pub fn from_json(original: Value) -> Result<Self, PolicyError> {
         let canonical = canonicalize(&original)?;
         Ok(PolicyDocument {
@@ -57,23 +60,24 @@ impl PolicyDocument {
     }
 
     /// The canonical form: what comparisons and plan output use.
-    pub fn canonical(&self) -> &Value {
+    pub(crate) fn canonical(&self) -> &Value {
         &self.canonical
     }
 
+    /// The document as written or as AWS returned it (decoded), before canonicalization.
     pub fn original(&self) -> &Value {
         &self.original
     }
 
     /// The document with `{account}`, `{partition}` and `{region}` bound.
-    pub fn bind(&self, env: &super::Env) -> PolicyDocument {
+    pub(crate) fn bind(&self, env: &super::Env) -> PolicyDocument {
         PolicyDocument::from_json(env.bind_json(&self.original))
             .expect("binding tokens inside strings keeps a valid document valid")
     }
 
     /// The Allow statements' actions and resources (canonical: actions lower case), for the
     /// checks that ask what a document grants.
-    pub fn allows(&self) -> Vec<(Vec<String>, Vec<String>)> {
+    pub(crate) fn allows(&self) -> Vec<(Vec<String>, Vec<String>)> {
         let list = |st: &Value, k: &str| -> Vec<String> {
             st[k]
                 .as_array()
@@ -92,7 +96,7 @@ impl PolicyDocument {
     }
 
     /// Length as IAM counts it against its quotas: the compact JSON, without whitespace.
-    pub fn size(&self) -> usize {
+    pub(crate) fn size(&self) -> usize {
         self.original.to_string().chars().count()
     }
 }

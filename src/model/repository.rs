@@ -6,28 +6,24 @@ use serde_json::{Value, json};
 use super::attribute::{self, Attribute, Mutation};
 use super::{LifecyclePolicy, PolicyDocument, Tags};
 
+/// Whether an image tag, once pushed, can be moved to another image (ECR's setting, in upper case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum TagMutability {
+    /// `MUTABLE`: a push may reuse a tag.
     Mutable,
+    /// `IMMUTABLE`: a push with a tag already in the repository is refused.
     Immutable,
 }
 
 impl TagMutability {
-    pub const ALLOWED: &'static [&'static str] = &["MUTABLE", "IMMUTABLE"];
+    pub(crate) const ALLOWED: &'static [&'static str] = &["MUTABLE", "IMMUTABLE"];
 
-    pub fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "MUTABLE" => Some(TagMutability::Mutable),
             "IMMUTABLE" => Some(TagMutability::Immutable),
             _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TagMutability::Mutable => "MUTABLE",
-            TagMutability::Immutable => "IMMUTABLE",
         }
     }
 }
@@ -36,17 +32,22 @@ impl TagMutability {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Encryption {
+    /// `AES256`: keys managed by ECR (the default).
     #[serde(rename = "AES256")]
     Aes256,
+    /// `KMS`: an AWS KMS key.
     #[serde(rename = "KMS")]
-    Kms { kms_key: String },
+    Kms {
+        /// The key as the spec names it (ARN, key id or alias) or as AWS reports it (ARN).
+        kms_key: String,
+    },
 }
 
 impl Encryption {
     /// Whether a live setting satisfies this desired one. AWS reports a KMS key by its ARN, while a
     /// spec may name it by ARN, key id or alias; an alias cannot be resolved without KMS, so it is
     /// taken to match any KMS key rather than forcing a perpetual replacement.
-    pub fn satisfied_by(&self, live: &Encryption) -> bool {
+    pub(crate) fn satisfied_by(&self, live: &Encryption) -> bool {
         match (self, live) {
             (Encryption::Aes256, Encryption::Aes256) => true,
             (Encryption::Kms { kms_key: want }, Encryption::Kms { kms_key: have }) => {
@@ -61,30 +62,32 @@ impl Encryption {
     }
 }
 
+/// An ECR repository with every setting this tool manages: the desired one from the spec, or the
+/// observed one read back from AWS.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Repository {
-    pub name: String,
-    pub image_tag_mutability: TagMutability,
+pub(crate) struct Repository {
+    pub(crate) name: String,
+    pub(crate) image_tag_mutability: TagMutability,
     /// Wildcard filters of tags exempt from `image_tag_mutability` (ECR's `…_WITH_EXCLUSION`),
     /// sorted; empty: none.
     #[serde(default)]
-    pub image_tag_mutability_exclusion_filters: Vec<String>,
-    pub scan_on_push: bool,
-    pub encryption: Encryption,
+    pub(crate) image_tag_mutability_exclusion_filters: Vec<String>,
+    pub(crate) scan_on_push: bool,
+    pub(crate) encryption: Encryption,
     /// Behaviour on delete, not a property of the live repository: never compared.
     #[serde(default)]
-    pub force_delete: bool,
+    pub(crate) force_delete: bool,
     #[serde(default)]
-    pub lifecycle_policy: Option<LifecyclePolicy>,
+    pub(crate) lifecycle_policy: Option<LifecyclePolicy>,
     #[serde(default)]
-    pub repository_policy: Option<PolicyDocument>,
+    pub(crate) repository_policy: Option<PolicyDocument>,
     #[serde(default)]
-    pub tags: Tags,
+    pub(crate) tags: Tags,
 }
 
 /// In fingerprint order (an attribute added later goes last, so that recorded fingerprints stay
 /// readable).
-pub const ATTRIBUTES: &[Attribute<Repository>] = &[
+pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
     Attribute::plain(
         "image_tag_mutability",
         |r| json!(r.image_tag_mutability),
@@ -148,7 +151,7 @@ impl super::tags::Tagged for Repository {
 impl Repository {
     /// Attribute names (the spec's field names) and their values as shown, in table order; an
     /// empty exclusion list is left out (the common case).
-    pub fn attributes(&self) -> Vec<(&'static str, Value)> {
+    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
         attribute::shown(ATTRIBUTES, self)
             .into_iter()
             .filter(|(name, v)| {
@@ -162,11 +165,11 @@ impl Repository {
 /// The Sid of the repository-policy statement that lets Lambda pull images. It is the one Lambda
 /// itself adds when a function is created from a repository that does not let it pull, so Lambda
 /// finds it in place and never adds (nor later loses) a statement of its own.
-pub const LAMBDA_PULL_SID: &str = "LambdaECRImageRetrievalPolicy";
+pub(crate) const LAMBDA_PULL_SID: &str = "LambdaECRImageRetrievalPolicy";
 
 /// The statement `lambda_pull` writes: `lambda.amazonaws.com` may pull, only for these functions
 /// of this account and region (`aws:sourceArn`).
-pub fn lambda_pull_statement(functions: &[String]) -> Value {
+pub(crate) fn lambda_pull_statement(functions: &[String]) -> Value {
     let arns: Vec<String> = functions
         .iter()
         .map(|f| format!("arn:{{partition}}:lambda:{{region}}:{{account}}:function:{f}"))
@@ -181,7 +184,7 @@ pub fn lambda_pull_statement(functions: &[String]) -> Value {
 }
 
 /// A repository policy with the `lambda_pull` statement merged in (or made of it alone).
-pub fn with_lambda_pull(
+pub(crate) fn with_lambda_pull(
     policy: Option<&PolicyDocument>,
     functions: &[String],
 ) -> Result<PolicyDocument, String> {
@@ -210,7 +213,7 @@ pub fn with_lambda_pull(
 
 /// Splits a live repository policy into what `lambda_pull` wrote (its function patterns) and the
 /// rest; `None` for the functions when there is no such statement or it is not of that form.
-pub fn split_lambda_pull(
+pub(crate) fn split_lambda_pull(
     policy: &PolicyDocument,
     env: &super::Env,
 ) -> (Option<Vec<String>>, Option<PolicyDocument>) {

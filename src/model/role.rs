@@ -8,26 +8,26 @@ use serde_json::{Value, json};
 use super::attribute::{self, Attribute, Mutation};
 use super::{PolicyDocument, Tags};
 
-pub const DEFAULT_MAX_SESSION: i32 = 3600;
+pub(crate) const DEFAULT_MAX_SESSION: i32 = 3600;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Role {
-    pub name: String,
-    pub description: String,
-    pub trust_policy: PolicyDocument,
-    pub max_session_duration: i32,
+pub(crate) struct Role {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) trust_policy: PolicyDocument,
+    pub(crate) max_session_duration: i32,
     /// Policy ARN.
-    pub permissions_boundary: Option<String>,
+    pub(crate) permissions_boundary: Option<String>,
     /// ARNs of the attached managed policies, sorted: exactly these and no others.
-    pub policies: Vec<String>,
+    pub(crate) policies: Vec<String>,
     /// Inline policies by name: exactly these and no others.
     #[serde(default)]
-    pub inline_policies: BTreeMap<String, PolicyDocument>,
-    pub tags: Tags,
+    pub(crate) inline_policies: BTreeMap<String, PolicyDocument>,
+    pub(crate) tags: Tags,
 }
 
 /// In fingerprint order; inline policies came last.
-pub const ATTRIBUTES: &[Attribute<Role>] = &[
+pub(crate) const ATTRIBUTES: &[Attribute<Role>] = &[
     Attribute::plain("description", |r| json!(r.description), Mutation::InPlace),
     Attribute {
         name: "trust_policy",
@@ -78,7 +78,7 @@ impl super::tags::Tagged for Role {
 }
 
 impl Role {
-    pub fn attributes(&self) -> Vec<(&'static str, Value)> {
+    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
         attribute::shown(ATTRIBUTES, self)
     }
 }

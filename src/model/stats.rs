@@ -8,12 +8,13 @@ use serde::Serialize;
 /// Calls made so far, by operation (`ecr:DescribeRepositories`), plus retried attempts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ApiStats {
-    pub total: u64,
-    pub retries: u64,
-    pub by_operation: BTreeMap<String, u64>,
+    pub(crate) total: u64,
+    pub(crate) retries: u64,
+    pub(crate) by_operation: BTreeMap<String, u64>,
 }
 
 impl ApiStats {
+    /// How many calls of this operation (`ecr:DescribeRepositories`) were made; 0 for none.
     pub fn calls(&self, operation: &str) -> u64 {
         self.by_operation.get(operation).copied().unwrap_or(0)
     }

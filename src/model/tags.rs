@@ -2,21 +2,37 @@
 
 use std::collections::BTreeMap;
 
-/// Tags sorted by key, so that two tag sets with the same pairs compare and print identically.
 /// What a tag write names: ECR and IAM address their resources differently.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TagTarget {
-    Repository { arn: String },
-    OidcProvider { arn: String },
-    Policy { arn: String },
-    Role { name: String },
+    /// An ECR repository, tagged through ECR.
+    Repository {
+        /// The repository ARN.
+        arn: String,
+    },
+    /// The OIDC provider, tagged through IAM.
+    OidcProvider {
+        /// The provider ARN.
+        arn: String,
+    },
+    /// A customer managed policy, tagged through IAM.
+    Policy {
+        /// The policy ARN.
+        arn: String,
+    },
+    /// A role, which IAM tags by name.
+    Role {
+        /// The role name.
+        name: String,
+    },
 }
 
+/// Tags sorted by key, so that two tag sets with the same pairs compare and print identically.
 pub type Tags = BTreeMap<String, String>;
 
 /// The stack named by a tag set, if it marks the resource as managed by this tool.
-pub fn owner_of_tags(tags: &Tags) -> Option<&str> {
+pub(crate) fn owner_of_tags(tags: &Tags) -> Option<&str> {
     if tags.get(super::MANAGED_BY_TAG).map(String::as_str) != Some(super::MANAGED_BY_VALUE) {
         return None;
     }
@@ -24,12 +40,12 @@ pub fn owner_of_tags(tags: &Tags) -> Option<&str> {
 }
 
 /// A resource kind that carries tags (all but a user's policy attachment).
-pub trait Tagged {
+pub(crate) trait Tagged {
     fn tags(&self) -> &Tags;
 }
 
 /// What must change to turn `live` into `desired`: tags to set and keys to remove.
-pub fn tag_delta(live: &Tags, desired: &Tags) -> (Tags, Vec<String>) {
+pub(crate) fn tag_delta(live: &Tags, desired: &Tags) -> (Tags, Vec<String>) {
     let set = desired
         .iter()
         .filter(|(k, v)| live.get(*k) != Some(*v))

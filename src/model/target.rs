@@ -7,31 +7,31 @@
 use serde::{Deserialize, Serialize};
 
 /// The region used when neither the spec nor the environment names one.
-pub const DEFAULT_REGION: &str = "ap-southeast-1";
+pub(crate) const DEFAULT_REGION: &str = "ap-southeast-1";
 
 /// An account the spec is applied to, through a role assumed with STS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
+pub(crate) struct Target {
     /// Shown in plans and reports; `--target NAME` selects it.
-    pub name: String,
-    pub account: String,
+    pub(crate) name: String,
+    pub(crate) account: String,
     /// The role's ARN (a bare role name is made an ARN in the target's account by the reader).
-    pub role_arn: String,
-    pub external_id: Option<String>,
+    pub(crate) role_arn: String,
+    pub(crate) external_id: Option<String>,
     /// Empty: the spec's regions.
-    pub regions: Vec<String>,
+    pub(crate) regions: Vec<String>,
 }
 
 /// The regions a command runs in, and a note when the environment named another.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegionChoice {
-    pub regions: Vec<String>,
-    pub note: Option<String>,
+pub(crate) struct RegionChoice {
+    pub(crate) regions: Vec<String>,
+    pub(crate) note: Option<String>,
 }
 
 /// `spec`: the regions the spec names (none, one, or several); `flag`: `--region`; `env`: the
 /// value of `AWS_REGION`, else `AWS_DEFAULT_REGION`.
-pub fn choose_regions(
+pub(crate) fn choose_regions(
     spec: &[String],
     flag: Option<&str>,
     env: Option<&str>,

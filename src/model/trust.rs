@@ -10,20 +10,20 @@ use super::PolicyDocument;
 use super::github_trust::{CLAIM_KEYS, GithubName, GithubTrust};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Trust {
-    pub github: Option<GithubTrust>,
+pub(crate) struct Trust {
+    pub(crate) github: Option<GithubTrust>,
     /// Account ids, account root ARNs, role and user ARNs.
-    pub aws: Vec<String>,
+    pub(crate) aws: Vec<String>,
     /// Service principals, e.g. `lambda.amazonaws.com`.
-    pub services: Vec<String>,
+    pub(crate) services: Vec<String>,
 }
 
 impl Trust {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.github.is_none() && self.aws.is_empty() && self.services.is_empty()
     }
 
-    pub fn document(&self, provider_host: &str, client_ids: &[String]) -> PolicyDocument {
+    pub(crate) fn document(&self, provider_host: &str, client_ids: &[String]) -> PolicyDocument {
         let mut statements = Vec::new();
         if let Some(github) = &self.github {
             statements.extend(github.statements(provider_host, client_ids));
@@ -49,7 +49,7 @@ impl Trust {
     /// Reads a live (bound) trust policy back into the spec's terms. `None` when the document has
     /// statements the spec cannot say; a returned trust regenerates to an equivalent document
     /// (checked here), so an imported spec plans no change.
-    pub fn from_document(
+    pub(crate) fn from_document(
         doc: &PolicyDocument,
         provider_host: &str,
         client_ids: &[String],

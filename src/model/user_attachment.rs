@@ -5,14 +5,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UserAttachment {
-    pub user: String,
-    pub policy_arn: String,
+pub(crate) struct UserAttachment {
+    pub(crate) user: String,
+    pub(crate) policy_arn: String,
 }
 
 impl UserAttachment {
     /// `deployer:arn:…:policy/name` would be unreadable; the address uses the policy's name.
-    pub fn address_name(&self) -> String {
+    pub(crate) fn address_name(&self) -> String {
         let policy = self
             .policy_arn
             .rsplit('/')
@@ -21,7 +21,7 @@ impl UserAttachment {
         format!("{}:{policy}", self.user)
     }
 
-    pub fn attributes(&self) -> Vec<(&'static str, Value)> {
+    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
         vec![
             ("user", json!(self.user)),
             ("policy_arn", json!(self.policy_arn)),

@@ -3,12 +3,12 @@
 
 /// Whether `text` matches `pattern`. Iterative with one backtrack point, so it is linear in
 /// practice and never recurses.
-pub fn matches(pattern: &str, text: &str) -> bool {
+pub(crate) fn matches(pattern: &str, text: &str) -> bool {
     matches_with(pattern, text, |a, b| a == b)
 }
 
 /// Like [`matches`], ignoring ASCII case (IAM actions).
-pub fn matches_ignore_case(pattern: &str, text: &str) -> bool {
+pub(crate) fn matches_ignore_case(pattern: &str, text: &str) -> bool {
     matches_with(pattern, text, |a, b| a.eq_ignore_ascii_case(&b))
 }
 

@@ -22,7 +22,7 @@ fn account_ok(a: &str) -> bool {
     a == "{account}" || crate::model::is_account_id(a)
 }
 
-pub fn region_ok(r: &str) -> bool {
+pub(crate) fn region_ok(r: &str) -> bool {
     if r == "{region}" {
         return true;
     }
@@ -86,16 +86,16 @@ fn iam_arn(arn: &str, kind: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
-pub fn check_policy_arn(arn: &str) -> Result<(), String> {
+pub(crate) fn check_policy_arn(arn: &str) -> Result<(), String> {
     iam_arn(arn, "policy", 128)
 }
 
-pub fn check_role_arn(arn: &str) -> Result<(), String> {
+pub(crate) fn check_role_arn(arn: &str) -> Result<(), String> {
     iam_arn(arn, "role", 64)
 }
 
 /// An account id, an account's root ARN, or a role or user ARN.
-pub fn check_aws_principal(p: &str) -> Result<(), String> {
+pub(crate) fn check_aws_principal(p: &str) -> Result<(), String> {
     if account_ok(p) && p != "{account}" {
         return Ok(());
     }
@@ -147,7 +147,7 @@ fn alias_ok(alias: &str) -> bool {
 }
 
 /// A KMS key as ECR takes it: key ARN, key id, `alias/NAME` or alias ARN.
-pub fn check_kms_key(key: &str) -> Result<(), String> {
+pub(crate) fn check_kms_key(key: &str) -> Result<(), String> {
     let expected = "expected a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), a key id (a UUID or mrk-…), alias/NAME or an alias ARN";
     if !key.starts_with("arn:") {
         return if key_id_ok(key) || alias_ok(key) {

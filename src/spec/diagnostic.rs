@@ -5,20 +5,23 @@ use std::fmt;
 use super::yaml::Pos;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
     /// A security finding of `validate --strict`: allowed, but a platform team would not want it.
     Lint,
 }
 
+/// One finding in a spec: an error, a warning or a strict-mode lint, at a file, line, column and
+/// field path; its `Display` is the one-line form `FILE:LINE:COLUMN: …`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub severity: Severity,
-    pub file: String,
-    pub pos: Pos,
+    pub(crate) severity: Severity,
+    pub(crate) file: String,
+    pub(crate) pos: Pos,
     /// Dotted field path, e.g. `repositories[0].image_tag_mutability`; empty for the whole document.
-    pub path: String,
+    pub(crate) path: String,
+    /// What is wrong and what is allowed instead, without the position.
     pub message: String,
 }
 
@@ -39,29 +42,29 @@ impl fmt::Display for Diagnostic {
 
 /// Every problem found in one spec. Reading goes on after an error so that one run shows them all.
 #[derive(Debug, Clone, Default)]
-pub struct Diagnostics {
+pub(crate) struct Diagnostics {
     file: String,
     items: Vec<Diagnostic>,
 }
 
 impl Diagnostics {
-    pub fn new(file: impl Into<String>) -> Self {
+    pub(crate) fn new(file: impl Into<String>) -> Self {
         Diagnostics {
             file: file.into(),
             items: Vec::new(),
         }
     }
 
-    pub fn error(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
         self.push(Severity::Error, pos, path, message.into());
     }
 
-    pub fn warning(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
+    pub(crate) fn warning(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
         self.push(Severity::Warning, pos, path, message.into());
     }
 
     /// A `validate --strict` finding: what is risky, and how to fix it.
-    pub fn lint(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
+    pub(crate) fn lint(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
         self.push(Severity::Lint, pos, path, message.into());
     }
 
@@ -75,11 +78,11 @@ impl Diagnostics {
         });
     }
 
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
-    pub fn into_items(mut self) -> Vec<Diagnostic> {
+    pub(crate) fn into_items(mut self) -> Vec<Diagnostic> {
         self.items.sort_by_key(|d| d.pos);
         self.items
     }
@@ -107,12 +110,12 @@ fn render(items: &[Diagnostic]) -> String {
 }
 
 /// Quotes a user's value the way messages show it.
-pub fn quoted(s: &str) -> String {
+pub(crate) fn quoted(s: &str) -> String {
     format!("{s:?}")
 }
 
 /// `A or B`, `A, B or C`.
-pub fn one_of(allowed: &[&str]) -> String {
+pub(crate) fn one_of(allowed: &[&str]) -> String {
     match allowed {
         [] => String::new(),
         [one] => one.to_string(),
@@ -123,7 +126,7 @@ pub fn one_of(allowed: &[&str]) -> String {
 /// The allowed word a user most likely meant: the same word in another case, else the most
 /// similar one (Jaro-Winkler, which favours a shared beginning: `repos` → `repositories`), when it
 /// is similar enough that suggesting it helps more than it misleads.
-pub fn nearest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
     const SIMILAR_ENOUGH: f64 = 0.8;
     if let Some(same) = allowed.iter().find(|a| a.eq_ignore_ascii_case(word)) {
         return Some(same);
@@ -138,7 +141,7 @@ pub fn nearest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
 }
 
 /// `; did you mean X?` when there is a likely X, else nothing.
-pub fn did_you_mean(word: &str, allowed: &[&str]) -> String {
+pub(crate) fn did_you_mean(word: &str, allowed: &[&str]) -> String {
     nearest(word, allowed).map_or(String::new(), |n| format!("; did you mean {n}?"))
 }
 

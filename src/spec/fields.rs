@@ -8,16 +8,16 @@ use serde_json::{Map, Value, json};
 
 /// One field of a mapping.
 #[derive(Debug, Clone, Copy)]
-pub struct Field {
-    pub name: &'static str,
-    pub ty: Ty,
-    pub required: bool,
-    pub doc: &'static str,
+pub(crate) struct Field {
+    pub(crate) name: &'static str,
+    pub(crate) ty: Ty,
+    pub(crate) required: bool,
+    pub(crate) doc: &'static str,
 }
 
 /// What a field's value may be.
 #[derive(Debug, Clone, Copy)]
-pub enum Ty {
+pub(crate) enum Ty {
     Str,
     Bool,
     Int {
@@ -49,7 +49,7 @@ pub enum Ty {
 }
 
 impl Field {
-    pub const fn new(name: &'static str, ty: Ty, doc: &'static str) -> Self {
+    pub(crate) const fn new(name: &'static str, ty: Ty, doc: &'static str) -> Self {
         Field {
             name,
             ty,
@@ -58,7 +58,7 @@ impl Field {
         }
     }
 
-    pub const fn required(name: &'static str, ty: Ty, doc: &'static str) -> Self {
+    pub(crate) const fn required(name: &'static str, ty: Ty, doc: &'static str) -> Self {
         Field {
             name,
             ty,
@@ -69,12 +69,12 @@ impl Field {
 }
 
 /// The names of a table's fields, as error messages list them.
-pub fn names(fields: &[Field]) -> Vec<&'static str> {
+pub(crate) fn names(fields: &[Field]) -> Vec<&'static str> {
     fields.iter().map(|f| f.name).collect()
 }
 
 /// The JSON Schema (draft 2020-12) of a spec whose top level is `top`.
-pub fn schema(top: &'static [Field]) -> Value {
+pub(crate) fn schema(top: &'static [Field]) -> Value {
     let mut root = object_schema(top);
     let head = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",

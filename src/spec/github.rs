@@ -9,9 +9,9 @@ use crate::model::github_trust::GithubName;
 use crate::model::oidc_provider::{GITHUB_OIDC_URL, STS_AUDIENCE};
 
 /// The recipe's migration pair: the old organization and the new one.
-pub const DEFAULT_ORGANIZATIONS: &[&str] = &["nus-cee", "betekk"];
+pub(crate) const DEFAULT_ORGANIZATIONS: &[&str] = &["nus-cee", "betekk"];
 
-pub const FIELDS: &[Field] = &[
+pub(crate) const FIELDS: &[Field] = &[
     Field::new(
         "organizations",
         Ty::NamesOr(NAME_ID),
@@ -25,7 +25,7 @@ pub const FIELDS: &[Field] = &[
 ];
 
 /// `{name, id}`: a GitHub organization or repository with its numeric id.
-pub const NAME_ID: &[Field] = &[
+pub(crate) const NAME_ID: &[Field] = &[
     Field::required("name", Ty::Str, "The name"),
     Field::new(
         "id",
@@ -58,13 +58,13 @@ const PROVIDER: &[Field] = &[
     Field::new("tags", Ty::StringMap, "The provider's own tags"),
 ];
 
-pub struct Github {
-    pub organizations: Vec<GithubName>,
-    pub provider: OidcProvider,
+pub(crate) struct Github {
+    pub(crate) organizations: Vec<GithubName>,
+    pub(crate) provider: OidcProvider,
 }
 
 impl Github {
-    pub fn defaults(ctx: &Context) -> Self {
+    pub(crate) fn defaults(ctx: &Context) -> Self {
         Github {
             organizations: DEFAULT_ORGANIZATIONS
                 .iter()
@@ -81,7 +81,7 @@ impl Github {
     }
 }
 
-pub fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github {
+pub(crate) fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github {
     let mut github = Github::defaults(ctx);
     let Some(node) = node else {
         return github;
@@ -179,7 +179,7 @@ pub fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github {
 
 /// A list of GitHub names, each a string or `{name: NAME, id: NUMBER}` with GitHub's numeric id
 /// (`gh api repos/ORG/REPO --jq .id`, `gh api orgs/ORG --jq .id`). A name given twice is an error.
-pub fn names(
+pub(crate) fn names(
     r: &mut Reader,
     node: &Node,
     path: &str,

@@ -11,7 +11,7 @@ use super::yaml::Node;
 use super::{Context, names};
 use crate::model::{ManagedPolicy, PolicyDocument, Resource, UserAttachment};
 
-pub const FIELDS: &[Field] = &[
+pub(crate) const FIELDS: &[Field] = &[
     Field::required("user", Ty::Str, "An existing IAM user (not created here)"),
     Field::required(
         "roles",
@@ -22,7 +22,7 @@ pub const FIELDS: &[Field] = &[
 
 /// The grant policies and attachments, and for each of the spec's roles the users granted it
 /// (they are added to its trust: AWS needs both the user's permission and the role's trust).
-pub fn read(
+pub(crate) fn read(
     r: &mut Reader,
     ctx: &Context,
     node: &Node,

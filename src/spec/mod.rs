@@ -3,25 +3,25 @@
 //! Reading is offline and complete before any AWS call: `validate` is this module alone. Sections
 //! are read by one file each (`repositories.rs`, …); this file reads the top level and the defaults.
 
-pub mod arns;
-pub mod diagnostic;
-pub mod fields;
-pub mod github;
-pub mod grants;
-pub mod names;
-pub mod placement;
-pub mod policies;
-pub mod reader;
-pub mod registry;
-pub mod repositories;
-pub mod roles;
-pub mod strict;
-pub mod yaml;
+pub(crate) mod arns;
+pub(crate) mod diagnostic;
+pub(crate) mod fields;
+pub(crate) mod github;
+pub(crate) mod grants;
+pub(crate) mod names;
+pub(crate) mod placement;
+pub(crate) mod policies;
+pub(crate) mod reader;
+pub(crate) mod registry;
+pub(crate) mod repositories;
+pub(crate) mod roles;
+pub(crate) mod strict;
+pub(crate) mod yaml;
 
 #[cfg(test)]
 mod fuzz_tests;
 #[cfg(test)]
-pub mod schema_tests;
+pub(crate) mod schema_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -30,7 +30,8 @@ mod trust_tests;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-pub use diagnostic::{Diagnostic, Severity, SpecError};
+pub(crate) use diagnostic::Severity;
+pub use diagnostic::{Diagnostic, SpecError};
 
 use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::{Desired, MANAGED_BY_TAG, MANAGED_BY_VALUE, Resource, STACK_TAG, Tags};
@@ -38,13 +39,13 @@ use fields::{Field, Ty};
 use reader::Reader;
 use yaml::Pos;
 
-pub const DEFAULT_PREFIX: &str = "betekk";
+pub(crate) const DEFAULT_PREFIX: &str = "betekk";
 /// AWS's limit of tags per resource (ECR and IAM alike).
-pub const MAX_TAGS: usize = 50;
-pub const DEFAULT_REGION: &str = "ap-southeast-1";
+pub(crate) const MAX_TAGS: usize = 50;
+pub(crate) const DEFAULT_REGION: &str = "ap-southeast-1";
 
 /// The top level of a spec; each section's table lives with its reader.
-pub const TOP_LEVEL: &[Field] = &[
+pub(crate) const TOP_LEVEL: &[Field] = &[
     Field::required("version", Ty::Int { min: 1, max: 1 }, "The spec format: 1"),
     Field::required(
         "stack",
@@ -120,37 +121,44 @@ pub fn schema() -> serde_json::Value {
 #[derive(Debug, Clone)]
 pub struct Spec {
     /// The file name used in messages.
-    pub file: String,
+    pub(crate) file: String,
+    /// What the spec asks for, with defaults applied and `{prefix}` expanded; `{account}`,
+    /// `{partition}` and `{region}` are still unbound.
     pub desired: Desired,
     /// Where it applies: its regions, targets and repositories' regions.
-    pub placement: placement::Placement,
-    pub warnings: Vec<Diagnostic>,
+    pub(crate) placement: placement::Placement,
+    pub(crate) warnings: Vec<Diagnostic>,
     /// Advice `validate` prints (risks, not mistakes), e.g. trusted repositories without ids.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
     /// Security findings `validate --strict` reports (and fails on), with their positions.
-    pub lints: Vec<Diagnostic>,
+    pub(crate) lints: Vec<Diagnostic>,
 }
 
 /// Settings shared by every section while reading.
-pub struct Context {
-    pub prefix: String,
+pub(crate) struct Context {
+    pub(crate) prefix: String,
     /// Tags every managed resource carries: ownership, environment and the spec's `tags`.
-    pub common_tags: Tags,
+    pub(crate) common_tags: Tags,
 }
 
+/// Why a spec file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The file could not be read.
     #[error("cannot read spec file {path}")]
     Read {
+        /// The path as given.
         path: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file was read but is not a valid spec.
     #[error(transparent)]
     Invalid(#[from] SpecError),
 }
 
-pub fn load(path: &Path) -> Result<Spec, LoadError> {
+pub(crate) fn load(path: &Path) -> Result<Spec, LoadError> {
     let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
         path: path.display().to_string(),
         source,
@@ -158,6 +166,8 @@ pub fn load(path: &Path) -> Result<Spec, LoadError> {
     Ok(parse(&text, &path.display().to_string())?)
 }
 
+/// Reads and validates a spec from its YAML text; `file` is the name diagnostics show. Offline:
+/// no AWS call. Every error is collected, so the [`SpecError`] lists all of them at once.
 pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
     let mut r = Reader::new(file);
     let root = match yaml::parse(text) {
@@ -369,7 +379,12 @@ fn policies_by_arn(
 }
 
 /// Tags of one resource: the common ones, then the resource's own (which win), checked.
-pub fn resource_tags(r: &mut Reader, ctx: &Context, node: Option<&yaml::Node>, path: &str) -> Tags {
+pub(crate) fn resource_tags(
+    r: &mut Reader,
+    ctx: &Context,
+    node: Option<&yaml::Node>,
+    path: &str,
+) -> Tags {
     let mut tags = ctx.common_tags.clone();
     if let Some(node) = node
         && let Some(own) = r.string_map(node, path)

@@ -3,7 +3,7 @@
 use crate::model::{MANAGED_BY_TAG, STACK_TAG, Tags};
 
 /// Expands `{prefix}` and `{PREFIX}`; any other `{…}` is an error naming the placeholder.
-pub fn expand(template: &str, prefix: &str) -> Result<String, String> {
+pub(crate) fn expand(template: &str, prefix: &str) -> Result<String, String> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -42,7 +42,7 @@ pub fn expand(template: &str, prefix: &str) -> Result<String, String> {
 }
 
 /// ECR's rule: 2–256 characters, lowercase components `[a-z0-9]+([._-][a-z0-9]+)*` joined by `/`.
-pub fn check_repository_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_repository_name(name: &str) -> Result<(), String> {
     const RULE: &str = "2-256 characters; lowercase letters, digits and . _ - between them, \
                         '/' between namespace parts";
     if !(2..=256).contains(&name.len()) {
@@ -71,7 +71,7 @@ pub fn check_repository_name(name: &str) -> Result<(), String> {
 }
 
 /// IAM role and policy names: `[A-Za-z0-9+=,.@_-]`, 1-64 (roles) or 1-128 (policies) characters.
-pub fn check_iam_name(name: &str, what: &str, max: usize) -> Result<(), String> {
+pub(crate) fn check_iam_name(name: &str, what: &str, max: usize) -> Result<(), String> {
     let ok = (1..=max).contains(&name.len())
         && name
             .bytes()
@@ -86,7 +86,7 @@ pub fn check_iam_name(name: &str, what: &str, max: usize) -> Result<(), String> 
 }
 
 /// Stack names end up in a tag value and in messages: keep them plain.
-pub fn check_stack_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_stack_name(name: &str) -> Result<(), String> {
     let ok = (1..=128).contains(&name.len())
         && name
             .bytes()
@@ -101,7 +101,7 @@ pub fn check_stack_name(name: &str) -> Result<(), String> {
 }
 
 /// AWS tag rules plus the keys this tool reserves for itself.
-pub fn check_tags(tags: &Tags) -> Result<(), String> {
+pub(crate) fn check_tags(tags: &Tags) -> Result<(), String> {
     for (key, value) in tags {
         if key.is_empty() || key.chars().count() > 128 {
             return Err(format!("tag key {key:?} must have 1-128 characters"));

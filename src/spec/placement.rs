@@ -11,18 +11,18 @@ use crate::model::target::Target;
 
 /// Where a spec applies, as written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Placement {
+pub(crate) struct Placement {
     /// The regions the spec names (`region:` or `regions:`); empty when it names none.
-    pub regions: Vec<String>,
+    pub(crate) regions: Vec<String>,
     /// Empty: the caller's own account.
-    pub targets: Vec<Target>,
+    pub(crate) targets: Vec<Target>,
     /// Repository name → the regions it is limited to (absent: every region).
-    pub repository_regions: BTreeMap<String, Vec<String>>,
+    pub(crate) repository_regions: BTreeMap<String, Vec<String>>,
 }
 
 impl Placement {
     /// Whether the spec reaches beyond one account and one region (plans then group by target).
-    pub fn fans_out(&self) -> bool {
+    pub(crate) fn fans_out(&self) -> bool {
         !self.targets.is_empty() || self.regions.len() > 1
     }
 }
@@ -53,7 +53,11 @@ fn region_list(r: &mut Reader, node: &Node, path: &str) -> Option<Vec<String>> {
 }
 
 /// `region:` or `regions:` (not both).
-pub fn read_regions(r: &mut Reader, region: Option<&Node>, regions: Option<&Node>) -> Vec<String> {
+pub(crate) fn read_regions(
+    r: &mut Reader,
+    region: Option<&Node>,
+    regions: Option<&Node>,
+) -> Vec<String> {
     match (region, regions) {
         (Some(_), Some(n)) => {
             r.error(n.pos, "regions", "give region or regions, not both");
@@ -77,7 +81,7 @@ pub fn read_regions(r: &mut Reader, region: Option<&Node>, regions: Option<&Node
 }
 
 /// Regions that must be among the spec's own (when it names any).
-pub fn subset(
+pub(crate) fn subset(
     r: &mut Reader,
     node: &Node,
     path: &str,
@@ -101,7 +105,7 @@ pub fn subset(
 }
 
 /// A target's fields (the reader's and the schema's table).
-pub const TARGET_FIELDS: &[Field] = &[
+pub(crate) const TARGET_FIELDS: &[Field] = &[
     Field::required(
         "name",
         Ty::Str,
@@ -129,7 +133,7 @@ pub const TARGET_FIELDS: &[Field] = &[
     ),
 ];
 
-pub fn read_targets(r: &mut Reader, node: &Node, spec_regions: &[String]) -> Vec<Target> {
+pub(crate) fn read_targets(r: &mut Reader, node: &Node, spec_regions: &[String]) -> Vec<Target> {
     let Some(items) = r.list(node, "targets") else {
         return Vec::new();
     };
@@ -267,21 +271,21 @@ pub fn read_targets(r: &mut Reader, node: &Node, spec_regions: &[String]) -> Vec
 
 /// One account and region the spec is planned and applied in.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Unit {
+pub(crate) struct Unit {
     /// `None`: the caller's own account.
-    pub target: Option<Target>,
+    pub(crate) target: Option<Target>,
     /// What this account and region must hold: the repositories placed here, and the IAM side
     /// only in the first region of the account (IAM is global).
-    pub desired: crate::model::Desired,
+    pub(crate) desired: crate::model::Desired,
 }
 
 impl Unit {
-    pub fn region(&self) -> &str {
+    pub(crate) fn region(&self) -> &str {
         &self.desired.region
     }
 
     /// `prod (111111111111) ap-southeast-1`, or just the region for the caller's account.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match &self.target {
             Some(t) => format!("{} ({}) {}", t.name, t.account, self.region()),
             None => self.region().to_string(),
@@ -326,7 +330,7 @@ fn spread_regions(value: &serde_json::Value, regions: &[String]) -> serde_json::
 impl Placement {
     /// The units a command runs: every target (or the caller's account) × its regions among
     /// `chosen` (the regions the command runs in), narrowed to `only_target` when given.
-    pub fn units(
+    pub(crate) fn units(
         &self,
         desired: &crate::model::Desired,
         chosen: &[String],

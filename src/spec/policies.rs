@@ -13,10 +13,10 @@ use crate::model::wildcard;
 use crate::model::{Env, ManagedPolicy, PolicyDocument, Resource};
 
 /// IAM's limit for a managed policy document, in characters without whitespace.
-pub const MAX_POLICY_SIZE: usize = 6144;
+pub(crate) const MAX_POLICY_SIZE: usize = 6144;
 
 /// Push and pull, nothing else: no repository deletion, no policy changes, no image deletion.
-pub const ECR_PUSH_ACTIONS: &[&str] = &[
+pub(crate) const ECR_PUSH_ACTIONS: &[&str] = &[
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
     "ecr:CompleteLayerUpload",
@@ -29,7 +29,7 @@ pub const ECR_PUSH_ACTIONS: &[&str] = &[
     "ecr:UploadLayerPart",
 ];
 
-pub const LAMBDA_DEPLOY_ACTIONS: &[&str] = &[
+pub(crate) const LAMBDA_DEPLOY_ACTIONS: &[&str] = &[
     "lambda:CreateFunction",
     "lambda:DeleteFunction",
     "lambda:GetFunction",
@@ -39,9 +39,10 @@ pub const LAMBDA_DEPLOY_ACTIONS: &[&str] = &[
 ];
 
 /// What deploying a container image needs on its repository, for the deployer and for Lambda.
-pub const LAMBDA_IMAGE_ACTIONS: &[&str] = &["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
+pub(crate) const LAMBDA_IMAGE_ACTIONS: &[&str] =
+    &["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
 
-pub const FIELDS: &[Field] = &[
+pub(crate) const FIELDS: &[Field] = &[
     Field::required(
         "name",
         Ty::Str,
@@ -93,7 +94,7 @@ const LAMBDA_DEPLOY: &[Field] = &[
     ),
 ];
 
-pub const STATEMENT: &[Field] = &[
+pub(crate) const STATEMENT: &[Field] = &[
     Field::new("sid", Ty::Str, "The statement's id"),
     Field::new(
         "effect",
@@ -130,7 +131,7 @@ pub const STATEMENT: &[Field] = &[
 
 /// The policies, and the function patterns their `lambda_deploy` shortcuts deploy (which a
 /// repository's `lambda_pull` must match).
-pub fn read(
+pub(crate) fn read(
     r: &mut Reader,
     ctx: &Context,
     node: &Node,
@@ -162,7 +163,7 @@ pub fn read(
 }
 
 /// A name field with `{prefix}` expanded and IAM's rules checked.
-pub fn iam_name(
+pub(crate) fn iam_name(
     r: &mut Reader,
     node: Option<&Node>,
     parent: &Node,
@@ -450,7 +451,7 @@ fn deployed_functions(doc: &PolicyDocument) -> Vec<String> {
         .collect()
 }
 
-pub fn read_statements(
+pub(crate) fn read_statements(
     r: &mut Reader,
     ctx: &Context,
     node: &Node,

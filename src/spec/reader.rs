@@ -9,20 +9,19 @@ use super::yaml::{Key, Node, Pos, Value};
 
 /// The reader's state: the diagnostics collected so far, and advice that `validate` gives once
 /// (a risk worth knowing that is not a mistake in the spec).
-pub struct Reader {
-    pub diags: Diagnostics,
-    pub notes: Vec<String>,
+pub(crate) struct Reader {
+    pub(crate) diags: Diagnostics,
+    pub(crate) notes: Vec<String>,
 }
 
 /// A mapping whose keys have been checked against the known field names.
-pub struct Fields<'a> {
-    pub path: String,
-    pub pos: Pos,
+pub(crate) struct Fields<'a> {
+    pub(crate) path: String,
     entries: &'a [(Key, Node)],
 }
 
 impl<'a> Fields<'a> {
-    pub fn get(&self, name: &str) -> Option<&'a Node> {
+    pub(crate) fn get(&self, name: &str) -> Option<&'a Node> {
         self.entries
             .iter()
             .find(|(k, _)| k.name == name)
@@ -31,12 +30,12 @@ impl<'a> Fields<'a> {
     }
 
     /// The path of a field of this mapping.
-    pub fn path_of(&self, name: &str) -> String {
+    pub(crate) fn path_of(&self, name: &str) -> String {
         join(&self.path, name)
     }
 }
 
-pub fn join(path: &str, name: &str) -> String {
+pub(crate) fn join(path: &str, name: &str) -> String {
     if path.is_empty() {
         name.to_string()
     } else {
@@ -44,19 +43,19 @@ pub fn join(path: &str, name: &str) -> String {
     }
 }
 
-pub fn index(path: &str, i: usize) -> String {
+pub(crate) fn index(path: &str, i: usize) -> String {
     format!("{path}[{i}]")
 }
 
 impl Reader {
-    pub fn new(file: &str) -> Self {
+    pub(crate) fn new(file: &str) -> Self {
         Reader {
             diags: Diagnostics::new(file),
             notes: Vec::new(),
         }
     }
 
-    pub fn error(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, pos: Pos, path: &str, message: impl Into<String>) {
         self.diags.error(pos, path, message);
     }
 
@@ -67,7 +66,7 @@ impl Reader {
 
     /// A mapping with only the `known` keys; unknown keys are errors that suggest the nearest known
     /// one and list them all.
-    pub fn fields<'a>(
+    pub(crate) fn fields<'a>(
         &mut self,
         node: &'a Node,
         path: &str,
@@ -97,12 +96,11 @@ impl Reader {
         }
         Some(Fields {
             path: path.to_string(),
-            pos: node.pos,
             entries,
         })
     }
 
-    pub fn string(&mut self, node: &Node, path: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, node: &Node, path: &str) -> Option<String> {
         match &node.value {
             Value::String(s) => Some(s.clone()),
             _ => {
@@ -113,7 +111,7 @@ impl Reader {
     }
 
     /// A string that must be one of `allowed`, exactly as written there; a near miss is named.
-    pub fn one_of<T>(
+    pub(crate) fn one_of<T>(
         &mut self,
         node: &Node,
         path: &str,
@@ -137,7 +135,7 @@ impl Reader {
         parsed
     }
 
-    pub fn bool(&mut self, node: &Node, path: &str) -> Option<bool> {
+    pub(crate) fn bool(&mut self, node: &Node, path: &str) -> Option<bool> {
         match node.value {
             Value::Bool(b) => Some(b),
             _ => {
@@ -148,7 +146,7 @@ impl Reader {
     }
 
     /// An integer within `min..=max`.
-    pub fn int(&mut self, node: &Node, path: &str, min: i64, max: i64) -> Option<i64> {
+    pub(crate) fn int(&mut self, node: &Node, path: &str, min: i64, max: i64) -> Option<i64> {
         match node.value {
             Value::Int(i) if (min..=max).contains(&i) => Some(i),
             Value::Int(i) => {
@@ -167,7 +165,7 @@ impl Reader {
     }
 
     /// A list of strings; a single string is not accepted, so that typos stay visible.
-    pub fn strings(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {
+    pub(crate) fn strings(&mut self, node: &Node, path: &str) -> Option<Vec<String>> {
         let Value::Seq(items) = &node.value else {
             self.wrong_type(node, path, "a list of strings");
             return None;
@@ -184,7 +182,11 @@ impl Reader {
     }
 
     /// A list whose items are read by `item`.
-    pub fn list<'a>(&mut self, node: &'a Node, path: &str) -> Option<Vec<(String, &'a Node)>> {
+    pub(crate) fn list<'a>(
+        &mut self,
+        node: &'a Node,
+        path: &str,
+    ) -> Option<Vec<(String, &'a Node)>> {
         let Value::Seq(items) = &node.value else {
             self.wrong_type(node, path, "a list");
             return None;
@@ -199,7 +201,11 @@ impl Reader {
     }
 
     /// A mapping of strings to strings (tags). Numbers and booleans are taken as their text.
-    pub fn string_map(&mut self, node: &Node, path: &str) -> Option<BTreeMap<String, String>> {
+    pub(crate) fn string_map(
+        &mut self,
+        node: &Node,
+        path: &str,
+    ) -> Option<BTreeMap<String, String>> {
         let Value::Map(entries) = &node.value else {
             self.wrong_type(node, path, "a mapping of names to values");
             return None;

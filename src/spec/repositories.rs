@@ -13,7 +13,7 @@ use crate::model::{
     TagMutability, TagStatus,
 };
 
-pub const FIELDS: &[Field] = &[
+pub(crate) const FIELDS: &[Field] = &[
     Field::required(
         "name",
         Ty::Str,
@@ -134,7 +134,7 @@ const LIFECYCLE_RULE: &[Field] = &[
 
 /// `deployed`: the function patterns the spec's `lambda_deploy` policies deploy.
 /// `spec_regions`: the spec's regions; a repository's own `regions` go into `placement`.
-pub fn read(
+pub(crate) fn read(
     r: &mut Reader,
     ctx: &Context,
     node: &Node,
@@ -399,7 +399,7 @@ fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption
 /// A policy document written as YAML or as a JSON string.
 /// `{prefix}` / `{PREFIX}` are expanded in its strings; `{account}`, `{partition}`, `{region}` are
 /// bound later.
-pub fn read_policy_document(
+pub(crate) fn read_policy_document(
     r: &mut Reader,
     node: &Node,
     path: &str,

@@ -19,12 +19,12 @@ use crate::model::trust::Trust;
 use crate::model::{Env, GithubTrust, PolicyDocument, Resource, Role};
 
 /// IAM's default quota for a trust policy, and the most it can be raised to.
-pub const TRUST_POLICY_QUOTA: usize = 2048;
-pub const TRUST_POLICY_MAX: usize = 4096;
+pub(crate) const TRUST_POLICY_QUOTA: usize = 2048;
+pub(crate) const TRUST_POLICY_MAX: usize = 4096;
 /// IAM's hard limit of managed policies per role.
-pub const MAX_ATTACHED: usize = 20;
+pub(crate) const MAX_ATTACHED: usize = 20;
 
-pub const FIELDS: &[Field] = &[
+pub(crate) const FIELDS: &[Field] = &[
     Field::required(
         "name",
         Ty::Str,
@@ -103,15 +103,15 @@ const OTHER_TRUST: &[Field] = &[
 
 /// A role as read, before `assume_role_grants` add their users to its trust: the trust document
 /// (and its size check) is made by [`finish`].
-pub struct PendingRole {
-    pub role: Role,
-    pub trust: Trust,
-    pub pos: Pos,
-    pub path: String,
+pub(crate) struct PendingRole {
+    pub(crate) role: Role,
+    pub(crate) trust: Trust,
+    pub(crate) pos: Pos,
+    pub(crate) path: String,
 }
 
 /// `spec_policies`: names of the policies this spec defines (after expansion).
-pub fn read(
+pub(crate) fn read(
     r: &mut Reader,
     ctx: &Context,
     node: &Node,
@@ -141,7 +141,7 @@ pub fn read(
 
 /// The names the `roles:` section declares, read ahead (silently: [`read`] reports any error) so
 /// that policies can refer to roles by name.
-pub fn declared_names(node: Option<&Node>, prefix: &str) -> BTreeSet<String> {
+pub(crate) fn declared_names(node: Option<&Node>, prefix: &str) -> BTreeSet<String> {
     let Some(Value::Seq(items)) = node.map(|n| &n.value) else {
         return BTreeSet::new();
     };
@@ -160,7 +160,7 @@ pub fn declared_names(node: Option<&Node>, prefix: &str) -> BTreeSet<String> {
 
 /// Adds each granted user to the trust of the roles it may assume, then makes every trust
 /// document and checks its real size.
-pub fn finish(
+pub(crate) fn finish(
     r: &mut Reader,
     pending: Vec<PendingRole>,
     grants: &BTreeMap<String, Vec<String>>,
@@ -227,7 +227,10 @@ pub fn finish(
 }
 
 /// A policy reference: a policy of this spec by name (bound to its ARN later), or an ARN.
-pub fn policy_arn(reference: &str, spec_policies: &BTreeSet<String>) -> Result<String, String> {
+pub(crate) fn policy_arn(
+    reference: &str,
+    spec_policies: &BTreeSet<String>,
+) -> Result<String, String> {
     if reference.starts_with("arn:") {
         arns::check_policy_arn(reference).map(|()| reference.to_string())
     } else if spec_policies.contains(reference) {
@@ -444,7 +447,7 @@ fn read_github_trust(
 }
 
 /// IAM's limit for all of a role's inline policies together, in characters without whitespace.
-pub const INLINE_POLICIES_MAX: usize = 10_240;
+pub(crate) const INLINE_POLICIES_MAX: usize = 10_240;
 
 /// `inline_policies:` — name → a policy document (YAML or a JSON string) or a list of statements
 /// in the `statements:` form.

@@ -20,7 +20,7 @@ fn allows(doc: &PolicyDocument, action: &str, on_everything: bool) -> bool {
     })
 }
 
-pub fn lint_repository(r: &mut Reader, repo: &Repository, pos: Pos, path: &str) {
+pub(crate) fn lint_repository(r: &mut Reader, repo: &Repository, pos: Pos, path: &str) {
     if repo.image_tag_mutability == TagMutability::Mutable {
         r.diags.lint(
             pos,
@@ -37,7 +37,7 @@ pub fn lint_repository(r: &mut Reader, repo: &Repository, pos: Pos, path: &str) 
     }
 }
 
-pub fn lint_policy(r: &mut Reader, document: &PolicyDocument, pos: Pos, path: &str) {
+pub(crate) fn lint_policy(r: &mut Reader, document: &PolicyDocument, pos: Pos, path: &str) {
     if allows(document, "ecr:PutImage", true) {
         r.diags.lint(
             pos,
@@ -48,7 +48,7 @@ pub fn lint_policy(r: &mut Reader, document: &PolicyDocument, pos: Pos, path: &s
 }
 
 /// Roles: `subjects: ["*"]` on a role that can push, and trusted repositories without ids.
-pub fn lint_roles(
+pub(crate) fn lint_roles(
     r: &mut Reader,
     roles: &[PendingRole],
     policies: &BTreeMap<String, PolicyDocument>,

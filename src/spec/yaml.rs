@@ -11,9 +11,9 @@ use serde_saphyr::Spanned;
 
 /// Where a node starts in the source text (1-based).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Pos {
-    pub line: u64,
-    pub column: u64,
+pub(crate) struct Pos {
+    pub(crate) line: u64,
+    pub(crate) column: u64,
 }
 
 impl fmt::Display for Pos {
@@ -24,14 +24,14 @@ impl fmt::Display for Pos {
 
 /// One YAML value with its position.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub pos: Pos,
-    pub value: Value,
+pub(crate) struct Node {
+    pub(crate) pos: Pos,
+    pub(crate) value: Value,
 }
 
 /// The shapes a YAML value can take; mapping keys keep their own positions and their order.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     Int(i64),
@@ -43,7 +43,7 @@ pub enum Value {
 
 impl Node {
     /// The value of a key of this mapping (not null); `None` for other shapes.
-    pub fn value_of(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn value_of(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
@@ -56,14 +56,14 @@ impl Node {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Key {
-    pub pos: Pos,
-    pub name: String,
+pub(crate) struct Key {
+    pub(crate) pos: Pos,
+    pub(crate) name: String,
 }
 
 impl Value {
     /// How the value's type is named in error messages.
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
             Value::Bool(_) => "a boolean",
@@ -75,7 +75,7 @@ impl Value {
     }
 
     /// The value as JSON, for fields that hold free-form documents (policies).
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(crate) fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => (*b).into(),
@@ -95,7 +95,7 @@ impl Value {
 }
 
 /// Parses YAML text into a node tree. Errors carry the parser's own position when it has one.
-pub fn parse(text: &str) -> Result<Node, ParseFailure> {
+pub(crate) fn parse(text: &str) -> Result<Node, ParseFailure> {
     match serde_saphyr::from_str::<Option<Spanned<Value>>>(text) {
         Ok(Some(root)) => Ok(node(root)),
         Ok(None) => Ok(Node {
@@ -151,9 +151,9 @@ fn tidy_parser_message(message: &str) -> String {
 }
 
 #[derive(Debug, Clone)]
-pub struct ParseFailure {
-    pub pos: Option<Pos>,
-    pub message: String,
+pub(crate) struct ParseFailure {
+    pub(crate) pos: Option<Pos>,
+    pub(crate) message: String,
 }
 
 fn node(spanned: Spanned<Value>) -> Node {

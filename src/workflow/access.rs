@@ -16,13 +16,13 @@ struct Grant {
 
 /// A spec role and what its spec policies allow.
 #[derive(Debug, Clone)]
-pub struct RoleAccess<'a> {
-    pub role: &'a Role,
+pub(crate) struct RoleAccess<'a> {
+    pub(crate) role: &'a Role,
     grants: Vec<Grant>,
 }
 
 impl<'a> RoleAccess<'a> {
-    pub fn of(desired: &'a Desired, role: &'a Role, env: &Env) -> Self {
+    pub(crate) fn of(desired: &'a Desired, role: &'a Role, env: &Env) -> Self {
         let Resource::Role(bound) = Resource::Role(role.clone()).bind(env) else {
             unreachable!("binding keeps the kind")
         };
@@ -52,7 +52,7 @@ impl<'a> RoleAccess<'a> {
     }
 
     /// Whether some Allow statement covers `action` on `resource`.
-    pub fn can(&self, action: &str, resource: &str) -> bool {
+    pub(crate) fn can(&self, action: &str, resource: &str) -> bool {
         let action = action.to_ascii_lowercase();
         self.grants.iter().any(|g| {
             g.actions.iter().any(|a| glob(a, &action))
@@ -61,12 +61,12 @@ impl<'a> RoleAccess<'a> {
     }
 
     /// Every action pattern granted, so that the narrowest of several able roles can be chosen.
-    pub fn breadth(&self) -> usize {
+    pub(crate) fn breadth(&self) -> usize {
         self.grants.iter().map(|g| g.actions.len()).sum()
     }
 
     /// Whether every granted action only reads (Get, List, Describe).
-    pub fn read_only(&self) -> bool {
+    pub(crate) fn read_only(&self) -> bool {
         self.grants.iter().flat_map(|g| &g.actions).all(|a| {
             let verb = a.split(':').nth(1).unwrap_or("");
             ["get", "list", "describe"]
@@ -76,7 +76,7 @@ impl<'a> RoleAccess<'a> {
     }
 
     /// The resources of the grants that cover `action`.
-    pub fn resources_for(&self, action: &str) -> Vec<&str> {
+    pub(crate) fn resources_for(&self, action: &str) -> Vec<&str> {
         let action = action.to_ascii_lowercase();
         let mut out: Vec<&str> = self
             .grants
@@ -90,7 +90,7 @@ impl<'a> RoleAccess<'a> {
     }
 
     /// The `sub` claims the role's trust policy accepts (`repo:ORG/REPO:SUBJECT` patterns).
-    pub fn trusted_subjects(&self) -> Vec<String> {
+    pub(crate) fn trusted_subjects(&self) -> Vec<String> {
         let doc = self.role.trust_policy.canonical();
         let mut out = Vec::new();
         for statement in doc["Statement"].as_array().into_iter().flatten() {
@@ -115,7 +115,7 @@ impl<'a> RoleAccess<'a> {
 
     /// Whether a workflow run whose `sub` ends in `tail` (e.g. `ref:refs/tags/v1.0.0`), in some
     /// repository the role trusts, may assume the role.
-    pub fn trusts_runs_of(&self, tail: &str) -> bool {
+    pub(crate) fn trusts_runs_of(&self, tail: &str) -> bool {
         self.trusted_subjects().iter().any(|pattern| {
             let repository = pattern.split(':').nth(1).unwrap_or("");
             glob(pattern, &format!("repo:{repository}:{tail}"))

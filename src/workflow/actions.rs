@@ -6,6 +6,7 @@
 //! resolve it to its commit (`git rev-list -n1 vX.Y.Z` in a clone), change the row, and run the
 //! workflow tests (they lint every generated workflow).
 
+/// One third-party action, pinned to a release and its commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Action {
     /// `owner/name` as in `uses:`.
@@ -16,31 +17,33 @@ pub struct Action {
     pub commit: &'static str,
 }
 
-pub const CHECKOUT: Action = Action {
+pub(crate) const CHECKOUT: Action = Action {
     repository: "actions/checkout",
     version: "v7.0.1",
     commit: "3d3c42e5aac5ba805825da76410c181273ba90b1",
 };
 
-pub const CONFIGURE_AWS_CREDENTIALS: Action = Action {
+pub(crate) const CONFIGURE_AWS_CREDENTIALS: Action = Action {
     repository: "aws-actions/configure-aws-credentials",
     version: "v6.2.3",
     commit: "e6de054238d6b7531b4efff3b6587d9aade6a06c",
 };
 
-pub const AMAZON_ECR_LOGIN: Action = Action {
+pub(crate) const AMAZON_ECR_LOGIN: Action = Action {
     repository: "aws-actions/amazon-ecr-login",
     version: "v2.1.7",
     commit: "03f1aad4c6c7ffd436567f42f9384779290529bd",
 };
 
+/// Every third-party action generated workflows use (the tests check each is pinned to a full
+/// commit); this repository's own action, pinned to the build's commit, is not in it.
 pub const ALL: [Action; 3] = [CHECKOUT, CONFIGURE_AWS_CREDENTIALS, AMAZON_ECR_LOGIN];
 
 /// This repository's own action (`action.yml` at its root), which drift workflows run: pinned to
 /// the commit this binary was built from, so a workflow runs the betekk-ecr that generated it.
-pub const BETEKK_ECR_REPOSITORY: &str = "betekk/betekk-ecr";
+pub(crate) const BETEKK_ECR_REPOSITORY: &str = "betekk/betekk-ecr";
 
-pub fn betekk_ecr() -> Option<Action> {
+pub(crate) fn betekk_ecr() -> Option<Action> {
     let commit = env!("BETEKK_GIT_COMMIT_FULL");
     (commit.len() == 40).then_some(Action {
         repository: BETEKK_ECR_REPOSITORY,
@@ -60,12 +63,12 @@ pub enum Pin {
 
 impl Action {
     /// `v7` of `v7.0.1`.
-    pub fn major(&self) -> &'static str {
+    pub(crate) fn major(&self) -> &'static str {
         self.version.split('.').next().unwrap_or(self.version)
     }
 
     /// The value of `uses:`, with its trailing comment when pinned to a commit.
-    pub fn uses(&self, pin: Pin) -> String {
+    pub(crate) fn uses(&self, pin: Pin) -> String {
         match pin {
             Pin::Commit => format!("{}@{} # {}", self.repository, self.commit, self.version),
             Pin::MajorTag => format!("{}@{}", self.repository, self.major()),

@@ -3,7 +3,7 @@
 //! scheduled `betekk-ecr drift` under the read-only role). Pure: the spec's desired state and the
 //! account, registry and role ARNs in, YAML text out; no AWS, no files.
 
-pub mod access;
+pub(crate) mod access;
 pub mod actions;
 
 use std::fmt::Write;
@@ -13,14 +13,19 @@ use actions::{AMAZON_ECR_LOGIN, CHECKOUT, CONFIGURE_AWS_CREDENTIALS, Pin};
 
 use crate::model::{Desired, Env, LifecyclePolicy, Repository, TagMutability, TagStatus};
 
+/// Which workflow to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// Build and push the image on a tag push, under a role that may push to the repository.
     Push,
+    /// Push, then a job under the deploy role points the spec's Lambda functions at the image.
     Lambda,
+    /// A scheduled `betekk-ecr drift` under the read-only role, failing on drift.
     Drift,
 }
 
 impl Kind {
+    /// The kind as `--kind` spells it: `push`, `lambda` or `drift`.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Push => "push",
@@ -34,39 +39,69 @@ impl Kind {
 /// the command line, the role its main job assumes.
 #[derive(Debug, Clone)]
 pub struct Target {
+    /// The account, partition and region the workflow's ARNs are built for.
     pub env: Env,
+    /// The registry host, `ACCOUNT.dkr.ecr.REGION.amazonaws.com`.
     pub registry: String,
+    /// The role the main job assumes; `None`: the spec's role that fits the kind.
     pub role_arn: Option<String>,
 }
 
+/// Everything [`generate`] needs: the spec's desired state, which repository, which kind of
+/// workflow, and where it runs against.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
+    /// The spec's desired state ([`Spec::desired`](crate::spec::Spec::desired)).
     pub desired: &'a Desired,
     /// The spec's path as the drift workflow names it (relative to the repository root).
     pub spec_path: &'a str,
+    /// The name of the spec's repository the workflow builds for, as the spec names it.
     pub repository: &'a str,
+    /// Which workflow.
     pub kind: Kind,
+    /// How third-party actions are referenced: by commit or by major tag.
     pub pin: Pin,
+    /// The account, registry and role the workflow points at.
     pub target: Target,
 }
 
+/// A generated workflow.
 #[derive(Debug, Clone)]
 pub struct Workflow {
     /// `.github/workflows/<name>.yml`, where it would usually go.
-    pub suggested_path: String,
+    pub(crate) suggested_path: String,
+    /// The workflow's YAML text, with comments saying which role it assumes and why.
     pub text: String,
     /// What the user should check (e.g. a role whose trust does not admit the workflow's runs).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
+/// Why no workflow can be generated for the request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkflowError {
+    /// The spec has no repository of the requested name.
     #[error("the spec has no repository {name:?}{hint}")]
-    UnknownRepository { name: String, hint: String },
+    UnknownRepository {
+        /// The name asked for.
+        name: String,
+        /// A suffix naming the nearest repository, or the spec's repositories.
+        hint: String,
+    },
+    /// No role of the spec can do what the workflow needs, and none was given.
     #[error("no role in the spec can {what}; {hint}")]
-    NoRole { what: String, hint: String },
+    NoRole {
+        /// What the role would have to do, e.g. `push to REPOSITORY`.
+        what: String,
+        /// What to change in the spec, or which flag to pass.
+        hint: String,
+    },
 }
 
+/// Writes the workflow. Pure: no AWS call and no file written; the caller saves
+/// [`Workflow::text`].
+///
+/// # Errors
+/// An unknown repository, or no role fit for the workflow (see [`WorkflowError`]).
 pub fn generate(request: &Request<'_>) -> Result<Workflow, WorkflowError> {
     let repository = find_repository(request.desired, request.repository)?;
     let env = &request.target.env;
@@ -302,16 +337,16 @@ fn untrusted(role: &RoleAccess<'_>, tail: &str, what: &str) -> String {
 
 /// The image tags a push workflow uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageTags {
+pub(crate) struct ImageTags {
     /// Tags start with it: the git tag that triggered the run is the image tag.
-    pub prefix: String,
-    pub immutable: bool,
+    pub(crate) prefix: String,
+    pub(crate) immutable: bool,
 }
 
 impl ImageTags {
     /// The prefix of the first tagged rule that keeps a number of images (else of any tagged rule,
     /// else `v`), so that pushed images are the ones those rules keep.
-    pub fn for_repository(repository: &Repository) -> Self {
+    pub(crate) fn for_repository(repository: &Repository) -> Self {
         let rules = match &repository.lifecycle_policy {
             Some(LifecyclePolicy::Rules { rules }) => rules.as_slice(),
             _ => &[],

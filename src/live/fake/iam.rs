@@ -24,25 +24,37 @@ const PAGE: usize = 1000;
 /// AWS-managed policies exist in every account; the fake cannot know them all and accepts any.
 const AWS_MANAGED_POLICY_PREFIX: &str = "arn:aws:iam::aws:policy/";
 
+/// One OIDC provider as the fake stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FakeOidcProvider {
+    /// The provider's ARN.
     pub arn: String,
     /// Without `https://`, as AWS stores it.
     pub url: String,
+    /// The audiences (client IDs) it accepts.
     pub client_ids: Vec<String>,
+    /// Certificate thumbprints.
     pub thumbprints: Vec<String>,
+    /// The provider's tags.
     pub tags: Tags,
 }
 
+/// One role as the fake stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FakeRole {
+    /// The role name.
     pub name: String,
+    /// The role ARN.
     pub arn: String,
+    /// The description; `None` for none.
     pub description: Option<String>,
     /// As sent; GetRole hands it back URL-encoded.
     pub trust_policy: String,
+    /// Maximum session duration in seconds.
     pub max_session_duration: i32,
+    /// ARN of the permissions boundary; `None` for none.
     pub permissions_boundary: Option<String>,
+    /// The role's tags.
     pub tags: Tags,
     /// ARNs of the attached managed policies, in attachment order.
     pub attached_policies: Vec<String>,
@@ -50,20 +62,30 @@ pub struct FakeRole {
     pub inline_policies: BTreeMap<String, String>,
 }
 
+/// One version of a managed policy as the fake stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FakePolicyVersion {
+    /// `v1`, `v2`, …, never reused.
     pub id: String,
     /// As sent; GetPolicyVersion hands it back URL-encoded.
     pub document: String,
+    /// Whether this is the version in force.
     pub is_default: bool,
+    /// Seconds since the epoch by the fake's clock, which stands still until `advance_clock`
+    /// moves it (IAM's one-second timestamps often tie too).
     pub created: i64,
 }
 
+/// One customer managed policy as the fake stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FakePolicy {
+    /// The policy name.
     pub name: String,
+    /// The policy ARN.
     pub arn: String,
+    /// The description; `None` for none.
     pub description: Option<String>,
+    /// The policy's tags.
     pub tags: Tags,
     /// Oldest first.
     pub versions: Vec<FakePolicyVersion>,
@@ -75,6 +97,7 @@ pub struct FakePolicy {
 }
 
 impl FakePolicy {
+    /// The version in force; `None` only for a policy tampered into having none.
     pub fn default_version(&self) -> Option<&FakePolicyVersion> {
         self.versions.iter().find(|v| v.is_default)
     }
@@ -224,10 +247,12 @@ fn check_document(operation: &'static str, text: &str) -> Result<(), LiveError> 
 
 /// Test helpers: look at, seed and change the fake IAM without calls.
 impl FakeAws {
+    /// The ARN a role of this name has in this account.
     pub fn role_arn(&self, name: &str) -> String {
         format!("arn:aws:iam::{}:role/{name}", self.account)
     }
 
+    /// The ARN a customer managed policy of this name has in this account.
     pub fn policy_arn(&self, name: &str) -> String {
         format!("arn:aws:iam::{}:policy/{name}", self.account)
     }
@@ -277,14 +302,17 @@ impl FakeAws {
         self.state().iam.users.entry(name.to_string()).or_default();
     }
 
+    /// Makes a group exist (groups are not managed by this tool; policies can be attached to them).
     pub fn seed_group(&self, name: &str) {
         self.state().iam.groups.entry(name.to_string()).or_default();
     }
 
+    /// The stored role; `None` when there is none of that name.
     pub fn role(&self, name: &str) -> Option<FakeRole> {
         self.state().iam.roles.get(name).cloned()
     }
 
+    /// The names of every stored role, sorted.
     pub fn role_names(&self) -> Vec<String> {
         self.state().iam.roles.keys().cloned().collect()
     }
@@ -347,7 +375,7 @@ impl FakeAws {
         self.tamper_role(role, |r| attach(&mut r.attached_policies, policy_arn));
     }
 
-    /// Attaches a policy to a user or group without a call, creating the principal if needed.
+    /// Attaches a policy to a user without a call, creating the user if needed.
     pub fn attach_to_user_out_of_band(&self, user: &str, policy_arn: &str) {
         attach(
             self.state().iam.users.entry(user.to_string()).or_default(),
@@ -355,6 +383,7 @@ impl FakeAws {
         );
     }
 
+    /// Attaches a policy to a group without a call, creating the group if needed.
     pub fn attach_to_group_out_of_band(&self, group: &str, policy_arn: &str) {
         attach(
             self.state()

@@ -23,10 +23,15 @@ pub use registry::FakeRegistry;
 /// One repository as the fake stores it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FakeRepository {
+    /// What DescribeRepositories reports for it.
     pub info: RepositoryInfo,
+    /// The lifecycle policy text as stored; `None` for none.
     pub lifecycle_policy: Option<String>,
+    /// The repository policy text as stored; `None` for none.
     pub repository_policy: Option<String>,
+    /// The repository's tags.
     pub tags: Tags,
+    /// How many images it holds; a repository with any refuses deletion without `force`.
     pub images: u32,
 }
 
@@ -56,9 +61,13 @@ struct State {
     faults: Vec<Fault>,
 }
 
+/// The in-memory account: implements every live trait, counts calls like the SDK client, and
+/// shares its state between clones.
 #[derive(Debug, Clone)]
 pub struct FakeAws {
+    /// The account id every ARN is built with (partition `aws`).
     pub account: String,
+    /// The region of its repositories.
     pub region: String,
     state: Arc<Mutex<State>>,
     counter: CallCounter,
@@ -82,6 +91,7 @@ fn sorted(filters: &[String]) -> Vec<String> {
 }
 
 impl FakeAws {
+    /// An empty account: no repositories, roles, policies or providers, and no faults.
     pub fn new(account: &str, region: &str) -> Self {
         FakeAws {
             account: account.into(),
@@ -156,6 +166,7 @@ impl FakeAws {
         LiveError::new(operation, kind, Some(code.into()), FakeError(message))
     }
 
+    /// The ARN a repository of this name has in this account and region.
     pub fn repository_arn(&self, name: &str) -> String {
         format!(
             "arn:aws:ecr:{}:{}:repository/{name}",
@@ -168,6 +179,7 @@ impl FakeAws {
         self.state().repositories.get(name).cloned()
     }
 
+    /// The names of every stored repository, sorted.
     pub fn repository_names(&self) -> Vec<String> {
         self.state().repositories.keys().cloned().collect()
     }
@@ -189,6 +201,10 @@ impl FakeAws {
             .insert(repo.info.name.clone(), repo);
     }
 
+    /// Adds one image to the repository without a call.
+    ///
+    /// # Panics
+    /// When there is no repository of that name.
     pub fn push_image(&self, name: &str) {
         self.tamper(name, |r| r.images += 1);
     }

@@ -12,8 +12,11 @@ use crate::model::registry::{ReplicationRule, Scanning};
 /// The registry settings of the fake's account and region.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FakeRegistry {
+    /// The scanning configuration (AWS's default: BASIC without rules).
     pub scanning: Scanning,
+    /// The replication rules, in order.
     pub replication: Vec<ReplicationRule>,
+    /// The registry policy's text, reformatted as AWS hands it back.
     pub policy: Option<String>,
     /// SSM parameters: value and tags.
     pub parameters: BTreeMap<String, (String, Tags)>,

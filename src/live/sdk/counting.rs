@@ -13,10 +13,10 @@ use aws_smithy_types::config_bag::ConfigBag;
 use crate::live::CallCounter;
 
 #[derive(Debug)]
-pub struct CountCalls(CallCounter);
+pub(crate) struct CountCalls(CallCounter);
 
 impl CountCalls {
-    pub fn new(counter: CallCounter) -> Self {
+    pub(crate) fn new(counter: CallCounter) -> Self {
         CountCalls(counter)
     }
 }

@@ -20,9 +20,13 @@ use counting::CountCalls;
 /// Where and as whom to connect; `None` fields fall back to the standard AWS chain.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
+    /// The region for ECR and STS (IAM is global), e.g. `ap-southeast-1`.
     pub region: String,
+    /// A named profile of the shared AWS config; `None` for the default chain.
     pub profile: Option<String>,
+    /// Another endpoint for every service (LocalStack, a proxy); `None` for AWS's own.
     pub endpoint_url: Option<String>,
+    /// Attempts per call, the first included, with the SDK's standard retry mode; 0 counts as 1.
     pub max_attempts: u32,
     /// Access key id and secret, instead of the standard chain (tests, one account each).
     pub static_credentials: Option<(String, String)>,
@@ -34,10 +38,13 @@ pub struct ConnectOptions {
 /// (`drift --every`) outlive it.
 #[derive(Debug, Clone)]
 pub struct AssumeRole {
+    /// The role to assume.
     pub role_arn: String,
+    /// The external ID the role's trust policy asks for, if any.
     pub external_id: Option<String>,
     /// Recognisable in CloudTrail: `betekk-ecr-<stack>`.
     pub session_name: String,
+    /// How long each session lasts; IAM caps it at the role's maximum session duration.
     pub duration: std::time::Duration,
 }
 
@@ -52,6 +59,9 @@ pub struct SdkAws {
 }
 
 impl SdkAws {
+    /// Loads the shared AWS configuration (assuming the role when asked) and builds the ECR, IAM
+    /// and STS clients with one shared call counter. Credentials are resolved lazily: missing ones
+    /// show up as [`ErrorKind::NoCredentials`] on the first call, not here.
     pub async fn connect(options: &ConnectOptions) -> Self {
         // Standard mode, full jitter, 100 ms doubling to at most 5 s (up to ~11 s of waits over 8
         // attempts). Adaptive mode's client-side rate limiter dropped to ~0.5 requests/s after one
