@@ -183,7 +183,7 @@ async fn replacing_a_repository_with_images_needs_force_delete_and_allow_replace
     assert_eq!(
         repo.info.encryption,
         Encryption::Kms {
-            kms_key: KMS_ARN.into()
+            kms_key: Some(KMS_ARN.into())
         }
     );
     assert!(plan_on(&fake, &d).await.is_empty());

@@ -413,6 +413,72 @@ fn kms_named_by_alias_or_key_id_is_not_a_perpetual_replace() {
     }
 }
 
+/// The managed key's ARN, as AWS reports it for a repository created with a KMS type and no key.
+const MANAGED_KEY_ARN: &str =
+    "arn:aws:kms:ap-southeast-1:123456789012:key/0e0e0e0e-aaaa-4bbb-8ccc-000000000000";
+
+#[test]
+fn a_kms_type_without_key_does_not_churn_against_the_managed_key_aws_reports() {
+    use crate::model::Encryption;
+    for (name, want, have) in [
+        (
+            "KMS",
+            Encryption::Kms { kms_key: None },
+            Encryption::Kms {
+                kms_key: Some(MANAGED_KEY_ARN.into()),
+            },
+        ),
+        (
+            "KMS_DSSE",
+            Encryption::KmsDsse { kms_key: None },
+            Encryption::KmsDsse {
+                kms_key: Some(MANAGED_KEY_ARN.into()),
+            },
+        ),
+    ] {
+        let d = desired([repo("betekk-app").encryption(want.clone())]);
+        let o = observed([repo("betekk-app").encryption(have.clone())]);
+        let plan = plan(&d, &o).unwrap();
+        assert!(plan.is_empty(), "{name}: {plan:#?}");
+        // Drift agrees: the fingerprint holds the type, which both sides share.
+        let report = crate::drift::classify(&d, &o).unwrap();
+        assert!(report.in_sync(), "{name}: {report:#?}");
+    }
+}
+
+#[test]
+fn kms_and_kms_dsse_are_different_encryptions() {
+    use crate::model::Encryption;
+    let want = repo("betekk-app").encryption(Encryption::KmsDsse { kms_key: None });
+    let have = repo("betekk-app").encryption(Encryption::Kms {
+        kms_key: Some(MANAGED_KEY_ARN.into()),
+    });
+    let plan = plan(&desired([want]), &observed([have])).unwrap();
+    let change = only_change(&plan);
+    assert_eq!(change.action, Action::Replace);
+    assert_eq!(attr_names(change), ["encryption"]);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_repository_created_under_the_managed_key_plans_converged_on_the_fake() {
+    use crate::model::Encryption;
+    for encryption in [
+        Encryption::Kms { kms_key: None },
+        Encryption::KmsDsse { kms_key: None },
+    ] {
+        let d = desired([repo("betekk-app").encryption(encryption.clone())]);
+        let fake = crate::live::fake::FakeAws::new(ACCOUNT, REGION);
+        let (_, report) = run_apply(&fake, &d, &Default::default()).await;
+        assert!(report.succeeded(), "{report:#?}");
+        // The fake reports the managed key, as AWS does.
+        let stored = fake.repository("betekk-app").unwrap().info.encryption;
+        assert_eq!(stored.type_name(), encryption.type_name());
+        assert_eq!(stored.kms_key(), Some(fake.managed_kms_key_arn().as_str()));
+        let again = plan_on(&fake, &d).await;
+        assert!(again.is_empty(), "{encryption:?}: {again:#?}");
+    }
+}
+
 /// `betekk-app` is adopted: an update whose only write is the ownership tags.
 fn assert_adopted_by_tagging(change: &Change) {
     assert_eq!(change.action, Action::Update, "{change:#?}");

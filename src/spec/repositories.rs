@@ -73,13 +73,14 @@ pub const FIELDS: &[Field] = &[
 const ENCRYPTION: &[Field] = &[
     Field::new(
         "type",
-        Ty::OneOf(&["AES256", "KMS"]),
-        "AES256 (default) or KMS",
+        Ty::OneOf(Encryption::TYPES),
+        "AES256 (default), KMS, or KMS_DSSE (dual-layer KMS)",
     ),
     Field::new(
         "kms_key",
         Ty::Str,
-        "With type KMS: the key's ARN, id or alias/NAME",
+        "With type KMS or KMS_DSSE: the key's ARN, id or alias/NAME (default: the AWS managed \
+         key aws/ecr)",
     ),
 ];
 
@@ -359,41 +360,45 @@ fn read_exclusion_filters(r: &mut Reader, node: &Node, path: &str) -> Option<Vec
 fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption> {
     let f = r.fields(node, path, ENCRYPTION)?;
     let kind = match f.get("type") {
-        None => "AES256".to_string(),
-        Some(n) => r.one_of(n, &f.path_of("type"), &["AES256", "KMS"], |s| {
-            matches!(s, "AES256" | "KMS").then(|| s.to_string())
+        None => "AES256",
+        Some(n) => r.one_of(n, &f.path_of("type"), Encryption::TYPES, |s| {
+            Encryption::TYPES.iter().copied().find(|t| *t == s)
         })?,
     };
     let key = match f.get("kms_key") {
         None => None,
-        Some(n) => Some((n, r.string(n, &f.path_of("kms_key"))?)),
-    };
-    match (kind.as_str(), key) {
-        ("KMS", Some((n, key))) if !key.is_empty() => match super::arns::check_kms_key(&key) {
-            Ok(()) => Some(Encryption::Kms { kms_key: key }),
-            Err(e) => {
-                r.error(n.pos, &f.path_of("kms_key"), e);
-                None
+        Some(n) => {
+            let p = f.path_of("kms_key");
+            let key = r.string(n, &p)?;
+            if kind == "AES256" {
+                r.error(
+                    n.pos,
+                    &p,
+                    "kms_key is only allowed with type: KMS or KMS_DSSE",
+                );
+                return None;
             }
-        },
-        ("KMS", _) => {
-            r.error(
-                node.pos,
-                &f.path_of("kms_key"),
-                "type KMS needs kms_key: a key ARN, key id or alias/NAME",
-            );
-            None
+            if key.is_empty() {
+                r.error(
+                    n.pos,
+                    &p,
+                    "empty; leave kms_key out for the AWS managed key (aws/ecr), or give a key \
+                     ARN, key id or alias/NAME",
+                );
+                return None;
+            }
+            if let Err(e) = super::arns::check_kms_key(&key) {
+                r.error(n.pos, &p, e);
+                return None;
+            }
+            Some(key)
         }
-        (_, Some((n, _))) => {
-            r.error(
-                n.pos,
-                &f.path_of("kms_key"),
-                "kms_key is only allowed with type: KMS",
-            );
-            None
-        }
-        _ => Some(Encryption::Aes256),
-    }
+    };
+    Some(match kind {
+        "KMS" => Encryption::Kms { kms_key: key },
+        "KMS_DSSE" => Encryption::KmsDsse { kms_key: key },
+        _ => Encryption::Aes256,
+    })
 }
 
 /// A policy document written as YAML or as a JSON string.

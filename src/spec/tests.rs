@@ -103,24 +103,38 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             ],
         ),
         (
-            "KMS without kms_key",
-            one_repo("encryption:\n  type: KMS"),
-            vec![
-                "test.yaml:5:5: repositories[0].encryption.kms_key: type KMS needs kms_key: a key ARN, key id or alias/NAME",
-            ],
-        ),
-        (
             "kms_key with AES256",
             one_repo("encryption:\n  type: AES256\n  kms_key: alias/ecr"),
             vec![
-                "test.yaml:7:7: repositories[0].encryption.kms_key: kms_key is only allowed with type: KMS",
+                "test.yaml:7:7: repositories[0].encryption.kms_key: kms_key is only allowed with type: KMS or KMS_DSSE",
+            ],
+        ),
+        (
+            "kms_key without a type (AES256 by default)",
+            one_repo("encryption: {kms_key: alias/ecr}"),
+            vec![
+                "test.yaml:5:18: repositories[0].encryption.kms_key: kms_key is only allowed with type: KMS or KMS_DSSE",
+            ],
+        ),
+        (
+            "empty kms_key",
+            one_repo("encryption:\n  type: KMS_DSSE\n  kms_key: \"\""),
+            vec![
+                "test.yaml:7:7: repositories[0].encryption.kms_key: empty; leave kms_key out for the AWS managed key (aws/ecr), or give a key ARN, key id or alias/NAME",
             ],
         ),
         (
             "unknown encryption type",
             one_repo("encryption:\n  type: aes256"),
             vec![
-                r#"test.yaml:6:7: repositories[0].encryption.type: expected AES256 or KMS, got "aes256"; did you mean AES256?"#,
+                r#"test.yaml:6:7: repositories[0].encryption.type: expected AES256, KMS or KMS_DSSE, got "aes256"; did you mean AES256?"#,
+            ],
+        ),
+        (
+            "dual-layer spelled with a dash",
+            one_repo("encryption:\n  type: KMS-DSSE"),
+            vec![
+                r#"test.yaml:6:7: repositories[0].encryption.type: expected AES256, KMS or KMS_DSSE, got "KMS-DSSE"; did you mean KMS_DSSE?"#,
             ],
         ),
         (
@@ -302,6 +316,33 @@ fn written_values_replace_the_defaults() {
             .kms("alias/ecr")
             .build()
     );
+}
+
+#[test]
+fn kms_types_read_with_and_without_a_key() {
+    let cases = [
+        ("encryption: {type: KMS}", Encryption::Kms { kms_key: None }),
+        (
+            "encryption: {type: KMS_DSSE}",
+            Encryption::KmsDsse { kms_key: None },
+        ),
+        (
+            "encryption: {type: KMS_DSSE, kms_key: alias/ecr}",
+            Encryption::KmsDsse {
+                kms_key: Some("alias/ecr".into()),
+            },
+        ),
+        (
+            "encryption: {type: KMS, kms_key: 1234abcd-12ab-34cd-56ef-1234567890ab}",
+            Encryption::Kms {
+                kms_key: Some("1234abcd-12ab-34cd-56ef-1234567890ab".into()),
+            },
+        ),
+        ("encryption: {}", Encryption::Aes256),
+    ];
+    for (yaml, want) in cases {
+        assert_eq!(only_repo(&one_repo(yaml)).encryption, want, "{yaml}");
+    }
 }
 
 #[test]
@@ -805,6 +846,10 @@ fn malformed_arns_and_keys_are_spec_errors_where_they_are_written() {
         ),
         (
             one_repo("encryption: {type: KMS, kms_key: \"not a key!\"}"),
+            "repositories[0].encryption.kms_key: \"not a key!\" is not a KMS key",
+        ),
+        (
+            one_repo("encryption: {type: KMS_DSSE, kms_key: \"not a key!\"}"),
             "repositories[0].encryption.kms_key: \"not a key!\" is not a KMS key",
         ),
         (
