@@ -139,13 +139,9 @@ pub fn rule(
     expire_after_days: Option<u32>,
 ) -> LifecycleRule {
     LifecycleRule {
-        priority,
-        description: None,
-        tag_status,
-        tag_prefixes: vec![],
-        tag_patterns: vec![],
         keep_last,
         expire_after_days,
+        ..LifecycleRule::new(priority, tag_status)
     }
 }
 

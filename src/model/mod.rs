@@ -28,7 +28,7 @@ pub use address::{Address, Kind};
 pub use env::{Env, is_account_id};
 pub use github_trust::GithubTrust;
 pub use identity::Identity;
-pub use lifecycle::{LifecyclePolicy, LifecycleRule, TagStatus};
+pub use lifecycle::{LifecycleAction, LifecyclePolicy, LifecycleRule, TagStatus};
 pub use managed_policy::ManagedPolicy;
 pub use observed::{Dependents, Live, Observed, PolicyVersion};
 pub use oidc_provider::OidcProvider;

@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod fields;
 pub mod github;
 pub mod grants;
+pub mod lifecycle;
 pub mod names;
 pub mod placement;
 pub mod policies;

@@ -193,14 +193,14 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
                 "lifecycle_policy:\n  rules:\n    - priority: 1\n      tag_status: any\n      keep_last: 10\n      expire_after_days: 30",
             ),
             vec![
-                "test.yaml:10:11: repositories[0].lifecycle_policy.rules[0].expire_after_days: use keep_last or expire_after_days, not both",
+                "test.yaml:10:11: repositories[0].lifecycle_policy.rules[0].expire_after_days: use one of keep_last, expire_after_days, not_pulled_for_days or archived_for_days, not several (this rule also has keep_last)",
             ],
         ),
         (
-            "lifecycle: neither keep_last nor expire_after_days",
+            "lifecycle: no count at all",
             one_repo("lifecycle_policy:\n  rules:\n    - {priority: 1, tag_status: any}"),
             vec![
-                "test.yaml:7:11: repositories[0].lifecycle_policy.rules[0]: each rule needs keep_last or expire_after_days",
+                "test.yaml:7:11: repositories[0].lifecycle_policy.rules[0]: each rule needs one of keep_last, expire_after_days, not_pulled_for_days or archived_for_days",
             ],
         ),
         (
@@ -400,6 +400,169 @@ fn a_repository_policy_may_be_yaml_or_a_json_string() {
         serde_json::from_str::<serde_json::Value>(PULL_POLICY)
             .unwrap()
             .to_string()
+    );
+}
+
+/// A spec of one repository whose lifecycle policy has these rules (each a flow mapping).
+fn lifecycle(rules: &[&str]) -> String {
+    let mut fields = String::from("lifecycle_policy:\n  rules:\n");
+    for rule in rules {
+        fields.push_str(&format!("    - {rule}\n"));
+    }
+    one_repo(&fields)
+}
+
+#[test]
+fn each_lifecycle_form_mistake_is_reported_where_it_is_written() {
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "not_pulled_for_days without action: archive",
+            lifecycle(&["{priority: 1, tag_status: any, not_pulled_for_days: 90}"]),
+            vec![
+                "test.yaml:7:42: repositories[0].lifecycle_policy.rules[0].not_pulled_for_days: ECR archives images by their last pull, and does not expire them by it: add action: archive",
+            ],
+        ),
+        (
+            "not_pulled_for_days with action: expire written out",
+            lifecycle(&[
+                "{priority: 1, tag_status: untagged, not_pulled_for_days: 90, action: expire}",
+            ]),
+            vec![
+                "test.yaml:7:47: repositories[0].lifecycle_policy.rules[0].not_pulled_for_days: ECR archives images by their last pull, and does not expire them by it: add action: archive",
+            ],
+        ),
+        (
+            "archive by push date",
+            lifecycle(&["{priority: 1, tag_status: any, expire_after_days: 30, action: archive}"]),
+            vec![
+                "test.yaml:7:65: repositories[0].lifecycle_policy.rules[0].action: action: archive goes with not_pulled_for_days only (ECR archives images by their last pull), not with expire_after_days",
+            ],
+        ),
+        (
+            "archive by count",
+            lifecycle(&["{priority: 1, tag_status: any, keep_last: 5, action: archive}"]),
+            vec![
+                "test.yaml:7:56: repositories[0].lifecycle_policy.rules[0].action: action: archive goes with not_pulled_for_days only (ECR archives images by their last pull), not with keep_last",
+            ],
+        ),
+        (
+            "archiving what is archived",
+            lifecycle(&["{priority: 1, tag_status: any, archived_for_days: 120, action: archive}"]),
+            vec![
+                "test.yaml:7:66: repositories[0].lifecycle_policy.rules[0].action: action: archive goes with not_pulled_for_days only (ECR archives images by their last pull), not with archived_for_days",
+            ],
+        ),
+        (
+            "archived images deleted before the 90-day minimum",
+            lifecycle(&["{priority: 1, tag_status: any, archived_for_days: 30}"]),
+            vec![
+                "test.yaml:7:42: repositories[0].lifecycle_policy.rules[0].archived_for_days: ECR keeps an archived image at least 90 days; expected 90 or more, got 30",
+            ],
+        ),
+        (
+            "two counts of the new kinds",
+            lifecycle(&[
+                "{priority: 1, tag_status: any, not_pulled_for_days: 90, archived_for_days: 90, action: archive}",
+            ]),
+            vec![
+                "test.yaml:7:67: repositories[0].lifecycle_policy.rules[0].archived_for_days: use one of keep_last, expire_after_days, not_pulled_for_days or archived_for_days, not several (this rule also has not_pulled_for_days)",
+            ],
+        ),
+        (
+            "an unknown action",
+            lifecycle(&[
+                "{priority: 1, tag_status: any, not_pulled_for_days: 90, action: transition}",
+            ]),
+            vec![
+                r#"test.yaml:7:67: repositories[0].lifecycle_policy.rules[0].action: expected expire or archive, got "transition""#,
+            ],
+        ),
+        (
+            "not_pulled_for_days 0",
+            lifecycle(&["{priority: 1, tag_status: any, not_pulled_for_days: 0, action: archive}"]),
+            vec![
+                "test.yaml:7:42: repositories[0].lifecycle_policy.rules[0].not_pulled_for_days: expected a whole number from 1 to 1000000, got 0",
+            ],
+        ),
+        (
+            "too many wildcards in a pattern",
+            lifecycle(&[
+                "{priority: 1, tag_status: tagged, tag_patterns: [\"a*b*c*d*e*\"], keep_last: 3}",
+            ]),
+            vec![
+                r#"test.yaml:7:45: repositories[0].lifecycle_policy.rules[0].tag_patterns: "a*b*c*d*e*" has 5 wildcards; ECR allows at most 4 * in one pattern"#,
+            ],
+        ),
+        (
+            "an archive rule of tag status any before another rule",
+            lifecycle(&[
+                "{priority: 1, tag_status: any, not_pulled_for_days: 90, action: archive}",
+                "{priority: 2, tag_status: untagged, expire_after_days: 7}",
+            ]),
+            vec![
+                "test.yaml:7:11: repositories[0].lifecycle_policy.rules[0].tag_status: a rule with tag_status: any must have the highest priority number of all rules",
+            ],
+        ),
+        (
+            "a storage class is not the spec's to say",
+            lifecycle(&[
+                "{priority: 1, tag_status: any, archived_for_days: 90, storage_class: archive}",
+            ]),
+            vec![
+                "test.yaml:7:65: repositories[0].lifecycle_policy.rules[0].storage_class: unknown field; allowed here: priority, description, tag_status, tag_prefixes, tag_patterns, keep_last, expire_after_days, not_pulled_for_days, archived_for_days, action",
+            ],
+        ),
+    ];
+    assert_spec_errors(&cases);
+}
+
+#[test]
+fn archive_rules_read_into_the_canonical_policy() {
+    use crate::model::{LifecycleAction, LifecycleRule};
+    let r = only_repo(&lifecycle(&[
+        "{priority: 3, tag_status: any, archived_for_days: 365}",
+        "{priority: 1, tag_status: tagged, tag_patterns: [\"release-*\"], not_pulled_for_days: 120, action: archive}",
+        "{priority: 2, tag_status: untagged, not_pulled_for_days: 90, action: archive, description: Archive unpulled builds}",
+    ]));
+    let mut releases = LifecycleRule::new(1, TagStatus::Tagged);
+    releases.tag_patterns = vec!["release-*".into()];
+    releases.not_pulled_for_days = Some(120);
+    releases.action = LifecycleAction::Archive;
+    let mut untagged = LifecycleRule::new(2, TagStatus::Untagged);
+    untagged.description = Some("Archive unpulled builds".into());
+    untagged.not_pulled_for_days = Some(90);
+    untagged.action = LifecycleAction::Archive;
+    let mut archived = LifecycleRule::new(3, TagStatus::Any);
+    archived.archived_for_days = Some(365);
+    assert_eq!(
+        r.lifecycle_policy,
+        Some(LifecyclePolicy::from_rules(vec![
+            releases, untagged, archived
+        ]))
+    );
+}
+
+#[test]
+fn the_lifecycle_reader_serves_any_field_path() {
+    // Another owner (a repository creation template) puts the same table under its own field.
+    let text = "rules:\n  - {priority: 1, tag_status: any, archived_for_days: 10}\n";
+    let node = crate::spec::yaml::parse(text).unwrap();
+    let mut r = crate::spec::reader::Reader::new("t.yaml");
+    assert_eq!(
+        crate::spec::lifecycle::read(&mut r, &node, "templates[0].lifecycle_policy"),
+        None
+    );
+    let errors: Vec<String> = r
+        .diags
+        .into_items()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "t.yaml:2:36: templates[0].lifecycle_policy.rules[0].archived_for_days: ECR keeps an archived image at least 90 days; expected 90 or more, got 10"
+        ]
     );
 }
 

@@ -174,7 +174,7 @@ impl FakeAws {
     /// of a repository created with a KMS type and no key.
     pub fn managed_kms_key_arn(&self) -> String {
         format!(
-            "arn:aws:kms:{}:{}:key/0e0e0e0e-ecr0-4000-8000-000000000000",
+            "arn:aws:kms:{}:{}:key/0e0e0e0e-ec00-4000-8000-000000000000",
             self.region, self.account
         )
     }
