@@ -479,6 +479,36 @@ async fn a_repository_created_under_the_managed_key_plans_converged_on_the_fake(
     }
 }
 
+/// On the fake, not on LocalStack: the emulator's ECR refuses ECR's archive forms (see
+/// tests/integration/ecr.rs).
+#[tokio::test(flavor = "current_thread")]
+async fn archive_lifecycle_rules_apply_and_then_plan_converged() {
+    let d = spec(
+        "version: 1\nstack: test\nrepositories:\n  - name: betekk-app\n    lifecycle_policy:\n      rules:\n\
+         \x20       - {priority: 1, tag_status: tagged, tag_patterns: [\"release-*\"], not_pulled_for_days: 120, action: archive}\n\
+         \x20       - {priority: 2, tag_status: untagged, expire_after_days: 14}\n\
+         \x20       - {priority: 3, tag_status: any, archived_for_days: 365}\n",
+    )
+    .desired;
+    let fake = crate::live::fake::FakeAws::new(ACCOUNT, REGION);
+    let (first, report) = run_apply(&fake, &d, &Default::default()).await;
+    assert!(report.succeeded(), "{report:#?}");
+    assert_eq!(first.summary().add, 1);
+    let text = fake
+        .repository("betekk-app")
+        .unwrap()
+        .lifecycle_policy
+        .unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        doc["rules"][0]["action"],
+        json!({"type": "transition", "targetStorageClass": "archive"})
+    );
+    assert_eq!(doc["rules"][2]["selection"]["storageClass"], "archive");
+    let again = plan_on(&fake, &d).await;
+    assert!(again.is_empty(), "{again:#?}");
+}
+
 /// `betekk-app` is adopted: an update whose only write is the ownership tags.
 fn assert_adopted_by_tagging(change: &Change) {
     assert_eq!(change.action, Action::Update, "{change:#?}");
