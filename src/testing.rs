@@ -66,8 +66,14 @@ impl RepoBuilder {
 
     pub fn kms(mut self, key: &str) -> Self {
         self.0.encryption = Encryption::Kms {
-            kms_key: key.to_string(),
+            kms_key: Some(key.to_string()),
         };
+        self
+    }
+
+    /// Any encryption setting, as the spec reader would build it.
+    pub fn encryption(mut self, encryption: Encryption) -> Self {
+        self.0.encryption = encryption;
         self
     }
 
@@ -133,13 +139,9 @@ pub fn rule(
     expire_after_days: Option<u32>,
 ) -> LifecycleRule {
     LifecycleRule {
-        priority,
-        description: None,
-        tag_status,
-        tag_prefixes: vec![],
-        tag_patterns: vec![],
         keep_last,
         expire_after_days,
+        ..LifecycleRule::new(priority, tag_status)
     }
 }
 

@@ -183,7 +183,7 @@ async fn replacing_a_repository_with_images_needs_force_delete_and_allow_replace
     assert_eq!(
         repo.info.encryption,
         Encryption::Kms {
-            kms_key: KMS_ARN.into()
+            kms_key: Some(KMS_ARN.into())
         }
     );
     assert!(plan_on(&fake, &d).await.is_empty());
@@ -504,8 +504,8 @@ mod apply_then_plan_is_empty {
         status: TagStatus,
         prefixes: Vec<&'static str>,
         patterns: Vec<&'static str>,
-        keep_last: Option<u32>,
-        expire_after_days: Option<u32>,
+        /// The spec field that counts the images, and its value.
+        count: (&'static str, u32),
         description: Option<&'static str>,
     }
 
@@ -519,11 +519,10 @@ mod apply_then_plan_is_empty {
             if !self.patterns.is_empty() {
                 obj.insert("tag_patterns".into(), json!(self.patterns));
             }
-            if let Some(n) = self.keep_last {
-                obj.insert("keep_last".into(), json!(n));
-            }
-            if let Some(n) = self.expire_after_days {
-                obj.insert("expire_after_days".into(), json!(n));
+            let (field, n) = self.count;
+            obj.insert(field.into(), json!(n));
+            if field == "not_pulled_for_days" {
+                obj.insert("action".into(), json!("archive"));
             }
             if let Some(d) = self.description {
                 obj.insert("description".into(), json!(d));
@@ -532,22 +531,33 @@ mod apply_then_plan_is_empty {
         }
 
         fn to_model(&self, priority: u32) -> LifecycleRule {
-            LifecycleRule {
-                priority,
+            let mut rule = LifecycleRule {
                 description: self.description.map(str::to_string),
-                tag_status: self.status,
                 tag_prefixes: self.prefixes.iter().map(|s| s.to_string()).collect(),
                 tag_patterns: self.patterns.iter().map(|s| s.to_string()).collect(),
-                keep_last: self.keep_last,
-                expire_after_days: self.expire_after_days,
+                ..LifecycleRule::new(priority, self.status)
+            };
+            let (field, n) = self.count;
+            match field {
+                "keep_last" => rule.keep_last = Some(n),
+                "expire_after_days" => rule.expire_after_days = Some(n),
+                "not_pulled_for_days" => {
+                    rule.not_pulled_for_days = Some(n);
+                    rule.action = crate::model::LifecycleAction::Archive;
+                }
+                _ => rule.archived_for_days = Some(n),
             }
+            rule
         }
     }
 
-    fn count() -> impl Strategy<Value = (Option<u32>, Option<u32>)> {
+    /// Every form of count ECR takes, each with the action it goes with.
+    fn count() -> impl Strategy<Value = (&'static str, u32)> {
         prop_oneof![
-            (1u32..500).prop_map(|n| (Some(n), None)),
-            (1u32..400).prop_map(|n| (None, Some(n))),
+            (1u32..500).prop_map(|n| ("keep_last", n)),
+            (1u32..400).prop_map(|n| ("expire_after_days", n)),
+            (1u32..400).prop_map(|n| ("not_pulled_for_days", n)),
+            (90u32..800).prop_map(|n| ("archived_for_days", n)),
         ]
     }
 
@@ -565,7 +575,7 @@ mod apply_then_plan_is_empty {
     fn rule(any: bool) -> impl Strategy<Value = Rule> {
         let description = prop::option::of(prop::sample::select(vec!["keep", "expire old", ""]));
         (selection(), count(), description).prop_map(
-            move |((status, prefixes, patterns), (keep_last, expire_after_days), description)| {
+            move |((status, prefixes, patterns), count, description)| {
                 let (status, prefixes, patterns) = if any {
                     (TagStatus::Any, vec![], vec![])
                 } else {
@@ -575,8 +585,7 @@ mod apply_then_plan_is_empty {
                     status,
                     prefixes,
                     patterns,
-                    keep_last,
-                    expire_after_days,
+                    count,
                     description,
                 }
             },

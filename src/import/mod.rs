@@ -22,8 +22,8 @@ use crate::model::github_trust::GithubName;
 use crate::model::repository::split_lambda_pull;
 use crate::model::trust::Trust;
 use crate::model::{
-    Encryption, LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider, Repository, Resource,
-    Role, STACK_TAG, Tags,
+    LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider, Repository, Resource, Role,
+    STACK_TAG, Tags,
 };
 use crate::plan::owner_of;
 
@@ -182,11 +182,15 @@ fn repository(out: &mut String, r: &Repository, env: &crate::model::Env) -> Resu
         );
     }
     let _ = writeln!(s, "    scan_on_push: {}", r.scan_on_push);
-    let _ = match &r.encryption {
-        Encryption::Aes256 => writeln!(s, "    encryption: {{type: AES256}}"),
-        Encryption::Kms { kms_key } => {
-            writeln!(s, "    encryption: {{type: KMS, kms_key: {}}}", q(kms_key))
-        }
+    // AWS reports the managed key's ARN like any other key's: what was read is written.
+    let _ = match r.encryption.kms_key() {
+        None => writeln!(s, "    encryption: {{type: {}}}", r.encryption.type_name()),
+        Some(key) => writeln!(
+            s,
+            "    encryption: {{type: {}, kms_key: {}}}",
+            r.encryption.type_name(),
+            q(key)
+        ),
     };
     if let Some(LifecyclePolicy::Rules { rules }) = &r.lifecycle_policy {
         let _ = writeln!(s, "    lifecycle_policy: {}", q(json!({ "rules": rules })));

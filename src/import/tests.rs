@@ -196,3 +196,40 @@ async fn ids_claims_trust_and_lambda_pull_are_imported_so_that_the_spec_plans_on
     assert!(report.succeeded());
     assert!(plan_on(&fake, &d).await.is_empty());
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn kms_forms_and_archive_rules_are_imported_so_that_the_spec_plans_only_ownership_tags() {
+    let yaml = "version: 1\nstack: svc\nrepositories:\n\
+        \x20 - name: betekk-managed\n    encryption: {type: KMS}\n\
+        \x20   lifecycle_policy:\n      rules:\n\
+        \x20       - {priority: 1, tag_status: tagged, tag_patterns: [\"release-*\"], not_pulled_for_days: 120, action: archive}\n\
+        \x20       - {priority: 2, tag_status: any, archived_for_days: 365}\n\
+        \x20 - name: betekk-dual\n    encryption: {type: KMS_DSSE}\n\
+        \x20 - name: betekk-dual-own-key\n    encryption: {type: KMS_DSSE, kms_key: \"arn:aws:kms:ap-southeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\"}\n";
+    let fake = stripped_account(yaml).await;
+    let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
+    let imported = spec_text(&inv, "svc", "betekk");
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    let text = &imported.text;
+    let managed = fake.managed_kms_key_arn();
+    for wanted in [
+        // AWS reports the managed key's ARN; import writes what it read.
+        format!(r#"encryption: {{type: KMS, kms_key: "{managed}"}}"#),
+        format!(r#"encryption: {{type: KMS_DSSE, kms_key: "{managed}"}}"#),
+        r#""not_pulled_for_days":120,"action":"archive""#.to_string(),
+        r#""archived_for_days":365"#.to_string(),
+    ] {
+        assert!(text.contains(&wanted), "{wanted} not in\n{text}");
+    }
+    let d = spec(text).desired;
+    let plan = plan_on(&fake, &d).await;
+    assert_eq!(plan.changes.len(), 3, "{plan:#?}");
+    for change in &plan.changes {
+        let names: Vec<&str> = change.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["tags"], "only ownership tags: {change:#?}");
+    }
+    // And the spec as first written plans nothing against the same account once owned.
+    let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+    assert!(report.succeeded());
+    assert!(plan_on(&fake, &spec(yaml).desired).await.is_empty());
+}

@@ -31,7 +31,7 @@ pub use env::Env;
 pub(crate) use env::is_account_id;
 pub(crate) use github_trust::GithubTrust;
 pub(crate) use identity::Identity;
-pub(crate) use lifecycle::{LifecyclePolicy, LifecycleRule, TagStatus};
+pub(crate) use lifecycle::{LifecycleAction, LifecyclePolicy, LifecycleRule, TagStatus};
 pub(crate) use managed_policy::ManagedPolicy;
 pub(crate) use observed::{Dependents, Live, Observed, PolicyVersion, RegistryState};
 pub(crate) use oidc_provider::OidcProvider;

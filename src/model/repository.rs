@@ -29,6 +29,9 @@ impl TagMutability {
 }
 
 /// Encryption at rest; fixed at creation, so a change means a new repository.
+///
+/// A KMS type without `kms_key` uses the AWS managed key of ECR (`aws/ecr`); AWS then reports that
+/// key's ARN, which cannot be told apart from a customer key's without asking KMS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Encryption {
@@ -38,27 +41,57 @@ pub enum Encryption {
     /// `KMS`: an AWS KMS key.
     #[serde(rename = "KMS")]
     Kms {
-        /// The key as the spec names it (ARN, key id or alias) or as AWS reports it (ARN).
-        kms_key: String,
+        /// The key as the spec names it (ARN, key id or alias) or as AWS reports it (ARN);
+        /// `None`: the AWS managed key (`aws/ecr`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kms_key: Option<String>,
+    },
+    /// Dual-layer server-side encryption with KMS.
+    #[serde(rename = "KMS_DSSE")]
+    KmsDsse {
+        /// As for `Kms`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kms_key: Option<String>,
     },
 }
 
 impl Encryption {
-    /// Whether a live setting satisfies this desired one. AWS reports a KMS key by its ARN, while a
-    /// spec may name it by ARN, key id or alias; an alias cannot be resolved without KMS, so it is
-    /// taken to match any KMS key rather than forcing a perpetual replacement.
-    pub(crate) fn satisfied_by(&self, live: &Encryption) -> bool {
-        match (self, live) {
-            (Encryption::Aes256, Encryption::Aes256) => true,
-            (Encryption::Kms { kms_key: want }, Encryption::Kms { kms_key: have }) => {
-                if want == have || want.starts_with("alias/") || want.contains(":alias/") {
-                    return true;
-                }
-                // A bare key id matches the key ARN that ends in it.
-                !want.starts_with("arn:") && have.ends_with(&format!("key/{want}"))
-            }
-            _ => false,
+    pub(crate) const TYPES: &'static [&'static str] = &["AES256", "KMS", "KMS_DSSE"];
+
+    /// The type as ECR names it: what the fingerprint records.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Encryption::Aes256 => "AES256",
+            Encryption::Kms { .. } => "KMS",
+            Encryption::KmsDsse { .. } => "KMS_DSSE",
         }
+    }
+
+    /// The KMS key named, if any.
+    pub(crate) fn kms_key(&self) -> Option<&str> {
+        match self {
+            Encryption::Aes256 => None,
+            Encryption::Kms { kms_key } | Encryption::KmsDsse { kms_key } => kms_key.as_deref(),
+        }
+    }
+
+    /// Whether a live setting satisfies this desired one. The types must be equal. AWS reports a
+    /// KMS key by its ARN, while a spec may name it by ARN, key id or alias; an alias cannot be
+    /// resolved without KMS, so it is taken to match any key rather than forcing a perpetual
+    /// replacement. No key (the AWS managed key) matches any key for the same reason: AWS reports
+    /// the managed key's ARN.
+    pub(crate) fn satisfied_by(&self, live: &Encryption) -> bool {
+        if self.type_name() != live.type_name() {
+            return false;
+        }
+        let (Some(want), Some(have)) = (self.kms_key(), live.kms_key()) else {
+            return true;
+        };
+        if want == have || want.starts_with("alias/") || want.contains(":alias/") {
+            return true;
+        }
+        // A bare key id matches the key ARN that ends in it.
+        !want.starts_with("arn:") && have.ends_with(&format!("key/{want}"))
     }
 }
 
@@ -96,14 +129,10 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
     Attribute::plain("scan_on_push", |r| json!(r.scan_on_push), Mutation::InPlace),
     Attribute {
         name: "encryption",
-        // By type only: a spec may name a KMS key by alias while AWS reports its ARN; the key
-        // itself is compared with `Encryption::satisfied_by`.
-        canonical: |r| {
-            json!(match r.encryption {
-                Encryption::Aes256 => "AES256",
-                Encryption::Kms { .. } => "KMS",
-            })
-        },
+        // By type only (AES256, KMS, KMS_DSSE): a spec may name a KMS key by alias, or leave it
+        // out for the AWS managed key, while AWS reports a key ARN; the key itself is compared
+        // with `Encryption::satisfied_by`.
+        canonical: |r| json!(r.encryption.type_name()),
         shown: |r| json!(r.encryption),
         mutation: Mutation::Replace,
         before_added: None,
@@ -273,7 +302,7 @@ mod tests {
 
     fn kms(key: &str) -> Encryption {
         Encryption::Kms {
-            kms_key: key.into(),
+            kms_key: Some(key.into()),
         }
     }
 
@@ -288,6 +317,51 @@ mod tests {
         assert!(kms("alias/ecr").satisfied_by(&kms(arn)));
         assert!(!kms("ffff").satisfied_by(&kms(arn)));
         assert!(!kms("arn:aws:kms:ap-southeast-1:123456789012:key/other").satisfied_by(&kms(arn)));
+    }
+
+    #[test]
+    fn no_key_is_the_managed_key_and_matches_the_arn_aws_reports() {
+        let managed =
+            "arn:aws:kms:ap-southeast-1:123456789012:key/0f0f0f0f-aaaa-bbbb-cccc-0123456789ab";
+        let no_key = Encryption::Kms { kms_key: None };
+        assert!(no_key.satisfied_by(&kms(managed)));
+        assert!(no_key.satisfied_by(&no_key));
+        let dsse = |key: Option<&str>| Encryption::KmsDsse {
+            kms_key: key.map(str::to_string),
+        };
+        assert!(dsse(None).satisfied_by(&dsse(Some(managed))));
+        assert!(dsse(Some("alias/ecr")).satisfied_by(&dsse(Some(managed))));
+        assert!(!dsse(Some("ffff")).satisfied_by(&dsse(Some(managed))));
+        // The type is never a match across KMS and KMS_DSSE, nor with AES256.
+        assert!(!no_key.satisfied_by(&dsse(Some(managed))));
+        assert!(!dsse(None).satisfied_by(&kms(managed)));
+        assert!(!dsse(None).satisfied_by(&Encryption::Aes256));
+        assert!(!Encryption::Aes256.satisfied_by(&dsse(None)));
+    }
+
+    #[test]
+    fn encryption_is_fingerprinted_by_type_only() {
+        let canonical = |e: Encryption| {
+            let mut r = crate::testing::repo("betekk-app").build();
+            r.encryption = e;
+            attribute::comparable(ATTRIBUTES, &r)
+                .into_iter()
+                .find(|(name, _)| *name == "encryption")
+                .map(|(_, v)| v)
+        };
+        assert_eq!(
+            canonical(Encryption::Kms { kms_key: None }),
+            canonical(kms("arn:aws:kms:ap-southeast-1:123456789012:key/x"))
+        );
+        assert_eq!(
+            canonical(Encryption::Kms { kms_key: None }),
+            Some(json!("KMS"))
+        );
+        assert_eq!(
+            canonical(Encryption::KmsDsse { kms_key: None }),
+            Some(json!("KMS_DSSE"))
+        );
+        assert_eq!(canonical(Encryption::Aes256), Some(json!("AES256")));
     }
 }
 

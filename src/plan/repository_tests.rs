@@ -413,6 +413,102 @@ fn kms_named_by_alias_or_key_id_is_not_a_perpetual_replace() {
     }
 }
 
+/// The managed key's ARN, as AWS reports it for a repository created with a KMS type and no key.
+const MANAGED_KEY_ARN: &str =
+    "arn:aws:kms:ap-southeast-1:123456789012:key/0e0e0e0e-aaaa-4bbb-8ccc-000000000000";
+
+#[test]
+fn a_kms_type_without_key_does_not_churn_against_the_managed_key_aws_reports() {
+    use crate::model::Encryption;
+    for (name, want, have) in [
+        (
+            "KMS",
+            Encryption::Kms { kms_key: None },
+            Encryption::Kms {
+                kms_key: Some(MANAGED_KEY_ARN.into()),
+            },
+        ),
+        (
+            "KMS_DSSE",
+            Encryption::KmsDsse { kms_key: None },
+            Encryption::KmsDsse {
+                kms_key: Some(MANAGED_KEY_ARN.into()),
+            },
+        ),
+    ] {
+        let d = desired([repo("betekk-app").encryption(want.clone())]);
+        let o = observed([repo("betekk-app").encryption(have.clone())]);
+        let plan = plan(&d, &o).unwrap();
+        assert!(plan.is_empty(), "{name}: {plan:#?}");
+        // Drift agrees: the fingerprint holds the type, which both sides share.
+        let report = crate::drift::classify(&d, &o).unwrap();
+        assert!(report.in_sync(), "{name}: {report:#?}");
+    }
+}
+
+#[test]
+fn kms_and_kms_dsse_are_different_encryptions() {
+    use crate::model::Encryption;
+    let want = repo("betekk-app").encryption(Encryption::KmsDsse { kms_key: None });
+    let have = repo("betekk-app").encryption(Encryption::Kms {
+        kms_key: Some(MANAGED_KEY_ARN.into()),
+    });
+    let plan = plan(&desired([want]), &observed([have])).unwrap();
+    let change = only_change(&plan);
+    assert_eq!(change.action, Action::Replace);
+    assert_eq!(attr_names(change), ["encryption"]);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_repository_created_under_the_managed_key_plans_converged_on_the_fake() {
+    use crate::model::Encryption;
+    for encryption in [
+        Encryption::Kms { kms_key: None },
+        Encryption::KmsDsse { kms_key: None },
+    ] {
+        let d = desired([repo("betekk-app").encryption(encryption.clone())]);
+        let fake = crate::live::fake::FakeAws::new(ACCOUNT, REGION);
+        let (_, report) = run_apply(&fake, &d, &Default::default()).await;
+        assert!(report.succeeded(), "{report:#?}");
+        // The fake reports the managed key, as AWS does.
+        let stored = fake.repository("betekk-app").unwrap().info.encryption;
+        assert_eq!(stored.type_name(), encryption.type_name());
+        assert_eq!(stored.kms_key(), Some(fake.managed_kms_key_arn().as_str()));
+        let again = plan_on(&fake, &d).await;
+        assert!(again.is_empty(), "{encryption:?}: {again:#?}");
+    }
+}
+
+/// On the fake, not on LocalStack: the emulator's ECR refuses ECR's archive forms (see
+/// tests/integration/ecr.rs).
+#[tokio::test(flavor = "current_thread")]
+async fn archive_lifecycle_rules_apply_and_then_plan_converged() {
+    let d = spec(
+        "version: 1\nstack: test\nrepositories:\n  - name: betekk-app\n    lifecycle_policy:\n      rules:\n\
+         \x20       - {priority: 1, tag_status: tagged, tag_patterns: [\"release-*\"], not_pulled_for_days: 120, action: archive}\n\
+         \x20       - {priority: 2, tag_status: untagged, expire_after_days: 14}\n\
+         \x20       - {priority: 3, tag_status: any, archived_for_days: 365}\n",
+    )
+    .desired;
+    let fake = crate::live::fake::FakeAws::new(ACCOUNT, REGION);
+    let (first, report) = run_apply(&fake, &d, &Default::default()).await;
+    assert!(report.succeeded(), "{report:#?}");
+    assert_eq!(first.summary().add, 1);
+    let text = fake
+        .repository("betekk-app")
+        .unwrap()
+        .lifecycle_policy
+        .unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        doc["rules"][0]["action"],
+        json!({"type": "transition", "targetStorageClass": "archive"})
+    );
+    assert_eq!(doc["rules"][2]["selection"]["storageClass"], "archive");
+    let again = plan_on(&fake, &d).await;
+    assert!(again.is_empty(), "{again:#?}");
+}
+
 /// `betekk-app` is adopted: an update whose only write is the ownership tags.
 fn assert_adopted_by_tagging(change: &Change) {
     assert_eq!(change.action, Action::Update, "{change:#?}");

@@ -8,6 +8,7 @@ pub(crate) mod diagnostic;
 pub(crate) mod fields;
 pub(crate) mod github;
 pub(crate) mod grants;
+pub(crate) mod lifecycle;
 pub(crate) mod names;
 pub(crate) mod placement;
 pub(crate) mod policies;

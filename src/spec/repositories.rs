@@ -8,10 +8,7 @@ use super::yaml::{Node, Value};
 use super::{Context, names, resource_tags};
 use crate::model::repository::with_lambda_pull;
 use crate::model::wildcard;
-use crate::model::{
-    Encryption, LifecyclePolicy, LifecycleRule, PolicyDocument, Repository, Resource,
-    TagMutability, TagStatus,
-};
+use crate::model::{Encryption, PolicyDocument, Repository, Resource, TagMutability};
 
 pub(crate) const FIELDS: &[Field] = &[
     Field::required(
@@ -48,8 +45,8 @@ pub(crate) const FIELDS: &[Field] = &[
     ),
     Field::new(
         "lifecycle_policy",
-        Ty::Map(LIFECYCLE),
-        "Which images ECR expires",
+        Ty::Map(super::lifecycle::FIELDS),
+        "Which images ECR expires or archives",
     ),
     Field::new(
         "repository_policy",
@@ -73,62 +70,14 @@ pub(crate) const FIELDS: &[Field] = &[
 const ENCRYPTION: &[Field] = &[
     Field::new(
         "type",
-        Ty::OneOf(&["AES256", "KMS"]),
-        "AES256 (default) or KMS",
+        Ty::OneOf(Encryption::TYPES),
+        "AES256 (default), KMS, or KMS_DSSE (dual-layer KMS)",
     ),
     Field::new(
         "kms_key",
         Ty::Str,
-        "With type KMS: the key's ARN, id or alias/NAME",
-    ),
-];
-
-const LIFECYCLE: &[Field] = &[Field::required(
-    "rules",
-    Ty::ListOf(LIFECYCLE_RULE),
-    "At least one rule; priorities are unique",
-)];
-
-const LIFECYCLE_RULE: &[Field] = &[
-    Field::required(
-        "priority",
-        Ty::Int {
-            min: 1,
-            max: 1_000_000,
-        },
-        "Unique; lower runs first",
-    ),
-    Field::new("description", Ty::Str, "Shown in the ECR console"),
-    Field::required(
-        "tag_status",
-        Ty::OneOf(TagStatus::ALLOWED),
-        "tagged (with tag_prefixes or tag_patterns), untagged, or any (only as the highest priority)",
-    ),
-    Field::new(
-        "tag_prefixes",
-        Ty::Strings,
-        "Images with a tag starting with one of these",
-    ),
-    Field::new(
-        "tag_patterns",
-        Ty::Strings,
-        "Images with a tag matching one of these (* wildcards)",
-    ),
-    Field::new(
-        "keep_last",
-        Ty::Int {
-            min: 1,
-            max: 1_000_000,
-        },
-        "Keep this many of the newest images; expire the rest",
-    ),
-    Field::new(
-        "expire_after_days",
-        Ty::Int {
-            min: 1,
-            max: 1_000_000,
-        },
-        "Expire images pushed more than this many days ago",
+        "With type KMS or KMS_DSSE: the key's ARN, id or alias/NAME (default: the AWS managed \
+         key aws/ecr)",
     ),
 ];
 
@@ -231,7 +180,7 @@ fn read_one(
     };
     let lifecycle = match f.get("lifecycle_policy") {
         None => Some(None),
-        Some(n) => read_lifecycle(r, n, &f.path_of("lifecycle_policy")).map(Some),
+        Some(n) => super::lifecycle::read(r, n, &f.path_of("lifecycle_policy")).map(Some),
     };
     let policy = match f.get("repository_policy") {
         None => Some(None),
@@ -359,41 +308,45 @@ fn read_exclusion_filters(r: &mut Reader, node: &Node, path: &str) -> Option<Vec
 fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption> {
     let f = r.fields(node, path, ENCRYPTION)?;
     let kind = match f.get("type") {
-        None => "AES256".to_string(),
-        Some(n) => r.one_of(n, &f.path_of("type"), &["AES256", "KMS"], |s| {
-            matches!(s, "AES256" | "KMS").then(|| s.to_string())
+        None => "AES256",
+        Some(n) => r.one_of(n, &f.path_of("type"), Encryption::TYPES, |s| {
+            Encryption::TYPES.iter().copied().find(|t| *t == s)
         })?,
     };
     let key = match f.get("kms_key") {
         None => None,
-        Some(n) => Some((n, r.string(n, &f.path_of("kms_key"))?)),
-    };
-    match (kind.as_str(), key) {
-        ("KMS", Some((n, key))) if !key.is_empty() => match super::arns::check_kms_key(&key) {
-            Ok(()) => Some(Encryption::Kms { kms_key: key }),
-            Err(e) => {
-                r.error(n.pos, &f.path_of("kms_key"), e);
-                None
+        Some(n) => {
+            let p = f.path_of("kms_key");
+            let key = r.string(n, &p)?;
+            if kind == "AES256" {
+                r.error(
+                    n.pos,
+                    &p,
+                    "kms_key is only allowed with type: KMS or KMS_DSSE",
+                );
+                return None;
             }
-        },
-        ("KMS", _) => {
-            r.error(
-                node.pos,
-                &f.path_of("kms_key"),
-                "type KMS needs kms_key: a key ARN, key id or alias/NAME",
-            );
-            None
+            if key.is_empty() {
+                r.error(
+                    n.pos,
+                    &p,
+                    "empty; leave kms_key out for the AWS managed key (aws/ecr), or give a key \
+                     ARN, key id or alias/NAME",
+                );
+                return None;
+            }
+            if let Err(e) = super::arns::check_kms_key(&key) {
+                r.error(n.pos, &p, e);
+                return None;
+            }
+            Some(key)
         }
-        (_, Some((n, _))) => {
-            r.error(
-                n.pos,
-                &f.path_of("kms_key"),
-                "kms_key is only allowed with type: KMS",
-            );
-            None
-        }
-        _ => Some(Encryption::Aes256),
-    }
+    };
+    Some(match kind {
+        "KMS" => Encryption::Kms { kms_key: key },
+        "KMS_DSSE" => Encryption::KmsDsse { kms_key: key },
+        _ => Encryption::Aes256,
+    })
 }
 
 /// A policy document written as YAML or as a JSON string.
@@ -446,171 +399,5 @@ fn expand_strings(value: &serde_json::Value, prefix: &str) -> Result<serde_json:
                 .collect::<Result<_, String>>()?,
         ),
         other => other.clone(),
-    })
-}
-
-fn read_lifecycle(r: &mut Reader, node: &Node, path: &str) -> Option<LifecyclePolicy> {
-    let f = r.fields(node, path, LIFECYCLE)?;
-    let Some(rules_node) = f.get("rules") else {
-        r.error(
-            node.pos,
-            &f.path_of("rules"),
-            "missing; a lifecycle policy needs rules",
-        );
-        return None;
-    };
-    let items = r.list(rules_node, &f.path_of("rules"))?;
-    if items.is_empty() {
-        r.error(
-            rules_node.pos,
-            &f.path_of("rules"),
-            "needs at least one rule",
-        );
-        return None;
-    }
-    let mut rules = Vec::new();
-    let mut ok = true;
-    for (rule_path, item) in &items {
-        match read_rule(r, item, rule_path) {
-            Some(rule) => rules.push((rule_path.clone(), *item, rule)),
-            None => ok = false,
-        }
-    }
-    if !ok {
-        return None;
-    }
-    let mut priorities: BTreeMap<u32, &str> = BTreeMap::new();
-    for (rule_path, item, rule) in &rules {
-        if let Some(first) = priorities.insert(rule.priority, rule_path) {
-            r.error(
-                item.pos,
-                &join(rule_path, "priority"),
-                format!(
-                    "priority {} is already used by {first}; priorities must be unique",
-                    rule.priority
-                ),
-            );
-            ok = false;
-        }
-    }
-    let highest = rules.iter().map(|(_, _, rule)| rule.priority).max();
-    for (rule_path, item, rule) in &rules {
-        if rule.tag_status == TagStatus::Any && Some(rule.priority) != highest {
-            r.error(
-                item.pos,
-                &join(rule_path, "tag_status"),
-                "a rule with tag_status: any must have the highest priority number of all rules",
-            );
-            ok = false;
-        }
-    }
-    ok.then(|| LifecyclePolicy::from_rules(rules.into_iter().map(|(_, _, rule)| rule).collect()))
-}
-
-fn read_rule(r: &mut Reader, node: &Node, path: &str) -> Option<LifecycleRule> {
-    let f = r.fields(node, path, LIFECYCLE_RULE)?;
-    let priority = match f.get("priority") {
-        None => {
-            r.error(
-                node.pos,
-                &f.path_of("priority"),
-                "missing; each rule needs a priority (1 or more)",
-            );
-            None
-        }
-        Some(n) => r
-            .int(n, &f.path_of("priority"), 1, 1_000_000)
-            .map(|p| p as u32),
-    };
-    let description = f
-        .get("description")
-        .and_then(|n| r.string(n, &f.path_of("description")));
-    let tag_status = match f.get("tag_status") {
-        None => {
-            r.error(
-                node.pos,
-                &f.path_of("tag_status"),
-                "missing; expected tagged, untagged or any",
-            );
-            None
-        }
-        Some(n) => r.one_of(n, &f.path_of("tag_status"), TagStatus::ALLOWED, |s| {
-            TagStatus::parse(s).filter(|_| s == s.to_ascii_lowercase())
-        }),
-    };
-    let mut list = |name: &str| match f.get(name) {
-        None => Some(Vec::new()),
-        Some(n) => r.strings(n, &f.path_of(name)),
-    };
-    let prefixes = list("tag_prefixes");
-    let patterns = list("tag_patterns");
-    let count = |r: &mut Reader, name: &str| {
-        f.get(name).map(|n| {
-            (
-                n,
-                r.int(n, &f.path_of(name), 1, 1_000_000).map(|c| c as u32),
-            )
-        })
-    };
-    let keep_last = count(r, "keep_last");
-    let expire = count(r, "expire_after_days");
-    let (prefixes, patterns, tag_status) = (prefixes?, patterns?, tag_status?);
-    let mut ok = true;
-    match (&keep_last, &expire) {
-        (None, None) => {
-            r.error(
-                node.pos,
-                path,
-                "each rule needs keep_last or expire_after_days",
-            );
-            ok = false;
-        }
-        (Some(_), Some((n, _))) => {
-            r.error(
-                n.pos,
-                &f.path_of("expire_after_days"),
-                "use keep_last or expire_after_days, not both",
-            );
-            ok = false;
-        }
-        _ => {}
-    }
-    let selects_tags = !prefixes.is_empty() || !patterns.is_empty();
-    if tag_status == TagStatus::Tagged && !selects_tags {
-        r.error(
-            node.pos,
-            path,
-            "tag_status: tagged needs tag_prefixes or tag_patterns",
-        );
-        ok = false;
-    }
-    if tag_status != TagStatus::Tagged && selects_tags {
-        r.error(
-            node.pos,
-            path,
-            "tag_prefixes and tag_patterns are only allowed with tag_status: tagged",
-        );
-        ok = false;
-    }
-    if !prefixes.is_empty() && !patterns.is_empty() {
-        r.error(node.pos, path, "use tag_prefixes or tag_patterns, not both");
-        ok = false;
-    }
-    let keep_last = match keep_last {
-        Some((_, v)) => Some(v?),
-        None => None,
-    };
-    let expire_after_days = match expire {
-        Some((_, v)) => Some(v?),
-        None => None,
-    };
-    ok.then_some(LifecycleRule {
-        priority: priority?,
-        description,
-        tag_status,
-        tag_prefixes: prefixes,
-        tag_patterns: patterns,
-        keep_last,
-        expire_after_days,
     })
 }

@@ -103,24 +103,38 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             ],
         ),
         (
-            "KMS without kms_key",
-            one_repo("encryption:\n  type: KMS"),
-            vec![
-                "test.yaml:5:5: repositories[0].encryption.kms_key: type KMS needs kms_key: a key ARN, key id or alias/NAME",
-            ],
-        ),
-        (
             "kms_key with AES256",
             one_repo("encryption:\n  type: AES256\n  kms_key: alias/ecr"),
             vec![
-                "test.yaml:7:7: repositories[0].encryption.kms_key: kms_key is only allowed with type: KMS",
+                "test.yaml:7:7: repositories[0].encryption.kms_key: kms_key is only allowed with type: KMS or KMS_DSSE",
+            ],
+        ),
+        (
+            "kms_key without a type (AES256 by default)",
+            one_repo("encryption: {kms_key: alias/ecr}"),
+            vec![
+                "test.yaml:5:18: repositories[0].encryption.kms_key: kms_key is only allowed with type: KMS or KMS_DSSE",
+            ],
+        ),
+        (
+            "empty kms_key",
+            one_repo("encryption:\n  type: KMS_DSSE\n  kms_key: \"\""),
+            vec![
+                "test.yaml:7:7: repositories[0].encryption.kms_key: empty; leave kms_key out for the AWS managed key (aws/ecr), or give a key ARN, key id or alias/NAME",
             ],
         ),
         (
             "unknown encryption type",
             one_repo("encryption:\n  type: aes256"),
             vec![
-                r#"test.yaml:6:7: repositories[0].encryption.type: expected AES256 or KMS, got "aes256"; did you mean AES256?"#,
+                r#"test.yaml:6:7: repositories[0].encryption.type: expected AES256, KMS or KMS_DSSE, got "aes256"; did you mean AES256?"#,
+            ],
+        ),
+        (
+            "dual-layer spelled with a dash",
+            one_repo("encryption:\n  type: KMS-DSSE"),
+            vec![
+                r#"test.yaml:6:7: repositories[0].encryption.type: expected AES256, KMS or KMS_DSSE, got "KMS-DSSE"; did you mean KMS_DSSE?"#,
             ],
         ),
         (
@@ -179,14 +193,14 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
                 "lifecycle_policy:\n  rules:\n    - priority: 1\n      tag_status: any\n      keep_last: 10\n      expire_after_days: 30",
             ),
             vec![
-                "test.yaml:10:11: repositories[0].lifecycle_policy.rules[0].expire_after_days: use keep_last or expire_after_days, not both",
+                "test.yaml:10:11: repositories[0].lifecycle_policy.rules[0].expire_after_days: use one of keep_last, expire_after_days, not_pulled_for_days or archived_for_days, not several (this rule also has keep_last)",
             ],
         ),
         (
-            "lifecycle: neither keep_last nor expire_after_days",
+            "lifecycle: no count at all",
             one_repo("lifecycle_policy:\n  rules:\n    - {priority: 1, tag_status: any}"),
             vec![
-                "test.yaml:7:11: repositories[0].lifecycle_policy.rules[0]: each rule needs keep_last or expire_after_days",
+                "test.yaml:7:11: repositories[0].lifecycle_policy.rules[0]: each rule needs one of keep_last, expire_after_days, not_pulled_for_days or archived_for_days",
             ],
         ),
         (
@@ -305,6 +319,33 @@ fn written_values_replace_the_defaults() {
 }
 
 #[test]
+fn kms_types_read_with_and_without_a_key() {
+    let cases = [
+        ("encryption: {type: KMS}", Encryption::Kms { kms_key: None }),
+        (
+            "encryption: {type: KMS_DSSE}",
+            Encryption::KmsDsse { kms_key: None },
+        ),
+        (
+            "encryption: {type: KMS_DSSE, kms_key: alias/ecr}",
+            Encryption::KmsDsse {
+                kms_key: Some("alias/ecr".into()),
+            },
+        ),
+        (
+            "encryption: {type: KMS, kms_key: 1234abcd-12ab-34cd-56ef-1234567890ab}",
+            Encryption::Kms {
+                kms_key: Some("1234abcd-12ab-34cd-56ef-1234567890ab".into()),
+            },
+        ),
+        ("encryption: {}", Encryption::Aes256),
+    ];
+    for (yaml, want) in cases {
+        assert_eq!(only_repo(&one_repo(yaml)).encryption, want, "{yaml}");
+    }
+}
+
+#[test]
 fn prefix_placeholders_are_expanded_in_names() {
     let s = spec(
         "version: 1\nstack: test\nproject_prefix: acme\nregion: eu-west-1\nrepositories:\n  - name: \"{prefix}-app\"\n  - name: \"{prefix}/tools/{prefix}-ci\"\n",
@@ -359,6 +400,169 @@ fn a_repository_policy_may_be_yaml_or_a_json_string() {
         serde_json::from_str::<serde_json::Value>(PULL_POLICY)
             .unwrap()
             .to_string()
+    );
+}
+
+/// A spec of one repository whose lifecycle policy has these rules (each a flow mapping).
+fn lifecycle(rules: &[&str]) -> String {
+    let mut fields = String::from("lifecycle_policy:\n  rules:\n");
+    for rule in rules {
+        fields.push_str(&format!("    - {rule}\n"));
+    }
+    one_repo(&fields)
+}
+
+#[test]
+fn each_lifecycle_form_mistake_is_reported_where_it_is_written() {
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "not_pulled_for_days without action: archive",
+            lifecycle(&["{priority: 1, tag_status: any, not_pulled_for_days: 90}"]),
+            vec![
+                "test.yaml:7:42: repositories[0].lifecycle_policy.rules[0].not_pulled_for_days: ECR archives images by their last pull, and does not expire them by it: add action: archive",
+            ],
+        ),
+        (
+            "not_pulled_for_days with action: expire written out",
+            lifecycle(&[
+                "{priority: 1, tag_status: untagged, not_pulled_for_days: 90, action: expire}",
+            ]),
+            vec![
+                "test.yaml:7:47: repositories[0].lifecycle_policy.rules[0].not_pulled_for_days: ECR archives images by their last pull, and does not expire them by it: add action: archive",
+            ],
+        ),
+        (
+            "archive by push date",
+            lifecycle(&["{priority: 1, tag_status: any, expire_after_days: 30, action: archive}"]),
+            vec![
+                "test.yaml:7:65: repositories[0].lifecycle_policy.rules[0].action: action: archive goes with not_pulled_for_days only (ECR archives images by their last pull), not with expire_after_days",
+            ],
+        ),
+        (
+            "archive by count",
+            lifecycle(&["{priority: 1, tag_status: any, keep_last: 5, action: archive}"]),
+            vec![
+                "test.yaml:7:56: repositories[0].lifecycle_policy.rules[0].action: action: archive goes with not_pulled_for_days only (ECR archives images by their last pull), not with keep_last",
+            ],
+        ),
+        (
+            "archiving what is archived",
+            lifecycle(&["{priority: 1, tag_status: any, archived_for_days: 120, action: archive}"]),
+            vec![
+                "test.yaml:7:66: repositories[0].lifecycle_policy.rules[0].action: action: archive goes with not_pulled_for_days only (ECR archives images by their last pull), not with archived_for_days",
+            ],
+        ),
+        (
+            "archived images deleted before the 90-day minimum",
+            lifecycle(&["{priority: 1, tag_status: any, archived_for_days: 30}"]),
+            vec![
+                "test.yaml:7:42: repositories[0].lifecycle_policy.rules[0].archived_for_days: ECR keeps an archived image at least 90 days; expected 90 or more, got 30",
+            ],
+        ),
+        (
+            "two counts of the new kinds",
+            lifecycle(&[
+                "{priority: 1, tag_status: any, not_pulled_for_days: 90, archived_for_days: 90, action: archive}",
+            ]),
+            vec![
+                "test.yaml:7:67: repositories[0].lifecycle_policy.rules[0].archived_for_days: use one of keep_last, expire_after_days, not_pulled_for_days or archived_for_days, not several (this rule also has not_pulled_for_days)",
+            ],
+        ),
+        (
+            "an unknown action",
+            lifecycle(&[
+                "{priority: 1, tag_status: any, not_pulled_for_days: 90, action: transition}",
+            ]),
+            vec![
+                r#"test.yaml:7:67: repositories[0].lifecycle_policy.rules[0].action: expected expire or archive, got "transition""#,
+            ],
+        ),
+        (
+            "not_pulled_for_days 0",
+            lifecycle(&["{priority: 1, tag_status: any, not_pulled_for_days: 0, action: archive}"]),
+            vec![
+                "test.yaml:7:42: repositories[0].lifecycle_policy.rules[0].not_pulled_for_days: expected a whole number from 1 to 1000000, got 0",
+            ],
+        ),
+        (
+            "too many wildcards in a pattern",
+            lifecycle(&[
+                "{priority: 1, tag_status: tagged, tag_patterns: [\"a*b*c*d*e*\"], keep_last: 3}",
+            ]),
+            vec![
+                r#"test.yaml:7:45: repositories[0].lifecycle_policy.rules[0].tag_patterns: "a*b*c*d*e*" has 5 wildcards; ECR allows at most 4 * in one pattern"#,
+            ],
+        ),
+        (
+            "an archive rule of tag status any before another rule",
+            lifecycle(&[
+                "{priority: 1, tag_status: any, not_pulled_for_days: 90, action: archive}",
+                "{priority: 2, tag_status: untagged, expire_after_days: 7}",
+            ]),
+            vec![
+                "test.yaml:7:11: repositories[0].lifecycle_policy.rules[0].tag_status: a rule with tag_status: any must have the highest priority number of all rules",
+            ],
+        ),
+        (
+            "a storage class is not the spec's to say",
+            lifecycle(&[
+                "{priority: 1, tag_status: any, archived_for_days: 90, storage_class: archive}",
+            ]),
+            vec![
+                "test.yaml:7:65: repositories[0].lifecycle_policy.rules[0].storage_class: unknown field; allowed here: priority, description, tag_status, tag_prefixes, tag_patterns, keep_last, expire_after_days, not_pulled_for_days, archived_for_days, action",
+            ],
+        ),
+    ];
+    assert_spec_errors(&cases);
+}
+
+#[test]
+fn archive_rules_read_into_the_canonical_policy() {
+    use crate::model::{LifecycleAction, LifecycleRule};
+    let r = only_repo(&lifecycle(&[
+        "{priority: 3, tag_status: any, archived_for_days: 365}",
+        "{priority: 1, tag_status: tagged, tag_patterns: [\"release-*\"], not_pulled_for_days: 120, action: archive}",
+        "{priority: 2, tag_status: untagged, not_pulled_for_days: 90, action: archive, description: Archive unpulled builds}",
+    ]));
+    let mut releases = LifecycleRule::new(1, TagStatus::Tagged);
+    releases.tag_patterns = vec!["release-*".into()];
+    releases.not_pulled_for_days = Some(120);
+    releases.action = LifecycleAction::Archive;
+    let mut untagged = LifecycleRule::new(2, TagStatus::Untagged);
+    untagged.description = Some("Archive unpulled builds".into());
+    untagged.not_pulled_for_days = Some(90);
+    untagged.action = LifecycleAction::Archive;
+    let mut archived = LifecycleRule::new(3, TagStatus::Any);
+    archived.archived_for_days = Some(365);
+    assert_eq!(
+        r.lifecycle_policy,
+        Some(LifecyclePolicy::from_rules(vec![
+            releases, untagged, archived
+        ]))
+    );
+}
+
+#[test]
+fn the_lifecycle_reader_serves_any_field_path() {
+    // Another owner (a repository creation template) puts the same table under its own field.
+    let text = "rules:\n  - {priority: 1, tag_status: any, archived_for_days: 10}\n";
+    let node = crate::spec::yaml::parse(text).unwrap();
+    let mut r = crate::spec::reader::Reader::new("t.yaml");
+    assert_eq!(
+        crate::spec::lifecycle::read(&mut r, &node, "templates[0].lifecycle_policy"),
+        None
+    );
+    let errors: Vec<String> = r
+        .diags
+        .into_items()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "t.yaml:2:36: templates[0].lifecycle_policy.rules[0].archived_for_days: ECR keeps an archived image at least 90 days; expected 90 or more, got 10"
+        ]
     );
 }
 
@@ -805,6 +1009,10 @@ fn malformed_arns_and_keys_are_spec_errors_where_they_are_written() {
         ),
         (
             one_repo("encryption: {type: KMS, kms_key: \"not a key!\"}"),
+            "repositories[0].encryption.kms_key: \"not a key!\" is not a KMS key",
+        ),
+        (
+            one_repo("encryption: {type: KMS_DSSE, kms_key: \"not a key!\"}"),
             "repositories[0].encryption.kms_key: \"not a key!\" is not a KMS key",
         ),
         (

@@ -405,3 +405,38 @@ async fn tag_mutability_exclusions_round_trip_and_out_of_band_ones_are_repaired(
     acct.run(&["plan", spec, "--detailed-exitcode"])
         .expect_code(0);
 }
+
+/// `type: KMS` without a key (the AWS managed key) and `KMS_DSSE` are created as asked, and the
+/// key ARN the emulator reports for them is no reason to replace them.
+#[tokio::test]
+async fn kms_without_a_key_and_kms_dsse_are_created_and_then_converged() {
+    let acct = Account::new();
+    let spec = acct.write_spec(
+        "spec.yaml",
+        "version: 1\nstack: kmsforms\nrepositories:\n\
+         \x20 - name: betekk-kms-managed\n    encryption: {type: KMS}\n\
+         \x20 - name: betekk-kms-dsse\n    encryption: {type: KMS_DSSE}\n",
+    );
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+    acct.run(&["drift", spec]).expect_code(0);
+    let client = acct.client().await;
+    let listed = client.list_repositories().await.unwrap();
+    let type_of = |name: &str| {
+        listed
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap_or_else(|| panic!("{name} created"))
+            .encryption
+            .type_name()
+    };
+    assert_eq!(type_of("betekk-kms-managed"), "KMS");
+    assert_eq!(type_of("betekk-kms-dsse"), "KMS_DSSE");
+}
+
+// Archive rules (`not_pulled_for_days` with `action: archive`, `archived_for_days`) have no test
+// here: the emulator's ECR (moto) refuses `"type": "transition"`, `storageClass` and the count
+// types `sinceImagePulled` / `sinceImageTransitioned` that ECR documents. Their apply-then-plan
+// is tested on the fake (`plan::repository_tests::archive_lifecycle_rules_apply_and_then_plan_converged`).

@@ -15,7 +15,7 @@ use super::{
     ApiStats, Aws, CallCounter, EcrApi, Ensured, ErrorKind, Identity, LiveError, NewRepository,
     RepositoryInfo, StsApi,
 };
-use crate::model::{TagMutability, Tags};
+use crate::model::{Encryption, TagMutability, Tags};
 
 pub use iam::{FakeOidcProvider, FakePolicy, FakePolicyVersion, FakeRole};
 pub use registry::FakeRegistry;
@@ -166,10 +166,29 @@ impl FakeAws {
         LiveError::new(operation, kind, Some(code.into()), FakeError(message))
     }
 
+    /// Encryption as AWS reports it after creation: a KMS type without a key names the managed key.
+    fn reported_encryption(&self, asked: &Encryption) -> Encryption {
+        let managed = || Some(self.managed_kms_key_arn());
+        match asked {
+            Encryption::Kms { kms_key: None } => Encryption::Kms { kms_key: managed() },
+            Encryption::KmsDsse { kms_key: None } => Encryption::KmsDsse { kms_key: managed() },
+            other => other.clone(),
+        }
+    }
+
     /// The ARN a repository of this name has in this account and region.
     pub fn repository_arn(&self, name: &str) -> String {
         format!(
             "arn:aws:ecr:{}:{}:repository/{name}",
+            self.region, self.account
+        )
+    }
+
+    /// The ARN of this account's AWS managed key for ECR (`aws/ecr`): what AWS reports as the key
+    /// of a repository created with a KMS type and no key.
+    pub fn managed_kms_key_arn(&self) -> String {
+        format!(
+            "arn:aws:kms:{}:{}:key/0e0e0e0e-ec00-4000-8000-000000000000",
             self.region, self.account
         )
     }
@@ -312,7 +331,7 @@ impl EcrApi for FakeAws {
             image_tag_mutability: new.image_tag_mutability,
             exclusion_filters: sorted(new.exclusion_filters),
             scan_on_push: new.scan_on_push,
-            encryption: new.encryption.clone(),
+            encryption: self.reported_encryption(new.encryption),
         };
         state.repositories.insert(
             new.name.to_string(),

@@ -75,10 +75,17 @@ fn repository_info(repo: &aws_sdk_ecr::types::Repository) -> RepositoryInfo {
         _ => TagMutability::Immutable,
     };
     let encryption = match repo.encryption_configuration() {
-        Some(cfg) if *cfg.encryption_type() != EncryptionType::Aes256 => Encryption::Kms {
-            kms_key: cfg.kms_key().unwrap_or_default().to_string(),
-        },
-        _ => Encryption::Aes256,
+        Some(cfg) => {
+            let kms_key = cfg.kms_key().filter(|k| !k.is_empty()).map(str::to_string);
+            match cfg.encryption_type() {
+                EncryptionType::KmsDsse => Encryption::KmsDsse { kms_key },
+                EncryptionType::Aes256 => Encryption::Aes256,
+                // KMS, and any type newer than this SDK: planned as a replacement if the spec
+                // says otherwise.
+                _ => Encryption::Kms { kms_key },
+            }
+        }
+        None => Encryption::Aes256,
     };
     let mut exclusion_filters: Vec<String> = repo
         .image_tag_mutability_exclusion_filters()
@@ -169,16 +176,17 @@ impl EcrApi for SdkAws {
 
     async fn create_repository(&self, new: &NewRepository<'_>) -> Result<Ensured, LiveError> {
         const OP: &str = "ecr:CreateRepository";
-        let encryption = match new.encryption {
-            Encryption::Aes256 => {
-                EncryptionConfiguration::builder().encryption_type(EncryptionType::Aes256)
-            }
-            Encryption::Kms { kms_key } => EncryptionConfiguration::builder()
-                .encryption_type(EncryptionType::Kms)
-                .kms_key(kms_key),
-        }
-        .build()
-        .map_err(|e| build_error(OP, e))?;
+        let encryption_type = match new.encryption {
+            Encryption::Aes256 => EncryptionType::Aes256,
+            Encryption::Kms { .. } => EncryptionType::Kms,
+            Encryption::KmsDsse { .. } => EncryptionType::KmsDsse,
+        };
+        // No key: ECR uses its AWS managed key.
+        let encryption = EncryptionConfiguration::builder()
+            .encryption_type(encryption_type)
+            .set_kms_key(new.encryption.kms_key().map(str::to_string))
+            .build()
+            .map_err(|e| build_error(OP, e))?;
         let result = self
             .ecr
             .create_repository()
