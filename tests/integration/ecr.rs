@@ -436,7 +436,40 @@ async fn kms_without_a_key_and_kms_dsse_are_created_and_then_converged() {
     assert_eq!(type_of("betekk-kms-dsse"), "KMS_DSSE");
 }
 
-// Archive rules (`not_pulled_for_days` with `action: archive`, `archived_for_days`) have no test
-// here: the emulator's ECR (moto) refuses `"type": "transition"`, `storageClass` and the count
-// types `sinceImagePulled` / `sinceImageTransitioned` that ECR documents. Their apply-then-plan
-// is tested on the fake (`plan::repository_tests::archive_lifecycle_rules_apply_and_then_plan_converged`).
+/// Archive rules (`not_pulled_for_days` with `action: archive`, `archived_for_days`) reach ECR
+/// in the documented form (the emulator's plugin accepts `transition`, `storageClass` and the
+/// newer count types, which plain moto refuses), read back into the typed form, and converge.
+#[tokio::test]
+async fn archive_lifecycle_rules_apply_and_then_plan_converged() {
+    let acct = Account::new();
+    let spec = acct.write_spec(
+        "spec.yaml",
+        "version: 1\nstack: archive\nrepositories:\n  - name: betekk-archive\n    lifecycle_policy:\n      rules:\n\
+         \x20       - {priority: 1, tag_status: tagged, tag_patterns: [\"release-*\"], not_pulled_for_days: 120, action: archive}\n\
+         \x20       - {priority: 2, tag_status: untagged, expire_after_days: 14}\n\
+         \x20       - {priority: 3, tag_status: any, archived_for_days: 365}\n",
+    );
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    let text = acct
+        .client()
+        .await
+        .get_lifecycle_policy("betekk-archive")
+        .await
+        .unwrap()
+        .expect("a lifecycle policy");
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        doc["rules"][0]["selection"]["countType"],
+        "sinceImagePulled"
+    );
+    assert_eq!(doc["rules"][0]["action"]["type"], "transition");
+    assert_eq!(doc["rules"][0]["action"]["targetStorageClass"], "archive");
+    assert_eq!(
+        doc["rules"][2]["selection"]["countType"],
+        "sinceImageTransitioned"
+    );
+    assert_eq!(doc["rules"][2]["selection"]["storageClass"], "archive");
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+}
