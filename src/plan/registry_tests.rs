@@ -358,6 +358,27 @@ async fn removing_an_owned_rule_removes_only_it() {
 }
 
 #[tokio::test]
+async fn a_failed_settings_write_leaves_no_record_and_the_next_apply_finishes() {
+    let fake = FakeAws::default();
+    fake.fail(
+        "ecr:PutReplicationConfiguration",
+        None,
+        crate::live::ErrorKind::Invalid,
+        1,
+    );
+    let d = registry_spec("svc", ENHANCED);
+    let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+    assert!(!report.succeeded());
+    assert!(
+        fake.registry().parameters.is_empty(),
+        "the record is written only after the settings"
+    );
+    apply_ok(&fake, &d).await;
+    assert_eq!(fake.registry().parameters.len(), 1);
+    assert!(plan_on(&fake, &d).await.is_empty());
+}
+
+#[tokio::test]
 async fn two_stacks_share_the_registry_and_may_not_share_a_key() {
     let fake = FakeAws::default();
     apply_ok(&fake, &registry_spec("svc", ENHANCED)).await;

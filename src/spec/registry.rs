@@ -97,10 +97,7 @@ pub const FIELDS: &[Field] = &[
 /// regions (a destination may not be the region it replicates from in the same account).
 pub fn read(r: &mut Reader, ctx: &Context, node: &Node, regions: &[String]) -> Option<Resource> {
     let f = r.fields(node, "registry", FIELDS)?;
-    let mut settings = RegistrySettings {
-        tags: Default::default(),
-        ..Default::default()
-    };
+    let mut settings = RegistrySettings::default();
     if let Some(n) = f.get("scanning") {
         read_scanning(r, ctx, n, &f.path_of("scanning"), &mut settings);
     }
