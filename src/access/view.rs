@@ -78,7 +78,9 @@ impl AccessView {
                         .or_default()
                         .push(a.policy_arn.clone());
                 }
-                Resource::OidcProvider(_) | Resource::Registry(_) => {}
+                Resource::OidcProvider(_)
+                | Resource::Registry(_)
+                | Resource::PullThroughCache(_) => {}
             }
         }
         view

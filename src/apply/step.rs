@@ -299,6 +299,15 @@ impl<C: Aws> Ctx<'_, C> {
                 Ok(registry::put_record(client, name, value, tags).await?)
             }
             Op::DeleteRegistryRecord { name } => Ok(client.delete_parameter(name).await?),
+            Op::CreatePullThroughCacheRule { rule } => {
+                Ok(client.create_pull_through_cache_rule(rule).await?)
+            }
+            Op::UpdatePullThroughCacheRule { rule } => {
+                done(client.update_pull_through_cache_rule(rule).await)
+            }
+            Op::DeletePullThroughCacheRule { prefix } => {
+                Ok(client.delete_pull_through_cache_rule(prefix).await?)
+            }
         }
     }
 

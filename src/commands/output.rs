@@ -22,6 +22,10 @@ pub(crate) struct Outputs {
     pub(crate) roles: BTreeMap<String, String>,
     pub(crate) policies: BTreeMap<String, String>,
     pub(crate) oidc_provider: Option<String>,
+    /// Pull-through cache rules by prefix: where images are pulled through
+    /// (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX`, then `/UPSTREAM_REPOSITORY:TAG`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) pull_through_cache: BTreeMap<String, String>,
     /// Spec resources that do not exist yet.
     pub(crate) missing: Vec<String>,
 }
@@ -115,6 +119,15 @@ fn outputs(opened: &Opened) -> Outputs {
                 out.policies.insert(name, live.arn.clone());
             }
             Kind::OidcProvider => out.oidc_provider = Some(live.arn.clone()),
+            Kind::PullThroughCache => {
+                if let crate::model::Resource::PullThroughCache(rule) = &live.resource {
+                    let env = opened.observed.env();
+                    out.pull_through_cache.insert(
+                        name,
+                        rule.pull_url(&env.account, &env.region, &env.partition),
+                    );
+                }
+            }
             Kind::UserAttachment | Kind::Registry | Kind::RegistryRecord => {}
         }
     }
@@ -135,6 +148,9 @@ fn human(out: &Outputs) -> String {
     }
     for (name, arn) in &out.roles {
         let _ = writeln!(s, "role.{name}.arn = \"{arn}\"");
+    }
+    for (prefix, url) in &out.pull_through_cache {
+        let _ = writeln!(s, "pull_through_cache.{prefix}.url = \"{url}\"");
     }
     s
 }

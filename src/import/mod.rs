@@ -95,7 +95,9 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
                     inv,
                 )
             }
-            Resource::UserAttachment(_) | Resource::Registry(_) => Ok(()),
+            Resource::UserAttachment(_) | Resource::Registry(_) | Resource::PullThroughCache(_) => {
+                Ok(())
+            }
         };
         match result {
             Ok(()) => count += 1,

@@ -98,7 +98,8 @@ async fn stripped_account(yaml: &str) -> FakeAws {
                 )
                 .await
                 .unwrap(),
-            Resource::UserAttachment(_) | Resource::Registry(_) => {}
+            Resource::UserAttachment(_) | Resource::Registry(_) | Resource::PullThroughCache(_) => {
+            }
         }
     }
     fake

@@ -66,10 +66,14 @@ impl LiveError {
             | "RepositoryPolicyNotFoundException"
             | "RegistryPolicyNotFoundException"
             | "ParameterNotFound"
+            | "PullThroughCacheRuleNotFoundException"
+            | "TemplateNotFoundException"
             | "NoSuchEntity"
             | "NoSuchEntityException" => ErrorKind::NotFound,
             "RepositoryAlreadyExistsException"
             | "ParameterAlreadyExists"
+            | "PullThroughCacheRuleAlreadyExistsException"
+            | "TemplateAlreadyExistsException"
             | "EntityAlreadyExists"
             | "EntityAlreadyExistsException" => ErrorKind::AlreadyExists,
             "ThrottlingException"

@@ -2,8 +2,8 @@
 //! record which stack owns which part of them.
 
 use super::{Ensured, LiveError};
-use crate::model::Tags;
 use crate::model::registry::{ReplicationRule, Scanning};
+use crate::model::{PullThroughCacheRule, Tags};
 
 pub trait RegistryApi {
     /// `ecr:GetRegistryScanningConfiguration`: AWS's default (BASIC, no rules) when never set.
@@ -49,4 +49,27 @@ pub trait SsmApi {
     ) -> impl Future<Output = Result<(), LiveError>>;
     /// `ssm:DeleteParameter`: `NotNeeded` when it does not exist.
     fn delete_parameter(&self, name: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
+}
+
+/// The registry's pull-through cache rules.
+pub(crate) trait PullThroughCacheApi {
+    /// `ecr:DescribePullThroughCacheRules`, every page (tags left empty: rules have none).
+    fn list_pull_through_cache_rules(
+        &self,
+    ) -> impl Future<Output = Result<Vec<PullThroughCacheRule>, LiveError>>;
+    /// `ecr:CreatePullThroughCacheRule`: `NotNeeded` when a rule of that prefix exists.
+    fn create_pull_through_cache_rule(
+        &self,
+        rule: &PullThroughCacheRule,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
+    /// `ecr:UpdatePullThroughCacheRule`: the credential and role (all a rule can change).
+    fn update_pull_through_cache_rule(
+        &self,
+        rule: &PullThroughCacheRule,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    /// `ecr:DeletePullThroughCacheRule`: `NotNeeded` when there is none; cached repositories stay.
+    fn delete_pull_through_cache_rule(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
 }

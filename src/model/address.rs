@@ -20,6 +20,8 @@ pub enum Kind {
     Role,
     /// A managed policy attached to an existing IAM user (the user itself is not managed).
     UserAttachment,
+    /// A pull-through cache rule (before the settings: a registry policy may name its prefix).
+    PullThroughCache,
     /// The part of a region's registry-wide settings a stack owns.
     Registry,
     /// The SSM parameter recording what a stack owns of the registry settings.
@@ -33,6 +35,7 @@ impl Kind {
         Kind::Policy,
         Kind::Role,
         Kind::UserAttachment,
+        Kind::PullThroughCache,
         Kind::Registry,
         Kind::RegistryRecord,
     ];
@@ -44,6 +47,7 @@ impl Kind {
             Kind::Policy => "policy",
             Kind::Role => "role",
             Kind::UserAttachment => "user_attachment",
+            Kind::PullThroughCache => "pull_through_cache",
             Kind::Registry => "registry",
             Kind::RegistryRecord => "registry_record",
         }

@@ -117,6 +117,9 @@ pub(crate) fn comparable(resource: &Resource) -> Vec<(&'static str, Value)> {
         Resource::OidcProvider(p) => attribute::comparable(super::oidc_provider::ATTRIBUTES, p),
         Resource::UserAttachment(_) => Vec::new(),
         Resource::Registry(s) => attribute::comparable(super::registry::ATTRIBUTES, s),
+        Resource::PullThroughCache(r) => {
+            attribute::comparable(super::pull_through_cache::ATTRIBUTES, r)
+        }
     }
 }
 
@@ -131,6 +134,9 @@ fn layout(resource: &Resource) -> Vec<(&'static str, Option<Value>)> {
         }
         Resource::UserAttachment(_) => Vec::new(),
         Resource::Registry(_) => attribute::fingerprint_layout(super::registry::ATTRIBUTES),
+        Resource::PullThroughCache(_) => {
+            attribute::fingerprint_layout(super::pull_through_cache::ATTRIBUTES)
+        }
     }
 }
 

@@ -15,6 +15,7 @@ pub(crate) mod managed_policy;
 pub(crate) mod observed;
 pub(crate) mod oidc_provider;
 pub(crate) mod policy_document;
+pub(crate) mod pull_through_cache;
 pub(crate) mod registry;
 pub(crate) mod registry_record;
 pub(crate) mod repository;
@@ -36,6 +37,7 @@ pub(crate) use managed_policy::ManagedPolicy;
 pub(crate) use observed::{Dependents, Live, Observed, PolicyVersion, RegistryState};
 pub(crate) use oidc_provider::OidcProvider;
 pub use policy_document::PolicyDocument;
+pub(crate) use pull_through_cache::PullThroughCacheRule;
 pub(crate) use registry::RegistrySettings;
 pub(crate) use repository::Repository;
 pub use repository::{Encryption, TagMutability};
@@ -63,6 +65,8 @@ pub(crate) enum Resource {
     UserAttachment(UserAttachment),
     /// The part of the registry-wide settings the stack owns (one per region).
     Registry(RegistrySettings),
+    /// A pull-through cache rule, keyed by its prefix.
+    PullThroughCache(PullThroughCacheRule),
 }
 
 static NO_TAGS: Tags = Tags::new();
@@ -76,6 +80,7 @@ impl Resource {
             Resource::Role(r) => Address::new(Kind::Role, &r.name),
             Resource::UserAttachment(a) => Address::new(Kind::UserAttachment, a.address_name()),
             Resource::Registry(_) => Address::new(Kind::Registry, registry::ADDRESS_NAME),
+            Resource::PullThroughCache(r) => Address::new(Kind::PullThroughCache, &r.prefix),
         }
     }
 
@@ -88,6 +93,7 @@ impl Resource {
             Resource::Role(r) => r.attributes(),
             Resource::UserAttachment(a) => a.attributes(),
             Resource::Registry(s) => s.attributes(),
+            Resource::PullThroughCache(r) => r.attributes(),
         }
     }
 
@@ -100,6 +106,9 @@ impl Resource {
             Resource::Role(_) => attribute::mutation_of(role::ATTRIBUTES, name),
             Resource::UserAttachment(_) => None,
             Resource::Registry(_) => attribute::mutation_of(registry::ATTRIBUTES, name),
+            Resource::PullThroughCache(_) => {
+                attribute::mutation_of(pull_through_cache::ATTRIBUTES, name)
+            }
         }
     }
 
@@ -111,6 +120,7 @@ impl Resource {
             Resource::Role(r) => &r.tags,
             Resource::UserAttachment(_) => &NO_TAGS,
             Resource::Registry(s) => &s.tags,
+            Resource::PullThroughCache(r) => &r.tags,
         }
     }
 
@@ -169,6 +179,11 @@ impl Resource {
                     .collect(),
                 ..s.clone()
             }),
+            Resource::PullThroughCache(r) => Resource::PullThroughCache(PullThroughCacheRule {
+                credential_arn: r.credential_arn.as_deref().map(|a| env.bind(a)),
+                custom_role_arn: r.custom_role_arn.as_deref().map(|a| env.bind(a)),
+                ..r.clone()
+            }),
         }
     }
 }
@@ -223,6 +238,14 @@ impl Desired {
     pub(crate) fn registry(&self) -> Option<&RegistrySettings> {
         self.resources.iter().find_map(|r| match r {
             Resource::Registry(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// The pull-through cache rules this spec owns.
+    pub(crate) fn pull_through_cache_rules(&self) -> impl Iterator<Item = &PullThroughCacheRule> {
+        self.resources.iter().filter_map(|r| match r {
+            Resource::PullThroughCache(rule) => Some(rule),
             _ => None,
         })
     }

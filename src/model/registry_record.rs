@@ -7,6 +7,8 @@
 //! read with one call, so a plan knows which keys belong to another stack (a conflict) and which
 //! to nobody (unmanaged, kept).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint::APPLIED_TAG;
@@ -34,6 +36,12 @@ pub struct RegistryRecord {
     /// The last-applied fingerprint of the owned part (`v1:…`, as the tag on other resources).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// The pull-through cache rules the stack owns, by prefix, with their fingerprints.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pull_through_cache: BTreeMap<String, String>,
+    /// The repository creation templates the stack owns, by prefix, with their fingerprints.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub creation_templates: BTreeMap<String, String>,
 }
 
 impl RegistryRecord {
@@ -43,6 +51,8 @@ impl RegistryRecord {
             stack: stack.to_string(),
             registry,
             fingerprint,
+            pull_through_cache: BTreeMap::new(),
+            creation_templates: BTreeMap::new(),
         }
     }
 
@@ -59,17 +69,31 @@ impl RegistryRecord {
         serde_json::to_string(self).expect("a record always serializes")
     }
 
+    /// Whether the stack owns nothing in this region (its record can go).
     pub fn is_empty(&self) -> bool {
         self.registry.is_empty()
+            && self.pull_through_cache.is_empty()
+            && self.creation_templates.is_empty()
+    }
+
+    /// Whether the registry settings part owns anything.
+    pub fn owns_settings(&self) -> bool {
+        !self.registry.is_empty()
     }
 
     /// What tags would say of a resource of this stack: owner and last-applied fingerprint. The
     /// registry's owned part carries these, so ownership and drift read it like any resource.
     pub fn tags(&self) -> Tags {
+        self.tags_with(self.fingerprint.as_ref())
+    }
+
+    /// The ownership tags with `fingerprint` as the last-applied one (rules and templates the
+    /// record lists each have their own).
+    pub fn tags_with(&self, fingerprint: Option<&String>) -> Tags {
         let mut tags = Tags::new();
         tags.insert(MANAGED_BY_TAG.into(), MANAGED_BY_VALUE.into());
         tags.insert(STACK_TAG.into(), self.stack.clone());
-        if let Some(fp) = &self.fingerprint {
+        if let Some(fp) = fingerprint {
             tags.insert(APPLIED_TAG.into(), fp.clone());
         }
         tags

@@ -52,6 +52,7 @@ pub use inventory::inventory;
 /// Every API action reading live state calls: exactly what a read-only role (the drift role of
 /// `init`) needs. A test holds this list to what observe really calls.
 pub const READ_ACTIONS: &[&str] = &[
+    "ecr:DescribePullThroughCacheRules",
     "ecr:DescribeRegistry",
     "ecr:DescribeRepositories",
     "ecr:GetLifecyclePolicy",

@@ -2,22 +2,23 @@
 //! one listing of records always, and three reads of the settings only when the spec declares
 //! some or this stack's record owns some. O(1) calls per region, none per repository.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::Limit;
+use super::{Limit, named_with_prefix};
 use crate::live::{Aws, ErrorKind, LiveError};
 use crate::model::registry::{LiveRegistry, RegistrySettings};
 use crate::model::registry_record::{RECORD_PATH, RegistryRecord, parameter_name};
 use crate::model::{Desired, Live, RegistryState, Resource};
 
-/// The region's registry state, and this stack's owned part as AWS has it (when it has one).
+/// The region's registry state, this stack's owned part of the settings as AWS has it (when it
+/// has one), and the pull-through cache rules and creation templates the plan needs.
 pub async fn read<C: Aws>(
     client: &C,
     desired: &Desired,
     limit: &Limit,
-) -> Result<(RegistryState, Option<Live>), LiveError> {
+) -> Result<(RegistryState, Vec<Live>), LiveError> {
     let parameters = match limit.call(client.parameters_under(RECORD_PATH)).await {
         Ok(p) => p,
         // A read-only role from before records existed may lack ssm:GetParametersByPath; a spec
@@ -33,15 +34,26 @@ pub async fn read<C: Aws>(
         })
         .collect();
     let ours = records.get(&desired.stack);
+    let (settings, settings_live) = read_settings(client, desired, ours, limit).await?;
+    let rules = read_pull_through_cache(client, desired, &records, limit).await?;
+    Ok((
+        RegistryState { records, settings },
+        settings_live.into_iter().chain(rules).collect(),
+    ))
+}
+
+/// The settings and the stack's owned part of them, when the spec declares some or its record
+/// owns some (three reads); nothing otherwise.
+async fn read_settings<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    ours: Option<&RegistryRecord>,
+    limit: &Limit,
+) -> Result<(Option<LiveRegistry>, Option<Live>), LiveError> {
     let declared = desired.registry().map(RegistrySettings::keys);
-    if declared.is_none() && ours.is_none_or(RegistryRecord::is_empty) {
-        return Ok((
-            RegistryState {
-                records,
-                settings: None,
-            },
-            None,
-        ));
+    let recorded = ours.filter(|r| r.owns_settings());
+    if declared.is_none() && recorded.is_none() {
+        return Ok((None, None));
     }
     let (scanning, replication, policy) = futures::try_join!(
         limit.call(client.get_registry_scanning()),
@@ -62,21 +74,57 @@ pub async fn read<C: Aws>(
     };
     let owned = declared
         .unwrap_or_default()
-        .union(&ours.map(|r| r.registry.clone()).unwrap_or_default());
+        .union(&recorded.map(|r| r.registry.clone()).unwrap_or_default());
     let mut projection = RegistrySettings::project(&settings, &owned);
     projection.tags = ours.map(RegistryRecord::tags).unwrap_or_default();
-    let live = (ours.is_some() || !projection.is_empty()).then(|| Live {
-        resource: Resource::Registry(projection),
+    let live = (recorded.is_some() || !projection.is_empty())
+        .then(|| live(Resource::Registry(projection)));
+    Ok((Some(settings), live))
+}
+
+/// The pull-through cache rules the plan needs (the spec's, every record's, and prefix-named
+/// ones), each carrying the ownership of the record that lists it; one listing, only when the
+/// spec declares rules or this stack's record lists some.
+async fn read_pull_through_cache<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    records: &BTreeMap<String, RegistryRecord>,
+    limit: &Limit,
+) -> Result<Vec<Live>, LiveError> {
+    let wanted: BTreeSet<&str> = desired
+        .pull_through_cache_rules()
+        .map(|r| r.prefix.as_str())
+        .collect();
+    let recorded = records
+        .get(&desired.stack)
+        .is_some_and(|r| !r.pull_through_cache.is_empty());
+    if wanted.is_empty() && !recorded {
+        return Ok(Vec::new());
+    }
+    let rules = limit.call(client.list_pull_through_cache_rules()).await?;
+    Ok(rules
+        .into_iter()
+        .filter_map(|mut rule| {
+            let owner = records
+                .values()
+                .find_map(|r| r.pull_through_cache.get(&rule.prefix).map(|fp| (r, fp)));
+            let keep = wanted.contains(rule.prefix.as_str())
+                || owner.is_some()
+                || named_with_prefix(&rule.prefix, &desired.project_prefix);
+            rule.tags = owner
+                .map(|(record, fp)| record.tags_with(Some(fp)))
+                .unwrap_or_default();
+            keep.then(|| live(Resource::PullThroughCache(rule)))
+        })
+        .collect())
+}
+
+fn live(resource: Resource) -> Live {
+    Live {
+        resource,
         arn: String::new(),
         uri: None,
         complete: true,
         dependents: Default::default(),
-    });
-    Ok((
-        RegistryState {
-            records,
-            settings: Some(settings),
-        },
-        live,
-    ))
+    }
 }

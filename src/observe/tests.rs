@@ -111,7 +111,8 @@ async fn observe_calls_exactly_the_read_actions_the_drift_role_grants() {
                 "policies: [\"{prefix}-DriftReadPolicy\", \"arn:aws:iam::aws:policy/AWSCodeCommitReadOnly\"]\n    inline_policies: {Logs: [{actions: [\"logs:PutLogEvents\"], resources: [\"*\"]}]}",
             )
         + "assume_role_grants:\n  - user: deployer\n    roles: [\"{PREFIX}-GithubWorkflowsUploadRole\"]\n"
-        + "registry:\n  scanning:\n    rules:\n      - frequency: SCAN_ON_PUSH\n        filters: [\"{prefix}-*\"]\n";
+        + "registry:\n  scanning:\n    rules:\n      - frequency: SCAN_ON_PUSH\n        filters: [\"{prefix}-*\"]\n"
+        + "  pull_through_cache:\n    - {prefix: \"{prefix}-public\", upstream: public.ecr.aws}\n";
     let d = spec(&text).desired;
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
     assert!(report.succeeded(), "{report:#?}");

@@ -12,6 +12,9 @@ mod oidc_provider;
 mod op;
 mod order;
 mod policy;
+mod pull_through_cache;
+#[cfg(test)]
+mod pull_through_cache_tests;
 mod registry;
 #[cfg(test)]
 mod registry_tests;
@@ -140,6 +143,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
             Resource::Registry(want) => {
                 registry::diff(want, live, &observed.registry, &desired.stack)?
             }
+            Resource::PullThroughCache(want) => pull_through_cache::diff(want, live),
             Resource::UserAttachment(want) => {
                 if observed.missing_users.contains(&want.user) {
                     return Err(PlanError::UserMissing {
@@ -167,17 +171,14 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
             // Attachments carry no tags, so they are never found as this stack's: not reached.
             Resource::UserAttachment(_) => continue,
             Resource::Registry(have) => registry::release(have, &observed.registry, &desired.stack),
+            Resource::PullThroughCache(have) => pull_through_cache::delete(have),
         });
     }
     order::link(&mut changes, &bound, &env);
-    let want_registry = bound.iter().find_map(|r| match r {
-        Resource::Registry(s) => Some(s),
-        _ => None,
-    });
-    if let Some(mut record) = registry::record(want_registry, &observed.registry, &desired.stack)? {
+    if let Some(mut record) = registry::record(&bound, &observed.registry, &desired.stack)? {
         record.depends_on = changes
             .iter()
-            .filter(|c| c.kind == Kind::Registry)
+            .filter(|c| matches!(c.kind, Kind::Registry | Kind::PullThroughCache))
             .map(|c| c.address.clone())
             .collect();
         changes.push(record);
@@ -197,6 +198,7 @@ pub fn with_fingerprint(mut resource: Resource) -> Resource {
         Resource::Policy(p) => &mut p.tags,
         Resource::OidcProvider(p) => &mut p.tags,
         Resource::Registry(s) => &mut s.tags,
+        Resource::PullThroughCache(r) => &mut r.tags,
         Resource::UserAttachment(_) => return resource,
     };
     tags.insert(APPLIED_TAG.into(), fingerprint.encode());

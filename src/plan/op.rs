@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::PullThroughCacheRule;
 use crate::model::registry::OwnedPart;
 use crate::model::{Encryption, TagMutability, TagTarget, Tags};
 
@@ -186,5 +187,15 @@ pub enum Op {
     },
     DeleteRegistryRecord {
         name: String,
+    },
+    CreatePullThroughCacheRule {
+        rule: PullThroughCacheRule,
+    },
+    /// Sets the rule's credential and role.
+    UpdatePullThroughCacheRule {
+        rule: PullThroughCacheRule,
+    },
+    DeletePullThroughCacheRule {
+        prefix: String,
     },
 }

@@ -25,9 +25,11 @@ pub fn link(changes: &mut [Change], desired: &[Resource], env: &Env) {
                 Kind::OidcProvider => deletes_of(Kind::Role),
                 Kind::Policy => [deletes_of(Kind::Role), deletes_of(Kind::UserAttachment)].concat(),
                 Kind::Repository => deletes_of(Kind::Policy),
-                Kind::Role | Kind::UserAttachment | Kind::Registry | Kind::RegistryRecord => {
-                    Vec::new()
-                }
+                Kind::Role
+                | Kind::UserAttachment
+                | Kind::PullThroughCache
+                | Kind::Registry
+                | Kind::RegistryRecord => Vec::new(),
             }
         } else {
             desired
@@ -84,7 +86,9 @@ fn references(resource: &Resource, desired: &[Resource], env: &Env) -> Vec<Addre
         // A repository policy may name a role created in the same apply (ECR rejects unknown
         // principals): the role first.
         Resource::Repository(repo) => names_a_role(repo, desired, env),
-        Resource::OidcProvider(_) | Resource::Registry(_) => Vec::new(),
+        Resource::OidcProvider(_) | Resource::Registry(_) | Resource::PullThroughCache(_) => {
+            Vec::new()
+        }
     }
 }
 

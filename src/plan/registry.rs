@@ -254,17 +254,38 @@ fn describe(merged: &LiveRegistry) -> String {
 }
 
 /// The change that makes this stack's ownership record say what it owns after the apply (and
-/// what was applied, as a fingerprint), or deletes it when the stack owns nothing any more.
+/// what was applied, as fingerprints), or deletes it when the stack owns nothing any more.
+/// `bound`: the spec's resources, bound and fingerprinted.
 pub fn record(
-    want: Option<&RegistrySettings>,
+    bound: &[Resource],
     state: &RegistryState,
     stack: &str,
 ) -> Result<Option<Change>, PlanError> {
     let have = state.records.get(stack);
-    let wanted =
-        want.map(|w| RegistryRecord::new(stack, w.keys(), w.tags.get(APPLIED_TAG).cloned()));
+    let mut wanted = RegistryRecord::new(stack, OwnedKeys::default(), None);
+    for resource in bound {
+        match resource {
+            Resource::Registry(w) => {
+                wanted.registry = w.keys();
+                wanted.fingerprint = w.tags.get(APPLIED_TAG).cloned();
+            }
+            Resource::PullThroughCache(r) => {
+                wanted.pull_through_cache.insert(
+                    r.prefix.clone(),
+                    r.tags.get(APPLIED_TAG).cloned().unwrap_or_default(),
+                );
+            }
+            _ => {}
+        }
+    }
+    let wanted = (!wanted.is_empty()).then_some(wanted);
     let address = Address::new(Kind::RegistryRecord, stack);
-    let shown = |r: &RegistryRecord| json!(r.registry);
+    let shown = |r: &RegistryRecord| {
+        json!({
+            "registry": r.registry,
+            "pull_through_cache": r.pull_through_cache.keys().collect::<Vec<_>>(),
+        })
+    };
     let name = parameter_name(stack);
     let change = match (wanted, have) {
         (None, None) => return Ok(None),

@@ -292,3 +292,87 @@ async fn two_stacks_share_the_registry_and_a_shared_key_is_refused() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn pull_through_cache_rules_are_created_shown_by_output_changed_and_pruned() {
+    let acct = Account::new();
+    let ecr = acct.raw_ecr().await;
+    let rules = |hub_secret: &str, public: &str| {
+        format!(
+            "  pull_through_cache:\n    - {{prefix: \"{{prefix}}-dockerhub\", upstream: registry-1.docker.io, credential_arn: \"arn:{{partition}}:secretsmanager:{{region}}:{{account}}:secret:ecr-pullthroughcache/{hub_secret}\"}}\n    - {{prefix: \"{{prefix}}-public\", upstream: {public}}}\n"
+        )
+    };
+    let spec = acct.write_spec(
+        "spec.yaml",
+        &spec_text("ptc", &rules("hub", "public.ecr.aws")),
+    );
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    let described = ecr
+        .describe_pull_through_cache_rules()
+        .send()
+        .await
+        .unwrap();
+    let mut seen: Vec<(String, String)> = described
+        .pull_through_cache_rules()
+        .iter()
+        .map(|r| {
+            (
+                r.ecr_repository_prefix().unwrap().to_string(),
+                r.upstream_registry_url().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("betekk-dockerhub".into(), "registry-1.docker.io".into()),
+            ("betekk-public".into(), "public.ecr.aws".into()),
+        ]
+    );
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+    acct.run(&["drift", spec]).expect_code(0);
+
+    let out = acct.run(&["output", spec, "--output", "json"]);
+    out.expect_code(0);
+    assert_eq!(
+        out.json()["pull_through_cache"]["betekk-dockerhub"],
+        format!(
+            "{}.dkr.ecr.ap-southeast-1.amazonaws.com/betekk-dockerhub",
+            acct.id
+        )
+    );
+
+    // A new secret in place, a new upstream by replacement.
+    let edited = acct.write_spec("edited.yaml", &spec_text("ptc", &rules("hub-2", "quay.io")));
+    let edited = path_str(&edited);
+    let plan = acct.run(&["plan", edited, "--output", "json"]).json();
+    assert_eq!(
+        change(&plan, "pull_through_cache.betekk-dockerhub")["action"],
+        "update"
+    );
+    assert_eq!(
+        change(&plan, "pull_through_cache.betekk-public")["action"],
+        "replace"
+    );
+    acct.run(&["apply", edited, "--yes"]).expect_code(0);
+    acct.run(&["plan", edited, "--detailed-exitcode"])
+        .expect_code(0);
+
+    // Out of the spec: pruned, with the record.
+    let bare = acct.write_spec(
+        "bare.yaml",
+        "version: 1\nstack: ptc\nregion: ap-southeast-1\n",
+    );
+    let bare = path_str(&bare);
+    acct.run(&["apply", bare, "--yes"]).expect_code(0);
+    let described = ecr
+        .describe_pull_through_cache_rules()
+        .send()
+        .await
+        .unwrap();
+    assert!(described.pull_through_cache_rules().is_empty());
+    assert!(records(&acct).await.is_empty());
+}

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use super::FakeAws;
-use crate::live::{Ensured, ErrorKind, LiveError, RegistryApi, SsmApi};
-use crate::model::Tags;
+use crate::live::{Ensured, ErrorKind, LiveError, PullThroughCacheApi, RegistryApi, SsmApi};
 use crate::model::registry::{ReplicationRule, Scanning};
+use crate::model::{PullThroughCacheRule, Tags};
 
 /// The registry settings of the fake's account and region.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,6 +20,8 @@ pub struct FakeRegistry {
     pub policy: Option<String>,
     /// SSM parameters: value and tags.
     pub parameters: BTreeMap<String, (String, Tags)>,
+    /// Pull-through cache rules by prefix.
+    pub(crate) pull_through_cache: BTreeMap<String, PullThroughCacheRule>,
 }
 
 impl FakeAws {
@@ -137,6 +139,64 @@ impl SsmApi for FakeAws {
     async fn delete_parameter(&self, name: &str) -> Result<Ensured, LiveError> {
         let mut state = self.enter("ssm:DeleteParameter", name)?;
         Ok(match state.registry.parameters.remove(name) {
+            Some(_) => Ensured::Done,
+            None => Ensured::NotNeeded,
+        })
+    }
+}
+
+impl PullThroughCacheApi for FakeAws {
+    async fn list_pull_through_cache_rules(&self) -> Result<Vec<PullThroughCacheRule>, LiveError> {
+        let state = self.enter("ecr:DescribePullThroughCacheRules", "")?;
+        Ok(state
+            .registry
+            .pull_through_cache
+            .values()
+            .cloned()
+            .collect())
+    }
+
+    async fn create_pull_through_cache_rule(
+        &self,
+        rule: &PullThroughCacheRule,
+    ) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ecr:CreatePullThroughCacheRule", &rule.prefix)?;
+        if state.registry.pull_through_cache.contains_key(&rule.prefix) {
+            return Ok(Ensured::NotNeeded);
+        }
+        let stored = PullThroughCacheRule {
+            tags: Tags::new(),
+            ..rule.clone()
+        };
+        state
+            .registry
+            .pull_through_cache
+            .insert(rule.prefix.clone(), stored);
+        Ok(Ensured::Done)
+    }
+
+    async fn update_pull_through_cache_rule(
+        &self,
+        rule: &PullThroughCacheRule,
+    ) -> Result<(), LiveError> {
+        const OP: &str = "ecr:UpdatePullThroughCacheRule";
+        let mut state = self.enter(OP, &rule.prefix)?;
+        let Some(stored) = state.registry.pull_through_cache.get_mut(&rule.prefix) else {
+            return Err(Self::error(
+                OP,
+                ErrorKind::NotFound,
+                "PullThroughCacheRuleNotFoundException",
+                format!("no rule for {}", rule.prefix),
+            ));
+        };
+        stored.credential_arn = rule.credential_arn.clone();
+        stored.custom_role_arn = rule.custom_role_arn.clone();
+        Ok(())
+    }
+
+    async fn delete_pull_through_cache_rule(&self, prefix: &str) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ecr:DeletePullThroughCacheRule", prefix)?;
+        Ok(match state.registry.pull_through_cache.remove(prefix) {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,
         })

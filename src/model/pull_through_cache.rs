@@ -1,0 +1,207 @@
+//! A pull-through cache rule: repositories under `prefix/` are filled on first pull from an
+//! upstream registry. Rules carry no tags: their ownership and last-applied fingerprint are kept
+//! in the stack's registry record ([`super::registry_record`]).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::Tags;
+use super::attribute::{self, Attribute, Mutation};
+
+/// The upstream registries ECR pulls through (the SDK's `UpstreamRegistry` values), how their
+/// URLs look, and whether a Secrets Manager credential is required (ECR user guide, "Pull through
+/// cache rules"; the URLs from the `upstreamRegistryUrl` reference).
+pub(crate) const UPSTREAMS: &[Upstream] = &[
+    Upstream::exact("ecr-public", "public.ecr.aws", Credential::Optional),
+    Upstream::exact("docker-hub", "registry-1.docker.io", Credential::Required),
+    Upstream::exact("github-container-registry", "ghcr.io", Credential::Required),
+    Upstream::exact(
+        "gitlab-container-registry",
+        "registry.gitlab.com",
+        Credential::Required,
+    ),
+    Upstream::exact("k8s", "registry.k8s.io", Credential::Optional),
+    Upstream::exact("quay", "quay.io", Credential::Optional),
+    Upstream::exact("chainguard", "cgr.dev", Credential::Required),
+    Upstream::suffix(
+        "azure-container-registry",
+        ".azurecr.io",
+        Credential::Required,
+    ),
+    Upstream::suffix("ecr", ".amazonaws.com", Credential::Refused),
+];
+
+/// Whether an upstream needs a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Credential {
+    Required,
+    Optional,
+    /// An ECR upstream is reached with an IAM role, never a secret.
+    Refused,
+}
+
+/// One upstream registry kind.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Upstream {
+    pub(crate) name: &'static str,
+    host: &'static str,
+    /// `host` is a suffix (`*.azurecr.io`, `ACCOUNT.dkr.ecr.REGION.amazonaws.com`).
+    is_suffix: bool,
+    pub(crate) credential: Credential,
+}
+
+impl Upstream {
+    const fn exact(name: &'static str, host: &'static str, credential: Credential) -> Self {
+        Upstream {
+            name,
+            host,
+            is_suffix: false,
+            credential,
+        }
+    }
+
+    const fn suffix(name: &'static str, host: &'static str, credential: Credential) -> Self {
+        Upstream {
+            name,
+            host,
+            is_suffix: true,
+            credential,
+        }
+    }
+
+    /// The upstream a registry URL (a host name) names, if ECR supports it.
+    pub(crate) fn of(url: &str) -> Option<&'static Upstream> {
+        UPSTREAMS.iter().find(|u| {
+            if !u.is_suffix {
+                return url == u.host;
+            }
+            let Some(head) = url.strip_suffix(u.host) else {
+                return false;
+            };
+            if u.name == "ecr" {
+                // ACCOUNT.dkr.ecr.REGION
+                let parts: Vec<&str> = head.split('.').collect();
+                return parts.len() == 4
+                    && super::is_account_id(parts[0])
+                    && parts[1] == "dkr"
+                    && parts[2] == "ecr"
+                    && !parts[3].is_empty();
+            }
+            !head.is_empty()
+                && head
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+    }
+
+    /// The hosts ECR accepts, as error messages list them.
+    pub(crate) fn known() -> String {
+        UPSTREAMS
+            .iter()
+            .map(|u| {
+                if u.name == "ecr" {
+                    "ACCOUNT.dkr.ecr.REGION.amazonaws.com".to_string()
+                } else if u.is_suffix {
+                    format!("NAME{}", u.host)
+                } else {
+                    u.host.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PullThroughCacheRule {
+    /// The ECR repository prefix, without the trailing `/` AWS assumes.
+    pub(crate) prefix: String,
+    /// The upstream registry's URL (a host name).
+    pub(crate) upstream: String,
+    /// A Secrets Manager secret named `ecr-pullthroughcache/…`, for upstreams that need one.
+    #[serde(default)]
+    pub(crate) credential_arn: Option<String>,
+    /// An IAM role of this account ECR assumes to reach an ECR upstream in another account.
+    #[serde(default)]
+    pub(crate) custom_role_arn: Option<String>,
+    /// Not written to AWS: ownership and fingerprint from the stack's registry record.
+    #[serde(default)]
+    pub(crate) tags: Tags,
+}
+
+impl super::tags::Tagged for PullThroughCacheRule {
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
+
+pub(crate) const ATTRIBUTES: &[Attribute<PullThroughCacheRule>] = &[
+    Attribute::plain("prefix", |r| json!(r.prefix), Mutation::Key),
+    Attribute::plain("upstream", |r| json!(r.upstream), Mutation::Replace),
+    Attribute::plain(
+        "credential_arn",
+        |r| json!(r.credential_arn),
+        Mutation::InPlace,
+    ),
+    Attribute::plain(
+        "custom_role_arn",
+        |r| json!(r.custom_role_arn),
+        Mutation::InPlace,
+    ),
+];
+
+impl PullThroughCacheRule {
+    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
+        attribute::shown(ATTRIBUTES, self)
+    }
+
+    /// Where images are pulled through: `ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX/…`.
+    pub(crate) fn pull_url(&self, account: &str, region: &str, partition: &str) -> String {
+        let domain = if partition == "aws-cn" {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        let path = if self.prefix == "ROOT" {
+            String::new()
+        } else {
+            format!("/{}", self.prefix)
+        };
+        format!("{account}.dkr.ecr.{region}.{domain}{path}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_hosts_are_recognised_with_their_credential_rule() {
+        let cases = [
+            (
+                "registry-1.docker.io",
+                Some(("docker-hub", Credential::Required)),
+            ),
+            ("public.ecr.aws", Some(("ecr-public", Credential::Optional))),
+            (
+                "myreg.azurecr.io",
+                Some(("azure-container-registry", Credential::Required)),
+            ),
+            (
+                "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+                Some(("ecr", Credential::Refused)),
+            ),
+            ("12345.dkr.ecr.eu-west-1.amazonaws.com", None),
+            ("docker.io", None),
+            ("ghcr.io.evil.com", None),
+            (".azurecr.io", None),
+        ];
+        for (url, want) in cases {
+            assert_eq!(
+                Upstream::of(url).map(|u| (u.name, u.credential)),
+                want,
+                "{url}"
+            );
+        }
+    }
+}
