@@ -80,7 +80,8 @@ impl AccessView {
                 }
                 Resource::OidcProvider(_)
                 | Resource::Registry(_)
-                | Resource::PullThroughCache(_) => {}
+                | Resource::PullThroughCache(_)
+                | Resource::CreationTemplate(_) => {}
             }
         }
         view

@@ -308,6 +308,15 @@ impl<C: Aws> Ctx<'_, C> {
             Op::DeletePullThroughCacheRule { prefix } => {
                 Ok(client.delete_pull_through_cache_rule(prefix).await?)
             }
+            Op::CreateCreationTemplate { template } => {
+                Ok(client.create_creation_template(template).await?)
+            }
+            Op::UpdateCreationTemplate { template } => {
+                done(client.update_creation_template(template).await)
+            }
+            Op::DeleteCreationTemplate { prefix } => {
+                Ok(client.delete_creation_template(prefix).await?)
+            }
         }
     }
 

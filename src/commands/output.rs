@@ -128,7 +128,10 @@ fn outputs(opened: &Opened) -> Outputs {
                     );
                 }
             }
-            Kind::UserAttachment | Kind::Registry | Kind::RegistryRecord => {}
+            Kind::UserAttachment
+            | Kind::CreationTemplate
+            | Kind::Registry
+            | Kind::RegistryRecord => {}
         }
     }
     out

@@ -95,9 +95,10 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
                     inv,
                 )
             }
-            Resource::UserAttachment(_) | Resource::Registry(_) | Resource::PullThroughCache(_) => {
-                Ok(())
-            }
+            Resource::UserAttachment(_)
+            | Resource::Registry(_)
+            | Resource::PullThroughCache(_)
+            | Resource::CreationTemplate(_) => Ok(()),
         };
         match result {
             Ok(()) => count += 1,

@@ -98,8 +98,10 @@ async fn stripped_account(yaml: &str) -> FakeAws {
                 )
                 .await
                 .unwrap(),
-            Resource::UserAttachment(_) | Resource::Registry(_) | Resource::PullThroughCache(_) => {
-            }
+            Resource::UserAttachment(_)
+            | Resource::Registry(_)
+            | Resource::PullThroughCache(_)
+            | Resource::CreationTemplate(_) => {}
         }
     }
     fake

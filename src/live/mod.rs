@@ -23,7 +23,7 @@ pub use iam::{
     IamApi, NewOidcProvider, NewPolicy, NewRole, OidcProviderInfo, PolicyEntities, PolicyInfo,
     PolicyVersionInfo, RoleInfo,
 };
-pub(crate) use registry::{PullThroughCacheApi, RegistryApi, SsmApi};
+pub(crate) use registry::{CreationTemplateApi, PullThroughCacheApi, RegistryApi, SsmApi};
 pub(crate) use stats::{ApiStats, CallCounter};
 pub(crate) use sts::{Identity, StsApi};
 
@@ -47,7 +47,7 @@ pub enum Ensured {
 /// [`LiveError`] with the operation and a [`ErrorKind`] (throttled after the SDK's retries, not
 /// found, access denied, …).
 pub(crate) trait Aws:
-    EcrApi + StsApi + IamApi + RegistryApi + SsmApi + PullThroughCacheApi
+    EcrApi + StsApi + IamApi + RegistryApi + SsmApi + PullThroughCacheApi + CreationTemplateApi
 {
     fn stats(&self) -> ApiStats;
 }

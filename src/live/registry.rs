@@ -3,7 +3,7 @@
 
 use super::{Ensured, LiveError};
 use crate::model::registry::{ReplicationRule, Scanning};
-use crate::model::{PullThroughCacheRule, Tags};
+use crate::model::{CreationTemplate, PullThroughCacheRule, Tags};
 
 pub trait RegistryApi {
     /// `ecr:GetRegistryScanningConfiguration`: AWS's default (BASIC, no rules) when never set.
@@ -69,6 +69,29 @@ pub(crate) trait PullThroughCacheApi {
     ) -> impl Future<Output = Result<(), LiveError>>;
     /// `ecr:DeletePullThroughCacheRule`: `NotNeeded` when there is none; cached repositories stay.
     fn delete_pull_through_cache_rule(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
+}
+
+/// The registry's repository creation templates.
+pub(crate) trait CreationTemplateApi {
+    /// `ecr:DescribeRepositoryCreationTemplates`, every page (tags left empty).
+    fn list_creation_templates(
+        &self,
+    ) -> impl Future<Output = Result<Vec<CreationTemplate>, LiveError>>;
+    /// `ecr:CreateRepositoryCreationTemplate`: `NotNeeded` when one of that prefix exists.
+    fn create_creation_template(
+        &self,
+        template: &CreationTemplate,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
+    /// `ecr:UpdateRepositoryCreationTemplate`: every setting.
+    fn update_creation_template(
+        &self,
+        template: &CreationTemplate,
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    /// `ecr:DeleteRepositoryCreationTemplate`: `NotNeeded` when there is none.
+    fn delete_creation_template(
         &self,
         prefix: &str,
     ) -> impl Future<Output = Result<Ensured, LiveError>>;

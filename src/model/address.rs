@@ -20,6 +20,8 @@ pub enum Kind {
     Role,
     /// A managed policy attached to an existing IAM user (the user itself is not managed).
     UserAttachment,
+    /// A repository creation template (before the rules whose repositories it shapes).
+    CreationTemplate,
     /// A pull-through cache rule (before the settings: a registry policy may name its prefix).
     PullThroughCache,
     /// The part of a region's registry-wide settings a stack owns.
@@ -35,6 +37,7 @@ impl Kind {
         Kind::Policy,
         Kind::Role,
         Kind::UserAttachment,
+        Kind::CreationTemplate,
         Kind::PullThroughCache,
         Kind::Registry,
         Kind::RegistryRecord,
@@ -47,6 +50,7 @@ impl Kind {
             Kind::Policy => "policy",
             Kind::Role => "role",
             Kind::UserAttachment => "user_attachment",
+            Kind::CreationTemplate => "creation_template",
             Kind::PullThroughCache => "pull_through_cache",
             Kind::Registry => "registry",
             Kind::RegistryRecord => "registry_record",

@@ -120,6 +120,9 @@ pub(crate) fn comparable(resource: &Resource) -> Vec<(&'static str, Value)> {
         Resource::PullThroughCache(r) => {
             attribute::comparable(super::pull_through_cache::ATTRIBUTES, r)
         }
+        Resource::CreationTemplate(t) => {
+            attribute::comparable(super::creation_template::ATTRIBUTES, t)
+        }
     }
 }
 
@@ -136,6 +139,9 @@ fn layout(resource: &Resource) -> Vec<(&'static str, Option<Value>)> {
         Resource::Registry(_) => attribute::fingerprint_layout(super::registry::ATTRIBUTES),
         Resource::PullThroughCache(_) => {
             attribute::fingerprint_layout(super::pull_through_cache::ATTRIBUTES)
+        }
+        Resource::CreationTemplate(_) => {
+            attribute::fingerprint_layout(super::creation_template::ATTRIBUTES)
         }
     }
 }

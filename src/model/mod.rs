@@ -6,6 +6,7 @@
 
 pub(crate) mod address;
 pub(crate) mod attribute;
+pub(crate) mod creation_template;
 pub(crate) mod env;
 pub(crate) mod fingerprint;
 pub(crate) mod github_trust;
@@ -28,6 +29,7 @@ pub(crate) mod user_attachment;
 pub(crate) mod wildcard;
 
 pub use address::{Address, Kind};
+pub(crate) use creation_template::CreationTemplate;
 pub use env::Env;
 pub(crate) use env::is_account_id;
 pub(crate) use github_trust::GithubTrust;
@@ -67,6 +69,8 @@ pub(crate) enum Resource {
     Registry(RegistrySettings),
     /// A pull-through cache rule, keyed by its prefix.
     PullThroughCache(PullThroughCacheRule),
+    /// A repository creation template, keyed by its prefix.
+    CreationTemplate(CreationTemplate),
 }
 
 static NO_TAGS: Tags = Tags::new();
@@ -81,6 +85,7 @@ impl Resource {
             Resource::UserAttachment(a) => Address::new(Kind::UserAttachment, a.address_name()),
             Resource::Registry(_) => Address::new(Kind::Registry, registry::ADDRESS_NAME),
             Resource::PullThroughCache(r) => Address::new(Kind::PullThroughCache, &r.prefix),
+            Resource::CreationTemplate(t) => Address::new(Kind::CreationTemplate, &t.prefix),
         }
     }
 
@@ -94,6 +99,7 @@ impl Resource {
             Resource::UserAttachment(a) => a.attributes(),
             Resource::Registry(s) => s.attributes(),
             Resource::PullThroughCache(r) => r.attributes(),
+            Resource::CreationTemplate(t) => t.attributes(),
         }
     }
 
@@ -109,6 +115,9 @@ impl Resource {
             Resource::PullThroughCache(_) => {
                 attribute::mutation_of(pull_through_cache::ATTRIBUTES, name)
             }
+            Resource::CreationTemplate(_) => {
+                attribute::mutation_of(creation_template::ATTRIBUTES, name)
+            }
         }
     }
 
@@ -121,6 +130,7 @@ impl Resource {
             Resource::UserAttachment(_) => &NO_TAGS,
             Resource::Registry(s) => &s.tags,
             Resource::PullThroughCache(r) => &r.tags,
+            Resource::CreationTemplate(t) => &t.tags,
         }
     }
 
@@ -184,6 +194,20 @@ impl Resource {
                 custom_role_arn: r.custom_role_arn.as_deref().map(|a| env.bind(a)),
                 ..r.clone()
             }),
+            Resource::CreationTemplate(t) => Resource::CreationTemplate(CreationTemplate {
+                repository_policy: t.repository_policy.as_ref().map(|d| d.bind(env)),
+                custom_role_arn: t.custom_role_arn.as_deref().map(|a| env.bind(a)),
+                encryption: match &t.encryption {
+                    Encryption::Kms { kms_key } => Encryption::Kms {
+                        kms_key: kms_key.as_deref().map(|k| env.bind(k)),
+                    },
+                    Encryption::KmsDsse { kms_key } => Encryption::KmsDsse {
+                        kms_key: kms_key.as_deref().map(|k| env.bind(k)),
+                    },
+                    other => other.clone(),
+                },
+                ..t.clone()
+            }),
         }
     }
 }
@@ -246,6 +270,14 @@ impl Desired {
     pub(crate) fn pull_through_cache_rules(&self) -> impl Iterator<Item = &PullThroughCacheRule> {
         self.resources.iter().filter_map(|r| match r {
             Resource::PullThroughCache(rule) => Some(rule),
+            _ => None,
+        })
+    }
+
+    /// The repository creation templates this spec owns.
+    pub(crate) fn creation_templates(&self) -> impl Iterator<Item = &CreationTemplate> {
+        self.resources.iter().filter_map(|r| match r {
+            Resource::CreationTemplate(t) => Some(t),
             _ => None,
         })
     }

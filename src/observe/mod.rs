@@ -55,6 +55,7 @@ pub const READ_ACTIONS: &[&str] = &[
     "ecr:DescribePullThroughCacheRules",
     "ecr:DescribeRegistry",
     "ecr:DescribeRepositories",
+    "ecr:DescribeRepositoryCreationTemplates",
     "ecr:GetLifecyclePolicy",
     "ecr:GetRegistryPolicy",
     "ecr:GetRegistryScanningConfiguration",

@@ -35,10 +35,17 @@ pub async fn read<C: Aws>(
         .collect();
     let ours = records.get(&desired.stack);
     let (settings, settings_live) = read_settings(client, desired, ours, limit).await?;
-    let rules = read_pull_through_cache(client, desired, &records, limit).await?;
+    let (rules, templates) = futures::try_join!(
+        read_pull_through_cache(client, desired, &records, limit),
+        read_creation_templates(client, desired, &records, limit),
+    )?;
     Ok((
         RegistryState { records, settings },
-        settings_live.into_iter().chain(rules).collect(),
+        settings_live
+            .into_iter()
+            .chain(rules)
+            .chain(templates)
+            .collect(),
     ))
 }
 
@@ -82,9 +89,7 @@ async fn read_settings<C: Aws>(
     Ok((Some(settings), live))
 }
 
-/// The pull-through cache rules the plan needs (the spec's, every record's, and prefix-named
-/// ones), each carrying the ownership of the record that lists it; one listing, only when the
-/// spec declares rules or this stack's record lists some.
+/// The pull-through cache rules the plan needs; see [`keyed`].
 async fn read_pull_through_cache<C: Aws>(
     client: &C,
     desired: &Desired,
@@ -95,28 +100,91 @@ async fn read_pull_through_cache<C: Aws>(
         .pull_through_cache_rules()
         .map(|r| r.prefix.as_str())
         .collect();
-    let recorded = records
-        .get(&desired.stack)
-        .is_some_and(|r| !r.pull_through_cache.is_empty());
-    if wanted.is_empty() && !recorded {
+    if !needed(&wanted, desired, records, |r| &r.pull_through_cache) {
         return Ok(Vec::new());
     }
     let rules = limit.call(client.list_pull_through_cache_rules()).await?;
-    Ok(rules
+    Ok(keyed(
+        rules,
+        wanted,
+        desired,
+        records,
+        |r| &r.pull_through_cache,
+        |rule| (rule.prefix.clone(), &mut rule.tags),
+    )
+    .into_iter()
+    .map(|rule| live(Resource::PullThroughCache(rule)))
+    .collect())
+}
+
+/// The repository creation templates the plan needs; see [`keyed`].
+async fn read_creation_templates<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    records: &BTreeMap<String, RegistryRecord>,
+    limit: &Limit,
+) -> Result<Vec<Live>, LiveError> {
+    let wanted: BTreeSet<&str> = desired
+        .creation_templates()
+        .map(|t| t.prefix.as_str())
+        .collect();
+    if !needed(&wanted, desired, records, |r| &r.creation_templates) {
+        return Ok(Vec::new());
+    }
+    let templates = limit.call(client.list_creation_templates()).await?;
+    Ok(keyed(
+        templates,
+        wanted,
+        desired,
+        records,
+        |r| &r.creation_templates,
+        |t| (t.prefix.clone(), &mut t.tags),
+    )
+    .into_iter()
+    .map(|t| live(Resource::CreationTemplate(t)))
+    .collect())
+}
+
+/// Whether a kind keyed by prefix is read at all: when the spec declares some or this stack's
+/// record lists some (one listing; none otherwise).
+fn needed(
+    wanted: &BTreeSet<&str>,
+    desired: &Desired,
+    records: &BTreeMap<String, RegistryRecord>,
+    listed: fn(&RegistryRecord) -> &BTreeMap<String, String>,
+) -> bool {
+    !wanted.is_empty()
+        || records
+            .get(&desired.stack)
+            .is_some_and(|r| !listed(r).is_empty())
+}
+
+/// Of the listed items, those the plan needs (the spec's, every record's, and prefix-named
+/// ones), each given the ownership tags of the record that lists it.
+fn keyed<T>(
+    items: Vec<T>,
+    wanted: BTreeSet<&str>,
+    desired: &Desired,
+    records: &BTreeMap<String, RegistryRecord>,
+    listed: fn(&RegistryRecord) -> &BTreeMap<String, String>,
+    key_and_tags: impl Fn(&mut T) -> (String, &mut crate::model::Tags),
+) -> Vec<T> {
+    items
         .into_iter()
-        .filter_map(|mut rule| {
+        .filter_map(|mut item| {
+            let (key, tags) = key_and_tags(&mut item);
             let owner = records
                 .values()
-                .find_map(|r| r.pull_through_cache.get(&rule.prefix).map(|fp| (r, fp)));
-            let keep = wanted.contains(rule.prefix.as_str())
+                .find_map(|r| listed(r).get(&key).map(|fp| (r, fp)));
+            let keep = wanted.contains(key.as_str())
                 || owner.is_some()
-                || named_with_prefix(&rule.prefix, &desired.project_prefix);
-            rule.tags = owner
+                || named_with_prefix(&key, &desired.project_prefix);
+            *tags = owner
                 .map(|(record, fp)| record.tags_with(Some(fp)))
                 .unwrap_or_default();
-            keep.then(|| live(Resource::PullThroughCache(rule)))
+            keep.then_some(item)
         })
-        .collect())
+        .collect()
 }
 
 fn live(resource: Resource) -> Live {

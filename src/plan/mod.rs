@@ -6,6 +6,9 @@
 //! changes to what they depend on.
 
 mod change;
+mod creation_template;
+#[cfg(test)]
+mod creation_template_tests;
 #[cfg(test)]
 pub(crate) mod iam_tests;
 mod oidc_provider;
@@ -144,6 +147,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
                 registry::diff(want, live, &observed.registry, &desired.stack)?
             }
             Resource::PullThroughCache(want) => pull_through_cache::diff(want, live),
+            Resource::CreationTemplate(want) => creation_template::diff(want, live),
             Resource::UserAttachment(want) => {
                 if observed.missing_users.contains(&want.user) {
                     return Err(PlanError::UserMissing {
@@ -172,13 +176,19 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
             Resource::UserAttachment(_) => continue,
             Resource::Registry(have) => registry::release(have, &observed.registry, &desired.stack),
             Resource::PullThroughCache(have) => pull_through_cache::delete(have),
+            Resource::CreationTemplate(have) => creation_template::delete(have),
         });
     }
     order::link(&mut changes, &bound, &env);
     if let Some(mut record) = registry::record(&bound, &observed.registry, &desired.stack)? {
         record.depends_on = changes
             .iter()
-            .filter(|c| matches!(c.kind, Kind::Registry | Kind::PullThroughCache))
+            .filter(|c| {
+                matches!(
+                    c.kind,
+                    Kind::Registry | Kind::PullThroughCache | Kind::CreationTemplate
+                )
+            })
             .map(|c| c.address.clone())
             .collect();
         changes.push(record);
@@ -199,6 +209,7 @@ pub fn with_fingerprint(mut resource: Resource) -> Resource {
         Resource::OidcProvider(p) => &mut p.tags,
         Resource::Registry(s) => &mut s.tags,
         Resource::PullThroughCache(r) => &mut r.tags,
+        Resource::CreationTemplate(t) => &mut t.tags,
         Resource::UserAttachment(_) => return resource,
     };
     tags.insert(APPLIED_TAG.into(), fingerprint.encode());

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::PullThroughCacheRule;
 use crate::model::registry::OwnedPart;
+use crate::model::{CreationTemplate, PullThroughCacheRule};
 use crate::model::{Encryption, TagMutability, TagTarget, Tags};
 
 /// Why a repository is deleted; decides which opt-in flag a non-empty repository needs.
@@ -196,6 +196,16 @@ pub enum Op {
         rule: PullThroughCacheRule,
     },
     DeletePullThroughCacheRule {
+        prefix: String,
+    },
+    CreateCreationTemplate {
+        template: CreationTemplate,
+    },
+    /// Writes every setting of the template.
+    UpdateCreationTemplate {
+        template: CreationTemplate,
+    },
+    DeleteCreationTemplate {
         prefix: String,
     },
 }

@@ -28,6 +28,7 @@ pub fn link(changes: &mut [Change], desired: &[Resource], env: &Env) {
                 Kind::Role
                 | Kind::UserAttachment
                 | Kind::PullThroughCache
+                | Kind::CreationTemplate
                 | Kind::Registry
                 | Kind::RegistryRecord => Vec::new(),
             }
@@ -86,6 +87,17 @@ fn references(resource: &Resource, desired: &[Resource], env: &Env) -> Vec<Addre
         // A repository policy may name a role created in the same apply (ECR rejects unknown
         // principals): the role first.
         Resource::Repository(repo) => names_a_role(repo, desired, env),
+        // ECR assumes the template's role when it applies the template: the role first.
+        Resource::CreationTemplate(t) => desired
+            .iter()
+            .filter(|r| match r {
+                Resource::Role(role) => {
+                    t.custom_role_arn.as_deref() == Some(env.iam_arn("role", &role.name).as_str())
+                }
+                _ => false,
+            })
+            .map(Resource::address)
+            .collect(),
         Resource::OidcProvider(_) | Resource::Registry(_) | Resource::PullThroughCache(_) => {
             Vec::new()
         }

@@ -275,6 +275,12 @@ pub fn record(
                     r.tags.get(APPLIED_TAG).cloned().unwrap_or_default(),
                 );
             }
+            Resource::CreationTemplate(t) => {
+                wanted.creation_templates.insert(
+                    t.prefix.clone(),
+                    t.tags.get(APPLIED_TAG).cloned().unwrap_or_default(),
+                );
+            }
             _ => {}
         }
     }
@@ -284,6 +290,7 @@ pub fn record(
         json!({
             "registry": r.registry,
             "pull_through_cache": r.pull_through_cache.keys().collect::<Vec<_>>(),
+            "creation_templates": r.creation_templates.keys().collect::<Vec<_>>(),
         })
     };
     let name = parameter_name(stack);

@@ -67,7 +67,7 @@ pub(crate) const FIELDS: &[Field] = &[
     Field::new("tags", Ty::StringMap, "This repository's own tags"),
 ];
 
-const ENCRYPTION: &[Field] = &[
+pub(crate) const ENCRYPTION: &[Field] = &[
     Field::new(
         "type",
         Ty::OneOf(Encryption::TYPES),
@@ -274,7 +274,11 @@ fn read_lambda_pull(
 
 /// ECR's tag-mutability exclusion filters: 1 to 5 wildcard filters of 1-128 letters, digits and
 /// `._*-`.
-fn read_exclusion_filters(r: &mut Reader, node: &Node, path: &str) -> Option<Vec<String>> {
+pub(crate) fn read_exclusion_filters(
+    r: &mut Reader,
+    node: &Node,
+    path: &str,
+) -> Option<Vec<String>> {
     let mut list = r.strings(node, path)?;
     if list.is_empty() || list.len() > 5 {
         r.error(
@@ -305,7 +309,7 @@ fn read_exclusion_filters(r: &mut Reader, node: &Node, path: &str) -> Option<Vec
     Some(list)
 }
 
-fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption> {
+pub(crate) fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption> {
     let f = r.fields(node, path, ENCRYPTION)?;
     let kind = match f.get("type") {
         None => "AES256",

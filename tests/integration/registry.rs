@@ -376,3 +376,100 @@ async fn pull_through_cache_rules_are_created_shown_by_output_changed_and_pruned
     assert!(described.pull_through_cache_rules().is_empty());
     assert!(records(&acct).await.is_empty());
 }
+
+#[tokio::test]
+async fn creation_templates_are_created_after_their_role_converge_drift_and_are_pruned() {
+    let acct = Account::new();
+    let ecr = acct.raw_ecr().await;
+    let text = |keep: u32| {
+        format!(
+            r#"version: 1
+stack: rct
+region: ap-southeast-1
+roles:
+  - name: "{{PREFIX}}-EcrTemplateRole"
+    trust: {{services: [ecr.amazonaws.com]}}
+registry:
+  creation_templates:
+    - prefix: "{{prefix}}-dockerhub"
+      applied_for: [PULL_THROUGH_CACHE]
+      description: Docker Hub mirrors
+      lifecycle_policy:
+        rules:
+          - {{priority: 1, tag_status: any, keep_last: {keep}}}
+      tags: {{Team: platform}}
+      custom_role_arn: "arn:{{partition}}:iam::{{account}}:role/{{PREFIX}}-EcrTemplateRole"
+"#
+        )
+    };
+    let spec = acct.write_spec("spec.yaml", &text(20));
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    let described = ecr
+        .describe_repository_creation_templates()
+        .send()
+        .await
+        .unwrap();
+    let templates = described.repository_creation_templates();
+    assert_eq!(templates.len(), 1);
+    let t = &templates[0];
+    assert_eq!(t.prefix(), Some("betekk-dockerhub"));
+    assert_eq!(t.description(), Some("Docker Hub mirrors"));
+    assert!(t.lifecycle_policy().unwrap().contains("imageCountMoreThan"));
+    assert_eq!(t.resource_tags()[0].key(), "Team");
+    assert!(
+        t.custom_role_arn()
+            .unwrap()
+            .ends_with(":role/BETEKK-EcrTemplateRole")
+    );
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+
+    // Changed in the console: drifted; apply repairs it.
+    ecr.update_repository_creation_template()
+        .prefix("betekk-dockerhub")
+        .description("edited by hand")
+        .send()
+        .await
+        .unwrap();
+    let run = acct.run(&["drift", spec, "--output", "json"]);
+    run.expect_code(2);
+    let doc = run.json();
+    let drifted = doc["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == "creation_template.betekk-dockerhub")
+        .expect("the template in the drift report");
+    assert_eq!(drifted["class"], "drifted", "{doc:#}");
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+
+    // The spec changed: updated in place.
+    let edited = acct.write_spec("edited.yaml", &text(30));
+    let edited = path_str(&edited);
+    let plan = acct.run(&["plan", edited, "--output", "json"]).json();
+    assert_eq!(
+        change(&plan, "creation_template.betekk-dockerhub")["action"],
+        "update"
+    );
+    acct.run(&["apply", edited, "--yes"]).expect_code(0);
+    acct.run(&["plan", edited, "--detailed-exitcode"])
+        .expect_code(0);
+
+    // Out of the spec: deleted, with the record.
+    let bare = acct.write_spec(
+        "bare.yaml",
+        "version: 1\nstack: rct\nregion: ap-southeast-1\n",
+    );
+    let bare = path_str(&bare);
+    acct.run(&["apply", bare, "--yes"]).expect_code(0);
+    let described = ecr
+        .describe_repository_creation_templates()
+        .send()
+        .await
+        .unwrap();
+    assert!(described.repository_creation_templates().is_empty());
+    assert!(records(&acct).await.is_empty());
+}

@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 
 use super::FakeAws;
-use crate::live::{Ensured, ErrorKind, LiveError, PullThroughCacheApi, RegistryApi, SsmApi};
+use crate::live::{
+    CreationTemplateApi, Ensured, ErrorKind, LiveError, PullThroughCacheApi, RegistryApi, SsmApi,
+};
 use crate::model::registry::{ReplicationRule, Scanning};
-use crate::model::{PullThroughCacheRule, Tags};
+use crate::model::{CreationTemplate, PullThroughCacheRule, Tags};
 
 /// The registry settings of the fake's account and region.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -22,6 +24,8 @@ pub struct FakeRegistry {
     pub parameters: BTreeMap<String, (String, Tags)>,
     /// Pull-through cache rules by prefix.
     pub(crate) pull_through_cache: BTreeMap<String, PullThroughCacheRule>,
+    /// Repository creation templates by prefix.
+    pub(crate) creation_templates: BTreeMap<String, CreationTemplate>,
 }
 
 impl FakeAws {
@@ -197,6 +201,66 @@ impl PullThroughCacheApi for FakeAws {
     async fn delete_pull_through_cache_rule(&self, prefix: &str) -> Result<Ensured, LiveError> {
         let mut state = self.enter("ecr:DeletePullThroughCacheRule", prefix)?;
         Ok(match state.registry.pull_through_cache.remove(prefix) {
+            Some(_) => Ensured::Done,
+            None => Ensured::NotNeeded,
+        })
+    }
+}
+
+impl CreationTemplateApi for FakeAws {
+    async fn list_creation_templates(&self) -> Result<Vec<CreationTemplate>, LiveError> {
+        let state = self.enter("ecr:DescribeRepositoryCreationTemplates", "")?;
+        Ok(state
+            .registry
+            .creation_templates
+            .values()
+            .cloned()
+            .collect())
+    }
+
+    async fn create_creation_template(
+        &self,
+        template: &CreationTemplate,
+    ) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ecr:CreateRepositoryCreationTemplate", &template.prefix)?;
+        if state
+            .registry
+            .creation_templates
+            .contains_key(&template.prefix)
+        {
+            return Ok(Ensured::NotNeeded);
+        }
+        state.registry.creation_templates.insert(
+            template.prefix.clone(),
+            CreationTemplate {
+                tags: Tags::new(),
+                ..template.clone()
+            },
+        );
+        Ok(Ensured::Done)
+    }
+
+    async fn update_creation_template(&self, template: &CreationTemplate) -> Result<(), LiveError> {
+        const OP: &str = "ecr:UpdateRepositoryCreationTemplate";
+        let mut state = self.enter(OP, &template.prefix)?;
+        let Some(stored) = state.registry.creation_templates.get_mut(&template.prefix) else {
+            return Err(Self::error(
+                OP,
+                ErrorKind::NotFound,
+                "TemplateNotFoundException",
+                format!("no template for {}", template.prefix),
+            ));
+        };
+        *stored = CreationTemplate {
+            tags: Tags::new(),
+            ..template.clone()
+        };
+        Ok(())
+    }
+
+    async fn delete_creation_template(&self, prefix: &str) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ecr:DeleteRepositoryCreationTemplate", prefix)?;
+        Ok(match state.registry.creation_templates.remove(prefix) {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,
         })

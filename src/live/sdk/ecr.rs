@@ -10,7 +10,7 @@ use crate::live::{EcrApi, Ensured, ErrorKind, LiveError, NewRepository, Reposito
 use crate::model::{Encryption, TagMutability, Tags};
 
 /// The setting as ECR names it: with exclusion filters, `…_WITH_EXCLUSION`.
-fn mutability(value: TagMutability, filters: &[String]) -> ImageTagMutability {
+pub(super) fn mutability(value: TagMutability, filters: &[String]) -> ImageTagMutability {
     match (value, filters.is_empty()) {
         (TagMutability::Mutable, true) => ImageTagMutability::Mutable,
         (TagMutability::Immutable, true) => ImageTagMutability::Immutable,
@@ -20,7 +20,7 @@ fn mutability(value: TagMutability, filters: &[String]) -> ImageTagMutability {
 }
 
 /// Wildcard exclusion filters; `None` for none (the field is then left out).
-fn exclusion_filters(
+pub(super) fn exclusion_filters(
     operation: &'static str,
     filters: &[String],
 ) -> Result<Option<Vec<ImageTagMutabilityExclusionFilter>>, LiveError> {
@@ -47,7 +47,7 @@ fn build_error(
     LiveError::new(operation, ErrorKind::Invalid, None, e)
 }
 
-fn sdk_tags(operation: &'static str, tags: &Tags) -> Result<Vec<Tag>, LiveError> {
+pub(super) fn sdk_tags(operation: &'static str, tags: &Tags) -> Result<Vec<Tag>, LiveError> {
     tags.iter()
         .map(|(k, v)| {
             Tag::builder()

@@ -1,0 +1,104 @@
+//! A repository creation template: the settings ECR gives a repository it creates itself (on
+//! pull through cache, on replication, or on push) under `prefix/`. Templates carry no tags of
+//! their own (`resource_tags` are what the created repositories get): ownership and fingerprint
+//! are kept in the stack's registry record.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::attribute::{self, Attribute, Mutation};
+use super::{Encryption, LifecyclePolicy, PolicyDocument, TagMutability, Tags};
+
+/// What a template applies to (ECR's `appliedFor`).
+pub(crate) const APPLIED_FOR: &[&str] = &["PULL_THROUGH_CACHE", "REPLICATION", "CREATE_ON_PUSH"];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CreationTemplate {
+    /// The repository prefix, without the trailing `/` AWS assumes, or `ROOT`.
+    pub(crate) prefix: String,
+    #[serde(default)]
+    pub(crate) description: String,
+    /// Sorted, deduplicated values of [`APPLIED_FOR`].
+    pub(crate) applied_for: Vec<String>,
+    pub(crate) image_tag_mutability: TagMutability,
+    /// Sorted; empty: none.
+    #[serde(default)]
+    pub(crate) image_tag_mutability_exclusion_filters: Vec<String>,
+    pub(crate) encryption: Encryption,
+    #[serde(default)]
+    pub(crate) lifecycle_policy: Option<LifecyclePolicy>,
+    #[serde(default)]
+    pub(crate) repository_policy: Option<PolicyDocument>,
+    /// The tags the created repositories get (the template itself has none).
+    #[serde(default)]
+    pub(crate) resource_tags: Tags,
+    /// A role of this account ECR assumes to apply the template (needed for KMS and tags).
+    #[serde(default)]
+    pub(crate) custom_role_arn: Option<String>,
+    /// Not written to AWS: ownership and fingerprint from the stack's registry record.
+    #[serde(default)]
+    pub(crate) tags: Tags,
+}
+
+impl super::tags::Tagged for CreationTemplate {
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
+
+pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
+    Attribute::plain("prefix", |t| json!(t.prefix), Mutation::Key),
+    Attribute::plain("description", |t| json!(t.description), Mutation::InPlace),
+    Attribute::plain("applied_for", |t| json!(t.applied_for), Mutation::InPlace),
+    Attribute::plain(
+        "image_tag_mutability",
+        |t| json!(t.image_tag_mutability),
+        Mutation::InPlace,
+    ),
+    Attribute::plain(
+        "image_tag_mutability_exclusion_filters",
+        |t| json!(t.image_tag_mutability_exclusion_filters),
+        Mutation::InPlace,
+    ),
+    Attribute::plain("encryption", |t| json!(t.encryption), Mutation::InPlace),
+    Attribute::plain(
+        "lifecycle_policy",
+        |t| json!(t.lifecycle_policy),
+        Mutation::InPlace,
+    ),
+    Attribute {
+        name: "repository_policy",
+        canonical: |t| {
+            t.repository_policy
+                .as_ref()
+                .map_or(Value::Null, |d| d.canonical().clone())
+        },
+        shown: |t| {
+            t.repository_policy
+                .as_ref()
+                .map_or(Value::Null, |d| d.original().clone())
+        },
+        mutation: Mutation::InPlace,
+        before_added: None,
+    },
+    Attribute::plain(
+        "resource_tags",
+        |t| json!(t.resource_tags),
+        Mutation::InPlace,
+    ),
+    Attribute::plain(
+        "custom_role_arn",
+        |t| json!(t.custom_role_arn),
+        Mutation::InPlace,
+    ),
+];
+
+impl CreationTemplate {
+    /// Attribute names and values as shown, in table order; empty lists and maps left out.
+    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
+        attribute::shown(ATTRIBUTES, self)
+            .into_iter()
+            .filter(|(_, v)| v != &json!([]) && v != &json!({}) && v != &json!(""))
+            .collect()
+    }
+}
