@@ -42,13 +42,14 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Exit, 
             .await
             .map_err(Error::Observe)?;
         let adoption = plan(&parsed.desired, &observed)?;
-        // Adoption only adds (ownership) tags; it never removes one.
+        // Adoption only adds (ownership) tags, never removes one; for registry parts, which have
+        // no tags, it writes the stack's ownership record.
         let tag_only = |op: &Op| matches!(op, Op::SetTags { unset, .. } if unset.is_empty());
-        if let Some(c) = adoption
-            .changes
-            .iter()
-            .find(|c| c.action != Action::Update || !c.ops.iter().all(tag_only))
-        {
+        let ownership = |c: &&crate::plan::Change| {
+            c.kind == crate::model::Kind::RegistryRecord
+                || (c.action == Action::Update && c.ops.iter().all(tag_only))
+        };
+        if let Some(c) = adoption.changes.iter().find(|c| !ownership(c)) {
             return Err(Error::Refused(format!(
                 "refused to adopt: {} would need more than tags ({:?}); nothing was changed",
                 c.address, c.action

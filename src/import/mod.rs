@@ -19,12 +19,14 @@ use serde_json::{Value, json};
 use crate::model::Observed;
 use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::github_trust::GithubName;
+use crate::model::registry::{OwnedKeys, unowned};
 use crate::model::repository::split_lambda_pull;
 use crate::model::trust::Trust;
 use crate::model::{
-    LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider, Repository, Resource, Role,
-    STACK_TAG, Tags,
+    CreationTemplate, LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider,
+    PullThroughCacheRule, RegistrySettings, Repository, Resource, Role, STACK_TAG, Tags,
 };
+use crate::observe::named_with_prefix;
 use crate::plan::owner_of;
 
 pub struct Imported {
@@ -60,6 +62,8 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
     // Policies come before roles in address order, so a role names only imported policies.
     let mut policy_names: BTreeMap<String, String> = BTreeMap::new();
     let mut provider_manage = true;
+    let mut cache_rules = String::new();
+    let mut templates = String::new();
 
     for live in inv.resources.values() {
         let address = live.resource.address();
@@ -95,10 +99,12 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
                     inv,
                 )
             }
-            Resource::UserAttachment(_)
-            | Resource::Registry(_)
-            | Resource::PullThroughCache(_)
-            | Resource::CreationTemplate(_) => Ok(()),
+            Resource::PullThroughCache(rule) => {
+                pull_through_cache(&mut cache_rules, rule);
+                Ok(())
+            }
+            Resource::CreationTemplate(t) => creation_template(&mut templates, t),
+            Resource::UserAttachment(_) | Resource::Registry(_) => Ok(()),
         };
         match result {
             Ok(()) => count += 1,
@@ -106,6 +112,7 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
         }
     }
 
+    let mut skipped_later = Vec::new();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -149,6 +156,21 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
     if !roles.is_empty() {
         let _ = write!(out, "roles:\n{roles}");
     }
+    let (settings, settings_count) = registry_settings(inv, stack, prefix, &mut skipped_later);
+    count += settings_count;
+    if !settings.is_empty() || !cache_rules.is_empty() || !templates.is_empty() {
+        let _ = write!(out, "registry:\n{settings}");
+        if !cache_rules.is_empty() {
+            let _ = write!(out, "  pull_through_cache:\n{cache_rules}");
+        }
+        if !templates.is_empty() {
+            let _ = write!(out, "  creation_templates:\n{templates}");
+        }
+    }
+    for s in &skipped_later {
+        let _ = writeln!(out, "# skipped: {s}");
+    }
+    skipped.extend(skipped_later);
     Imported {
         text: out,
         skipped,
@@ -427,4 +449,174 @@ fn role(
     tags_line(&mut s, &r.tags);
     out.push_str(&s);
     Ok(())
+}
+
+fn pull_through_cache(out: &mut String, rule: &PullThroughCacheRule) {
+    let mut item = serde_json::Map::new();
+    item.insert("prefix".into(), json!(rule.prefix));
+    item.insert("upstream".into(), json!(rule.upstream));
+    if let Some(arn) = &rule.credential_arn {
+        item.insert("credential_arn".into(), json!(arn));
+    }
+    if let Some(arn) = &rule.custom_role_arn {
+        item.insert("custom_role_arn".into(), json!(arn));
+    }
+    let _ = writeln!(out, "    - {}", q(item));
+}
+
+fn creation_template(out: &mut String, t: &CreationTemplate) -> Result<(), String> {
+    if let Some(LifecyclePolicy::Foreign { .. }) = &t.lifecycle_policy {
+        return Err("its lifecycle policy uses rules the spec cannot express".into());
+    }
+    let mut s = String::new();
+    let _ = writeln!(s, "    - prefix: {}", q(&t.prefix));
+    let _ = writeln!(s, "      applied_for: {}", q(&t.applied_for));
+    if !t.description.is_empty() {
+        let _ = writeln!(s, "      description: {}", q(&t.description));
+    }
+    let _ = writeln!(
+        s,
+        "      image_tag_mutability: {}",
+        q(t.image_tag_mutability)
+    );
+    if !t.image_tag_mutability_exclusion_filters.is_empty() {
+        let _ = writeln!(
+            s,
+            "      image_tag_mutability_exclusion_filters: {}",
+            q(&t.image_tag_mutability_exclusion_filters)
+        );
+    }
+    let _ = match t.encryption.kms_key() {
+        None => writeln!(
+            s,
+            "      encryption: {{type: {}}}",
+            t.encryption.type_name()
+        ),
+        Some(key) => writeln!(
+            s,
+            "      encryption: {{type: {}, kms_key: {}}}",
+            t.encryption.type_name(),
+            q(key)
+        ),
+    };
+    if let Some(LifecyclePolicy::Rules { rules }) = &t.lifecycle_policy {
+        let _ = writeln!(
+            s,
+            "      lifecycle_policy: {}",
+            q(json!({ "rules": rules }))
+        );
+    }
+    if let Some(doc) = &t.repository_policy {
+        let _ = writeln!(s, "      repository_policy: {}", q(doc.original()));
+    }
+    if !t.resource_tags.is_empty() {
+        let _ = writeln!(s, "      tags: {}", q(&t.resource_tags));
+    }
+    if let Some(role) = &t.custom_role_arn {
+        let _ = writeln!(s, "      custom_role_arn: {}", q(role));
+    }
+    out.push_str(&s);
+    Ok(())
+}
+
+/// The `scanning`, `replication` and `policy` parts this stack takes: what its record owns, and
+/// the filters and rules named with the project prefix that no stack owns. Statements and a scan
+/// type in no record are left to whoever set them (listed as skipped). Returns the YAML and the
+/// number of parts written.
+fn registry_settings(
+    inv: &Observed,
+    stack: &str,
+    prefix: &str,
+    skipped: &mut Vec<String>,
+) -> (String, usize) {
+    let Some(live) = &inv.registry.settings else {
+        return (String::new(), 0);
+    };
+    let everyone = inv
+        .registry
+        .records
+        .values()
+        .fold(OwnedKeys::default(), |all, r| all.union(&r.registry));
+    let mut owned = inv
+        .registry
+        .records
+        .get(stack)
+        .map(|r| r.registry.clone())
+        .unwrap_or_default();
+    for part in unowned(live, &everyone) {
+        let (kind, key) = part.split_once(':').expect("parts are kind:key");
+        match kind {
+            "scanning" if named_with_prefix(key, prefix) => {
+                owned.scanning.insert(key.to_string());
+            }
+            "replication" if key.split(',').all(|f| named_with_prefix(f, prefix)) => {
+                owned
+                    .replication
+                    .insert(key.split(',').map(str::to_string).collect());
+            }
+            "scanning" | "replication" => {}
+            _ => skipped.push(format!(
+                "registry {part}: in no stack's record; add it under registry.policy (with a Sid) to own it"
+            )),
+        }
+    }
+    let mine = RegistrySettings::project(live, &owned);
+    let mut out = String::new();
+    let mut count = 0;
+    if mine.scan_type.is_some() || !mine.scanning.is_empty() {
+        let _ = writeln!(out, "  scanning:");
+        if let Some(t) = mine.scan_type {
+            let _ = writeln!(out, "    type: {}", t.as_str());
+        }
+        let mut by_frequency: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+        for (filter, frequency) in &mine.scanning {
+            by_frequency
+                .entry(frequency.as_str())
+                .or_default()
+                .push(filter);
+        }
+        if !by_frequency.is_empty() {
+            let _ = writeln!(out, "    rules:");
+        }
+        for (frequency, filters) in by_frequency {
+            let _ = writeln!(
+                out,
+                "      - {{frequency: {frequency}, filters: {}}}",
+                q(filters)
+            );
+        }
+        count += 1;
+    }
+    if !mine.replication.is_empty() {
+        let _ = writeln!(out, "  replication:\n    rules:");
+        for (filters, destinations) in &mine.replication {
+            let to: Vec<Value> = destinations
+                .iter()
+                .map(|d| {
+                    if d.account == inv.identity.account {
+                        json!({"region": d.region})
+                    } else {
+                        json!({"region": d.region, "account": d.account})
+                    }
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "      - {{destinations: {}, filters: {}}}",
+                q(to),
+                q(filters)
+            );
+        }
+        count += 1;
+    }
+    if !mine.policy.is_empty() {
+        let statements = mine.statements_as_written();
+        let _ = writeln!(
+            out,
+            "  policy: {}",
+            q(json!({"Version": "2012-10-17", "Statement": statements}))
+        );
+        count += 1;
+    }
+    (out, count)
 }

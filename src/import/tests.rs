@@ -236,3 +236,59 @@ async fn kms_forms_and_archive_rules_are_imported_so_that_the_spec_plans_only_ow
     assert!(report.succeeded());
     assert!(plan_on(&fake, &spec(yaml).desired).await.is_empty());
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn registry_parts_are_imported_so_that_the_spec_plans_only_the_ownership_record() {
+    let yaml = "version: 1\nstack: svc\nregion: ap-southeast-1\n\
+        roles:\n  - name: \"{PREFIX}-EcrTemplateRole\"\n    trust: {services: [ecr.amazonaws.com]}\n\
+        registry:\n  scanning:\n    type: ENHANCED\n    rules:\n      - {frequency: CONTINUOUS_SCAN, filters: [\"betekk-*\"]}\n\
+        \x20 replication:\n    rules:\n      - {destinations: [{region: eu-west-1, account: \"111122223333\"}, {region: us-east-1}], filters: [\"betekk-\"]}\n\
+        \x20 policy:\n    Version: \"2012-10-17\"\n    Statement:\n      - {Sid: FromProd, Effect: Allow, Principal: {AWS: \"arn:aws:iam::444455556666:root\"}, Action: \"ecr:ReplicateImage\", Resource: \"*\"}\n\
+        \x20 pull_through_cache:\n    - {prefix: betekk-public, upstream: public.ecr.aws}\n\
+        \x20 creation_templates:\n    - prefix: betekk-public\n      applied_for: [PULL_THROUGH_CACHE]\n      \
+        lifecycle_policy: {rules: [{priority: 1, tag_status: any, keep_last: 10}]}\n      tags: {Team: platform}\n      \
+        custom_role_arn: \"arn:aws:iam::123456789012:role/BETEKK-EcrTemplateRole\"\n";
+    let fake = FakeAws::new(ACCOUNT, REGION);
+    let (_, report) = run_apply(&fake, &spec(yaml).desired, &ApplyOptions::default()).await;
+    assert!(report.succeeded());
+
+    // Re-imported by the stack that owns them: everything, the policy statement included.
+    let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
+    let imported = spec_text(&inv, "svc", "betekk");
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    let text = &imported.text;
+    for wanted in [
+        "    type: ENHANCED",
+        r#"- {frequency: CONTINUOUS_SCAN, filters: ["betekk-*"]}"#,
+        r#"- {destinations: [{"region":"eu-west-1","account":"111122223333"},{"region":"us-east-1"}], filters: ["betekk-"]}"#,
+        r#""Sid":"FromProd""#,
+        r#""Action":"ecr:ReplicateImage""#,
+        r#"- {"prefix":"betekk-public","upstream":"public.ecr.aws"}"#,
+        r#"custom_role_arn: "arn:aws:iam::123456789012:role/BETEKK-EcrTemplateRole""#,
+    ] {
+        assert!(text.contains(wanted), "{wanted} not in\n{text}");
+    }
+    assert!(
+        plan_on(&fake, &spec(text).desired).await.is_empty(),
+        "{text}"
+    );
+
+    // Made by another tool (no record): the prefix-named parts are imported and adopted by
+    // writing the record; the statement, in no record, is left to whoever set it.
+    fake.tamper_registry(|r| r.parameters.clear());
+    let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
+    let imported = spec_text(&inv, "svc", "betekk");
+    assert_eq!(
+        imported.skipped,
+        vec![
+            "registry policy:FromProd: in no stack's record; add it under registry.policy (with a Sid) to own it"
+        ]
+    );
+    let d = spec(&imported.text).desired;
+    let plan = plan_on(&fake, &d).await;
+    assert_eq!(
+        plan.changes.iter().map(|c| c.kind).collect::<Vec<_>>(),
+        vec![crate::model::Kind::RegistryRecord],
+        "{plan:#?}"
+    );
+}

@@ -187,6 +187,11 @@ impl Resource {
                     .iter()
                     .map(|(k, v)| (k.clone(), env.bind_json(v)))
                     .collect(),
+                policy_as_written: s
+                    .policy_as_written
+                    .iter()
+                    .map(|(k, v)| (k.clone(), env.bind_json(v)))
+                    .collect(),
                 ..s.clone()
             }),
             Resource::PullThroughCache(r) => Resource::PullThroughCache(PullThroughCacheRule {

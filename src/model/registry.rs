@@ -136,8 +136,11 @@ pub struct RegistrySettings {
     /// Each owned replication rule by its key (sorted filters), with its destinations, sorted.
     #[serde(with = "pairs")]
     pub replication: BTreeMap<Vec<String>, Vec<Destination>>,
-    /// Each owned registry-policy statement by its `Sid`, canonical.
+    /// Each owned registry-policy statement by its `Sid`, canonical (what is compared).
     pub policy: BTreeMap<String, Value>,
+    /// The same statements as written (in the spec) or read (from AWS): what is written and shown.
+    #[serde(default)]
+    pub policy_as_written: BTreeMap<String, Value>,
     /// Not written to AWS (registry settings carry no tags): the ownership and last-applied
     /// fingerprint, from this stack's ownership record ([`super::registry_record`]).
     #[serde(default)]
@@ -157,11 +160,13 @@ pub const ATTRIBUTES: &[Attribute<RegistrySettings>] = &[
     Attribute::plain("scan_type", |s| json!(s.scan_type), Mutation::InPlace),
     Attribute::plain("scanning_rules", scanning_shown, Mutation::InPlace),
     Attribute::plain("replication_rules", replication_shown, Mutation::InPlace),
-    Attribute::plain(
-        "policy_statements",
-        |s| json!(s.policy.values().collect::<Vec<_>>()),
-        Mutation::InPlace,
-    ),
+    Attribute {
+        name: "policy_statements",
+        canonical: |s| json!(s.policy.values().collect::<Vec<_>>()),
+        shown: |s| json!(s.statements_as_written()),
+        mutation: Mutation::InPlace,
+        before_added: None,
+    },
 ];
 
 /// Owned filters grouped by frequency: `[{frequency, filters}]`.
@@ -250,6 +255,14 @@ impl RegistrySettings {
         attribute::shown(ATTRIBUTES, self)
     }
 
+    /// The owned statements as written, each falling back to its canonical form.
+    pub fn statements_as_written(&self) -> Vec<&Value> {
+        self.policy
+            .iter()
+            .map(|(sid, canonical)| self.policy_as_written.get(sid).unwrap_or(canonical))
+            .collect()
+    }
+
     pub fn keys(&self) -> OwnedKeys {
         OwnedKeys {
             scan_type: self.scan_type,
@@ -292,6 +305,9 @@ impl RegistrySettings {
                 out.policy
                     .entry(sid.to_string())
                     .or_insert_with(|| canonical_statement(statement));
+                out.policy_as_written
+                    .entry(sid.to_string())
+                    .or_insert_with(|| statement.clone());
             }
         }
         out
@@ -421,7 +437,20 @@ pub fn merge_replication(live: &[ReplicationRule], part: &OwnedPart) -> Vec<Repl
 /// deleted). Other statements are kept as they are, in their order.
 pub fn merge_policy(live: Option<&Value>, part: &OwnedPart) -> Option<Value> {
     let released = &part.release.policy;
-    let mut pending: BTreeMap<&String, &Value> = part.settings.policy.iter().collect();
+    let mut pending: BTreeMap<&String, &Value> = part
+        .settings
+        .policy
+        .iter()
+        .map(|(sid, canonical)| {
+            (
+                sid,
+                part.settings
+                    .policy_as_written
+                    .get(sid)
+                    .unwrap_or(canonical),
+            )
+        })
+        .collect();
     let live_statements = LiveRegistry {
         policy: live.cloned(),
         ..Default::default()

@@ -1,6 +1,7 @@
 //! Reading everything a project owns in an account, for `import`: every repository, role and
 //! customer-managed policy named with the project prefix, fully read, and the GitHub OIDC
-//! provider. Unlike [`super::observe`], nothing here starts from a spec.
+//! provider, and the registry's settings, ownership records, pull-through cache rules and creation
+//! templates. Unlike [`super::observe`], nothing here starts from a spec.
 
 use std::collections::BTreeMap;
 
@@ -122,12 +123,60 @@ pub async fn inventory<C: Aws>(
         .try_collect::<Vec<Live>>()
         .await
     };
-    let (repos, provider, roles, policies) = futures::try_join!(repos, provider, roles, policies)?;
+    // The registry: every record, the whole settings, and the prefix-named pull-through cache
+    // rules and creation templates with the ownership their records give them.
+    let registry = async {
+        let records = super::registry::read_records(client, &limit, false).await?;
+        let (settings, rules, templates) = futures::try_join!(
+            super::registry::read_live_settings(client, &limit),
+            limit.call(client.list_pull_through_cache_rules()),
+            limit.call(client.list_creation_templates()),
+        )?;
+        let none = std::collections::BTreeSet::new();
+        let rules = super::registry::keyed(
+            rules,
+            &none,
+            prefix,
+            &records,
+            |r| &r.pull_through_cache,
+            |rule| (rule.prefix.clone(), &mut rule.tags),
+        );
+        let templates = super::registry::keyed(
+            templates,
+            &none,
+            prefix,
+            &records,
+            |r| &r.creation_templates,
+            |t| (t.prefix.clone(), &mut t.tags),
+        );
+        let found: Vec<Live> = rules
+            .into_iter()
+            .map(Resource::PullThroughCache)
+            .chain(templates.into_iter().map(Resource::CreationTemplate))
+            .map(|resource| Live {
+                resource,
+                arn: String::new(),
+                uri: None,
+                complete: true,
+                dependents: Default::default(),
+            })
+            .collect();
+        Ok::<_, LiveError>((
+            crate::model::RegistryState {
+                records,
+                settings: Some(settings),
+            },
+            found,
+        ))
+    };
+    let (repos, provider, roles, policies, (registry, registry_found)) =
+        futures::try_join!(repos, provider, roles, policies, registry)?;
     let resources: BTreeMap<_, _> = repos
         .into_iter()
         .chain(provider)
         .chain(roles)
         .chain(policies)
+        .chain(registry_found)
         .map(|l| (l.resource.address(), l))
         .collect();
     Ok(Observed {
@@ -136,6 +185,6 @@ pub async fn inventory<C: Aws>(
         resources,
         missing_users: Default::default(),
         missing_policies: Default::default(),
-        registry: Default::default(),
+        registry,
     })
 }

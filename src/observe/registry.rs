@@ -19,20 +19,12 @@ pub async fn read<C: Aws>(
     desired: &Desired,
     limit: &Limit,
 ) -> Result<(RegistryState, Vec<Live>), LiveError> {
-    let parameters = match limit.call(client.parameters_under(RECORD_PATH)).await {
-        Ok(p) => p,
-        // A read-only role from before records existed may lack ssm:GetParametersByPath; a spec
-        // without registry settings does not need the records.
-        Err(e) if e.kind == ErrorKind::AccessDenied && desired.registry().is_none() => Vec::new(),
-        Err(e) => return Err(e),
-    };
-    let records: BTreeMap<String, RegistryRecord> = parameters
-        .into_iter()
-        .filter_map(|(name, value)| {
-            let record = RegistryRecord::parse(&value)?;
-            (name == parameter_name(&record.stack)).then(|| (record.stack.clone(), record))
-        })
-        .collect();
+    // A read-only role from before records existed may lack ssm:GetParametersByPath; a spec
+    // without a registry section does not need the records.
+    let without_registry = desired.registry().is_none()
+        && desired.pull_through_cache_rules().next().is_none()
+        && desired.creation_templates().next().is_none();
+    let records = read_records(client, limit, without_registry).await?;
     let ours = records.get(&desired.stack);
     let (settings, settings_live) = read_settings(client, desired, ours, limit).await?;
     let (rules, templates) = futures::try_join!(
@@ -49,6 +41,51 @@ pub async fn read<C: Aws>(
     ))
 }
 
+/// Every stack's ownership record in the region (one listing); an access denial is read as
+/// "none" when `tolerate_denied`.
+pub(super) async fn read_records<C: Aws>(
+    client: &C,
+    limit: &Limit,
+    tolerate_denied: bool,
+) -> Result<BTreeMap<String, RegistryRecord>, LiveError> {
+    let parameters = match limit.call(client.parameters_under(RECORD_PATH)).await {
+        Ok(p) => p,
+        Err(e) if e.kind == ErrorKind::AccessDenied && tolerate_denied => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    Ok(parameters
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let record = RegistryRecord::parse(&value)?;
+            (name == parameter_name(&record.stack)).then(|| (record.stack.clone(), record))
+        })
+        .collect())
+}
+
+/// The registry's whole settings: scanning, replication and policy (three reads).
+pub(super) async fn read_live_settings<C: Aws>(
+    client: &C,
+    limit: &Limit,
+) -> Result<LiveRegistry, LiveError> {
+    let (scanning, replication, policy) = futures::try_join!(
+        limit.call(client.get_registry_scanning()),
+        limit.call(client.get_replication()),
+        limit.call(client.get_registry_policy()),
+    )?;
+    let policy = match policy {
+        None => None,
+        Some(text) => Some(
+            serde_json::from_str::<Value>(&text)
+                .map_err(|e| LiveError::new("ecr:GetRegistryPolicy", ErrorKind::Other, None, e))?,
+        ),
+    };
+    Ok(LiveRegistry {
+        scanning,
+        replication,
+        policy,
+    })
+}
+
 /// The settings and the stack's owned part of them, when the spec declares some or its record
 /// owns some (three reads); nothing otherwise.
 async fn read_settings<C: Aws>(
@@ -62,23 +99,7 @@ async fn read_settings<C: Aws>(
     if declared.is_none() && recorded.is_none() {
         return Ok((None, None));
     }
-    let (scanning, replication, policy) = futures::try_join!(
-        limit.call(client.get_registry_scanning()),
-        limit.call(client.get_replication()),
-        limit.call(client.get_registry_policy()),
-    )?;
-    let policy = match policy {
-        None => None,
-        Some(text) => Some(
-            serde_json::from_str::<Value>(&text)
-                .map_err(|e| LiveError::new("ecr:GetRegistryPolicy", ErrorKind::Other, None, e))?,
-        ),
-    };
-    let settings = LiveRegistry {
-        scanning,
-        replication,
-        policy,
-    };
+    let settings = read_live_settings(client, limit).await?;
     let owned = declared
         .unwrap_or_default()
         .union(&recorded.map(|r| r.registry.clone()).unwrap_or_default());
@@ -106,8 +127,8 @@ async fn read_pull_through_cache<C: Aws>(
     let rules = limit.call(client.list_pull_through_cache_rules()).await?;
     Ok(keyed(
         rules,
-        wanted,
-        desired,
+        &wanted,
+        &desired.project_prefix,
         records,
         |r| &r.pull_through_cache,
         |rule| (rule.prefix.clone(), &mut rule.tags),
@@ -134,8 +155,8 @@ async fn read_creation_templates<C: Aws>(
     let templates = limit.call(client.list_creation_templates()).await?;
     Ok(keyed(
         templates,
-        wanted,
-        desired,
+        &wanted,
+        &desired.project_prefix,
         records,
         |r| &r.creation_templates,
         |t| (t.prefix.clone(), &mut t.tags),
@@ -161,10 +182,10 @@ fn needed(
 
 /// Of the listed items, those the plan needs (the spec's, every record's, and prefix-named
 /// ones), each given the ownership tags of the record that lists it.
-fn keyed<T>(
+pub(super) fn keyed<T>(
     items: Vec<T>,
-    wanted: BTreeSet<&str>,
-    desired: &Desired,
+    wanted: &BTreeSet<&str>,
+    prefix: &str,
     records: &BTreeMap<String, RegistryRecord>,
     listed: fn(&RegistryRecord) -> &BTreeMap<String, String>,
     key_and_tags: impl Fn(&mut T) -> (String, &mut crate::model::Tags),
@@ -176,9 +197,8 @@ fn keyed<T>(
             let owner = records
                 .values()
                 .find_map(|r| listed(r).get(&key).map(|fp| (r, fp)));
-            let keep = wanted.contains(key.as_str())
-                || owner.is_some()
-                || named_with_prefix(&key, &desired.project_prefix);
+            let keep =
+                wanted.contains(key.as_str()) || owner.is_some() || named_with_prefix(&key, prefix);
             *tags = owner
                 .map(|(record, fp)| record.tags_with(Some(fp)))
                 .unwrap_or_default();

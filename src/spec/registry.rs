@@ -901,6 +901,8 @@ fn read_policy(r: &mut Reader, ctx: &Context, node: &Node, path: &str, out: &mut
             ),
             Some(sid) => {
                 let canonical = registry::canonical_statement(statement);
+                out.policy_as_written
+                    .insert(sid.to_string(), statement.clone());
                 if out.policy.insert(sid.to_string(), canonical).is_some() {
                     r.error(node.pos, &p, format!("Sid {sid:?} is used twice"));
                 }

@@ -473,3 +473,48 @@ registry:
     assert!(described.repository_creation_templates().is_empty());
     assert!(records(&acct).await.is_empty());
 }
+
+#[tokio::test]
+async fn registry_parts_made_by_hand_are_imported_and_adopted_with_the_record() {
+    let acct = Account::new();
+    let ecr = acct.raw_ecr().await;
+    ecr.create_pull_through_cache_rule()
+        .ecr_repository_prefix("betekk-public")
+        .upstream_registry_url("public.ecr.aws")
+        .send()
+        .await
+        .unwrap();
+    ecr.put_replication_configuration()
+        .replication_configuration(
+            ReplicationConfiguration::builder()
+                .rules(rule("betekk-", "us-west-2", &acct.id))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let out = acct.dir.path().join("imported.yaml");
+    let out = path_str(&out).to_string();
+    let run = acct.run(&["import", "--stack", "handmade", "-o", &out]);
+    run.expect_code(0);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains(r#"- {"prefix":"betekk-public","upstream":"public.ecr.aws"}"#)
+            && text.contains(r#"filters: ["betekk-"]"#),
+        "{text}"
+    );
+    let plan = acct.run(&["plan", &out, "--output", "json"]).json();
+    let addresses: Vec<&str> = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(addresses, vec!["registry_record.handmade"], "{plan:#}");
+    let run = acct.run(&["import", "--stack", "handmade", "--adopt"]);
+    run.expect_code(0);
+    acct.run(&["plan", &out, "--detailed-exitcode"])
+        .expect_code(0);
+    assert_eq!(records(&acct).await, vec!["/betekk-ecr/registry/handmade"]);
+}
