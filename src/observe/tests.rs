@@ -191,7 +191,8 @@ async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_reposi
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn registry_settings_cost_three_reads_per_region_and_none_per_repository() {
+async fn registry_settings_rules_and_templates_cost_five_reads_per_region_and_none_per_repository()
+{
     for n in [1usize, 20] {
         let fake = FakeAws::default();
         let repos: String = (0..n)
@@ -200,7 +201,9 @@ async fn registry_settings_cost_three_reads_per_region_and_none_per_repository()
         let d = spec(&format!(
             "version: 1\nstack: s\nregion: ap-southeast-1\nrepositories:\n{repos}registry:\n  \
              scanning:\n    type: ENHANCED\n    rules:\n      - frequency: SCAN_ON_PUSH\n        \
-             filters: [\"{{prefix}}-*\"]\n"
+             filters: [\"{{prefix}}-*\"]\n  pull_through_cache:\n    - {{prefix: \"{{prefix}}-public\", \
+             upstream: public.ecr.aws}}\n  creation_templates:\n    - {{prefix: \"{{prefix}}-public\", \
+             applied_for: [PULL_THROUGH_CACHE]}}\n"
         ))
         .desired;
         let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
@@ -218,7 +221,7 @@ async fn registry_settings_cost_three_reads_per_region_and_none_per_repository()
         }
         assert_eq!(
             calls.total,
-            8 + 3 * n as u64,
+            10 + 3 * n as u64,
             "n={n}: {:#?}",
             calls.by_operation
         );

@@ -144,7 +144,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
                 role::diff(want, live)
             }
             Resource::Registry(want) => {
-                registry::diff(want, live, &observed.registry, &desired.stack)?
+                registry::diff(want, live, &observed.registry, &desired.stack, &env.account)?
             }
             Resource::PullThroughCache(want) => pull_through_cache::diff(want, live),
             Resource::CreationTemplate(want) => creation_template::diff(want, live),

@@ -21,6 +21,7 @@ pub fn diff(
     live: Option<&Live>,
     state: &RegistryState,
     stack: &str,
+    account: &str,
 ) -> Result<Option<Change>, PlanError> {
     for (other, record) in &state.records {
         let shared = want.keys().shared_with(&record.registry);
@@ -81,7 +82,29 @@ pub fn diff(
         writes(&changed, &part),
     );
     change.notes = notes(state, &part, stack)?;
+    change.notes.extend(cross_account(want, account));
     Ok(Some(change))
+}
+
+/// One note per destination in another account: it replicates only when that account's registry
+/// policy lets this one in, which this account cannot read.
+fn cross_account(want: &RegistrySettings, account: &str) -> Vec<String> {
+    let others: std::collections::BTreeSet<&str> = want
+        .replication
+        .values()
+        .flatten()
+        .map(|d| d.account.as_str())
+        .filter(|a| *a != account)
+        .collect();
+    others
+        .into_iter()
+        .map(|other| {
+            format!(
+                "replication to account {other} needs that account's registry policy to allow \
+                 ecr:CreateRepository and ecr:ReplicateImage for arn:aws:iam::{account}:root"
+            )
+        })
+        .collect()
 }
 
 /// Gives up every key the stack owns (its spec no longer has registry settings): each is removed

@@ -260,6 +260,13 @@ async fn applies_merging_with_a_foreign_rule_and_converges() {
         "the merged result is shown: {}",
         registry.notes[0]
     );
+    assert!(
+        registry.notes.iter().any(|n| n.starts_with(
+            "replication to account 111122223333 needs that account's registry policy"
+        ) && n.ends_with("arn:aws:iam::123456789012:root")),
+        "{:?}",
+        registry.notes
+    );
     let record = plan
         .changes
         .iter()
