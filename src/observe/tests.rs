@@ -216,6 +216,8 @@ async fn registry_settings_rules_and_templates_cost_five_reads_per_region_and_no
             "ecr:GetRegistryScanningConfiguration",
             "ecr:DescribeRegistry",
             "ecr:GetRegistryPolicy",
+            "ecr:DescribePullThroughCacheRules",
+            "ecr:DescribeRepositoryCreationTemplates",
         ] {
             assert_eq!(calls.calls(op), 1, "n={n} {op}");
         }
