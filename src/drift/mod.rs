@@ -158,6 +158,16 @@ pub fn classify(desired: &Desired, observed: &Observed) -> Result<DriftReport, P
                 "no longer in the spec but tagged with this stack; apply deletes it",
             ),
             Some(_) => continue,
+            None if matches!(
+                address.kind,
+                Kind::PullThroughCache | Kind::CreationTemplate
+            ) =>
+            {
+                (
+                    Class::Unmanaged,
+                    "named with the project prefix but in no stack's registry ownership record",
+                )
+            }
             None => (
                 Class::Unmanaged,
                 "named with the project prefix but in no spec (no ManagedBy/stack tags)",

@@ -151,6 +151,17 @@ async fn a_rule_left_out_of_the_spec_is_pruned_and_an_unrecorded_one_is_unmanage
         "{report:#?}"
     );
     assert_eq!(class_of("betekk-k8s"), Some(Class::Unmanaged));
+    let k8s = report
+        .resources
+        .iter()
+        .find(|r| r.name == "betekk-k8s")
+        .unwrap();
+    assert!(
+        k8s.note
+            .as_deref()
+            .is_some_and(|n| n.contains("registry ownership record")),
+        "{k8s:?}"
+    );
     assert_eq!(class_of("betekk-public"), Some(Class::InSync));
     let plan = apply_ok(&fake, &d).await;
     assert!(
