@@ -17,6 +17,7 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::model::Observed;
+use crate::model::attribute::{self, Attribute};
 use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::github_trust::GithubName;
 use crate::model::registry::{OwnedKeys, unowned};
@@ -25,6 +26,11 @@ use crate::model::trust::Trust;
 use crate::model::{
     CreationTemplate, LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider,
     PullThroughCacheRule, RegistrySettings, Repository, Resource, Role, STACK_TAG, Tags,
+};
+use crate::model::{
+    creation_template as template_table, managed_policy as policy_table,
+    oidc_provider as provider_table, pull_through_cache as cache_table,
+    repository as repository_table, role as role_table,
 };
 use crate::observe::named_with_prefix;
 use crate::plan::owner_of;
@@ -139,12 +145,8 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
         if let Some(orgs) = &organizations {
             let _ = writeln!(out, "  organizations: {}", q(github_names(orgs)));
         }
-        let _ = writeln!(
-            out,
-            "  oidc_provider:\n    manage: {provider_manage}\n    url: {}\n    client_ids: {}",
-            q(&p.url),
-            q(&p.client_ids)
-        );
+        let _ = writeln!(out, "  oidc_provider:\n    manage: {provider_manage}");
+        fields(&mut out, "    ", provider_table::ATTRIBUTES, p);
         let tags = own_tags(&p.tags);
         if !tags.is_empty() {
             let _ = writeln!(out, "    tags: {}", q(&tags));
@@ -185,6 +187,13 @@ fn provider_host(inv: &Observed) -> Option<String> {
     })
 }
 
+/// The fields the kind's attribute table imports, a line each at `indent`.
+fn fields<T>(out: &mut String, indent: &str, table: &[Attribute<T>], r: &T) {
+    for (name, value) in attribute::imported(table, r) {
+        let _ = writeln!(out, "{indent}{name}: {}", q(value));
+    }
+}
+
 fn tags_line(out: &mut String, tags: &Tags) {
     let tags = own_tags(tags);
     if !tags.is_empty() {
@@ -198,28 +207,7 @@ fn repository(out: &mut String, r: &Repository, env: &crate::model::Env) -> Resu
     }
     let mut s = String::new();
     let _ = writeln!(s, "  - name: {}", q(&r.name));
-    let _ = writeln!(s, "    image_tag_mutability: {}", q(r.image_tag_mutability));
-    if !r.image_tag_mutability_exclusion_filters.is_empty() {
-        let _ = writeln!(
-            s,
-            "    image_tag_mutability_exclusion_filters: {}",
-            q(&r.image_tag_mutability_exclusion_filters)
-        );
-    }
-    let _ = writeln!(s, "    scan_on_push: {}", r.scan_on_push);
-    // AWS reports the managed key's ARN like any other key's: what was read is written.
-    let _ = match r.encryption.kms_key() {
-        None => writeln!(s, "    encryption: {{type: {}}}", r.encryption.type_name()),
-        Some(key) => writeln!(
-            s,
-            "    encryption: {{type: {}, kms_key: {}}}",
-            r.encryption.type_name(),
-            q(key)
-        ),
-    };
-    if let Some(LifecyclePolicy::Rules { rules }) = &r.lifecycle_policy {
-        let _ = writeln!(s, "    lifecycle_policy: {}", q(json!({ "rules": rules })));
-    }
+    fields(&mut s, "    ", repository_table::ATTRIBUTES, r);
     if let Some(doc) = &r.repository_policy {
         let (pull, rest) = split_lambda_pull(doc, env);
         if let Some(rest) = rest {
@@ -304,9 +292,7 @@ fn statements(doc: &Value) -> Result<Vec<Value>, String> {
 fn policy(out: &mut String, p: &ManagedPolicy) -> Result<(), String> {
     let mut s = String::new();
     let _ = writeln!(s, "  - name: {}", q(&p.name));
-    if !p.description.is_empty() {
-        let _ = writeln!(s, "    description: {}", q(&p.description));
-    }
+    fields(&mut s, "    ", policy_table::ATTRIBUTES, p);
     match statements(p.document.original()) {
         Ok(statements) => {
             let _ = writeln!(s, "    statements:");
@@ -396,9 +382,7 @@ fn role(
     }
     let mut s = String::new();
     let _ = writeln!(s, "  - name: {}", q(&r.name));
-    if !r.description.is_empty() {
-        let _ = writeln!(s, "    description: {}", q(&r.description));
-    }
+    fields(&mut s, "    ", role_table::ATTRIBUTES, r);
     if let Some(github) = &trust.github {
         if github.repositories.iter().any(|x| x.name.contains('*')) {
             let _ = writeln!(s, "    allow_any_repository: true");
@@ -430,15 +414,6 @@ fn role(
     if !policies.is_empty() {
         let _ = writeln!(s, "    policies: {}", q(&policies));
     }
-    if !r.inline_policies.is_empty() {
-        let docs: serde_json::Map<String, Value> = r
-            .inline_policies
-            .iter()
-            .map(|(k, d)| (k.clone(), d.original().clone()))
-            .collect();
-        let _ = writeln!(s, "    inline_policies: {}", q(docs));
-    }
-    let _ = writeln!(s, "    max_session_duration: {}", r.max_session_duration);
     if let Some(b) = &r.permissions_boundary {
         let _ = writeln!(
             s,
@@ -452,15 +427,10 @@ fn role(
 }
 
 fn pull_through_cache(out: &mut String, rule: &PullThroughCacheRule) {
-    let mut item = serde_json::Map::new();
-    item.insert("prefix".into(), json!(rule.prefix));
-    item.insert("upstream".into(), json!(rule.upstream));
-    if let Some(arn) = &rule.credential_arn {
-        item.insert("credential_arn".into(), json!(arn));
-    }
-    if let Some(arn) = &rule.custom_role_arn {
-        item.insert("custom_role_arn".into(), json!(arn));
-    }
+    let item: serde_json::Map<String, Value> = attribute::imported(cache_table::ATTRIBUTES, rule)
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
     let _ = writeln!(out, "    - {}", q(item));
 }
 
@@ -468,53 +438,10 @@ fn creation_template(out: &mut String, t: &CreationTemplate) -> Result<(), Strin
     if let Some(LifecyclePolicy::Foreign { .. }) = &t.lifecycle_policy {
         return Err("its lifecycle policy uses rules the spec cannot express".into());
     }
+    // The prefix (the table's first field) opens the list item.
     let mut s = String::new();
-    let _ = writeln!(s, "    - prefix: {}", q(&t.prefix));
-    let _ = writeln!(s, "      applied_for: {}", q(&t.applied_for));
-    if !t.description.is_empty() {
-        let _ = writeln!(s, "      description: {}", q(&t.description));
-    }
-    let _ = writeln!(
-        s,
-        "      image_tag_mutability: {}",
-        q(t.image_tag_mutability)
-    );
-    if !t.image_tag_mutability_exclusion_filters.is_empty() {
-        let _ = writeln!(
-            s,
-            "      image_tag_mutability_exclusion_filters: {}",
-            q(&t.image_tag_mutability_exclusion_filters)
-        );
-    }
-    let _ = match t.encryption.kms_key() {
-        None => writeln!(
-            s,
-            "      encryption: {{type: {}}}",
-            t.encryption.type_name()
-        ),
-        Some(key) => writeln!(
-            s,
-            "      encryption: {{type: {}, kms_key: {}}}",
-            t.encryption.type_name(),
-            q(key)
-        ),
-    };
-    if let Some(LifecyclePolicy::Rules { rules }) = &t.lifecycle_policy {
-        let _ = writeln!(
-            s,
-            "      lifecycle_policy: {}",
-            q(json!({ "rules": rules }))
-        );
-    }
-    if let Some(doc) = &t.repository_policy {
-        let _ = writeln!(s, "      repository_policy: {}", q(doc.original()));
-    }
-    if !t.resource_tags.is_empty() {
-        let _ = writeln!(s, "      tags: {}", q(&t.resource_tags));
-    }
-    if let Some(role) = &t.custom_role_arn {
-        let _ = writeln!(s, "      custom_role_arn: {}", q(role));
-    }
+    fields(&mut s, "      ", template_table::ATTRIBUTES, t);
+    s.replace_range(..6, "    - ");
     out.push_str(&s);
     Ok(())
 }

@@ -217,8 +217,8 @@ async fn kms_forms_and_archive_rules_are_imported_so_that_the_spec_plans_only_ow
     let managed = fake.managed_kms_key_arn();
     for wanted in [
         // AWS reports the managed key's ARN; import writes what it read.
-        format!(r#"encryption: {{type: KMS, kms_key: "{managed}"}}"#),
-        format!(r#"encryption: {{type: KMS_DSSE, kms_key: "{managed}"}}"#),
+        format!(r#"encryption: {{"type":"KMS","kms_key":"{managed}"}}"#),
+        format!(r#"encryption: {{"type":"KMS_DSSE","kms_key":"{managed}"}}"#),
         r#""not_pulled_for_days":120,"action":"archive""#.to_string(),
         r#""archived_for_days":365"#.to_string(),
     ] {
@@ -291,4 +291,59 @@ async fn registry_parts_are_imported_so_that_the_spec_plans_only_the_ownership_r
         vec![crate::model::Kind::RegistryRecord],
         "{plan:#?}"
     );
+}
+
+/// Every field import writes comes from the kinds' attribute tables: an attribute the table
+/// marks as imported is written without import code of its own, and one it marks as not
+/// imported is left out (a provider's thumbprints: left to AWS, so the spec keeps them).
+#[tokio::test(flavor = "current_thread")]
+async fn what_the_attribute_tables_import_plans_only_ownership_tags() {
+    let yaml = r#"version: 1
+stack: svc
+github:
+  organizations: [betekk]
+  oidc_provider:
+    thumbprints: ["6938fd4d98bab03faadb97b34396831e3780aea1"]
+repositories:
+  - name: betekk-app
+    image_tag_mutability: IMMUTABLE
+    image_tag_mutability_exclusion_filters: ["latest", "dev-*"]
+roles:
+  - name: BETEKK-Reader
+    description: reads the registry
+    max_session_duration: 7200
+    github_trust: {repositories: [app]}
+    inline_policies:
+      read: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "ecr:DescribeRepositories", Resource: "*"}]}
+"#;
+    let fake = stripped_account(yaml).await;
+    let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
+    let imported = spec_text(&inv, "svc", "betekk");
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    let text = &imported.text;
+    for wanted in [
+        r#"client_ids: ["sts.amazonaws.com"]"#,
+        r#"image_tag_mutability_exclusion_filters: ["dev-*","latest"]"#,
+        r#"description: "reads the registry""#,
+        "max_session_duration: 7200",
+        r#"inline_policies: {"read":"#,
+    ] {
+        assert!(text.contains(wanted), "{wanted} not in\n{text}");
+    }
+    // What is only recorded, and what the kind writes itself, is not written as a table field.
+    for unwanted in [
+        "force_delete",
+        "trust_policy",
+        "resource_tags",
+        "thumbprints",
+    ] {
+        assert!(!text.contains(unwanted), "{unwanted} in\n{text}");
+    }
+    let d = spec(text).desired;
+    let plan = plan_on(&fake, &d).await;
+    assert!(!plan.is_empty());
+    for change in &plan.changes {
+        let names: Vec<&str> = change.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["tags"], "only ownership tags: {change:#?}");
+    }
 }

@@ -1,6 +1,6 @@
 //! One table of attributes per resource kind: each attribute declared once, with its canonical
 //! value (compared and fingerprinted), its value as shown in plans, and how a change is made.
-//! Display, comparison, fingerprints and drift all read these tables.
+//! Display, comparison, fingerprints, drift and import all read these tables.
 
 use serde_json::{Value, json};
 
@@ -25,6 +25,23 @@ pub(crate) enum Mutation {
     Key,
 }
 
+/// How `import` writes an attribute into the spec it generates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Import {
+    /// As shown, under the attribute's name; left out when empty (`null`, `""`, `[]`, `{}`), which
+    /// is each such field's default in the spec.
+    Field,
+    /// As shown, under another spec field name (a creation template's `resource_tags` are its
+    /// `tags:`).
+    FieldNamed(&'static str),
+    /// By the kind's own import code, because the spec says it in other terms (a trust document
+    /// read back into `github_trust`, policy ARNs into names, only the stack's own tags).
+    ByKind,
+    /// Never: not a property of the live resource (`force_delete`), or left to AWS on purpose
+    /// (a provider's thumbprints, which the spec leaves unmanaged when it lists none).
+    No,
+}
+
 /// One attribute of a resource of type `T`.
 pub(crate) struct Attribute<T> {
     /// The spec's field name.
@@ -37,22 +54,55 @@ pub(crate) struct Attribute<T> {
     /// For an attribute added after fingerprints were first recorded: the canonical value it had
     /// in resources fingerprinted before (so that their fingerprints stay readable).
     pub(crate) before_added: Option<fn() -> Value>,
+    pub(crate) import: Import,
+    /// Shown in plans even when empty; `false` for an attribute that is empty in nearly every
+    /// resource (a repository's exclusion filters).
+    pub(crate) shown_when_empty: bool,
 }
 
 impl<T> Attribute<T> {
+    /// An attribute compared in one form and shown in another (a document: compared canonically,
+    /// shown as written). Imported as shown, except what is only recorded.
+    pub(crate) const fn new(
+        name: &'static str,
+        canonical: fn(&T) -> Value,
+        shown: fn(&T) -> Value,
+        mutation: Mutation,
+    ) -> Self {
+        Attribute {
+            name,
+            canonical,
+            shown,
+            mutation,
+            before_added: None,
+            import: match mutation {
+                Mutation::Recorded => Import::No,
+                Mutation::Tags => Import::ByKind,
+                _ => Import::Field,
+            },
+            shown_when_empty: true,
+        }
+    }
+
     /// An attribute shown as it is compared (no document whose wording is kept apart).
     pub(crate) const fn plain(
         name: &'static str,
         value: fn(&T) -> Value,
         mutation: Mutation,
     ) -> Self {
-        Attribute {
-            name,
-            canonical: value,
-            shown: value,
-            mutation,
-            before_added: None,
-        }
+        Attribute::new(name, value, value, mutation)
+    }
+
+    /// How `import` writes it, when not as shown under its name.
+    pub(crate) const fn imported(mut self, import: Import) -> Self {
+        self.import = import;
+        self
+    }
+
+    /// Left out of plans when empty.
+    pub(crate) const fn hidden_when_empty(mut self) -> Self {
+        self.shown_when_empty = false;
+        self
     }
 
     /// Marks an attribute added after fingerprints were first recorded (it goes last in its
@@ -87,12 +137,40 @@ pub(crate) fn mutation_of<T>(table: &[Attribute<T>], name: &str) -> Option<Mutat
     table.iter().find(|a| a.name == name).map(|a| a.mutation)
 }
 
+/// `null`, `""`, `[]` or `{}`.
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
 /// The attributes plans show, in table order.
 pub(crate) fn shown<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
     table
         .iter()
         .filter(|a| a.mutation != Mutation::Recorded)
-        .map(|a| (a.name, (a.shown)(r)))
+        .map(|a| (a, (a.shown)(r)))
+        .filter(|(a, v)| a.shown_when_empty || !is_empty(v))
+        .map(|(a, v)| (a.name, v))
+        .collect()
+}
+
+/// The spec fields `import` writes from the table, with their values, in table order: every
+/// attribute imported as a field whose value is not empty. What the kind imports itself is not
+/// among them.
+pub(crate) fn imported<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
+    table
+        .iter()
+        .filter_map(|a| match a.import {
+            Import::Field => Some((a.name, (a.shown)(r))),
+            Import::FieldNamed(field) => Some((field, (a.shown)(r))),
+            Import::ByKind | Import::No => None,
+        })
+        .filter(|(_, v)| !is_empty(v))
         .collect()
 }
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::attribute::{self, Attribute, Mutation};
+use super::attribute::{self, Attribute, Import, Mutation};
 use super::{Encryption, LifecyclePolicy, PolicyDocument, TagMutability, Tags};
 
 /// What a template applies to (ECR's `appliedFor`).
@@ -47,46 +47,57 @@ impl super::tags::Tagged for CreationTemplate {
 }
 
 pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
-    Attribute::plain("prefix", |t| json!(t.prefix), Mutation::Key),
-    Attribute::plain("description", |t| json!(t.description), Mutation::InPlace),
-    Attribute::plain("applied_for", |t| json!(t.applied_for), Mutation::InPlace),
-    Attribute::plain(
+    Attribute::<CreationTemplate>::plain("prefix", |t| json!(t.prefix), Mutation::Key),
+    Attribute::<CreationTemplate>::plain(
+        "description",
+        |t| json!(t.description),
+        Mutation::InPlace,
+    )
+    .hidden_when_empty(),
+    Attribute::<CreationTemplate>::plain(
+        "applied_for",
+        |t| json!(t.applied_for),
+        Mutation::InPlace,
+    ),
+    Attribute::<CreationTemplate>::plain(
         "image_tag_mutability",
         |t| json!(t.image_tag_mutability),
         Mutation::InPlace,
     ),
-    Attribute::plain(
+    Attribute::<CreationTemplate>::plain(
         "image_tag_mutability_exclusion_filters",
         |t| json!(t.image_tag_mutability_exclusion_filters),
         Mutation::InPlace,
-    ),
-    Attribute::plain("encryption", |t| json!(t.encryption), Mutation::InPlace),
-    Attribute::plain(
+    )
+    .hidden_when_empty(),
+    Attribute::<CreationTemplate>::plain("encryption", |t| json!(t.encryption), Mutation::InPlace),
+    Attribute::<CreationTemplate>::plain(
         "lifecycle_policy",
         |t| json!(t.lifecycle_policy),
         Mutation::InPlace,
     ),
-    Attribute {
-        name: "repository_policy",
-        canonical: |t| {
+    Attribute::<CreationTemplate>::new(
+        "repository_policy",
+        |t| {
             t.repository_policy
                 .as_ref()
                 .map_or(Value::Null, |d| d.canonical().clone())
         },
-        shown: |t| {
+        |t| {
             t.repository_policy
                 .as_ref()
                 .map_or(Value::Null, |d| d.original().clone())
         },
-        mutation: Mutation::InPlace,
-        before_added: None,
-    },
-    Attribute::plain(
+        Mutation::InPlace,
+    ),
+    Attribute::<CreationTemplate>::plain(
         "resource_tags",
         |t| json!(t.resource_tags),
         Mutation::InPlace,
-    ),
-    Attribute::plain(
+    )
+    .imported(Import::FieldNamed("tags"))
+    .hidden_when_empty(),
+    Attribute::<CreationTemplate>::plain(
         "custom_role_arn",
         |t| json!(t.custom_role_arn),
         Mutation::InPlace,
@@ -94,11 +105,8 @@ pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
 ];
 
 impl CreationTemplate {
-    /// Attribute names and values as shown, in table order; empty lists and maps left out.
+    /// Attribute names and values as shown, in table order.
     pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
         attribute::shown(ATTRIBUTES, self)
-            .into_iter()
-            .filter(|(_, v)| v != &json!([]) && v != &json!({}) && v != &json!(""))
-            .collect()
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::attribute::{self, Attribute, Mutation};
+use super::attribute::{self, Attribute, Import, Mutation};
 use super::{PolicyDocument, Tags};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,18 +16,19 @@ pub(crate) struct ManagedPolicy {
 }
 
 pub(crate) const ATTRIBUTES: &[Attribute<ManagedPolicy>] = &[
-    Attribute::plain(
+    Attribute::<ManagedPolicy>::plain(
         "description",
         |p| json!(p.description),
         Mutation::CreateOnly,
     ),
-    Attribute {
-        name: "document",
-        canonical: |p| p.document.canonical().clone(),
-        shown: |p| p.document.original().clone(),
-        mutation: Mutation::InPlace,
-        before_added: None,
-    },
+    // Imported as `statements:` when that form can say it, else as the whole `document:`.
+    Attribute::<ManagedPolicy>::new(
+        "document",
+        |p| p.document.canonical().clone(),
+        |p| p.document.original().clone(),
+        Mutation::InPlace,
+    )
+    .imported(Import::ByKind),
     Attribute::tags(),
 ];
 

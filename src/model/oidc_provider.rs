@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::attribute::{self, Attribute, Mutation};
+use super::attribute::{self, Attribute, Import, Mutation};
 
 use super::Tags;
 
@@ -72,7 +72,9 @@ impl OidcProvider {
 pub(crate) const ATTRIBUTES: &[Attribute<OidcProvider>] = &[
     Attribute::plain("url", |p| json!(p.url), Mutation::Key),
     Attribute::plain("client_ids", |p| json!(p.client_ids), Mutation::InPlace),
-    Attribute::plain("thumbprints", |p| json!(p.thumbprints), Mutation::InPlace),
+    // AWS no longer needs them; import leaves them out, so that the spec leaves them as they are.
+    Attribute::<OidcProvider>::plain("thumbprints", |p| json!(p.thumbprints), Mutation::InPlace)
+        .imported(Import::No),
     Attribute::tags(),
 ];
 

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::Tags;
-use super::attribute::{self, Attribute, Mutation};
+use super::attribute::{self, Attribute, Import, Mutation};
 
 /// AWS's limits (ECR API reference): scanning rules per registry, filters per scanning rule,
 /// replication rules per registry, destinations per replication rule (ECR quotas).
@@ -157,16 +157,19 @@ impl super::tags::Tagged for RegistrySettings {
 pub const ADDRESS_NAME: &str = "settings";
 
 pub const ATTRIBUTES: &[Attribute<RegistrySettings>] = &[
-    Attribute::plain("scan_type", |s| json!(s.scan_type), Mutation::InPlace),
-    Attribute::plain("scanning_rules", scanning_shown, Mutation::InPlace),
-    Attribute::plain("replication_rules", replication_shown, Mutation::InPlace),
-    Attribute {
-        name: "policy_statements",
-        canonical: |s| json!(s.policy.values().collect::<Vec<_>>()),
-        shown: |s| json!(s.statements_as_written()),
-        mutation: Mutation::InPlace,
-        before_added: None,
-    },
+    Attribute::<RegistrySettings>::plain("scan_type", |s| json!(s.scan_type), Mutation::InPlace)
+        .imported(Import::ByKind),
+    Attribute::<RegistrySettings>::plain("scanning_rules", scanning_shown, Mutation::InPlace)
+        .imported(Import::ByKind),
+    Attribute::<RegistrySettings>::plain("replication_rules", replication_shown, Mutation::InPlace)
+        .imported(Import::ByKind),
+    Attribute::<RegistrySettings>::new(
+        "policy_statements",
+        |s| json!(s.policy.values().collect::<Vec<_>>()),
+        |s| json!(s.statements_as_written()),
+        Mutation::InPlace,
+    )
+    .imported(Import::ByKind),
 ];
 
 /// Owned filters grouped by frequency: `[{frequency, filters}]`.

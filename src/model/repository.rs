@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::attribute::{self, Attribute, Mutation};
+use super::attribute::{self, Attribute, Import, Mutation};
 use super::{LifecyclePolicy, PolicyDocument, Tags};
 
 /// Whether an image tag, once pushed, can be moved to another image (ECR's setting, in upper case).
@@ -121,44 +121,45 @@ pub(crate) struct Repository {
 /// In fingerprint order (an attribute added later goes last, so that recorded fingerprints stay
 /// readable).
 pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
-    Attribute::plain(
+    Attribute::<Repository>::plain(
         "image_tag_mutability",
         |r| json!(r.image_tag_mutability),
         Mutation::InPlace,
     ),
-    Attribute::plain("scan_on_push", |r| json!(r.scan_on_push), Mutation::InPlace),
-    Attribute {
-        name: "encryption",
-        // By type only (AES256, KMS, KMS_DSSE): a spec may name a KMS key by alias, or leave it
-        // out for the AWS managed key, while AWS reports a key ARN; the key itself is compared
-        // with `Encryption::satisfied_by`.
-        canonical: |r| json!(r.encryption.type_name()),
-        shown: |r| json!(r.encryption),
-        mutation: Mutation::Replace,
-        before_added: None,
-    },
-    Attribute::plain(
+    Attribute::<Repository>::plain("scan_on_push", |r| json!(r.scan_on_push), Mutation::InPlace),
+    // By type only (AES256, KMS, KMS_DSSE): a spec may name a KMS key by alias, or leave it out
+    // for the AWS managed key, while AWS reports a key ARN; the key itself is compared with
+    // `Encryption::satisfied_by`. AWS reports the managed key's ARN like any other key's, so
+    // import writes what was read.
+    Attribute::<Repository>::new(
+        "encryption",
+        |r| json!(r.encryption.type_name()),
+        |r| json!(r.encryption),
+        Mutation::Replace,
+    ),
+    Attribute::<Repository>::plain(
         "lifecycle_policy",
         |r| json!(r.lifecycle_policy),
         Mutation::InPlace,
     ),
-    Attribute {
-        name: "repository_policy",
-        canonical: |r| {
+    // Imported split in two: the `lambda_pull` statement and the rest.
+    Attribute::<Repository>::new(
+        "repository_policy",
+        |r| {
             r.repository_policy
                 .as_ref()
                 .map_or(Value::Null, |d| d.canonical().clone())
         },
-        shown: |r| {
+        |r| {
             r.repository_policy
                 .as_ref()
                 .map_or(Value::Null, |p| p.original().clone())
         },
-        mutation: Mutation::InPlace,
-        before_added: None,
-    },
+        Mutation::InPlace,
+    )
+    .imported(Import::ByKind),
     Attribute::tags(),
-    Attribute::plain(
+    Attribute::<Repository>::plain(
         "force_delete",
         |r| json!(r.force_delete),
         Mutation::Recorded,
@@ -168,7 +169,8 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
         |r| json!(r.image_tag_mutability_exclusion_filters),
         Mutation::InPlace,
     )
-    .added_later(|| json!([])),
+    .added_later(|| json!([]))
+    .hidden_when_empty(),
 ];
 
 impl super::tags::Tagged for Repository {
@@ -178,16 +180,9 @@ impl super::tags::Tagged for Repository {
 }
 
 impl Repository {
-    /// Attribute names (the spec's field names) and their values as shown, in table order; an
-    /// empty exclusion list is left out (the common case).
+    /// Attribute names (the spec's field names) and their values as shown, in table order.
     pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
         attribute::shown(ATTRIBUTES, self)
-            .into_iter()
-            .filter(|(name, v)| {
-                *name != "image_tag_mutability_exclusion_filters"
-                    || v.as_array().is_some_and(|a| !a.is_empty())
-            })
-            .collect()
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::attribute::{self, Attribute, Mutation};
+use super::attribute::{self, Attribute, Import, Mutation};
 use super::{PolicyDocument, Tags};
 
 pub(crate) const DEFAULT_MAX_SESSION: i32 = 3600;
@@ -28,29 +28,33 @@ pub(crate) struct Role {
 
 /// In fingerprint order; inline policies came last.
 pub(crate) const ATTRIBUTES: &[Attribute<Role>] = &[
-    Attribute::plain("description", |r| json!(r.description), Mutation::InPlace),
-    Attribute {
-        name: "trust_policy",
-        canonical: |r| r.trust_policy.canonical().clone(),
-        shown: |r| r.trust_policy.original().clone(),
-        mutation: Mutation::InPlace,
-        before_added: None,
-    },
-    Attribute::plain(
+    Attribute::<Role>::plain("description", |r| json!(r.description), Mutation::InPlace),
+    // Imported read back into `github_trust` and `trust`.
+    Attribute::<Role>::new(
+        "trust_policy",
+        |r| r.trust_policy.canonical().clone(),
+        |r| r.trust_policy.original().clone(),
+        Mutation::InPlace,
+    )
+    .imported(Import::ByKind),
+    Attribute::<Role>::plain(
         "max_session_duration",
         |r| json!(r.max_session_duration),
         Mutation::InPlace,
     ),
-    Attribute::plain(
+    // Both imported with the spec's own policies named rather than by ARN.
+    Attribute::<Role>::plain(
         "permissions_boundary",
         |r| json!(r.permissions_boundary),
         Mutation::InPlace,
-    ),
-    Attribute::plain("policies", |r| json!(r.policies), Mutation::InPlace),
+    )
+    .imported(Import::ByKind),
+    Attribute::<Role>::plain("policies", |r| json!(r.policies), Mutation::InPlace)
+        .imported(Import::ByKind),
     Attribute::tags(),
-    Attribute {
-        name: "inline_policies",
-        canonical: |r| {
+    Attribute::<Role>::new(
+        "inline_policies",
+        |r| {
             Value::Object(
                 r.inline_policies
                     .iter()
@@ -58,7 +62,7 @@ pub(crate) const ATTRIBUTES: &[Attribute<Role>] = &[
                     .collect(),
             )
         },
-        shown: |r| {
+        |r| {
             Value::Object(
                 r.inline_policies
                     .iter()
@@ -66,9 +70,9 @@ pub(crate) const ATTRIBUTES: &[Attribute<Role>] = &[
                     .collect(),
             )
         },
-        mutation: Mutation::InPlace,
-        before_added: Some(|| json!({})),
-    },
+        Mutation::InPlace,
+    )
+    .added_later(|| json!({})),
 ];
 
 impl super::tags::Tagged for Role {
