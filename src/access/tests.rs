@@ -411,3 +411,81 @@ fn explain_reads_the_example_spec_as_aws_would() {
         )]
     );
 }
+
+/// Cross-account replication is decided by the destination's registry policy: `explain` bound
+/// to the destination account reads the spec's `registry.policy` for the replication actions.
+#[test]
+fn the_registry_policy_decides_who_may_replicate_into_this_account() {
+    let s = spec(
+        "version: 1\nstack: dr\nregion: ap-southeast-1\nregistry:\n  policy:\n    Version: \"2012-10-17\"\n    Statement:\n\
+         \x20     - Sid: ReplicateFromProd\n        Effect: Allow\n        Principal: {AWS: \"arn:aws:iam::444455556666:root\"}\n\
+         \x20       Action: [ecr:CreateRepository, ecr:ReplicateImage]\n        Resource: \"arn:aws:ecr:ap-southeast-1:{account}:repository/betekk-*\"\n",
+    );
+    let env = Env::placeholder(REGION);
+    let bound: Vec<Resource> = s.desired.resources.iter().map(|r| r.bind(&env)).collect();
+    let view = AccessView::new(env, "token.actions.githubusercontent.com", bound.iter());
+    let none = Default::default();
+    let ask = |principal: &str, action: &str, repo: &str| {
+        view.principal(principal, action, repo, &none).unwrap()
+    };
+    let prod = "arn:aws:iam::444455556666:root";
+    for action in ["ecr:ReplicateImage", "ecr:CreateRepository"] {
+        let answer = ask(prod, action, "betekk-app");
+        assert!(answer.evaluation.decision.allowed(), "{answer:#?}");
+        assert!(
+            answer.evaluation.summary.contains("registry policy")
+                || answer
+                    .evaluation
+                    .statements
+                    .iter()
+                    .any(|s| s.policy == "registry policy"),
+            "{answer:#?}"
+        );
+        assert!(answer.notes.iter().any(|n| n.contains("service-linked")));
+    }
+    // Another account, a repository outside the statement's resources, another action: denied.
+    assert!(
+        !ask(
+            "arn:aws:iam::777788889999:root",
+            "ecr:ReplicateImage",
+            "betekk-app"
+        )
+        .evaluation
+        .decision
+        .allowed()
+    );
+    assert!(
+        !ask(prod, "ecr:ReplicateImage", "other-app")
+            .evaluation
+            .decision
+            .allowed()
+    );
+    assert!(
+        !ask(prod, "ecr:BatchImportUpstreamImage", "betekk-app")
+            .evaluation
+            .decision
+            .allowed()
+    );
+    // Without registry.policy nothing lets another account in, and the answer says why.
+    let empty =
+        spec("version: 1\nstack: dr\nregion: ap-southeast-1\nrepositories: [{name: betekk-app}]\n");
+    let env = Env::placeholder(REGION);
+    let bound: Vec<Resource> = empty
+        .desired
+        .resources
+        .iter()
+        .map(|r| r.bind(&env))
+        .collect();
+    let view = AccessView::new(env, "token.actions.githubusercontent.com", bound.iter());
+    let answer = view
+        .principal(prod, "ecr:ReplicateImage", "betekk-app", &none)
+        .unwrap();
+    assert!(!answer.evaluation.decision.allowed());
+    assert!(
+        answer
+            .notes
+            .iter()
+            .any(|n| n.contains("no registry.policy")),
+        "{answer:#?}"
+    );
+}

@@ -21,6 +21,33 @@ pub(crate) struct AccessView {
     pub(crate) repositories: BTreeMap<String, Option<PolicyDocument>>,
     /// User name → ARNs of the policies attached to it (as far as the spec or the stack knows).
     pub(crate) user_policies: BTreeMap<String, Vec<String>>,
+    /// The registry policy's statements the spec (or the stack) owns, as one document.
+    pub(crate) registry_policy: Option<PolicyDocument>,
+}
+
+/// The actions ECR decides by the registry policy (the only ones a registry policy may hold).
+const REGISTRY_ACTIONS: &[&str] = &[
+    "ecr:replicateimage",
+    "ecr:createrepository",
+    "ecr:batchimportupstreamimage",
+];
+
+fn is_registry_action(action: &str) -> bool {
+    REGISTRY_ACTIONS.contains(&action.to_ascii_lowercase().as_str())
+}
+
+/// What ECR's service-linked role for replication (`AWSServiceRoleForECRReplication`) may do in
+/// the source account: the identity side of a cross-account replication.
+fn replication_role_policy() -> PolicyDocument {
+    PolicyDocument::from_json(serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
+            "Resource": "*",
+        }],
+    }))
+    .expect("a valid document")
 }
 
 /// What a GitHub token gets: one line per role and subject form.
@@ -56,6 +83,7 @@ impl AccessView {
             policies: BTreeMap::new(),
             repositories: BTreeMap::new(),
             user_policies: BTreeMap::new(),
+            registry_policy: None,
             env,
         };
         for resource in resources {
@@ -77,6 +105,13 @@ impl AccessView {
                         .entry(a.user.clone())
                         .or_default()
                         .push(a.policy_arn.clone());
+                }
+                Resource::Registry(settings) if !settings.policy.is_empty() => {
+                    view.registry_policy = PolicyDocument::from_json(serde_json::json!({
+                        "Version": "2012-10-17",
+                        "Statement": settings.statements_as_written(),
+                    }))
+                    .ok();
                 }
                 Resource::OidcProvider(_)
                 | Resource::Registry(_)
@@ -191,7 +226,10 @@ impl AccessView {
 
     /// A principal (an IAM ARN or a service) doing `action` on `resource`. The identity policies
     /// are the ones the spec (or stack) attaches to that user or role; the resource policy is the
-    /// role's trust (for roles) or the repository's policy.
+    /// role's trust (for roles), the registry policy (for the actions ECR decides there:
+    /// replication and pull through cache) or the repository's policy. Another account's root
+    /// replicating in is ECR's replication role of that account, which may replicate anywhere:
+    /// the registry policy decides.
     pub(crate) fn principal(
         &self,
         principal: &str,
@@ -229,7 +267,25 @@ impl AccessView {
         } else {
             (Vec::new(), None)
         };
-        let identity = self.documents(&arns, &mut notes);
+        let replication_role = replication_role_policy();
+        let mut identity = self.documents(&arns, &mut notes);
+        let source = super::evaluate::account_of(principal);
+        if is_registry_action(action)
+            && !action.eq_ignore_ascii_case("ecr:BatchImportUpstreamImage")
+            && principal.ends_with(":root")
+            && source.is_some_and(|a| a != self.env.account)
+        {
+            notes.push(format!(
+                "account {} replicates through ECR's service-linked role \
+                 (AWSServiceRoleForECRReplication), which may replicate anywhere: this account's \
+                 registry policy decides",
+                source.unwrap_or_default()
+            ));
+            identity.push(NamedPolicy {
+                name: "ECR replication role of the source account".to_string(),
+                document: &replication_role,
+            });
+        }
         let boundary =
             boundary.and_then(|arn| self.documents(&[arn], &mut notes).into_iter().next());
         let resource_policy = self.resource_policy(action, &resource_arn, &mut notes);
@@ -267,6 +323,21 @@ impl AccessView {
                     notes.push(format!(
                         "role {role} is not in the spec: its trust policy is unknown"
                     ));
+                    None
+                }
+            };
+        }
+        if is_registry_action(action) {
+            return match &self.registry_policy {
+                Some(policy) => Some(NamedPolicy {
+                    name: "registry policy".to_string(),
+                    document: policy,
+                }),
+                None => {
+                    notes.push(
+                        "the spec has no registry.policy statements: nothing lets another account in"
+                            .into(),
+                    );
                     None
                 }
             };

@@ -101,7 +101,9 @@ fn cross_account(want: &RegistrySettings, account: &str) -> Vec<String> {
         .map(|other| {
             format!(
                 "replication to account {other} needs that account's registry policy to allow \
-                 ecr:CreateRepository and ecr:ReplicateImage for arn:aws:iam::{account}:root"
+                 ecr:CreateRepository and ecr:ReplicateImage for arn:aws:iam::{account}:root \
+                 (check: betekk-ecr explain ITS_SPEC --account {other} --principal \
+                 arn:aws:iam::{account}:root --action ecr:ReplicateImage --resource REPOSITORY)"
             )
         })
         .collect()

@@ -263,7 +263,8 @@ async fn applies_merging_with_a_foreign_rule_and_converges() {
     assert!(
         registry.notes.iter().any(|n| n.starts_with(
             "replication to account 111122223333 needs that account's registry policy"
-        ) && n.ends_with("arn:aws:iam::123456789012:root")),
+        ) && n.contains("for arn:aws:iam::123456789012:root")
+            && n.contains("explain ITS_SPEC --account 111122223333")),
         "{:?}",
         registry.notes
     );

@@ -873,7 +873,9 @@ fn read_destination(
             "{path}: replication to account {account} ({region}) works only when that account's \
              registry policy lets this account replicate into it (ecr:CreateRepository and \
              ecr:ReplicateImage for arn:aws:iam::THIS_ACCOUNT:root); apply that policy in account \
-             {account} (for example with its own spec's registry.policy), unless it is this account"
+             {account} (for example with its own spec's registry.policy; `explain` of that spec \
+             with --account {account} --action ecr:ReplicateImage checks it), unless it is this \
+             account"
         ));
     }
     Some(Destination {

@@ -873,3 +873,80 @@ async fn an_independent_simulator_agrees_with_the_expected_access_and_with_expla
         allowed.get()
     );
 }
+
+/// Cross-account replication is let in by the destination's registry policy alone (the source
+/// replicates through ECR's service-linked role, which may replicate anywhere). After apply, the
+/// policy as the emulator stored it is put to the simulator and to `explain --live`: both must
+/// let exactly the source account replicate into the repositories the statement names.
+#[tokio::test]
+async fn the_stored_registry_policy_lets_exactly_the_source_account_replicate_in() {
+    let dest = Account::new();
+    let source = "arn:aws:iam::444455556666:root";
+    let spec = dest.write_spec(
+        "dr.yaml",
+        &format!(
+            "version: 1\nstack: dr\nproject_prefix: betekk\nregion: {REGION}\nregistry:\n  policy:\n\
+             \x20   Version: \"2012-10-17\"\n    Statement:\n      - Sid: ReplicateFromProd\n\
+             \x20       Effect: Allow\n        Principal: {{AWS: \"{source}\"}}\n\
+             \x20       Action: [ecr:CreateRepository, ecr:ReplicateImage]\n\
+             \x20       Resource: \"arn:aws:ecr:{REGION}:{{account}}:repository/betekk-*\"\n"
+        ),
+    );
+    let spec = path_str(&spec);
+    dest.run(&["apply", spec, "--yes"]).expect_code(0);
+    let ecr = dest.raw_ecr().await;
+    let stored: Value = serde_json::from_str(
+        ecr.get_registry_policy()
+            .send()
+            .await
+            .unwrap()
+            .policy_text()
+            .unwrap(),
+    )
+    .unwrap();
+    // What the AWS managed policy of the replication role grants (ECRReplicationServiceRolePolicy).
+    let replication_role = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"], "Resource": "*"}]});
+    let other = "arn:aws:iam::777788889999:root";
+    let cases = [
+        (source, "ecr:ReplicateImage", "betekk-app", true),
+        (source, "ecr:CreateRepository", "betekk-app", true),
+        (other, "ecr:ReplicateImage", "betekk-app", false),
+        (source, "ecr:ReplicateImage", "other-app", false),
+    ];
+    let questions: Vec<Value> = cases
+        .iter()
+        .map(|(principal, action, repo, _)| {
+            json!({"principal": principal, "action": action,
+                   "resource": format!("arn:aws:ecr:{REGION}:{}:repository/{repo}", dest.id),
+                   "context": {}, "identity": [replication_role], "resourcePolicy": stored})
+        })
+        .collect();
+    let answers = oracle(&questions);
+    for ((principal, action, repo, allowed), answer) in cases.iter().zip(&answers) {
+        assert_eq!(
+            answer == "Allowed",
+            *allowed,
+            "the simulator says {answer} for {principal} {action} {repo}"
+        );
+        let run = dest.run(&[
+            "explain",
+            spec,
+            "--live",
+            "--output",
+            "json",
+            "--principal",
+            principal,
+            "--action",
+            action,
+            "--resource",
+            repo,
+        ]);
+        let doc = run.json();
+        assert_eq!(
+            doc["allowed"], *allowed,
+            "explain for {principal} {action} {repo}: {doc}"
+        );
+        run.expect_code(if *allowed { 0 } else { 3 });
+    }
+}
