@@ -65,7 +65,9 @@ fn heading(class: Class) -> &'static str {
         Class::Drifted => "Drifted: changed in AWS since the last apply",
         Class::Missing => "Missing: in the spec, not in AWS",
         Class::Pending => "Pending: the spec changed since the last apply; AWS is as applied",
-        Class::Unmanaged => "Unmanaged: named with the project prefix, in no spec",
+        Class::Unmanaged => {
+            "Unmanaged: in no spec (named with the project prefix, or registry parts no stack owns)"
+        }
         Class::InSync => "In sync",
     }
 }

@@ -373,7 +373,9 @@ fn class_word(class: Class) -> &'static str {
         Class::Drifted => "changed in AWS since the last apply",
         Class::Missing => "is in the spec, not in AWS",
         Class::Pending => "changed in the spec since the last apply",
-        Class::Unmanaged => "is named with the project prefix, in no spec",
+        Class::Unmanaged => {
+            "is in no spec (named with the project prefix, or a registry part no stack owns)"
+        }
         Class::InSync => "is in sync",
     }
 }
