@@ -7,6 +7,7 @@
 
 pub(crate) mod evaluate;
 pub(crate) mod github_token;
+pub(crate) mod replication;
 pub(crate) mod view;
 
 #[cfg(test)]

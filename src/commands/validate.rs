@@ -8,15 +8,29 @@ use crate::error::Error;
 pub(crate) fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<Exit, Error> {
     let spec = load_spec(&args.spec)?;
     let count = spec.desired.resources.len();
+    // Replication between the spec's own targets, decided by its registry policy: a note each,
+    // and under --strict a finding for each the policy does not let in.
+    let replication = crate::access::replication::between_targets(&spec);
+    let mut notes = spec.notes.clone();
+    notes.extend(replication.iter().map(|r| r.message.clone()));
     let findings: Vec<String> = if args.strict {
-        spec.lints.iter().map(ToString::to_string).collect()
+        spec.lints
+            .iter()
+            .map(ToString::to_string)
+            .chain(
+                replication
+                    .iter()
+                    .filter(|r| !r.allowed)
+                    .map(|r| format!("{}: {}", spec.file, r.message)),
+            )
+            .collect()
     } else {
         Vec::new()
     };
     match global.output {
         OutputFormat::Human | OutputFormat::Markdown => {
             println!("{}: valid, {count} resources.", spec.file);
-            for note in &spec.notes {
+            for note in &notes {
                 println!("note: {note}");
             }
             for finding in &findings {
@@ -38,7 +52,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<Exit, Erro
                 "file": spec.file,
                 "resources": count,
                 "warnings": spec.warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
-                "notes": spec.notes,
+                "notes": notes,
                 "strict": args.strict,
                 "findings": findings,
             })

@@ -216,6 +216,39 @@ fn validate_strict_fails_on_findings_and_lists_them() {
     assert_eq!(json.json()["findings"].as_array().unwrap().len(), 1);
 }
 
+/// Replication into another of the spec's targets is checked against the spec's own registry
+/// policy, as it will be applied there: a note, and a finding under --strict when it is denied.
+#[test]
+fn validate_checks_replication_between_targets_against_the_registry_policy() {
+    let acct = Account::new();
+    let base = "version: 1\nstack: dr\nregions: [ap-southeast-1, ap-southeast-2]\ntargets:\n\
+        \x20 - {name: prod, account: \"111111111111\", role: Deployer}\n\
+        \x20 - {name: dr, account: \"222222222222\", role: Deployer}\n\
+        repositories: [{name: betekk-app}]\nregistry:\n  replication:\n    rules:\n\
+        \x20     - destinations: [{region: ap-southeast-2, account: \"222222222222\"}]\n        filters: [\"{prefix}-\"]\n";
+    let policy = "  policy:\n    Version: \"2012-10-17\"\n    Statement:\n      - Sid: FromProd\n\
+        \x20       Effect: Allow\n        Principal: {AWS: \"arn:aws:iam::111111111111:root\"}\n\
+        \x20       Action: [ecr:CreateRepository, ecr:ReplicateImage]\n\
+        \x20       Resource: \"arn:aws:ecr:ap-southeast-2:{account}:repository/betekk-*\"\n";
+    let denied = acct.write_spec("denied.yaml", base);
+    let run = run_cli(&["validate", path_str(&denied)], &[]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("from target prod (111111111111) to target dr (222222222222) ap-southeast-2: this spec's registry.policy, applied there, does not let"),
+        "{}",
+        run.stdout
+    );
+    run_cli(&["validate", "--strict", path_str(&denied)], &[]).expect_code(1);
+    let allowed = acct.write_spec("allowed.yaml", &format!("{base}{policy}"));
+    let run = run_cli(&["validate", "--strict", path_str(&allowed)], &[]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("lets it in (checked for betekk-app)"),
+        "{}",
+        run.stdout
+    );
+}
+
 /// With --output json an error is a document on stdout too: its kind, message and positions.
 #[test]
 fn errors_are_json_documents_with_output_json() {
