@@ -518,3 +518,139 @@ async fn registry_parts_made_by_hand_are_imported_and_adopted_with_the_record() 
         .expect_code(0);
     assert_eq!(records(&acct).await, vec!["/betekk-ecr/registry/handmade"]);
 }
+
+/// What each drift report says of one address.
+fn class_of(doc: &Value, address: &str) -> String {
+    doc["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["address"] == address)
+        .map(|r| r["class"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("{address} not in the drift report: {doc:#}"))
+}
+
+/// The registry policy and the owned rules, changed in the spec and by hand: a change in the spec
+/// updates only the owned parts; an owned statement edited by hand is drift while a statement
+/// added by hand is unmanaged and kept (byte for byte); a pull-through cache rule's credential
+/// changed by hand is drift. Apply repairs each and keeps the foreign statement.
+#[tokio::test]
+async fn owned_parts_changed_in_the_spec_or_by_hand_update_or_drift_and_foreign_statements_stay() {
+    let acct = Account::new();
+    let ecr = acct.raw_ecr().await;
+    let secret = |name: &str| {
+        format!(
+            "arn:aws:secretsmanager:ap-southeast-1:{}:secret:ecr-pullthroughcache/{name}",
+            acct.id
+        )
+    };
+    let with_cache = format!(
+        "{SETTINGS}  pull_through_cache:\n    - prefix: \"{{prefix}}-dockerhub\"\n      upstream: registry-1.docker.io\n      credential_arn: \"{}\"\n",
+        secret("hub")
+    );
+    let spec = acct.write_spec("spec.yaml", &spec_text("own", &with_cache));
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+
+    // Changed in the spec: the scanning frequency and the statement's resources.
+    let changed = with_cache
+        .replace("CONTINUOUS_SCAN", "SCAN_ON_PUSH")
+        .replace("repository/*", "repository/betekk-*");
+    let edited = acct.write_spec("edited.yaml", &spec_text("own", &changed));
+    let edited = path_str(&edited);
+    let plan = acct.run(&["plan", edited, "--output", "json"]).json();
+    let settings = change(&plan, "registry.settings");
+    assert_eq!(settings["action"], "update", "{plan:#}");
+    let names: Vec<&str> = settings["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["scanning_rules", "policy_statements"], "{plan:#}");
+    acct.run(&["apply", edited, "--yes"]).expect_code(0);
+    acct.run(&["plan", edited, "--detailed-exitcode"])
+        .expect_code(0);
+
+    // By hand: the owned statement given to another account, a console statement added, and the
+    // cache rule pointed at another secret.
+    let text = ecr
+        .get_registry_policy()
+        .send()
+        .await
+        .unwrap()
+        .policy_text()
+        .unwrap()
+        .to_string();
+    let mut doc: Value = serde_json::from_str(&text).unwrap();
+    let statements = doc["Statement"].as_array_mut().unwrap();
+    for s in statements.iter_mut() {
+        if s["Sid"] == "ReplicateFromProd" {
+            s["Principal"]["AWS"] = "arn:aws:iam::999999999999:root".into();
+        }
+    }
+    let console = serde_json::json!({"Sid": "ConsoleGrant", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::777788889999:root"}, "Action": "ecr:ReplicateImage",
+        "Resource": format!("arn:aws:ecr:ap-southeast-1:{}:repository/*", acct.id)});
+    statements.push(console.clone());
+    ecr.put_registry_policy()
+        .policy_text(doc.to_string())
+        .send()
+        .await
+        .unwrap();
+    ecr.update_pull_through_cache_rule()
+        .ecr_repository_prefix("betekk-dockerhub")
+        .credential_arn(secret("other"))
+        .send()
+        .await
+        .unwrap();
+    let run = acct.run(&["drift", edited, "--output", "json"]);
+    run.expect_code(2);
+    let report = run.json();
+    assert_eq!(class_of(&report, "registry.settings"), "drifted");
+    assert_eq!(
+        class_of(&report, "registry.policy:ConsoleGrant"),
+        "unmanaged"
+    );
+    assert_eq!(
+        class_of(&report, "pull_through_cache.betekk-dockerhub"),
+        "drifted"
+    );
+
+    acct.run(&["apply", edited, "--yes"]).expect_code(0);
+    let text = ecr
+        .get_registry_policy()
+        .send()
+        .await
+        .unwrap()
+        .policy_text()
+        .unwrap()
+        .to_string();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let statements = doc["Statement"].as_array().unwrap();
+    let ours = statements
+        .iter()
+        .find(|s| s["Sid"] == "ReplicateFromProd")
+        .expect("the owned statement");
+    assert_eq!(
+        ours["Principal"]["AWS"], "arn:aws:iam::444455556666:root",
+        "repaired: {doc:#}"
+    );
+    assert!(
+        statements.contains(&console),
+        "the console statement kept as written: {doc:#}"
+    );
+    let rules = ecr
+        .describe_pull_through_cache_rules()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        rules.pull_through_cache_rules()[0].credential_arn(),
+        Some(secret("hub").as_str()),
+        "repaired"
+    );
+    acct.run(&["drift", edited]).expect_code(2); // the console statement stays unmanaged
+    acct.run(&["plan", edited, "--detailed-exitcode"])
+        .expect_code(0);
+}
