@@ -107,7 +107,7 @@ mod tests {
 
     const TARGETS: &str = "version: 1\nstack: dr\nregions: [ap-southeast-1, ap-southeast-2]\ntargets:\n\
         \x20 - {name: prod, account: \"111111111111\", role: Deployer}\n\
-        \x20 - {name: dr, account: \"222222222222\", role: Deployer}\n\
+        \x20 - {name: dr, account: \"222222222222\", role: Deployer, regions: [ap-southeast-1]}\n\
         repositories: [{name: betekk-app}]\nregistry:\n  replication:\n    rules:\n\
         \x20     - destinations: [{region: ap-southeast-2, account: \"222222222222\"}]\n        filters: [\"{prefix}-\"]\n";
 
@@ -138,6 +138,17 @@ mod tests {
         // A statement for another account does not count.
         let other = POLICY.replace("111111111111", "333333333333");
         assert!(!between_targets(&spec(&format!("{TARGETS}{other}")))[0].allowed);
+        // The destination's own target applied in the destination region would replicate into
+        // itself: a spec error.
+        let into_itself = TARGETS.replace(", regions: [ap-southeast-1]", "");
+        let errors = crate::testing::spec_errors(&into_itself);
+        assert!(
+            errors
+                .iter()
+                .any(|e| e
+                    .contains("replicates ap-southeast-2 of target dr (222222222222) into itself")),
+            "{errors:?}"
+        );
         // Without targets nothing is known offline.
         let single = "version: 1\nstack: dr\nregion: ap-southeast-1\nregistry:\n  replication:\n    rules:\n\
             \x20     - destinations: [{region: ap-southeast-2, account: \"222222222222\"}]\n";

@@ -311,7 +311,7 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, placement::Pl
         ));
     }
     if let Some(node) = top.get("registry") {
-        resources.extend(registry::read(r, &ctx, node, &regions));
+        resources.extend(registry::read(r, &ctx, node, &regions, &targets));
     }
     let github_node = top.get("github");
     let github = github::read(r, &ctx, github_node);

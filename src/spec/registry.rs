@@ -16,6 +16,7 @@ use crate::model::registry::{
     self, Destination, MAX_REPLICATION_DESTINATIONS, MAX_REPLICATION_RULES, MAX_SCANNING_FILTERS,
     RegistrySettings, ScanFrequency, ScanType,
 };
+use crate::model::target::Target;
 use crate::model::{
     CreationTemplate, Encryption, PullThroughCacheRule, Resource, TagMutability, is_account_id,
 };
@@ -184,7 +185,13 @@ pub const FIELDS: &[Field] = &[
 /// The stack's registry settings (when the section declares some) and pull-through cache rules.
 /// `regions`: the spec's regions (a destination may not be the region it replicates from in the
 /// same account).
-pub fn read(r: &mut Reader, ctx: &Context, node: &Node, regions: &[String]) -> Vec<Resource> {
+pub fn read(
+    r: &mut Reader,
+    ctx: &Context,
+    node: &Node,
+    regions: &[String],
+    targets: &[Target],
+) -> Vec<Resource> {
     let Some(f) = r.fields(node, "registry", FIELDS) else {
         return Vec::new();
     };
@@ -210,7 +217,15 @@ pub fn read(r: &mut Reader, ctx: &Context, node: &Node, regions: &[String]) -> V
         read_scanning(r, ctx, n, &f.path_of("scanning"), &mut settings);
     }
     if let Some(n) = f.get("replication") {
-        read_replication(r, ctx, n, &f.path_of("replication"), regions, &mut settings);
+        let placement = (regions, targets);
+        read_replication(
+            r,
+            ctx,
+            n,
+            &f.path_of("replication"),
+            placement,
+            &mut settings,
+        );
     }
     if let Some(n) = f.get("policy") {
         read_policy(r, ctx, n, &f.path_of("policy"), &mut settings);
@@ -724,7 +739,7 @@ fn read_replication(
     ctx: &Context,
     node: &Node,
     path: &str,
-    regions: &[String],
+    placement: (&[String], &[Target]),
     out: &mut RegistrySettings,
 ) {
     let Some(f) = r.fields(node, path, REPLICATION_FIELDS) else {
@@ -792,7 +807,7 @@ fn read_replication(
         }
         let mut destinations = Vec::new();
         for (dest_path, dest) in destination_items {
-            if let Some(d) = read_destination(r, dest, &dest_path, regions) {
+            if let Some(d) = read_destination(r, dest, &dest_path, placement) {
                 destinations.push(d);
             }
         }
@@ -817,7 +832,7 @@ fn read_destination(
     r: &mut Reader,
     node: &Node,
     path: &str,
-    regions: &[String],
+    (regions, targets): (&[String], &[Target]),
 ) -> Option<Destination> {
     let f = r.fields(node, path, DESTINATION_FIELDS)?;
     let region = match f.get("region") {
@@ -864,6 +879,28 @@ fn read_destination(
             format!(
                 "replicates {region} into itself: the spec applies to {region}, and a destination \
                  in this account must be another region"
+            ),
+        );
+        return None;
+    }
+    // A target of the spec in that account, applied in that region, would replicate into itself.
+    if let Some(t) = account.as_ref().and_then(|a| {
+        targets.iter().find(|t| {
+            &t.account == a
+                && if t.regions.is_empty() {
+                    regions.contains(&region)
+                } else {
+                    t.regions.contains(&region)
+                }
+        })
+    }) {
+        r.error(
+            node.pos,
+            path,
+            format!(
+                "replicates {region} of target {} ({}) into itself: a destination in a target's \
+                 own account must be a region the target does not apply to",
+                t.name, t.account
             ),
         );
         return None;

@@ -223,7 +223,7 @@ fn validate_checks_replication_between_targets_against_the_registry_policy() {
     let acct = Account::new();
     let base = "version: 1\nstack: dr\nregions: [ap-southeast-1, ap-southeast-2]\ntargets:\n\
         \x20 - {name: prod, account: \"111111111111\", role: Deployer}\n\
-        \x20 - {name: dr, account: \"222222222222\", role: Deployer}\n\
+        \x20 - {name: dr, account: \"222222222222\", role: Deployer, regions: [ap-southeast-1]}\n\
         repositories: [{name: betekk-app}]\nregistry:\n  replication:\n    rules:\n\
         \x20     - destinations: [{region: ap-southeast-2, account: \"222222222222\"}]\n        filters: [\"{prefix}-\"]\n";
     let policy = "  policy:\n    Version: \"2012-10-17\"\n    Statement:\n      - Sid: FromProd\n\
