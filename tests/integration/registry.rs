@@ -651,6 +651,9 @@ async fn owned_parts_changed_in_the_spec_or_by_hand_update_or_drift_and_foreign_
         "repaired"
     );
     acct.run(&["drift", edited]).expect_code(2); // the console statement stays unmanaged
+    // ... which a scheduler sharing the registry ignores: only this stack's part fails it.
+    acct.run(&["drift", edited, "--fail-on", "drifted"])
+        .expect_code(0);
     acct.run(&["plan", edited, "--detailed-exitcode"])
         .expect_code(0);
 }
