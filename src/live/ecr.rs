@@ -47,13 +47,13 @@ pub trait EcrApi {
     /// Every repository of the account and region, all pages (`ecr:DescribeRepositories`).
     fn list_repositories(&self) -> impl Future<Output = Result<Vec<RepositoryInfo>, LiveError>>;
     /// The lifecycle policy text (`ecr:GetLifecyclePolicy`); `None` when the repository has no
-    /// lifecycle policy or does not exist.
+    /// lifecycle policy; a missing repository is an error of kind `NotFound`.
     fn get_lifecycle_policy(
         &self,
         repository: &str,
     ) -> impl Future<Output = Result<Option<String>, LiveError>>;
     /// The repository policy text as AWS returns it (`ecr:GetRepositoryPolicy`); `None` when the
-    /// repository has no policy or does not exist.
+    /// repository has no policy; a missing repository is an error of kind `NotFound`.
     fn get_repository_policy(
         &self,
         repository: &str,

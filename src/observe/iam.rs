@@ -126,50 +126,63 @@ async fn read_roles<C: Aws>(
     let names = limit.call(client.list_roles()).await?;
     let candidates = candidates(names, |n| n.as_str(), &wanted, &desired.project_prefix);
     let found: Vec<Option<Live>> = stream::iter(candidates)
-        .map(|(name, in_spec)| async move {
-            let Some(info) = limit.call(client.get_role(&name)).await? else {
-                return Ok::<_, LiveError>(None);
-            };
+        .map(|(name, in_spec)| {
             // Attachments and inline policies matter for roles the spec manages, and for roles
             // of this stack the spec dropped: the plan detaches and deletes them before the
             // role. Other candidates only needed their tags.
-            let full = in_spec || owned_by(&info.tags, &desired.stack);
-            let mut policies = if full {
-                limit
-                    .call(client.list_attached_role_policies(&name))
-                    .await?
-            } else {
-                Vec::new()
-            };
-            policies.sort();
-            let inline_policies = if full {
-                read_inline(client, &name, limit).await?
-            } else {
-                Default::default()
-            };
-            let trust_policy =
-                PolicyDocument::parse(&info.trust_policy).unwrap_or_else(|_| unreadable());
-            Ok(Some(Live {
-                resource: Resource::Role(Role {
-                    name: info.name,
-                    description: info.description.unwrap_or_default(),
-                    trust_policy,
-                    max_session_duration: info.max_session_duration,
-                    permissions_boundary: info.permissions_boundary,
-                    policies,
-                    inline_policies,
-                    tags: info.tags,
-                }),
-                arn: info.arn,
-                uri: None,
-                complete: in_spec,
-                dependents: Default::default(),
-            }))
+            read_role(client, limit, name, in_spec, move |tags| {
+                in_spec || owned_by(tags, &desired.stack)
+            })
         })
         .buffer_unordered(limit.width)
         .try_collect()
         .await?;
     Ok(found.into_iter().flatten().collect())
+}
+
+/// Reads one listed role: `GetRole`, then its attachments and inline policies when `full` says
+/// its tags call for them. `None` when it was deleted after the listing (see
+/// [`super::present`]).
+pub(super) async fn read_role<C: Aws>(
+    client: &C,
+    limit: &Limit,
+    name: String,
+    complete: bool,
+    full: impl Fn(&crate::model::Tags) -> bool,
+) -> Result<Option<Live>, LiveError> {
+    let Some(info) = limit.call(client.get_role(&name)).await? else {
+        return Ok(None);
+    };
+    let (mut policies, inline_policies) = if full(&info.tags) {
+        let reads = futures::future::try_join(
+            limit.call(client.list_attached_role_policies(&name)),
+            read_inline(client, &name, limit),
+        );
+        let Some(read) = super::present(reads.await)? else {
+            return Ok(None);
+        };
+        read
+    } else {
+        Default::default()
+    };
+    policies.sort();
+    let trust_policy = PolicyDocument::parse(&info.trust_policy).unwrap_or_else(|_| unreadable());
+    Ok(Some(Live {
+        resource: Resource::Role(Role {
+            name: info.name,
+            description: info.description.unwrap_or_default(),
+            trust_policy,
+            max_session_duration: info.max_session_duration,
+            permissions_boundary: info.permissions_boundary,
+            policies,
+            inline_policies,
+            tags: info.tags,
+        }),
+        arn: info.arn,
+        uri: None,
+        complete,
+        dependents: Default::default(),
+    }))
 }
 
 async fn read_policies<C: Aws>(
@@ -186,66 +199,102 @@ async fn read_policies<C: Aws>(
         &wanted,
         &desired.project_prefix,
     );
-    let found: Vec<Live> = stream::iter(candidates)
+    let found: Vec<Option<Live>> = stream::iter(candidates)
         .map(|(info, in_spec)| async move {
-            let (tags, text) = if in_spec {
-                futures::try_join!(
-                    limit.call(client.list_policy_tags(&info.arn)),
-                    limit.call(client.get_policy_version(&info.arn, &info.default_version_id)),
-                )?
-            } else {
-                (limit.call(client.list_policy_tags(&info.arn)).await?, None)
-            };
-            let document = text
-                .map(|t| PolicyDocument::parse(&t).unwrap_or_else(|_| unreadable()))
-                .unwrap_or_else(unreadable);
             // Versions when the plan will make a new one (it makes room first) or delete the
             // policy (non-default versions go first); attachments when it deletes it.
-            let changes = in_spec
-                && desired
-                    .policies()
-                    .find(|p| p.name == info.name)
-                    .is_some_and(|p| p.document.bind(env) != document);
-            let deleted = !in_spec && owned_by(&tags, &desired.stack);
-            let mut dependents = Dependents::default();
-            if changes || deleted {
-                dependents.versions = limit
-                    .call(client.list_policy_versions(&info.arn))
-                    .await?
-                    .into_iter()
-                    .map(|v| PolicyVersion {
-                        id: v.version_id,
-                        is_default: v.is_default,
-                        created: v.created,
-                    })
-                    .collect();
-                PolicyVersion::sort(&mut dependents.versions);
-            }
-            if deleted {
-                let entities = limit
-                    .call(client.list_entities_for_policy(&info.arn))
-                    .await?;
-                dependents.attached_roles = entities.roles;
-                dependents.attached_users = entities.users;
-                dependents.attached_groups = entities.groups;
-            }
-            Ok::<_, LiveError>(Live {
-                resource: Resource::Policy(ManagedPolicy {
-                    name: info.name,
-                    description: info.description.unwrap_or_default(),
-                    document,
-                    tags,
-                }),
-                arn: info.arn,
-                uri: None,
-                complete: in_spec,
-                dependents,
-            })
+            let spec = desired.policies().find(|p| p.name == info.name);
+            let wants = move |document: &PolicyDocument, tags: &crate::model::Tags| Needs {
+                versions: spec.is_some_and(|p| p.document.bind(env) != *document)
+                    || (!in_spec && owned_by(tags, &desired.stack)),
+                entities: !in_spec && owned_by(tags, &desired.stack),
+            };
+            read_policy(client, limit, info, in_spec, wants).await
         })
         .buffer_unordered(limit.width)
         .try_collect()
         .await?;
-    Ok(found)
+    Ok(found.into_iter().flatten().collect())
+}
+
+/// Which dependents of a managed policy the plan needs read.
+pub(super) struct Needs {
+    /// Its versions: the plan makes room for a new one, or deletes the others first.
+    pub versions: bool,
+    /// Who it is attached to: the plan detaches it from all of them before deleting it.
+    pub entities: bool,
+}
+
+/// Reads one listed managed policy: its tags, its default document when `complete` (the spec
+/// names it, or import reads it whole), and the dependents `needs` asks for once those are known. `None` when it was
+/// deleted after the listing (see [`super::present`]), including its default version vanishing.
+pub(super) async fn read_policy<C: Aws>(
+    client: &C,
+    limit: &Limit,
+    info: crate::live::PolicyInfo,
+    complete: bool,
+    needs: impl Fn(&PolicyDocument, &crate::model::Tags) -> Needs,
+) -> Result<Option<Live>, LiveError> {
+    let reads = async {
+        if complete {
+            let (tags, text) = futures::try_join!(
+                limit.call(client.list_policy_tags(&info.arn)),
+                limit.call(client.get_policy_version(&info.arn, &info.default_version_id)),
+            )?;
+            Ok(text.map(|t| (tags, Some(t))))
+        } else {
+            Ok(Some((
+                limit.call(client.list_policy_tags(&info.arn)).await?,
+                None,
+            )))
+        }
+    };
+    let Some((tags, text)) = super::present(reads.await)?.flatten() else {
+        return Ok(None);
+    };
+    let document = text
+        .map(|t| PolicyDocument::parse(&t).unwrap_or_else(|_| unreadable()))
+        .unwrap_or_else(unreadable);
+    let needs = needs(&document, &tags);
+    let mut dependents = Dependents::default();
+    if needs.versions {
+        let Some(versions) =
+            super::present(limit.call(client.list_policy_versions(&info.arn)).await)?
+        else {
+            return Ok(None);
+        };
+        dependents.versions = versions
+            .into_iter()
+            .map(|v| PolicyVersion {
+                id: v.version_id,
+                is_default: v.is_default,
+                created: v.created,
+            })
+            .collect();
+        PolicyVersion::sort(&mut dependents.versions);
+    }
+    if needs.entities {
+        let Some(entities) =
+            super::present(limit.call(client.list_entities_for_policy(&info.arn)).await)?
+        else {
+            return Ok(None);
+        };
+        dependents.attached_roles = entities.roles;
+        dependents.attached_users = entities.users;
+        dependents.attached_groups = entities.groups;
+    }
+    Ok(Some(Live {
+        resource: Resource::Policy(ManagedPolicy {
+            name: info.name,
+            description: info.description.unwrap_or_default(),
+            document,
+            tags,
+        }),
+        arn: info.arn,
+        uri: None,
+        complete,
+        dependents,
+    }))
 }
 
 async fn read_user_attachments<C: Aws>(

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::{Limit, named_with_prefix, repositories};
+use super::{Limit, iam, named_with_prefix, repositories};
 use crate::live::{Aws, LiveError};
 use crate::model::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
 use crate::model::{Live, Observed};
-use crate::model::{ManagedPolicy, OidcProvider, PolicyDocument, Resource, Role};
+use crate::model::{OidcProvider, Resource};
 
 pub async fn inventory<C: Aws>(
     client: &C,
@@ -24,15 +24,16 @@ pub async fn inventory<C: Aws>(
     let limit = Limit::new(parallelism);
     let repos = async {
         let listed = client.list_repositories().await?;
-        stream::iter(
+        let found: Vec<Option<Live>> = stream::iter(
             listed
                 .into_iter()
                 .filter(|r| named_with_prefix(&r.name, prefix)),
         )
         .map(|info| repositories::read_one(client, &limit, info, true))
         .buffer_unordered(parallelism)
-        .try_collect::<Vec<Live>>()
-        .await
+        .try_collect()
+        .await?;
+        Ok::<_, LiveError>(found.into_iter().flatten().collect::<Vec<_>>())
     };
     let provider = async {
         let host = GITHUB_OIDC_URL.trim_start_matches("https://");
@@ -61,32 +62,7 @@ pub async fn inventory<C: Aws>(
         let names = client.list_roles().await?;
         let found: Vec<Option<Live>> =
             stream::iter(names.into_iter().filter(|n| named_with_prefix(n, prefix)))
-                .map(|name| async move {
-                    let Some(info) = client.get_role(&name).await? else {
-                        return Ok::<_, LiveError>(None);
-                    };
-                    let mut policies = client.list_attached_role_policies(&name).await?;
-                    policies.sort();
-                    let inline_policies =
-                        super::iam::read_inline(client, &name, &super::Limit::new(1)).await?;
-                    Ok(Some(Live {
-                        resource: Resource::Role(Role {
-                            name: info.name,
-                            description: info.description.unwrap_or_default(),
-                            trust_policy: PolicyDocument::parse(&info.trust_policy)
-                                .unwrap_or_else(|_| super::iam::unreadable()),
-                            max_session_duration: info.max_session_duration,
-                            permissions_boundary: info.permissions_boundary,
-                            policies,
-                            inline_policies,
-                            tags: info.tags,
-                        }),
-                        arn: info.arn,
-                        uri: None,
-                        complete: true,
-                        dependents: Default::default(),
-                    }))
-                })
+                .map(|name| iam::read_role(client, &limit, name, true, |_| true))
                 .buffer_unordered(parallelism)
                 .try_collect()
                 .await?;
@@ -94,34 +70,20 @@ pub async fn inventory<C: Aws>(
     };
     let policies = async {
         let listed = client.list_policies().await?;
-        stream::iter(
+        let none = |_: &_, _: &_| iam::Needs {
+            versions: false,
+            entities: false,
+        };
+        let found: Vec<Option<Live>> = stream::iter(
             listed
                 .into_iter()
                 .filter(|p| named_with_prefix(&p.name, prefix)),
         )
-        .map(|info| async move {
-            let (tags, text) = futures::try_join!(
-                client.list_policy_tags(&info.arn),
-                client.get_policy_version(&info.arn, &info.default_version_id),
-            )?;
-            Ok::<_, LiveError>(Live {
-                resource: Resource::Policy(ManagedPolicy {
-                    name: info.name,
-                    description: info.description.unwrap_or_default(),
-                    document: text
-                        .and_then(|t| PolicyDocument::parse(&t).ok())
-                        .unwrap_or_else(super::iam::unreadable),
-                    tags,
-                }),
-                arn: info.arn,
-                uri: None,
-                complete: true,
-                dependents: Default::default(),
-            })
-        })
+        .map(|info| iam::read_policy(client, &limit, info, true, none))
         .buffer_unordered(parallelism)
-        .try_collect::<Vec<Live>>()
-        .await
+        .try_collect()
+        .await?;
+        Ok::<_, LiveError>(found.into_iter().flatten().collect::<Vec<_>>())
     };
     // The registry: every record, the whole settings, and the prefix-named pull-through cache
     // rules and creation templates with the ownership their records give them.

@@ -11,6 +11,8 @@ mod registry;
 mod repositories;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod vanish_tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -48,6 +50,18 @@ fn candidates<T>(
 }
 
 pub use inventory::inventory;
+
+/// A read of something listed a moment ago: a not-found answer means it is gone now, which is
+/// data (`None`), not an error. In a shared account anything listed may be deleted before its
+/// per-item reads, by another stack or by hand; the plan then sees it as absent, as if the
+/// deletion had come before the listing.
+pub(crate) fn present<T>(result: Result<T, LiveError>) -> Result<Option<T>, LiveError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.kind == crate::live::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
 
 /// Every API action reading live state calls: exactly what a read-only role (the drift role of
 /// `init`) needs. A test holds this list to what observe really calls.

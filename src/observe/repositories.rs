@@ -22,28 +22,35 @@ pub async fn read<C: Aws>(
         &wanted,
         &desired.project_prefix,
     );
-    stream::iter(relevant)
+    let found: Vec<Option<Live>> = stream::iter(relevant)
         .map(|(info, in_spec)| read_one(client, limit, info, in_spec))
         .buffer_unordered(limit.width)
         .try_collect()
-        .await
+        .await?;
+    Ok(found.into_iter().flatten().collect())
 }
 
 /// Reads one repository; for one outside the spec only its tags (enough to tell its owner).
+/// `None` when it was deleted after the listing (see [`super::present`]).
 pub(super) async fn read_one<C: Aws>(
     client: &C,
     limit: &Limit,
     info: RepositoryInfo,
     in_spec: bool,
-) -> Result<Live, LiveError> {
-    let (lifecycle, policy, tags) = if in_spec {
-        futures::try_join!(
-            limit.call(client.get_lifecycle_policy(&info.name)),
-            limit.call(client.get_repository_policy(&info.name)),
-            limit.call(client.list_tags(&info.arn)),
-        )?
-    } else {
-        (None, None, limit.call(client.list_tags(&info.arn)).await?)
+) -> Result<Option<Live>, LiveError> {
+    let reads = async {
+        if in_spec {
+            futures::try_join!(
+                limit.call(client.get_lifecycle_policy(&info.name)),
+                limit.call(client.get_repository_policy(&info.name)),
+                limit.call(client.list_tags(&info.arn)),
+            )
+        } else {
+            Ok((None, None, limit.call(client.list_tags(&info.arn)).await?))
+        }
+    };
+    let Some((lifecycle, policy, tags)) = super::present(reads.await)? else {
+        return Ok(None);
     };
     // A document this tool cannot read must still show as different from the spec's.
     let repository_policy = policy
@@ -59,11 +66,11 @@ pub(super) async fn read_one<C: Aws>(
         repository_policy,
         tags,
     };
-    Ok(Live {
+    Ok(Some(Live {
         resource: Resource::Repository(repository),
         arn: info.arn,
         uri: Some(info.uri),
         complete: in_spec,
         dependents: Default::default(),
-    })
+    }))
 }

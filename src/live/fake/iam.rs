@@ -120,6 +120,31 @@ pub(super) struct IamState {
 }
 
 impl IamState {
+    /// Deletes a role, a managed policy (detached from everyone first) or a provider (by URL
+    /// without `https://`) as another actor would; nothing when it is not there.
+    pub(super) fn vanish(&mut self, victim: &super::Vanishing) {
+        use super::Vanishing;
+        match victim {
+            Vanishing::Role(name) => {
+                self.roles.remove(name);
+            }
+            Vanishing::Policy(name) => {
+                if let Some(policy) = self.policies.remove(name) {
+                    for role in self.roles.values_mut() {
+                        detach(&mut role.attached_policies, &policy.arn);
+                    }
+                    for attached in self.users.values_mut().chain(self.groups.values_mut()) {
+                        detach(attached, &policy.arn);
+                    }
+                }
+            }
+            Vanishing::OidcProvider(url) => {
+                self.oidc_providers.remove(without_scheme(url));
+            }
+            Vanishing::Repository(_) => {}
+        }
+    }
+
     fn now(&self) -> i64 {
         1_700_000_000 + self.clock
     }

@@ -52,9 +52,31 @@ struct Lost {
     remaining: u32,
 }
 
+/// A resource another actor deletes in a shared account: by name, a provider by URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Vanishing {
+    /// A repository.
+    Repository(String),
+    /// A role.
+    Role(String),
+    /// A customer managed policy, detached from every role, user and group first.
+    Policy(String),
+    /// The OIDC provider of this URL (with or without `https://`).
+    OidcProvider(String),
+}
+
+/// A deletion due once a call of `after` has answered; `armed` once it has.
+#[derive(Debug, Clone)]
+struct Vanish {
+    after: String,
+    victim: Vanishing,
+    armed: bool,
+}
+
 #[derive(Debug, Default)]
 struct State {
     lost: Vec<Lost>,
+    vanishing: Vec<Vanish>,
     repositories: BTreeMap<String, FakeRepository>,
     iam: iam::IamState,
     registry: FakeRegistry,
@@ -125,6 +147,36 @@ impl FakeAws {
         });
     }
 
+    /// Makes `victim` vanish right after the next call of `operation` has answered, before the
+    /// fake serves any other call: listed (or read) a moment ago, then gone, as when another
+    /// stack or a person deletes it in a shared account.
+    pub fn vanish_after(&self, operation: &str, victim: Vanishing) {
+        self.state().vanishing.push(Vanish {
+            after: operation.into(),
+            victim,
+            armed: false,
+        });
+    }
+
+    /// Carries out the deletions armed by earlier calls, and arms those this call triggers.
+    fn vanish_due(state: &mut State, operation: &str) {
+        let (due, rest): (Vec<Vanish>, Vec<Vanish>) = std::mem::take(&mut state.vanishing)
+            .into_iter()
+            .partition(|v| v.armed);
+        for vanish in due {
+            match &vanish.victim {
+                Vanishing::Repository(name) => {
+                    state.repositories.remove(name);
+                }
+                other => state.iam.vanish(other),
+            }
+        }
+        state.vanishing = rest;
+        for vanish in &mut state.vanishing {
+            vanish.armed |= vanish.after == operation;
+        }
+    }
+
     /// Whether the response of this call of `operation` is to be lost (and the call retried).
     fn losing(&self, operation: &str) -> Option<bool> {
         let mut state = self.state();
@@ -144,6 +196,7 @@ impl FakeAws {
     ) -> Result<MutexGuard<'_, State>, LiveError> {
         self.counter.record(operation);
         let mut state = self.state();
+        Self::vanish_due(&mut state, operation);
         let due = state.faults.iter_mut().find(|f| {
             f.remaining > 0
                 && f.operation == operation

@@ -5,7 +5,7 @@ use aws_sdk_ecr::types::{
     ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, Tag,
 };
 
-use super::{SdkAws, live_error, not_found_as_none};
+use super::{SdkAws, live_error, none_when_code, not_found_as_none};
 use crate::live::{EcrApi, Ensured, ErrorKind, LiveError, NewRepository, RepositoryInfo};
 use crate::model::{Encryption, TagMutability, Tags};
 
@@ -131,7 +131,7 @@ impl EcrApi for SdkAws {
             .await
             .map(|out| out.lifecycle_policy_text().unwrap_or_default().to_string())
             .map_err(|e| live_error("ecr:GetLifecyclePolicy", e));
-        not_found_as_none(result)
+        none_when_code("LifecyclePolicyNotFoundException", result)
     }
 
     async fn get_repository_policy(&self, repository: &str) -> Result<Option<String>, LiveError> {
@@ -143,7 +143,7 @@ impl EcrApi for SdkAws {
             .await
             .map(|out| out.policy_text().unwrap_or_default().to_string())
             .map_err(|e| live_error("ecr:GetRepositoryPolicy", e));
-        not_found_as_none(result)
+        none_when_code("RepositoryPolicyNotFoundException", result)
     }
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, LiveError> {

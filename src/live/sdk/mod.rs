@@ -201,6 +201,16 @@ fn not_found_as_none<T>(result: Result<T, LiveError>) -> Result<Option<T>, LiveE
     }
 }
 
+/// Maps one not-found error code to `None`; any other error, another not-found among them (the
+/// repository itself rather than its policy), stays an error.
+fn none_when_code<T>(code: &str, result: Result<T, LiveError>) -> Result<Option<T>, LiveError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.code.as_deref() == Some(code) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// A write's result, with the error of `kind` (already exists, not found) read as "nothing to do".
 fn ensured_unless(kind: ErrorKind, result: Result<(), LiveError>) -> Result<Ensured, LiveError> {
     match result {
