@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
   0  success; plan --detailed-exitcode: no changes; drift: in sync
-  1  error: invalid spec, AWS error, refused or failed apply, refused saved plan
+  1  error: invalid spec, AWS error, refused or failed apply, refused saved plan, stack locked by
+     another apply (apply), lock id not matching (force-unlock)
   2  plan --detailed-exitcode: changes are pending; drift: drift or pending changes found
      (with --fail-on drifted: only drifted or missing resources)
   3  explain: denied
@@ -100,6 +101,9 @@ pub(crate) enum Command {
     Import(ImportArgs),
     /// Write a commented starter spec with the standard set for a service
     Init(InitArgs),
+    /// Remove the stack's apply lock left by an apply that is gone; only the lock with this id
+    /// (in each target account, or the one --target names)
+    ForceUnlock(ForceUnlockArgs),
     /// Who gets in, and why: evaluate a GitHub token, an IAM principal or a role's action against
     /// the spec's documents (or the account's, with --live); exit 0 allowed, 3 denied
     Explain(Box<ExplainArgs>),
@@ -290,6 +294,31 @@ pub(crate) struct ApplyArgs {
     /// Allow deleting a repository that holds images when it has left the spec
     #[arg(long)]
     pub(crate) allow_destroy: bool,
+    /// Wait this long (e.g. 30s, 5m) for the stack's lock when another apply holds it, instead
+    /// of stopping at once
+    #[arg(long, value_parser = parse_wait, default_value = "0s", value_name = "DURATION")]
+    pub(crate) lock_timeout: std::time::Duration,
+    /// Apply without taking the stack's lock (for accounts where this caller has no SSM
+    /// access); nothing then stops another apply of this stack from interleaving with this one
+    #[arg(long)]
+    pub(crate) no_lock: bool,
+}
+
+/// `betekk-ecr force-unlock SPEC LOCK_ID`.
+#[derive(Debug, Args)]
+pub(crate) struct ForceUnlockArgs {
+    /// The YAML spec file (names the stack and its targets)
+    pub(crate) spec: PathBuf,
+    /// The id of the lock to remove, as the refused apply printed it
+    pub(crate) lock_id: String,
+}
+
+/// `0`, `0s` or an [`parse_interval`]: how long to wait.
+pub(crate) fn parse_wait(text: &str) -> Result<std::time::Duration, String> {
+    match text.trim() {
+        "0" | "0s" => Ok(std::time::Duration::ZERO),
+        other => parse_interval(other),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -26,6 +26,9 @@ pub enum Error {
     /// region or account, or AWS changed since it was made.
     #[error(transparent)]
     SavedPlan(#[from] crate::plan::saved::SavedPlanError),
+    /// The stack's apply lock could not be taken (another apply holds it), kept or removed.
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
     /// The workflow cannot be generated from this spec.
     #[error("cannot write the workflow")]
     Workflow(#[from] crate::workflow::WorkflowError),
@@ -51,6 +54,7 @@ impl Error {
             Error::Refused(_) => "refused",
             Error::SavedPlan(_) => "saved_plan",
             Error::Workflow(_) => "workflow",
+            Error::Lock(_) => "lock",
         }
     }
 

@@ -5,7 +5,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use super::Exit;
 use std::path::Path;
 
-use super::session::{assume_role_of, connect_as, load_spec, open_units};
+use super::lock::Locks;
+use super::session::{assume_role_of, connect_as, load_spec, open, units_of};
 use crate::apply::{ApplyOptions, Report, Status, Stop, apply};
 use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
 use crate::error::{Error, chain};
@@ -29,7 +30,20 @@ struct Run {
     plan: Plan,
 }
 
+/// Applies under the stack's lock in each target account (see [`Locks`]), released whatever
+/// the outcome.
 pub(crate) async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Error> {
+    let mut locks = Locks::default();
+    let result = run_locked(global, args, &mut locks).await;
+    locks.release().await;
+    result
+}
+
+async fn run_locked(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    locks: &mut Locks,
+) -> Result<Exit, Error> {
     // A saved plan is JSON with a marker; anything else is read as a spec.
     if let Ok(text) = std::fs::read_to_string(&args.spec)
         && let Some(saved) = SavedPlan::detect(&text)
@@ -42,7 +56,7 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, E
         let many = saved.len() > 1 || saved.iter().any(|p| p.target.is_some());
         let mut runs = Vec::new();
         for plan in saved {
-            runs.push(check_saved(global, &args.spec, plan).await?);
+            runs.push(check_saved(global, args, plan, locks).await?);
         }
         if !many {
             let run = runs.remove(0);
@@ -51,12 +65,24 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, E
                 account: &run.account,
                 region: run.unit.region(),
             };
-            return execute(global, args, &run.client, &run.plan, scope).await;
+            return execute(
+                global,
+                args,
+                &run.client,
+                &run.plan,
+                scope,
+                &run.unit,
+                locks,
+            )
+            .await;
         }
-        return execute_many(global, args, runs, Vec::new()).await;
+        return execute_many(global, args, runs, Vec::new(), locks).await;
     }
     let spec = load_spec(&args.spec)?;
-    let units = open_units(global, &spec).await?;
+    // The lock comes before the reads: a plan made while another apply writes would be stale.
+    let units = units_of(global, &spec)?;
+    locks.take(global, args, &units).await?;
+    let units = open(global, units).await;
     if !spec.placement.fans_out() {
         let opened = super::plan::single(units)?;
         let scope = Scope {
@@ -64,7 +90,16 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, E
             account: &opened.observed.identity.account,
             region: opened.unit.region(),
         };
-        return execute(global, args, &opened.client, &opened.plan, scope).await;
+        return execute(
+            global,
+            args,
+            &opened.client,
+            &opened.plan,
+            scope,
+            &opened.unit,
+            locks,
+        )
+        .await;
     }
     let mut runs = Vec::new();
     let mut failed = Vec::new();
@@ -79,11 +114,17 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, E
             Err(e) => failed.push(e),
         }
     }
-    execute_many(global, args, runs, failed).await
+    execute_many(global, args, runs, failed, locks).await
 }
 
 /// Re-reads the spec and live state a saved plan was made from; refuses when either changed.
-async fn check_saved(global: &GlobalArgs, file: &Path, saved: SavedPlan) -> Result<Run, Error> {
+async fn check_saved(
+    global: &GlobalArgs,
+    args: &ApplyArgs,
+    saved: SavedPlan,
+    locks: &mut Locks,
+) -> Result<Run, Error> {
+    let file: &Path = &args.spec;
     if saved.schema_version != SAVED_PLAN_VERSION {
         return Err(SavedPlanError::Version {
             file: file.display().to_string(),
@@ -141,6 +182,9 @@ async fn check_saved(global: &GlobalArgs, file: &Path, saved: SavedPlan) -> Resu
             region: saved.region.clone(),
         })
     })?;
+    locks
+        .take(global, args, std::slice::from_ref(&unit))
+        .await?;
     let client = connect_as(global, unit.region(), assume_role_of(&unit)).await;
     if global.output != OutputFormat::Json {
         eprintln!(
@@ -181,6 +225,7 @@ async fn execute_many(
     args: &ApplyArgs,
     runs: Vec<Run>,
     failed: Vec<(Unit, Error)>,
+    locks: &mut Locks,
 ) -> Result<Exit, Error> {
     let style = Style::for_stdout();
     if global.output == OutputFormat::Human {
@@ -205,7 +250,7 @@ async fn execute_many(
     };
     let listener = tokio::spawn(stop_on_signals(options.stop.clone(), options.stop_grace));
     let err_style = Style::for_stderr();
-    let reports = futures::future::join_all(runs.iter().map(|run| {
+    let all = futures::future::join_all(runs.iter().map(|run| {
         let options = &options;
         async move {
             if run.plan.is_empty() {
@@ -217,9 +262,11 @@ async fn execute_many(
             })
             .await
         }
-    }))
-    .await;
+    }));
+    let reports = locks.renewing(all).await;
     listener.abort();
+    let reports = reports?;
+    locks.release().await;
     let mut entries = Vec::new();
     for (run, report) in runs.iter().zip(&reports) {
         let stats = run.client.stats();
@@ -251,7 +298,8 @@ async fn execute_many(
                     &run.account,
                     run.unit.region(),
                     &stats,
-                ),
+                )
+                .with_lock(locks.record(&run.unit)),
             )),
         }
     }
@@ -281,6 +329,8 @@ async fn execute(
     client: &SdkAws,
     plan: &Plan,
     scope: Scope<'_>,
+    unit: &Unit,
+    locks: &mut Locks,
 ) -> Result<Exit, Error> {
     match global.output {
         OutputFormat::Human => print!("{}", human::plan(plan, Style::for_stdout())),
@@ -304,11 +354,16 @@ async fn execute(
         };
         let listener = tokio::spawn(stop_on_signals(options.stop.clone(), options.stop_grace));
         let progress = Progress::for_stderr(plan.changes.len());
-        let report = apply(client, plan, &options, &|event| progress.event(&event)).await;
+        let report = locks
+            .renewing(apply(client, plan, &options, &|event| {
+                progress.event(&event)
+            }))
+            .await;
         progress.finish();
         listener.abort();
-        report
+        report?
     };
+    locks.release().await;
     let interrupted = report.count(Status::Interrupted) > 0;
     let stats = client.stats();
     match global.output {
@@ -321,7 +376,8 @@ async fn execute(
             print!("{}", markdown::apply(plan, &report, scope, COMMENT_LIMIT));
         }
         OutputFormat::Json => {
-            let doc = json::ApplyDocument::new(plan, &report, scope.account, scope.region, &stats);
+            let doc = json::ApplyDocument::new(plan, &report, scope.account, scope.region, &stats)
+                .with_lock(locks.record(unit));
             println!("{}", json::to_string(&doc));
         }
     }

@@ -1,14 +1,12 @@
 //! `drift SPEC [--every 15m]`: classify every difference between the spec and AWS. Read-only:
 //! this command observes and plans, and never runs the executor.
 
-use std::time::{Duration, SystemTime};
-
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
+use std::time::Duration;
 
 use super::Exit;
 use super::session::{Opened, load_spec, open_units};
 use crate::cli::{DriftArgs, FailOn, GlobalArgs, OutputFormat};
+use crate::clock::utc_now;
 use crate::drift::{DriftReport, classify};
 use crate::error::{Error, chain};
 use crate::live::Aws;
@@ -191,33 +189,12 @@ fn jittered(period: Duration) -> Duration {
     period.mul_f64(fastrand::f64().mul_add(0.2, 0.9))
 }
 
-/// Now as RFC 3339 in UTC, second precision (`2026-05-01T12:00:00Z`).
-pub(crate) fn utc_now() -> String {
-    rfc3339(SystemTime::now())
-}
-
-fn rfc3339(at: SystemTime) -> String {
-    let seconds = DateTime::from(at).secs();
-    DateTime::from_secs(seconds)
-        .fmt(Format::DateTime)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
-}
-
 #[cfg(test)]
 mod tests {
-    use std::time::UNIX_EPOCH;
-
     use super::*;
 
     #[test]
-    fn timestamps_and_jitter() {
-        let at = |secs| UNIX_EPOCH + Duration::from_secs(secs);
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(at(951_827_696)), "2000-02-29T12:34:56Z");
-        assert_eq!(
-            rfc3339(at(1_767_225_599) + Duration::from_millis(999)),
-            "2025-12-31T23:59:59Z"
-        );
+    fn jitter() {
         let p = Duration::from_secs(900);
         let waits: Vec<Duration> = (0..200).map(|_| jittered(p)).collect();
         for j in &waits {

@@ -153,7 +153,7 @@ fn saved_unit(opened: &Opened, spec: &SpecFile) -> SavedPlan {
     SavedPlan {
         schema_version: SAVED_PLAN_VERSION,
         kind: KIND.into(),
-        created: super::drift::utc_now(),
+        created: crate::clock::utc_now(),
         account: opened.observed.identity.account.clone(),
         region: opened.unit.region().to_string(),
         stack: opened.unit.desired.stack.clone(),

@@ -109,20 +109,29 @@ pub(crate) type Opening<C = SdkAws> = Vec<Result<Opened<C>, (Unit, Error)>>;
 /// Reads and plans every unit concurrently; `--parallelism` bounds the calls in flight across all
 /// of them. One unit's failure is its own: the others are still read and planned.
 pub(crate) async fn open_units(global: &GlobalArgs, spec: &Spec) -> Result<Opening, Error> {
+    Ok(open(global, units_of(global, spec)?).await)
+}
+
+/// The accounts and regions this run works in: the spec's placements in the chosen regions,
+/// for every target or the one `--target` names.
+pub(crate) fn units_of(global: &GlobalArgs, spec: &Spec) -> Result<Vec<Unit>, Error> {
     let chosen = regions(global, spec)?;
-    let units = spec
-        .placement
+    spec.placement
         .units(&spec.desired, &chosen, global.target.as_deref())
-        .map_err(Error::Refused)?;
+        .map_err(Error::Refused)
+}
+
+/// [`open_units`] for units already chosen.
+pub(crate) async fn open(global: &GlobalArgs, units: Vec<Unit>) -> Opening {
     if global.output != OutputFormat::Json {
         let labels: Vec<String> = units.iter().map(Unit::label).collect();
         eprintln!("Reading live state in {}...", labels.join(", "));
     }
     let limit = Limit::new(usize::from(global.parallelism));
-    Ok(open_each(units, &limit, async |unit: &Unit| {
+    open_each(units, &limit, async |unit: &Unit| {
         connect_as(global, unit.region(), assume_role_of(unit)).await
     })
-    .await)
+    .await
 }
 
 /// The scheduler: every unit read (under one shared limit) and planned at once, each on its own.

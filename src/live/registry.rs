@@ -34,6 +34,8 @@ pub trait SsmApi {
         &self,
         path: &str,
     ) -> impl Future<Output = Result<Vec<(String, String)>, LiveError>>;
+    /// `ssm:GetParameter`: the value, `None` when there is no parameter of that name.
+    fn get_parameter(&self, name: &str) -> impl Future<Output = Result<Option<String>, LiveError>>;
     /// `ssm:PutParameter` of a new String parameter with tags; `NotNeeded` when it exists.
     fn create_parameter(
         &self,

@@ -48,9 +48,17 @@ pub struct ApplyDocument<'a> {
     pub outcomes: &'a [crate::apply::Outcome],
     pub succeeded: bool,
     pub duration_ms: u64,
+    /// The stack's lock this apply held in the account; absent with `--no-lock`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock: Option<crate::lock::LockRecord>,
 }
 
 impl<'a> ApplyDocument<'a> {
+    /// The document with the lock the apply held.
+    pub fn with_lock(self, lock: Option<crate::lock::LockRecord>) -> Self {
+        ApplyDocument { lock, ..self }
+    }
+
     pub fn new(
         plan: &'a Plan,
         report: &'a Report,
@@ -63,6 +71,7 @@ impl<'a> ApplyDocument<'a> {
             outcomes: &report.outcomes,
             succeeded: report.succeeded(),
             duration_ms: report.duration_ms,
+            lock: None,
         }
     }
 }

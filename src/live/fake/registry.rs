@@ -112,6 +112,11 @@ impl SsmApi for FakeAws {
             .collect())
     }
 
+    async fn get_parameter(&self, name: &str) -> Result<Option<String>, LiveError> {
+        let state = self.enter("ssm:GetParameter", name)?;
+        Ok(state.registry.parameters.get(name).map(|(v, _)| v.clone()))
+    }
+
     async fn create_parameter(
         &self,
         name: &str,

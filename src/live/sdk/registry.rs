@@ -242,6 +242,23 @@ impl SsmApi for SdkAws {
         }
     }
 
+    async fn get_parameter(&self, name: &str) -> Result<Option<String>, LiveError> {
+        let result = self
+            .ssm
+            .get_parameter()
+            .name(name)
+            .send()
+            .await
+            .map(|out| {
+                out.parameter()
+                    .and_then(|p| p.value())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .map_err(|e| live_error("ssm:GetParameter", e));
+        not_found_as_none(result)
+    }
+
     async fn create_parameter(
         &self,
         name: &str,
