@@ -139,19 +139,17 @@ async fn take_one(
     let identity = client.caller_identity().await.map_err(Error::Observe)?;
     let stack = unit.desired.stack.clone();
     let account = identity.account.clone();
-    let quiet = global.output == OutputFormat::Json;
+    // On stderr whatever the output: a wait is never silent.
     let waiting = |lease: &lock::Lease| {
-        if !quiet {
-            eprintln!(
-                "Waiting up to {}s for the lock of stack {stack} in account {account}, held by {} on {} (pid {}) since {} (lock id {})...",
-                options.timeout.as_secs(),
-                lease.holder,
-                lease.host,
-                lease.pid,
-                lease.acquired,
-                lease.id
-            );
-        }
+        eprintln!(
+            "Waiting up to {}s for the lock of stack {stack} in account {account}, held by {} on {} (pid {}) since {} (lock id {})...",
+            options.timeout.as_secs(),
+            lease.holder,
+            lease.host,
+            lease.pid,
+            lease.acquired,
+            lease.id
+        );
     };
     let held = lock::acquire(&client, &stack, &account, &identity.arn, options, &waiting).await?;
     if let Some(previous) = &held.previous {

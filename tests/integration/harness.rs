@@ -126,6 +126,35 @@ impl Account {
         aws_sdk_iam::Client::new(&config)
     }
 
+    /// A raw SSM client, to look at and forge the stack's lock as another apply would.
+    pub async fn raw_ssm(&self) -> aws_sdk_ssm::Client {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(endpoint())
+            .credentials_provider(aws_sdk_ssm::config::Credentials::new(
+                &self.id, "test", None, None, "test",
+            ))
+            .load()
+            .await;
+        aws_sdk_ssm::Client::new(&config)
+    }
+
+    /// The CLI in this account as a child process that is not waited for (to kill it).
+    pub fn spawn_via(&self, endpoint: &str, args: &[&str]) -> std::process::Child {
+        cli_command(
+            args,
+            &[
+                ("AWS_ACCESS_KEY_ID", self.id.as_str()),
+                ("AWS_SECRET_ACCESS_KEY", "test"),
+                ("AWS_ENDPOINT_URL", endpoint),
+            ],
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start betekk-ecr")
+    }
+
     pub fn write_spec(&self, name: &str, text: &str) -> PathBuf {
         crate::schema::assert_agreement(text);
         let path = self.dir.path().join(name);
@@ -179,6 +208,20 @@ impl Run {
 }
 
 pub fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cli_command(args, env).output().expect("run betekk-ecr");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// The CLI with the test environment: no profile, no colour, this region, no stdin.
+fn cli_command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_betekk-ecr"));
     cmd.args(args)
         .env_remove("AWS_PROFILE")
@@ -190,16 +233,7 @@ pub fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Run {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("run betekk-ecr");
-    Run {
-        code: status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
-    }
+    cmd
 }
 
 pub fn path_str(p: &Path) -> &str {

@@ -3,6 +3,7 @@
 //! key id), so tests run in parallel without resetting anything.
 
 mod access;
+mod churn;
 mod cli;
 mod drift;
 mod ecr;
@@ -10,6 +11,7 @@ mod fault_proxy;
 mod faults;
 mod harness;
 mod iam;
+mod lock;
 mod markdown;
 mod progress;
 mod registry;
