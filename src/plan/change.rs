@@ -44,7 +44,8 @@ pub struct Change {
     pub name: String,
     pub action: Action,
     pub attributes: Vec<AttributeChange>,
-    /// What the executor runs, in order.
+    /// What the executor runs, in order; in JSON each with the IAM `action` it needs.
+    #[serde(serialize_with = "super::calls::serialize_ops")]
     pub ops: Vec<Op>,
     /// Changes that must succeed before this one starts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -5,6 +5,7 @@
 //! be applied as it is. One file per resource kind decides that kind's changes; `order.rs` links
 //! changes to what they depend on.
 
+pub(crate) mod calls;
 mod change;
 mod creation_template;
 #[cfg(test)]
