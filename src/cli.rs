@@ -101,6 +101,9 @@ pub(crate) enum Command {
     Import(ImportArgs),
     /// Write a commented starter spec with the standard set for a service
     Init(InitArgs),
+    /// Print the IAM policy the caller needs to run plan, drift or apply on this spec: least
+    /// privilege, scoped to the spec's own ARNs, one document per target account; offline
+    Permissions(PermissionsArgs),
     /// Remove the stack's apply lock left by an apply that is gone; only the lock with this id
     /// (in each target account, or the one --target names)
     ForceUnlock(ForceUnlockArgs),
@@ -302,6 +305,20 @@ pub(crate) struct ApplyArgs {
     /// access); nothing then stops another apply of this stack from interleaving with this one
     #[arg(long)]
     pub(crate) no_lock: bool,
+}
+
+/// `betekk-ecr permissions SPEC [--for plan|apply|drift|all]`.
+#[derive(Debug, Args)]
+pub(crate) struct PermissionsArgs {
+    /// The YAML spec file
+    pub(crate) spec: PathBuf,
+    /// The command the caller will run
+    #[arg(long = "for", value_enum, default_value_t = crate::permissions::For::Apply)]
+    pub(crate) command: crate::permissions::For,
+    /// The account id to put in the ARNs when the spec has no targets (default: `*`, any
+    /// account, still scoped by name)
+    #[arg(long, value_name = "ACCOUNT_ID")]
+    pub(crate) account: Option<String>,
 }
 
 /// `betekk-ecr force-unlock SPEC LOCK_ID`.

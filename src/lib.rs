@@ -28,6 +28,7 @@ pub mod live;
 pub(crate) mod lock;
 pub mod model;
 pub(crate) mod observe;
+pub(crate) mod permissions;
 pub(crate) mod plan;
 pub(crate) mod render;
 pub mod spec;

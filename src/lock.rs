@@ -18,6 +18,14 @@ use crate::clock::{parse_secs, rfc3339};
 use crate::live::{Ensured, LiveError, SsmApi};
 use crate::model::Tags;
 
+/// The IAM actions the lock needs, on `parameter/betekk-ecr/lock/<stack>*` (the lease and its
+/// takeover marker).
+pub const ACTIONS: &[&str] = &[
+    "ssm:DeleteParameter",
+    "ssm:GetParameter",
+    "ssm:PutParameter",
+];
+
 /// Where the leases live; one parameter per stack.
 pub const LOCK_PATH: &str = "/betekk-ecr/lock";
 

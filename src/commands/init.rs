@@ -16,7 +16,7 @@ pub(crate) const SCHEMA_FILE: &str = "betekk-ecr.schema.json";
 /// repository, OIDC provider, roles and policies for `service`, with `project_prefix: prefix`.
 /// It passes `validate`.
 pub fn starter_spec(service: &str, prefix: &str) -> String {
-    let read_actions = crate::observe::READ_ACTIONS.join(", ");
+    let read_actions = crate::observe::read_actions().join(", ");
     format!(
         r#"# yaml-language-server: $schema=./{SCHEMA_FILE}
 # betekk-ecr spec for {service}: `betekk-ecr plan` shows what `betekk-ecr apply` would change.

@@ -8,6 +8,7 @@ mod import;
 pub mod init;
 mod lock;
 mod output;
+mod permissions;
 mod plan;
 mod session;
 mod validate;
@@ -49,6 +50,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Apply(args) => apply::run(&cli.global, &args).await,
         Command::Output(args) => output::run(&cli.global, &args).await,
         Command::Init(args) => init::run(&args),
+        Command::Permissions(args) => permissions::run(&cli.global, &args),
         Command::ForceUnlock(args) => lock::force_unlock(&cli.global, &args).await,
         Command::Drift(args) => drift::run(&cli.global, &args).await,
         Command::Import(args) => import::run(&cli.global, &args).await,

@@ -72,7 +72,7 @@ pub(crate) async fn connect_as(
 }
 
 /// The partition a region belongs to (for a target's role given by name).
-fn partition_of(region: &str) -> &'static str {
+pub(crate) fn partition_of(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"
     } else if region.starts_with("us-gov-") {

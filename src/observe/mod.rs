@@ -63,33 +63,79 @@ pub(crate) fn present<T>(result: Result<T, LiveError>) -> Result<Option<T>, Live
     }
 }
 
-/// Every API action reading live state calls: exactly what a read-only role (the drift role of
-/// `init`) needs. A test holds this list to what observe really calls.
-pub const READ_ACTIONS: &[&str] = &[
-    "ecr:DescribePullThroughCacheRules",
-    "ecr:DescribeRegistry",
-    "ecr:DescribeRepositories",
-    "ecr:DescribeRepositoryCreationTemplates",
-    "ecr:GetLifecyclePolicy",
-    "ecr:GetRegistryPolicy",
-    "ecr:GetRegistryScanningConfiguration",
-    "ecr:GetRepositoryPolicy",
-    "ecr:ListTagsForResource",
-    "iam:GetOpenIDConnectProvider",
-    "iam:GetPolicy",
-    "iam:GetPolicyVersion",
-    "iam:GetRole",
-    "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies",
-    "iam:ListAttachedUserPolicies",
-    "iam:ListOpenIDConnectProviders",
-    "iam:ListPolicies",
-    "iam:ListPolicyTags",
-    "iam:ListRolePolicies",
-    "iam:ListRoles",
-    "ssm:GetParametersByPath",
-    "sts:GetCallerIdentity",
+/// What a read acts on, for the IAM policy that allows it (`permissions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadScope {
+    /// No resource-level permission: `*`.
+    Anything,
+    /// Every repository of the region (the listing).
+    EveryRepository,
+    /// The spec's repositories.
+    Repositories,
+    /// The spec's repositories and the prefix-named ones (prune candidates).
+    RepositoriesAndCandidates,
+    /// The spec's GitHub OIDC provider.
+    Provider,
+    /// The spec's roles and the prefix-named ones.
+    Roles,
+    /// The spec's managed policies and the prefix-named ones.
+    Policies,
+    /// Policies outside the spec that its roles name (checked to exist).
+    ExternalPolicies,
+    /// The users the spec grants roles to.
+    Users,
+    /// The path of every stack's registry ownership record.
+    RecordPath,
+    /// Registry-wide settings, read when the spec has a `registry:` section (`*`).
+    Registry,
+}
+
+/// Every read observe makes, declared once: its API action and what it acts on. The read-only
+/// policy of `init`'s drift role and `permissions --for plan|drift` come from this table; a test
+/// holds it to what observe really calls.
+pub const READS: &[(&str, ReadScope)] = &[
+    ("sts:GetCallerIdentity", ReadScope::Anything),
+    ("ecr:DescribeRepositories", ReadScope::EveryRepository),
+    ("ecr:GetLifecyclePolicy", ReadScope::Repositories),
+    ("ecr:GetRepositoryPolicy", ReadScope::Repositories),
+    (
+        "ecr:ListTagsForResource",
+        ReadScope::RepositoriesAndCandidates,
+    ),
+    ("ecr:DescribeRegistry", ReadScope::Registry),
+    ("ecr:GetRegistryScanningConfiguration", ReadScope::Registry),
+    ("ecr:GetRegistryPolicy", ReadScope::Registry),
+    ("ecr:DescribePullThroughCacheRules", ReadScope::Registry),
+    (
+        "ecr:DescribeRepositoryCreationTemplates",
+        ReadScope::Registry,
+    ),
+    ("iam:ListOpenIDConnectProviders", ReadScope::Anything),
+    ("iam:GetOpenIDConnectProvider", ReadScope::Provider),
+    ("iam:ListRoles", ReadScope::Anything),
+    ("iam:GetRole", ReadScope::Roles),
+    ("iam:ListAttachedRolePolicies", ReadScope::Roles),
+    ("iam:ListRolePolicies", ReadScope::Roles),
+    ("iam:GetRolePolicy", ReadScope::Roles),
+    ("iam:ListPolicies", ReadScope::Anything),
+    ("iam:ListPolicyTags", ReadScope::Policies),
+    ("iam:GetPolicyVersion", ReadScope::Policies),
+    // When a policy changes (room is made for the new version) or is pruned.
+    ("iam:ListPolicyVersions", ReadScope::Policies),
+    // When a policy is pruned: who it is detached from first.
+    ("iam:ListEntitiesForPolicy", ReadScope::Policies),
+    ("iam:GetPolicy", ReadScope::ExternalPolicies),
+    ("iam:ListAttachedUserPolicies", ReadScope::Users),
+    ("ssm:GetParametersByPath", ReadScope::RecordPath),
 ];
+
+/// The API actions of [`READS`], sorted: exactly what a read-only role (`init`'s drift role) needs.
+pub fn read_actions() -> Vec<&'static str> {
+    let mut actions: Vec<&'static str> = READS.iter().map(|(a, _)| *a).collect();
+    actions.sort_unstable();
+    actions.dedup();
+    actions
+}
 
 /// The bound on AWS calls in flight, shared by every reader of one observation. Resource-level
 /// streams also stop at `width` resources, so that memory stays bounded while calls wait.

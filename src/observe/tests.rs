@@ -119,23 +119,25 @@ async fn observe_calls_exactly_the_read_actions_the_drift_role_grants() {
     assert!(report.succeeded(), "{report:#?}");
     let before = fake.stats();
     observe(&fake, &d, 4).await.unwrap();
-    let called: Vec<&str> = fake
-        .stats()
-        .since(&before)
-        .by_operation
-        .keys()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|op| {
-            READ_ACTIONS
-                .iter()
-                .find(|a| **a == op)
-                .copied()
-                .unwrap_or_else(|| panic!("{op} is called but not in READ_ACTIONS"))
-        })
-        .collect();
-    assert_eq!(called, READ_ACTIONS, "every granted action is needed");
+    // A changed policy has its versions read; a pruned one its versions and attachments.
+    let changed = spec(&text.replace(
+        "description: What betekk-ecr drift reads, nothing more",
+        "description: What betekk-ecr drift reads, nothing more\n    ecr_push: [\"{prefix}-svc\"]",
+    ))
+    .desired;
+    observe(&fake, &changed, 4).await.unwrap();
+    let mut pruned = d.clone();
+    pruned
+        .resources
+        .retain(|r| r.address().name != "betekk-LambdaDeployPolicy");
+    observe(&fake, &pruned, 4).await.unwrap();
+    let made = fake.stats().since(&before);
+    let called: Vec<&str> = made.by_operation.keys().map(String::as_str).collect();
+    let declared = read_actions();
+    for op in &called {
+        assert!(declared.contains(op), "{op} is called but not in READS");
+    }
+    assert_eq!(called, declared, "every granted action is needed");
 }
 
 /// `init`'s standard set (provider, two roles, two policies) with `n` repositories added.

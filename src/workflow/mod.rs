@@ -303,7 +303,7 @@ fn lambda_role<'a>(roles: &[RoleAccess<'a>]) -> Result<RoleAccess<'a>, WorkflowE
 fn drift_role<'a>(roles: &[RoleAccess<'a>]) -> Result<RoleAccess<'a>, WorkflowError> {
     narrowest(roles, |r| {
         r.read_only()
-            && crate::observe::READ_ACTIONS
+            && crate::observe::read_actions()
                 .iter()
                 .all(|action| r.can(action, "*"))
     })

@@ -25,7 +25,8 @@ requests came before it. The same seed therefore gives the same faults for the s
 when concurrent requests arrive in another order; a retried request draws again.
 
 ``GET /_faultproxy/stats`` answers the counts so far as JSON; ``--log FILE`` writes one JSON line per
-AWS request with its decision. Only connects to 127.0.0.1. Exits by itself when its parent process
+AWS request with its decision; ``--record FILE`` one JSON line per request of any AWS service (SSM
+too) with its operation and string parameters, for tests that check what was called on what. Only connects to 127.0.0.1. Exits by itself when its parent process
 dies or after --max-seconds. Python 3 standard library only.
 """
 
@@ -75,6 +76,8 @@ def parse_args(argv):
     p.add_argument("--max-faults", type=int, default=None, metavar="N",
                    help="inject at most N faults in all, then let everything through")
     p.add_argument("--log", help="append one JSON line per AWS request to this file")
+    p.add_argument("--record", help="append one JSON line per request of any AWS service, with its "
+                   "operation and string parameters, to this file")
     p.add_argument("--max-seconds", type=float, default=1800.0,
                    help="exit after this long at the latest (default 1800)")
     args = p.parse_args(argv)
@@ -150,6 +153,29 @@ class Injector:
             return {"requests": self.requests, "faults": sum(self.by_kind.values()),
                     "by_kind": dict(self.by_kind),
                     "by_operation": {op: dict(k) for op, k in self.by_operation.items()}}
+
+
+def describe(headers, body):
+    """(service, operation, params) of any AWS request: the JSON protocols' top-level string
+    fields, or the query protocol's form fields; `hasTags` says whether it carries tags."""
+    target = headers.get("X-Amz-Target", "")
+    if target and "." in target:
+        prefix, operation = target.rsplit(".", 1)
+        service = {"AmazonEC2ContainerRegistry_V20150921": "ecr", "AmazonSSM": "ssm"}.get(prefix, prefix)
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            data = {}
+        params = {k: v for k, v in data.items() if isinstance(v, str)}
+        params["hasTags"] = bool(data.get("tags") or data.get("Tags"))
+        return service, operation, params
+    service, operation = classify(headers, body)
+    if not service:
+        return None, None, {}
+    form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+    params = {k: v[0] for k, v in form.items()}
+    params["hasTags"] = any(k.startswith("Tags.member") for k in form)
+    return service, operation, params
 
 
 def classify(headers, body):
@@ -231,6 +257,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def relay(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.server.record:
+            seen, op, params = describe(self.headers, body)
+            if seen:
+                with self.server.record_lock:
+                    self.server.record.write(json.dumps(
+                        {"service": seen, "operation": op, "params": params}) + "\n")
+                    self.server.record.flush()
         service, operation = classify(self.headers, body)
         kind, detail, request_id = (None, 0.0, "")
         if service:
@@ -321,6 +354,8 @@ def main(argv):
     args = parse_args(argv)
     server = Server(("127.0.0.1", 0), Handler)
     server.upstream_port = args.upstream_port
+    server.record = open(args.record, "a", encoding="utf-8") if args.record else None
+    server.record_lock = threading.Lock()
     server.injector = Injector(args.seed, args.rates, args.delay_range, args.only_ops,
                                args.max_faults, args.log)
     threading.Thread(target=watch_parent,

@@ -22,7 +22,7 @@ const LAMBDA: &str = "BETEKK-ProbeEngineLambdaRole";
 const REPO: &str = "betekk-probe-engine";
 
 /// Puts questions to the oracle; one answer (`Allowed`, `ImplicitlyDenied`, …) per question.
-fn oracle(questions: &[Value]) -> Vec<String> {
+pub(crate) fn oracle(questions: &[Value]) -> Vec<String> {
     let dir = repo_root().join("tests/oracle");
     assert!(
         dir.join("node_modules").exists(),

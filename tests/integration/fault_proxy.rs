@@ -24,6 +24,8 @@ pub struct Faults {
     pub only: Vec<&'static str>,
     /// At most this many faults in all.
     pub max_faults: Option<u32>,
+    /// Record every AWS request (operation and string parameters) to this file, one JSON line each.
+    pub record: Option<std::path::PathBuf>,
 }
 
 impl Faults {
@@ -62,6 +64,9 @@ impl Faults {
         }
         if let Some(n) = self.max_faults {
             args.extend(["--max-faults".to_string(), n.to_string()]);
+        }
+        if let Some(path) = &self.record {
+            args.extend(["--record".to_string(), path.display().to_string()]);
         }
         args
     }

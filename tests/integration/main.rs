@@ -13,6 +13,7 @@ mod harness;
 mod iam;
 mod lock;
 mod markdown;
+mod permissions;
 mod progress;
 mod registry;
 mod schema;
