@@ -84,7 +84,7 @@ async fn run_locked(
     locks.take(global, args, &units).await?;
     let units = open(global, units).await;
     if !spec.placement.fans_out() {
-        let opened = super::plan::single(units)?;
+        let opened = super::session::single(units)?;
         let scope = Scope {
             stack: &spec.desired.stack,
             account: &opened.observed.identity.account,

@@ -48,7 +48,7 @@ async fn cycle(global: &GlobalArgs, args: &DriftArgs, lines: bool) -> Result<Exi
     let units = open_units(global, &spec).await?;
     let many = spec.placement.fans_out();
     if !many {
-        let opened = super::plan::single(units)?;
+        let opened = super::session::single(units)?;
         let (report, ctx, stats) = check(&spec, &opened)?;
         print_one(global, &report, &ctx, &stats, lines);
         return Ok(exit_for(&report, args.fail_on));

@@ -23,7 +23,7 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit,
     let view = if args.live {
         // The first account and region the flags select (--target, --region).
         let spec = load_spec(&args.spec)?;
-        let opened = super::plan::single(open_units(global, &spec).await?)?;
+        let opened = super::session::single(open_units(global, &spec).await?)?;
         let observed = &opened.observed;
         let host = provider_host(observed.resources.values().map(|l| &l.resource));
         AccessView::new(

@@ -40,7 +40,7 @@ pub(crate) async fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Err
     let spec = load_spec(&args.spec)?;
     let units = open_units(global, &spec).await?;
     if !spec.placement.fans_out() {
-        let opened = super::plan::single(units)?;
+        let opened = super::session::single(units)?;
         let out = outputs(&opened);
         match global.output {
             OutputFormat::Json => println!("{}", crate::render::json::to_string(&out)),

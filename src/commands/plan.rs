@@ -24,7 +24,7 @@ pub(crate) async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Er
     if spec.placement.fans_out() {
         return run_many(global, args, &spec, units);
     }
-    let opened = single(units)?;
+    let opened = super::session::single(units)?;
     if let Some(out) = &args.out {
         save(&[&opened], &args.spec, out)?;
     }
@@ -63,15 +63,6 @@ pub(crate) async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Er
     } else {
         Exit::Ok
     })
-}
-
-/// The one unit of a spec that does not fan out.
-pub(crate) fn single(units: Vec<Result<Opened, (Unit, Error)>>) -> Result<Opened, Error> {
-    units
-        .into_iter()
-        .next()
-        .expect("a spec has at least one unit")
-        .map_err(|(_, e)| e)
 }
 
 /// Several targets or regions: each planned on its own, all shown, grouped by target.

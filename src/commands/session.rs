@@ -134,6 +134,15 @@ pub(crate) async fn open(global: &GlobalArgs, units: Vec<Unit>) -> Opening {
     .await
 }
 
+/// The one unit of a spec that does not fan out.
+pub(crate) fn single(units: Opening) -> Result<Opened, Error> {
+    units
+        .into_iter()
+        .next()
+        .expect("a spec has at least one unit")
+        .map_err(|(_, e)| e)
+}
+
 /// The scheduler: every unit read (under one shared limit) and planned at once, each on its own.
 pub(crate) async fn open_each<C: Aws>(
     units: Vec<Unit>,

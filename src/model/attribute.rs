@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::fingerprint::without_fingerprint;
 use super::tags::Tagged;
+use super::tags::without_fingerprint;
 
 /// How a change of an attribute is made, and so whether it is compared and fingerprinted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

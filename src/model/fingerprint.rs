@@ -13,11 +13,11 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::Resource;
 use super::attribute;
-use super::{Resource, Tags};
 
 /// The tag holding the fingerprint; never compared, never shown as a tag change.
-pub(crate) const APPLIED_TAG: &str = "betekk-ecr:applied";
+pub(crate) use super::tags::{APPLIED_TAG, without_fingerprint};
 /// The encoding's version, first in the tag value, so a later layout can be told apart.
 const VERSION: &str = "v1";
 /// Hex digits kept per attribute: 32 bits, ample to notice a change to one attribute.
@@ -95,13 +95,6 @@ pub(crate) fn short_hash(value: &Value) -> String {
         hex.push_str(&format!("{byte:02x}"));
     }
     hex
-}
-
-/// Tags as fingerprinted and shown: without the fingerprint itself.
-pub(crate) fn without_fingerprint(tags: &Tags) -> Tags {
-    let mut tags = tags.clone();
-    tags.remove(APPLIED_TAG);
-    tags
 }
 
 /// Every attribute drift can classify, by the spec's field names, in canonical form.

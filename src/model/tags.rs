@@ -28,6 +28,17 @@ pub enum TagTarget {
     },
 }
 
+/// The tag holding the last-applied fingerprints (see `fingerprint`); kept here, in the leaf
+/// module, so that the attribute tables can leave it out without importing the fingerprint.
+pub(crate) const APPLIED_TAG: &str = "betekk-ecr:applied";
+
+/// The tags without the last-applied fingerprint: what plans show and compare.
+pub(crate) fn without_fingerprint(tags: &Tags) -> Tags {
+    let mut tags = tags.clone();
+    tags.remove(APPLIED_TAG);
+    tags
+}
+
 /// Tags sorted by key, so that two tag sets with the same pairs compare and print identically.
 pub type Tags = BTreeMap<String, String>;
 
