@@ -100,6 +100,9 @@ pub(crate) enum Command {
     Import(ImportArgs),
     /// Write a commented starter spec with the standard set for a service
     Init(InitArgs),
+    /// What the spec's lifecycle rules would expire or archive now, image by image, with the
+    /// repository's size before and after; read-only (offline with --images)
+    LifecyclePreview(LifecyclePreviewArgs),
     /// Who gets in, and why: evaluate a GitHub token, an IAM principal or a role's action against
     /// the spec's documents (or the account's, with --live); exit 0 allowed, 3 denied
     Explain(Box<ExplainArgs>),
@@ -355,4 +358,18 @@ pub(crate) struct ImportArgs {
     /// last-applied fingerprint), so that a plan of the imported spec is empty; writes nothing else
     #[arg(long)]
     pub(crate) adopt: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LifecyclePreviewArgs {
+    /// The YAML spec file
+    pub(crate) spec: PathBuf,
+    /// Preview this repository only (its name in the spec, before or after {prefix} is
+    /// expanded); repeatable. Default: every repository with lifecycle rules
+    #[arg(long, value_name = "NAME")]
+    pub(crate) repository: Vec<String>,
+    /// Read the images from this file, what `aws ecr describe-images` prints
+    /// ({"imageDetails": [...]}) for one repository, instead of from AWS: no credentials, no call
+    #[arg(long, value_name = "FILE")]
+    pub(crate) images: Option<PathBuf>,
 }

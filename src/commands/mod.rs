@@ -6,6 +6,7 @@ mod drift;
 mod explain;
 mod import;
 pub mod init;
+mod lifecycle_preview;
 mod output;
 mod plan;
 mod session;
@@ -48,6 +49,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Apply(args) => apply::run(&cli.global, &args).await,
         Command::Output(args) => output::run(&cli.global, &args).await,
         Command::Init(args) => init::run(&args),
+        Command::LifecyclePreview(args) => lifecycle_preview::run(&cli.global, &args).await,
         Command::Drift(args) => drift::run(&cli.global, &args).await,
         Command::Import(args) => import::run(&cli.global, &args).await,
         Command::Explain(args) => explain::run(&cli.global, &args).await,

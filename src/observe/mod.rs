@@ -6,6 +6,7 @@
 //! flight across the whole observation (see [`Limit`]).
 
 mod iam;
+pub(crate) mod images;
 mod inventory;
 mod registry;
 mod repositories;
