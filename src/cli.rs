@@ -278,6 +278,9 @@ pub(crate) struct PlanArgs {
     /// the spec file or the live state changed since
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
+    /// Refuse (exit 1) when new lifecycle rules would expire more than N images now
+    #[arg(long, value_name = "N")]
+    pub(crate) max_lifecycle_expiry: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -293,6 +296,10 @@ pub(crate) struct ApplyArgs {
     /// Allow deleting a repository that holds images when it has left the spec
     #[arg(long)]
     pub(crate) allow_destroy: bool,
+    /// Refuse, before changing anything, when new lifecycle rules would expire more than N
+    /// images now
+    #[arg(long, value_name = "N")]
+    pub(crate) max_lifecycle_expiry: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

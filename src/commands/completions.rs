@@ -91,7 +91,8 @@ mod tests {
         clap_mangen::Man::new(Cli::command())
             .render(&mut page)
             .unwrap();
-        let page = String::from_utf8(page).unwrap();
+        // roff escapes the hyphens of command names (`lifecycle\-preview`).
+        let page = String::from_utf8(page).unwrap().replace("\\-", "-");
         assert!(
             page.starts_with(".ie") || page.contains(".TH betekk-ecr 1"),
             "{page}"

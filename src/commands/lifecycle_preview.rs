@@ -5,8 +5,6 @@
 //! in the first account and region the flags select. With `--images` it reads `aws ecr
 //! describe-images` output for one repository instead: no credentials, no call.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use super::Exit;
 use super::session::{assume_role_of, connect_as, load_spec, regions};
 use crate::cli::{GlobalArgs, LifecyclePreviewArgs, OutputFormat};
@@ -18,13 +16,6 @@ use crate::observe::Limit;
 use crate::observe::images;
 use crate::render::{Style, human, lifecycle as render};
 use crate::spec::Spec;
-
-/// Seconds since the epoch, now.
-pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
 
 /// The spec's repositories to preview, each with its rules: those `--repository` names (by the
 /// expanded name, the spec's `{prefix}-…` form or without the prefix), else every repository
@@ -80,7 +71,7 @@ fn chosen<'a>(
 pub(crate) async fn run(global: &GlobalArgs, args: &LifecyclePreviewArgs) -> Result<Exit, Error> {
     let spec = load_spec(&args.spec)?;
     let repos = chosen(&spec, &args.repository)?;
-    let now = now();
+    let now = crate::observe::now();
     let previews = match &args.images {
         Some(path) => {
             let [(repo, rules)] = repos.as_slice() else {
@@ -113,18 +104,25 @@ pub(crate) async fn run(global: &GlobalArgs, args: &LifecyclePreviewArgs) -> Res
             let limit = Limit::new(usize::from(global.parallelism));
             let mut out = Vec::new();
             for (repo, rules) in &repos {
-                let read = images::read(&client, &limit, &repo.name)
+                let read = images::read(&client, &limit, &repo.name, now)
                     .await
                     .map_err(Error::Observe)?;
-                if read.is_none() {
-                    eprintln!("{} does not exist yet: it holds no image", repo.name);
-                }
-                out.push(Preview::new(
-                    &repo.name,
-                    rules,
-                    &read.unwrap_or_default(),
-                    now,
-                ));
+                let images = match read {
+                    None => {
+                        eprintln!("{} does not exist yet: it holds no image", repo.name);
+                        Vec::new()
+                    }
+                    Some(read) => {
+                        if read.unread_indexes > 0 {
+                            eprintln!(
+                                "{}: {} image indexes were not read (ecr:BatchGetImage denied); images they list are counted as if no index did",
+                                repo.name, read.unread_indexes
+                            );
+                        }
+                        read.images
+                    }
+                };
+                out.push(Preview::new(&repo.name, rules, &images, now));
             }
             if global.stats {
                 eprintln!("{}", human::stats(&crate::live::Aws::stats(&client)));

@@ -57,6 +57,17 @@ pub struct Image {
     pub in_indexes: Vec<String>,
 }
 
+/// A repository's images as read at one moment (seconds since the epoch): what the planner
+/// evaluates a changed lifecycle policy against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ImagesRead {
+    pub(crate) at: i64,
+    pub(crate) images: Vec<Image>,
+    /// Image indexes whose lists were not read (BatchGetImage denied): the images they list are
+    /// judged as if no index listed them.
+    pub(crate) unread_indexes: usize,
+}
+
 /// The media types of an image index (a multi-platform image).
 pub const INDEX_MEDIA_TYPES: &[&str] = &[
     "application/vnd.oci.image.index.v1+json",

@@ -23,7 +23,7 @@
 
 use std::cmp::Reverse;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::image::{Image, StorageClass};
 use super::lifecycle::{LifecycleAction, LifecycleRule, TagStatus};
@@ -31,7 +31,7 @@ use super::lifecycle::{LifecycleAction, LifecycleRule, TagStatus};
 const DAY: i64 = 86_400;
 
 /// What happens to one image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// No rule marks it.
@@ -200,7 +200,7 @@ fn protect_index_children(images: &[Image], verdicts: &mut [Verdict]) {
 }
 
 /// How many images and bytes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Footprint {
     /// Images.
     pub images: usize,
@@ -216,7 +216,7 @@ impl Footprint {
 }
 
 /// A repository's images and bytes, in all and per storage class.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     /// Every image.
     pub images: usize,
@@ -240,7 +240,7 @@ impl Usage {
 }
 
 /// The totals of an evaluation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Images the rules delete.
     pub expire: usize,

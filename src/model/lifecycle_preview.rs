@@ -1,9 +1,10 @@
 //! What a repository's lifecycle rules would do to its images now: every image with its outcome,
-//! and the totals. The one data type `lifecycle-preview` renders as text, JSON and Markdown.
+//! the totals, and the one-line note plan and apply print. The one data type `lifecycle-preview`
+//! renders as text, JSON and Markdown, and whose summary a plan's lifecycle change carries.
 //!
 //! Pure: built from rules, images and a time; reading the images is `observe`'s job.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::image::{Image, StorageClass, date};
 use super::lifecycle::{LifecycleAction, LifecycleRule, TagStatus};
@@ -11,6 +12,29 @@ use super::lifecycle_eval::{Outcome, Summary, evaluate, in_order};
 
 /// The JSON contract's version (`schema_version`).
 pub const PREVIEW_SCHEMA_VERSION: u32 = 1;
+
+/// What a plan carries of a preview (JSON `lifecycle_preview`): the totals and every image the
+/// rules would expire or archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanPreview {
+    /// The totals.
+    pub summary: Summary,
+    /// The images expired or archived, oldest first.
+    pub affected: Vec<Affected>,
+}
+
+/// One image a plan's lifecycle change would expire or archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Affected {
+    /// `sha256:…`.
+    pub digest: String,
+    /// Sorted; empty when untagged.
+    pub tags: Vec<String>,
+    /// `expire` or `archive`.
+    pub action: Outcome,
+    /// The priority of the rule.
+    pub rule: Option<u32>,
+}
 
 /// One image and what happens to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -139,9 +163,77 @@ impl Preview {
         }
     }
 
+    /// The part a plan carries.
+    pub fn for_plan(&self) -> PlanPreview {
+        PlanPreview {
+            summary: self.summary,
+            affected: self
+                .images
+                .iter()
+                .filter(|i| i.action != Outcome::Keep)
+                .map(|i| Affected {
+                    digest: i.digest.clone(),
+                    tags: i.tags.clone(),
+                    action: i.action,
+                    rule: i.rule,
+                })
+                .collect(),
+        }
+    }
+
     /// The images a rule marks, oldest first.
     pub fn marked_by(&self, priority: u32) -> impl Iterator<Item = &PreviewImage> {
         self.images.iter().filter(move |i| i.rule == Some(priority))
+    }
+
+    /// The note plan and apply print: `the new rules would expire 12 images now (8 tagged:
+    /// v1.0.0 … v1.7.3; 4 untagged) and archive 3`.
+    pub fn note(&self) -> String {
+        let s = &self.summary;
+        if s.expire == 0 && s.archive == 0 {
+            return format!(
+                "the new rules would expire no image now (of {})",
+                images(s.before.images)
+            );
+        }
+        let mut text = format!("the new rules would expire {} now", images(s.expire));
+        if s.expire > 0 {
+            let expired: Vec<&PreviewImage> = self
+                .images
+                .iter()
+                .filter(|i| i.action == Outcome::Expire)
+                .collect();
+            let tagged: Vec<&str> = expired
+                .iter()
+                .filter_map(|i| i.tags.first().map(String::as_str))
+                .collect();
+            let untagged = expired.len() - tagged.len();
+            let mut parts = Vec::new();
+            match tagged.as_slice() {
+                [] => {}
+                [one] => parts.push(format!("1 tagged: {one}")),
+                [a, b] => parts.push(format!("2 tagged: {a}, {b}")),
+                [first, .., last] => {
+                    parts.push(format!("{} tagged: {first} … {last}", tagged.len()))
+                }
+            }
+            if untagged > 0 {
+                parts.push(format!("{untagged} untagged"));
+            }
+            text.push_str(&format!(" ({})", parts.join("; ")));
+        }
+        if s.archive > 0 {
+            text.push_str(&format!(" and archive {}", s.archive));
+        }
+        text
+    }
+}
+
+fn images(n: usize) -> String {
+    if n == 1 {
+        "1 image".into()
+    } else {
+        format!("{n} images")
     }
 }
 
@@ -185,6 +277,44 @@ mod tests {
         archive.not_pulled_for_days = Some(30);
         archive.action = LifecycleAction::Archive;
         vec![keep, untagged, archive]
+    }
+
+    #[test]
+    fn the_note_names_the_oldest_and_newest_tag_expired_and_counts_the_rest() {
+        let images = [
+            image("a", 50, &["v1.0.0"]),
+            image("b", 40, &["v1.1.0"]),
+            image("c", 30, &["v1.7.3"]),
+            image("d", 20, &["v2.0.0"]),
+            image("e", 20, &[]),
+            image("f", 1, &[]),
+            image("g", 90, &["rc1"]),
+        ];
+        let p = Preview::new("app", &rules(), &images, NOW);
+        assert_eq!(
+            p.note(),
+            "the new rules would expire 4 images now (3 tagged: v1.0.0 … v1.7.3; 1 untagged) and archive 1"
+        );
+        assert_eq!(
+            (p.summary.expire, p.summary.archive, p.summary.keep),
+            (4, 1, 2)
+        );
+        assert_eq!(p.summary.after.standard.bytes, 2_000_000_000);
+        assert_eq!(p.summary.after.archive.bytes, 1_000_000_000);
+        assert_eq!(p.images[0].digest, "g", "oldest first");
+        assert_eq!(
+            p.rules.iter().map(|r| r.images).collect::<Vec<_>>(),
+            [3, 1, 1]
+        );
+    }
+
+    #[test]
+    fn a_preview_that_touches_nothing_says_so() {
+        let p = Preview::new("app", &rules(), &[image("a", 1, &["v1"])], NOW);
+        assert_eq!(
+            p.note(),
+            "the new rules would expire no image now (of 1 image)"
+        );
     }
 
     #[test]

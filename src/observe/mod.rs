@@ -50,9 +50,20 @@ fn candidates<T>(
 
 pub use inventory::inventory;
 
+/// Seconds since the epoch: when images were read, the moment a lifecycle preview is taken at.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// Every API action reading live state calls: exactly what a read-only role (the drift role of
-/// `init`) needs. A test holds this list to what observe really calls.
+/// `init`) needs. A test holds this list to what observe really calls. `ecr:DescribeImages` is
+/// called only for a repository whose lifecycle rules the spec changes; so is
+/// `ecr:BatchGetImage` when it holds image indexes, which is not listed here: it pulls
+/// manifests, and denied it only leaves the indexes unread (see `images`).
 pub const READ_ACTIONS: &[&str] = &[
+    "ecr:DescribeImages",
     "ecr:DescribePullThroughCacheRules",
     "ecr:DescribeRegistry",
     "ecr:DescribeRepositories",

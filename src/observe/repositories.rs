@@ -1,12 +1,12 @@
 //! Reading repositories: one paginated listing, then lifecycle, policy and tags per repository.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::{Limit, candidates};
 use crate::live::{Aws, LiveError, RepositoryInfo};
-use crate::model::Live;
+use crate::model::{Dependents, Live};
 use crate::model::{LifecyclePolicy, PolicyDocument, Repository, Resource};
 
 pub async fn read<C: Aws>(
@@ -15,6 +15,10 @@ pub async fn read<C: Aws>(
     limit: &Limit,
 ) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.repositories().map(|r| r.name.as_str()).collect();
+    let rules: BTreeMap<&str, &LifecyclePolicy> = desired
+        .repositories()
+        .filter_map(|r| Some((r.name.as_str(), r.lifecycle_policy.as_ref()?)))
+        .collect();
     let listed = limit.call(client.list_repositories()).await?;
     let relevant = candidates(
         listed,
@@ -23,18 +27,24 @@ pub async fn read<C: Aws>(
         &desired.project_prefix,
     );
     stream::iter(relevant)
-        .map(|(info, in_spec)| read_one(client, limit, info, in_spec))
+        .map(|(info, in_spec)| {
+            let rules = rules.get(info.name.as_str()).copied();
+            read_one(client, limit, info, in_spec, rules)
+        })
         .buffer_unordered(limit.width)
         .try_collect()
         .await
 }
 
 /// Reads one repository; for one outside the spec only its tags (enough to tell its owner).
+/// When the spec's lifecycle rules (`rules`) differ from the live ones, also its images, for the
+/// planner to tell what the new rules would delete; a converged repository costs no such call.
 pub(super) async fn read_one<C: Aws>(
     client: &C,
     limit: &Limit,
     info: RepositoryInfo,
     in_spec: bool,
+    rules: Option<&LifecyclePolicy>,
 ) -> Result<Live, LiveError> {
     let (lifecycle, policy, tags) = if in_spec {
         futures::try_join!(
@@ -59,11 +69,18 @@ pub(super) async fn read_one<C: Aws>(
         repository_policy,
         tags,
     };
+    let mut dependents = Dependents::default();
+    if let Some(rules @ LifecyclePolicy::Rules { .. }) = rules
+        && in_spec
+        && repository.lifecycle_policy.as_ref() != Some(rules)
+    {
+        dependents.images = super::images::read(client, limit, &info.name, super::now()).await?;
+    }
     Ok(Live {
         resource: Resource::Repository(repository),
         arn: info.arn,
         uri: Some(info.uri),
         complete: in_spec,
-        dependents: Default::default(),
+        dependents,
     })
 }
