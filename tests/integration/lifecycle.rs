@@ -1,0 +1,116 @@
+//! What lifecycle rules will delete: images pushed with PutImage (real manifests), then the
+//! plan of a changed rule notes what it would expire, `lifecycle-preview` lists it, and
+//! `--max-lifecycle-expiry` refuses it.
+
+use crate::harness::{Account, path_str, repo_spec};
+
+/// Pushes a small single-platform image with this tag; `n` makes its manifest (and digest) unique.
+async fn push(raw: &aws_sdk_ecr::Client, repo: &str, tag: &str, n: u32) {
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023,
+                   "digest": "sha256:b5b2b2c507a0944348e0303114d8d93aaaa081732b86451d9bce1f432a537bc7"},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 32654,
+                    "digest": format!("sha256:{n:0>64}")}]
+    });
+    raw.put_image()
+        .repository_name(repo)
+        .image_manifest(manifest.to_string())
+        .image_tag(tag)
+        .send()
+        .await
+        .expect("put image");
+}
+
+#[tokio::test]
+async fn a_changed_rule_shows_what_it_would_expire_in_plan_and_preview_and_can_be_refused() {
+    let acct = Account::new();
+    let stack = "lcprev";
+    let repo = format!("betekk-{stack}");
+    let text = repo_spec(stack, "");
+    let spec = acct.write_spec("spec.yaml", &text);
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    let raw = acct.raw_ecr().await;
+    for (n, tag) in ["v1.0.0", "v1.1.0", "v1.2.0"].into_iter().enumerate() {
+        push(&raw, &repo, tag, n as u32 + 1).await;
+    }
+
+    // Converged: no image is read.
+    let converged = acct.run(&["plan", spec, "--output", "json", "--stats"]);
+    converged.expect_code(0);
+    let doc = converged.json();
+    assert_eq!(doc["changes"], serde_json::json!([]), "{doc}");
+    assert!(
+        doc["stats"]["by_operation"]
+            .get("ecr:DescribeImages")
+            .is_none(),
+        "{doc}"
+    );
+
+    // keep_last 50 → 1: two of the three v-tagged images would go.
+    let changed = acct.write_spec(
+        "changed.yaml",
+        &text.replace("keep_last: 50", "keep_last: 1"),
+    );
+    let changed = path_str(&changed);
+    let human = acct.run(&["plan", changed]);
+    human.expect_code(0);
+    assert!(
+        human
+            .stdout
+            .contains("lifecycle_policy: the new rules would expire 2 images now (2 tagged: v1."),
+        "{}",
+        human.stdout
+    );
+    let json = acct.run(&["plan", changed, "--output", "json"]);
+    json.expect_code(0);
+    let doc = json.json();
+    let change = &doc["changes"][0];
+    assert_eq!(change["lifecycle_preview"]["summary"]["expire"], 2, "{doc}");
+    assert_eq!(change["lifecycle_preview"]["summary"]["keep"], 1, "{doc}");
+    assert_eq!(
+        change["lifecycle_preview"]["affected"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let md = acct.run(&["plan", changed, "--output", "markdown"]);
+    assert!(md.stdout.contains("> [!WARNING]"), "{}", md.stdout);
+
+    let preview = acct.run(&["lifecycle-preview", changed, "--output", "json"]);
+    preview.expect_code(0);
+    let p = preview.json();
+    assert_eq!(p["schema_version"], 1);
+    assert_eq!(p["repository"], repo.as_str());
+    assert_eq!(p["summary"]["expire"], 2, "{p}");
+    assert_eq!(p["summary"]["before"]["images"], 3, "{p}");
+    assert_eq!(p["summary"]["after"]["images"], 1, "{p}");
+    let kept: Vec<&serde_json::Value> = p["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["action"] == "keep")
+        .collect();
+    assert_eq!(kept.len(), 1, "{p}");
+    assert_eq!(kept[0]["rule"], serde_json::Value::Null);
+
+    // Over the limit: plan and apply refuse, and nothing is changed.
+    let refused = acct.run(&["plan", changed, "--max-lifecycle-expiry", "1"]);
+    refused.expect_code(1);
+    assert!(
+        refused.stderr.contains(&format!(
+            "--max-lifecycle-expiry 1: the new lifecycle rules of {repo} would expire 2"
+        )),
+        "{}",
+        refused.stderr
+    );
+    acct.run(&["apply", changed, "--yes", "--max-lifecycle-expiry", "1"])
+        .expect_code(1);
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+    acct.run(&["apply", changed, "--yes", "--max-lifecycle-expiry", "2"])
+        .expect_code(0);
+}
