@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::image::{Image, StorageClass, date};
 use super::lifecycle::{LifecycleAction, LifecycleRule, TagStatus};
-use super::lifecycle_eval::{Outcome, Summary, evaluate, in_order};
+use super::lifecycle_eval::{Outcome, Summary, evaluate, in_order, tag_matches};
 
 /// The JSON contract's version (`schema_version`).
 pub const PREVIEW_SCHEMA_VERSION: u32 = 1;
@@ -55,6 +55,9 @@ pub struct PreviewImage {
     pub rule: Option<u32>,
     #[serde(skip)]
     pushed_seconds: i64,
+    /// The tag that names it in the note: the first its rule's filters match, else its first.
+    #[serde(skip)]
+    label: Option<String>,
 }
 
 /// A rule and what it does, for the text renderings.
@@ -94,6 +97,19 @@ pub(crate) fn rfc3339(seconds: i64) -> String {
         s / 60 % 60,
         s % 60
     )
+}
+
+/// The tag that names an image: the first one the deciding rule's prefixes or patterns match
+/// (`v1.1.0` rather than `stable`), else its first.
+fn label(rules: &[LifecycleRule], rule: Option<u32>, tags: &[String]) -> Option<String> {
+    let rule = rules.iter().find(|r| Some(r.priority) == rule);
+    let matched = rule.and_then(|r| {
+        tags.iter().find(|t| {
+            r.tag_prefixes.iter().any(|p| t.starts_with(p.as_str()))
+                || r.tag_patterns.iter().any(|p| tag_matches(p, t))
+        })
+    });
+    matched.or(tags.first()).cloned()
 }
 
 /// A rule in words: `tagged v*, keep the last 10`.
@@ -140,6 +156,7 @@ impl Preview {
                 action: verdict.outcome,
                 rule: verdict.rule,
                 pushed_seconds: image.pushed_at,
+                label: label(rules, verdict.rule, &image.tags),
             })
             .collect();
         out.sort_by(|a, b| (a.pushed_seconds, &a.digest).cmp(&(b.pushed_seconds, &b.digest)));
@@ -203,10 +220,7 @@ impl Preview {
                 .iter()
                 .filter(|i| i.action == Outcome::Expire)
                 .collect();
-            let tagged: Vec<&str> = expired
-                .iter()
-                .filter_map(|i| i.tags.first().map(String::as_str))
-                .collect();
+            let tagged: Vec<&str> = expired.iter().filter_map(|i| i.label.as_deref()).collect();
             let untagged = expired.len() - tagged.len();
             let mut parts = Vec::new();
             match tagged.as_slice() {
@@ -284,7 +298,7 @@ mod tests {
         let images = [
             image("a", 50, &["v1.0.0"]),
             image("b", 40, &["v1.1.0"]),
-            image("c", 30, &["v1.7.3"]),
+            image("c", 30, &["stable", "v1.7.3"]),
             image("d", 20, &["v2.0.0"]),
             image("e", 20, &[]),
             image("f", 1, &[]),
