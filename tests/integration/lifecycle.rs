@@ -2,7 +2,7 @@
 //! plan of a changed rule notes what it would expire, `lifecycle-preview` lists it, and
 //! `--max-lifecycle-expiry` refuses it.
 
-use crate::harness::{Account, path_str, repo_spec};
+use crate::harness::{Account, path_str, repo_spec, run_cli, tempdir};
 
 /// Pushes a small single-platform image with this tag; `n` makes its manifest (and digest) unique.
 async fn push(raw: &aws_sdk_ecr::Client, repo: &str, tag: &str, n: u32) {
@@ -113,4 +113,102 @@ async fn a_changed_rule_shows_what_it_would_expire_in_plan_and_preview_and_can_b
         .expect_code(0);
     acct.run(&["apply", changed, "--yes", "--max-lifecycle-expiry", "2"])
         .expect_code(0);
+}
+
+/// `--images` reads `aws ecr describe-images` output: no credentials, and an endpoint nothing
+/// listens on is never called.
+#[test]
+fn lifecycle_preview_of_a_describe_images_file_needs_no_credentials() {
+    let dir = tempdir::Dir::new("lcprev-offline");
+    let spec = dir.path().join("spec.yaml");
+    std::fs::write(
+        &spec,
+        "version: 1\nstack: offline\nrepositories:\n  - name: \"{prefix}-app\"\n    lifecycle_policy:\n      rules:\n        - {priority: 1, tag_status: tagged, tag_prefixes: [v], keep_last: 1}\n        - {priority: 2, tag_status: untagged, expire_after_days: 14}\n",
+    )
+    .unwrap();
+    let images = dir.path().join("images.json");
+    std::fs::write(
+        &images,
+        r#"{"imageDetails": [
+          {"imageDigest": "sha256:aa", "imageTags": ["v1"], "imageSizeInBytes": 1000, "imagePushedAt": "2020-01-01T00:00:00+00:00"},
+          {"imageDigest": "sha256:bb", "imageTags": ["v2", "latest"], "imageSizeInBytes": 1000, "imagePushedAt": "2020-02-01T00:00:00.5+00:00"},
+          {"imageDigest": "sha256:cc", "imageSizeInBytes": 500, "imagePushedAt": 1577836800},
+          {"imageDigest": "sha256:dd", "imageTags": ["v0"], "imageSizeInBytes": 700, "imagePushedAt": 1500000000,
+           "imageStatus": "ARCHIVED", "lastArchivedAt": 1600000000}
+        ]}"#,
+    )
+    .unwrap();
+    let env = [
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+        ("AWS_ACCESS_KEY_ID", ""),
+        ("AWS_SECRET_ACCESS_KEY", ""),
+    ];
+    let args = [
+        "lifecycle-preview",
+        path_str(&spec),
+        "--repository",
+        "app",
+        "--images",
+        path_str(&images),
+    ];
+    let human = run_cli(&args, &env);
+    human.expect_code(0);
+    assert!(
+        human
+            .stdout
+            .contains("rule 1 (tagged v*, beyond the newest 1): expires 1"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains(
+            "4 images, 2.5 kB standard + 700 B archive → 2 images, 1.0 kB standard + 700 B archive"
+        ),
+        "{}",
+        human.stdout
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--output", "json"]);
+    let run = run_cli(&json_args, &env);
+    run.expect_code(0);
+    let doc = run.json();
+    assert_eq!(doc["repository"], "betekk-app");
+    let outcome: Vec<(&str, &str)> = doc["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["digest"].as_str().unwrap(), i["action"].as_str().unwrap()))
+        .collect();
+    // Oldest first; the archived image is no standard rule's, and no rule counts archive time.
+    assert_eq!(
+        outcome,
+        [
+            ("sha256:dd", "keep"),
+            ("sha256:aa", "expire"),
+            ("sha256:cc", "expire"),
+            ("sha256:bb", "keep"),
+        ]
+    );
+    assert_eq!(doc["summary"]["after"]["images"], 2);
+
+    // Several repositories cannot share one file.
+    let two = run_cli(
+        &[
+            "lifecycle-preview",
+            path_str(&spec),
+            "--images",
+            path_str(&images),
+            "--repository",
+            "app",
+            "--repository",
+            "app",
+        ],
+        &env,
+    );
+    two.expect_code(1);
+    assert!(
+        two.stderr.contains("--images reads one repository"),
+        "{}",
+        two.stderr
+    );
 }
