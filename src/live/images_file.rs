@@ -3,7 +3,7 @@
 //! from a file with no credentials and no call.
 //!
 //! Times are what the CLI prints: ISO 8601 with an offset (its default) or seconds since the
-//! epoch (`cli_timestamp_format = none`).
+//! epoch (`cli_timestamp_format = none`), read to the millisecond.
 
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
@@ -30,11 +30,15 @@ fn time(detail: &Value, field: &str) -> Result<Option<i64>, String> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
             .as_f64()
-            .map(|s| Some(s.floor() as i64))
+            .map(|s| Some((s * 1000.0).floor() as i64))
             .ok_or_else(|| format!("{field}: not a time")),
         Some(Value::String(s)) => DateTime::from_str(s, Format::DateTimeWithOffset)
-            .map(|t| Some(t.secs()))
-            .map_err(|e| format!("{field}: {s:?} is not an ISO 8601 time ({e})")),
+            .map_err(|e| format!("{field}: {s:?} is not an ISO 8601 time ({e})"))
+            .and_then(|t| {
+                t.to_millis()
+                    .map(Some)
+                    .map_err(|e| format!("{field}: {s:?} is out of range ({e})"))
+            }),
         Some(_) => Err(format!("{field}: not a time")),
     }
 }
@@ -87,14 +91,14 @@ mod tests {
         ]}"#;
         let images = parse(text).unwrap();
         assert_eq!(images[0].tags, ["latest", "v2"]);
-        assert_eq!(images[0].pushed_at, 1_793_520_000);
+        assert_eq!(images[0].pushed_at, 1_793_520_000_123);
         assert_eq!(images[0].size_bytes, 52_428_800);
         assert_eq!(images[0].storage_class, StorageClass::Standard);
-        assert_eq!(images[0].last_pulled_at, Some(1_795_132_800));
+        assert_eq!(images[0].last_pulled_at, Some(1_795_132_800_000));
         assert!(images[1].tags.is_empty());
-        assert_eq!(images[1].pushed_at, 1_700_000_000);
+        assert_eq!(images[1].pushed_at, 1_700_000_000_500);
         assert_eq!(images[1].storage_class, StorageClass::Archive);
-        assert_eq!(images[1].last_archived_at, Some(1_750_000_000));
+        assert_eq!(images[1].last_archived_at, Some(1_750_000_000_000));
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! One image of a repository as DescribeImages reports it, in the terms lifecycle rules count
 //! by: tags, sizes, storage class and the times ECR's count types read.
 //!
-//! Pure data; reading it is `live`'s job, judging it `lifecycle_eval`'s. Times are whole seconds
-//! since the Unix epoch, UTC.
+//! Pure data; reading it is `live`'s job, judging it `lifecycle_eval`'s. Times are milliseconds
+//! since the Unix epoch, UTC (AWS reports them to the millisecond: images pushed within one second
+//! still have an order).
 
 use serde::Serialize;
 
@@ -57,7 +58,7 @@ pub struct Image {
     pub in_indexes: Vec<String>,
 }
 
-/// A repository's images as read at one moment (seconds since the epoch): what the planner
+/// A repository's images as read at one moment (milliseconds since the epoch): what the planner
 /// evaluates a changed lifecycle policy against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ImagesRead {
@@ -126,10 +127,10 @@ pub(crate) fn link_indexes(images: &mut [Image], children: &[(String, Vec<String
     }
 }
 
-/// `YYYY-MM-DD` of a time in seconds since the epoch (UTC).
-pub(crate) fn date(seconds: i64) -> String {
+/// `YYYY-MM-DD` of a time in milliseconds since the epoch (UTC).
+pub(crate) fn date(millis: i64) -> String {
     // Howard Hinnant's days-to-civil.
-    let z = seconds.div_euclid(86_400) + 719_468;
+    let z = millis.div_euclid(86_400_000) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -148,8 +149,8 @@ mod tests {
     #[test]
     fn dates_are_utc_calendar_days() {
         assert_eq!(date(0), "1970-01-01");
-        assert_eq!(date(951_782_400), "2000-02-29");
-        assert_eq!(date(1_700_000_000), "2023-11-14");
+        assert_eq!(date(951_782_400_000), "2000-02-29");
+        assert_eq!(date(1_700_000_000_000), "2023-11-14");
         assert_eq!(date(-1), "1969-12-31");
     }
 

@@ -28,7 +28,8 @@ use serde::{Deserialize, Serialize};
 use super::image::{Image, StorageClass};
 use super::lifecycle::{LifecycleAction, LifecycleRule, TagStatus};
 
-const DAY: i64 = 86_400;
+/// A day in milliseconds.
+const DAY: i64 = 86_400_000;
 
 /// What happens to one image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -4,7 +4,7 @@ use proptest::prelude::*;
 
 use super::*;
 
-const NOW: i64 = 1_800_000_000;
+const NOW: i64 = 1_800_000_000_000;
 
 fn days_ago(days: i64) -> i64 {
     NOW - days * DAY
@@ -204,6 +204,17 @@ fn ties_in_push_time_are_broken_by_digest() {
     assert_eq!(expired(&rules, &images), ["sha256:a"]);
     let reversed = [images[1].clone(), images[0].clone()];
     assert_eq!(expired(&rules, &reversed), ["sha256:a"]);
+}
+
+#[test]
+fn images_pushed_within_one_second_keep_their_order() {
+    let rules = [keep_last(rule(1, TagStatus::Untagged), 1)];
+    let mut first = image("sha256:b", 2, &[]);
+    let mut second = image("sha256:a", 2, &[]);
+    first.pushed_at += 100;
+    second.pushed_at += 900;
+    // Not a tie: the later push is the one kept, whatever the digests.
+    assert_eq!(expired(&rules, &[first, second]), ["sha256:b"]);
 }
 
 #[test]

@@ -87,12 +87,12 @@ pub struct Preview {
     pub rules: Vec<RuleEffect>,
 }
 
-/// `2026-11-01T08:00:00Z`.
-pub(crate) fn rfc3339(seconds: i64) -> String {
-    let s = seconds.rem_euclid(86_400);
+/// `2026-11-01T08:00:00Z` (to the second) of milliseconds since the epoch.
+pub(crate) fn rfc3339(millis: i64) -> String {
+    let s = millis.div_euclid(1000).rem_euclid(86_400);
     format!(
         "{}T{:02}:{:02}:{:02}Z",
-        date(seconds),
+        date(millis),
         s / 3600,
         s / 60 % 60,
         s % 60
@@ -140,7 +140,7 @@ pub(crate) fn describe(rule: &LifecycleRule) -> String {
 }
 
 impl Preview {
-    /// What `rules` do to `images` at `now` (seconds since the epoch).
+    /// What `rules` do to `images` at `now` (milliseconds since the epoch).
     pub fn new(repository: &str, rules: &[LifecycleRule], images: &[Image], now: i64) -> Self {
         let verdicts = evaluate(rules, images, now);
         let summary = Summary::of(images, &verdicts);
@@ -271,10 +271,10 @@ pub(crate) fn size(bytes: u64) -> String {
 mod tests {
     use super::*;
 
-    const NOW: i64 = 1_800_000_000;
+    const NOW: i64 = 1_800_000_000_000;
 
     fn image(digest: &str, days: i64, tags: &[&str]) -> Image {
-        let mut i = Image::new(digest, NOW - days * 86_400);
+        let mut i = Image::new(digest, NOW - days * 86_400_000);
         i.tags = tags.iter().map(|t| t.to_string()).collect();
         i.size_bytes = 1_000_000_000;
         i

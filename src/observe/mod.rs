@@ -50,11 +50,11 @@ fn candidates<T>(
 
 pub use inventory::inventory;
 
-/// Seconds since the epoch: when images were read, the moment a lifecycle preview is taken at.
+/// Milliseconds since the epoch: when images were read, the moment a lifecycle preview is taken at.
 pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Every API action reading live state calls: exactly what a read-only role (the drift role of

@@ -885,7 +885,7 @@ async fn tag_mutability_exclusions_are_created_compared_and_repaired() {
 /// `betekk-app` live with `keep_last(10)`, holding these `(digest, tags, days old)` images read
 /// at `NOW`.
 fn with_images(images: &[(&str, &[&str], i64)]) -> crate::model::Observed {
-    const NOW: i64 = 1_800_000_000;
+    const NOW: i64 = 1_800_000_000_000;
     let mut o = observed([repo("betekk-app").lifecycle(keep_last(10))]);
     let live = o.resources.get_mut(&address("betekk-app")).unwrap();
     live.dependents.images = Some(crate::model::image::ImagesRead {
@@ -893,7 +893,7 @@ fn with_images(images: &[(&str, &[&str], i64)]) -> crate::model::Observed {
         images: images
             .iter()
             .map(|(digest, tags, days)| {
-                let mut i = crate::model::image::Image::new(digest, NOW - days * 86_400);
+                let mut i = crate::model::image::Image::new(digest, NOW - days * 86_400_000);
                 i.tags = tags.iter().map(|t| t.to_string()).collect();
                 i
             })

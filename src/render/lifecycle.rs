@@ -218,7 +218,7 @@ mod tests {
     use crate::model::image::Image;
     use crate::model::{LifecycleRule, TagStatus};
 
-    const NOW: i64 = 1_800_000_000;
+    const NOW: i64 = 1_800_000_000_000;
 
     fn preview() -> Preview {
         let mut keep = LifecycleRule::new(1, TagStatus::Tagged);
@@ -230,7 +230,10 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(n, (tag, days))| {
-                let mut i = Image::new(&format!("sha256:{n}0123456789abcdef"), NOW - days * 86_400);
+                let mut i = Image::new(
+                    &format!("sha256:{n}0123456789abcdef"),
+                    NOW - days * 86_400_000,
+                );
                 if !tag.is_empty() {
                     i.tags = vec![tag.to_string()];
                 }

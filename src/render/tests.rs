@@ -308,7 +308,7 @@ mod markdown {
         let mut old = crate::model::image::Image::new("sha256:1", 0);
         old.tags = vec!["v1".into()];
         l.dependents.images = Some(crate::model::image::ImagesRead {
-            at: 100 * 86_400,
+            at: 100 * 86_400_000,
             images: vec![old, crate::model::image::Image::new("sha256:2", 0)],
             unread_indexes: 0,
         });

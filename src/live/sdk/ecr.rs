@@ -108,8 +108,8 @@ fn repository_info(repo: &aws_sdk_ecr::types::Repository) -> RepositoryInfo {
     }
 }
 
-fn seconds(t: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
-    t.map(aws_smithy_types::DateTime::secs)
+fn millis(t: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
+    t.and_then(|t| t.to_millis().ok())
 }
 
 fn image(detail: &ImageDetail) -> Image {
@@ -118,11 +118,11 @@ fn image(detail: &ImageDetail) -> Image {
     Image {
         digest: detail.image_digest().unwrap_or_default().to_string(),
         tags,
-        pushed_at: seconds(detail.image_pushed_at()).unwrap_or_default(),
-        last_pulled_at: seconds(detail.last_recorded_pull_time()),
+        pushed_at: millis(detail.image_pushed_at()).unwrap_or_default(),
+        last_pulled_at: millis(detail.last_recorded_pull_time()),
         storage_class: StorageClass::from_image_status(detail.image_status().map(|s| s.as_str())),
-        last_archived_at: seconds(detail.last_archived_at()),
-        last_activated_at: seconds(detail.last_activated_at()),
+        last_archived_at: millis(detail.last_archived_at()),
+        last_activated_at: millis(detail.last_activated_at()),
         size_bytes: detail
             .image_size_in_bytes()
             .and_then(|b| u64::try_from(b).ok())
