@@ -107,6 +107,9 @@ pub(crate) enum Command {
     /// Remove the stack's apply lock left by an apply that is gone; only the lock with this id
     /// (in each target account, or the one --target names)
     ForceUnlock(ForceUnlockArgs),
+    /// What the spec's lifecycle rules would expire or archive now, image by image, with the
+    /// repository's size before and after; read-only (offline with --images)
+    LifecyclePreview(LifecyclePreviewArgs),
     /// Who gets in, and why: evaluate a GitHub token, an IAM principal or a role's action against
     /// the spec's documents (or the account's, with --live); exit 0 allowed, 3 denied
     Explain(Box<ExplainArgs>),
@@ -282,6 +285,9 @@ pub(crate) struct PlanArgs {
     /// the spec file or the live state changed since
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
+    /// Refuse (exit 1) when new lifecycle rules would expire more than N images now
+    #[arg(long, value_name = "N")]
+    pub(crate) max_lifecycle_expiry: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -305,6 +311,10 @@ pub(crate) struct ApplyArgs {
     /// access); nothing then stops another apply of this stack from interleaving with this one
     #[arg(long)]
     pub(crate) no_lock: bool,
+    /// Refuse, before changing anything, when new lifecycle rules would expire more than N
+    /// images now
+    #[arg(long, value_name = "N")]
+    pub(crate) max_lifecycle_expiry: Option<usize>,
 }
 
 /// `betekk-ecr permissions SPEC [--for plan|apply|drift|all]`.
@@ -401,4 +411,18 @@ pub(crate) struct ImportArgs {
     /// last-applied fingerprint), so that a plan of the imported spec is empty; writes nothing else
     #[arg(long)]
     pub(crate) adopt: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LifecyclePreviewArgs {
+    /// The YAML spec file
+    pub(crate) spec: PathBuf,
+    /// Preview this repository only (its name in the spec, before or after {prefix} is
+    /// expanded); repeatable. Default: every repository with lifecycle rules
+    #[arg(long, value_name = "NAME")]
+    pub(crate) repository: Vec<String>,
+    /// Read the images from this file, what `aws ecr describe-images` prints
+    /// ({"imageDetails": [...]}) for one repository, instead of from AWS: no credentials, no call
+    #[arg(long, value_name = "FILE")]
+    pub(crate) images: Option<PathBuf>,
 }

@@ -237,6 +237,9 @@ async fn execute_many(
     for (unit, e) in &failed {
         eprintln!("error: {}: {}", unit.label(), chain(e));
     }
+    for run in &runs {
+        refuse_expiry(&run.plan, args.max_lifecycle_expiry)?;
+    }
     let busy: Vec<&Run> = runs.iter().filter(|r| !r.plan.is_empty()).collect();
     if !busy.is_empty() && !args.yes {
         let labels: Vec<String> = busy.iter().map(|r| r.unit.label()).collect();
@@ -323,6 +326,14 @@ async fn execute_many(
     )
 }
 
+/// `--max-lifecycle-expiry`: refused before anything is asked or changed.
+fn refuse_expiry(plan: &Plan, max: Option<usize>) -> Result<(), Error> {
+    match max.and_then(|max| crate::plan::expiry_guard::over_expiry(plan, max)) {
+        Some(refusal) => Err(Error::Refused(refusal)),
+        None => Ok(()),
+    }
+}
+
 async fn execute(
     global: &GlobalArgs,
     args: &ApplyArgs,
@@ -340,6 +351,7 @@ async fn execute(
         }
         OutputFormat::Markdown | OutputFormat::Json => {}
     }
+    refuse_expiry(plan, args.max_lifecycle_expiry)?;
     let report = if plan.is_empty() {
         Report::default()
     } else {

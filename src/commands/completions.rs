@@ -91,7 +91,7 @@ mod tests {
         clap_mangen::Man::new(Cli::command())
             .render(&mut page)
             .unwrap();
-        // roff escapes hyphens (`force\-unlock`).
+        // roff escapes the hyphens of command names (`force\-unlock`).
         let page = String::from_utf8(page).unwrap().replace("\\-", "-");
         assert!(
             page.starts_with(".ie") || page.contains(".TH betekk-ecr 1"),

@@ -6,6 +6,7 @@ mod drift;
 mod explain;
 mod import;
 pub mod init;
+mod lifecycle_preview;
 mod lock;
 mod output;
 mod permissions;
@@ -52,6 +53,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Init(args) => init::run(&args),
         Command::Permissions(args) => permissions::run(&cli.global, &args),
         Command::ForceUnlock(args) => lock::force_unlock(&cli.global, &args).await,
+        Command::LifecyclePreview(args) => lifecycle_preview::run(&cli.global, &args).await,
         Command::Drift(args) => drift::run(&cli.global, &args).await,
         Command::Import(args) => import::run(&cli.global, &args).await,
         Command::Explain(args) => explain::run(&cli.global, &args).await,

@@ -58,6 +58,12 @@ pub(crate) async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Er
             ))
         ),
     }
+    if let Some(refusal) = args
+        .max_lifecycle_expiry
+        .and_then(|max| crate::plan::expiry_guard::over_expiry(&opened.plan, max))
+    {
+        return Err(Error::Refused(refusal));
+    }
     Ok(if args.detailed_exitcode && !opened.plan.is_empty() {
         Exit::Changes
     } else {
@@ -129,6 +135,18 @@ fn run_many(
     }
     if global.output == OutputFormat::Json {
         targets::print(&spec.desired.stack, entries, serde_json::json!({}));
+    }
+    let refusals: Vec<String> = units
+        .iter()
+        .filter_map(|u| {
+            let o = u.as_ref().ok()?;
+            let refusal =
+                crate::plan::expiry_guard::over_expiry(&o.plan, args.max_lifecycle_expiry?)?;
+            Some(format!("{}: {refusal}", o.unit.label()))
+        })
+        .collect();
+    if !refusals.is_empty() {
+        return Err(Error::Refused(refusals.join("\n")));
     }
     Ok(if failed > 0 {
         Exit::Error

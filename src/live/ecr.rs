@@ -1,6 +1,7 @@
 //! The ECR operations this tool uses.
 
 use super::{Ensured, LiveError};
+use crate::model::image::Image;
 use crate::model::{Encryption, TagMutability, Tags};
 
 /// What DescribeRepositories says about one repository.
@@ -65,6 +66,20 @@ pub trait EcrApi {
     /// (`None` when the repository does not exist).
     fn has_images(&self, repository: &str)
     -> impl Future<Output = Result<Option<bool>, LiveError>>;
+    /// Every image of the repository, archived and activating ones included, all pages
+    /// (`ecr:DescribeImages`, image status `ANY`); `None` when the repository does not exist.
+    /// `in_indexes` is left empty: [`EcrApi::index_children`] tells it.
+    fn describe_images(
+        &self,
+        repository: &str,
+    ) -> impl Future<Output = Result<Option<Vec<Image>>, LiveError>>;
+    /// The digests each of these image indexes lists, by index digest (`ecr:BatchGetImage`, up
+    /// to 100 indexes a call). An index that is gone, or not an index, lists nothing.
+    fn index_children(
+        &self,
+        repository: &str,
+        indexes: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, Vec<String>)>, LiveError>>;
 
     /// Creates the repository with all its settings and tags (`ecr:CreateRepository`);
     /// `NotNeeded` when one of that name already exists, whatever its settings.

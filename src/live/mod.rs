@@ -12,6 +12,7 @@ pub(crate) mod error;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
 pub(crate) mod iam;
+pub mod images_file;
 pub(crate) mod registry;
 pub mod sdk;
 pub mod stats;

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::image::ImagesRead;
 use super::registry::LiveRegistry;
 use super::registry_record::RegistryRecord;
 use super::{Address, Env, Identity, Resource};
@@ -21,7 +22,8 @@ pub(crate) struct Live {
 }
 
 /// Read for a resource the plan will act on: a policy's versions (when a new one must be made,
-/// or it is deleted) and what a policy to be deleted is attached to. A role to be deleted carries
+/// or it is deleted), what a policy to be deleted is attached to, and the images of a repository
+/// whose lifecycle rules change. A role to be deleted carries
 /// its attachments and inline policies in the role itself.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Dependents {
@@ -30,6 +32,8 @@ pub(crate) struct Dependents {
     pub(crate) attached_roles: Vec<String>,
     pub(crate) attached_users: Vec<String>,
     pub(crate) attached_groups: Vec<String>,
+    /// A repository's images, read only when the spec changes its lifecycle rules.
+    pub(crate) images: Option<ImagesRead>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

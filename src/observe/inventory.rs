@@ -29,7 +29,7 @@ pub async fn inventory<C: Aws>(
                 .into_iter()
                 .filter(|r| named_with_prefix(&r.name, prefix)),
         )
-        .map(|info| repositories::read_one(client, &limit, info, true))
+        .map(|info| repositories::read_one(client, &limit, info, true, None))
         .buffer_unordered(parallelism)
         .try_collect()
         .await?;

@@ -6,6 +6,7 @@
 //! flight across the whole observation (see [`Limit`]).
 
 mod iam;
+pub(crate) mod images;
 mod inventory;
 mod registry;
 mod repositories;
@@ -98,6 +99,9 @@ pub const READS: &[(&str, ReadScope)] = &[
     ("ecr:DescribeRepositories", ReadScope::EveryRepository),
     ("ecr:GetLifecyclePolicy", ReadScope::Repositories),
     ("ecr:GetRepositoryPolicy", ReadScope::Repositories),
+    // Only for a repository whose lifecycle rules the spec changes (`ecr:BatchGetImage` too when it
+    // holds image indexes: not granted, it pulls manifests; denied, the indexes go unread).
+    ("ecr:DescribeImages", ReadScope::Repositories),
     (
         "ecr:ListTagsForResource",
         ReadScope::RepositoriesAndCandidates,
@@ -128,6 +132,13 @@ pub const READS: &[(&str, ReadScope)] = &[
     ("iam:ListAttachedUserPolicies", ReadScope::Users),
     ("ssm:GetParametersByPath", ReadScope::RecordPath),
 ];
+
+/// Milliseconds since the epoch: when images were read, the moment a lifecycle preview is taken at.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
 
 /// The API actions of [`READS`], sorted: exactly what a read-only role (`init`'s drift role) needs.
 pub fn read_actions() -> Vec<&'static str> {

@@ -1,12 +1,12 @@
 //! Reading repositories: one paginated listing, then lifecycle, policy and tags per repository.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::{Limit, candidates};
 use crate::live::{Aws, LiveError, RepositoryInfo};
-use crate::model::Live;
+use crate::model::{Dependents, Live};
 use crate::model::{LifecyclePolicy, PolicyDocument, Repository, Resource};
 
 pub async fn read<C: Aws>(
@@ -15,6 +15,10 @@ pub async fn read<C: Aws>(
     limit: &Limit,
 ) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.repositories().map(|r| r.name.as_str()).collect();
+    let rules: BTreeMap<&str, &LifecyclePolicy> = desired
+        .repositories()
+        .filter_map(|r| Some((r.name.as_str(), r.lifecycle_policy.as_ref()?)))
+        .collect();
     let listed = limit.call(client.list_repositories()).await?;
     let relevant = candidates(
         listed,
@@ -23,7 +27,10 @@ pub async fn read<C: Aws>(
         &desired.project_prefix,
     );
     let found: Vec<Option<Live>> = stream::iter(relevant)
-        .map(|(info, in_spec)| read_one(client, limit, info, in_spec))
+        .map(|(info, in_spec)| {
+            let rules = rules.get(info.name.as_str()).copied();
+            read_one(client, limit, info, in_spec, rules)
+        })
         .buffer_unordered(limit.width)
         .try_collect()
         .await?;
@@ -31,12 +38,15 @@ pub async fn read<C: Aws>(
 }
 
 /// Reads one repository; for one outside the spec only its tags (enough to tell its owner).
+/// When the spec's lifecycle rules (`rules`) differ from the live ones, also its images, for the
+/// planner to tell what the new rules would delete; a converged repository costs no such call.
 /// `None` when it was deleted after the listing (see [`super::present`]).
 pub(super) async fn read_one<C: Aws>(
     client: &C,
     limit: &Limit,
     info: RepositoryInfo,
     in_spec: bool,
+    rules: Option<&LifecyclePolicy>,
 ) -> Result<Option<Live>, LiveError> {
     let reads = async {
         if in_spec {
@@ -66,11 +76,22 @@ pub(super) async fn read_one<C: Aws>(
         repository_policy,
         tags,
     };
+    let mut dependents = Dependents::default();
+    if let Some(rules @ LifecyclePolicy::Rules { .. }) = rules
+        && in_spec
+        && repository.lifecycle_policy.as_ref() != Some(rules)
+    {
+        let read = super::images::read(client, limit, &info.name, super::now()).await;
+        let Some(images) = super::present(read)? else {
+            return Ok(None);
+        };
+        dependents.images = images;
+    }
     Ok(Some(Live {
         resource: Resource::Repository(repository),
         arn: info.arn,
         uri: Some(info.uri),
         complete: in_spec,
-        dependents: Default::default(),
+        dependents,
     }))
 }

@@ -117,6 +117,8 @@ async fn observe_calls_exactly_the_read_actions_the_drift_role_grants() {
     let d = spec(&text).desired;
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
     assert!(report.succeeded(), "{report:#?}");
+    // A lifecycle policy changed by hand: the spec's rules change it back, so its images are read.
+    fake.tamper("betekk-svc", |r| r.lifecycle_policy = None);
     let before = fake.stats();
     observe(&fake, &d, 4).await.unwrap();
     // A changed policy has its versions read; a pruned one its versions and attachments.
@@ -299,4 +301,36 @@ async fn a_policy_arn_neither_in_the_spec_nor_in_the_account_is_a_plan_error() {
     let observed = observe(&fake, &missing, 4).await.unwrap();
     assert!(observed.missing_policies.is_empty());
     assert!(crate::plan::plan(&missing, &observed).is_ok());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn images_are_read_only_for_a_repository_whose_lifecycle_rules_change() {
+    let fake = FakeAws::default();
+    let d = stack_of(3);
+    let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
+    assert!(report.succeeded(), "{report:#?}");
+    let before = fake.stats();
+    let converged = observe(&fake, &d, 4).await.unwrap();
+    assert_eq!(fake.stats().since(&before).calls("ecr:DescribeImages"), 0);
+    assert!(
+        converged
+            .resources
+            .values()
+            .all(|l| l.dependents.images.is_none())
+    );
+
+    fake.tamper("betekk-app-001", |r| r.lifecycle_policy = None);
+    let before = fake.stats();
+    let changed = observe(&fake, &d, 4).await.unwrap();
+    let calls = fake.stats().since(&before);
+    assert_eq!(calls.calls("ecr:DescribeImages"), 1);
+    // No image index in it: nothing to ask BatchGetImage.
+    assert_eq!(calls.calls("ecr:BatchGetImage"), 0);
+    let read: Vec<String> = changed
+        .resources
+        .values()
+        .filter(|l| l.dependents.images.is_some())
+        .map(|l| l.resource.address().name)
+        .collect();
+    assert_eq!(read, ["betekk-app-001"]);
 }

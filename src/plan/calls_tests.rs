@@ -196,6 +196,7 @@ fn plan_json_names_each_ops_iam_action() {
         ops: vec![op, create],
         depends_on: vec![],
         notes: vec![],
+        lifecycle_preview: None,
     };
     let json = serde_json::to_value(&change).unwrap();
     assert_eq!(

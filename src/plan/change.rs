@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Op;
+use crate::model::lifecycle_preview::PlanPreview;
 use crate::model::{Address, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +54,9 @@ pub struct Change {
     /// Things the user should know before applying (e.g. that a replacement deletes images).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What the new lifecycle rules of a repository would expire or archive now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle_preview: Option<PlanPreview>,
 }
 
 impl Change {
@@ -71,6 +75,7 @@ impl Change {
             ops,
             depends_on: Vec::new(),
             notes: Vec::new(),
+            lifecycle_preview: None,
         }
     }
 }

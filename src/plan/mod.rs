@@ -10,6 +10,7 @@ mod change;
 mod creation_template;
 #[cfg(test)]
 mod creation_template_tests;
+pub mod expiry_guard;
 #[cfg(test)]
 pub(crate) mod iam_tests;
 mod oidc_provider;

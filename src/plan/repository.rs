@@ -6,8 +6,9 @@ use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
 use crate::model::Live;
 use crate::model::attribute::{self, Mutation};
 use crate::model::fingerprint::Fingerprint;
+use crate::model::lifecycle_preview::Preview;
 use crate::model::repository::ATTRIBUTES;
-use crate::model::{Address, Kind, Repository, Resource, TagTarget};
+use crate::model::{Address, Kind, LifecyclePolicy, Repository, Resource, TagTarget};
 
 /// `owned`: the live repository already carries this stack's tags (false: it is being adopted).
 pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Change> {
@@ -63,6 +64,22 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
     }
     let mut change =
         (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))?;
+    if changed.contains(&"lifecycle_policy")
+        && let Some(LifecyclePolicy::Rules { rules }) = &want.lifecycle_policy
+        && let Some(read) = &live.dependents.images
+    {
+        let preview = Preview::new(&want.name, rules, &read.images, read.at);
+        let mut note = format!("lifecycle_policy: {}", preview.note());
+        if read.unread_indexes > 0 {
+            note.push_str(&format!(
+                "; {} image indexes were not read (ecr:BatchGetImage denied), so images they list \
+                 are counted as if no index did",
+                read.unread_indexes
+            ));
+        }
+        change.notes.push(note);
+        change.lifecycle_preview = Some(preview.for_plan());
+    }
     if encryption_differs {
         // Adoption never recreates what this stack does not own yet; once adopted, the next plan
         // proposes the replacement, under the usual guards.

@@ -881,3 +881,66 @@ async fn tag_mutability_exclusions_are_created_compared_and_repaired() {
         "{errors:?}"
     );
 }
+
+/// `betekk-app` live with `keep_last(10)`, holding these `(digest, tags, days old)` images read
+/// at `NOW`.
+fn with_images(images: &[(&str, &[&str], i64)]) -> crate::model::Observed {
+    const NOW: i64 = 1_800_000_000_000;
+    let mut o = observed([repo("betekk-app").lifecycle(keep_last(10))]);
+    let live = o.resources.get_mut(&address("betekk-app")).unwrap();
+    live.dependents.images = Some(crate::model::image::ImagesRead {
+        at: NOW,
+        images: images
+            .iter()
+            .map(|(digest, tags, days)| {
+                let mut i = crate::model::image::Image::new(digest, NOW - days * 86_400_000);
+                i.tags = tags.iter().map(|t| t.to_string()).collect();
+                i
+            })
+            .collect(),
+        unread_indexes: 0,
+    });
+    o
+}
+
+#[test]
+fn a_changed_lifecycle_policy_notes_what_the_new_rules_would_expire_now() {
+    let want = repo("betekk-app").lifecycle(keep_releases_expire_untagged(1, 14));
+    let o = with_images(&[
+        ("sha256:1", &["v1.0.0"], 30),
+        ("sha256:2", &["v1.7.3"], 20),
+        ("sha256:3", &["v2.0.0"], 10),
+        ("sha256:4", &[], 20),
+        ("sha256:5", &[], 1),
+    ]);
+    let plan = plan(&desired([want]), &o).unwrap();
+    let change = only_change(&plan);
+    assert_eq!(attr_names(change), ["lifecycle_policy"]);
+    assert_eq!(
+        change.notes,
+        [
+            "lifecycle_policy: the new rules would expire 3 images now (2 tagged: v1.0.0, v1.7.3; 1 untagged)"
+        ]
+    );
+    let preview = change.lifecycle_preview.as_ref().unwrap();
+    assert_eq!((preview.summary.expire, preview.summary.keep), (3, 2));
+    let affected: Vec<&str> = preview.affected.iter().map(|a| a.digest.as_str()).collect();
+    assert_eq!(affected, ["sha256:1", "sha256:2", "sha256:4"]);
+    let json = serde_json::to_value(change).unwrap();
+    assert_eq!(json["lifecycle_preview"]["summary"]["expire"], 3);
+    assert_eq!(
+        json["lifecycle_preview"]["affected"][0]["tags"],
+        json!(["v1.0.0"])
+    );
+}
+
+#[test]
+fn a_change_that_leaves_the_lifecycle_policy_alone_carries_no_preview() {
+    // Images read (a stale read, say) but the rules are the same: nothing to preview.
+    let want = repo("betekk-app").lifecycle(keep_last(10)).mutable();
+    let o = with_images(&[("sha256:1", &[], 30)]);
+    let plan = plan(&desired([want]), &o).unwrap();
+    let change = only_change(&plan);
+    assert!(change.lifecycle_preview.is_none());
+    assert!(change.notes.is_empty(), "{:?}", change.notes);
+}

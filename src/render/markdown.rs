@@ -225,8 +225,14 @@ fn changes_table(doc: &mut Document, plan: &Plan) {
 fn details(doc: &mut Document, plan: &Plan) {
     for change in &plan.changes {
         for note in &change.notes {
+            let expires = change
+                .lifecycle_preview
+                .as_ref()
+                .is_some_and(|p| p.summary.expire > 0)
+                && note.starts_with("lifecycle_policy:");
             let kind = match change.action {
                 Action::Replace | Action::Delete => "WARNING",
+                Action::Create | Action::Update if expires => "WARNING",
                 Action::Create | Action::Update => "NOTE",
             };
             doc.detail(format!(

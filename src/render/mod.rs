@@ -5,6 +5,7 @@ pub mod drift;
 pub mod explain;
 pub mod human;
 pub mod json;
+pub mod lifecycle;
 pub mod markdown;
 pub mod progress;
 pub mod style;

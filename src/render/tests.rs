@@ -299,6 +299,34 @@ mod markdown {
     }
 
     #[test]
+    fn a_lifecycle_change_that_would_expire_images_is_a_warning() {
+        let mut live = observed([repo("betekk-app").lifecycle(keep_last(10))]);
+        let l = live
+            .resources
+            .get_mut(&Address::new(Kind::Repository, "betekk-app"))
+            .unwrap();
+        let mut old = crate::model::image::Image::new("sha256:1", 0);
+        old.tags = vec!["v1".into()];
+        l.dependents.images = Some(crate::model::image::ImagesRead {
+            at: 100 * 86_400_000,
+            images: vec![old, crate::model::image::Image::new("sha256:2", 0)],
+            unread_indexes: 0,
+        });
+        let want = repo("betekk-app").lifecycle(keep_releases_expire_untagged(5, 14));
+        let text = markdown::plan(
+            &plan(&desired([want]), &live).unwrap(),
+            SCOPE,
+            COMMENT_LIMIT,
+        );
+        assert!(
+            text.contains(
+                "> [!WARNING]\n> `repository.betekk-app`: lifecycle_policy: the new rules would expire 1 image now (1 untagged)"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn an_empty_markdown_plan_says_so() {
         let plan = plan(&desired([repo("betekk-a")]), &observed([repo("betekk-a")])).unwrap();
         let text = markdown::plan(&plan, SCOPE, COMMENT_LIMIT);

@@ -15,6 +15,7 @@ use super::{
     ApiStats, Aws, CallCounter, EcrApi, Ensured, ErrorKind, Identity, LiveError, NewRepository,
     RepositoryInfo, StsApi,
 };
+use crate::model::image::Image;
 use crate::model::{Encryption, TagMutability, Tags};
 
 pub use iam::{FakeOidcProvider, FakePolicy, FakePolicyVersion, FakeRole};
@@ -81,6 +82,8 @@ struct State {
     iam: iam::IamState,
     registry: FakeRegistry,
     faults: Vec<Fault>,
+    /// What DescribeImages lists, by repository, with what each index's manifest lists.
+    images: BTreeMap<String, Vec<(Image, Vec<String>)>>,
 }
 
 /// The in-memory account: implements every live trait, counts calls like the SDK client, and
@@ -281,6 +284,20 @@ impl FakeAws {
         self.tamper(name, |r| r.images += 1);
     }
 
+    /// Adds this image to the repository without a call, as DescribeImages will list it;
+    /// `children`: the digests its manifest lists, when it is an image index.
+    ///
+    /// # Panics
+    /// When there is no repository of that name.
+    pub fn put_image(&self, name: &str, image: Image, children: Vec<String>) {
+        self.tamper(name, |r| r.images += 1);
+        self.state()
+            .images
+            .entry(name.to_string())
+            .or_default()
+            .push((image, children));
+    }
+
     fn repo_of_arn<'a>(state: &'a mut State, arn: &str) -> Option<&'a mut FakeRepository> {
         let name = arn.split_once(":repository/")?.1;
         state.repositories.get_mut(name)
@@ -369,6 +386,47 @@ impl EcrApi for FakeAws {
         Ok(state.repositories.get(repository).map(|r| r.images > 0))
     }
 
+    async fn describe_images(&self, repository: &str) -> Result<Option<Vec<Image>>, LiveError> {
+        const OP: &str = "ecr:DescribeImages";
+        let state = self.enter(OP, repository)?;
+        if !state.repositories.contains_key(repository) {
+            return Ok(None);
+        }
+        let images: Vec<Image> = state
+            .images
+            .get(repository)
+            .map(|list| list.iter().map(|(i, _)| i.clone()).collect())
+            .unwrap_or_default();
+        drop(state);
+        // One call per page of 1000, as DescribeImages pages.
+        for _ in 1..images.len().div_ceil(1000) {
+            drop(self.enter(OP, repository)?);
+        }
+        Ok(Some(images))
+    }
+
+    async fn index_children(
+        &self,
+        repository: &str,
+        indexes: &[String],
+    ) -> Result<Vec<(String, Vec<String>)>, LiveError> {
+        let mut out = Vec::new();
+        for chunk in indexes.chunks(100) {
+            let state = self.enter("ecr:BatchGetImage", repository)?;
+            let stored = state.images.get(repository);
+            for digest in chunk {
+                if let Some((_, children)) = stored
+                    .into_iter()
+                    .flatten()
+                    .find(|(i, _)| &i.digest == digest)
+                {
+                    out.push((digest.clone(), children.clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     async fn create_repository(&self, new: &NewRepository<'_>) -> Result<Ensured, LiveError> {
         let mut state = self.enter("ecr:CreateRepository", new.name)?;
         if state.repositories.contains_key(new.name) {
@@ -412,6 +470,7 @@ impl EcrApi for FakeAws {
             )),
             Some(_) => {
                 state.repositories.remove(repository);
+                state.images.remove(repository);
                 Ok(Ensured::Done)
             }
         }

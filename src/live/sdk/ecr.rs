@@ -1,12 +1,14 @@
 //! ECR through the SDK: one call per method, answers translated into the live types.
 
 use aws_sdk_ecr::types::{
-    EncryptionConfiguration, EncryptionType, ImageScanningConfiguration, ImageTagMutability,
+    DescribeImagesFilter, EncryptionConfiguration, EncryptionType, ImageDetail, ImageIdentifier,
+    ImageScanningConfiguration, ImageStatusFilter, ImageTagMutability,
     ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, Tag,
 };
 
 use super::{SdkAws, live_error, none_when_code, not_found_as_none};
 use crate::live::{EcrApi, Ensured, ErrorKind, LiveError, NewRepository, RepositoryInfo};
+use crate::model::image::{INDEX_MEDIA_TYPES, Image, StorageClass, manifest_children};
 use crate::model::{Encryption, TagMutability, Tags};
 
 /// The setting as ECR names it: with exclusion filters, `…_WITH_EXCLUSION`.
@@ -106,6 +108,30 @@ fn repository_info(repo: &aws_sdk_ecr::types::Repository) -> RepositoryInfo {
     }
 }
 
+fn millis(t: Option<&aws_smithy_types::DateTime>) -> Option<i64> {
+    t.and_then(|t| t.to_millis().ok())
+}
+
+fn image(detail: &ImageDetail) -> Image {
+    let mut tags = detail.image_tags().to_vec();
+    tags.sort();
+    Image {
+        digest: detail.image_digest().unwrap_or_default().to_string(),
+        tags,
+        pushed_at: millis(detail.image_pushed_at()).unwrap_or_default(),
+        last_pulled_at: millis(detail.last_recorded_pull_time()),
+        storage_class: StorageClass::from_image_status(detail.image_status().map(|s| s.as_str())),
+        last_archived_at: millis(detail.last_archived_at()),
+        last_activated_at: millis(detail.last_activated_at()),
+        size_bytes: detail
+            .image_size_in_bytes()
+            .and_then(|b| u64::try_from(b).ok())
+            .unwrap_or_default(),
+        media_type: detail.image_manifest_media_type().map(str::to_string),
+        in_indexes: Vec::new(),
+    }
+}
+
 impl EcrApi for SdkAws {
     async fn list_repositories(&self) -> Result<Vec<RepositoryInfo>, LiveError> {
         let mut out = Vec::new();
@@ -172,6 +198,67 @@ impl EcrApi for SdkAws {
             .map(|out| !out.image_ids().is_empty())
             .map_err(|e| live_error("ecr:ListImages", e));
         not_found_as_none(result)
+    }
+
+    async fn describe_images(&self, repository: &str) -> Result<Option<Vec<Image>>, LiveError> {
+        const OP: &str = "ecr:DescribeImages";
+        let mut out = Vec::new();
+        let mut pages = self
+            .ecr
+            .describe_images()
+            .repository_name(repository)
+            .filter(
+                DescribeImagesFilter::builder()
+                    .image_status(ImageStatusFilter::Any)
+                    .build(),
+            )
+            .max_results(1000)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            match page.map_err(|e| live_error(OP, e)) {
+                Ok(page) => out.extend(page.image_details().iter().map(image)),
+                Err(e) if e.kind == ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Some(out))
+    }
+
+    async fn index_children(
+        &self,
+        repository: &str,
+        indexes: &[String],
+    ) -> Result<Vec<(String, Vec<String>)>, LiveError> {
+        let mut out = Vec::new();
+        for chunk in indexes.chunks(100) {
+            let ids = chunk
+                .iter()
+                .map(|d| ImageIdentifier::builder().image_digest(d).build())
+                .collect();
+            let result = self
+                .ecr
+                .batch_get_image()
+                .repository_name(repository)
+                .set_image_ids(Some(ids))
+                .set_accepted_media_types(Some(
+                    INDEX_MEDIA_TYPES.iter().map(|m| m.to_string()).collect(),
+                ))
+                .send()
+                .await
+                .map_err(|e| live_error("ecr:BatchGetImage", e));
+            let Some(answer) = not_found_as_none(result)? else {
+                return Ok(Vec::new());
+            };
+            for got in answer.images() {
+                let Some(digest) = got.image_id().and_then(|i| i.image_digest()) else {
+                    continue;
+                };
+                let children = got.image_manifest().map(manifest_children);
+                out.push((digest.to_string(), children.unwrap_or_default()));
+            }
+        }
+        Ok(out)
     }
 
     async fn create_repository(&self, new: &NewRepository<'_>) -> Result<Ensured, LiveError> {
