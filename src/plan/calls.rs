@@ -35,6 +35,8 @@ pub struct OpCalls {
     pub calls: &'static [&'static str],
     /// IAM actions needed beyond the calls' own.
     pub dependent: &'static [Dependent],
+    /// When apply looks again before it writes, what it does (shown as `ensure` in JSON).
+    pub ensure: Option<&'static str>,
 }
 
 const fn row(
@@ -48,6 +50,16 @@ const fn row(
         kind,
         calls,
         dependent,
+        ensure: None,
+    }
+}
+
+impl OpCalls {
+    const fn ensuring(self, ensure: &'static str) -> OpCalls {
+        OpCalls {
+            ensure: Some(ensure),
+            ..self
+        }
     }
 }
 
@@ -66,14 +78,16 @@ pub const OPS: &[OpCalls] = &[
             "ecr:TagResource",
         ],
         &[Dependent::WithTags("ecr:TagResource")],
-    ),
+    )
+    .ensuring("exists already (created since the plan): listed, refused if another stack owns it, else its mutability, scanning and tags are written"),
     row(
         "delete_repository",
         Kind::Repository,
         // Whether it holds images decides the opt-in it needs.
         &["ecr:ListImages", "ecr:DeleteRepository"],
         &[],
-    ),
+    )
+    .ensuring("whether it holds images is read first: with images it is deleted only with the opt-in (force_delete and --allow-replace, or --allow-destroy)"),
     row(
         "put_image_tag_mutability",
         Kind::Repository,
@@ -173,7 +187,8 @@ pub const OPS: &[OpCalls] = &[
         // After a create race: found by name and its owner checked.
         &["iam:CreatePolicy", "iam:ListPolicies", "iam:ListPolicyTags"],
         &[Dependent::WithTags("iam:TagPolicy")],
-    ),
+    )
+    .ensuring("exists already: found by name and refused if another stack owns it"),
     row(
         "create_policy_version",
         Kind::Policy,
@@ -186,7 +201,8 @@ pub const OPS: &[OpCalls] = &[
             "iam:DeletePolicyVersion",
         ],
         &[],
-    ),
+    )
+    .ensuring("the versions are listed and the default read first: a document already in force is not written again; after a lost response the default is checked, and a duplicate version the retry left is deleted"),
     row("delete_policy", Kind::Policy, &["iam:DeletePolicy"], &[]),
     row(
         "delete_policy_version",
@@ -206,7 +222,8 @@ pub const OPS: &[OpCalls] = &[
         // After a create race: read, and its owner checked.
         &["iam:CreateRole", "iam:GetRole"],
         &[Dependent::WithTags("iam:TagRole")],
-    ),
+    )
+    .ensuring("exists already: read and refused if another stack owns it"),
     row(
         "update_trust_policy",
         Kind::Role,
@@ -267,13 +284,15 @@ pub const OPS: &[OpCalls] = &[
             "ecr:PutRegistryScanningConfiguration",
         ],
         &[],
-    ),
+    )
+    .ensuring("the configuration is read again and this stack's part merged into what is there now, so that rules other stacks wrote since the plan are kept; written only when that changes it"),
     row(
         "put_replication",
         Kind::Registry,
         &["ecr:DescribeRegistry", "ecr:PutReplicationConfiguration"],
         &[],
-    ),
+    )
+    .ensuring("the configuration is read again and this stack's part merged into what is there now; written only when that changes it"),
     row(
         "put_registry_policy",
         Kind::Registry,
@@ -284,14 +303,16 @@ pub const OPS: &[OpCalls] = &[
             "ecr:DeleteRegistryPolicy",
         ],
         &[],
-    ),
+    )
+    .ensuring("the policy is read again and this stack's statements merged into what is there now; deleted when no statement is left"),
     row(
         "put_registry_record",
         Kind::RegistryRecord,
         // Created with tags, or overwritten when it exists.
         &["ssm:PutParameter"],
         &[Dependent::WithTags("ssm:AddTagsToResource")],
-    ),
+    )
+    .ensuring("created, or overwritten when it exists"),
     row(
         "delete_registry_record",
         Kind::RegistryRecord,
@@ -465,7 +486,8 @@ impl Op {
 }
 
 /// `ops` as JSON, each with its `action`: the IAM action it needs, or a list when it may need
-/// several. An addition to the op's own fields; saved plans read back ignore it.
+/// several; and `ensure` where apply looks again before it writes. Additions to the op's own
+/// fields; saved plans read back ignore them.
 pub fn serialize_ops<S: serde::Serializer>(ops: &[Op], serializer: S) -> Result<S::Ok, S::Error> {
     use serde::ser::{Error, SerializeSeq};
     let mut seq = serializer.serialize_seq(Some(ops.len()))?;
@@ -478,6 +500,9 @@ pub fn serialize_ops<S: serde::Serializer>(ops: &[Op], serializer: S) -> Result<
         };
         if let serde_json::Value::Object(map) = &mut value {
             map.insert("action".into(), action);
+            if let Some(ensure) = op.declared().ensure {
+                map.insert("ensure".into(), ensure.into());
+            }
         }
         seq.serialize_element(&value)?;
     }
