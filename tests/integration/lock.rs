@@ -43,15 +43,25 @@ async fn forge_lease(acct: &Account, stack: &str, id: &str, expires: &str) {
         .expect("forge a lease");
 }
 
+/// Two applies of `spec` started together, through a proxy that holds every call 50-400 ms: each
+/// apply lasts seconds, so the second always meets the first's lease however loaded the machine.
 async fn applies_together(acct: &Arc<Account>, spec: &str, extra: &[&str]) -> (Run, Run) {
+    let proxy = Arc::new(FaultProxy::start(
+        13,
+        &Faults {
+            delay: 1.0,
+            ..Faults::default()
+        },
+    ));
     let run = |acct: Arc<Account>| {
+        let proxy = proxy.clone();
         let mut args: Vec<String> = ["apply", spec, "--yes", "--output", "json"]
             .map(String::from)
             .to_vec();
         args.extend(extra.iter().map(|s| s.to_string()));
         tokio::task::spawn_blocking(move || {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            acct.run(&args)
+            acct.run_via(proxy.url(), &args)
         })
     };
     let (a, b) = (run(acct.clone()), run(acct.clone()));
