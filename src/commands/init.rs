@@ -77,7 +77,7 @@ roles:
       # a re-created repository of the same name is refused, and the immutable subject
       # (repo:ORG@ORG_ID/REPO@REPO_ID:…) of new and transferred repositories is accepted.
       repositories: [{service}]
-      subjects: ["*"]           # or "ref:refs/heads/main", "environment:prod", "pull_request"
+      subjects: ["ref:refs/tags/v*"]   # the tags the generated workflows push on; or "ref:refs/heads/main", "environment:prod"
       # claims: {{environment: [prod]}}   # optional: job_workflow_ref, environment, ref, actor, …
     policies: ["{{prefix}}-ECRUploadPolicy"]
     max_session_duration: 3600
@@ -85,6 +85,7 @@ roles:
     description: GitHub Actions deploys {service} Lambdas
     github_trust:
       repositories: [{service}]
+      subjects: ["ref:refs/tags/v*"]   # the tags the generated lambda workflow deploys on
     policies: ["{{prefix}}-LambdaDeployPolicy"]
   - name: "{{PREFIX}}-GithubWorkflowsDriftRole"
     description: Scheduled betekk-ecr drift on the default branch (read-only)

@@ -23,7 +23,10 @@ fn everything(version: u32) -> String {
         text = text
             .replace("scan_on_push: true", "scan_on_push: false")
             .replace("max_session_duration: 3600", "max_session_duration: 7200")
-            .replace("subjects: [\"*\"]", "subjects: [\"ref:refs/heads/main\"]")
+            .replace(
+                "subjects: [\"ref:refs/tags/v*\"]",
+                "subjects: [\"ref:refs/heads/main\"]",
+            )
             .replace(
                 "ecr_push: [\"{prefix}-svc\"]",
                 "ecr_push: [\"{prefix}-svc\", \"{prefix}-svc-extra\"]",

@@ -88,7 +88,10 @@ fn an_unknown_field_anywhere_fails_the_schema_as_it_fails_the_reader() {
         ("  organizations:", "  organisations:"),
         ("    ecr_push: [", "    ecr_pushes: ["),
         ("      - sid: DriftRead", "      - sids: DriftRead"),
-        ("      subjects: [\"*\"]", "      subject: [\"*\"]"),
+        (
+            "      subjects: [\"ref:refs/heads/main\"]",
+            "      subject: [\"ref:refs/heads/main\"]",
+        ),
         (
             "    max_session_duration: 3600",
             "    session_duration: 3600",

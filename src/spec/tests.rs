@@ -994,7 +994,10 @@ fn init_writes_a_valid_spec_of_the_standard_set() {
     );
     assert_eq!(
         trusted_subjects(roles[0]),
-        ["repo:nus-cee/probe-engine:*", "repo:betekk/probe-engine:*"]
+        [
+            "repo:nus-cee/probe-engine:ref:refs/tags/v*",
+            "repo:betekk/probe-engine:ref:refs/tags/v*"
+        ]
     );
     assert!(s.desired.oidc_provider().unwrap().manage);
 }
@@ -1104,4 +1107,24 @@ fn strict_findings_name_their_place_and_the_fix() {
     // A hardened spec has none.
     let clean = "version: 1\nstack: t\nrepositories:\n  - name: app\npolicies:\n  - name: push\n    ecr_push: [app]\nroles:\n  - name: ci\n    github_trust: {repositories: [{name: app, id: 1}], subjects: [\"ref:refs/heads/main\"]}\n    policies: [push]\n";
     assert!(spec(clean).lints.is_empty(), "{:?}", spec(clean).lints);
+}
+
+#[test]
+fn the_starter_spec_passes_strict_once_github_ids_are_given() {
+    let starter = crate::commands::init::starter_spec("svc", "betekk");
+    let lints: Vec<String> = spec(&starter)
+        .lints
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        !lints.is_empty() && lints.iter().all(|l| l.contains("without GitHub's id")),
+        "only the missing ids remain: {lints:#?}"
+    );
+    let with_ids = starter.replace(
+        "repositories: [svc]",
+        "repositories: [{name: svc, id: 1296269}]",
+    );
+    let lints = spec(&with_ids).lints;
+    assert!(lints.is_empty(), "{lints:#?}");
 }

@@ -196,8 +196,8 @@ fn a_drift_workflow_runs_on_a_schedule_under_the_read_only_role() {
 #[test]
 fn a_role_whose_trust_does_not_admit_the_runs_is_a_warning() {
     let spec = starter().replacen(
-        "      subjects: [\"*\"]           # or",
-        "      subjects: [\"ref:refs/heads/main\"]           # or",
+        "      subjects: [\"ref:refs/tags/v*\"]   # the tags the generated workflows push on",
+        "      subjects: [\"ref:refs/heads/main\"]   # the tags the generated workflows push on",
         1,
     );
     let w = generate_from(&spec, "probe-engine", Kind::Push).unwrap();

@@ -89,7 +89,8 @@ async fn the_standard_set_is_created_converges_and_is_least_privilege() {
         .unwrap()
         .to_json_string();
     assert!(
-        trust.contains("repo:nus-cee/std-set:*") && trust.contains("repo:betekk/std-set:*"),
+        trust.contains("repo:nus-cee/std-set:ref:refs/tags/v*")
+            && trust.contains("repo:betekk/std-set:ref:refs/tags/v*"),
         "{trust}"
     );
     assert!(
