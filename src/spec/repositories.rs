@@ -223,9 +223,9 @@ fn read_one(
     Some(repo)
 }
 
-/// `lambda_pull`: function patterns that Lambda may pull this repository's images for. Each must
-/// be deployed by one of the spec's `lambda_deploy` policies: a pull for functions nothing deploys
-/// is a mistake in one of the two lists.
+/// `lambda_pull`: function patterns that Lambda may pull this repository's images for. One that no
+/// `lambda_deploy` policy of the spec deploys is a note: another stack or team may deploy it, or
+/// one of the two lists has a mistake.
 fn read_lambda_pull(
     r: &mut Reader,
     ctx: &Context,
@@ -252,20 +252,17 @@ fn read_lambda_pull(
             }
         };
         if !deployed.iter().any(|d| wildcard::matches(d, &function)) {
-            r.error(
-                node.pos,
-                path,
-                format!(
-                    "{function:?} matches no function of a lambda_deploy policy in this spec ({}); \
-                     list it under a policy's lambda_deploy.functions",
-                    if deployed.is_empty() {
-                        "there is none".to_string()
-                    } else {
-                        deployed.join(", ")
-                    }
-                ),
-            );
-            return None;
+            // Another stack or team may deploy them: a note, not an error.
+            r.notes.push(format!(
+                "{path}: {function:?} matches no function of a lambda_deploy policy in this spec \
+                 ({}); fine when another stack or team deploys those functions, else list it under \
+                 a policy's lambda_deploy.functions",
+                if deployed.is_empty() {
+                    "there is none".to_string()
+                } else {
+                    deployed.join(", ")
+                }
+            ));
         }
         out.push(function);
     }

@@ -106,16 +106,6 @@ fn each_access_mistake_is_reported_with_position_field_and_what_is_allowed() {
             vec![r#"test.yaml:8:13: roles[0].trust.services: "lambda" is not a service principal; expected e.g. lambda.amazonaws.com"#],
         ),
         (
-            "lambda_pull for functions no policy deploys",
-            "version: 1\nstack: test\nrepositories:\n  - name: app\n    lambda_pull: [\"other-*\"]\npolicies:\n  - name: d\n    lambda_deploy: {functions: [\"fn-*\"]}\n".into(),
-            vec![r#"test.yaml:5:5: repositories[0].lambda_pull: "other-*" matches no function of a lambda_deploy policy in this spec (fn-*); list it under a policy's lambda_deploy.functions"#],
-        ),
-        (
-            "lambda_pull without any deploy policy",
-            "version: 1\nstack: test\nrepositories:\n  - name: app\n    lambda_pull: [\"fn\"]\n".into(),
-            vec![r#"test.yaml:5:5: repositories[0].lambda_pull: "fn" matches no function of a lambda_deploy policy in this spec (there is none); list it under a policy's lambda_deploy.functions"#],
-        ),
-        (
             "an empty lambda_pull",
             "version: 1\nstack: test\nrepositories:\n  - name: app\n    lambda_pull: []\n".into(),
             vec![r#"test.yaml:5:5: repositories[0].lambda_pull: needs at least one function name (patterns with * allowed)"#],
@@ -357,4 +347,39 @@ fn validate_names_the_repositories_without_ids_once() {
         "",
     );
     assert!(spec(&pinned).notes.is_empty());
+}
+
+#[test]
+fn lambda_pull_for_functions_no_policy_of_the_spec_deploys_is_a_note() {
+    for (yaml, deployed) in [
+        (
+            "version: 1\nstack: test\nrepositories:\n  - name: app\n    lambda_pull: [\"other-*\"]\npolicies:\n  - name: d\n    lambda_deploy: {functions: [\"fn-*\"]}\n",
+            "fn-*",
+        ),
+        (
+            "version: 1\nstack: test\nrepositories:\n  - name: app\n    lambda_pull: [\"other-*\"]\n",
+            "there is none",
+        ),
+    ] {
+        let s = spec(yaml);
+        assert!(
+            s.notes.iter().any(|n| n.starts_with(
+                "repositories[0].lambda_pull: \"other-*\" matches no function of a lambda_deploy policy in this spec"
+            ) && n.contains(&format!("({deployed})"))
+                && n.contains("another stack or team")),
+            "{:?}",
+            s.notes
+        );
+        let policy = s
+            .desired
+            .repositories()
+            .next()
+            .unwrap()
+            .repository_policy
+            .clone();
+        assert!(
+            policy.is_some_and(|p| p.to_json_string().contains("other-*")),
+            "the pull is still granted"
+        );
+    }
 }
