@@ -347,3 +347,30 @@ roles:
         assert_eq!(names, ["tags"], "only ownership tags: {change:#?}");
     }
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_github_enterprise_server_provider_is_imported_with_the_roles_that_trust_it() {
+    let ghes = "version: 1\nstack: svc\nregion: ap-southeast-1\ngithub:\n  organizations: [betekk]\n  oidc_provider:\n    url: https://ghes.example.com/_services/token\n    client_ids: [sts.amazonaws.com]\nroles:\n  - name: \"{PREFIX}-GhesRole\"\n    github_trust: {repositories: [app], subjects: [\"ref:refs/heads/main\"]}\n";
+    let fake = stripped_account(ghes).await;
+    let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
+    let imported = spec_text(&inv, "svc", "betekk");
+    assert!(
+        imported
+            .text
+            .contains("https://ghes.example.com/_services/token"),
+        "{}",
+        imported.text
+    );
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    // The imported spec plans only ownership: the role's trust was read back as a github_trust.
+    let back = spec(&imported.text).desired;
+    let imported_role = back.roles().next().expect("the role was imported");
+    assert!(
+        imported_role
+            .trust_policy
+            .to_json_string()
+            .contains("ghes.example.com/_services/token:sub"),
+        "{}",
+        imported_role.trust_policy.to_json_string()
+    );
+}

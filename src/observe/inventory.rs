@@ -1,7 +1,7 @@
 //! Reading everything a project owns in an account, for `import`: every repository, role and
 //! customer-managed policy named with the project prefix, fully read, and the GitHub OIDC
-//! provider, and the registry's settings, ownership records, pull-through cache rules and creation
-//! templates. Unlike [`super::observe`], nothing here starts from a spec.
+//! provider (github.com's, else a GitHub Enterprise Server's), and the registry's settings,
+//! ownership records, pull-through cache rules and creation templates. Unlike [`super::observe`], nothing here starts from a spec.
 
 use std::collections::BTreeMap;
 
@@ -37,11 +37,14 @@ pub async fn inventory<C: Aws>(
     };
     let provider = async {
         let host = GITHUB_OIDC_URL.trim_start_matches("https://");
-        let arns = client.list_oidc_providers().await?;
-        let Some(arn) = arns
-            .into_iter()
+        let mut arns = client.list_oidc_providers().await?;
+        arns.sort();
+        // github.com's issuer, else a GitHub Enterprise Server's (`https://HOST/_services/token`).
+        let github = arns
+            .iter()
             .find(|a| a.ends_with(&format!(":oidc-provider/{host}")))
-        else {
+            .or_else(|| arns.iter().find(|a| a.ends_with("/_services/token")));
+        let Some(arn) = github.cloned() else {
             return Ok::<_, LiveError>(None);
         };
         Ok(client.get_oidc_provider(&arn).await?.map(|info| Live {
