@@ -179,6 +179,11 @@ pub(crate) struct ExplainArgs {
     /// The account id the spec's documents are bound to offline (default 123456789012)
     #[arg(long, conflicts_with = "live")]
     pub(crate) account: Option<String>,
+    /// Which ECR requests the registry policy governs (the account setting
+    /// REGISTRY_POLICY_SCOPE): V2 every ECR action (AWS's default), V1 replication and pull
+    /// through cache only. Default: V2 offline; with --live, the account's setting as read
+    #[arg(long, value_enum)]
+    pub(crate) registry_policy_scope: Option<crate::access::view::RegistryPolicyScope>,
 }
 
 /// `KEY=VALUE`.

@@ -489,3 +489,52 @@ fn the_registry_policy_decides_who_may_replicate_into_this_account() {
         "{answer:#?}"
     );
 }
+
+/// Under the V2 registry policy scope (every registry's default) the registry policy is a resource
+/// policy for every ECR action beside the repository's own: a registry statement lets another
+/// account pull, a registry Deny stops a push. Under V1 the same statements decide replication
+/// and pull through cache only.
+#[test]
+fn the_registry_policy_governs_every_ecr_action_under_scope_v2_and_only_replication_under_v1() {
+    let s = spec(
+        "version: 1\nstack: scope\nregion: ap-southeast-1\nrepositories:\n  - name: app\npolicies:\n  - name: push\n    ecr_push: [app]\nroles:\n  - name: ci\n    trust: {services: [codebuild.amazonaws.com]}\n    policies: [push]\nregistry:\n  policy:\n    Version: \"2012-10-17\"\n    Statement:\n\
+         \x20     - Sid: PullFromAnalytics\n        Effect: Allow\n        Principal: {AWS: \"arn:aws:iam::444455556666:root\"}\n\
+         \x20       Action: [ecr:BatchGetImage, ecr:GetDownloadUrlForLayer]\n        Resource: \"arn:aws:ecr:ap-southeast-1:{account}:repository/*\"\n\
+         \x20     - Sid: NoPushOnFridays\n        Effect: Deny\n        Principal: {AWS: \"arn:aws:iam::{account}:role/ci\"}\n\
+         \x20       Action: [ecr:PutImage]\n        Resource: \"arn:aws:ecr:ap-southeast-1:{account}:repository/*\"\n",
+    );
+    let env = Env::placeholder(REGION);
+    let bound: Vec<Resource> = s.desired.resources.iter().map(|r| r.bind(&env)).collect();
+    let mut view = AccessView::new(env, "token.actions.githubusercontent.com", bound.iter());
+    let none = Default::default();
+    let analytics = "arn:aws:iam::444455556666:role/Reader";
+    let ci = "arn:aws:iam::123456789012:role/ci";
+
+    // V2 (the default): the registry statement lets the other account pull; the Deny wins.
+    let pull = view
+        .principal(analytics, "ecr:BatchGetImage", "app", &none)
+        .unwrap();
+    assert!(pull.evaluation.decision.allowed(), "{pull:#?}");
+    assert!(
+        pull.notes
+            .iter()
+            .any(|n| n.contains("444455556666") && n.contains("cannot be read here")),
+        "the other account's own side is named: {:?}",
+        pull.notes
+    );
+    let push = view.principal(ci, "ecr:PutImage", "app", &none).unwrap();
+    assert_eq!(
+        push.evaluation.decision,
+        crate::access::evaluate::Decision::ExplicitlyDenied,
+        "{push:#?}"
+    );
+
+    // V1: the same statements do not apply to pulls and pushes.
+    view.registry_policy_scope = crate::access::view::RegistryPolicyScope::V1;
+    let pull = view
+        .principal(analytics, "ecr:BatchGetImage", "app", &none)
+        .unwrap();
+    assert!(!pull.evaluation.decision.allowed(), "{pull:#?}");
+    let push = view.principal(ci, "ecr:PutImage", "app", &none).unwrap();
+    assert!(push.evaluation.decision.allowed(), "{push:#?}");
+}

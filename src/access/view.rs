@@ -23,6 +23,21 @@ pub(crate) struct AccessView {
     pub(crate) user_policies: BTreeMap<String, Vec<String>>,
     /// The registry policy's statements the spec (or the stack) owns, as one document.
     pub(crate) registry_policy: Option<PolicyDocument>,
+    /// Which ECR requests the registry policy governs (`REGISTRY_POLICY_SCOPE`).
+    pub(crate) registry_policy_scope: RegistryPolicyScope,
+}
+
+/// Which requests ECR checks against the registry policy, the account setting
+/// `REGISTRY_POLICY_SCOPE`. V2 is every registry's default since 2025, and AWS recommends against
+/// going back to V1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+pub(crate) enum RegistryPolicyScope {
+    /// Only replication (`ecr:ReplicateImage`, `ecr:CreateRepository`) and pull through cache
+    /// (`ecr:BatchImportUpstreamImage`).
+    V1,
+    /// Every ECR action on every repository of the registry, beside the repository's own policy.
+    #[default]
+    V2,
 }
 
 /// The actions ECR decides by the registry policy (the only ones a registry policy may hold).
@@ -34,6 +49,20 @@ const REGISTRY_ACTIONS: &[&str] = &[
 
 fn is_registry_action(action: &str) -> bool {
     REGISTRY_ACTIONS.contains(&action.to_ascii_lowercase().as_str())
+}
+
+/// One document holding the statements of both: what ECR evaluates under the V2 scope, where the
+/// registry policy and the repository policy both apply to a request.
+fn both(a: &PolicyDocument, b: &PolicyDocument) -> PolicyDocument {
+    let statements = |doc: &PolicyDocument| match &doc.original()["Statement"] {
+        serde_json::Value::Array(items) => items.clone(),
+        serde_json::Value::Null => Vec::new(),
+        one => vec![one.clone()],
+    };
+    let mut all = statements(a);
+    all.extend(statements(b));
+    PolicyDocument::from_json(serde_json::json!({"Version": "2012-10-17", "Statement": all}))
+        .expect("statements of two valid documents")
 }
 
 /// What ECR's service-linked role for replication (`AWSServiceRoleForECRReplication`) may do in
@@ -84,6 +113,7 @@ impl AccessView {
             repositories: BTreeMap::new(),
             user_policies: BTreeMap::new(),
             registry_policy: None,
+            registry_policy_scope: RegistryPolicyScope::default(),
             env,
         };
         for resource in resources {
@@ -286,9 +316,38 @@ impl AccessView {
                 document: &replication_role,
             });
         }
+        // A principal of another account: its own account's identity policies decide its side,
+        // and they are not readable here. Taken as allowing, and said so.
+        let assumed_identity;
+        let foreign = source.is_some_and(|a| a != self.env.account);
+        if foreign && !principal.ends_with(":root") && identity.is_empty() {
+            assumed_identity = PolicyDocument::from_json(serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource_arn}],
+            }))
+            .expect("a valid document");
+            notes.push(format!(
+                "{principal} is in account {}: its own identity policies must allow {action} too, \
+                 and they cannot be read here; taken as allowing it",
+                source.unwrap_or_default()
+            ));
+            identity.push(NamedPolicy {
+                name: format!(
+                    "identity policies in account {} (assumed)",
+                    source.unwrap_or_default()
+                ),
+                document: &assumed_identity,
+            });
+        }
         let boundary =
             boundary.and_then(|arn| self.documents(&[arn], &mut notes).into_iter().next());
         let resource_policy = self.resource_policy(action, &resource_arn, &mut notes);
+        let resource_policy = resource_policy
+            .as_ref()
+            .map(|(name, document)| NamedPolicy {
+                name: name.clone(),
+                document,
+            });
         let evaluation = evaluate(
             &request,
             &identity,
@@ -302,12 +361,16 @@ impl AccessView {
         })
     }
 
+    /// The resource side of a request: a role's trust; for ECR the repository's policy and, as
+    /// the registry policy scope says, the registry policy (V1: for replication and pull through
+    /// cache only; V2: for every ECR action, beside the repository's policy — a Deny in either
+    /// wins, an Allow in either is the resource side's Allow).
     fn resource_policy(
         &self,
         action: &str,
         arn: &str,
         notes: &mut Vec<String>,
-    ) -> Option<NamedPolicy<'_>> {
+    ) -> Option<(String, PolicyDocument)> {
         let service = action
             .split(':')
             .next()
@@ -318,7 +381,10 @@ impl AccessView {
                 .split_once(":role/")
                 .map(|(_, r)| r.rsplit('/').next().unwrap_or(r))?;
             return match self.roles.get(role) {
-                Some(role) => Some(self.trust(role)),
+                Some(role) => {
+                    let trust = self.trust(role);
+                    Some((trust.name, trust.document.clone()))
+                }
                 None => {
                     notes.push(format!(
                         "role {role} is not in the spec: its trust policy is unknown"
@@ -327,12 +393,16 @@ impl AccessView {
                 }
             };
         }
-        if is_registry_action(action) {
-            return match &self.registry_policy {
-                Some(policy) => Some(NamedPolicy {
-                    name: "registry policy".to_string(),
-                    document: policy,
-                }),
+        if service != "ecr" {
+            return None;
+        }
+        let repository = arn
+            .split_once(":repository/")
+            .and_then(|(_, name)| Some((name, self.repositories.get(name)?.as_ref()?)));
+        let registry = self.registry_policy.as_ref();
+        match self.registry_policy_scope {
+            RegistryPolicyScope::V1 if is_registry_action(action) => match registry {
+                Some(policy) => Some(("registry policy".to_string(), policy.clone())),
                 None => {
                     notes.push(
                         "the spec has no registry.policy statements: nothing lets another account in"
@@ -340,16 +410,28 @@ impl AccessView {
                     );
                     None
                 }
-            };
+            },
+            RegistryPolicyScope::V1 => repository
+                .map(|(name, policy)| (format!("repository policy of {name}"), policy.clone())),
+            RegistryPolicyScope::V2 => match (registry, repository) {
+                (None, None) => {
+                    if is_registry_action(action) {
+                        notes.push(
+                            "the spec has no registry.policy statements: nothing lets another account in"
+                                .into(),
+                        );
+                    }
+                    None
+                }
+                (Some(policy), None) => Some(("registry policy".to_string(), policy.clone())),
+                (None, Some((name, policy))) => {
+                    Some((format!("repository policy of {name}"), policy.clone()))
+                }
+                (Some(registry), Some((name, policy))) => Some((
+                    format!("registry policy and repository policy of {name}"),
+                    both(registry, policy),
+                )),
+            },
         }
-        if service == "ecr" {
-            let name = arn.split_once(":repository/").map(|(_, r)| r)?;
-            let policy = self.repositories.get(name)?.as_ref()?;
-            return Some(NamedPolicy {
-                name: format!("repository policy of {name}"),
-                document: policy,
-            });
-        }
-        None
     }
 }

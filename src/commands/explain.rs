@@ -8,29 +8,59 @@ use serde_json::{Value, json};
 use super::Exit;
 use super::session::{load_spec, open_units, region};
 use crate::access::GithubToken;
-use crate::access::view::AccessView;
+use crate::access::view::{AccessView, RegistryPolicyScope};
 use crate::cli::{ExplainArgs, GlobalArgs, OutputFormat};
 use crate::error::Error;
+use crate::live::RegistryApi;
 use crate::model::oidc_provider::GITHUB_OIDC_URL;
 use crate::model::{Env, Resource};
 use crate::render::json::SCHEMA_VERSION;
 use crate::render::{Style, explain as render};
 
+/// The registry policy scope the account has (`ecr:GetAccountSetting`); V2, AWS's default, with a
+/// note when it cannot be read.
+async fn live_scope(client: &impl RegistryApi, notes: &mut Vec<String>) -> RegistryPolicyScope {
+    match client.get_account_setting("REGISTRY_POLICY_SCOPE").await {
+        Ok(Some(value)) if value.eq_ignore_ascii_case("V1") => RegistryPolicyScope::V1,
+        Ok(Some(value)) if value.eq_ignore_ascii_case("V2") => RegistryPolicyScope::V2,
+        Ok(other) => {
+            notes.push(format!(
+                "the account's REGISTRY_POLICY_SCOPE is {other:?}: V2 (AWS's default) assumed"
+            ));
+            RegistryPolicyScope::V2
+        }
+        Err(e) => {
+            notes.push(format!(
+                "the registry policy scope could not be read ({}): V2 (AWS's default) assumed; \
+                 --registry-policy-scope V1 evaluates the other",
+                crate::error::chain(&e)
+            ));
+            RegistryPolicyScope::V2
+        }
+    }
+}
+
 /// The account the spec is bound to when none is given offline.
 pub(crate) const OFFLINE_ACCOUNT: &str = "123456789012";
 
 pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error> {
+    let mut scope_notes = Vec::new();
     let view = if args.live {
         // The first account and region the flags select (--target, --region).
         let spec = load_spec(&args.spec)?;
         let opened = super::session::single(open_units(global, &spec).await?)?;
         let observed = &opened.observed;
         let host = provider_host(observed.resources.values().map(|l| &l.resource));
-        AccessView::new(
+        let mut view = AccessView::new(
             observed.env(),
             &host,
             observed.resources.values().map(|l| &l.resource),
-        )
+        );
+        view.registry_policy_scope = match args.registry_policy_scope {
+            Some(scope) => scope,
+            None => live_scope(&opened.client, &mut scope_notes).await,
+        };
+        view
     } else {
         let spec = load_spec(&args.spec)?;
         let account = args
@@ -54,9 +84,11 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit,
             .map(|r| r.bind(&env))
             .collect();
         let host = provider_host(bound.iter());
-        AccessView::new(env, &host, bound.iter())
+        let mut view = AccessView::new(env, &host, bound.iter());
+        view.registry_policy_scope = args.registry_policy_scope.unwrap_or_default();
+        view
     };
-    let mut notes = Vec::new();
+    let mut notes = scope_notes;
     if !args.live {
         notes.push(format!(
             "evaluated the spec's documents for account {} (offline); --live evaluates the account's",

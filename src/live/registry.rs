@@ -26,6 +26,12 @@ pub trait RegistryApi {
     fn put_registry_policy(&self, text: &str) -> impl Future<Output = Result<(), LiveError>>;
     /// `ecr:DeleteRegistryPolicy`: `NotNeeded` when there is none.
     fn delete_registry_policy(&self) -> impl Future<Output = Result<Ensured, LiveError>>;
+    /// `ecr:GetAccountSetting`: the value of an account setting of the registry
+    /// (`REGISTRY_POLICY_SCOPE`, `BASIC_SCAN_TYPE_VERSION`, `BLOB_MOUNTING`).
+    fn get_account_setting(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<String>, LiveError>>;
 }
 
 pub trait SsmApi {

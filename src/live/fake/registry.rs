@@ -26,6 +26,8 @@ pub struct FakeRegistry {
     pub(crate) pull_through_cache: BTreeMap<String, PullThroughCacheRule>,
     /// Repository creation templates by prefix.
     pub(crate) creation_templates: BTreeMap<String, CreationTemplate>,
+    /// Account settings set by hand (`REGISTRY_POLICY_SCOPE` …); AWS's default when absent.
+    pub account_settings: BTreeMap<String, String>,
 }
 
 impl FakeAws {
@@ -75,6 +77,22 @@ impl RegistryApi for FakeAws {
     async fn get_registry_policy(&self) -> Result<Option<String>, LiveError> {
         let state = self.enter("ecr:GetRegistryPolicy", "")?;
         Ok(state.registry.policy.clone())
+    }
+
+    async fn get_account_setting(&self, name: &str) -> Result<Option<String>, LiveError> {
+        let state = self.enter("ecr:GetAccountSetting", name)?;
+        Ok(Some(
+            state
+                .registry
+                .account_settings
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| match name {
+                    "REGISTRY_POLICY_SCOPE" => "V2".to_string(),
+                    "BLOB_MOUNTING" => "DISABLED".to_string(),
+                    _ => "AWS_NATIVE".to_string(),
+                }),
+        ))
     }
 
     async fn put_registry_policy(&self, text: &str) -> Result<(), LiveError> {

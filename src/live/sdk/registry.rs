@@ -190,6 +190,17 @@ impl RegistryApi for SdkAws {
         Ok(out.and_then(|o| o.policy_text().map(str::to_string)))
     }
 
+    async fn get_account_setting(&self, name: &str) -> Result<Option<String>, LiveError> {
+        let out = self
+            .ecr
+            .get_account_setting()
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| live_error("ecr:GetAccountSetting", e))?;
+        Ok(out.value().map(str::to_string))
+    }
+
     async fn put_registry_policy(&self, text: &str) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutRegistryPolicy";
         self.ecr
