@@ -10,6 +10,7 @@ mod fault_proxy;
 mod faults;
 mod harness;
 mod iam;
+mod install;
 mod markdown;
 mod progress;
 mod registry;
