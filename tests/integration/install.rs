@@ -582,3 +582,59 @@ fn the_runner_maps_to_its_asset_and_a_bad_version_is_refused() {
     let out = runner.install(&[("VERSION", "latest")]);
     runner.assert_refused(&out, "version must be a release tag vX.Y.Z, not latest");
 }
+
+/// The targets the release workflow builds, in its matrix.
+fn released_targets() -> Vec<String> {
+    let text = std::fs::read_to_string(repo_root().join(".github/workflows/release.yml")).unwrap();
+    let doc: serde_json::Value = serde_saphyr::from_str(&text).expect("release.yml is YAML");
+    doc["jobs"]["build"]["strategy"]["matrix"]["include"]
+        .as_array()
+        .expect("a matrix of targets")
+        .iter()
+        .map(|row| row["target"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_asset_names_are_one_contract_for_the_workflow_readme_action_and_binstall() {
+    let mut targets = released_targets();
+    targets.sort();
+    assert_eq!(
+        targets,
+        [
+            "aarch64-apple-darwin",
+            "aarch64-unknown-linux-gnu",
+            "aarch64-unknown-linux-musl",
+            "x86_64-apple-darwin",
+            "x86_64-unknown-linux-gnu",
+            "x86_64-unknown-linux-musl",
+        ]
+    );
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    for target in &targets {
+        let row = format!("| `{target}` | `betekk-ecr-{target}.tar.gz` |");
+        assert!(readme.contains(&row), "README lists no asset row {row}");
+    }
+    // Every target the action maps a runner to is released.
+    let script = std::fs::read_to_string(repo_root().join("scripts/install-action.sh")).unwrap();
+    let mapped: Vec<&str> = script
+        .lines()
+        .filter_map(|l| l.trim().split_once(") target=")?.1.strip_suffix(" ;;"))
+        .filter(|t| *t != "\"\"")
+        .collect();
+    assert_eq!(mapped.len(), 4, "{mapped:?}");
+    assert!(
+        mapped.iter().all(|t| targets.iter().any(|r| r == t)),
+        "{mapped:?}"
+    );
+    // cargo binstall finds the same archive and the binary in it.
+    let cargo = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    assert!(
+        cargo.contains(
+            "pkg-url = \"{ repo }/releases/download/v{ version }/{ name }-{ target }.tar.gz\"\n\
+             bin-dir = \"{ name }-{ target }/{ bin }{ binary-ext }\"\n\
+             pkg-fmt = \"tgz\"\n"
+        ),
+        "[package.metadata.binstall] no longer matches the asset names"
+    );
+}
