@@ -11,6 +11,7 @@ mod fault_proxy;
 mod faults;
 mod harness;
 mod iam;
+mod install;
 mod lifecycle;
 mod lock;
 mod markdown;

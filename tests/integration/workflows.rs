@@ -438,3 +438,76 @@ fn the_readmes_push_workflow_is_what_the_generator_writes() {
         "regenerate the README's example"
     );
 }
+
+/// `.github/workflows/*.yml` of this repository (CI and release).
+fn own_workflows() -> Vec<PathBuf> {
+    let dir = repo_root().join(".github/workflows");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect(".github/workflows")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn this_repositorys_workflows_pass_actionlint_and_zizmor() {
+    let files = own_workflows();
+    let names: Vec<_> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["ci.yml", "release.yml"]);
+    actionlint(&files);
+    zizmor(&repo_root().join(".github/workflows"));
+}
+
+#[test]
+fn this_repositorys_workflows_and_action_pin_every_action_to_a_release_commit() {
+    let mut files = own_workflows();
+    files.push(repo_root().join("action.yml"));
+    let mut seen = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for line in text.lines() {
+            let Some(uses) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses: ")
+            else {
+                continue;
+            };
+            seen += 1;
+            // owner/name[/path]@<40 hex> # vX.Y.Z
+            let (action, rest) = uses.split_once('@').expect("owner/name@ref");
+            let (commit, version) = rest.split_once(" # v").unwrap_or((rest, ""));
+            assert!(
+                commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{}: {line}",
+                file.display()
+            );
+            assert_eq!(
+                version
+                    .split('.')
+                    .filter(|p| p.parse::<u32>().is_ok())
+                    .count(),
+                3,
+                "{}: {line}",
+                file.display()
+            );
+            // An action the generated workflows also use is pinned to the same release.
+            for pinned in betekk_ecr::workflow::actions::ALL {
+                if action == pinned.repository {
+                    assert_eq!(
+                        (commit, format!("v{version}").as_str()),
+                        (pinned.commit, pinned.version),
+                        "{}: {line}",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen >= 10, "{seen} uses: lines");
+}
