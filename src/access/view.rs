@@ -34,9 +34,11 @@ pub(crate) struct AccessView {
 pub(crate) enum RegistryPolicyScope {
     /// Only replication (`ecr:ReplicateImage`, `ecr:CreateRepository`) and pull through cache
     /// (`ecr:BatchImportUpstreamImage`).
+    #[value(name = "V1")]
     V1,
     /// Every ECR action on every repository of the registry, beside the repository's own policy.
     #[default]
+    #[value(name = "V2")]
     V2,
 }
 

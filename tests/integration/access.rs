@@ -950,3 +950,90 @@ async fn the_stored_registry_policy_lets_exactly_the_source_account_replicate_in
         run.expect_code(if *allowed { 0 } else { 3 });
     }
 }
+
+/// The registry policy scope, asked of the simulator: under V2 the registry policy is a resource
+/// policy of every ECR request beside the repository's (one resource-side document holding both),
+/// under V1 it is not consulted for pulls and pushes. A cross-account pull allowed only by a
+/// registry statement, a push denied by a registry Deny, and the same statements under V1; each
+/// decision must equal `explain --registry-policy-scope` (offline, no AWS call).
+#[test]
+fn the_registry_policy_scope_decides_pulls_and_pushes_as_the_simulator_does() {
+    let acct = Account::new();
+    let registry = json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "PullFromAnalytics", "Effect": "Allow",
+         "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+         "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+         "Resource": format!("arn:aws:ecr:{REGION}:123456789012:repository/*")},
+        {"Sid": "NoPushByCi", "Effect": "Deny",
+         "Principal": {"AWS": "arn:aws:iam::123456789012:role/ci"},
+         "Action": ["ecr:PutImage"],
+         "Resource": format!("arn:aws:ecr:{REGION}:123456789012:repository/*")}]});
+    let push = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["ecr:PutImage", "ecr:BatchGetImage"],
+        "Resource": format!("arn:aws:ecr:{REGION}:123456789012:repository/app")}]});
+    // The other account's own identity policy lets its reader pull (explain assumes it, and says so).
+    let reader_own = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "ecr:BatchGetImage", "Resource": "*"}]});
+    let spec = acct.write_spec(
+        "scope.yaml",
+        &format!(
+            "version: 1\nstack: scope\nregion: {REGION}\nrepositories:\n  - name: app\npolicies:\n  - name: push\n    statements:\n      - {{actions: [ecr:PutImage, ecr:BatchGetImage], resources: [\"arn:aws:ecr:{REGION}:{{account}}:repository/app\"]}}\nroles:\n  - name: ci\n    trust: {{services: [codebuild.amazonaws.com]}}\n    policies: [push]\nregistry:\n  policy: {registry}\n"
+        ),
+    );
+    let spec = path_str(&spec);
+    let repo = format!("arn:aws:ecr:{REGION}:123456789012:repository/app");
+    let reader = "arn:aws:iam::444455556666:role/Reader";
+    let ci = "arn:aws:iam::123456789012:role/ci";
+    // (scope, principal, action, identity, allowed)
+    let cases = [
+        ("V2", reader, "ecr:BatchGetImage", &reader_own, true),
+        ("V2", ci, "ecr:PutImage", &push, false),
+        ("V1", reader, "ecr:BatchGetImage", &reader_own, false),
+        ("V1", ci, "ecr:PutImage", &push, true),
+    ];
+    let questions: Vec<Value> = cases
+        .iter()
+        .map(|(scope, principal, action, identity, _)| {
+            // V2: the registry's statements are part of the resource side; V1: they are not.
+            let resource_policy = if *scope == "V2" {
+                registry.clone()
+            } else {
+                Value::Null
+            };
+            json!({"principal": principal, "action": action, "resource": repo, "context": {},
+                   "identity": [identity], "resourcePolicy": resource_policy})
+        })
+        .collect();
+    let answers = oracle(&questions);
+    for ((scope, principal, action, _, allowed), answer) in cases.iter().zip(&answers) {
+        assert_eq!(
+            answer == "Allowed",
+            *allowed,
+            "{scope}: the simulator says {answer} for {principal} {action}"
+        );
+        let mut args = vec![
+            "explain",
+            spec,
+            "--output",
+            "json",
+            "--registry-policy-scope",
+            scope,
+            "--action",
+            action,
+            "--resource",
+            "app",
+        ];
+        match principal.split_once(":role/") {
+            Some((account, role)) if account.ends_with("123456789012") => {
+                args.extend(["--role", role])
+            }
+            _ => args.extend(["--principal", principal]),
+        }
+        let run = acct.run(&args);
+        let doc = run.json();
+        assert_eq!(
+            doc["allowed"], *allowed,
+            "{scope}: explain for {principal} {action}: {doc}"
+        );
+    }
+}
