@@ -137,6 +137,15 @@ async fn take_one(
 ) -> Result<(SdkAws, Held), Error> {
     let client = connect_as(global, unit.region(), assume_role_of(unit)).await;
     let identity = client.caller_identity().await.map_err(Error::Observe)?;
+    // A wrong role ARN must not write even a lease into the wrong account.
+    if let Some(t) = &unit.target
+        && identity.account != t.account
+    {
+        return Err(Error::Refused(format!(
+            "target {}: the role {} signs in to account {}, not the target's {}; nothing was changed",
+            t.name, t.role_arn, identity.account, t.account
+        )));
+    }
     let stack = unit.desired.stack.clone();
     let account = identity.account.clone();
     // On stderr whatever the output: a wait is never silent.
