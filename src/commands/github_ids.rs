@@ -92,11 +92,9 @@ pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exi
         let id = api.organization(org).await.map_err(Error::Github)?.id;
         let sub = api.org_sub(org).await.map_err(Error::Github)?;
         if is_customized(&sub.include_claim_keys) {
-            report.notes.push(format!(
-                "organization {org} customizes the OIDC subject (include_claim_keys: {}): its \
-                 repositories' tokens carry no repo:{org}/REPO:… subject unless they opt out, so \
-                 the roles' trust will not match them",
-                sub.include_claim_keys.join(", ")
+            report.notes.push(customized_note(
+                &format!("organization {org} (for its repositories that use its template)"),
+                &sub.include_claim_keys,
             ));
         }
         let spec_id = spec_id_of(&found, |p| *p == Place::Organization, org);
@@ -147,12 +145,9 @@ pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exi
             .await
             .map_err(Error::Github)?;
         if sub.use_default == Some(false) && is_customized(&sub.include_claim_keys) {
-            report.notes.push(format!(
-                "repository {}/{name} customizes the OIDC subject (include_claim_keys: {}): its \
-                 tokens carry no repo:{}/{name}:… subject, so the roles' trust will not match them",
-                repo.owner.login,
-                sub.include_claim_keys.join(", "),
-                repo.owner.login
+            report.notes.push(customized_note(
+                &format!("repository {}/{name}", repo.owner.login),
+                &sub.include_claim_keys,
             ));
         }
         let spec_id = spec_id_of(&found, |p| matches!(p, Place::Repository { .. }), name);
@@ -238,6 +233,23 @@ fn is_customized(keys: &[String]) -> bool {
             .iter()
             .map(String::as_str)
             .ne(DEFAULT_SUB_KEYS.iter().copied())
+}
+
+/// What a customized subject means for the roles' `repo:ORG/REPO:SUBJECT` conditions.
+fn customized_note(who: &str, keys: &[String]) -> String {
+    let keys_text = keys.join(", ");
+    if keys.starts_with(&["repo".to_string(), "context".to_string()]) {
+        format!(
+            "{who} customizes the OIDC subject (include_claim_keys: {keys_text}): tokens carry \
+             repo:ORG/REPO:CONTEXT followed by the other claims, so only a role subject ending \
+             in * (e.g. \"*\", \"ref:refs/heads/*\") matches them"
+        )
+    } else {
+        format!(
+            "{who} customizes the OIDC subject (include_claim_keys: {keys_text}): tokens carry \
+             no repo:ORG/REPO:… subject, so the roles' GitHub trust will not match them"
+        )
+    }
 }
 
 fn sub_comment(sub: &SubTemplate) -> String {
