@@ -116,6 +116,9 @@ pub(crate) enum Command {
     /// Write a GitHub Actions workflow for one repository of the spec: push (build and push the
     /// image), lambda (push, then update the functions) or drift (scheduled, read-only)
     Workflow(WorkflowArgs),
+    /// Read GitHub's numeric ids (and OIDC subject templates) of the spec's organizations and
+    /// trusted repositories; print the entries to use, or write them into the spec (--write)
+    GithubIds(GithubIdsArgs),
     /// Print the spec's JSON Schema (draft 2020-12), for editors (yaml-language-server)
     Schema,
     /// Print a shell completion script: bash, zsh, fish or powershell
@@ -239,6 +242,17 @@ pub(crate) struct WorkflowArgs {
     /// How actions are referenced
     #[arg(long, value_enum, default_value_t = Pin::Sha)]
     pub(crate) pin: Pin,
+}
+
+/// `betekk-ecr github-ids SPEC [--write]`; the token from GITHUB_TOKEN or GH_TOKEN, the API from
+/// GITHUB_API_URL.
+#[derive(Debug, Args)]
+pub(crate) struct GithubIdsArgs {
+    /// The YAML spec file
+    pub(crate) spec: PathBuf,
+    /// Write the ids into the spec file, changing only those entries (comments and layout stay)
+    #[arg(long)]
+    pub(crate) write: bool,
 }
 
 #[derive(Debug, Args)]

@@ -32,6 +32,9 @@ pub enum Error {
     /// The workflow cannot be generated from this spec.
     #[error("cannot write the workflow")]
     Workflow(#[from] crate::workflow::WorkflowError),
+    /// A GitHub API read failed (`github-ids`).
+    #[error("reading GitHub failed")]
+    Github(#[source] crate::github_ids::api::GithubError),
     /// Reading or writing a local file (or stdout) failed.
     #[error("{what}")]
     Io {
@@ -55,6 +58,7 @@ impl Error {
             Error::SavedPlan(_) => "saved_plan",
             Error::Workflow(_) => "workflow",
             Error::Lock(_) => "lock",
+            Error::Github(_) => "github",
         }
     }
 

@@ -23,6 +23,7 @@ pub(crate) mod clock;
 pub mod commands;
 pub(crate) mod drift;
 pub mod error;
+pub(crate) mod github_ids;
 pub(crate) mod import;
 pub mod live;
 pub(crate) mod lock;

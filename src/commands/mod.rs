@@ -4,6 +4,7 @@ mod apply;
 mod completions;
 mod drift;
 mod explain;
+mod github_ids;
 mod import;
 pub mod init;
 mod lifecycle_preview;
@@ -58,6 +59,7 @@ pub async fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Import(args) => import::run(&cli.global, &args).await,
         Command::Explain(args) => explain::run(&cli.global, &args).await,
         Command::Workflow(args) => workflow::run(&cli.global, &args).await,
+        Command::GithubIds(args) => github_ids::run(&cli.global, &args).await,
         Command::Completions(args) => completions::completions(&args),
         Command::Man => completions::man(),
         Command::Schema => {

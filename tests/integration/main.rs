@@ -9,6 +9,7 @@ mod drift;
 mod ecr;
 mod fault_proxy;
 mod faults;
+mod github_ids;
 mod harness;
 mod iam;
 mod install;
