@@ -6,6 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+mod creation_templates;
+mod pull_through_cache;
+
+use creation_templates::read_creation_templates;
+use pull_through_cache::read_pull_through_cache;
+
 use super::{Limit, named_with_prefix};
 use crate::live::{Aws, ErrorKind, LiveError};
 use crate::model::registry::{LiveRegistry, RegistrySettings};
@@ -110,65 +116,9 @@ async fn read_settings<C: Aws>(
     Ok((Some(settings), live))
 }
 
-/// The pull-through cache rules the plan needs; see [`keyed`].
-async fn read_pull_through_cache<C: Aws>(
-    client: &C,
-    desired: &Desired,
-    records: &BTreeMap<String, RegistryRecord>,
-    limit: &Limit,
-) -> Result<Vec<Live>, LiveError> {
-    let wanted: BTreeSet<&str> = desired
-        .pull_through_cache_rules()
-        .map(|r| r.prefix.as_str())
-        .collect();
-    if !needed(&wanted, desired, records, |r| &r.pull_through_cache) {
-        return Ok(Vec::new());
-    }
-    let rules = limit.call(client.list_pull_through_cache_rules()).await?;
-    Ok(keyed(
-        rules,
-        &wanted,
-        &desired.project_prefix,
-        records,
-        |r| &r.pull_through_cache,
-        |rule| (rule.prefix.clone(), &mut rule.tags),
-    )
-    .into_iter()
-    .map(|rule| live(Resource::PullThroughCache(rule)))
-    .collect())
-}
-
-/// The repository creation templates the plan needs; see [`keyed`].
-async fn read_creation_templates<C: Aws>(
-    client: &C,
-    desired: &Desired,
-    records: &BTreeMap<String, RegistryRecord>,
-    limit: &Limit,
-) -> Result<Vec<Live>, LiveError> {
-    let wanted: BTreeSet<&str> = desired
-        .creation_templates()
-        .map(|t| t.prefix.as_str())
-        .collect();
-    if !needed(&wanted, desired, records, |r| &r.creation_templates) {
-        return Ok(Vec::new());
-    }
-    let templates = limit.call(client.list_creation_templates()).await?;
-    Ok(keyed(
-        templates,
-        &wanted,
-        &desired.project_prefix,
-        records,
-        |r| &r.creation_templates,
-        |t| (t.prefix.clone(), &mut t.tags),
-    )
-    .into_iter()
-    .map(|t| live(Resource::CreationTemplate(t)))
-    .collect())
-}
-
 /// Whether a kind keyed by prefix is read at all: when the spec declares some or this stack's
 /// record lists some (one listing; none otherwise).
-fn needed(
+pub(super) fn needed(
     wanted: &BTreeSet<&str>,
     desired: &Desired,
     records: &BTreeMap<String, RegistryRecord>,
@@ -207,7 +157,7 @@ pub(super) fn keyed<T>(
         .collect()
 }
 
-fn live(resource: Resource) -> Live {
+pub(super) fn live(resource: Resource) -> Live {
     Live {
         resource,
         arn: String::new(),
