@@ -1,9 +1,16 @@
 //! The registry-wide ECR settings (one per account and region) and the SSM parameters that
-//! record which stack owns which part of them.
+//! record which stack owns which part of them; the pull-through cache rules and creation templates
+//! in their own files.
+
+mod creation_templates;
+mod pull_through_cache;
+
+pub(crate) use creation_templates::CreationTemplateApi;
+pub(crate) use pull_through_cache::PullThroughCacheApi;
 
 use super::{Ensured, LiveError};
+use crate::model::Tags;
 use crate::model::registry::{ReplicationRule, Scanning};
-use crate::model::{CreationTemplate, PullThroughCacheRule, Tags};
 
 pub trait RegistryApi {
     /// `ecr:GetRegistryScanningConfiguration`: AWS's default (BASIC, no rules) when never set.
@@ -57,50 +64,4 @@ pub trait SsmApi {
     ) -> impl Future<Output = Result<(), LiveError>>;
     /// `ssm:DeleteParameter`: `NotNeeded` when it does not exist.
     fn delete_parameter(&self, name: &str) -> impl Future<Output = Result<Ensured, LiveError>>;
-}
-
-/// The registry's pull-through cache rules.
-pub(crate) trait PullThroughCacheApi {
-    /// `ecr:DescribePullThroughCacheRules`, every page (tags left empty: rules have none).
-    fn list_pull_through_cache_rules(
-        &self,
-    ) -> impl Future<Output = Result<Vec<PullThroughCacheRule>, LiveError>>;
-    /// `ecr:CreatePullThroughCacheRule`: `NotNeeded` when a rule of that prefix exists.
-    fn create_pull_through_cache_rule(
-        &self,
-        rule: &PullThroughCacheRule,
-    ) -> impl Future<Output = Result<Ensured, LiveError>>;
-    /// `ecr:UpdatePullThroughCacheRule`: the credential and role (all a rule can change).
-    fn update_pull_through_cache_rule(
-        &self,
-        rule: &PullThroughCacheRule,
-    ) -> impl Future<Output = Result<(), LiveError>>;
-    /// `ecr:DeletePullThroughCacheRule`: `NotNeeded` when there is none; cached repositories stay.
-    fn delete_pull_through_cache_rule(
-        &self,
-        prefix: &str,
-    ) -> impl Future<Output = Result<Ensured, LiveError>>;
-}
-
-/// The registry's repository creation templates.
-pub(crate) trait CreationTemplateApi {
-    /// `ecr:DescribeRepositoryCreationTemplates`, every page (tags left empty).
-    fn list_creation_templates(
-        &self,
-    ) -> impl Future<Output = Result<Vec<CreationTemplate>, LiveError>>;
-    /// `ecr:CreateRepositoryCreationTemplate`: `NotNeeded` when one of that prefix exists.
-    fn create_creation_template(
-        &self,
-        template: &CreationTemplate,
-    ) -> impl Future<Output = Result<Ensured, LiveError>>;
-    /// `ecr:UpdateRepositoryCreationTemplate`: every setting.
-    fn update_creation_template(
-        &self,
-        template: &CreationTemplate,
-    ) -> impl Future<Output = Result<(), LiveError>>;
-    /// `ecr:DeleteRepositoryCreationTemplate`: `NotNeeded` when there is none.
-    fn delete_creation_template(
-        &self,
-        prefix: &str,
-    ) -> impl Future<Output = Result<Ensured, LiveError>>;
 }

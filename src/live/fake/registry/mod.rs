@@ -1,13 +1,15 @@
 //! The fake's registry-wide settings and SSM parameters, with AWS's answers: the default BASIC
 //! scanning without rules, no replication, `RegistryPolicyNotFoundException` when there is no
-//! policy, and parameters that refuse tags on an overwrite.
+//! policy, and parameters that refuse tags on an overwrite. Pull-through cache rules and creation
+//! templates are in their own files.
 
 use std::collections::BTreeMap;
 
+mod creation_templates;
+mod pull_through_cache;
+
 use super::FakeAws;
-use crate::live::{
-    CreationTemplateApi, Ensured, ErrorKind, LiveError, PullThroughCacheApi, RegistryApi, SsmApi,
-};
+use crate::live::{Ensured, ErrorKind, LiveError, RegistryApi, SsmApi};
 use crate::model::registry::{ReplicationRule, Scanning};
 use crate::model::{CreationTemplate, PullThroughCacheRule, Tags};
 
@@ -166,124 +168,6 @@ impl SsmApi for FakeAws {
     async fn delete_parameter(&self, name: &str) -> Result<Ensured, LiveError> {
         let mut state = self.enter("ssm:DeleteParameter", name)?;
         Ok(match state.registry.parameters.remove(name) {
-            Some(_) => Ensured::Done,
-            None => Ensured::NotNeeded,
-        })
-    }
-}
-
-impl PullThroughCacheApi for FakeAws {
-    async fn list_pull_through_cache_rules(&self) -> Result<Vec<PullThroughCacheRule>, LiveError> {
-        let state = self.enter("ecr:DescribePullThroughCacheRules", "")?;
-        Ok(state
-            .registry
-            .pull_through_cache
-            .values()
-            .cloned()
-            .collect())
-    }
-
-    async fn create_pull_through_cache_rule(
-        &self,
-        rule: &PullThroughCacheRule,
-    ) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:CreatePullThroughCacheRule", &rule.prefix)?;
-        if state.registry.pull_through_cache.contains_key(&rule.prefix) {
-            return Ok(Ensured::NotNeeded);
-        }
-        let stored = PullThroughCacheRule {
-            tags: Tags::new(),
-            ..rule.clone()
-        };
-        state
-            .registry
-            .pull_through_cache
-            .insert(rule.prefix.clone(), stored);
-        Ok(Ensured::Done)
-    }
-
-    async fn update_pull_through_cache_rule(
-        &self,
-        rule: &PullThroughCacheRule,
-    ) -> Result<(), LiveError> {
-        const OP: &str = "ecr:UpdatePullThroughCacheRule";
-        let mut state = self.enter(OP, &rule.prefix)?;
-        let Some(stored) = state.registry.pull_through_cache.get_mut(&rule.prefix) else {
-            return Err(Self::error(
-                OP,
-                ErrorKind::NotFound,
-                "PullThroughCacheRuleNotFoundException",
-                format!("no rule for {}", rule.prefix),
-            ));
-        };
-        stored.credential_arn = rule.credential_arn.clone();
-        stored.custom_role_arn = rule.custom_role_arn.clone();
-        Ok(())
-    }
-
-    async fn delete_pull_through_cache_rule(&self, prefix: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:DeletePullThroughCacheRule", prefix)?;
-        Ok(match state.registry.pull_through_cache.remove(prefix) {
-            Some(_) => Ensured::Done,
-            None => Ensured::NotNeeded,
-        })
-    }
-}
-
-impl CreationTemplateApi for FakeAws {
-    async fn list_creation_templates(&self) -> Result<Vec<CreationTemplate>, LiveError> {
-        let state = self.enter("ecr:DescribeRepositoryCreationTemplates", "")?;
-        Ok(state
-            .registry
-            .creation_templates
-            .values()
-            .cloned()
-            .collect())
-    }
-
-    async fn create_creation_template(
-        &self,
-        template: &CreationTemplate,
-    ) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:CreateRepositoryCreationTemplate", &template.prefix)?;
-        if state
-            .registry
-            .creation_templates
-            .contains_key(&template.prefix)
-        {
-            return Ok(Ensured::NotNeeded);
-        }
-        state.registry.creation_templates.insert(
-            template.prefix.clone(),
-            CreationTemplate {
-                tags: Tags::new(),
-                ..template.clone()
-            },
-        );
-        Ok(Ensured::Done)
-    }
-
-    async fn update_creation_template(&self, template: &CreationTemplate) -> Result<(), LiveError> {
-        const OP: &str = "ecr:UpdateRepositoryCreationTemplate";
-        let mut state = self.enter(OP, &template.prefix)?;
-        let Some(stored) = state.registry.creation_templates.get_mut(&template.prefix) else {
-            return Err(Self::error(
-                OP,
-                ErrorKind::NotFound,
-                "TemplateNotFoundException",
-                format!("no template for {}", template.prefix),
-            ));
-        };
-        *stored = CreationTemplate {
-            tags: Tags::new(),
-            ..template.clone()
-        };
-        Ok(())
-    }
-
-    async fn delete_creation_template(&self, prefix: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:DeleteRepositoryCreationTemplate", prefix)?;
-        Ok(match state.registry.creation_templates.remove(prefix) {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,
         })

@@ -1,0 +1,63 @@
+//! The fake's pull-through cache rules, with AWS's answers (already exists, not found).
+
+use super::super::FakeAws;
+use crate::live::{Ensured, ErrorKind, LiveError, PullThroughCacheApi};
+use crate::model::{PullThroughCacheRule, Tags};
+
+impl PullThroughCacheApi for FakeAws {
+    async fn list_pull_through_cache_rules(&self) -> Result<Vec<PullThroughCacheRule>, LiveError> {
+        let state = self.enter("ecr:DescribePullThroughCacheRules", "")?;
+        Ok(state
+            .registry
+            .pull_through_cache
+            .values()
+            .cloned()
+            .collect())
+    }
+
+    async fn create_pull_through_cache_rule(
+        &self,
+        rule: &PullThroughCacheRule,
+    ) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ecr:CreatePullThroughCacheRule", &rule.prefix)?;
+        if state.registry.pull_through_cache.contains_key(&rule.prefix) {
+            return Ok(Ensured::NotNeeded);
+        }
+        let stored = PullThroughCacheRule {
+            tags: Tags::new(),
+            ..rule.clone()
+        };
+        state
+            .registry
+            .pull_through_cache
+            .insert(rule.prefix.clone(), stored);
+        Ok(Ensured::Done)
+    }
+
+    async fn update_pull_through_cache_rule(
+        &self,
+        rule: &PullThroughCacheRule,
+    ) -> Result<(), LiveError> {
+        const OP: &str = "ecr:UpdatePullThroughCacheRule";
+        let mut state = self.enter(OP, &rule.prefix)?;
+        let Some(stored) = state.registry.pull_through_cache.get_mut(&rule.prefix) else {
+            return Err(Self::error(
+                OP,
+                ErrorKind::NotFound,
+                "PullThroughCacheRuleNotFoundException",
+                format!("no rule for {}", rule.prefix),
+            ));
+        };
+        stored.credential_arn = rule.credential_arn.clone();
+        stored.custom_role_arn = rule.custom_role_arn.clone();
+        Ok(())
+    }
+
+    async fn delete_pull_through_cache_rule(&self, prefix: &str) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ecr:DeletePullThroughCacheRule", prefix)?;
+        Ok(match state.registry.pull_through_cache.remove(prefix) {
+            Some(_) => Ensured::Done,
+            None => Ensured::NotNeeded,
+        })
+    }
+}
