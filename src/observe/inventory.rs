@@ -103,16 +103,14 @@ pub async fn inventory<C: Aws>(
             &none,
             prefix,
             &records,
-            |r| &r.pull_through_cache,
-            |rule| (rule.prefix.clone(), &mut rule.tags),
+            &super::registry::pull_through_cache::KIND,
         );
         let templates = super::registry::keyed(
             templates,
             &none,
             prefix,
             &records,
-            |r| &r.creation_templates,
-            |t| (t.prefix.clone(), &mut t.tags),
+            &super::registry::creation_templates::KIND,
         );
         let found: Vec<Live> = rules
             .into_iter()

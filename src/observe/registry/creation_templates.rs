@@ -1,38 +1,30 @@
-//! The repository creation templates a plan needs: one listing, only when the spec or this
-//! stack's record has some.
+//! The repository creation templates: what observe needs to know of the kind to read it.
+//! One listing, only when the spec or this stack's record has some.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use super::super::Limit;
-use super::{keyed, live, needed};
-use crate::live::{Aws, LiveError};
+use super::KeyedKind;
 use crate::model::registry_record::RegistryRecord;
-use crate::model::{Desired, Live, Resource};
+use crate::model::{CreationTemplate, Desired, Resource, Tags};
 
-/// The repository creation templates the plan needs; see [`keyed`].
-pub(super) async fn read_creation_templates<C: Aws>(
-    client: &C,
-    desired: &Desired,
-    records: &BTreeMap<String, RegistryRecord>,
-    limit: &Limit,
-) -> Result<Vec<Live>, LiveError> {
-    let wanted: BTreeSet<&str> = desired
+pub(crate) const KIND: KeyedKind<CreationTemplate> = KeyedKind {
+    wanted,
+    recorded,
+    key_and_tags,
+    resource: Resource::CreationTemplate,
+};
+
+fn wanted(desired: &Desired) -> BTreeSet<&str> {
+    desired
         .creation_templates()
-        .map(|t| t.prefix.as_str())
-        .collect();
-    if !needed(&wanted, desired, records, |r| &r.creation_templates) {
-        return Ok(Vec::new());
-    }
-    let templates = limit.call(client.list_creation_templates()).await?;
-    Ok(keyed(
-        templates,
-        &wanted,
-        &desired.project_prefix,
-        records,
-        |r| &r.creation_templates,
-        |t| (t.prefix.clone(), &mut t.tags),
-    )
-    .into_iter()
-    .map(|t| live(Resource::CreationTemplate(t)))
-    .collect())
+        .map(|item| item.prefix.as_str())
+        .collect()
+}
+
+fn recorded(record: &RegistryRecord) -> &std::collections::BTreeMap<String, String> {
+    &record.creation_templates
+}
+
+fn key_and_tags(item: &mut CreationTemplate) -> (String, &mut Tags) {
+    (item.prefix.clone(), &mut item.tags)
 }

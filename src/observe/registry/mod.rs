@@ -6,11 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-mod creation_templates;
-mod pull_through_cache;
-
-use creation_templates::read_creation_templates;
-use pull_through_cache::read_pull_through_cache;
+pub(super) mod creation_templates;
+pub(super) mod pull_through_cache;
 
 use super::{Limit, named_with_prefix};
 use crate::live::{Aws, ErrorKind, LiveError};
@@ -34,8 +31,20 @@ pub async fn read<C: Aws>(
     let ours = records.get(&desired.stack);
     let (settings, settings_live) = read_settings(client, desired, ours, limit).await?;
     let (rules, templates) = futures::try_join!(
-        read_pull_through_cache(client, desired, &records, limit),
-        read_creation_templates(client, desired, &records, limit),
+        read_keyed(
+            &pull_through_cache::KIND,
+            || client.list_pull_through_cache_rules(),
+            desired,
+            &records,
+            limit,
+        ),
+        read_keyed(
+            &creation_templates::KIND,
+            || client.list_creation_templates(),
+            desired,
+            &records,
+            limit,
+        ),
     )?;
     Ok((
         RegistryState { records, settings },
@@ -116,18 +125,45 @@ async fn read_settings<C: Aws>(
     Ok((Some(settings), live))
 }
 
-/// Whether a kind keyed by prefix is read at all: when the spec declares some or this stack's
-/// record lists some (one listing; none otherwise).
-pub(super) fn needed(
-    wanted: &BTreeSet<&str>,
+/// A registry kind keyed by prefix (pull-through cache rules, creation templates), as each
+/// kind's file declares it for [`read_keyed`] and [`keyed`].
+pub(super) struct KeyedKind<T> {
+    /// The prefixes the spec declares.
+    pub(super) wanted: fn(&Desired) -> BTreeSet<&str>,
+    /// The prefixes an ownership record lists, with their fingerprints.
+    pub(super) recorded: fn(&RegistryRecord) -> &BTreeMap<String, String>,
+    /// An item's prefix, and its tags (which the record's ownership fills).
+    pub(super) key_and_tags: fn(&mut T) -> (String, &mut crate::model::Tags),
+    /// The item as a resource.
+    pub(super) resource: fn(T) -> Resource,
+}
+
+/// The items of a kind the plan needs: one listing (`list`), made only when the spec declares
+/// some or this stack's record lists some; see [`keyed`].
+pub(super) async fn read_keyed<T, F>(
+    kind: &KeyedKind<T>,
+    list: impl FnOnce() -> F,
     desired: &Desired,
     records: &BTreeMap<String, RegistryRecord>,
-    listed: fn(&RegistryRecord) -> &BTreeMap<String, String>,
-) -> bool {
-    !wanted.is_empty()
-        || records
-            .get(&desired.stack)
-            .is_some_and(|r| !listed(r).is_empty())
+    limit: &Limit,
+) -> Result<Vec<Live>, LiveError>
+where
+    F: Future<Output = Result<Vec<T>, LiveError>>,
+{
+    let wanted = (kind.wanted)(desired);
+    let recorded = records
+        .get(&desired.stack)
+        .is_some_and(|r| !(kind.recorded)(r).is_empty());
+    if wanted.is_empty() && !recorded {
+        return Ok(Vec::new());
+    }
+    let items = limit.call(list()).await?;
+    Ok(
+        keyed(items, &wanted, &desired.project_prefix, records, kind)
+            .into_iter()
+            .map(|item| live((kind.resource)(item)))
+            .collect(),
+    )
 }
 
 /// Of the listed items, those the plan needs (the spec's, every record's, and prefix-named
@@ -137,16 +173,15 @@ pub(super) fn keyed<T>(
     wanted: &BTreeSet<&str>,
     prefix: &str,
     records: &BTreeMap<String, RegistryRecord>,
-    listed: fn(&RegistryRecord) -> &BTreeMap<String, String>,
-    key_and_tags: impl Fn(&mut T) -> (String, &mut crate::model::Tags),
+    kind: &KeyedKind<T>,
 ) -> Vec<T> {
     items
         .into_iter()
         .filter_map(|mut item| {
-            let (key, tags) = key_and_tags(&mut item);
+            let (key, tags) = (kind.key_and_tags)(&mut item);
             let owner = records
                 .values()
-                .find_map(|r| listed(r).get(&key).map(|fp| (r, fp)));
+                .find_map(|r| (kind.recorded)(r).get(&key).map(|fp| (r, fp)));
             let keep =
                 wanted.contains(key.as_str()) || owner.is_some() || named_with_prefix(&key, prefix);
             *tags = owner
