@@ -14,6 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use crate::model::{
+    CreationTemplate, ManagedPolicy, OidcProvider, PullThroughCacheRule, RegistrySettings,
+    Repository, Role, UserAttachment,
+};
 use crate::model::{Desired, Encryption, Kind};
 use crate::observe::{READS, ReadScope};
 use crate::plan::calls::{Dependent, OPS};
@@ -87,7 +91,10 @@ impl Arns<'_> {
         let Some(unit) = self.iam_unit() else {
             return Vec::new();
         };
-        let mut out: Vec<String> = unit.roles().map(|r| self.iam("role", &r.name)).collect();
+        let mut out: Vec<String> = unit
+            .all::<Role>()
+            .map(|r| self.iam("role", &r.name))
+            .collect();
         if candidates {
             out.extend(Self::candidates(unit).iter().map(|p| self.iam("role", p)));
         }
@@ -99,7 +106,7 @@ impl Arns<'_> {
             return Vec::new();
         };
         let mut out: Vec<String> = unit
-            .policies()
+            .all::<ManagedPolicy>()
             .map(|p| self.iam("policy", &p.name))
             .collect();
         if candidates {
@@ -111,7 +118,7 @@ impl Arns<'_> {
     fn repositories(&self, candidates: bool) -> Vec<String> {
         let mut out = Vec::new();
         for unit in &self.account.units {
-            for repo in unit.repositories() {
+            for repo in unit.all::<Repository>() {
                 out.push(self.in_region("ecr", &unit.region, &format!("repository/{}", repo.name)));
             }
             if candidates {
@@ -141,7 +148,7 @@ impl Arns<'_> {
 
     fn provider(&self) -> Vec<String> {
         self.iam_unit()
-            .and_then(Desired::oidc_provider)
+            .and_then(|d| d.all::<OidcProvider>().next())
             .map(|p| vec![self.iam("oidc-provider", p.host())])
             .unwrap_or_default()
     }
@@ -150,7 +157,7 @@ impl Arns<'_> {
         let Some(unit) = self.iam_unit() else {
             return Vec::new();
         };
-        unit.user_attachments()
+        unit.all::<UserAttachment>()
             .map(|a| self.iam("user", &a.user))
             .collect()
     }
@@ -161,7 +168,7 @@ impl Arns<'_> {
             return Vec::new();
         };
         let own: BTreeSet<String> = self.policies(false).into_iter().collect();
-        unit.roles()
+        unit.all::<Role>()
             .flat_map(|r| r.policies.iter().chain(&r.permissions_boundary))
             .map(|arn| self.bind(unit, arn))
             .filter(|arn| !own.contains(arn))
@@ -181,9 +188,9 @@ impl Arns<'_> {
 
     fn has_registry(&self) -> bool {
         self.account.units.iter().any(|u| {
-            u.registry().is_some()
-                || u.pull_through_cache_rules().next().is_some()
-                || u.creation_templates().next().is_some()
+            u.all::<RegistrySettings>().next().is_some()
+                || u.all::<PullThroughCacheRule>().next().is_some()
+                || u.all::<CreationTemplate>().next().is_some()
         })
     }
 
@@ -381,7 +388,7 @@ fn template_repositories(arns: &Arns<'_>) -> Vec<String> {
         .units
         .iter()
         .flat_map(|u| {
-            u.creation_templates().map(move |t| {
+            u.all::<CreationTemplate>().map(move |t| {
                 arns.in_region("ecr", &u.region, &format!("repository/{}*", t.prefix))
             })
         })
@@ -392,10 +399,10 @@ fn passed_roles(arns: &Arns<'_>) -> Vec<String> {
     let mut roles = BTreeSet::new();
     for unit in &arns.account.units {
         let named = unit
-            .pull_through_cache_rules()
+            .all::<PullThroughCacheRule>()
             .filter_map(|r| r.custom_role_arn.as_deref())
             .chain(
-                unit.creation_templates()
+                unit.all::<CreationTemplate>()
                     .filter_map(|t| t.custom_role_arn.as_deref()),
             );
         for arn in named {
@@ -408,7 +415,7 @@ fn passed_roles(arns: &Arns<'_>) -> Vec<String> {
 fn kms_keys(arns: &Arns<'_>) -> Vec<String> {
     let mut keys = BTreeSet::new();
     for unit in &arns.account.units {
-        for repo in unit.repositories() {
+        for repo in unit.all::<Repository>() {
             if let Encryption::Kms { kms_key: Some(key) }
             | Encryption::KmsDsse { kms_key: Some(key) } = &repo.encryption
             {

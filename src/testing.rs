@@ -13,6 +13,7 @@ use crate::model::{
     PolicyDocument, Repository, Resource, STACK_TAG, TagMutability, TagStatus, Tags,
 };
 use crate::model::{Live, Observed};
+use crate::model::{ManagedPolicy, OidcProvider, Role};
 use crate::observe::observe;
 use crate::plan::{Plan, plan};
 use crate::spec::{self, Spec};
@@ -327,7 +328,7 @@ pub fn role(name: &str, policies: &[&str]) -> crate::model::Role {
     );
     spec(&yaml)
         .desired
-        .roles()
+        .all::<Role>()
         .next()
         .expect("one role")
         .clone()
@@ -341,7 +342,7 @@ pub fn push_policy(name: &str, repositories: &[&str]) -> crate::model::ManagedPo
     );
     spec(&yaml)
         .desired
-        .policies()
+        .all::<ManagedPolicy>()
         .next()
         .expect("one policy")
         .clone()
@@ -351,7 +352,8 @@ pub fn push_policy(name: &str, repositories: &[&str]) -> crate::model::ManagedPo
 pub fn github_provider() -> crate::model::OidcProvider {
     spec(&format!("version: 1\nstack: {STACK}\ngithub: {{}}\n"))
         .desired
-        .oidc_provider()
+        .all::<OidcProvider>()
+        .next()
         .expect("the provider")
         .clone()
 }

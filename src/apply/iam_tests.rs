@@ -9,6 +9,7 @@ use super::*;
 use crate::commands::init::starter_spec;
 use crate::live::fake::FakeAws;
 use crate::live::{Aws, ErrorKind, IamApi};
+use crate::model::Role;
 use crate::model::{Desired, Kind};
 use crate::plan::{Action, Op};
 use crate::testing::*;
@@ -114,7 +115,7 @@ async fn a_role_iam_calls_invalid_right_after_its_provider_is_retried_until_it_i
     // Two refused attempts, then one creation per role.
     assert_eq!(
         fake.stats().calls("iam:CreateRole"),
-        2 + d.roles().count() as u64
+        2 + d.all::<Role>().count() as u64
     );
     let role = fake.role(UPLOAD_ROLE).expect("created in the end");
     assert_eq!(role.attached_policies, [fake.policy_arn(UPLOAD_POLICY)]);
@@ -145,7 +146,7 @@ async fn an_error_that_is_not_propagation_fails_at_once() {
     );
     assert_eq!(
         fake.stats().calls("iam:CreateRole"),
-        standard_set().roles().count() as u64,
+        standard_set().all::<Role>().count() as u64,
         "one attempt per role"
     );
     assert!(started.elapsed() < Duration::from_secs(1));
@@ -188,7 +189,7 @@ async fn propagation_that_outlasts_the_consistency_timeout_fails() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(
         fake.stats().calls("iam:CreateRole"),
-        retries.len() as u64 + standard_set().roles().count() as u64,
+        retries.len() as u64 + standard_set().all::<Role>().count() as u64,
         "one call per attempt, plus the other role"
     );
 }

@@ -31,7 +31,7 @@ fn chosen<'a>(
     let desired = &spec.desired;
     if names.is_empty() {
         let all: Vec<_> = desired
-            .repositories()
+            .all::<Repository>()
             .filter_map(|r| Some((r, rules_of(r)?)))
             .collect();
         if all.is_empty() {
@@ -47,11 +47,13 @@ fn chosen<'a>(
         .map(|name| {
             let candidates = [name.replace("{prefix}", prefix), format!("{prefix}-{name}")];
             let repo = desired
-                .repositories()
+                .all::<Repository>()
                 .find(|r| r.name == *name || candidates.contains(&r.name))
                 .ok_or_else(|| {
-                    let known: Vec<&str> =
-                        desired.repositories().map(|r| r.name.as_str()).collect();
+                    let known: Vec<&str> = desired
+                        .all::<Repository>()
+                        .map(|r| r.name.as_str())
+                        .collect();
                     Error::Refused(format!(
                         "--repository {name}: the spec has no such repository (it has {})",
                         known.join(", ")

@@ -23,6 +23,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::model::RegistrySettings;
 use crate::model::attribute::Mutation;
 use crate::model::fingerprint::Fingerprint;
 use crate::model::{Address, Desired, Kind, Resource};
@@ -197,7 +198,7 @@ fn unowned_registry_parts(desired: &Desired, observed: &Observed) -> Vec<Resourc
         .records
         .values()
         .map(|r| r.registry.clone())
-        .chain(desired.registry().map(|s| s.keys()))
+        .chain(desired.all::<RegistrySettings>().next().map(|s| s.keys()))
         .fold(
             Default::default(),
             |all: crate::model::registry::OwnedKeys, k| all.union(&k),

@@ -364,7 +364,7 @@ async fn a_github_enterprise_server_provider_is_imported_with_the_roles_that_tru
     assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
     // The imported spec plans only ownership: the role's trust was read back as a github_trust.
     let back = spec(&imported.text).desired;
-    let imported_role = back.roles().next().expect("the role was imported");
+    let imported_role = back.all::<Role>().next().expect("the role was imported");
     assert!(
         imported_role
             .trust_policy

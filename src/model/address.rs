@@ -4,59 +4,34 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// The kinds of resource this tool manages; the first part of an [`Address`], in snake case.
-/// Ordered by dependency: what sorts first is created first and deleted last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    // Declaration order is dependency order: what comes first is created first, deleted last.
-    /// The GitHub Actions OIDC identity provider (IAM).
-    OidcProvider,
-    /// An ECR repository.
-    Repository,
-    /// A customer managed IAM policy.
-    Policy,
-    /// An IAM role.
-    Role,
-    /// A managed policy attached to an existing IAM user (the user itself is not managed).
-    UserAttachment,
-    /// A repository creation template (before the rules whose repositories it shapes).
-    CreationTemplate,
-    /// A pull-through cache rule (before the settings: a registry policy may name its prefix).
-    PullThroughCache,
-    /// The part of a region's registry-wide settings a stack owns.
-    Registry,
-    /// The SSM parameter recording what a stack owns of the registry settings.
-    RegistryRecord,
-}
-
-impl Kind {
-    pub(crate) const ALL: &'static [Kind] = &[
-        Kind::OidcProvider,
-        Kind::Repository,
-        Kind::Policy,
-        Kind::Role,
-        Kind::UserAttachment,
-        Kind::CreationTemplate,
-        Kind::PullThroughCache,
-        Kind::Registry,
-        Kind::RegistryRecord,
-    ];
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Kind::OidcProvider => "oidc_provider",
-            Kind::Repository => "repository",
-            Kind::Policy => "policy",
-            Kind::Role => "role",
-            Kind::UserAttachment => "user_attachment",
-            Kind::CreationTemplate => "creation_template",
-            Kind::PullThroughCache => "pull_through_cache",
-            Kind::Registry => "registry",
-            Kind::RegistryRecord => "registry_record",
+/// Declares [`Kind`] from the registration in `kinds.rs`, with the plan's own kind (the stack's
+/// registry record) last.
+macro_rules! declare_kind {
+    ($($(#[$doc:meta])* $variant:ident($model:ty) = $prefix:literal,)*) => {
+        /// The kinds of resource this tool manages; the first part of an [`Address`], in snake
+        /// case. Ordered by dependency: what sorts first is created first and deleted last.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Kind {
+            $($(#[$doc])* $variant,)*
+            /// The SSM parameter recording what a stack owns of the registry settings.
+            RegistryRecord,
         }
-    }
+
+        impl Kind {
+            pub(crate) const ALL: &'static [Kind] = &[$(Kind::$variant,)* Kind::RegistryRecord];
+
+            pub(crate) fn as_str(self) -> &'static str {
+                match self {
+                    $(Kind::$variant => $prefix,)*
+                    Kind::RegistryRecord => "registry_record",
+                }
+            }
+        }
+    };
 }
+
+super::kinds::for_each_kind!(declare_kind);
 
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -110,3 +110,26 @@ impl CreationTemplate {
         attribute::shown(ATTRIBUTES, self)
     }
 }
+
+impl super::unit::Declared for CreationTemplate {
+    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn name(&self) -> String {
+        self.prefix.clone()
+    }
+    fn tags(&self) -> Option<&super::Tags> {
+        Some(&self.tags)
+    }
+    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
+        Some(&mut self.tags)
+    }
+    fn bind(&mut self, env: &super::Env) {
+        self.repository_policy = self.repository_policy.as_ref().map(|d| d.bind(env));
+        self.custom_role_arn = self.custom_role_arn.as_deref().map(|a| env.bind(a));
+        match &mut self.encryption {
+            super::Encryption::Kms { kms_key } | super::Encryption::KmsDsse { kms_key } => {
+                *kms_key = kms_key.as_deref().map(|k| env.bind(k));
+            }
+            _ => {}
+        }
+    }
+}

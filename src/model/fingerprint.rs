@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::Resource;
-use super::attribute;
 
 /// The tag holding the fingerprint; never compared, never shown as a tag change.
 pub(crate) use super::tags::{APPLIED_TAG, without_fingerprint};
@@ -103,40 +102,12 @@ pub(crate) fn short_hash(value: &Value) -> String {
 /// KMS key by alias while AWS reports its ARN. `force_delete` is no property of the live
 /// repository; it is recorded so that prune knows whether the last apply allowed deleting images.
 pub(crate) fn comparable(resource: &Resource) -> Vec<(&'static str, Value)> {
-    match resource {
-        Resource::Repository(r) => attribute::comparable(super::repository::ATTRIBUTES, r),
-        Resource::Role(r) => attribute::comparable(super::role::ATTRIBUTES, r),
-        Resource::Policy(p) => attribute::comparable(super::managed_policy::ATTRIBUTES, p),
-        Resource::OidcProvider(p) => attribute::comparable(super::oidc_provider::ATTRIBUTES, p),
-        Resource::UserAttachment(_) => Vec::new(),
-        Resource::Registry(s) => attribute::comparable(super::registry::ATTRIBUTES, s),
-        Resource::PullThroughCache(r) => {
-            attribute::comparable(super::pull_through_cache::ATTRIBUTES, r)
-        }
-        Resource::CreationTemplate(t) => {
-            attribute::comparable(super::creation_template::ATTRIBUTES, t)
-        }
-    }
+    resource.unit().comparable()
 }
 
 /// The names a kind's fingerprint records, in order, with what later additions held before.
 fn layout(resource: &Resource) -> Vec<(&'static str, Option<Value>)> {
-    match resource {
-        Resource::Repository(_) => attribute::fingerprint_layout(super::repository::ATTRIBUTES),
-        Resource::Role(_) => attribute::fingerprint_layout(super::role::ATTRIBUTES),
-        Resource::Policy(_) => attribute::fingerprint_layout(super::managed_policy::ATTRIBUTES),
-        Resource::OidcProvider(_) => {
-            attribute::fingerprint_layout(super::oidc_provider::ATTRIBUTES)
-        }
-        Resource::UserAttachment(_) => Vec::new(),
-        Resource::Registry(_) => attribute::fingerprint_layout(super::registry::ATTRIBUTES),
-        Resource::PullThroughCache(_) => {
-            attribute::fingerprint_layout(super::pull_through_cache::ATTRIBUTES)
-        }
-        Resource::CreationTemplate(_) => {
-            attribute::fingerprint_layout(super::creation_template::ATTRIBUTES)
-        }
-    }
+    resource.unit().fingerprint_layout()
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! A customer-managed IAM policy.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::attribute::{self, Attribute, Import, Mutation};
+use super::attribute::{Attribute, Import, Mutation};
 use super::{PolicyDocument, Tags};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,8 +38,20 @@ impl super::tags::Tagged for ManagedPolicy {
     }
 }
 
-impl ManagedPolicy {
-    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
-        attribute::shown(ATTRIBUTES, self)
+impl ManagedPolicy {}
+
+impl super::unit::Declared for ManagedPolicy {
+    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn tags(&self) -> Option<&super::Tags> {
+        Some(&self.tags)
+    }
+    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
+        Some(&mut self.tags)
+    }
+    fn bind(&mut self, env: &super::Env) {
+        self.document = self.document.bind(env);
     }
 }

@@ -1,9 +1,9 @@
 //! The GitHub Actions OIDC identity provider: one per URL per account.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::attribute::{self, Attribute, Import, Mutation};
+use super::attribute::{Attribute, Import, Mutation};
 
 use super::Tags;
 
@@ -63,10 +63,6 @@ impl OidcProvider {
     pub(crate) fn host(&self) -> &str {
         self.url.trim_start_matches("https://")
     }
-
-    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
-        attribute::shown(ATTRIBUTES, self)
-    }
 }
 
 pub(crate) const ATTRIBUTES: &[Attribute<OidcProvider>] = &[
@@ -85,4 +81,18 @@ pub(crate) fn normalize_url(url: &str) -> String {
         .trim_start_matches("https://")
         .trim_end_matches('/');
     format!("https://{host}")
+}
+
+impl super::unit::Declared for OidcProvider {
+    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn name(&self) -> String {
+        self.host().to_string()
+    }
+    fn tags(&self) -> Option<&super::Tags> {
+        Some(&self.tags)
+    }
+    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
+        Some(&mut self.tags)
+    }
+    fn bind(&mut self, _env: &super::Env) {}
 }

@@ -171,6 +171,23 @@ impl PullThroughCacheRule {
     }
 }
 
+impl super::unit::Declared for PullThroughCacheRule {
+    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn name(&self) -> String {
+        self.prefix.clone()
+    }
+    fn tags(&self) -> Option<&super::Tags> {
+        Some(&self.tags)
+    }
+    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
+        Some(&mut self.tags)
+    }
+    fn bind(&mut self, env: &super::Env) {
+        self.credential_arn = self.credential_arn.as_deref().map(|a| env.bind(a));
+        self.custom_role_arn = self.custom_role_arn.as_deref().map(|a| env.bind(a));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::Tags;
-use super::attribute::{self, Attribute, Import, Mutation};
+use super::attribute::{Attribute, Import, Mutation};
 
 /// AWS's limits (ECR API reference): scanning rules per registry, filters per scanning rule,
 /// replication rules per registry, destinations per replication rule (ECR quotas).
@@ -254,10 +254,6 @@ impl OwnedKeys {
 }
 
 impl RegistrySettings {
-    pub fn attributes(&self) -> Vec<(&'static str, Value)> {
-        attribute::shown(ATTRIBUTES, self)
-    }
-
     /// The owned statements as written, each falling back to its canonical form.
     pub fn statements_as_written(&self) -> Vec<&Value> {
         self.policy
@@ -594,4 +590,32 @@ pub fn unowned(live: &LiveRegistry, owned: &OwnedKeys) -> Vec<String> {
         }
     }
     out
+}
+
+impl super::unit::Declared for RegistrySettings {
+    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn name(&self) -> String {
+        ADDRESS_NAME.to_string()
+    }
+    fn tags(&self) -> Option<&super::Tags> {
+        Some(&self.tags)
+    }
+    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
+        Some(&mut self.tags)
+    }
+    fn bind(&mut self, env: &super::Env) {
+        for destinations in self.replication.values_mut() {
+            for d in destinations.iter_mut() {
+                d.region = env.bind(&d.region);
+                d.account = env.bind(&d.account);
+            }
+            destinations.sort();
+        }
+        for statement in self.policy.values_mut() {
+            *statement = env.bind_json(statement);
+        }
+        for statement in self.policy_as_written.values_mut() {
+            *statement = env.bind_json(statement);
+        }
+    }
 }

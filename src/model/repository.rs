@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::attribute::{self, Attribute, Import, Mutation};
+use super::attribute::{Attribute, Import, Mutation};
 use super::{LifecyclePolicy, PolicyDocument, Tags};
 
 /// Whether an image tag, once pushed, can be moved to another image (ECR's setting, in upper case).
@@ -179,13 +179,6 @@ impl super::tags::Tagged for Repository {
     }
 }
 
-impl Repository {
-    /// Attribute names (the spec's field names) and their values as shown, in table order.
-    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
-        attribute::shown(ATTRIBUTES, self)
-    }
-}
-
 /// The Sid of the repository-policy statement that lets Lambda pull images. It is the one Lambda
 /// itself adds when a function is created from a repository that does not let it pull, so Lambda
 /// finds it in place and never adds (nor later loses) a statement of its own.
@@ -339,7 +332,7 @@ mod tests {
         let canonical = |e: Encryption| {
             let mut r = crate::testing::repo("betekk-app").build();
             r.encryption = e;
-            attribute::comparable(ATTRIBUTES, &r)
+            super::super::attribute::comparable(ATTRIBUTES, &r)
                 .into_iter()
                 .find(|(name, _)| *name == "encryption")
                 .map(|(_, v)| v)
@@ -406,5 +399,21 @@ mod lambda_pull_tests {
         let (functions, rest) = split_lambda_pull(&foreign, &env);
         assert_eq!(functions, None);
         assert_eq!(rest, Some(foreign));
+    }
+}
+
+impl super::unit::Declared for Repository {
+    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn tags(&self) -> Option<&super::Tags> {
+        Some(&self.tags)
+    }
+    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
+        Some(&mut self.tags)
+    }
+    fn bind(&mut self, env: &super::Env) {
+        self.repository_policy = self.repository_policy.as_ref().map(|d| d.bind(env));
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::attribute::{self, Attribute, Import, Mutation};
+use super::attribute::{Attribute, Import, Mutation};
 use super::{PolicyDocument, Tags};
 
 pub(crate) const DEFAULT_MAX_SESSION: i32 = 3600;
@@ -81,8 +81,28 @@ impl super::tags::Tagged for Role {
     }
 }
 
-impl Role {
-    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
-        attribute::shown(ATTRIBUTES, self)
+impl Role {}
+
+impl super::unit::Declared for Role {
+    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn tags(&self) -> Option<&super::Tags> {
+        Some(&self.tags)
+    }
+    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
+        Some(&mut self.tags)
+    }
+    fn bind(&mut self, env: &super::Env) {
+        let mut policies: Vec<String> = self.policies.iter().map(|p| env.bind(p)).collect();
+        policies.sort();
+        policies.dedup();
+        self.policies = policies;
+        self.trust_policy = self.trust_policy.bind(env);
+        for document in self.inline_policies.values_mut() {
+            *document = document.bind(env);
+        }
+        self.permissions_boundary = self.permissions_boundary.as_deref().map(|b| env.bind(b));
     }
 }

@@ -2,7 +2,9 @@
 //! itself is not managed here; users carry no stack tag, so attachments are found from the spec.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
+
+use super::attribute::{Attribute, Mutation};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct UserAttachment {
@@ -20,11 +22,26 @@ impl UserAttachment {
             .unwrap_or(&self.policy_arn);
         format!("{}:{policy}", self.user)
     }
+}
 
-    pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
-        vec![
-            ("user", json!(self.user)),
-            ("policy_arn", json!(self.policy_arn)),
-        ]
+/// Both name the attachment: shown, never compared (a change is another attachment).
+pub(crate) const ATTRIBUTES: &[Attribute<UserAttachment>] = &[
+    Attribute::plain("user", |a| json!(a.user), Mutation::Key),
+    Attribute::plain("policy_arn", |a| json!(a.policy_arn), Mutation::Key),
+];
+
+impl super::unit::Declared for UserAttachment {
+    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn name(&self) -> String {
+        self.address_name()
+    }
+    fn tags(&self) -> Option<&super::Tags> {
+        None
+    }
+    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
+        None
+    }
+    fn bind(&mut self, env: &super::Env) {
+        self.policy_arn = env.bind(&self.policy_arn);
     }
 }

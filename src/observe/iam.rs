@@ -57,11 +57,11 @@ async fn missing_external_policies<C: Aws>(
     limit: &Limit,
 ) -> Result<BTreeSet<String>, LiveError> {
     let own: BTreeSet<String> = desired
-        .policies()
+        .all::<ManagedPolicy>()
         .map(|p| env.iam_arn("policy", &p.name))
         .collect();
     let named: BTreeSet<String> = desired
-        .roles()
+        .all::<Role>()
         .flat_map(|r| r.policies.iter().chain(&r.permissions_boundary))
         .map(|arn| env.bind(arn))
         .filter(|arn| !own.contains(arn))
@@ -87,7 +87,7 @@ async fn read_provider<C: Aws>(
     desired: &Desired,
     limit: &Limit,
 ) -> Result<Option<Live>, LiveError> {
-    let Some(wanted) = desired.oidc_provider() else {
+    let Some(wanted) = desired.all::<OidcProvider>().next() else {
         return Ok(None);
     };
     let host = wanted.host().to_string();
@@ -122,7 +122,7 @@ async fn read_roles<C: Aws>(
     desired: &Desired,
     limit: &Limit,
 ) -> Result<Vec<Live>, LiveError> {
-    let wanted: BTreeSet<&str> = desired.roles().map(|r| r.name.as_str()).collect();
+    let wanted: BTreeSet<&str> = desired.all::<Role>().map(|r| r.name.as_str()).collect();
     let names = limit.call(client.list_roles()).await?;
     let candidates = candidates(names, |n| n.as_str(), &wanted, &desired.project_prefix);
     let found: Vec<Option<Live>> = stream::iter(candidates)
@@ -191,7 +191,10 @@ async fn read_policies<C: Aws>(
     env: &Env,
     limit: &Limit,
 ) -> Result<Vec<Live>, LiveError> {
-    let wanted: BTreeSet<&str> = desired.policies().map(|p| p.name.as_str()).collect();
+    let wanted: BTreeSet<&str> = desired
+        .all::<ManagedPolicy>()
+        .map(|p| p.name.as_str())
+        .collect();
     let listed = limit.call(client.list_policies()).await?;
     let candidates = candidates(
         listed,
@@ -203,7 +206,7 @@ async fn read_policies<C: Aws>(
         .map(|(info, in_spec)| async move {
             // Versions when the plan will make a new one (it makes room first) or delete the
             // policy (non-default versions go first); attachments when it deletes it.
-            let spec = desired.policies().find(|p| p.name == info.name);
+            let spec = desired.all::<ManagedPolicy>().find(|p| p.name == info.name);
             let wants = move |document: &PolicyDocument, tags: &crate::model::Tags| Needs {
                 versions: spec.is_some_and(|p| p.document.bind(env) != *document)
                     || (!in_spec && owned_by(tags, &desired.stack)),
@@ -304,7 +307,7 @@ async fn read_user_attachments<C: Aws>(
     limit: &Limit,
 ) -> Result<(Vec<Live>, BTreeSet<String>), LiveError> {
     let users: BTreeSet<&str> = desired
-        .user_attachments()
+        .all::<UserAttachment>()
         .map(|a| a.user.as_str())
         .collect();
     let mut found = Vec::new();
@@ -314,7 +317,7 @@ async fn read_user_attachments<C: Aws>(
             missing.insert(user.to_string());
             continue;
         };
-        for want in desired.user_attachments().filter(|a| a.user == user) {
+        for want in desired.all::<UserAttachment>().filter(|a| a.user == user) {
             let arn = env.bind(&want.policy_arn);
             if attached.contains(&arn) {
                 found.push(Live {

@@ -14,9 +14,12 @@ pub async fn read<C: Aws>(
     desired: &crate::model::Desired,
     limit: &Limit,
 ) -> Result<Vec<Live>, LiveError> {
-    let wanted: BTreeSet<&str> = desired.repositories().map(|r| r.name.as_str()).collect();
+    let wanted: BTreeSet<&str> = desired
+        .all::<Repository>()
+        .map(|r| r.name.as_str())
+        .collect();
     let rules: BTreeMap<&str, &LifecyclePolicy> = desired
-        .repositories()
+        .all::<Repository>()
         .filter_map(|r| Some((r.name.as_str(), r.lifecycle_policy.as_ref()?)))
         .collect();
     let listed = limit.call(client.list_repositories()).await?;

@@ -12,6 +12,7 @@ use crate::apply::{ApplyOptions, Event, apply};
 use crate::commands::init::starter_spec;
 use crate::live::fake::{FakeAws, FakePolicyVersion};
 use crate::live::{Aws, IamApi};
+use crate::model::OidcProvider;
 use crate::model::{Env, Kind, PolicyDocument, Role, TagTarget, Tags};
 use crate::observe::observe;
 use crate::testing::*;
@@ -851,7 +852,7 @@ async fn a_role_another_stack_owns_is_refused() {
 #[tokio::test(flavor = "current_thread")]
 async fn an_unmanaged_provider_must_exist_and_is_never_changed() {
     let unmanaged = standard_set_with(&[("manage: true", "manage: false")]);
-    assert!(!unmanaged.oidc_provider().unwrap().manage);
+    assert!(!unmanaged.all::<OidcProvider>().next().unwrap().manage);
     let err = plan_result(&FakeAws::default(), &unmanaged)
         .await
         .unwrap_err();

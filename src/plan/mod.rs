@@ -204,15 +204,8 @@ pub fn with_fingerprint(mut resource: Resource) -> Resource {
     let Some(fingerprint) = Fingerprint::of(&resource) else {
         return resource;
     };
-    let tags = match &mut resource {
-        Resource::Repository(r) => &mut r.tags,
-        Resource::Role(r) => &mut r.tags,
-        Resource::Policy(p) => &mut p.tags,
-        Resource::OidcProvider(p) => &mut p.tags,
-        Resource::Registry(s) => &mut s.tags,
-        Resource::PullThroughCache(r) => &mut r.tags,
-        Resource::CreationTemplate(t) => &mut t.tags,
-        Resource::UserAttachment(_) => return resource,
+    let Some(tags) = resource.unit_mut().tags_mut() else {
+        return resource;
     };
     tags.insert(APPLIED_TAG.into(), fingerprint.encode());
     resource

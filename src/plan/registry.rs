@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use super::{Action, AttributeChange, Change, Op, PlanError};
+use crate::model::Unit;
 use crate::model::attribute;
 use crate::model::fingerprint::{APPLIED_TAG, without_fingerprint};
 use crate::model::registry::{

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
 use crate::model::Live;
+use crate::model::Unit;
 use crate::model::attribute::{self, Mutation};
 use crate::model::fingerprint::Fingerprint;
 use crate::model::lifecycle_preview::Preview;

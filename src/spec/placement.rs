@@ -455,7 +455,12 @@ mod tests {
         assert_eq!(names(&units[2], Kind::Role), ["ci"]);
         // The push policy covers the repository in both regions of prod, only in staging's one.
         let push = |u: &super::Unit| {
-            u.desired.policies().next().unwrap().document.original()["Statement"][1]["Resource"]
+            u.desired
+                .all::<crate::model::ManagedPolicy>()
+                .next()
+                .unwrap()
+                .document
+                .original()["Statement"][1]["Resource"]
                 .clone()
         };
         assert_eq!(

@@ -5,6 +5,7 @@ use crate::model::{
     Encryption, LifecyclePolicy, MANAGED_BY_TAG, MANAGED_BY_VALUE, PolicyDocument, Repository,
     STACK_TAG, TagMutability, TagStatus,
 };
+use crate::model::{ManagedPolicy, OidcProvider, Role};
 use crate::testing::*;
 
 /// A spec of one repository named `betekk-app`, with `fields` added to it (indented 4).
@@ -21,7 +22,7 @@ fn one_repo(fields: &str) -> String {
 
 fn only_repo(yaml: &str) -> Repository {
     let spec = spec(yaml);
-    let repos: Vec<&Repository> = spec.desired.repositories().collect();
+    let repos: Vec<&Repository> = spec.desired.all::<Repository>().collect();
     assert_eq!(repos.len(), 1);
     repos[0].clone()
 }
@@ -350,7 +351,11 @@ fn prefix_placeholders_are_expanded_in_names() {
     let s = spec(
         "version: 1\nstack: test\nproject_prefix: acme\nregion: eu-west-1\nrepositories:\n  - name: \"{prefix}-app\"\n  - name: \"{prefix}/tools/{prefix}-ci\"\n",
     );
-    let names: Vec<&str> = s.desired.repositories().map(|r| r.name.as_str()).collect();
+    let names: Vec<&str> = s
+        .desired
+        .all::<Repository>()
+        .map(|r| r.name.as_str())
+        .collect();
     assert_eq!(names, ["acme-app", "acme/tools/acme-ci"]);
     assert_eq!(s.desired.project_prefix, "acme");
     assert_eq!(s.desired.region, "eu-west-1");
@@ -647,14 +652,14 @@ fn one_policy(fields: &str) -> String {
 
 fn only_role(yaml: &str) -> crate::model::Role {
     let spec = spec(yaml);
-    let roles: Vec<&crate::model::Role> = spec.desired.roles().collect();
+    let roles: Vec<&crate::model::Role> = spec.desired.all::<Role>().collect();
     assert_eq!(roles.len(), 1);
     roles[0].clone()
 }
 
 fn only_policy_document(yaml: &str) -> serde_json::Value {
     let spec = spec(yaml);
-    let policies: Vec<_> = spec.desired.policies().collect();
+    let policies: Vec<_> = spec.desired.all::<ManagedPolicy>().collect();
     assert_eq!(policies.len(), 1);
     policies[0]
         .document
@@ -868,10 +873,14 @@ fn a_trust_policy_over_the_default_quota_is_a_warning_naming_its_size() {
             "test.yaml:8:5: warning: roles[0].github_trust: the trust policy would have 2556 characters, above IAM's default quota of 2048; the account needs a raised quota (up to 4096)"
         ]
     );
-    assert_eq!(s.desired.roles().count(), 1, "the spec is still valid");
+    assert_eq!(
+        s.desired.all::<Role>().count(),
+        1,
+        "the spec is still valid"
+    );
     let size = s
         .desired
-        .roles()
+        .all::<Role>()
         .next()
         .unwrap()
         .trust_policy
@@ -987,7 +996,7 @@ fn init_writes_a_valid_spec_of_the_standard_set() {
             "role.BETEKK-GithubWorkflowsDriftRole",
         ]
     );
-    let roles: Vec<_> = s.desired.roles().collect();
+    let roles: Vec<_> = s.desired.all::<Role>().collect();
     assert_eq!(
         roles[0].policies,
         ["arn:{partition}:iam::{account}:policy/betekk-ECRUploadPolicy"]
@@ -999,7 +1008,7 @@ fn init_writes_a_valid_spec_of_the_standard_set() {
             "repo:betekk/probe-engine:ref:refs/tags/v*"
         ]
     );
-    assert!(s.desired.oidc_provider().unwrap().manage);
+    assert!(s.desired.all::<OidcProvider>().next().unwrap().manage);
 }
 
 /// The malformed ARNs that once passed validate, and then failed half-applied.

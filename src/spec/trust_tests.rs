@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use crate::model::{Env, Role};
+use crate::model::{ManagedPolicy, Repository};
 use crate::testing::*;
 
 const HOST: &str = "token.actions.githubusercontent.com";
@@ -18,7 +19,7 @@ fn with_roles(roles: &str, extra: &str) -> String {
 fn role(yaml: &str, name: &str) -> Role {
     spec(yaml)
         .desired
-        .roles()
+        .all::<Role>()
         .find(|r| r.name == name)
         .unwrap_or_else(|| panic!("no role {name}"))
         .clone()
@@ -237,7 +238,7 @@ fn the_size_check_counts_the_real_document_with_ids_and_grants() {
     };
     let size_of = |s: &crate::spec::Spec| {
         s.desired
-            .roles()
+            .all::<Role>()
             .next()
             .unwrap()
             .trust_policy
@@ -274,7 +275,7 @@ fn the_size_check_counts_the_real_document_with_ids_and_grants() {
 fn lambda_deploy_passes_only_its_execution_roles_only_to_lambda_and_pulls_its_repositories() {
     let yaml = "version: 1\nstack: t\npolicies:\n  - name: d\n    lambda_deploy:\n      functions: [\"{prefix}-fn-*\"]\n      execution_roles: [\"{PREFIX}-Exec\", \"arn:aws:iam::111122223333:role/Other\"]\n      repositories: [\"{prefix}-app\"]\nroles:\n  - name: \"{PREFIX}-Exec\"\n    trust: {services: [lambda.amazonaws.com]}\n";
     let s = spec(yaml);
-    let policy = s.desired.policies().next().unwrap();
+    let policy = s.desired.all::<ManagedPolicy>().next().unwrap();
     let doc = policy
         .document
         .bind(&Env::placeholder(REGION))
@@ -305,7 +306,7 @@ fn lambda_deploy_passes_only_its_execution_roles_only_to_lambda_and_pulls_its_re
 fn lambda_pull_merges_into_the_repository_policy_and_is_matched_by_raw_statements_too() {
     let yaml = "version: 1\nstack: t\nrepositories:\n  - name: app\n    repository_policy: {Version: \"2012-10-17\", Statement: [{Sid: Ci, Effect: Allow, Principal: {AWS: \"111122223333\"}, Action: \"ecr:BatchGetImage\"}]}\n    lambda_pull: [\"fn-*\"]\npolicies:\n  - name: d\n    statements:\n      - {actions: [\"lambda:UpdateFunctionCode\"], resources: [\"arn:{partition}:lambda:{region}:{account}:function:fn-*\"]}\n";
     let s = spec(yaml);
-    let repo = s.desired.repositories().next().unwrap();
+    let repo = s.desired.all::<Repository>().next().unwrap();
     let doc = repo
         .repository_policy
         .as_ref()
@@ -372,7 +373,7 @@ fn lambda_pull_for_functions_no_policy_of_the_spec_deploys_is_a_note() {
         );
         let policy = s
             .desired
-            .repositories()
+            .all::<Repository>()
             .next()
             .unwrap()
             .repository_policy

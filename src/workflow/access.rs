@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::model::ManagedPolicy;
 use crate::model::wildcard::matches as glob;
 use crate::model::{Desired, Env, Resource, Role};
 
@@ -27,7 +28,7 @@ impl<'a> RoleAccess<'a> {
             unreachable!("binding keeps the kind")
         };
         let mut grants = Vec::new();
-        for policy in desired.policies() {
+        for policy in desired.all::<ManagedPolicy>() {
             if !bound
                 .policies
                 .contains(&env.iam_arn("policy", &policy.name))

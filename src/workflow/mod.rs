@@ -11,6 +11,7 @@ use std::fmt::Write;
 use access::RoleAccess;
 use actions::{AMAZON_ECR_LOGIN, CHECKOUT, CONFIGURE_AWS_CREDENTIALS, Pin};
 
+use crate::model::Role;
 use crate::model::{Desired, Env, LifecyclePolicy, Repository, TagMutability, TagStatus};
 
 /// Which workflow to write.
@@ -107,7 +108,7 @@ pub fn generate(request: &Request<'_>) -> Result<Workflow, WorkflowError> {
     let env = &request.target.env;
     let roles: Vec<RoleAccess<'_>> = request
         .desired
-        .roles()
+        .all::<Role>()
         .map(|role| RoleAccess::of(request.desired, role, env))
         .collect();
     // The command-line ARN is the role of the job the workflow is named for (deploy for lambda).
@@ -242,10 +243,13 @@ fn find_repository<'a>(desired: &'a Desired, name: &str) -> Result<&'a Repositor
     let prefix = &desired.project_prefix;
     let candidates = [name.replace("{prefix}", prefix), format!("{prefix}-{name}")];
     desired
-        .repositories()
+        .all::<Repository>()
         .find(|r| candidates.contains(&r.name))
         .ok_or_else(|| {
-            let names: Vec<&str> = desired.repositories().map(|r| r.name.as_str()).collect();
+            let names: Vec<&str> = desired
+                .all::<Repository>()
+                .map(|r| r.name.as_str())
+                .collect();
             // Compared without the prefix too, as the user may have left it out.
             let short = |n: &'a str| n.strip_prefix(&format!("{prefix}-")).unwrap_or(n);
             let near = crate::spec::diagnostic::nearest(name, &names).or_else(|| {

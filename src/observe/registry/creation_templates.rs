@@ -16,7 +16,7 @@ pub(crate) const KIND: KeyedKind<CreationTemplate> = KeyedKind {
 
 fn wanted(desired: &Desired) -> BTreeSet<&str> {
     desired
-        .creation_templates()
+        .all::<CreationTemplate>()
         .map(|item| item.prefix.as_str())
         .collect()
 }

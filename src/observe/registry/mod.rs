@@ -13,6 +13,7 @@ use super::{Limit, named_with_prefix};
 use crate::live::{Aws, ErrorKind, LiveError};
 use crate::model::registry::{LiveRegistry, RegistrySettings};
 use crate::model::registry_record::{RECORD_PATH, RegistryRecord, parameter_name};
+use crate::model::{CreationTemplate, PullThroughCacheRule};
 use crate::model::{Desired, Live, RegistryState, Resource};
 
 /// The region's registry state, this stack's owned part of the settings as AWS has it (when it
@@ -24,9 +25,9 @@ pub async fn read<C: Aws>(
 ) -> Result<(RegistryState, Vec<Live>), LiveError> {
     // A read-only role from before records existed may lack ssm:GetParametersByPath; a spec
     // without a registry section does not need the records.
-    let without_registry = desired.registry().is_none()
-        && desired.pull_through_cache_rules().next().is_none()
-        && desired.creation_templates().next().is_none();
+    let without_registry = desired.all::<RegistrySettings>().next().is_none()
+        && desired.all::<PullThroughCacheRule>().next().is_none()
+        && desired.all::<CreationTemplate>().next().is_none();
     let records = read_records(client, limit, without_registry).await?;
     let ours = records.get(&desired.stack);
     let (settings, settings_live) = read_settings(client, desired, ours, limit).await?;
@@ -109,7 +110,10 @@ async fn read_settings<C: Aws>(
     ours: Option<&RegistryRecord>,
     limit: &Limit,
 ) -> Result<(Option<LiveRegistry>, Option<Live>), LiveError> {
-    let declared = desired.registry().map(RegistrySettings::keys);
+    let declared = desired
+        .all::<RegistrySettings>()
+        .next()
+        .map(RegistrySettings::keys);
     let recorded = ours.filter(|r| r.owns_settings());
     if declared.is_none() && recorded.is_none() {
         return Ok((None, None));

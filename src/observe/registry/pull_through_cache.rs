@@ -16,7 +16,7 @@ pub(crate) const KIND: KeyedKind<PullThroughCacheRule> = KeyedKind {
 
 fn wanted(desired: &Desired) -> BTreeSet<&str> {
     desired
-        .pull_through_cache_rules()
+        .all::<PullThroughCacheRule>()
         .map(|item| item.prefix.as_str())
         .collect()
 }

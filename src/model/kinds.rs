@@ -1,0 +1,34 @@
+//! The registration: every resource kind this tool manages, once, in dependency order (what comes
+//! first is created first and deleted last).
+//!
+//! Each line names the kind's [`Kind`](super::Kind) variant, its model type and its address
+//! prefix. Generic code never names a kind: each layer expands [`for_each_kind`] into its own
+//! dispatch (the model's `Resource` and `Kind` enums, the planner's, import's, access's), and each
+//! kind implements that layer's trait in its own file. Adding a kind is one line here.
+
+/// Calls the macro `$callback` with the list of kinds:
+/// `$(#[doc] Variant(ModelType) = "address_prefix",)*`.
+macro_rules! for_each_kind {
+    ($callback:ident) => {
+        $callback! {
+            /// The GitHub Actions OIDC identity provider (IAM).
+            OidcProvider(crate::model::OidcProvider) = "oidc_provider",
+            /// An ECR repository.
+            Repository(crate::model::Repository) = "repository",
+            /// A customer managed IAM policy.
+            Policy(crate::model::ManagedPolicy) = "policy",
+            /// An IAM role.
+            Role(crate::model::Role) = "role",
+            /// A managed policy attached to an existing IAM user (the user itself is not managed).
+            UserAttachment(crate::model::UserAttachment) = "user_attachment",
+            /// A repository creation template (before the rules whose repositories it shapes).
+            CreationTemplate(crate::model::CreationTemplate) = "creation_template",
+            /// A pull-through cache rule (before the settings: a registry policy may name its prefix).
+            PullThroughCache(crate::model::PullThroughCacheRule) = "pull_through_cache",
+            /// The part of a region's registry-wide settings a stack owns.
+            Registry(crate::model::RegistrySettings) = "registry",
+        }
+    };
+}
+
+pub(crate) use for_each_kind;
