@@ -19,8 +19,9 @@ always returns everything; those two are paginated here like AWS does
 moto answers PutImage on a missing repository with a 500; it gets the proper
 RepositoryNotFoundException here.
 
-Pull through cache rules and repository creation templates are not in moto; they
-are served from registry_settings.py. Where moto's registry-wide settings,
+Pull through cache rules, repository creation templates, account settings, the
+signing configuration and pull-time update exclusions are not in moto; they are
+served from registry_settings.py. Where moto's registry-wide settings,
 encryption, tag mutability and lifecycle handling differ from what AWS
 documents, the handlers below correct them; every rule enforced here is in
 rules.py.
@@ -35,6 +36,7 @@ from localstack.services.plugins import Service, ServiceLifecycleHook, aws_provi
 
 from . import rules
 from .registry_settings import HANDLERS as REGISTRY_SETTINGS_HANDLERS
+from .registry_settings import account_setting
 
 
 class EcrMotoProvider(ServiceLifecycleHook):
@@ -146,9 +148,10 @@ def _put_replication_configuration(context, request):
 def _put_registry_policy(context, request):
     # moto only allows ecr:CreateRepository and ecr:ReplicateImage (not even
     # ecr:BatchImportUpstreamImage); with the default registry policy scope (V2) AWS allows any
-    # ECR action.
+    # ECR action, with V1 (PutAccountSetting REGISTRY_POLICY_SCOPE) only those two and
+    # ecr:BatchImportUpstreamImage.
     text = request.get("policyText")
-    rules.check_registry_policy(text)
+    rules.check_registry_policy(text, scope=account_setting(context, "REGISTRY_POLICY_SCOPE"))
     _backend(context).registry_policy = text
     return {"registryId": context.account_id, "policyText": text}
 

@@ -1,7 +1,8 @@
 """
-Pull through cache rules and repository creation templates, which moto does not
-implement: kept here in memory, one store per account and region, like moto's
-own backends. The validation rules live in rules.py.
+Pull through cache rules, repository creation templates, account settings, the
+managed signing configuration and pull-time update exclusions, which moto does
+not implement: kept here in memory, one store per account and region, like
+moto's own backends. The validation rules live in rules.py.
 """
 
 import base64
@@ -19,6 +20,9 @@ class RegistryStore:
     def __init__(self):
         self.ptc_rules: dict[str, dict] = {}  # key (prefix without trailing /) -> rule
         self.templates: dict[str, dict] = {}  # key (prefix without trailing /) -> template
+        self.account_settings: dict[str, str] = {}  # only the settings that were put
+        self.signing_rules: list | None = None  # None: no signing configuration
+        self.pull_time_exclusions: dict[str, datetime] = {}  # principal ARN -> createdAt
 
 
 def store_for(context) -> RegistryStore:
@@ -311,6 +315,106 @@ def delete_repository_creation_template(context, request):
     return {"registryId": context.account_id, "repositoryCreationTemplate": _template_view(template)}
 
 
+# ------------------------------------------------------------- account settings
+
+
+def account_setting(context, name: str) -> str:
+    """The value of an account setting: the one put, else the default (rules.ACCOUNT_SETTINGS)."""
+    with _LOCK:
+        return store_for(context).account_settings.get(name, r.ACCOUNT_SETTINGS[name][1])
+
+
+def get_account_setting(context, request):
+    name = r.check_account_setting_name(request.get("name"))
+    return {"name": name, "value": account_setting(context, name)}
+
+
+def put_account_setting(context, request):
+    name, value = r.check_account_setting(request.get("name"), request.get("value"))
+    with _LOCK:
+        store_for(context).account_settings[name] = value
+    return {"name": name, "value": value}
+
+
+# ---------------------------------------------------------------- managed signing
+
+
+def _signing_not_found(account_id):
+    return r.error(
+        "SigningConfigurationNotFoundException",
+        f"The signing configuration does not exist in the registry with id '{account_id}'",
+    )
+
+
+def put_signing_configuration(context, request):
+    # Replaces the whole configuration; the response has only signingConfiguration [API].
+    rules = r.check_signing_configuration(request.get("signingConfiguration"), context.region)
+    with _LOCK:
+        store_for(context).signing_rules = rules
+    return {"signingConfiguration": {"rules": copy.deepcopy(rules)}}
+
+
+def get_signing_configuration(context, request):
+    with _LOCK:
+        rules = store_for(context).signing_rules
+        if rules is None:
+            raise _signing_not_found(context.account_id)
+        return {"registryId": context.account_id, "signingConfiguration": {"rules": copy.deepcopy(rules)}}
+
+
+def delete_signing_configuration(context, request):
+    with _LOCK:
+        store = store_for(context)
+        if store.signing_rules is None:
+            raise _signing_not_found(context.account_id)
+        rules, store.signing_rules = store.signing_rules, None
+    return {"registryId": context.account_id, "signingConfiguration": {"rules": rules}}
+
+
+# ---------------------------------------------------------- pull-time update exclusions
+
+
+def register_pull_time_update_exclusion(context, request):
+    arn = r.check_principal_arn(request.get("principalArn"))
+    with _LOCK:
+        store = store_for(context)
+        if arn in store.pull_time_exclusions:
+            raise r.error(
+                "ExclusionAlreadyExistsException",
+                f"The pull time update exclusion for principal '{arn}' already exists in the registry with id '{context.account_id}'",
+            )
+        if len(store.pull_time_exclusions) >= r.PULL_TIME_EXCLUSIONS_MAX:
+            raise r.error(
+                "LimitExceededException",
+                f"The maximum number of pull time update exclusions ({r.PULL_TIME_EXCLUSIONS_MAX}) "
+                f"in the registry with id '{context.account_id}' has been reached",
+            )
+        created = store.pull_time_exclusions[arn] = _now()
+    return {"principalArn": arn, "createdAt": created}
+
+
+def deregister_pull_time_update_exclusion(context, request):
+    arn = r.check_principal_arn(request.get("principalArn"))
+    with _LOCK:
+        if store_for(context).pull_time_exclusions.pop(arn, None) is None:
+            raise r.error(
+                "ExclusionNotFoundException",
+                f"The pull time update exclusion for principal '{arn}' does not exist in the registry with id '{context.account_id}'",
+            )
+    return {"principalArn": arn}
+
+
+def list_pull_time_update_exclusions(context, request):
+    # The order is not documented: sorted by ARN here, so pages are stable.
+    with _LOCK:
+        items = sorted(store_for(context).pull_time_exclusions)
+    items, token = page("ptue", items, request)
+    response = {"pullTimeUpdateExclusions": items}
+    if token:
+        response["nextToken"] = token
+    return response
+
+
 HANDLERS = {
     "CreatePullThroughCacheRule": create_pull_through_cache_rule,
     "DescribePullThroughCacheRules": describe_pull_through_cache_rules,
@@ -321,4 +425,12 @@ HANDLERS = {
     "DescribeRepositoryCreationTemplates": describe_repository_creation_templates,
     "UpdateRepositoryCreationTemplate": update_repository_creation_template,
     "DeleteRepositoryCreationTemplate": delete_repository_creation_template,
+    "GetAccountSetting": get_account_setting,
+    "PutAccountSetting": put_account_setting,
+    "PutSigningConfiguration": put_signing_configuration,
+    "GetSigningConfiguration": get_signing_configuration,
+    "DeleteSigningConfiguration": delete_signing_configuration,
+    "RegisterPullTimeUpdateExclusion": register_pull_time_update_exclusion,
+    "DeregisterPullTimeUpdateExclusion": deregister_pull_time_update_exclusion,
+    "ListPullTimeUpdateExclusions": list_pull_time_update_exclusions,
 }

@@ -13,6 +13,10 @@ Sources (all AWS documentation):
          policy template in "Examples of lifecycle policies in Amazon ECR".
   [SCAN] API Reference, RegistryScanningRule.scanFrequency.
   [QUO]  ECR User Guide, "Amazon ECR service quotas".
+  [SIGN] ECR User Guide, "Managed signing" (prerequisites and considerations).
+  [PTUE] ECR User Guide, "Pull-time update exclusions".
+  [BLOB] ECR User Guide, "Blob mounting in Amazon ECR".
+  [DOC-HIST] ECR User Guide, "Document history".
 
 Error codes: a value that breaks a constraint of the service model (length,
 pattern, enum, list size) is answered with ValidationException where the
@@ -504,12 +508,15 @@ def check_replication_configuration(config, account_id, region):
 
 
 # [REG] Registry policy scope V2 (the default) allows every ECR action in the registry policy;
-# V1 only enforces ecr:ReplicateImage, ecr:BatchImportUpstreamImage and ecr:CreateRepository.
-# Only V2 is modelled here: actions of other services are rejected. PolicyText: 0..10240 chars [API].
+# V1 only enforces ecr:ReplicateImage, ecr:BatchImportUpstreamImage and ecr:CreateRepository, and
+# "If any additional actions are added to the registry policy, an error will occur" (ecr:* may
+# still be added). The scope is the account setting REGISTRY_POLICY_SCOPE. Actions of other
+# services are rejected under both. PolicyText: 0..10240 chars [API].
 REGISTRY_POLICY_MAX = 10240
+REGISTRY_POLICY_V1_ACTIONS = {"ecr:replicateimage", "ecr:batchimportupstreamimage", "ecr:createrepository", "ecr:*", "*"}
 
 
-def check_registry_policy(text):
+def check_registry_policy(text, scope="V2"):
     check_string("policyText", text, max_len=REGISTRY_POLICY_MAX)
     try:
         doc = json.loads(text)
@@ -528,3 +535,126 @@ def check_registry_policy(text):
         for a in actions:
             if not (isinstance(a, str) and (a == "*" or a.lower().startswith("ecr:"))):
                 raise invalid_parameter("PolicyText", "Invalid registry policy provided")
+            if scope == "V1" and a.lower() not in REGISTRY_POLICY_V1_ACTIONS:
+                raise invalid_parameter(
+                    "PolicyText",
+                    f"Invalid registry policy provided: {a} is not supported with registry policy scope V1",
+                )
+
+
+# ------------------------------------------------------------ account settings
+
+# [API PutAccountSetting/GetAccountSetting] name: 1..64 characters; value: no constraint in the
+# model. The valid pairs are only in the prose of `value`: basic scan type AWS_NATIVE, registry
+# policy scope V1 or V2, blob mounting ENABLED or DISABLED. CLAIR, the other basic scan type of
+# older versions of the page, is gone: [DOC-HIST] "As of February 2, 2026, Clair-based image
+# scanning has been deprecated and all ECR accounts have been migrated to Amazon native basic
+# scanning". The docs do not say which error an unknown name or value gets; both operations list
+# InvalidParameterException, so that is what is answered.
+# Defaults (what GetAccountSetting answers before any put; the API pages are silent):
+#   REGISTRY_POLICY_SCOPE  V2          [REG] "The V2 version is the default registry policy scope."
+#   BASIC_SCAN_TYPE_VERSION AWS_NATIVE [DOC-HIST] the only basic scan implementation left
+#   BLOB_MOUNTING          DISABLED    [BLOB] blob mounting is something one "enables"
+ACCOUNT_SETTING_NAME_MIN, ACCOUNT_SETTING_NAME_MAX = 1, 64
+ACCOUNT_SETTINGS = {
+    # name: (valid values, default)
+    "BASIC_SCAN_TYPE_VERSION": (["AWS_NATIVE"], "AWS_NATIVE"),
+    "REGISTRY_POLICY_SCOPE": (["V1", "V2"], "V2"),
+    "BLOB_MOUNTING": (["ENABLED", "DISABLED"], "DISABLED"),
+}
+
+
+def check_account_setting_name(name) -> str:
+    if name is None:
+        raise validation_error("name", "null", "Member must not be null")
+    check_string("name", name, min_len=ACCOUNT_SETTING_NAME_MIN, max_len=ACCOUNT_SETTING_NAME_MAX)
+    if name not in ACCOUNT_SETTINGS:
+        raise invalid_parameter("name", f"Valid account setting names are: {', '.join(ACCOUNT_SETTINGS)}")
+    return name
+
+
+def check_account_setting(name, value) -> tuple[str, str]:
+    name = check_account_setting_name(name)
+    if value is None:
+        raise validation_error("value", "null", "Member must not be null")
+    allowed = ACCOUNT_SETTINGS[name][0]
+    if value not in allowed:
+        raise invalid_parameter("value", f"Valid values for {name} are: {', '.join(allowed)}")
+    return name, value
+
+
+# ----------------------------------------------------- managed signing [API][SIGN]
+
+# SigningConfiguration.rules: 0..10 (required); SigningRule.signingProfileArn: required, at most
+# 200 characters, pattern below; SigningRule.repositoryFilters: optional, 1..100 items ("If no
+# filters are specified, all images pushed to the registry are signed"); SigningRepositoryFilter:
+# filter (1..256, pattern below) and filterType (WILDCARD_MATCH only), both required.
+# [SIGN] "Cross-region signing is not supported — Signing profiles must be in the same region as
+# your Amazon ECR registry"; "Cross-account signing is supported". The error code for a profile in
+# another Region is not documented: InvalidParameterException here. Whether the profile exists is
+# not checked (there is no Signer here; the docs do not say AWS checks it on put).
+SIGNING_RULES_MAX = 10
+SIGNING_FILTERS_MIN, SIGNING_FILTERS_MAX = 1, 100
+SIGNING_PROFILE_ARN_MAX = 200
+SIGNING_PROFILE_ARN_PATTERN = r"^arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:\/signing-profiles\/[a-zA-Z0-9_]{2,}$"
+SIGNING_FILTER_MIN, SIGNING_FILTER_MAX = 1, 256
+SIGNING_FILTER_PATTERN = r"^(?:[a-z0-9*]+(?:[._-][a-z0-9*]+)*/)*[a-z0-9*]+(?:[._-][a-z0-9*]+)*$"
+SIGNING_FILTER_TYPES = ["WILDCARD_MATCH"]
+
+
+def check_signing_configuration(config, region) -> list:
+    """PutSigningConfiguration: returns the rules as they are stored (only the modelled members)."""
+    if config is None:
+        raise validation_error("signingConfiguration", "null", "Member must not be null")
+    rules = config.get("rules")
+    if rules is None:
+        raise validation_error("signingConfiguration.rules", "null", "Member must not be null")
+    check_list("signingConfiguration.rules", rules, max_items=SIGNING_RULES_MAX)
+    stored = []
+    for i, rule in enumerate(rules):
+        where = f"signingConfiguration.rules.{i + 1}.member"
+        arn = rule.get("signingProfileArn")
+        if arn is None:
+            raise validation_error(f"{where}.signingProfileArn", "null", "Member must not be null")
+        check_string(f"{where}.signingProfileArn", arn, max_len=SIGNING_PROFILE_ARN_MAX, pattern=SIGNING_PROFILE_ARN_PATTERN)
+        filters = rule.get("repositoryFilters")
+        check_list(f"{where}.repositoryFilters", filters, min_items=SIGNING_FILTERS_MIN, max_items=SIGNING_FILTERS_MAX)
+        for j, f in enumerate(filters or []):
+            fwhere = f"{where}.repositoryFilters.{j + 1}.member"
+            for member in ("filter", "filterType"):
+                if f.get(member) is None:
+                    raise validation_error(f"{fwhere}.{member}", "null", "Member must not be null")
+            check_string(f"{fwhere}.filter", f["filter"], min_len=SIGNING_FILTER_MIN, max_len=SIGNING_FILTER_MAX, pattern=SIGNING_FILTER_PATTERN)
+            check_enum(f"{fwhere}.filterType", f["filterType"], SIGNING_FILTER_TYPES)
+        profile_region = arn.split(":")[3]
+        if profile_region != region:
+            raise invalid_parameter(
+                f"{where}.signingProfileArn",
+                f"The signing profile must be in the same Region as the registry ({region}), not {profile_region}",
+            )
+        entry = {"signingProfileArn": arn}
+        if filters is not None:
+            entry["repositoryFilters"] = [{"filter": f["filter"], "filterType": f["filterType"]} for f in filters]
+        stored.append(entry)
+    return stored
+
+
+# ------------------------------------------------ pull-time update exclusions [API][PTUE]
+
+# PrincipalArn: at most 200 characters, an IAM role or user ARN (pattern below). [PTUE] "You can
+# configure up to 100 exclusions per account" (kept per account and Region here, like every
+# registry setting; the API calls it "the pull time update exclusion list for a registry").
+# ListPullTimeUpdateExclusions: maxResults 1..1000; the response list holds at most 100.
+# Duplicates: ExclusionAlreadyExistsException; unknown on deregister: ExclusionNotFoundException.
+# Whether the principal must exist, or be in the registry's account, is not documented: neither
+# is checked.
+PRINCIPAL_ARN_MAX = 200
+PRINCIPAL_ARN_PATTERN = r"^arn:aws(-[a-z]+)*:iam::[0-9]{12}:(role|user)/[\w+=,.@-]+(/[\w+=,.@-]+)*$"
+PULL_TIME_EXCLUSIONS_MAX = 100
+
+
+def check_principal_arn(value) -> str:
+    if value is None:
+        raise validation_error("principalArn", "null", "Member must not be null")
+    check_string("principalArn", value, max_len=PRINCIPAL_ARN_MAX, pattern=PRINCIPAL_ARN_PATTERN)
+    return value
