@@ -113,6 +113,7 @@ impl CreationTemplate {
 
 impl super::unit::Declared for CreationTemplate {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    const IN_REGISTRY_RECORD: bool = true;
     fn name(&self) -> String {
         self.prefix.clone()
     }

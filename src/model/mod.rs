@@ -94,6 +94,16 @@ macro_rules! declare_resource {
             }
         }
 
+        impl Kind {
+            /// Whether the stack's registry record lists what it owns of this kind.
+            pub(crate) fn in_registry_record(self) -> bool {
+                match self {
+                    $(Kind::$variant => <$model as unit::Declared>::IN_REGISTRY_RECORD,)*
+                    Kind::RegistryRecord => false,
+                }
+            }
+        }
+
         $(impl Registered for $model {
             fn of(resource: &Resource) -> Option<&Self> {
                 match resource {

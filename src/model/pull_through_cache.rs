@@ -173,6 +173,7 @@ impl PullThroughCacheRule {
 
 impl super::unit::Declared for PullThroughCacheRule {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    const IN_REGISTRY_RECORD: bool = true;
     fn name(&self) -> String {
         self.prefix.clone()
     }

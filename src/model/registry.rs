@@ -594,6 +594,7 @@ pub fn unowned(live: &LiveRegistry, owned: &OwnedKeys) -> Vec<String> {
 
 impl super::unit::Declared for RegistrySettings {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    const IN_REGISTRY_RECORD: bool = true;
     fn name(&self) -> String {
         ADDRESS_NAME.to_string()
     }

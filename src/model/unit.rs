@@ -19,6 +19,9 @@ pub(crate) trait Declared: Sized + 'static {
     fn tags_mut(&mut self) -> Option<&mut Tags>;
     /// Binds `{account}`, `{partition}` and `{region}` in its documents and ARNs.
     fn bind(&mut self, env: &Env);
+    /// A part of the registry-wide settings, recorded in the stack's registry record (whose
+    /// write goes after every change of such a part).
+    const IN_REGISTRY_RECORD: bool = false;
 }
 
 /// Any resource, whatever its kind: what generic code asks of it.

@@ -2,9 +2,13 @@
 //! the stack's record lists one the spec no longer has. Ownership is the record's, so a template
 //! has no tag writes of its own; repositories already created from it are not touched.
 
+use super::PlanError;
+use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, Op};
+use crate::model::Registered;
 use crate::model::creation_template::ATTRIBUTES;
 use crate::model::{Address, CreationTemplate, Kind, Live, Resource};
+use crate::model::{Env, Role};
 
 fn address(t: &CreationTemplate) -> Address {
     Address::new(Kind::CreationTemplate, &t.prefix)
@@ -62,4 +66,28 @@ pub fn delete(have: &CreationTemplate) -> Change {
             prefix: have.prefix.clone(),
         }],
     )
+}
+
+impl Planned for CreationTemplate {
+    fn diff(&self, live: Option<&Live>, _cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
+        Ok(diff(self, live))
+    }
+
+    fn prune(&self, _live: &Live, _cx: &Context<'_>) -> Option<Change> {
+        Some(delete(self))
+    }
+
+    /// ECR assumes the template's role when it applies the template: the role first.
+    fn references(&self, desired: &[Resource], env: &Env) -> Vec<Address> {
+        desired
+            .iter()
+            .filter(|r| {
+                Role::of(r).is_some_and(|role| {
+                    self.custom_role_arn.as_deref()
+                        == Some(env.iam_arn("role", &role.name).as_str())
+                })
+            })
+            .map(Resource::address)
+            .collect()
+    }
 }

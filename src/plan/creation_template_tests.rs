@@ -4,6 +4,7 @@
 use super::*;
 use crate::apply::ApplyOptions;
 use crate::live::fake::FakeAws;
+use crate::model::Kind;
 use crate::model::{CreationTemplate, Encryption, TagMutability};
 use crate::testing::*;
 

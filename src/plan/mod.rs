@@ -16,6 +16,7 @@ pub(crate) mod iam_tests;
 mod oidc_provider;
 mod op;
 mod order;
+mod planned;
 mod policy;
 mod pull_through_cache;
 #[cfg(test)]
@@ -41,7 +42,8 @@ use serde_json::json;
 use crate::model::Observed;
 use crate::model::fingerprint::{APPLIED_TAG, Fingerprint};
 use crate::model::tags::owner_of_tags;
-use crate::model::{Address, Desired, Kind, Resource, STACK_TAG};
+use crate::model::{Address, Desired, Resource, STACK_TAG};
+use planned::{Context, planned};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -108,8 +110,8 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
         wanted.insert(address.clone());
         let owner = live.and_then(|l| owner_of(&l.resource));
         if let Some(owner) = owner.filter(|o| *o != desired.stack) {
-            if address.kind == Kind::OidcProvider {
-                // One provider serves every stack of the account: use it, leave it to its owner.
+            if planned(&resource).shared() {
+                // One serves every stack of the account: use it, leave it to its owner.
                 continue;
             }
             return Err(PlanError::OwnedByAnotherStack {
@@ -118,48 +120,13 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
                 stack: desired.stack.clone(),
             });
         }
-        let change = match &resource {
-            Resource::Repository(want) => repository::diff(want, live, owner.is_some()),
-            Resource::OidcProvider(want) if !want.manage => {
-                if live.is_none() {
-                    return Err(PlanError::ProviderMissing {
-                        url: want.url.clone(),
-                        account: env.account.clone(),
-                    });
-                }
-                None
-            }
-            Resource::OidcProvider(want) => oidc_provider::diff(want, live, &env),
-            Resource::Policy(want) => policy::diff(want, live, &env),
-            Resource::Role(want) => {
-                let named = want.policies.iter().chain(&want.permissions_boundary);
-                if let Some(arn) = named
-                    .into_iter()
-                    .find(|a| observed.missing_policies.contains(*a))
-                {
-                    return Err(PlanError::PolicyMissing {
-                        role: want.name.clone(),
-                        arn: arn.clone(),
-                        account: env.account.clone(),
-                    });
-                }
-                role::diff(want, live)
-            }
-            Resource::Registry(want) => {
-                registry::diff(want, live, &observed.registry, &desired.stack, &env.account)?
-            }
-            Resource::PullThroughCache(want) => pull_through_cache::diff(want, live),
-            Resource::CreationTemplate(want) => creation_template::diff(want, live),
-            Resource::UserAttachment(want) => {
-                if observed.missing_users.contains(&want.user) {
-                    return Err(PlanError::UserMissing {
-                        user: want.user.clone(),
-                        account: env.account.clone(),
-                    });
-                }
-                user_attachment::diff(want, live)
-            }
+        let cx = Context {
+            desired,
+            observed,
+            env: &env,
+            owned: owner.is_some(),
         };
+        let change = planned(&resource).diff(live, &cx)?;
         changes.extend(change);
         bound.push(resource);
     }
@@ -167,30 +134,19 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
         if wanted.contains(address) || owner_of(&live.resource) != Some(desired.stack.as_str()) {
             continue;
         }
-        changes.push(match &live.resource {
-            Resource::Repository(have) => repository::delete(have),
-            // One provider serves the whole account, and roles of other stacks may trust it:
-            // it is never pruned (docs: delete it by hand once nothing trusts it).
-            Resource::OidcProvider(_) => continue,
-            Resource::Policy(_) => policy::delete(live),
-            Resource::Role(_) => role::delete(live),
-            // Attachments carry no tags, so they are never found as this stack's: not reached.
-            Resource::UserAttachment(_) => continue,
-            Resource::Registry(have) => registry::release(have, &observed.registry, &desired.stack),
-            Resource::PullThroughCache(have) => pull_through_cache::delete(have),
-            Resource::CreationTemplate(have) => creation_template::delete(have),
-        });
+        let cx = Context {
+            desired,
+            observed,
+            env: &env,
+            owned: true,
+        };
+        changes.extend(planned(&live.resource).prune(live, &cx));
     }
     order::link(&mut changes, &bound, &env);
     if let Some(mut record) = registry::record(&bound, &observed.registry, &desired.stack)? {
         record.depends_on = changes
             .iter()
-            .filter(|c| {
-                matches!(
-                    c.kind,
-                    Kind::Registry | Kind::PullThroughCache | Kind::CreationTemplate
-                )
-            })
+            .filter(|c| c.kind.in_registry_record())
             .map(|c| c.address.clone())
             .collect();
         changes.push(record);

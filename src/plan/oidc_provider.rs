@@ -3,7 +3,10 @@
 
 use serde_json::json;
 
+use super::PlanError;
+use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, Op, tag_ops};
+use crate::model::Kind;
 use crate::model::Live;
 use crate::model::{Address, Env, OidcProvider, Resource, TagTarget};
 
@@ -81,4 +84,33 @@ pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Chang
         ops.extend(tag_ops);
     }
     (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))
+}
+
+impl Planned for OidcProvider {
+    fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
+        if self.manage {
+            return Ok(diff(self, live, cx.env));
+        }
+        if live.is_none() {
+            return Err(PlanError::ProviderMissing {
+                url: self.url.clone(),
+                account: cx.env.account.clone(),
+            });
+        }
+        Ok(None)
+    }
+
+    /// One provider serves the whole account, and roles of other stacks may trust it: it is
+    /// never pruned (docs: delete it by hand once nothing trusts it).
+    fn prune(&self, _live: &Live, _cx: &Context<'_>) -> Option<Change> {
+        None
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn deleted_after() -> &'static [Kind] {
+        &[Kind::Role]
+    }
 }

@@ -4,7 +4,12 @@ use super::{Action, AttributeChange, Change, Op, tag_ops};
 
 /// IAM allows five versions of a managed policy.
 pub const MAX_POLICY_VERSIONS: usize = 5;
+use super::PlanError;
+use super::planned::{Context, Planned};
+use super::repository::names_a_role;
 use crate::model::Live;
+use crate::model::Registered;
+use crate::model::Repository;
 use crate::model::{Address, Env, Kind, ManagedPolicy, Resource, TagTarget};
 
 pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Change> {
@@ -93,4 +98,43 @@ pub fn delete(live: &Live) -> Change {
     );
     ops.push(Op::DeletePolicy { arn });
     Change::new(live.resource.address(), Action::Delete, Vec::new(), ops)
+}
+
+impl Planned for ManagedPolicy {
+    fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
+        Ok(diff(self, live, cx.env))
+    }
+
+    fn prune(&self, live: &Live, _cx: &Context<'_>) -> Option<Change> {
+        Some(delete(live))
+    }
+
+    /// The repositories its document names. Not one whose policy names a role: that role may
+    /// need this policy, and IAM accepts ARNs of repositories that do not exist yet, so this
+    /// edge is the one to drop to keep the order acyclic.
+    fn references(&self, desired: &[Resource], env: &Env) -> Vec<Address> {
+        let text = self.document.to_json_string();
+        desired
+            .iter()
+            .filter(|r| {
+                Repository::of(r).is_some_and(|repo| {
+                    text.contains(&format!("{}\"", env.repository_arn(&repo.name)))
+                        && names_a_role(repo, desired, env).is_empty()
+                })
+            })
+            .map(Resource::address)
+            .collect()
+    }
+
+    fn deleted_after() -> &'static [Kind] {
+        &[Kind::Role, Kind::UserAttachment]
+    }
+}
+
+/// The spec's policy whose ARN is `arn`, if any.
+pub(super) fn policy_named(desired: &[Resource], env: &Env, arn: &str) -> Option<Address> {
+    desired
+        .iter()
+        .find(|r| ManagedPolicy::of(r).is_some_and(|p| env.iam_arn("policy", &p.name) == arn))
+        .map(Resource::address)
 }

@@ -3,6 +3,8 @@
 //! when the stack's record lists them and the spec no longer does. Ownership is the record's
 //! (written by the record change), so a rule has no tag writes of its own.
 
+use super::PlanError;
+use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, Op};
 use crate::model::attribute::{self, Mutation};
 use crate::model::pull_through_cache::ATTRIBUTES;
@@ -100,4 +102,14 @@ pub fn delete(have: &PullThroughCacheRule) -> Change {
         "repositories the rule filled are kept (they are prune candidates of their own)".into(),
     );
     change
+}
+
+impl Planned for PullThroughCacheRule {
+    fn diff(&self, live: Option<&Live>, _cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
+        Ok(diff(self, live))
+    }
+
+    fn prune(&self, _live: &Live, _cx: &Context<'_>) -> Option<Change> {
+        Some(delete(self))
+    }
 }

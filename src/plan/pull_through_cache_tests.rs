@@ -5,6 +5,7 @@ use super::*;
 use crate::apply::ApplyOptions;
 use crate::drift::{Class, classify};
 use crate::live::fake::FakeAws;
+use crate::model::Kind;
 use crate::model::PullThroughCacheRule;
 use crate::model::registry_record::{RegistryRecord, parameter_name};
 use crate::observe::observe;

@@ -4,6 +4,7 @@
 
 use serde_json::json;
 
+use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, Op, PlanError};
 use crate::model::Unit;
 use crate::model::attribute;
@@ -363,4 +364,20 @@ pub fn record(
         }
     };
     Ok(Some(change))
+}
+
+impl Planned for RegistrySettings {
+    fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
+        diff(
+            self,
+            live,
+            &cx.observed.registry,
+            &cx.desired.stack,
+            &cx.env.account,
+        )
+    }
+
+    fn prune(&self, _live: &Live, cx: &Context<'_>) -> Option<Change> {
+        Some(release(self, &cx.observed.registry, &cx.desired.stack))
+    }
 }

@@ -9,6 +9,7 @@ use super::*;
 use crate::apply::ApplyOptions;
 use crate::drift::{Class, classify};
 use crate::live::fake::FakeAws;
+use crate::model::Kind;
 use crate::model::registry::{
     Destination, LiveRegistry, OwnedKeys, OwnedPart, ReplicationRule, ScanFrequency, ScanType,
     Scanning, ScanningRule, kept, merge_policy, merge_replication, merge_scanning,

@@ -2,14 +2,18 @@
 
 use serde_json::json;
 
+use super::PlanError;
+use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
 use crate::model::Live;
+use crate::model::Registered;
 use crate::model::Unit;
 use crate::model::attribute::{self, Mutation};
 use crate::model::fingerprint::Fingerprint;
 use crate::model::lifecycle_preview::Preview;
 use crate::model::repository::ATTRIBUTES;
 use crate::model::{Address, Kind, LifecyclePolicy, Repository, Resource, TagTarget};
+use crate::model::{Env, Role};
 
 /// `owned`: the live repository already carries this stack's tags (false: it is being adopted).
 pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Change> {
@@ -217,4 +221,40 @@ pub fn delete(have: &Repository) -> Change {
         "no longer in the spec but tagged with this stack; if it holds images, apply needs --allow-destroy".into()
     });
     change
+}
+
+impl Planned for Repository {
+    fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
+        Ok(diff(self, live, cx.owned))
+    }
+
+    fn prune(&self, _live: &Live, _cx: &Context<'_>) -> Option<Change> {
+        Some(delete(self))
+    }
+
+    /// A repository policy may name a role created in the same apply (ECR rejects unknown
+    /// principals): the role first.
+    fn references(&self, desired: &[Resource], env: &Env) -> Vec<Address> {
+        names_a_role(self, desired, env)
+    }
+
+    fn deleted_after() -> &'static [Kind] {
+        &[Kind::Policy]
+    }
+}
+
+/// The spec's roles a repository policy names as principals.
+pub(super) fn names_a_role(repo: &Repository, desired: &[Resource], env: &Env) -> Vec<Address> {
+    let Some(text) = repo.repository_policy.as_ref().map(|d| d.to_json_string()) else {
+        return Vec::new();
+    };
+    desired
+        .iter()
+        .filter(|r| {
+            Role::of(r).is_some_and(|role| {
+                text.contains(&format!("{}\"", env.iam_arn("role", &role.name)))
+            })
+        })
+        .map(Resource::address)
+        .collect()
 }

@@ -1,11 +1,16 @@
 //! Planning a role: trust policy, settings, permissions boundary, tags, and the exclusive set of
 //! attached managed policies (anything attached out of band is detached).
 
+use super::PlanError;
+use super::planned::{Context, Planned};
+use super::policy::policy_named;
 use super::{Action, AttributeChange, Change, Op, tag_ops};
 use crate::model::Live;
+use crate::model::Registered;
 use crate::model::attribute;
 use crate::model::role::ATTRIBUTES;
 use crate::model::{Address, Kind, Resource, Role, TagTarget};
+use crate::model::{Env, OidcProvider};
 
 pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
     let address = Address::new(Kind::Role, &want.name);
@@ -151,4 +156,45 @@ pub fn delete(live: &Live) -> Change {
     );
     ops.push(Op::DeleteRole { role });
     Change::new(live.resource.address(), Action::Delete, Vec::new(), ops)
+}
+
+impl Planned for Role {
+    fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
+        let named = self.policies.iter().chain(&self.permissions_boundary);
+        if let Some(arn) = named
+            .into_iter()
+            .find(|a| cx.observed.missing_policies.contains(*a))
+        {
+            return Err(PlanError::PolicyMissing {
+                role: self.name.clone(),
+                arn: arn.clone(),
+                account: cx.env.account.clone(),
+            });
+        }
+        Ok(diff(self, live))
+    }
+
+    fn prune(&self, live: &Live, _cx: &Context<'_>) -> Option<Change> {
+        Some(delete(live))
+    }
+
+    /// The provider its trust names, and the spec's policies attached to it or bounding it.
+    fn references(&self, desired: &[Resource], env: &Env) -> Vec<Address> {
+        let mut deps: Vec<Address> = desired
+            .iter()
+            .filter(|r| OidcProvider::of(r).is_some())
+            .map(Resource::address)
+            .collect();
+        deps.extend(
+            self.policies
+                .iter()
+                .filter_map(|arn| policy_named(desired, env, arn)),
+        );
+        deps.extend(
+            self.permissions_boundary
+                .as_deref()
+                .and_then(|arn| policy_named(desired, env, arn)),
+        );
+        deps
+    }
 }

@@ -1,7 +1,11 @@
 //! Planning a policy attachment to an existing IAM user.
 
+use super::PlanError;
+use super::planned::{Context, Planned};
+use super::policy::policy_named;
 use super::{Action, Change, Op};
 use crate::model::Live;
+use crate::model::{Address, Env};
 use crate::model::{Resource, UserAttachment};
 
 pub fn diff(want: &UserAttachment, live: Option<&Live>) -> Option<Change> {
@@ -18,4 +22,27 @@ pub fn diff(want: &UserAttachment, live: Option<&Live>) -> Option<Change> {
             policy_arn: want.policy_arn.clone(),
         }],
     ))
+}
+
+impl Planned for UserAttachment {
+    fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
+        if cx.observed.missing_users.contains(&self.user) {
+            return Err(PlanError::UserMissing {
+                user: self.user.clone(),
+                account: cx.env.account.clone(),
+            });
+        }
+        Ok(diff(self, live))
+    }
+
+    /// Attachments carry no tags, so they are never found as this stack's: not reached.
+    fn prune(&self, _live: &Live, _cx: &Context<'_>) -> Option<Change> {
+        None
+    }
+
+    fn references(&self, desired: &[Resource], env: &Env) -> Vec<Address> {
+        policy_named(desired, env, &self.policy_arn)
+            .into_iter()
+            .collect()
+    }
 }

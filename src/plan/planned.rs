@@ -1,0 +1,69 @@
+//! What each kind declares to the planner, in its own plan file: how it is diffed, pruned and
+//! ordered. The planner dispatches through [`planned`], generated from the registration in
+//! `model/kinds.rs`, and names no kind itself.
+
+use super::{Change, PlanError};
+use crate::model::kinds::for_each_kind;
+use crate::model::{Address, Desired, Env, Kind, Live, Observed, Resource};
+
+/// What one kind's planning sees besides the desired resource and its live counterpart.
+pub(crate) struct Context<'a> {
+    pub(crate) desired: &'a Desired,
+    pub(crate) observed: &'a Observed,
+    pub(crate) env: &'a Env,
+    /// Whether the live resource carries this stack's tags.
+    pub(crate) owned: bool,
+}
+
+/// A kind's planning, implemented in the kind's own plan file.
+pub(crate) trait Planned {
+    /// The change that turns `live` into this desired resource (`None`: nothing to do).
+    ///
+    /// # Errors
+    /// [`PlanError`] when the resource cannot be planned (a missing prerequisite, a conflict).
+    fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError>;
+
+    /// The change that removes this live resource, which this stack owns and no longer declares
+    /// (`None`: never pruned).
+    fn prune(&self, live: &Live, cx: &Context<'_>) -> Option<Change>;
+
+    /// One resource serves every stack of the account (the provider): another stack's is used,
+    /// not an ownership conflict.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// What it refers to among the other desired resources: those are created first.
+    fn references(&self, _desired: &[Resource], _env: &Env) -> Vec<Address> {
+        Vec::new()
+    }
+
+    /// The kinds whose deletes go before a delete of this kind.
+    fn deleted_after() -> &'static [Kind]
+    where
+        Self: Sized,
+    {
+        &[]
+    }
+}
+
+macro_rules! declare_planned {
+    ($($(#[$doc:meta])* $variant:ident($model:ty) = $prefix:literal,)*) => {
+        /// The planning of a resource's kind.
+        pub(crate) fn planned(resource: &Resource) -> &dyn Planned {
+            match resource {
+                $(Resource::$variant(r) => r,)*
+            }
+        }
+
+        /// The kinds whose deletes go before a delete of `kind`.
+        pub(crate) fn deleted_after(kind: Kind) -> &'static [Kind] {
+            match kind {
+                $(Kind::$variant => <$model as Planned>::deleted_after(),)*
+                Kind::RegistryRecord => &[],
+            }
+        }
+    };
+}
+
+for_each_kind!(declare_planned);
