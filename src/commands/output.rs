@@ -1,39 +1,34 @@
 //! `output SPEC`: what workflows need from the stack (repository URLs, role ARNs), like `tofu output`.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use serde::Serialize;
+use serde_json::Value;
 
 use super::Exit;
 use super::session::{Opened, load_spec, open_units};
 use crate::cli::{GlobalArgs, OutputFormat, SpecArg};
 use crate::error::{Error, chain};
 use crate::model::Kind;
+use crate::model::unit::{OutputSection, OutputShape};
 use crate::render::json::SCHEMA_VERSION;
 use crate::render::{Style, targets};
 
+/// What `output` prints for one account and region: each kind's section, as the kind declares it
+/// (repositories with `url` and `arn`, roles, policies, the provider's ARN, pull-through cache
+/// URLs `ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX`), then what does not exist yet.
 #[derive(Debug, Default, Serialize)]
 pub(crate) struct Outputs {
     pub(crate) schema_version: u32,
     pub(crate) account: String,
     pub(crate) region: String,
-    pub(crate) repositories: BTreeMap<String, RepositoryOutput>,
-    pub(crate) roles: BTreeMap<String, String>,
-    pub(crate) policies: BTreeMap<String, String>,
-    pub(crate) oidc_provider: Option<String>,
-    /// Pull-through cache rules by prefix: where images are pulled through
-    /// (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX`, then `/UPSTREAM_REPOSITORY:TAG`).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub(crate) pull_through_cache: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub(crate) sections: serde_json::Map<String, Value>,
     /// Spec resources that do not exist yet.
     pub(crate) missing: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub(crate) struct RepositoryOutput {
-    pub(crate) url: String,
-    pub(crate) arn: String,
+    /// The human lines, by (section rank, resource name, field order).
+    #[serde(skip)]
+    lines: Vec<((u8, String, usize), String)>,
 }
 
 pub(crate) async fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Error> {
@@ -87,73 +82,89 @@ pub(crate) async fn run(global: &GlobalArgs, args: &SpecArg) -> Result<Exit, Err
 
 /// What one account and region holds of the spec.
 fn outputs(opened: &Opened) -> Outputs {
+    let env = opened.observed.env();
     let mut out = Outputs {
         schema_version: SCHEMA_VERSION,
         account: opened.observed.identity.account.clone(),
         region: opened.unit.region().to_string(),
         ..Outputs::default()
     };
+    let mut sections: Vec<OutputSection> = Kind::ALL
+        .iter()
+        .filter_map(|k| k.output_section())
+        .collect();
+    sections.sort_by_key(|s| s.rank);
+    for section in &sections {
+        let empty = match section.shape {
+            OutputShape::Single => Value::Null,
+            _ => Value::Object(serde_json::Map::new()),
+        };
+        out.sections.insert(section.key.to_string(), empty);
+    }
     for resource in &opened.unit.desired.resources {
-        let address = resource.bind(&opened.observed.env()).address();
+        let address = resource.bind(&env).address();
         let Some(live) = opened.observed.get(&address) else {
-            if address.kind != Kind::UserAttachment {
+            if address.kind.reported_missing() {
                 out.missing.push(address.to_string());
             }
             continue;
         };
+        let Some(section) = address.kind.output_section() else {
+            continue;
+        };
+        let fields = live.resource.unit().output(live, &env);
+        for (i, (field, value)) in fields.iter().enumerate() {
+            let line = match section.shape {
+                OutputShape::Single => format!("{}.{field} = \"{value}\"", address.kind),
+                _ => format!("{address}.{field} = \"{value}\""),
+            };
+            out.lines
+                .push(((section.rank, address.name.clone(), i), line));
+        }
         let name = address.name.clone();
-        match address.kind {
-            Kind::Repository => {
-                out.repositories.insert(
-                    name,
-                    RepositoryOutput {
-                        url: live.uri.clone().unwrap_or_default(),
-                        arn: live.arn.clone(),
-                    },
-                );
+        let slot = &mut out.sections[section.key];
+        match section.shape {
+            OutputShape::Single => {
+                *slot = fields
+                    .into_iter()
+                    .next()
+                    .map_or(Value::Null, |(_, v)| v.into());
             }
-            Kind::Role => {
-                out.roles.insert(name, live.arn.clone());
-            }
-            Kind::Policy => {
-                out.policies.insert(name, live.arn.clone());
-            }
-            Kind::OidcProvider => out.oidc_provider = Some(live.arn.clone()),
-            Kind::PullThroughCache => {
-                if let crate::model::Resource::PullThroughCache(rule) = &live.resource {
-                    let env = opened.observed.env();
-                    out.pull_through_cache.insert(
-                        name,
-                        rule.pull_url(&env.account, &env.region, &env.partition),
-                    );
+            OutputShape::Value | OutputShape::ValueOmittedWhenEmpty => {
+                if let Some((_, v)) = fields.into_iter().next() {
+                    slot[name] = v.into();
                 }
             }
-            Kind::UserAttachment
-            | Kind::CreationTemplate
-            | Kind::Registry
-            | Kind::RegistryRecord => {}
+            OutputShape::Fields => {
+                let object: serde_json::Map<String, Value> = fields
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.into()))
+                    .collect();
+                slot[name] = object.into();
+            }
         }
     }
+    for section in &sections {
+        if let Some(by_name) = out.sections[section.key].as_object_mut() {
+            let mut sorted: Vec<(String, Value)> = std::mem::take(by_name).into_iter().collect();
+            sorted.sort_by(|x, y| x.0.cmp(&y.0));
+            by_name.extend(sorted);
+        }
+        if section.shape == OutputShape::ValueOmittedWhenEmpty
+            && out.sections[section.key]
+                .as_object()
+                .is_some_and(serde_json::Map::is_empty)
+        {
+            out.sections.remove(section.key);
+        }
+    }
+    out.lines.sort();
     out
 }
 
 fn human(out: &Outputs) -> String {
-    let mut s = String::new();
-    for (name, repo) in &out.repositories {
-        let _ = writeln!(s, "repository.{name}.url = \"{}\"", repo.url);
-        let _ = writeln!(s, "repository.{name}.arn = \"{}\"", repo.arn);
-    }
-    if let Some(arn) = &out.oidc_provider {
-        let _ = writeln!(s, "oidc_provider.arn = \"{arn}\"");
-    }
-    for (name, arn) in &out.policies {
-        let _ = writeln!(s, "policy.{name}.arn = \"{arn}\"");
-    }
-    for (name, arn) in &out.roles {
-        let _ = writeln!(s, "role.{name}.arn = \"{arn}\"");
-    }
-    for (prefix, url) in &out.pull_through_cache {
-        let _ = writeln!(s, "pull_through_cache.{prefix}.url = \"{url}\"");
-    }
-    s
+    out.lines.iter().fold(String::new(), |mut s, (_, line)| {
+        let _ = writeln!(s, "{line}");
+        s
+    })
 }

@@ -23,7 +23,6 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::RegistrySettings;
 use crate::model::attribute::Mutation;
 use crate::model::fingerprint::Fingerprint;
 use crate::model::{Address, Desired, Kind, Resource};
@@ -159,16 +158,10 @@ pub fn classify(desired: &Desired, observed: &Observed) -> Result<DriftReport, P
                 "no longer in the spec but tagged with this stack; apply deletes it",
             ),
             Some(_) => continue,
-            None if matches!(
-                address.kind,
-                Kind::PullThroughCache | Kind::CreationTemplate
-            ) =>
-            {
-                (
-                    Class::Unmanaged,
-                    "named with the project prefix but in no stack's registry ownership record",
-                )
-            }
+            None if address.kind.in_registry_record() => (
+                Class::Unmanaged,
+                "named with the project prefix but in no stack's registry ownership record",
+            ),
             None => (
                 Class::Unmanaged,
                 "named with the project prefix but in no spec (no ManagedBy/stack tags)",
@@ -190,35 +183,19 @@ pub fn classify(desired: &Desired, observed: &Observed) -> Result<DriftReport, P
 /// Registry rules, filters and statements no stack owns (set in the console or by another tool):
 /// unmanaged, kept by every apply.
 fn unowned_registry_parts(desired: &Desired, observed: &Observed) -> Vec<ResourceDrift> {
-    let Some(live) = &observed.registry.settings else {
-        return Vec::new();
-    };
-    let owned = observed
-        .registry
-        .records
-        .values()
-        .map(|r| r.registry.clone())
-        .chain(desired.all::<RegistrySettings>().next().map(|s| s.keys()))
-        .fold(
-            Default::default(),
-            |all: crate::model::registry::OwnedKeys, k| all.union(&k),
-        );
-    crate::model::registry::unowned(live, &owned)
+    crate::model::unowned_parts(desired, observed)
         .into_iter()
-        .map(|name| {
-            let address = Address::new(Kind::Registry, name);
-            ResourceDrift {
-                kind: address.kind,
-                name: address.name.clone(),
-                address,
-                class: Class::Unmanaged,
-                attributes: Vec::new(),
-                note: Some(
-                    "in the registry settings but owned by no stack (console or another tool); \
-                     apply keeps it"
-                        .into(),
-                ),
-            }
+        .map(|address| ResourceDrift {
+            kind: address.kind,
+            name: address.name.clone(),
+            address,
+            class: Class::Unmanaged,
+            attributes: Vec::new(),
+            note: Some(
+                "in the registry settings but owned by no stack (console or another tool); \
+                 apply keeps it"
+                    .into(),
+            ),
         })
         .collect()
 }

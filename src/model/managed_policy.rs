@@ -42,6 +42,14 @@ impl ManagedPolicy {}
 
 impl super::unit::Declared for ManagedPolicy {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    const OUTPUT: Option<super::unit::OutputSection> = Some(super::unit::OutputSection {
+        key: "policies",
+        shape: super::unit::OutputShape::Value,
+        rank: 2,
+    });
+    fn output(&self, live: &super::Live, _env: &super::Env) -> Vec<(&'static str, String)> {
+        vec![("arn", live.arn.clone())]
+    }
     fn name(&self) -> String {
         self.name.clone()
     }

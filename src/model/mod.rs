@@ -102,6 +102,33 @@ macro_rules! declare_resource {
                     Kind::RegistryRecord => false,
                 }
             }
+
+            /// Where `output` shows this kind, if it does.
+            pub(crate) fn output_section(self) -> Option<unit::OutputSection> {
+                match self {
+                    $(Kind::$variant => <$model as unit::Declared>::OUTPUT,)*
+                    Kind::RegistryRecord => None,
+                }
+            }
+
+            /// Whether `output` lists a resource of this kind as missing.
+            pub(crate) fn reported_missing(self) -> bool {
+                match self {
+                    $(Kind::$variant => <$model as unit::Declared>::REPORTED_MISSING,)*
+                    Kind::RegistryRecord => false,
+                }
+            }
+        }
+
+        /// Every kind's live parts that no stack owns, by address.
+        pub(crate) fn unowned_parts(desired: &Desired, observed: &Observed) -> Vec<Address> {
+            let mut out = Vec::new();
+            $(out.extend(
+                <$model as unit::Declared>::unowned_parts(desired, observed)
+                    .into_iter()
+                    .map(|name| Address::new(Kind::$variant, name)),
+            );)*
+            out
         }
 
         $(impl Registered for $model {

@@ -85,6 +85,14 @@ pub(crate) fn normalize_url(url: &str) -> String {
 
 impl super::unit::Declared for OidcProvider {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    const OUTPUT: Option<super::unit::OutputSection> = Some(super::unit::OutputSection {
+        key: "oidc_provider",
+        shape: super::unit::OutputShape::Single,
+        rank: 1,
+    });
+    fn output(&self, live: &super::Live, _env: &super::Env) -> Vec<(&'static str, String)> {
+        vec![("arn", live.arn.clone())]
+    }
     fn name(&self) -> String {
         self.host().to_string()
     }

@@ -173,6 +173,19 @@ impl PullThroughCacheRule {
 
 impl super::unit::Declared for PullThroughCacheRule {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    /// Where images are pulled through (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX`, then
+    /// `/UPSTREAM_REPOSITORY:TAG`).
+    const OUTPUT: Option<super::unit::OutputSection> = Some(super::unit::OutputSection {
+        key: "pull_through_cache",
+        shape: super::unit::OutputShape::ValueOmittedWhenEmpty,
+        rank: 4,
+    });
+    fn output(&self, _live: &super::Live, env: &super::Env) -> Vec<(&'static str, String)> {
+        vec![(
+            "url",
+            self.pull_url(&env.account, &env.region, &env.partition),
+        )]
+    }
     const IN_REGISTRY_RECORD: bool = true;
     fn name(&self) -> String {
         self.prefix.clone()

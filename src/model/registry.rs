@@ -598,6 +598,25 @@ impl super::unit::Declared for RegistrySettings {
     fn name(&self) -> String {
         ADDRESS_NAME.to_string()
     }
+    /// Rules, filters and statements no stack owns (set in the console or by another tool).
+    fn unowned_parts(desired: &super::Desired, observed: &super::Observed) -> Vec<String> {
+        let Some(live) = &observed.registry.settings else {
+            return Vec::new();
+        };
+        let owned = observed
+            .registry
+            .records
+            .values()
+            .map(|r| r.registry.clone())
+            .chain(
+                desired
+                    .all::<RegistrySettings>()
+                    .next()
+                    .map(RegistrySettings::keys),
+            )
+            .fold(OwnedKeys::default(), |all, k| all.union(&k));
+        unowned(live, &owned)
+    }
     fn tags(&self) -> Option<&super::Tags> {
         Some(&self.tags)
     }

@@ -404,6 +404,17 @@ mod lambda_pull_tests {
 
 impl super::unit::Declared for Repository {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    const OUTPUT: Option<super::unit::OutputSection> = Some(super::unit::OutputSection {
+        key: "repositories",
+        shape: super::unit::OutputShape::Fields,
+        rank: 0,
+    });
+    fn output(&self, live: &super::Live, _env: &super::Env) -> Vec<(&'static str, String)> {
+        vec![
+            ("url", live.uri.clone().unwrap_or_default()),
+            ("arn", live.arn.clone()),
+        ]
+    }
     fn name(&self) -> String {
         self.name.clone()
     }

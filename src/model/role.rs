@@ -85,6 +85,14 @@ impl Role {}
 
 impl super::unit::Declared for Role {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    const OUTPUT: Option<super::unit::OutputSection> = Some(super::unit::OutputSection {
+        key: "roles",
+        shape: super::unit::OutputShape::Value,
+        rank: 3,
+    });
+    fn output(&self, live: &super::Live, _env: &super::Env) -> Vec<(&'static str, String)> {
+        vec![("arn", live.arn.clone())]
+    }
     fn name(&self) -> String {
         self.name.clone()
     }

@@ -3,8 +3,10 @@
 
 use serde_json::Value;
 
+use super::Desired;
 use super::attribute::{self, Attribute, Mutation};
 use super::env::Env;
+use super::observed::{Live, Observed};
 use super::tags::Tags;
 
 /// A kind's declaration, implemented once in the kind's model file.
@@ -22,6 +24,43 @@ pub(crate) trait Declared: Sized + 'static {
     /// A part of the registry-wide settings, recorded in the stack's registry record (whose
     /// write goes after every change of such a part).
     const IN_REGISTRY_RECORD: bool = false;
+    /// Where `output` shows the kind (`None`: it does not).
+    const OUTPUT: Option<OutputSection> = None;
+    /// What `output` shows of a live resource of the kind, as (field, value) pairs.
+    fn output(&self, _live: &Live, _env: &Env) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+    /// Whether `output` lists it as missing when it does not exist yet (not a user's policy
+    /// attachment, which is no resource of its own).
+    const REPORTED_MISSING: bool = true;
+    /// The names of live parts of the kind that no stack owns (registry rules and statements set
+    /// in the console): drift shows them as unmanaged.
+    fn unowned_parts(_desired: &Desired, _observed: &Observed) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// A section of `output`'s document.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OutputSection {
+    /// Its key in the JSON document.
+    pub(crate) key: &'static str,
+    pub(crate) shape: OutputShape,
+    /// Where it goes among the sections (JSON and human output alike).
+    pub(crate) rank: u8,
+}
+
+/// How a section holds its resources' fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutputShape {
+    /// `{name: {field: value}}`, always present.
+    Fields,
+    /// `{name: value}` (one field), always present.
+    Value,
+    /// `{name: value}` (one field), left out when empty.
+    ValueOmittedWhenEmpty,
+    /// One value for the account (one field), `null` when absent.
+    Single,
 }
 
 /// Any resource, whatever its kind: what generic code asks of it.
@@ -38,6 +77,7 @@ pub(crate) trait Unit {
     fn tags(&self) -> Option<&Tags>;
     fn tags_mut(&mut self) -> Option<&mut Tags>;
     fn bind(&mut self, env: &Env);
+    fn output(&self, live: &Live, env: &Env) -> Vec<(&'static str, String)>;
 }
 
 impl<T: Declared> Unit for T {
@@ -64,5 +104,8 @@ impl<T: Declared> Unit for T {
     }
     fn bind(&mut self, env: &Env) {
         Declared::bind(self, env);
+    }
+    fn output(&self, live: &Live, env: &Env) -> Vec<(&'static str, String)> {
+        Declared::output(self, live, env)
     }
 }

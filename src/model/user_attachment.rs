@@ -32,6 +32,7 @@ pub(crate) const ATTRIBUTES: &[Attribute<UserAttachment>] = &[
 
 impl super::unit::Declared for UserAttachment {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    const REPORTED_MISSING: bool = false;
     fn name(&self) -> String {
         self.address_name()
     }
