@@ -311,7 +311,7 @@ pub fn document(account: &Account<'_>, command: For) -> Value {
     }
     let mut detaches = BTreeSet::new();
     let mut passes = false;
-    for row in OPS {
+    for row in OPS.iter() {
         let resources = arns.written(row.kind);
         if resources.is_empty() {
             continue;

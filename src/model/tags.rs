@@ -28,6 +28,18 @@ pub enum TagTarget {
     },
 }
 
+impl TagTarget {
+    /// The kind of resource tagged.
+    pub(crate) fn kind(&self) -> super::Kind {
+        match self {
+            TagTarget::Repository { .. } => super::Kind::Repository,
+            TagTarget::OidcProvider { .. } => super::Kind::OidcProvider,
+            TagTarget::Policy { .. } => super::Kind::Policy,
+            TagTarget::Role { .. } => super::Kind::Role,
+        }
+    }
+}
+
 /// The tag holding the last-applied fingerprints (see `fingerprint`); kept here, in the leaf
 /// module, so that the attribute tables can leave it out without importing the fingerprint.
 pub(crate) const APPLIED_TAG: &str = "betekk-ecr:applied";

@@ -8,7 +8,9 @@
 //! every call is the call's own name (`ecr:PutLifecyclePolicy`); where AWS asks for more (tags at
 //! creation, a role passed to ECR), [`Dependent`] says which and when.
 
-use crate::model::{Kind, TagTarget};
+use std::sync::LazyLock;
+
+use crate::model::Kind;
 
 use super::Op;
 
@@ -39,7 +41,7 @@ pub struct OpCalls {
     pub ensure: Option<&'static str>,
 }
 
-const fn row(
+pub(super) const fn row(
     op: &'static str,
     kind: Kind,
     calls: &'static [&'static str],
@@ -55,7 +57,7 @@ const fn row(
 }
 
 impl OpCalls {
-    const fn ensuring(self, ensure: &'static str) -> OpCalls {
+    pub(super) const fn ensuring(self, ensure: &'static str) -> OpCalls {
         OpCalls {
             ensure: Some(ensure),
             ..self
@@ -63,384 +65,22 @@ impl OpCalls {
     }
 }
 
-/// The table: one row per op (`set_tags` one per kind of target).
-pub const OPS: &[OpCalls] = &[
-    row(
-        "create_repository",
-        Kind::Repository,
-        // After a create race: listed again, its owner checked, its settings and tags made ours.
-        &[
-            "ecr:CreateRepository",
-            "ecr:DescribeRepositories",
-            "ecr:ListTagsForResource",
-            "ecr:PutImageTagMutability",
-            "ecr:PutImageScanningConfiguration",
-            "ecr:TagResource",
-        ],
-        &[Dependent::WithTags("ecr:TagResource")],
-    )
-    .ensuring("exists already (created since the plan): listed, refused if another stack owns it, else its mutability, scanning and tags are written"),
-    row(
-        "delete_repository",
-        Kind::Repository,
-        // Whether it holds images decides the opt-in it needs.
-        &["ecr:ListImages", "ecr:DeleteRepository"],
-        &[],
-    )
-    .ensuring("whether it holds images is read first: with images it is deleted only with the opt-in (force_delete and --allow-replace, or --allow-destroy)"),
-    row(
-        "put_image_tag_mutability",
-        Kind::Repository,
-        &["ecr:PutImageTagMutability"],
-        &[],
-    ),
-    row(
-        "put_scan_on_push",
-        Kind::Repository,
-        &["ecr:PutImageScanningConfiguration"],
-        &[],
-    ),
-    row(
-        "put_lifecycle_policy",
-        Kind::Repository,
-        &["ecr:PutLifecyclePolicy"],
-        &[],
-    ),
-    row(
-        "delete_lifecycle_policy",
-        Kind::Repository,
-        &["ecr:DeleteLifecyclePolicy"],
-        &[],
-    ),
-    row(
-        "set_repository_policy",
-        Kind::Repository,
-        &["ecr:SetRepositoryPolicy"],
-        &[],
-    ),
-    row(
-        "delete_repository_policy",
-        Kind::Repository,
-        &["ecr:DeleteRepositoryPolicy"],
-        &[],
-    ),
-    row(
-        "set_tags",
-        Kind::Repository,
-        &["ecr:TagResource", "ecr:UntagResource"],
-        &[],
-    ),
-    row(
-        "set_tags",
-        Kind::OidcProvider,
-        &[
-            "iam:TagOpenIDConnectProvider",
-            "iam:UntagOpenIDConnectProvider",
-        ],
-        &[],
-    ),
-    row(
-        "set_tags",
-        Kind::Policy,
-        &["iam:TagPolicy", "iam:UntagPolicy"],
-        &[],
-    ),
-    row(
-        "set_tags",
-        Kind::Role,
-        &["iam:TagRole", "iam:UntagRole"],
-        &[],
-    ),
-    row(
-        "create_oidc_provider",
-        Kind::OidcProvider,
-        &["iam:CreateOpenIDConnectProvider"],
-        &[Dependent::WithTags("iam:TagOpenIDConnectProvider")],
-    ),
-    row(
-        "add_client_id",
-        Kind::OidcProvider,
-        &["iam:AddClientIDToOpenIDConnectProvider"],
-        &[],
-    ),
-    row(
-        "remove_client_id",
-        Kind::OidcProvider,
-        &["iam:RemoveClientIDFromOpenIDConnectProvider"],
-        &[],
-    ),
-    row(
-        "update_thumbprints",
-        Kind::OidcProvider,
-        &["iam:UpdateOpenIDConnectProviderThumbprint"],
-        &[],
-    ),
-    row(
-        "delete_oidc_provider",
-        Kind::OidcProvider,
-        &["iam:DeleteOpenIDConnectProvider"],
-        &[],
-    ),
-    row(
-        "create_policy",
-        Kind::Policy,
-        // After a create race: found by name and its owner checked.
-        &["iam:CreatePolicy", "iam:ListPolicies", "iam:ListPolicyTags"],
-        &[Dependent::WithTags("iam:TagPolicy")],
-    )
-    .ensuring("exists already: found by name and refused if another stack owns it"),
-    row(
-        "create_policy_version",
-        Kind::Policy,
-        // A document already in force is not written again; a lost response is checked by
-        // listing the versions and reading the default; a duplicate a retry left is deleted.
-        &[
-            "iam:ListPolicyVersions",
-            "iam:GetPolicyVersion",
-            "iam:CreatePolicyVersion",
-            "iam:DeletePolicyVersion",
-        ],
-        &[],
-    )
-    .ensuring("the versions are listed and the default read first: a document already in force is not written again; after a lost response the default is checked, and a duplicate version the retry left is deleted"),
-    row("delete_policy", Kind::Policy, &["iam:DeletePolicy"], &[]),
-    row(
-        "delete_policy_version",
-        Kind::Policy,
-        &["iam:DeletePolicyVersion"],
-        &[],
-    ),
-    row(
-        "detach_group_policy",
-        Kind::Policy,
-        &["iam:DetachGroupPolicy"],
-        &[],
-    ),
-    row(
-        "create_role",
-        Kind::Role,
-        // After a create race: read, and its owner checked.
-        &["iam:CreateRole", "iam:GetRole"],
-        &[Dependent::WithTags("iam:TagRole")],
-    )
-    .ensuring("exists already: read and refused if another stack owns it"),
-    row(
-        "update_trust_policy",
-        Kind::Role,
-        &["iam:UpdateAssumeRolePolicy"],
-        &[],
-    ),
-    row("update_role", Kind::Role, &["iam:UpdateRole"], &[]),
-    row(
-        "put_permissions_boundary",
-        Kind::Role,
-        &["iam:PutRolePermissionsBoundary"],
-        &[],
-    ),
-    row(
-        "delete_permissions_boundary",
-        Kind::Role,
-        &["iam:DeleteRolePermissionsBoundary"],
-        &[],
-    ),
-    row(
-        "attach_role_policy",
-        Kind::Role,
-        &["iam:AttachRolePolicy"],
-        &[],
-    ),
-    row(
-        "detach_role_policy",
-        Kind::Role,
-        &["iam:DetachRolePolicy"],
-        &[],
-    ),
-    row("put_role_policy", Kind::Role, &["iam:PutRolePolicy"], &[]),
-    row(
-        "delete_role_policy",
-        Kind::Role,
-        &["iam:DeleteRolePolicy"],
-        &[],
-    ),
-    row("delete_role", Kind::Role, &["iam:DeleteRole"], &[]),
-    row(
-        "attach_user_policy",
-        Kind::UserAttachment,
-        &["iam:AttachUserPolicy"],
-        &[],
-    ),
-    row(
-        "detach_user_policy",
-        Kind::UserAttachment,
-        &["iam:DetachUserPolicy"],
-        &[],
-    ),
-    row(
-        "put_registry_scanning",
-        Kind::Registry,
-        // Read again and merged with what other stacks wrote since the plan.
-        &[
-            "ecr:GetRegistryScanningConfiguration",
-            "ecr:PutRegistryScanningConfiguration",
-        ],
-        &[],
-    )
-    .ensuring("the configuration is read again and this stack's part merged into what is there now, so that rules other stacks wrote since the plan are kept; written only when that changes it"),
-    row(
-        "put_replication",
-        Kind::Registry,
-        &["ecr:DescribeRegistry", "ecr:PutReplicationConfiguration"],
-        &[],
-    )
-    .ensuring("the configuration is read again and this stack's part merged into what is there now; written only when that changes it"),
-    row(
-        "put_registry_policy",
-        Kind::Registry,
-        // Deleted when no statement is left after the merge.
-        &[
-            "ecr:GetRegistryPolicy",
-            "ecr:PutRegistryPolicy",
-            "ecr:DeleteRegistryPolicy",
-        ],
-        &[],
-    )
-    .ensuring("the policy is read again and this stack's statements merged into what is there now; deleted when no statement is left"),
-    row(
-        "put_registry_record",
-        Kind::RegistryRecord,
-        // Created with tags, or overwritten when it exists.
-        &["ssm:PutParameter"],
-        &[Dependent::WithTags("ssm:AddTagsToResource")],
-    )
-    .ensuring("created, or overwritten when it exists"),
-    row(
-        "delete_registry_record",
-        Kind::RegistryRecord,
-        &["ssm:DeleteParameter"],
-        &[],
-    ),
-    row(
-        "create_pull_through_cache_rule",
-        Kind::PullThroughCache,
-        &["ecr:CreatePullThroughCacheRule"],
-        &[Dependent::PassRole],
-    ),
-    row(
-        "update_pull_through_cache_rule",
-        Kind::PullThroughCache,
-        &["ecr:UpdatePullThroughCacheRule"],
-        &[Dependent::PassRole],
-    ),
-    row(
-        "delete_pull_through_cache_rule",
-        Kind::PullThroughCache,
-        &["ecr:DeletePullThroughCacheRule"],
-        &[],
-    ),
-    row(
-        "create_creation_template",
-        Kind::CreationTemplate,
-        &["ecr:CreateRepositoryCreationTemplate"],
-        &[
-            Dependent::Always("ecr:CreateRepository"),
-            Dependent::Always("ecr:PutLifecyclePolicy"),
-            Dependent::Always("ecr:SetRepositoryPolicy"),
-            Dependent::PassRole,
-        ],
-    ),
-    row(
-        "update_creation_template",
-        Kind::CreationTemplate,
-        &["ecr:UpdateRepositoryCreationTemplate"],
-        &[
-            Dependent::Always("ecr:CreateRepository"),
-            Dependent::Always("ecr:PutLifecyclePolicy"),
-            Dependent::Always("ecr:SetRepositoryPolicy"),
-            Dependent::PassRole,
-        ],
-    ),
-    row(
-        "delete_creation_template",
-        Kind::CreationTemplate,
-        &["ecr:DeleteRepositoryCreationTemplate"],
-        &[],
-    ),
-];
-
-fn find(op: &str, kind: Kind) -> &'static OpCalls {
-    OPS.iter()
-        .find(|r| r.op == op && r.kind == kind)
-        .unwrap_or_else(|| panic!("no row for op {op} on {kind:?} in plan::calls::OPS"))
-}
+/// The table: every kind's rows, as each kind's plan file declares them (`set_tags` one per kind
+/// of target).
+pub static OPS: LazyLock<Vec<&'static OpCalls>> =
+    LazyLock::new(|| super::planned::declared_ops().collect());
 
 impl Op {
-    /// This op's declaration in [`OPS`].
+    /// This op's declaration in [`OPS`]: the row of its name (of its target's kind, for tags).
     pub fn declared(&self) -> &'static OpCalls {
-        let (name, kind) = match self {
-            Op::CreateRepository { .. } => ("create_repository", Kind::Repository),
-            Op::DeleteRepository { .. } => ("delete_repository", Kind::Repository),
-            Op::PutImageTagMutability { .. } => ("put_image_tag_mutability", Kind::Repository),
-            Op::PutScanOnPush { .. } => ("put_scan_on_push", Kind::Repository),
-            Op::PutLifecyclePolicy { .. } => ("put_lifecycle_policy", Kind::Repository),
-            Op::DeleteLifecyclePolicy { .. } => ("delete_lifecycle_policy", Kind::Repository),
-            Op::SetRepositoryPolicy { .. } => ("set_repository_policy", Kind::Repository),
-            Op::DeleteRepositoryPolicy { .. } => ("delete_repository_policy", Kind::Repository),
-            Op::SetTags { target, .. } => (
-                "set_tags",
-                match target {
-                    TagTarget::Repository { .. } => Kind::Repository,
-                    TagTarget::OidcProvider { .. } => Kind::OidcProvider,
-                    TagTarget::Policy { .. } => Kind::Policy,
-                    TagTarget::Role { .. } => Kind::Role,
-                },
-            ),
-            Op::CreateOidcProvider { .. } => ("create_oidc_provider", Kind::OidcProvider),
-            Op::AddClientId { .. } => ("add_client_id", Kind::OidcProvider),
-            Op::RemoveClientId { .. } => ("remove_client_id", Kind::OidcProvider),
-            Op::UpdateThumbprints { .. } => ("update_thumbprints", Kind::OidcProvider),
-            Op::DeleteOidcProvider { .. } => ("delete_oidc_provider", Kind::OidcProvider),
-            Op::CreatePolicy { .. } => ("create_policy", Kind::Policy),
-            Op::CreatePolicyVersion { .. } => ("create_policy_version", Kind::Policy),
-            Op::DeletePolicy { .. } => ("delete_policy", Kind::Policy),
-            Op::DeletePolicyVersion { .. } => ("delete_policy_version", Kind::Policy),
-            Op::DetachGroupPolicy { .. } => ("detach_group_policy", Kind::Policy),
-            Op::CreateRole { .. } => ("create_role", Kind::Role),
-            Op::UpdateTrustPolicy { .. } => ("update_trust_policy", Kind::Role),
-            Op::UpdateRole { .. } => ("update_role", Kind::Role),
-            Op::PutPermissionsBoundary { .. } => ("put_permissions_boundary", Kind::Role),
-            Op::DeletePermissionsBoundary { .. } => ("delete_permissions_boundary", Kind::Role),
-            Op::AttachRolePolicy { .. } => ("attach_role_policy", Kind::Role),
-            Op::DetachRolePolicy { .. } => ("detach_role_policy", Kind::Role),
-            Op::PutRolePolicy { .. } => ("put_role_policy", Kind::Role),
-            Op::DeleteRolePolicy { .. } => ("delete_role_policy", Kind::Role),
-            Op::DeleteRole { .. } => ("delete_role", Kind::Role),
-            Op::AttachUserPolicy { .. } => ("attach_user_policy", Kind::UserAttachment),
-            Op::DetachUserPolicy { .. } => ("detach_user_policy", Kind::UserAttachment),
-            Op::PutRegistryScanning { .. } => ("put_registry_scanning", Kind::Registry),
-            Op::PutReplication { .. } => ("put_replication", Kind::Registry),
-            Op::PutRegistryPolicy { .. } => ("put_registry_policy", Kind::Registry),
-            Op::PutRegistryRecord { .. } => ("put_registry_record", Kind::RegistryRecord),
-            Op::DeleteRegistryRecord { .. } => ("delete_registry_record", Kind::RegistryRecord),
-            Op::CreatePullThroughCacheRule { .. } => {
-                ("create_pull_through_cache_rule", Kind::PullThroughCache)
-            }
-            Op::UpdatePullThroughCacheRule { .. } => {
-                ("update_pull_through_cache_rule", Kind::PullThroughCache)
-            }
-            Op::DeletePullThroughCacheRule { .. } => {
-                ("delete_pull_through_cache_rule", Kind::PullThroughCache)
-            }
-            Op::CreateCreationTemplate { .. } => {
-                ("create_creation_template", Kind::CreationTemplate)
-            }
-            Op::UpdateCreationTemplate { .. } => {
-                ("update_creation_template", Kind::CreationTemplate)
-            }
-            Op::DeleteCreationTemplate { .. } => {
-                ("delete_creation_template", Kind::CreationTemplate)
-            }
+        let value = serde_json::to_value(self).expect("an op serializes");
+        let name = value["op"].as_str().expect("an op is tagged with its name");
+        let mut rows = OPS.iter().copied().filter(|r| r.op == name);
+        let row = match self {
+            Op::SetTags { target, .. } => rows.find(|r| r.kind == target.kind()),
+            _ => rows.next(),
         };
-        find(name, kind)
+        row.unwrap_or_else(|| panic!("no row for op {name} in plan::calls::OPS"))
     }
 
     /// The IAM actions this op may need: its calls', and the dependent ones that apply to it

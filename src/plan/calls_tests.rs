@@ -154,7 +154,7 @@ async fn apply_makes_no_call_its_plan_did_not_declare() {
 #[test]
 fn every_op_has_one_row_and_every_row_is_an_op() {
     let mut names = BTreeSet::new();
-    for row in OPS {
+    for row in OPS.iter() {
         assert!(
             names.insert((row.op, row.kind)),
             "{} on {:?} twice",

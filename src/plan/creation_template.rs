@@ -3,6 +3,7 @@
 //! has no tag writes of its own; repositories already created from it are not touched.
 
 use super::PlanError;
+use super::calls::{Dependent, OpCalls, row};
 use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, Op};
 use crate::model::Registered;
@@ -68,7 +69,43 @@ pub fn delete(have: &CreationTemplate) -> Change {
     )
 }
 
+/// Every call each op of this kind may make (see `calls.rs`).
+const OPS: &[OpCalls] = &[
+    row(
+        "create_creation_template",
+        Kind::CreationTemplate,
+        &["ecr:CreateRepositoryCreationTemplate"],
+        &[
+            Dependent::Always("ecr:CreateRepository"),
+            Dependent::Always("ecr:PutLifecyclePolicy"),
+            Dependent::Always("ecr:SetRepositoryPolicy"),
+            Dependent::PassRole,
+        ],
+    ),
+    row(
+        "update_creation_template",
+        Kind::CreationTemplate,
+        &["ecr:UpdateRepositoryCreationTemplate"],
+        &[
+            Dependent::Always("ecr:CreateRepository"),
+            Dependent::Always("ecr:PutLifecyclePolicy"),
+            Dependent::Always("ecr:SetRepositoryPolicy"),
+            Dependent::PassRole,
+        ],
+    ),
+    row(
+        "delete_creation_template",
+        Kind::CreationTemplate,
+        &["ecr:DeleteRepositoryCreationTemplate"],
+        &[],
+    ),
+];
+
 impl Planned for CreationTemplate {
+    fn ops() -> &'static [OpCalls] {
+        OPS
+    }
+
     fn diff(&self, live: Option<&Live>, _cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
         Ok(diff(self, live))
     }

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::PlanError;
+use super::calls::{Dependent, OpCalls, row};
 use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, Op, tag_ops};
 use crate::model::Kind;
@@ -86,7 +87,54 @@ pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Chang
     (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))
 }
 
+/// Every call each op of this kind may make (see `calls.rs`).
+const OPS: &[OpCalls] = &[
+    row(
+        "set_tags",
+        Kind::OidcProvider,
+        &[
+            "iam:TagOpenIDConnectProvider",
+            "iam:UntagOpenIDConnectProvider",
+        ],
+        &[],
+    ),
+    row(
+        "create_oidc_provider",
+        Kind::OidcProvider,
+        &["iam:CreateOpenIDConnectProvider"],
+        &[Dependent::WithTags("iam:TagOpenIDConnectProvider")],
+    ),
+    row(
+        "add_client_id",
+        Kind::OidcProvider,
+        &["iam:AddClientIDToOpenIDConnectProvider"],
+        &[],
+    ),
+    row(
+        "remove_client_id",
+        Kind::OidcProvider,
+        &["iam:RemoveClientIDFromOpenIDConnectProvider"],
+        &[],
+    ),
+    row(
+        "update_thumbprints",
+        Kind::OidcProvider,
+        &["iam:UpdateOpenIDConnectProviderThumbprint"],
+        &[],
+    ),
+    row(
+        "delete_oidc_provider",
+        Kind::OidcProvider,
+        &["iam:DeleteOpenIDConnectProvider"],
+        &[],
+    ),
+];
+
 impl Planned for OidcProvider {
+    fn ops() -> &'static [OpCalls] {
+        OPS
+    }
+
     fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
         if self.manage {
             return Ok(diff(self, live, cx.env));

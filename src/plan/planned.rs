@@ -2,6 +2,7 @@
 //! ordered. The planner dispatches through [`planned`], generated from the registration in
 //! `model/kinds.rs`, and names no kind itself.
 
+use super::calls::OpCalls;
 use super::{Change, PlanError};
 use crate::model::kinds::for_each_kind;
 use crate::model::{Address, Desired, Env, Kind, Live, Observed, Resource};
@@ -38,6 +39,11 @@ pub(crate) trait Planned {
         Vec::new()
     }
 
+    /// Every call each of the kind's ops may make, declared once.
+    fn ops() -> &'static [OpCalls]
+    where
+        Self: Sized;
+
     /// The kinds whose deletes go before a delete of this kind.
     fn deleted_after() -> &'static [Kind]
     where
@@ -54,6 +60,11 @@ macro_rules! declare_planned {
             match resource {
                 $(Resource::$variant(r) => r,)*
             }
+        }
+
+        /// Every kind's op declarations.
+        pub(crate) fn declared_ops() -> impl Iterator<Item = &'static OpCalls> {
+            [$(<$model as Planned>::ops(),)*].into_iter().flatten()
         }
 
         /// The kinds whose deletes go before a delete of `kind`.

@@ -5,6 +5,7 @@ use super::{Action, AttributeChange, Change, Op, tag_ops};
 /// IAM allows five versions of a managed policy.
 pub const MAX_POLICY_VERSIONS: usize = 5;
 use super::PlanError;
+use super::calls::{Dependent, OpCalls, row};
 use super::planned::{Context, Planned};
 use super::repository::names_a_role;
 use crate::model::Live;
@@ -100,7 +101,56 @@ pub fn delete(live: &Live) -> Change {
     Change::new(live.resource.address(), Action::Delete, Vec::new(), ops)
 }
 
+/// Every call each op of this kind may make (see `calls.rs`).
+const OPS: &[OpCalls] = &[
+    row(
+        "set_tags",
+        Kind::Policy,
+        &["iam:TagPolicy", "iam:UntagPolicy"],
+        &[],
+    ),
+    row(
+        "create_policy",
+        Kind::Policy,
+        // After a create race: found by name and its owner checked.
+        &["iam:CreatePolicy", "iam:ListPolicies", "iam:ListPolicyTags"],
+        &[Dependent::WithTags("iam:TagPolicy")],
+    )
+    .ensuring("exists already: found by name and refused if another stack owns it"),
+    row(
+        "create_policy_version",
+        Kind::Policy,
+        // A document already in force is not written again; a lost response is checked by
+        // listing the versions and reading the default; a duplicate a retry left is deleted.
+        &[
+            "iam:ListPolicyVersions",
+            "iam:GetPolicyVersion",
+            "iam:CreatePolicyVersion",
+            "iam:DeletePolicyVersion",
+        ],
+        &[],
+    )
+    .ensuring("the versions are listed and the default read first: a document already in force is not written again; after a lost response the default is checked, and a duplicate version the retry left is deleted"),
+    row("delete_policy", Kind::Policy, &["iam:DeletePolicy"], &[]),
+    row(
+        "delete_policy_version",
+        Kind::Policy,
+        &["iam:DeletePolicyVersion"],
+        &[],
+    ),
+    row(
+        "detach_group_policy",
+        Kind::Policy,
+        &["iam:DetachGroupPolicy"],
+        &[],
+    ),
+];
+
 impl Planned for ManagedPolicy {
+    fn ops() -> &'static [OpCalls] {
+        OPS
+    }
+
     fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
         Ok(diff(self, live, cx.env))
     }

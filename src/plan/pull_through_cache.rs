@@ -4,6 +4,7 @@
 //! (written by the record change), so a rule has no tag writes of its own.
 
 use super::PlanError;
+use super::calls::{Dependent, OpCalls, row};
 use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, Op};
 use crate::model::attribute::{self, Mutation};
@@ -104,7 +105,33 @@ pub fn delete(have: &PullThroughCacheRule) -> Change {
     change
 }
 
+/// Every call each op of this kind may make (see `calls.rs`).
+const OPS: &[OpCalls] = &[
+    row(
+        "create_pull_through_cache_rule",
+        Kind::PullThroughCache,
+        &["ecr:CreatePullThroughCacheRule"],
+        &[Dependent::PassRole],
+    ),
+    row(
+        "update_pull_through_cache_rule",
+        Kind::PullThroughCache,
+        &["ecr:UpdatePullThroughCacheRule"],
+        &[Dependent::PassRole],
+    ),
+    row(
+        "delete_pull_through_cache_rule",
+        Kind::PullThroughCache,
+        &["ecr:DeletePullThroughCacheRule"],
+        &[],
+    ),
+];
+
 impl Planned for PullThroughCacheRule {
+    fn ops() -> &'static [OpCalls] {
+        OPS
+    }
+
     fn diff(&self, live: Option<&Live>, _cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
         Ok(diff(self, live))
     }

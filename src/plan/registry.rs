@@ -4,6 +4,7 @@
 
 use serde_json::json;
 
+use super::calls::{Dependent, OpCalls, row};
 use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, Op, PlanError};
 use crate::model::Unit;
@@ -366,7 +367,60 @@ pub fn record(
     Ok(Some(change))
 }
 
+/// Every call each op of this kind may make (see `calls.rs`).
+/// The stack's registry record is written by the registry's ops too.
+const OPS: &[OpCalls] = &[
+    row(
+        "put_registry_scanning",
+        Kind::Registry,
+        // Read again and merged with what other stacks wrote since the plan.
+        &[
+            "ecr:GetRegistryScanningConfiguration",
+            "ecr:PutRegistryScanningConfiguration",
+        ],
+        &[],
+    )
+    .ensuring("the configuration is read again and this stack's part merged into what is there now, so that rules other stacks wrote since the plan are kept; written only when that changes it"),
+    row(
+        "put_replication",
+        Kind::Registry,
+        &["ecr:DescribeRegistry", "ecr:PutReplicationConfiguration"],
+        &[],
+    )
+    .ensuring("the configuration is read again and this stack's part merged into what is there now; written only when that changes it"),
+    row(
+        "put_registry_policy",
+        Kind::Registry,
+        // Deleted when no statement is left after the merge.
+        &[
+            "ecr:GetRegistryPolicy",
+            "ecr:PutRegistryPolicy",
+            "ecr:DeleteRegistryPolicy",
+        ],
+        &[],
+    )
+    .ensuring("the policy is read again and this stack's statements merged into what is there now; deleted when no statement is left"),
+    row(
+        "put_registry_record",
+        Kind::RegistryRecord,
+        // Created with tags, or overwritten when it exists.
+        &["ssm:PutParameter"],
+        &[Dependent::WithTags("ssm:AddTagsToResource")],
+    )
+    .ensuring("created, or overwritten when it exists"),
+    row(
+        "delete_registry_record",
+        Kind::RegistryRecord,
+        &["ssm:DeleteParameter"],
+        &[],
+    ),
+];
+
 impl Planned for RegistrySettings {
+    fn ops() -> &'static [OpCalls] {
+        OPS
+    }
+
     fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
         diff(
             self,

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use super::PlanError;
+use super::calls::{Dependent, OpCalls, row};
 use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
 use crate::model::Live;
@@ -223,7 +224,80 @@ pub fn delete(have: &Repository) -> Change {
     change
 }
 
+/// Every call each op of this kind may make (see `calls.rs`).
+const OPS: &[OpCalls] = &[
+    row(
+        "create_repository",
+        Kind::Repository,
+        // After a create race: listed again, its owner checked, its settings and tags made ours.
+        &[
+            "ecr:CreateRepository",
+            "ecr:DescribeRepositories",
+            "ecr:ListTagsForResource",
+            "ecr:PutImageTagMutability",
+            "ecr:PutImageScanningConfiguration",
+            "ecr:TagResource",
+        ],
+        &[Dependent::WithTags("ecr:TagResource")],
+    )
+    .ensuring("exists already (created since the plan): listed, refused if another stack owns it, else its mutability, scanning and tags are written"),
+    row(
+        "delete_repository",
+        Kind::Repository,
+        // Whether it holds images decides the opt-in it needs.
+        &["ecr:ListImages", "ecr:DeleteRepository"],
+        &[],
+    )
+    .ensuring("whether it holds images is read first: with images it is deleted only with the opt-in (force_delete and --allow-replace, or --allow-destroy)"),
+    row(
+        "put_image_tag_mutability",
+        Kind::Repository,
+        &["ecr:PutImageTagMutability"],
+        &[],
+    ),
+    row(
+        "put_scan_on_push",
+        Kind::Repository,
+        &["ecr:PutImageScanningConfiguration"],
+        &[],
+    ),
+    row(
+        "put_lifecycle_policy",
+        Kind::Repository,
+        &["ecr:PutLifecyclePolicy"],
+        &[],
+    ),
+    row(
+        "delete_lifecycle_policy",
+        Kind::Repository,
+        &["ecr:DeleteLifecyclePolicy"],
+        &[],
+    ),
+    row(
+        "set_repository_policy",
+        Kind::Repository,
+        &["ecr:SetRepositoryPolicy"],
+        &[],
+    ),
+    row(
+        "delete_repository_policy",
+        Kind::Repository,
+        &["ecr:DeleteRepositoryPolicy"],
+        &[],
+    ),
+    row(
+        "set_tags",
+        Kind::Repository,
+        &["ecr:TagResource", "ecr:UntagResource"],
+        &[],
+    ),
+];
+
 impl Planned for Repository {
+    fn ops() -> &'static [OpCalls] {
+        OPS
+    }
+
     fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
         Ok(diff(self, live, cx.owned))
     }

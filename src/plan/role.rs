@@ -2,6 +2,7 @@
 //! attached managed policies (anything attached out of band is detached).
 
 use super::PlanError;
+use super::calls::{Dependent, OpCalls, row};
 use super::planned::{Context, Planned};
 use super::policy::policy_named;
 use super::{Action, AttributeChange, Change, Op, tag_ops};
@@ -158,7 +159,68 @@ pub fn delete(live: &Live) -> Change {
     Change::new(live.resource.address(), Action::Delete, Vec::new(), ops)
 }
 
+/// Every call each op of this kind may make (see `calls.rs`).
+const OPS: &[OpCalls] = &[
+    row(
+        "set_tags",
+        Kind::Role,
+        &["iam:TagRole", "iam:UntagRole"],
+        &[],
+    ),
+    row(
+        "create_role",
+        Kind::Role,
+        // After a create race: read, and its owner checked.
+        &["iam:CreateRole", "iam:GetRole"],
+        &[Dependent::WithTags("iam:TagRole")],
+    )
+    .ensuring("exists already: read and refused if another stack owns it"),
+    row(
+        "update_trust_policy",
+        Kind::Role,
+        &["iam:UpdateAssumeRolePolicy"],
+        &[],
+    ),
+    row("update_role", Kind::Role, &["iam:UpdateRole"], &[]),
+    row(
+        "put_permissions_boundary",
+        Kind::Role,
+        &["iam:PutRolePermissionsBoundary"],
+        &[],
+    ),
+    row(
+        "delete_permissions_boundary",
+        Kind::Role,
+        &["iam:DeleteRolePermissionsBoundary"],
+        &[],
+    ),
+    row(
+        "attach_role_policy",
+        Kind::Role,
+        &["iam:AttachRolePolicy"],
+        &[],
+    ),
+    row(
+        "detach_role_policy",
+        Kind::Role,
+        &["iam:DetachRolePolicy"],
+        &[],
+    ),
+    row("put_role_policy", Kind::Role, &["iam:PutRolePolicy"], &[]),
+    row(
+        "delete_role_policy",
+        Kind::Role,
+        &["iam:DeleteRolePolicy"],
+        &[],
+    ),
+    row("delete_role", Kind::Role, &["iam:DeleteRole"], &[]),
+];
+
 impl Planned for Role {
+    fn ops() -> &'static [OpCalls] {
+        OPS
+    }
+
     fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
         let named = self.policies.iter().chain(&self.permissions_boundary);
         if let Some(arn) = named

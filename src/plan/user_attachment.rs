@@ -1,9 +1,11 @@
 //! Planning a policy attachment to an existing IAM user.
 
 use super::PlanError;
+use super::calls::{OpCalls, row};
 use super::planned::{Context, Planned};
 use super::policy::policy_named;
 use super::{Action, Change, Op};
+use crate::model::Kind;
 use crate::model::Live;
 use crate::model::{Address, Env};
 use crate::model::{Resource, UserAttachment};
@@ -24,7 +26,27 @@ pub fn diff(want: &UserAttachment, live: Option<&Live>) -> Option<Change> {
     ))
 }
 
+/// Every call each op of this kind may make (see `calls.rs`).
+const OPS: &[OpCalls] = &[
+    row(
+        "attach_user_policy",
+        Kind::UserAttachment,
+        &["iam:AttachUserPolicy"],
+        &[],
+    ),
+    row(
+        "detach_user_policy",
+        Kind::UserAttachment,
+        &["iam:DetachUserPolicy"],
+        &[],
+    ),
+];
+
 impl Planned for UserAttachment {
+    fn ops() -> &'static [OpCalls] {
+        OPS
+    }
+
     fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
         if cx.observed.missing_users.contains(&self.user) {
             return Err(PlanError::UserMissing {
