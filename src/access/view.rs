@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::evaluate::{Evaluation, NamedPolicy, Request, evaluate};
 use super::github_token::{GithubToken, SubjectForm};
+use crate::model::access_fact::AccessFact;
 use crate::model::{Env, PolicyDocument, Resource, Role};
 
 #[derive(Debug, Clone)]
@@ -118,37 +119,34 @@ impl AccessView {
             registry_policy_scope: RegistryPolicyScope::default(),
             env,
         };
-        for resource in resources {
-            match resource {
-                Resource::Role(r) => {
-                    view.roles.insert(r.name.clone(), r.clone());
+        let facts: Vec<AccessFact> = resources
+            .into_iter()
+            .flat_map(|r| r.unit().access(&view.env))
+            .collect();
+        for fact in facts {
+            match fact {
+                AccessFact::Principal(role) => {
+                    view.roles.insert(role.name.clone(), role);
                 }
-                Resource::Policy(p) => {
-                    let arn = view.env.iam_arn("policy", &p.name);
-                    view.policies
-                        .insert(arn, (p.name.clone(), p.document.clone()));
+                AccessFact::ManagedPolicy {
+                    arn,
+                    name,
+                    document,
+                } => {
+                    view.policies.insert(arn, (name, document));
                 }
-                Resource::Repository(r) => {
-                    view.repositories
-                        .insert(r.name.clone(), r.repository_policy.clone());
+                AccessFact::RepositoryPolicy {
+                    repository,
+                    document,
+                } => {
+                    view.repositories.insert(repository, document);
                 }
-                Resource::UserAttachment(a) => {
-                    view.user_policies
-                        .entry(a.user.clone())
-                        .or_default()
-                        .push(a.policy_arn.clone());
+                AccessFact::UserPolicy { user, policy_arn } => {
+                    view.user_policies.entry(user).or_default().push(policy_arn);
                 }
-                Resource::Registry(settings) if !settings.policy.is_empty() => {
-                    view.registry_policy = PolicyDocument::from_json(serde_json::json!({
-                        "Version": "2012-10-17",
-                        "Statement": settings.statements_as_written(),
-                    }))
-                    .ok();
-                }
-                Resource::OidcProvider(_)
-                | Resource::Registry(_)
-                | Resource::PullThroughCache(_)
-                | Resource::CreationTemplate(_) => {}
+                AccessFact::RegistryPolicy(document) => view.registry_policy = Some(document),
+                // The provider is named by the caller (the spec's, or GitHub's by default).
+                AccessFact::IdentityProvider { .. } => {}
             }
         }
         view

@@ -12,6 +12,7 @@ use crate::access::view::{AccessView, RegistryPolicyScope};
 use crate::cli::{ExplainArgs, GlobalArgs, OutputFormat};
 use crate::error::Error;
 use crate::live::RegistryApi;
+use crate::model::access_fact::AccessFact;
 use crate::model::oidc_provider::GITHUB_OIDC_URL;
 use crate::model::{Env, Resource};
 use crate::render::json::SCHEMA_VERSION;
@@ -50,7 +51,10 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit,
         let spec = load_spec(&args.spec)?;
         let opened = super::session::single(open_units(global, &spec).await?)?;
         let observed = &opened.observed;
-        let host = provider_host(observed.resources.values().map(|l| &l.resource));
+        let host = provider_host(
+            observed.resources.values().map(|l| &l.resource),
+            &observed.env(),
+        );
         let mut view = AccessView::new(
             observed.env(),
             &host,
@@ -83,7 +87,7 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit,
             .iter()
             .map(|r| r.bind(&env))
             .collect();
-        let host = provider_host(bound.iter());
+        let host = provider_host(bound.iter(), &env);
         let mut view = AccessView::new(env, &host, bound.iter());
         view.registry_policy_scope = args.registry_policy_scope.unwrap_or_default();
         view
@@ -201,11 +205,11 @@ fn token_detail(t: &GithubToken) -> String {
     parts.join(", ")
 }
 
-fn provider_host<'a>(resources: impl Iterator<Item = &'a Resource>) -> String {
+fn provider_host<'a>(resources: impl Iterator<Item = &'a Resource>, env: &Env) -> String {
     let mut host = GITHUB_OIDC_URL.trim_start_matches("https://").to_string();
-    for r in resources {
-        if let Resource::OidcProvider(p) = r {
-            host = p.host().to_string();
+    for fact in resources.flat_map(|r| r.unit().access(env)) {
+        if let AccessFact::IdentityProvider { host: h } = fact {
+            host = h;
         }
     }
     host

@@ -42,6 +42,13 @@ impl ManagedPolicy {}
 
 impl super::unit::Declared for ManagedPolicy {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn access(&self, env: &super::Env) -> Vec<super::access_fact::AccessFact> {
+        vec![super::access_fact::AccessFact::ManagedPolicy {
+            arn: env.iam_arn("policy", &self.name),
+            name: self.name.clone(),
+            document: self.document.clone(),
+        }]
+    }
     const OUTPUT: Option<super::unit::OutputSection> = Some(super::unit::OutputSection {
         key: "policies",
         shape: super::unit::OutputShape::Value,

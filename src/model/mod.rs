@@ -4,6 +4,7 @@
 //! builds them from AWS answers) and the planner (which compares the two). They hold no I/O and no SDK
 //! types. Every value is normalized on construction so that equal meaning means equal value.
 
+pub(crate) mod access_fact;
 pub(crate) mod address;
 pub(crate) mod attribute;
 pub(crate) mod creation_template;

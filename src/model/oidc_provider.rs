@@ -103,4 +103,9 @@ impl super::unit::Declared for OidcProvider {
         Some(&mut self.tags)
     }
     fn bind(&mut self, _env: &super::Env) {}
+    fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
+        vec![super::access_fact::AccessFact::IdentityProvider {
+            host: self.host().to_string(),
+        }]
+    }
 }

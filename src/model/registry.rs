@@ -594,6 +594,19 @@ pub fn unowned(live: &LiveRegistry, owned: &OwnedKeys) -> Vec<String> {
 
 impl super::unit::Declared for RegistrySettings {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
+        if self.policy.is_empty() {
+            return Vec::new();
+        }
+        super::PolicyDocument::from_json(serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": self.statements_as_written(),
+        }))
+        .ok()
+        .map(super::access_fact::AccessFact::RegistryPolicy)
+        .into_iter()
+        .collect()
+    }
     const IN_REGISTRY_RECORD: bool = true;
     fn name(&self) -> String {
         ADDRESS_NAME.to_string()

@@ -404,6 +404,12 @@ mod lambda_pull_tests {
 
 impl super::unit::Declared for Repository {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
+        vec![super::access_fact::AccessFact::RepositoryPolicy {
+            repository: self.name.clone(),
+            document: self.repository_policy.clone(),
+        }]
+    }
     const OUTPUT: Option<super::unit::OutputSection> = Some(super::unit::OutputSection {
         key: "repositories",
         shape: super::unit::OutputShape::Fields,

@@ -85,6 +85,9 @@ impl Role {}
 
 impl super::unit::Declared for Role {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
+        vec![super::access_fact::AccessFact::Principal(self.clone())]
+    }
     const OUTPUT: Option<super::unit::OutputSection> = Some(super::unit::OutputSection {
         key: "roles",
         shape: super::unit::OutputShape::Value,

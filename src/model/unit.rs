@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::Desired;
+use super::access_fact::AccessFact;
 use super::attribute::{self, Attribute, Mutation};
 use super::env::Env;
 use super::observed::{Live, Observed};
@@ -33,6 +34,10 @@ pub(crate) trait Declared: Sized + 'static {
     /// Whether `output` lists it as missing when it does not exist yet (not a user's policy
     /// attachment, which is no resource of its own).
     const REPORTED_MISSING: bool = true;
+    /// What it contributes to access decisions (bound resources only).
+    fn access(&self, _env: &Env) -> Vec<AccessFact> {
+        Vec::new()
+    }
     /// The names of live parts of the kind that no stack owns (registry rules and statements set
     /// in the console): drift shows them as unmanaged.
     fn unowned_parts(_desired: &Desired, _observed: &Observed) -> Vec<String> {
@@ -78,6 +83,7 @@ pub(crate) trait Unit {
     fn tags_mut(&mut self) -> Option<&mut Tags>;
     fn bind(&mut self, env: &Env);
     fn output(&self, live: &Live, env: &Env) -> Vec<(&'static str, String)>;
+    fn access(&self, env: &Env) -> Vec<AccessFact>;
 }
 
 impl<T: Declared> Unit for T {
@@ -107,5 +113,8 @@ impl<T: Declared> Unit for T {
     }
     fn output(&self, live: &Live, env: &Env) -> Vec<(&'static str, String)> {
         Declared::output(self, live, env)
+    }
+    fn access(&self, env: &Env) -> Vec<AccessFact> {
+        Declared::access(self, env)
     }
 }

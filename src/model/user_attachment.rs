@@ -32,6 +32,12 @@ pub(crate) const ATTRIBUTES: &[Attribute<UserAttachment>] = &[
 
 impl super::unit::Declared for UserAttachment {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
+        vec![super::access_fact::AccessFact::UserPolicy {
+            user: self.user.clone(),
+            policy_arn: self.policy_arn.clone(),
+        }]
+    }
     const REPORTED_MISSING: bool = false;
     fn name(&self) -> String {
         self.address_name()

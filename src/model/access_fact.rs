@@ -1,0 +1,28 @@
+//! What a resource contributes to "who gets in": each kind declares its facts in IAM's terms
+//! (principals, identity policies, resource policies), and `explain` reads only these.
+
+use super::{PolicyDocument, Role};
+
+/// One fact an access decision depends on.
+#[derive(Debug, Clone)]
+pub(crate) enum AccessFact {
+    /// A role that can be assumed: its trust, policies, inline policies and boundary.
+    Principal(Role),
+    /// A customer managed policy, by its ARN.
+    ManagedPolicy {
+        arn: String,
+        name: String,
+        document: PolicyDocument,
+    },
+    /// A repository and its resource policy, if any.
+    RepositoryPolicy {
+        repository: String,
+        document: Option<PolicyDocument>,
+    },
+    /// A managed policy attached to an IAM user.
+    UserPolicy { user: String, policy_arn: String },
+    /// The statements of the registry policy.
+    RegistryPolicy(PolicyDocument),
+    /// The OIDC identity provider workflows come through, by its host.
+    IdentityProvider { host: String },
+}
