@@ -111,9 +111,13 @@ impl CreationTemplate {
     }
 }
 
+/// The record's section listing a stack's creation templates.
+pub(crate) const RECORD_SECTION: &str = "creation_templates";
+
 impl super::unit::Declared for CreationTemplate {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     const IN_REGISTRY_RECORD: bool = true;
+    const RECORD_SECTION: Option<&'static str> = Some(RECORD_SECTION);
     fn name(&self) -> String {
         self.prefix.clone()
     }

@@ -104,6 +104,14 @@ macro_rules! declare_resource {
                 }
             }
 
+            /// The registry record's section of this kind, if it is a keyed registry part.
+            pub(crate) fn record_section(self) -> Option<&'static str> {
+                match self {
+                    $(Kind::$variant => <$model as unit::Declared>::RECORD_SECTION,)*
+                    Kind::RegistryRecord => None,
+                }
+            }
+
             /// Where `output` shows this kind, if it does.
             pub(crate) fn output_section(self) -> Option<unit::OutputSection> {
                 match self {

@@ -171,6 +171,9 @@ impl PullThroughCacheRule {
     }
 }
 
+/// The record's section listing a stack's pull through cache.
+pub(crate) const RECORD_SECTION: &str = "pull_through_cache";
+
 impl super::unit::Declared for PullThroughCacheRule {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     /// Where images are pulled through (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX`, then
@@ -187,6 +190,7 @@ impl super::unit::Declared for PullThroughCacheRule {
         )]
     }
     const IN_REGISTRY_RECORD: bool = true;
+    const RECORD_SECTION: Option<&'static str> = Some(RECORD_SECTION);
     fn name(&self) -> String {
         self.prefix.clone()
     }

@@ -36,12 +36,11 @@ pub struct RegistryRecord {
     /// The last-applied fingerprint of the owned part (`v1:…`, as the tag on other resources).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
-    /// The pull-through cache rules the stack owns, by prefix, with their fingerprints.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub pull_through_cache: BTreeMap<String, String>,
-    /// The repository creation templates the stack owns, by prefix, with their fingerprints.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub creation_templates: BTreeMap<String, String>,
+    /// The registry parts of keyed kinds the stack owns (pull-through cache rules and creation
+    /// templates by prefix, account settings by name, …): each kind's section, as the kind
+    /// declares it, maps keys to their last-applied fingerprints. Sections are never empty.
+    #[serde(flatten)]
+    pub keyed: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl RegistryRecord {
@@ -51,8 +50,7 @@ impl RegistryRecord {
             stack: stack.to_string(),
             registry,
             fingerprint,
-            pull_through_cache: BTreeMap::new(),
-            creation_templates: BTreeMap::new(),
+            keyed: BTreeMap::new(),
         }
     }
 
@@ -71,9 +69,21 @@ impl RegistryRecord {
 
     /// Whether the stack owns nothing in this region (its record can go).
     pub fn is_empty(&self) -> bool {
-        self.registry.is_empty()
-            && self.pull_through_cache.is_empty()
-            && self.creation_templates.is_empty()
+        self.registry.is_empty() && self.keyed.values().all(BTreeMap::is_empty)
+    }
+
+    /// The keys the stack owns in a kind's section, with their fingerprints.
+    pub fn section(&self, section: &str) -> &BTreeMap<String, String> {
+        static NONE: BTreeMap<String, String> = BTreeMap::new();
+        self.keyed.get(section).unwrap_or(&NONE)
+    }
+
+    /// Records `key` of a kind's section as owned, with its fingerprint.
+    pub fn own(&mut self, section: &str, key: &str, fingerprint: String) {
+        self.keyed
+            .entry(section.to_string())
+            .or_default()
+            .insert(key.to_string(), fingerprint);
     }
 
     /// Whether the registry settings part owns anything.

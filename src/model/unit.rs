@@ -25,6 +25,9 @@ pub(crate) trait Declared: Sized + 'static {
     /// A part of the registry-wide settings, recorded in the stack's registry record (whose
     /// write goes after every change of such a part).
     const IN_REGISTRY_RECORD: bool = false;
+    /// For a registry part of a keyed kind: its section of the registry record, which lists the
+    /// stack's by key with their fingerprints.
+    const RECORD_SECTION: Option<&'static str> = None;
     /// Where `output` shows the kind (`None`: it does not).
     const OUTPUT: Option<OutputSection> = None;
     /// What `output` shows of a live resource of the kind, as (field, value) pairs.

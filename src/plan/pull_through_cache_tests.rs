@@ -62,7 +62,10 @@ async fn rules_are_created_recorded_converge_and_change() {
     );
     let recorded = record(&fake, "svc").unwrap();
     assert_eq!(
-        recorded.pull_through_cache.keys().collect::<Vec<_>>(),
+        recorded
+            .section("pull_through_cache")
+            .keys()
+            .collect::<Vec<_>>(),
         vec!["betekk-dockerhub", "betekk-public"]
     );
     assert!(plan_on(&fake, &d).await.is_empty());
@@ -178,7 +181,7 @@ async fn a_rule_left_out_of_the_spec_is_pruned_and_an_unrecorded_one_is_unmanage
     assert_eq!(
         record(&fake, "svc")
             .unwrap()
-            .pull_through_cache
+            .section("pull_through_cache")
             .keys()
             .collect::<Vec<_>>(),
         vec!["betekk-public"]

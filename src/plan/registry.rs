@@ -297,29 +297,26 @@ pub fn record(
                 wanted.registry = w.keys();
                 wanted.fingerprint = w.tags.get(APPLIED_TAG).cloned();
             }
-            Resource::PullThroughCache(r) => {
-                wanted.pull_through_cache.insert(
-                    r.prefix.clone(),
-                    r.tags.get(APPLIED_TAG).cloned().unwrap_or_default(),
-                );
+            other => {
+                if let Some(section) = other.kind().record_section() {
+                    let fingerprint = other.tags().get(APPLIED_TAG).cloned().unwrap_or_default();
+                    wanted.own(section, &other.address().name, fingerprint);
+                }
             }
-            Resource::CreationTemplate(t) => {
-                wanted.creation_templates.insert(
-                    t.prefix.clone(),
-                    t.tags.get(APPLIED_TAG).cloned().unwrap_or_default(),
-                );
-            }
-            _ => {}
         }
     }
     let wanted = (!wanted.is_empty()).then_some(wanted);
     let address = Address::new(Kind::RegistryRecord, stack);
     let shown = |r: &RegistryRecord| {
-        json!({
-            "registry": r.registry,
-            "pull_through_cache": r.pull_through_cache.keys().collect::<Vec<_>>(),
-            "creation_templates": r.creation_templates.keys().collect::<Vec<_>>(),
-        })
+        let mut shown = serde_json::Map::new();
+        shown.insert("registry".into(), json!(r.registry));
+        for section in Kind::ALL.iter().filter_map(|k| k.record_section()) {
+            shown.insert(
+                section.into(),
+                json!(r.section(section).keys().collect::<Vec<_>>()),
+            );
+        }
+        serde_json::Value::Object(shown)
     };
     let name = parameter_name(stack);
     let change = match (wanted, have) {

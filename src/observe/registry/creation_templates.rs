@@ -22,7 +22,7 @@ fn wanted(desired: &Desired) -> BTreeSet<&str> {
 }
 
 fn recorded(record: &RegistryRecord) -> &std::collections::BTreeMap<String, String> {
-    &record.creation_templates
+    record.section(crate::model::creation_template::RECORD_SECTION)
 }
 
 fn key_and_tags(item: &mut CreationTemplate) -> (String, &mut Tags) {

@@ -22,7 +22,7 @@ fn wanted(desired: &Desired) -> BTreeSet<&str> {
 }
 
 fn recorded(record: &RegistryRecord) -> &std::collections::BTreeMap<String, String> {
-    &record.pull_through_cache
+    record.section(crate::model::pull_through_cache::RECORD_SECTION)
 }
 
 fn key_and_tags(item: &mut PullThroughCacheRule) -> (String, &mut Tags) {
