@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use crate::model::{
-    CreationTemplate, ManagedPolicy, OidcProvider, PullThroughCacheRule, RegistrySettings,
-    Repository, Role, UserAttachment,
+    CreationTemplate, ManagedPolicy, OidcProvider, PullThroughCacheRule, Repository, Role,
+    UserAttachment,
 };
 use crate::model::{Desired, Encryption, Kind};
 use crate::observe::{READS, ReadScope};
@@ -187,11 +187,10 @@ impl Arns<'_> {
     }
 
     fn has_registry(&self) -> bool {
-        self.account.units.iter().any(|u| {
-            u.all::<RegistrySettings>().next().is_some()
-                || u.all::<PullThroughCacheRule>().next().is_some()
-                || u.all::<CreationTemplate>().next().is_some()
-        })
+        self.account
+            .units
+            .iter()
+            .any(|u| u.resources.iter().any(|r| r.kind().in_registry_record()))
     }
 
     fn read(&self, scope: ReadScope) -> Vec<String> {
@@ -219,12 +218,8 @@ impl Arns<'_> {
             Kind::Policy => self.policies(true),
             Kind::OidcProvider => self.provider(),
             Kind::UserAttachment => self.users(),
-            Kind::Registry | Kind::PullThroughCache | Kind::CreationTemplate
-                if self.has_registry() =>
-            {
-                vec!["*".into()]
-            }
-            Kind::Registry | Kind::PullThroughCache | Kind::CreationTemplate => Vec::new(),
+            kind if kind.in_registry_record() && self.has_registry() => vec!["*".into()],
+            kind if kind.in_registry_record() => Vec::new(),
             Kind::RegistryRecord if self.has_registry() => self
                 .account
                 .units
@@ -240,7 +235,7 @@ impl Arns<'_> {
                     )
                 })
                 .collect(),
-            Kind::RegistryRecord => Vec::new(),
+            _ => Vec::new(),
         }
     }
 }

@@ -145,6 +145,13 @@ impl AccessView {
                     view.user_policies.entry(user).or_default().push(policy_arn);
                 }
                 AccessFact::RegistryPolicy(document) => view.registry_policy = Some(document),
+                AccessFact::RegistryPolicyScope(scope) => {
+                    view.registry_policy_scope = if scope == "V1" {
+                        RegistryPolicyScope::V1
+                    } else {
+                        RegistryPolicyScope::V2
+                    };
+                }
                 // The provider is named by the caller (the spec's, or GitHub's by default).
                 AccessFact::IdentityProvider { .. } => {}
             }

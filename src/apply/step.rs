@@ -308,6 +308,9 @@ impl<C: Aws> Ctx<'_, C> {
             Op::DeletePullThroughCacheRule { prefix } => {
                 Ok(client.delete_pull_through_cache_rule(prefix).await?)
             }
+            Op::PutAccountSetting { name, value } => {
+                done(client.put_account_setting(name, value).await)
+            }
             Op::CreateCreationTemplate { template } => {
                 Ok(client.create_creation_template(template).await?)
             }

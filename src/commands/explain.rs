@@ -89,7 +89,10 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit,
             .collect();
         let host = provider_host(bound.iter(), &env);
         let mut view = AccessView::new(env, &host, bound.iter());
-        view.registry_policy_scope = args.registry_policy_scope.unwrap_or_default();
+        // The flag, else what the spec declares (registry.account_settings), else AWS's default.
+        view.registry_policy_scope = args
+            .registry_policy_scope
+            .unwrap_or(view.registry_policy_scope);
         view
     };
     let mut notes = scope_notes;

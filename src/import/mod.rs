@@ -70,6 +70,7 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
     let mut provider_manage = true;
     let mut cache_rules = String::new();
     let mut templates = String::new();
+    let mut account_settings = Vec::new();
 
     for live in inv.resources.values() {
         let address = live.resource.address();
@@ -110,6 +111,10 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
                 Ok(())
             }
             Resource::CreationTemplate(t) => creation_template(&mut templates, t),
+            Resource::AccountSetting(s) => {
+                account_settings.push(s);
+                Ok(())
+            }
             Resource::UserAttachment(_) | Resource::Registry(_) => Ok(()),
         };
         match result {
@@ -160,8 +165,18 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
     }
     let (settings, settings_count) = registry_settings(inv, stack, prefix, &mut skipped_later);
     count += settings_count;
-    if !settings.is_empty() || !cache_rules.is_empty() || !templates.is_empty() {
+    if !settings.is_empty()
+        || !cache_rules.is_empty()
+        || !templates.is_empty()
+        || !account_settings.is_empty()
+    {
         let _ = write!(out, "registry:\n{settings}");
+        if !account_settings.is_empty() {
+            let _ = writeln!(out, "  account_settings:");
+            for s in &account_settings {
+                let _ = writeln!(out, "    {}: {}", s.name, q(&s.value));
+            }
+        }
         if !cache_rules.is_empty() {
             let _ = write!(out, "  pull_through_cache:\n{cache_rules}");
         }

@@ -101,7 +101,8 @@ async fn stripped_account(yaml: &str) -> FakeAws {
             Resource::UserAttachment(_)
             | Resource::Registry(_)
             | Resource::PullThroughCache(_)
-            | Resource::CreationTemplate(_) => {}
+            | Resource::CreationTemplate(_)
+            | Resource::AccountSetting(_) => {}
         }
     }
     fake

@@ -23,6 +23,8 @@ pub(crate) enum AccessFact {
     UserPolicy { user: String, policy_arn: String },
     /// The statements of the registry policy.
     RegistryPolicy(PolicyDocument),
+    /// The account's registry policy scope (`V1` or `V2`), as declared.
+    RegistryPolicyScope(String),
     /// The OIDC identity provider workflows come through, by its host.
     IdentityProvider { host: String },
 }

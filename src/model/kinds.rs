@@ -25,6 +25,9 @@ macro_rules! for_each_kind {
             CreationTemplate(crate::model::CreationTemplate) = "creation_template",
             /// A pull-through cache rule (before the settings: a registry policy may name its prefix).
             PullThroughCache(crate::model::PullThroughCacheRule) = "pull_through_cache",
+            /// An account setting of the registry (before the registry policy, whose statements
+            /// the registry policy scope decides).
+            AccountSetting(crate::model::account_setting::AccountSetting) = "account_setting",
             /// The part of a region's registry-wide settings a stack owns.
             Registry(crate::model::RegistrySettings) = "registry",
         }

@@ -5,6 +5,7 @@
 //! types. Every value is normalized on construction so that equal meaning means equal value.
 
 pub(crate) mod access_fact;
+pub(crate) mod account_setting;
 pub(crate) mod address;
 pub(crate) mod attribute;
 pub(crate) mod creation_template;

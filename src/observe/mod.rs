@@ -110,6 +110,8 @@ pub const READS: &[(&str, ReadScope)] = &[
     ("ecr:GetRegistryScanningConfiguration", ReadScope::Registry),
     ("ecr:GetRegistryPolicy", ReadScope::Registry),
     ("ecr:DescribePullThroughCacheRules", ReadScope::Registry),
+    // Each account setting the spec declares or the stack's record owns.
+    ("ecr:GetAccountSetting", ReadScope::Registry),
     (
         "ecr:DescribeRepositoryCreationTemplates",
         ReadScope::Registry,

@@ -5,6 +5,9 @@
 //! be applied as it is. One file per resource kind decides that kind's changes; `order.rs` links
 //! changes to what they depend on.
 
+mod account_setting;
+#[cfg(test)]
+mod account_setting_tests;
 pub(crate) mod calls;
 mod change;
 mod creation_template;
@@ -43,7 +46,7 @@ use crate::model::Observed;
 use crate::model::fingerprint::{APPLIED_TAG, Fingerprint};
 use crate::model::tags::owner_of_tags;
 use crate::model::{Address, Desired, Resource, STACK_TAG};
-use planned::{Context, planned};
+use planned::{Context, Foreign, planned};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -110,15 +113,19 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
         wanted.insert(address.clone());
         let owner = live.and_then(|l| owner_of(&l.resource));
         if let Some(owner) = owner.filter(|o| *o != desired.stack) {
-            if planned(&resource).shared() {
-                // One serves every stack of the account: use it, leave it to its owner.
-                continue;
+            let live = live.expect("an owner was read from it");
+            match planned(&resource).foreign(live, owner, &desired.stack) {
+                Foreign::Use => continue,
+                Foreign::Share => {}
+                Foreign::Refuse(PlanError::OwnedByAnotherStack { owner, stack, .. }) => {
+                    return Err(PlanError::OwnedByAnotherStack {
+                        address,
+                        owner,
+                        stack,
+                    });
+                }
+                Foreign::Refuse(e) => return Err(e),
             }
-            return Err(PlanError::OwnedByAnotherStack {
-                address,
-                owner: owner.to_string(),
-                stack: desired.stack.clone(),
-            });
         }
         let cx = Context {
             desired,

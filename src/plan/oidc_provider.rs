@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::PlanError;
 use super::calls::{Dependent, OpCalls, row};
-use super::planned::{Context, Planned};
+use super::planned::{Context, Foreign, Planned};
 use super::{Action, AttributeChange, Change, Op, tag_ops};
 use crate::model::Kind;
 use crate::model::Live;
@@ -154,8 +154,9 @@ impl Planned for OidcProvider {
         None
     }
 
-    fn shared(&self) -> bool {
-        true
+    /// One provider serves every stack of the account: another stack's is used.
+    fn foreign(&self, _live: &Live, _owner: &str, _stack: &str) -> Foreign {
+        Foreign::Use
     }
 
     fn deleted_after() -> &'static [Kind] {

@@ -198,6 +198,11 @@ pub enum Op {
     DeletePullThroughCacheRule {
         prefix: String,
     },
+    /// `PutAccountSetting` (the setting's AWS name and its new value).
+    PutAccountSetting {
+        name: String,
+        value: String,
+    },
     CreateCreationTemplate {
         template: CreationTemplate,
     },

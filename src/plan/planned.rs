@@ -16,6 +16,16 @@ pub(crate) struct Context<'a> {
     pub(crate) owned: bool,
 }
 
+/// What a plan does with a resource another stack owns.
+pub(crate) enum Foreign {
+    /// Use it and leave it to its owner (one provider serves every stack of the account).
+    Use,
+    /// Own it together: both declare the same (an account setting with the same value).
+    Share,
+    /// Refuse the plan (the address of an `OwnedByAnotherStack` is filled in by the planner).
+    Refuse(PlanError),
+}
+
 /// A kind's planning, implemented in the kind's own plan file.
 pub(crate) trait Planned {
     /// The change that turns `live` into this desired resource (`None`: nothing to do).
@@ -28,10 +38,14 @@ pub(crate) trait Planned {
     /// (`None`: never pruned).
     fn prune(&self, live: &Live, cx: &Context<'_>) -> Option<Change>;
 
-    /// One resource serves every stack of the account (the provider): another stack's is used,
-    /// not an ownership conflict.
-    fn shared(&self) -> bool {
-        false
+    /// What to do when the live resource belongs to stack `owner`, not this one: by default two
+    /// specs must not manage one resource.
+    fn foreign(&self, _live: &Live, owner: &str, stack: &str) -> Foreign {
+        Foreign::Refuse(PlanError::OwnedByAnotherStack {
+            address: Address::new(Kind::RegistryRecord, ""),
+            owner: owner.to_string(),
+            stack: stack.to_string(),
+        })
     }
 
     /// What it refers to among the other desired resources: those are created first.

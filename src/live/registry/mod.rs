@@ -39,6 +39,12 @@ pub trait RegistryApi {
         &self,
         name: &str,
     ) -> impl Future<Output = Result<Option<String>, LiveError>>;
+    /// `ecr:PutAccountSetting`: sets an account setting's value.
+    fn put_account_setting(
+        &self,
+        name: &str,
+        value: &str,
+    ) -> impl Future<Output = Result<(), LiveError>>;
 }
 
 pub trait SsmApi {

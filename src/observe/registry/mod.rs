@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+pub(super) mod account_settings;
 pub(super) mod creation_templates;
 pub(super) mod pull_through_cache;
 
@@ -13,7 +14,6 @@ use super::{Limit, named_with_prefix};
 use crate::live::{Aws, ErrorKind, LiveError};
 use crate::model::registry::{LiveRegistry, RegistrySettings};
 use crate::model::registry_record::{RECORD_PATH, RegistryRecord, parameter_name};
-use crate::model::{CreationTemplate, PullThroughCacheRule};
 use crate::model::{Desired, Live, RegistryState, Resource};
 
 /// The region's registry state, this stack's owned part of the settings as AWS has it (when it
@@ -25,13 +25,14 @@ pub async fn read<C: Aws>(
 ) -> Result<(RegistryState, Vec<Live>), LiveError> {
     // A read-only role from before records existed may lack ssm:GetParametersByPath; a spec
     // without a registry section does not need the records.
-    let without_registry = desired.all::<RegistrySettings>().next().is_none()
-        && desired.all::<PullThroughCacheRule>().next().is_none()
-        && desired.all::<CreationTemplate>().next().is_none();
+    let without_registry = !desired
+        .resources
+        .iter()
+        .any(|r| r.kind().in_registry_record());
     let records = read_records(client, limit, without_registry).await?;
     let ours = records.get(&desired.stack);
     let (settings, settings_live) = read_settings(client, desired, ours, limit).await?;
-    let (rules, templates) = futures::try_join!(
+    let (rules, templates, settings_read) = futures::try_join!(
         read_keyed(
             &pull_through_cache::KIND,
             || client.list_pull_through_cache_rules(),
@@ -46,6 +47,7 @@ pub async fn read<C: Aws>(
             &records,
             limit,
         ),
+        account_settings::read(client, desired, &records, limit),
     )?;
     Ok((
         RegistryState { records, settings },
@@ -53,6 +55,7 @@ pub async fn read<C: Aws>(
             .into_iter()
             .chain(rules)
             .chain(templates)
+            .chain(settings_read)
             .collect(),
     ))
 }

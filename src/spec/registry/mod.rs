@@ -7,12 +7,15 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+mod account_settings;
 mod creation_templates;
 mod pull_through_cache;
 
+pub use account_settings::ACCOUNT_SETTINGS_FIELDS;
 pub use creation_templates::CREATION_TEMPLATE_FIELDS;
 pub use pull_through_cache::PULL_THROUGH_CACHE_FIELDS;
 
+use account_settings::read_account_settings;
 use creation_templates::read_creation_templates;
 use pull_through_cache::read_pull_through_cache;
 
@@ -112,6 +115,11 @@ pub const FIELDS: &[Field] = &[
         Ty::ListOf(CREATION_TEMPLATE_FIELDS),
         "Repository creation templates (CreateRepositoryCreationTemplate), keyed by prefix",
     ),
+    Field::new(
+        "account_settings",
+        Ty::Map(ACCOUNT_SETTINGS_FIELDS),
+        "The registry's account settings this stack owns (PutAccountSetting), per region",
+    ),
 ];
 
 /// The stack's registry settings (when the section declares some) and pull-through cache rules.
@@ -143,6 +151,9 @@ pub fn read(
             n,
             &f.path_of("creation_templates"),
         ));
+    }
+    if let Some(n) = f.get("account_settings") {
+        out.extend(read_account_settings(r, n, &f.path_of("account_settings")));
     }
     let mut settings = RegistrySettings::default();
     if let Some(n) = f.get("scanning") {

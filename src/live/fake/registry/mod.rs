@@ -97,6 +97,15 @@ impl RegistryApi for FakeAws {
         ))
     }
 
+    async fn put_account_setting(&self, name: &str, value: &str) -> Result<(), LiveError> {
+        let mut state = self.enter("ecr:PutAccountSetting", name)?;
+        state
+            .registry
+            .account_settings
+            .insert(name.to_string(), value.to_string());
+        Ok(())
+    }
+
     async fn put_registry_policy(&self, text: &str) -> Result<(), LiveError> {
         let mut state = self.enter("ecr:PutRegistryPolicy", "")?;
         // AWS hands documents back reformatted.

@@ -200,6 +200,17 @@ impl RegistryApi for SdkAws {
         Ok(out.value().map(str::to_string))
     }
 
+    async fn put_account_setting(&self, name: &str, value: &str) -> Result<(), LiveError> {
+        self.ecr
+            .put_account_setting()
+            .name(name)
+            .value(value)
+            .send()
+            .await
+            .map_err(|e| live_error("ecr:PutAccountSetting", e))?;
+        Ok(())
+    }
+
     async fn put_registry_policy(&self, text: &str) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutRegistryPolicy";
         self.ecr
