@@ -308,6 +308,12 @@ impl<C: Aws> Ctx<'_, C> {
             Op::DeletePullThroughCacheRule { prefix } => {
                 Ok(client.delete_pull_through_cache_rule(prefix).await?)
             }
+            Op::RegisterPullTimeUpdateExclusion { principal_arn } => {
+                Ok(client.register_pull_time_exclusion(principal_arn).await?)
+            }
+            Op::DeregisterPullTimeUpdateExclusion { principal_arn } => {
+                Ok(client.deregister_pull_time_exclusion(principal_arn).await?)
+            }
             Op::PutAccountSetting { name, value } => {
                 done(client.put_account_setting(name, value).await)
             }

@@ -71,6 +71,7 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
     let mut cache_rules = String::new();
     let mut templates = String::new();
     let mut account_settings = Vec::new();
+    let mut exclusions = Vec::new();
 
     for live in inv.resources.values() {
         let address = live.resource.address();
@@ -111,6 +112,10 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
                 Ok(())
             }
             Resource::CreationTemplate(t) => creation_template(&mut templates, t),
+            Resource::PullTimeExclusion(e) => {
+                exclusions.push(e.principal_arn.clone());
+                Ok(())
+            }
             Resource::AccountSetting(s) => {
                 account_settings.push(s);
                 Ok(())
@@ -169,8 +174,12 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
         || !cache_rules.is_empty()
         || !templates.is_empty()
         || !account_settings.is_empty()
+        || !exclusions.is_empty()
     {
         let _ = write!(out, "registry:\n{settings}");
+        if !exclusions.is_empty() {
+            let _ = writeln!(out, "  pull_time_update_exclusions: {}", q(&exclusions));
+        }
         if !account_settings.is_empty() {
             let _ = writeln!(out, "  account_settings:");
             for s in &account_settings {

@@ -102,7 +102,8 @@ async fn stripped_account(yaml: &str) -> FakeAws {
             | Resource::Registry(_)
             | Resource::PullThroughCache(_)
             | Resource::CreationTemplate(_)
-            | Resource::AccountSetting(_) => {}
+            | Resource::AccountSetting(_)
+            | Resource::PullTimeExclusion(_) => {}
         }
     }
     fake

@@ -68,12 +68,14 @@ impl LiveError {
             | "ParameterNotFound"
             | "PullThroughCacheRuleNotFoundException"
             | "TemplateNotFoundException"
+            | "ExclusionNotFoundException"
             | "NoSuchEntity"
             | "NoSuchEntityException" => ErrorKind::NotFound,
             "RepositoryAlreadyExistsException"
             | "ParameterAlreadyExists"
             | "PullThroughCacheRuleAlreadyExistsException"
             | "TemplateAlreadyExistsException"
+            | "ExclusionAlreadyExistsException"
             | "EntityAlreadyExists"
             | "EntityAlreadyExistsException" => ErrorKind::AlreadyExists,
             "ThrottlingException"

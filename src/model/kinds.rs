@@ -28,6 +28,8 @@ macro_rules! for_each_kind {
             /// An account setting of the registry (before the registry policy, whose statements
             /// the registry policy scope decides).
             AccountSetting(crate::model::account_setting::AccountSetting) = "account_setting",
+            /// A principal whose pulls do not update an image's last recorded pull time.
+            PullTimeExclusion(crate::model::pull_time_exclusion::PullTimeExclusion) = "pull_time_update_exclusion",
             /// The part of a region's registry-wide settings a stack owns.
             Registry(crate::model::RegistrySettings) = "registry",
         }

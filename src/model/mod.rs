@@ -23,6 +23,7 @@ pub(crate) mod observed;
 pub(crate) mod oidc_provider;
 pub(crate) mod policy_document;
 pub(crate) mod pull_through_cache;
+pub(crate) mod pull_time_exclusion;
 pub(crate) mod registry;
 pub(crate) mod registry_record;
 pub(crate) mod repository;

@@ -112,6 +112,7 @@ pub const READS: &[(&str, ReadScope)] = &[
     ("ecr:DescribePullThroughCacheRules", ReadScope::Registry),
     // Each account setting the spec declares or the stack's record owns.
     ("ecr:GetAccountSetting", ReadScope::Registry),
+    ("ecr:ListPullTimeUpdateExclusions", ReadScope::Registry),
     (
         "ecr:DescribeRepositoryCreationTemplates",
         ReadScope::Registry,

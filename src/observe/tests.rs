@@ -114,7 +114,8 @@ async fn observe_calls_exactly_the_read_actions_the_drift_role_grants() {
         + "registry:\n  scanning:\n    rules:\n      - frequency: SCAN_ON_PUSH\n        filters: [\"{prefix}-*\"]\n"
         + "  pull_through_cache:\n    - {prefix: \"{prefix}-public\", upstream: public.ecr.aws}\n"
         + "  creation_templates:\n    - {prefix: \"{prefix}-public\", applied_for: [PULL_THROUGH_CACHE]}\n"
-        + "  account_settings:\n    blob_mounting: ENABLED\n";
+        + "  account_settings:\n    blob_mounting: ENABLED\n"
+        + "  pull_time_update_exclusions: [\"{PREFIX}-GithubWorkflowsUploadRole\"]\n";
     let d = spec(&text).desired;
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
     assert!(report.succeeded(), "{report:#?}");

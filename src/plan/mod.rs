@@ -24,6 +24,9 @@ mod policy;
 mod pull_through_cache;
 #[cfg(test)]
 mod pull_through_cache_tests;
+mod pull_time_exclusion;
+#[cfg(test)]
+mod pull_time_exclusion_tests;
 mod registry;
 #[cfg(test)]
 mod registry_tests;

@@ -198,6 +198,12 @@ pub enum Op {
     DeletePullThroughCacheRule {
         prefix: String,
     },
+    RegisterPullTimeUpdateExclusion {
+        principal_arn: String,
+    },
+    DeregisterPullTimeUpdateExclusion {
+        principal_arn: String,
+    },
     /// `PutAccountSetting` (the setting's AWS name and its new value).
     PutAccountSetting {
         name: String,

@@ -311,7 +311,14 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, placement::Pl
         ));
     }
     if let Some(node) = top.get("registry") {
-        resources.extend(registry::read(r, &ctx, node, &regions, &targets));
+        resources.extend(registry::read(
+            r,
+            &ctx,
+            node,
+            &regions,
+            &targets,
+            &declared_roles,
+        ));
     }
     let github_node = top.get("github");
     let github = github::read(r, &ctx, github_node);

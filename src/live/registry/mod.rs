@@ -39,6 +39,18 @@ pub trait RegistryApi {
         &self,
         name: &str,
     ) -> impl Future<Output = Result<Option<String>, LiveError>>;
+    /// `ecr:ListPullTimeUpdateExclusions`, every page: the principal ARNs.
+    fn list_pull_time_exclusions(&self) -> impl Future<Output = Result<Vec<String>, LiveError>>;
+    /// `ecr:RegisterPullTimeUpdateExclusion`: `NotNeeded` when it is registered already.
+    fn register_pull_time_exclusion(
+        &self,
+        principal_arn: &str,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
+    /// `ecr:DeregisterPullTimeUpdateExclusion`: `NotNeeded` when it is not registered.
+    fn deregister_pull_time_exclusion(
+        &self,
+        principal_arn: &str,
+    ) -> impl Future<Output = Result<Ensured, LiveError>>;
     /// `ecr:PutAccountSetting`: sets an account setting's value.
     fn put_account_setting(
         &self,

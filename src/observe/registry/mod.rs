@@ -9,6 +9,7 @@ use serde_json::Value;
 pub(super) mod account_settings;
 pub(super) mod creation_templates;
 pub(super) mod pull_through_cache;
+pub(super) mod pull_time_exclusions;
 
 use super::{Limit, named_with_prefix};
 use crate::live::{Aws, ErrorKind, LiveError};
@@ -32,7 +33,7 @@ pub async fn read<C: Aws>(
     let records = read_records(client, limit, without_registry).await?;
     let ours = records.get(&desired.stack);
     let (settings, settings_live) = read_settings(client, desired, ours, limit).await?;
-    let (rules, templates, settings_read) = futures::try_join!(
+    let (rules, templates, settings_read, exclusions) = futures::try_join!(
         read_keyed(
             &pull_through_cache::KIND,
             || client.list_pull_through_cache_rules(),
@@ -48,6 +49,7 @@ pub async fn read<C: Aws>(
             limit,
         ),
         account_settings::read(client, desired, &records, limit),
+        pull_time_exclusions::read(client, desired, &records, limit),
     )?;
     Ok((
         RegistryState { records, settings },
@@ -56,6 +58,7 @@ pub async fn read<C: Aws>(
             .chain(rules)
             .chain(templates)
             .chain(settings_read)
+            .chain(exclusions)
             .collect(),
     ))
 }

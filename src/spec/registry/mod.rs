@@ -10,6 +10,7 @@ use serde_json::Value;
 mod account_settings;
 mod creation_templates;
 mod pull_through_cache;
+mod pull_time_exclusions;
 
 pub use account_settings::ACCOUNT_SETTINGS_FIELDS;
 pub use creation_templates::CREATION_TEMPLATE_FIELDS;
@@ -18,6 +19,7 @@ pub use pull_through_cache::PULL_THROUGH_CACHE_FIELDS;
 use account_settings::read_account_settings;
 use creation_templates::read_creation_templates;
 use pull_through_cache::read_pull_through_cache;
+use pull_time_exclusions::read_pull_time_exclusions;
 
 use super::fields::{Field, Ty};
 use super::reader::{Reader, index};
@@ -116,6 +118,12 @@ pub const FIELDS: &[Field] = &[
         "Repository creation templates (CreateRepositoryCreationTemplate), keyed by prefix",
     ),
     Field::new(
+        "pull_time_update_exclusions",
+        Ty::Strings,
+        "Principals whose pulls do not update an image's last recorded pull time \
+         (RegisterPullTimeUpdateExclusion): a role of this spec, or a role or user ARN",
+    ),
+    Field::new(
         "account_settings",
         Ty::Map(ACCOUNT_SETTINGS_FIELDS),
         "The registry's account settings this stack owns (PutAccountSetting), per region",
@@ -131,6 +139,7 @@ pub fn read(
     node: &Node,
     regions: &[String],
     targets: &[Target],
+    roles: &BTreeSet<String>,
 ) -> Vec<Resource> {
     let Some(f) = r.fields(node, "registry", FIELDS) else {
         return Vec::new();
@@ -150,6 +159,15 @@ pub fn read(
             ctx,
             n,
             &f.path_of("creation_templates"),
+        ));
+    }
+    if let Some(n) = f.get("pull_time_update_exclusions") {
+        out.extend(read_pull_time_exclusions(
+            r,
+            ctx,
+            n,
+            &f.path_of("pull_time_update_exclusions"),
+            roles,
         ));
     }
     if let Some(n) = f.get("account_settings") {

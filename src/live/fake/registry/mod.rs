@@ -28,6 +28,8 @@ pub struct FakeRegistry {
     pub(crate) pull_through_cache: BTreeMap<String, PullThroughCacheRule>,
     /// Repository creation templates by prefix.
     pub(crate) creation_templates: BTreeMap<String, CreationTemplate>,
+    /// Pull-time update exclusions: principal ARNs.
+    pub pull_time_exclusions: std::collections::BTreeSet<String>,
     /// Account settings set by hand (`REGISTRY_POLICY_SCOPE` …); AWS's default when absent.
     pub account_settings: BTreeMap<String, String>,
 }
@@ -95,6 +97,52 @@ impl RegistryApi for FakeAws {
                     _ => "AWS_NATIVE".to_string(),
                 }),
         ))
+    }
+
+    async fn list_pull_time_exclusions(&self) -> Result<Vec<String>, LiveError> {
+        let state = self.enter("ecr:ListPullTimeUpdateExclusions", "")?;
+        Ok(state
+            .registry
+            .pull_time_exclusions
+            .iter()
+            .cloned()
+            .collect())
+    }
+
+    async fn register_pull_time_exclusion(
+        &self,
+        principal_arn: &str,
+    ) -> Result<Ensured, LiveError> {
+        const OP: &str = "ecr:RegisterPullTimeUpdateExclusion";
+        let mut state = self.enter(OP, principal_arn)?;
+        let exclusions = &mut state.registry.pull_time_exclusions;
+        if exclusions.contains(principal_arn) {
+            return Ok(Ensured::NotNeeded);
+        }
+        if exclusions.len() >= crate::model::pull_time_exclusion::MAX_EXCLUSIONS {
+            return Err(Self::error(
+                OP,
+                ErrorKind::Invalid,
+                "LimitExceededException",
+                "at most 100 pull-time update exclusions".into(),
+            ));
+        }
+        exclusions.insert(principal_arn.to_string());
+        Ok(Ensured::Done)
+    }
+
+    async fn deregister_pull_time_exclusion(
+        &self,
+        principal_arn: &str,
+    ) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ecr:DeregisterPullTimeUpdateExclusion", principal_arn)?;
+        Ok(
+            if state.registry.pull_time_exclusions.remove(principal_arn) {
+                Ensured::Done
+            } else {
+                Ensured::NotNeeded
+            },
+        )
     }
 
     async fn put_account_setting(&self, name: &str, value: &str) -> Result<(), LiveError> {

@@ -1,0 +1,46 @@
+//! The pull-time update exclusions: one listing, only when the spec or this stack's record has
+//! some. Every listed principal is kept: those no stack's record lists are shown as unmanaged,
+//! and the spec's ARNs (with `{account}` until the plan binds them) are matched after binding.
+
+use std::collections::BTreeMap;
+
+use super::super::Limit;
+use super::live;
+use crate::live::{Aws, LiveError};
+use crate::model::pull_time_exclusion::{PullTimeExclusion, RECORD_SECTION};
+use crate::model::registry_record::RegistryRecord;
+use crate::model::{Desired, Live, Resource};
+
+pub(super) async fn read<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    records: &BTreeMap<String, RegistryRecord>,
+    limit: &Limit,
+) -> Result<Vec<Live>, LiveError> {
+    let wanted = desired.all::<PullTimeExclusion>().next().is_some();
+    let ours = records.get(&desired.stack);
+    let recorded = ours.is_some_and(|r| !r.section(RECORD_SECTION).is_empty());
+    if !wanted && !recorded {
+        return Ok(Vec::new());
+    }
+    let listed = limit.call(client.list_pull_time_exclusions()).await?;
+    Ok(listed
+        .into_iter()
+        .map(|principal_arn| {
+            let owner = ours
+                .filter(|r| r.section(RECORD_SECTION).contains_key(&principal_arn))
+                .or_else(|| {
+                    records
+                        .values()
+                        .find(|r| r.section(RECORD_SECTION).contains_key(&principal_arn))
+                });
+            let tags = owner
+                .map(|r| r.tags_with(r.section(RECORD_SECTION).get(&principal_arn)))
+                .unwrap_or_default();
+            live(Resource::PullTimeExclusion(PullTimeExclusion {
+                principal_arn,
+                tags,
+            }))
+        })
+        .collect())
+}
