@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::live::{Aws, Ensured, ErrorKind, LiveError};
 use crate::model::registry::{OwnedPart, merge_policy, merge_replication, merge_scanning};
+use crate::model::signing::{SigningRule, merge};
 
 pub async fn put_scanning<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ensured, LiveError> {
     let live = client.get_registry_scanning().await?;
@@ -46,6 +47,25 @@ pub async fn put_policy<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ensured,
             Ok(Ensured::Done)
         }
     }
+}
+
+/// The signing configuration as it is now, with the stack's rules merged in; deleted when no rule
+/// is left.
+pub async fn put_signing<C: Aws>(
+    client: &C,
+    rules: &[SigningRule],
+    release: &[String],
+) -> Result<Ensured, LiveError> {
+    let live = client.get_signing_configuration().await?;
+    let merged = merge(&live, rules, release);
+    if merged == live {
+        return Ok(Ensured::NotNeeded);
+    }
+    if merged.is_empty() {
+        return client.delete_signing_configuration().await;
+    }
+    client.put_signing_configuration(&merged).await?;
+    Ok(Ensured::Done)
 }
 
 /// Creates the record, or overwrites it when it exists (SSM takes tags on creation only).

@@ -308,6 +308,9 @@ impl<C: Aws> Ctx<'_, C> {
             Op::DeletePullThroughCacheRule { prefix } => {
                 Ok(client.delete_pull_through_cache_rule(prefix).await?)
             }
+            Op::PutSigningRules { rules, release } => {
+                Ok(registry::put_signing(client, rules, release).await?)
+            }
             Op::RegisterPullTimeUpdateExclusion { principal_arn } => {
                 Ok(client.register_pull_time_exclusion(principal_arn).await?)
             }

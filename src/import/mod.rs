@@ -22,6 +22,7 @@ use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::github_trust::GithubName;
 use crate::model::registry::{OwnedKeys, unowned};
 use crate::model::repository::split_lambda_pull;
+use crate::model::signing::SigningRule;
 use crate::model::trust::Trust;
 use crate::model::{
     CreationTemplate, LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider,
@@ -72,6 +73,7 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
     let mut templates = String::new();
     let mut account_settings = Vec::new();
     let mut exclusions = Vec::new();
+    let mut signing = Vec::new();
 
     for live in inv.resources.values() {
         let address = live.resource.address();
@@ -112,6 +114,10 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
                 Ok(())
             }
             Resource::CreationTemplate(t) => creation_template(&mut templates, t),
+            Resource::Signing(s) => {
+                signing.extend(s.rules.iter().map(SigningRule::shown));
+                Ok(())
+            }
             Resource::PullTimeExclusion(e) => {
                 exclusions.push(e.principal_arn.clone());
                 Ok(())
@@ -175,8 +181,15 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
         || !templates.is_empty()
         || !account_settings.is_empty()
         || !exclusions.is_empty()
+        || !signing.is_empty()
     {
         let _ = write!(out, "registry:\n{settings}");
+        if !signing.is_empty() {
+            let _ = writeln!(out, "  signing:");
+            for rule in &signing {
+                let _ = writeln!(out, "    - {}", q(rule));
+            }
+        }
         if !exclusions.is_empty() {
             let _ = writeln!(out, "  pull_time_update_exclusions: {}", q(&exclusions));
         }

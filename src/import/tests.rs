@@ -103,7 +103,8 @@ async fn stripped_account(yaml: &str) -> FakeAws {
             | Resource::PullThroughCache(_)
             | Resource::CreationTemplate(_)
             | Resource::AccountSetting(_)
-            | Resource::PullTimeExclusion(_) => {}
+            | Resource::PullTimeExclusion(_)
+            | Resource::Signing(_) => {}
         }
     }
     fake

@@ -69,6 +69,7 @@ impl LiveError {
             | "PullThroughCacheRuleNotFoundException"
             | "TemplateNotFoundException"
             | "ExclusionNotFoundException"
+            | "SigningConfigurationNotFoundException"
             | "NoSuchEntity"
             | "NoSuchEntityException" => ErrorKind::NotFound,
             "RepositoryAlreadyExistsException"

@@ -30,6 +30,8 @@ macro_rules! for_each_kind {
             AccountSetting(crate::model::account_setting::AccountSetting) = "account_setting",
             /// A principal whose pulls do not update an image's last recorded pull time.
             PullTimeExclusion(crate::model::pull_time_exclusion::PullTimeExclusion) = "pull_time_update_exclusion",
+            /// The managed signing rules a stack owns.
+            Signing(crate::model::signing::Signing) = "signing",
             /// The part of a region's registry-wide settings a stack owns.
             Registry(crate::model::RegistrySettings) = "registry",
         }

@@ -28,6 +28,7 @@ pub(crate) mod registry;
 pub(crate) mod registry_record;
 pub(crate) mod repository;
 pub(crate) mod role;
+pub(crate) mod signing;
 pub(crate) mod stats;
 pub(crate) mod tags;
 pub(crate) mod target;

@@ -77,6 +77,9 @@ pub(crate) struct RegistryState {
     pub(crate) records: BTreeMap<String, RegistryRecord>,
     /// The settings, read only when the spec declares some or this stack's record owns some.
     pub(crate) settings: Option<LiveRegistry>,
+    /// Every rule of the registry's signing configuration, read when the spec declares signing
+    /// or pushes images, or this stack's record owns some rules (`None`: not read).
+    pub(crate) signing: Option<Vec<super::signing::SigningRule>>,
 }
 
 impl Observed {

@@ -41,6 +41,10 @@ pub(crate) trait Declared: Sized + 'static {
     fn access(&self, _env: &Env) -> Vec<AccessFact> {
         Vec::new()
     }
+    /// The keys the stack's registry record lists for it (its name, unless it owns several parts).
+    fn record_keys(&self) -> Vec<String> {
+        vec![self.name()]
+    }
     /// The names of live parts of the kind that no stack owns (registry rules and statements set
     /// in the console): drift shows them as unmanaged.
     fn unowned_parts(_desired: &Desired, _observed: &Observed) -> Vec<String> {
@@ -87,6 +91,7 @@ pub(crate) trait Unit {
     fn bind(&mut self, env: &Env);
     fn output(&self, live: &Live, env: &Env) -> Vec<(&'static str, String)>;
     fn access(&self, env: &Env) -> Vec<AccessFact>;
+    fn record_keys(&self) -> Vec<String>;
 }
 
 impl<T: Declared> Unit for T {
@@ -119,5 +124,8 @@ impl<T: Declared> Unit for T {
     }
     fn access(&self, env: &Env) -> Vec<AccessFact> {
         Declared::access(self, env)
+    }
+    fn record_keys(&self) -> Vec<String> {
+        Declared::record_keys(self)
     }
 }

@@ -128,6 +128,7 @@ pub async fn inventory<C: Aws>(
             crate::model::RegistryState {
                 records,
                 settings: Some(settings),
+                signing: None,
             },
             found,
         ))

@@ -113,6 +113,8 @@ pub const READS: &[(&str, ReadScope)] = &[
     // Each account setting the spec declares or the stack's record owns.
     ("ecr:GetAccountSetting", ReadScope::Registry),
     ("ecr:ListPullTimeUpdateExclusions", ReadScope::Registry),
+    // With signing rules, or push policies (which allow signing with the rules that cover them).
+    ("ecr:GetSigningConfiguration", ReadScope::Anything),
     (
         "ecr:DescribeRepositoryCreationTemplates",
         ReadScope::Registry,
@@ -210,7 +212,7 @@ pub async fn observe_limited<C: Aws>(
     let (repositories, iam, (registry, registry_live)) = futures::try_join!(
         repositories::read(client, desired, &limit),
         iam_side,
-        registry::read(client, desired, &limit)
+        registry::read(client, desired, &env, &limit)
     )?;
     let mut resources = BTreeMap::new();
     for live in repositories

@@ -160,7 +160,7 @@ fn standard_set_with(n: usize) -> Desired {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_repository_plus_twenty_two()
+async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_repository_plus_twenty_three()
  {
     for n in [1u64, 10, 100] {
         let fake = FakeAws::new(ACCOUNT, REGION);
@@ -183,12 +183,14 @@ async fn with_the_standard_iam_set_a_converged_plan_costs_three_reads_per_reposi
             ("iam:GetPolicyVersion", 3),
             ("iam:ListPolicyTags", 3),
             ("ecr:GetLifecyclePolicy", n),
+            // The push policy signs with the rules that cover its repositories.
+            ("ecr:GetSigningConfiguration", 1),
         ] {
             assert_eq!(calls.calls(op), count, "n={n} {op}");
         }
         assert_eq!(
             calls.total,
-            3 * n + 5 + 2 + 15,
+            3 * n + 5 + 2 + 15 + 1,
             "n={n}: {:#?}",
             calls.by_operation
         );

@@ -35,6 +35,9 @@ mod repository;
 mod repository_tests;
 mod role;
 pub mod saved;
+mod signing;
+#[cfg(test)]
+mod signing_tests;
 mod tag_ops;
 mod user_attachment;
 
@@ -49,7 +52,7 @@ use crate::model::Observed;
 use crate::model::fingerprint::{APPLIED_TAG, Fingerprint};
 use crate::model::tags::owner_of_tags;
 use crate::model::{Address, Desired, Resource, STACK_TAG};
-use planned::{Context, Foreign, planned};
+use planned::{Context, Foreign, planned, planned_mut};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -109,8 +112,12 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
     let mut changes = Vec::new();
     let mut wanted = BTreeSet::new();
     let mut bound = Vec::new();
-    for resource in &desired.resources {
-        let resource = with_fingerprint(resource.bind(&env));
+    let declared: Vec<Resource> = desired.resources.iter().map(|r| r.bind(&env)).collect();
+    for resource in &declared {
+        let mut resource = resource.clone();
+        let reasons =
+            planned_mut(&mut resource).complete(&declared, observed, &env, &desired.stack);
+        let resource = with_fingerprint(resource);
         let address = resource.address();
         let live = observed.get(&address);
         wanted.insert(address.clone());
@@ -136,7 +143,10 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
             env: &env,
             owned: owner.is_some(),
         };
-        let change = planned(&resource).diff(live, &cx)?;
+        let mut change = planned(&resource).diff(live, &cx)?;
+        if let Some(change) = &mut change {
+            change.notes.extend(reasons);
+        }
         changes.extend(change);
         bound.push(resource);
     }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::registry::OwnedPart;
+use crate::model::signing::SigningRule;
 use crate::model::{CreationTemplate, PullThroughCacheRule};
 use crate::model::{Encryption, TagMutability, TagTarget, Tags};
 
@@ -197,6 +198,13 @@ pub enum Op {
     },
     DeletePullThroughCacheRule {
         prefix: String,
+    },
+    /// The stack's signing rules merged into the registry's configuration, and the keys of rules
+    /// it gives up removed from it.
+    PutSigningRules {
+        rules: Vec<SigningRule>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        release: Vec<String>,
     },
     RegisterPullTimeUpdateExclusion {
         principal_arn: String,

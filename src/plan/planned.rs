@@ -48,6 +48,19 @@ pub(crate) trait Planned {
         })
     }
 
+    /// Completes the desired resource from what the plan sees (a push policy gains what signing
+    /// needs), and says why where the reason is not in the spec. `declared`: every desired
+    /// resource, bound; `stack`: the spec's.
+    fn complete(
+        &mut self,
+        _declared: &[Resource],
+        _observed: &Observed,
+        _env: &Env,
+        _stack: &str,
+    ) -> Vec<String> {
+        Vec::new()
+    }
+
     /// What it refers to among the other desired resources: those are created first.
     fn references(&self, _desired: &[Resource], _env: &Env) -> Vec<Address> {
         Vec::new()
@@ -71,6 +84,13 @@ macro_rules! declare_planned {
     ($($(#[$doc:meta])* $variant:ident($model:ty) = $prefix:literal,)*) => {
         /// The planning of a resource's kind.
         pub(crate) fn planned(resource: &Resource) -> &dyn Planned {
+            match resource {
+                $(Resource::$variant(r) => r,)*
+            }
+        }
+
+        /// The planning of a resource's kind, to complete it.
+        pub(crate) fn planned_mut(resource: &mut Resource) -> &mut dyn Planned {
             match resource {
                 $(Resource::$variant(r) => r,)*
             }

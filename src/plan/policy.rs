@@ -11,7 +11,10 @@ use super::repository::names_a_role;
 use crate::model::Live;
 use crate::model::Registered;
 use crate::model::Repository;
-use crate::model::{Address, Env, Kind, ManagedPolicy, Resource, TagTarget};
+use crate::model::signing::{
+    RECORD_SECTION as SIGNING_RECORD, Signing, SigningRule, pushed_repositories,
+};
+use crate::model::{Address, Env, Kind, ManagedPolicy, Observed, Resource, TagTarget};
 
 pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Change> {
     let address = Address::new(Kind::Policy, &want.name);
@@ -179,6 +182,99 @@ impl Planned for ManagedPolicy {
     fn deleted_after() -> &'static [Kind] {
         &[Kind::Role, Kind::UserAttachment]
     }
+
+    fn complete(
+        &mut self,
+        declared: &[Resource],
+        observed: &Observed,
+        env: &Env,
+        stack: &str,
+    ) -> Vec<String> {
+        allow_signing(self, declared, observed, env, stack)
+    }
+}
+
+/// The statement a push policy gains when signing rules cover its repositories.
+const SIGNING_SID: &str = "EcrSigning";
+
+/// `signer:SignPayload` on the profiles of the signing rules (the spec's own of this region, and
+/// every rule the registry has) that cover a repository the policy pushes to: ECR signs as the
+/// pusher. Reasons are returned for rules the spec does not declare.
+fn allow_signing(
+    policy: &mut ManagedPolicy,
+    declared: &[Resource],
+    observed: &Observed,
+    env: &Env,
+    stack: &str,
+) -> Vec<String> {
+    // Signing rules are the region's: only the repositories of this region are signed by them.
+    let here = env.repository_arn("");
+    let pushed: Vec<String> = pushed_repositories(&policy.document)
+        .filter_map(|arn| arn.strip_prefix(&here).map(str::to_string))
+        .collect();
+    if pushed.is_empty() {
+        return Vec::new();
+    }
+    let own: Vec<&SigningRule> = declared
+        .iter()
+        .filter_map(Signing::of)
+        .flat_map(|s| &s.rules)
+        .collect();
+    // The live rules, but not those of this stack that its plan removes.
+    let records = &observed.registry.records;
+    let owned_by = |rule: &SigningRule, mine: bool| {
+        records.values().any(|r| {
+            (r.stack == stack) == mine && r.section(SIGNING_RECORD).contains_key(&rule.key())
+        })
+    };
+    let live: Vec<&SigningRule> = observed
+        .registry
+        .signing
+        .iter()
+        .flatten()
+        .filter(|rule| own.contains(rule) || !owned_by(rule, true) || owned_by(rule, false))
+        .collect();
+    let mut profiles = std::collections::BTreeSet::new();
+    let mut reasons = Vec::new();
+    for rule in own.iter().copied().chain(live.iter().copied()) {
+        let covered: Vec<&str> = pushed
+            .iter()
+            .filter(|name| rule.covers(name))
+            .map(String::as_str)
+            .collect();
+        if covered.is_empty() {
+            continue;
+        }
+        profiles.insert(rule.profile_arn.clone());
+        if !own.contains(&rule) {
+            reasons.push(format!(
+                "signer:SignPayload on {}: the registry's signing rule with filters [{}], not this \
+                 stack's, signs images pushed to {}",
+                rule.profile_arn,
+                rule.filters.join(", "),
+                covered.join(", ")
+            ));
+        }
+    }
+    if profiles.is_empty() {
+        return Vec::new();
+    }
+    let mut document = policy.document.original().clone();
+    if let Some(statements) = document["Statement"].as_array_mut() {
+        statements.retain(|s| s["Sid"] != SIGNING_SID);
+        statements.push(serde_json::json!({
+            "Sid": SIGNING_SID,
+            "Effect": "Allow",
+            "Action": "signer:SignPayload",
+            "Resource": profiles.into_iter().collect::<Vec<_>>(),
+        }));
+    }
+    if let Ok(signed) = crate::model::PolicyDocument::from_json(document) {
+        policy.document = signed;
+    }
+    reasons.sort();
+    reasons.dedup();
+    reasons
 }
 
 /// The spec's policy whose ARN is `arn`, if any.

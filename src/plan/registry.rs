@@ -300,7 +300,9 @@ pub fn record(
             other => {
                 if let Some(section) = other.kind().record_section() {
                     let fingerprint = other.tags().get(APPLIED_TAG).cloned().unwrap_or_default();
-                    wanted.own(section, &other.address().name, fingerprint);
+                    for key in other.unit().record_keys() {
+                        wanted.own(section, &key, fingerprint.clone());
+                    }
                 }
             }
         }

@@ -11,6 +11,7 @@ pub(crate) use pull_through_cache::PullThroughCacheApi;
 use super::{Ensured, LiveError};
 use crate::model::Tags;
 use crate::model::registry::{ReplicationRule, Scanning};
+use crate::model::signing::SigningRule;
 
 pub trait RegistryApi {
     /// `ecr:GetRegistryScanningConfiguration`: AWS's default (BASIC, no rules) when never set.
@@ -39,6 +40,17 @@ pub trait RegistryApi {
         &self,
         name: &str,
     ) -> impl Future<Output = Result<Option<String>, LiveError>>;
+    /// `ecr:GetSigningConfiguration`: every rule, none when there is no configuration.
+    fn get_signing_configuration(
+        &self,
+    ) -> impl Future<Output = Result<Vec<SigningRule>, LiveError>>;
+    /// `ecr:PutSigningConfiguration`: replaces every rule.
+    fn put_signing_configuration(
+        &self,
+        rules: &[SigningRule],
+    ) -> impl Future<Output = Result<(), LiveError>>;
+    /// `ecr:DeleteSigningConfiguration`: `NotNeeded` when there is none.
+    fn delete_signing_configuration(&self) -> impl Future<Output = Result<Ensured, LiveError>>;
     /// `ecr:ListPullTimeUpdateExclusions`, every page: the principal ARNs.
     fn list_pull_time_exclusions(&self) -> impl Future<Output = Result<Vec<String>, LiveError>>;
     /// `ecr:RegisterPullTimeUpdateExclusion`: `NotNeeded` when it is registered already.

@@ -10,18 +10,20 @@ pub(super) mod account_settings;
 pub(super) mod creation_templates;
 pub(super) mod pull_through_cache;
 pub(super) mod pull_time_exclusions;
+pub(super) mod signing;
 
 use super::{Limit, named_with_prefix};
 use crate::live::{Aws, ErrorKind, LiveError};
 use crate::model::registry::{LiveRegistry, RegistrySettings};
 use crate::model::registry_record::{RECORD_PATH, RegistryRecord, parameter_name};
-use crate::model::{Desired, Live, RegistryState, Resource};
+use crate::model::{Desired, Env, Live, RegistryState, Resource};
 
 /// The region's registry state, this stack's owned part of the settings as AWS has it (when it
 /// has one), and the pull-through cache rules and creation templates the plan needs.
 pub async fn read<C: Aws>(
     client: &C,
     desired: &Desired,
+    env: &Env,
     limit: &Limit,
 ) -> Result<(RegistryState, Vec<Live>), LiveError> {
     // A read-only role from before records existed may lack ssm:GetParametersByPath; a spec
@@ -33,7 +35,7 @@ pub async fn read<C: Aws>(
     let records = read_records(client, limit, without_registry).await?;
     let ours = records.get(&desired.stack);
     let (settings, settings_live) = read_settings(client, desired, ours, limit).await?;
-    let (rules, templates, settings_read, exclusions) = futures::try_join!(
+    let (rules, templates, settings_read, exclusions, (signing, signing_live)) = futures::try_join!(
         read_keyed(
             &pull_through_cache::KIND,
             || client.list_pull_through_cache_rules(),
@@ -50,15 +52,21 @@ pub async fn read<C: Aws>(
         ),
         account_settings::read(client, desired, &records, limit),
         pull_time_exclusions::read(client, desired, &records, limit),
+        signing::read(client, desired, env, ours, limit),
     )?;
     Ok((
-        RegistryState { records, settings },
+        RegistryState {
+            records,
+            settings,
+            signing,
+        },
         settings_live
             .into_iter()
             .chain(rules)
             .chain(templates)
             .chain(settings_read)
             .chain(exclusions)
+            .chain(signing_live)
             .collect(),
     ))
 }

@@ -11,6 +11,7 @@ mod account_settings;
 mod creation_templates;
 mod pull_through_cache;
 mod pull_time_exclusions;
+mod signing;
 
 pub use account_settings::ACCOUNT_SETTINGS_FIELDS;
 pub use creation_templates::CREATION_TEMPLATE_FIELDS;
@@ -20,6 +21,8 @@ use account_settings::read_account_settings;
 use creation_templates::read_creation_templates;
 use pull_through_cache::read_pull_through_cache;
 use pull_time_exclusions::read_pull_time_exclusions;
+pub use signing::SIGNING_FIELDS;
+use signing::read_signing;
 
 use super::fields::{Field, Ty};
 use super::reader::{Reader, index};
@@ -118,6 +121,12 @@ pub const FIELDS: &[Field] = &[
         "Repository creation templates (CreateRepositoryCreationTemplate), keyed by prefix",
     ),
     Field::new(
+        "signing",
+        Ty::ListOf(SIGNING_FIELDS),
+        "Managed image signing rules this stack owns (PutSigningConfiguration), by profile and \
+         repositories",
+    ),
+    Field::new(
         "pull_time_update_exclusions",
         Ty::Strings,
         "Principals whose pulls do not update an image's last recorded pull time \
@@ -160,6 +169,9 @@ pub fn read(
             n,
             &f.path_of("creation_templates"),
         ));
+    }
+    if let Some(n) = f.get("signing") {
+        out.extend(read_signing(r, ctx, n, &f.path_of("signing")));
     }
     if let Some(n) = f.get("pull_time_update_exclusions") {
         out.extend(read_pull_time_exclusions(

@@ -11,6 +11,7 @@ mod pull_through_cache;
 use super::FakeAws;
 use crate::live::{Ensured, ErrorKind, LiveError, RegistryApi, SsmApi};
 use crate::model::registry::{ReplicationRule, Scanning};
+use crate::model::signing::SigningRule;
 use crate::model::{CreationTemplate, PullThroughCacheRule, Tags};
 
 /// The registry settings of the fake's account and region.
@@ -28,6 +29,8 @@ pub struct FakeRegistry {
     pub(crate) pull_through_cache: BTreeMap<String, PullThroughCacheRule>,
     /// Repository creation templates by prefix.
     pub(crate) creation_templates: BTreeMap<String, CreationTemplate>,
+    /// The signing configuration's rules, in order.
+    pub(crate) signing: Vec<SigningRule>,
     /// Pull-time update exclusions: principal ARNs.
     pub pull_time_exclusions: std::collections::BTreeSet<String>,
     /// Account settings set by hand (`REGISTRY_POLICY_SCOPE` …); AWS's default when absent.
@@ -97,6 +100,35 @@ impl RegistryApi for FakeAws {
                     _ => "AWS_NATIVE".to_string(),
                 }),
         ))
+    }
+
+    async fn get_signing_configuration(&self) -> Result<Vec<SigningRule>, LiveError> {
+        let state = self.enter("ecr:GetSigningConfiguration", "")?;
+        Ok(state.registry.signing.clone())
+    }
+
+    async fn put_signing_configuration(&self, rules: &[SigningRule]) -> Result<(), LiveError> {
+        const OP: &str = "ecr:PutSigningConfiguration";
+        let mut state = self.enter(OP, "")?;
+        if rules.len() > crate::model::signing::MAX_RULES {
+            return Err(Self::error(
+                OP,
+                ErrorKind::Invalid,
+                "ValidationException",
+                "at most 10 signing rules".into(),
+            ));
+        }
+        state.registry.signing = rules.to_vec();
+        Ok(())
+    }
+
+    async fn delete_signing_configuration(&self) -> Result<Ensured, LiveError> {
+        let mut state = self.enter("ecr:DeleteSigningConfiguration", "")?;
+        Ok(if std::mem::take(&mut state.registry.signing).is_empty() {
+            Ensured::NotNeeded
+        } else {
+            Ensured::Done
+        })
     }
 
     async fn list_pull_time_exclusions(&self) -> Result<Vec<String>, LiveError> {

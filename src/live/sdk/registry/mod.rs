@@ -5,6 +5,8 @@
 use aws_sdk_ecr::types::{
     RegistryScanningRule, RepositoryFilter, RepositoryFilterType, ScanFrequency as SdkFrequency,
     ScanType as SdkScanType, ScanningRepositoryFilter, ScanningRepositoryFilterType,
+    SigningConfiguration, SigningRepositoryFilter, SigningRepositoryFilterType,
+    SigningRule as SdkSigningRule,
 };
 
 mod creation_templates;
@@ -16,6 +18,7 @@ use crate::model::Tags;
 use crate::model::registry::{
     Destination, ReplicationRule, ScanFrequency, ScanType, Scanning, ScanningRule,
 };
+use crate::model::signing::SigningRule;
 
 pub(super) fn build_error(
     operation: &'static str,
@@ -198,6 +201,84 @@ impl RegistryApi for SdkAws {
             .await
             .map_err(|e| live_error("ecr:GetAccountSetting", e))?;
         Ok(out.value().map(str::to_string))
+    }
+
+    async fn get_signing_configuration(&self) -> Result<Vec<SigningRule>, LiveError> {
+        const OP: &str = "ecr:GetSigningConfiguration";
+        let out = not_found_as_none(
+            self.ecr
+                .get_signing_configuration()
+                .send()
+                .await
+                .map_err(|e| live_error(OP, e)),
+        )?;
+        let rules = out
+            .as_ref()
+            .and_then(|o| o.signing_configuration())
+            .map(|c| c.rules())
+            .unwrap_or_default();
+        Ok(rules
+            .iter()
+            .map(|r| {
+                SigningRule::new(
+                    r.signing_profile_arn().to_string(),
+                    r.repository_filters()
+                        .iter()
+                        .map(|f| f.filter().to_string())
+                        .collect(),
+                )
+            })
+            .collect())
+    }
+
+    async fn put_signing_configuration(&self, rules: &[SigningRule]) -> Result<(), LiveError> {
+        const OP: &str = "ecr:PutSigningConfiguration";
+        let invalid = |e| build_error(OP, e);
+        let mut sdk_rules = Vec::new();
+        for rule in rules {
+            let filters = rule
+                .filters
+                .iter()
+                .map(|f| {
+                    SigningRepositoryFilter::builder()
+                        .filter(f)
+                        .filter_type(SigningRepositoryFilterType::WildcardMatch)
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(invalid)?;
+            sdk_rules.push(
+                SdkSigningRule::builder()
+                    .signing_profile_arn(&rule.profile_arn)
+                    .set_repository_filters((!filters.is_empty()).then_some(filters))
+                    .build()
+                    .map_err(invalid)?,
+            );
+        }
+        let configuration = SigningConfiguration::builder()
+            .set_rules(Some(sdk_rules))
+            .build()
+            .map_err(invalid)?;
+        self.ecr
+            .put_signing_configuration()
+            .signing_configuration(configuration)
+            .send()
+            .await
+            .map_err(|e| live_error(OP, e))?;
+        Ok(())
+    }
+
+    async fn delete_signing_configuration(&self) -> Result<Ensured, LiveError> {
+        const OP: &str = "ecr:DeleteSigningConfiguration";
+        ensured_unless(
+            ErrorKind::NotFound,
+            self.ecr
+                .delete_signing_configuration()
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| live_error(OP, e)),
+        )
     }
 
     async fn list_pull_time_exclusions(&self) -> Result<Vec<String>, LiveError> {

@@ -1,0 +1,59 @@
+//! The signing configuration: one `GetSigningConfiguration`, when the spec declares signing rules
+//! or push policies (which must allow signing with the rules that cover their repositories), or
+//! this stack's record owns some rules. Every rule goes into the registry state; the stack's own
+//! (declared or recorded) are its live resource.
+
+use std::collections::BTreeSet;
+
+use super::super::Limit;
+use super::live;
+use crate::live::{Aws, LiveError};
+use crate::model::registry_record::RegistryRecord;
+use crate::model::signing::{RECORD_SECTION, Signing, SigningRule};
+use crate::model::{Desired, Env, Live, ManagedPolicy, Resource};
+
+/// Every rule (`None` when not read), and the stack's own as a live resource.
+pub(super) async fn read<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    env: &Env,
+    ours: Option<&RegistryRecord>,
+    limit: &Limit,
+) -> Result<(Option<Vec<SigningRule>>, Option<Live>), LiveError> {
+    let declared: BTreeSet<String> = desired
+        .all::<Signing>()
+        .flat_map(|s| {
+            let mut bound = s.clone();
+            crate::model::Unit::bind(&mut bound, env);
+            bound.keys()
+        })
+        .collect();
+    let recorded: BTreeSet<String> = ours
+        .map(|r| r.section(RECORD_SECTION).keys().cloned().collect())
+        .unwrap_or_default();
+    let pushes = desired.manages_iam
+        && desired.all::<ManagedPolicy>().any(|p| {
+            crate::model::signing::pushed_repositories(&p.document)
+                .next()
+                .is_some()
+        });
+    if declared.is_empty() && recorded.is_empty() && !pushes {
+        return Ok((None, None));
+    }
+    let rules = limit.call(client.get_signing_configuration()).await?;
+    let resource = (!declared.is_empty() || !recorded.is_empty()).then(|| {
+        let mut own = Signing::new(
+            rules
+                .iter()
+                .filter(|r| declared.contains(&r.key()) || recorded.contains(&r.key()))
+                .cloned()
+                .collect(),
+        );
+        own.tags = ours
+            .filter(|_| !recorded.is_empty())
+            .map(|r| r.tags_with(r.section(RECORD_SECTION).values().next()))
+            .unwrap_or_default();
+        live(Resource::Signing(own))
+    });
+    Ok((Some(rules), resource))
+}
