@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::PolicyDocument;
-use super::github_trust::{CLAIM_KEYS, GithubName, GithubTrust};
+use super::github_trust::{
+    CLAIM_KEYS, DEFAULT_SUBJECT_CLAIMS, GithubName, GithubTrust, SUBJECT_CLAIM_KEYS,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Trust {
@@ -128,9 +130,8 @@ fn github_statement(st: &Value, host: &str) -> Option<GithubTrust> {
         claims,
     };
     for sub in subs {
-        let rest = sub.strip_prefix("repo:")?;
-        let (org_repo, subject) = rest.split_once(':')?;
-        let (org, repo) = org_repo.split_once('/')?;
+        let parsed = parse_sub(&sub)?;
+        let (org, repo) = parsed.org_repo.split_once('/')?;
         let (org, org_id) = match org.split_once('@') {
             Some((name, "*")) => (name, None),
             Some((name, id)) => (name, Some(id.parse().ok()?)),
@@ -141,13 +142,78 @@ fn github_statement(st: &Value, host: &str) -> Option<GithubTrust> {
             Some(_) => return None,
             None => repo,
         };
+        let template = (parsed.keys != DEFAULT_SUBJECT_CLAIMS).then(|| {
+            parsed
+                .keys
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+        });
         add_name(&mut trust.organizations, org, org_id);
         add_name(&mut trust.repositories, repo, repository_id);
-        if !trust.subjects.iter().any(|s| s == subject) {
-            trust.subjects.push(subject.to_string());
+        let entry = trust.repositories.iter_mut().find(|r| r.name == repo)?;
+        match (&entry.subject_claims, template) {
+            (None, t) => entry.subject_claims = t,
+            (Some(have), Some(t)) if *have == t => {}
+            _ => return None,
+        }
+        let subject = parsed.context.unwrap_or_else(|| "*".to_string());
+        if !trust.subjects.contains(&subject) {
+            trust.subjects.push(subject);
         }
     }
     (!trust.repositories.is_empty()).then_some(trust)
+}
+
+/// A `sub` pattern taken apart by its subject template.
+struct ParsedSub<'a> {
+    keys: Vec<&'a str>,
+    /// `ORG/REPO`, with `@ID`s in the immutable form.
+    org_repo: String,
+    context: Option<String>,
+}
+
+/// `KEY:VALUE` parts of the known keys, in order, and the context between them; `repo:` (or
+/// `repository:`) names the repository. `None` when no part names it.
+fn parse_sub(sub: &str) -> Option<ParsedSub<'static>> {
+    let tokens: Vec<&str> = sub.split(':').collect();
+    let known = |t: &str| -> Option<&'static str> {
+        SUBJECT_CLAIM_KEYS
+            .iter()
+            .find(|k| **k == t && **k != "context")
+            .copied()
+    };
+    let mut keys: Vec<&'static str> = Vec::new();
+    let mut org_repo: Option<String> = None;
+    let mut context: Option<String> = None;
+    let mut i = 0;
+    while i < tokens.len() {
+        match known(tokens[i]) {
+            Some(key) if !keys.contains(&key) && i + 1 < tokens.len() => {
+                if key == "repo" || (key == "repository" && org_repo.is_none()) {
+                    org_repo = Some(tokens[i + 1].to_string());
+                }
+                keys.push(key);
+                i += 2;
+            }
+            _ => {
+                if context.is_some() {
+                    return None;
+                }
+                let start = i;
+                while i < tokens.len() && known(tokens[i]).is_none() {
+                    i += 1;
+                }
+                context = Some(tokens[start..i].join(":"));
+                keys.push("context");
+            }
+        }
+    }
+    Some(ParsedSub {
+        keys,
+        org_repo: org_repo?,
+        context,
+    })
 }
 
 /// Adds a name once; a known id wins over none (the legacy subjects carry no ids).
@@ -220,6 +286,26 @@ mod tests {
         with_claims
             .claims
             .insert("environment".into(), vec!["prod".into()]);
+        let mut customized = github(
+            vec![n("octo-org", Some(5))],
+            vec![
+                n("a", Some(9)).with_subject_claims(Some(vec![
+                    "repo".into(),
+                    "context".into(),
+                    "job_workflow_ref".into(),
+                ])),
+                n("b", None).with_subject_claims(Some(vec![
+                    "repository_owner".into(),
+                    "repository".into(),
+                    "context".into(),
+                ])),
+            ],
+            &["environment:prod", "ref:refs/tags/v*"],
+        );
+        customized.claims.insert(
+            "job_workflow_ref".into(),
+            vec!["octo-org/wf/.github/workflows/oidc.yml@refs/heads/main".into()],
+        );
         let table = vec![
             Trust {
                 github: Some(github(
@@ -247,6 +333,10 @@ mod tests {
             },
             Trust {
                 services: vec!["lambda.amazonaws.com".into()],
+                ..Trust::default()
+            },
+            Trust {
+                github: Some(customized.clone()),
                 ..Trust::default()
             },
         ];

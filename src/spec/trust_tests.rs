@@ -383,3 +383,65 @@ fn lambda_pull_for_functions_no_policy_of_the_spec_deploys_is_a_note() {
         );
     }
 }
+
+#[test]
+fn subject_templates_of_organizations_and_repositories_shape_every_sub() {
+    let yaml = with_roles(
+        "  - name: r\n    github_trust:\n      repositories: [a, {name: b, id: 7, subject_claims: [repository_owner, context]}]\n      subjects: [\"environment:prod\"]\n      claims: {job_workflow_ref: \"octo-org/wf/.github/workflows/oidc.yml@refs/heads/main\"}\n",
+        "github:\n  subject_claims: [repo, context, job_workflow_ref]\n  organizations: [octo-org, {name: legacy-org, subject_claims: [repo, context]}]\n",
+    );
+    let doc = bound(&role(&yaml, "r"));
+    let statements = doc["Statement"].as_array().unwrap();
+    assert_eq!(
+        statements[0]["Condition"]["StringLike"][format!("{HOST}:sub")],
+        json!([
+            "repo:octo-org/a:environment:prod:job_workflow_ref:octo-org/wf/.github/workflows/oidc.yml@refs/heads/main",
+            "repo:legacy-org/a:environment:prod"
+        ])
+    );
+    assert_eq!(
+        statements[1]["Condition"]["StringLike"][format!("{HOST}:sub")],
+        json!([
+            "repository_owner:octo-org:environment:prod",
+            "repository_owner:legacy-org:environment:prod"
+        ])
+    );
+    let templates = spec(&yaml).subject_templates;
+    assert_eq!(
+        templates.of("octo-org", "a"),
+        Some(vec![
+            "repo".into(),
+            "context".into(),
+            "job_workflow_ref".into()
+        ])
+    );
+    assert_eq!(
+        templates.of("legacy-org", "b"),
+        Some(vec!["repository_owner".into(), "context".into()])
+    );
+    assert_eq!(
+        templates.of("other", "c"),
+        Some(vec![
+            "repo".into(),
+            "context".into(),
+            "job_workflow_ref".into()
+        ])
+    );
+}
+
+#[test]
+fn an_unknown_or_repeated_subject_claim_key_is_an_error() {
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "an unknown key",
+            "version: 1\nstack: test\ngithub:\n  subject_claims: [repo, ref]\n".into(),
+            vec![r#"test.yaml:4:26: github.subject_claims: unknown subject claim key "ref"; allowed: repo, context, job_workflow_ref, job_workflow_sha, workflow, workflow_ref, workflow_sha, repository, repository_id, repository_owner, repository_owner_id, repository_visibility, actor, actor_id, enterprise, enterprise_id, event_name, ref_type, runner_environment, head_ref, base_ref; the ref and the environment are part of `context`"#],
+        ),
+        (
+            "a repeated key",
+            "version: 1\nstack: test\ngithub:\n  organizations: [{name: o, subject_claims: [repo, repo]}]\n".into(),
+            vec![r#"test.yaml:4:52: github.organizations[0].subject_claims: "repo" is listed twice"#],
+        ),
+    ];
+    assert_spec_errors(&cases);
+}
