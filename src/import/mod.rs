@@ -310,13 +310,23 @@ fn policy(out: &mut String, p: &ManagedPolicy) -> Result<(), String> {
     Ok(())
 }
 
-/// GitHub names as the spec writes them: a bare name, or `{name, id}` when the id is known.
+/// GitHub names as the spec writes them: a bare name, or `{name, id, subject_claims}` with what
+/// is known.
 fn github_names(list: &[GithubName]) -> Value {
     Value::Array(
         list.iter()
-            .map(|n| match n.id {
-                Some(id) => json!({"name": n.name, "id": id}),
-                None => json!(n.name),
+            .map(|n| match (n.id, &n.subject_claims) {
+                (None, None) => json!(n.name),
+                (id, keys) => {
+                    let mut item = json!({"name": n.name});
+                    if let Some(id) = id {
+                        item["id"] = json!(id);
+                    }
+                    if let Some(keys) = keys {
+                        item["subject_claims"] = json!(keys);
+                    }
+                    item
+                }
             })
             .collect(),
     )
@@ -396,13 +406,46 @@ fn role(
         }
         let _ = writeln!(s, "    github_trust: {}", q(fields));
     }
-    if !trust.aws.is_empty() || !trust.services.is_empty() {
+    if !trust.aws.is_empty()
+        || !trust.aws_tag_session.is_empty()
+        || !trust.services.is_empty()
+        || !trust.statements.is_empty()
+    {
         let mut fields = serde_json::Map::new();
-        if !trust.aws.is_empty() {
-            fields.insert("aws".into(), json!(trust.aws));
+        let aws: Vec<Value> = trust
+            .aws
+            .iter()
+            .map(|p| json!(p))
+            .chain(
+                trust
+                    .aws_tag_session
+                    .iter()
+                    .map(|p| json!({"principal": p, "tag_session": true})),
+            )
+            .collect();
+        if !aws.is_empty() {
+            fields.insert("aws".into(), json!(aws));
         }
         if !trust.services.is_empty() {
             fields.insert("services".into(), json!(trust.services));
+        }
+        if !trust.statements.is_empty() {
+            // The spec lists actions (a single string is refused there): one-action statements
+            // as AWS returns them become lists.
+            let statements: Vec<Value> = trust
+                .statements
+                .iter()
+                .map(|st| {
+                    let mut st = st.clone();
+                    for key in ["Action", "NotAction"] {
+                        if let Some(a @ Value::String(_)) = st.get(key).cloned() {
+                            st[key] = json!([a]);
+                        }
+                    }
+                    st
+                })
+                .collect();
+            fields.insert("statements".into(), json!(statements));
         }
         let _ = writeln!(s, "    trust: {}", q(fields));
     }

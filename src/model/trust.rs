@@ -16,13 +16,22 @@ pub(crate) struct Trust {
     pub(crate) github: Option<GithubTrust>,
     /// Account ids, account root ARNs, role and user ARNs.
     pub(crate) aws: Vec<String>,
+    /// AWS principals that may also `sts:TagSession` (`{principal, tag_session: true}`): role
+    /// chaining with session tags, as `configure-aws-credentials` does on `AssumeRole`.
+    pub(crate) aws_tag_session: Vec<String>,
     /// Service principals, e.g. `lambda.amazonaws.com`.
     pub(crate) services: Vec<String>,
+    /// `trust.statements`: raw IAM statements, added as given (unbound).
+    pub(crate) statements: Vec<Value>,
 }
 
 impl Trust {
     pub(crate) fn is_empty(&self) -> bool {
-        self.github.is_none() && self.aws.is_empty() && self.services.is_empty()
+        self.github.is_none()
+            && self.aws.is_empty()
+            && self.aws_tag_session.is_empty()
+            && self.services.is_empty()
+            && self.statements.is_empty()
     }
 
     pub(crate) fn document(&self, provider_host: &str, client_ids: &[String]) -> PolicyDocument {
@@ -37,6 +46,13 @@ impl Trust {
                 "Action": "sts:AssumeRole",
             }));
         }
+        if !self.aws_tag_session.is_empty() {
+            statements.push(json!({
+                "Effect": "Allow",
+                "Principal": {"AWS": self.aws_tag_session},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }));
+        }
         if !self.services.is_empty() {
             statements.push(json!({
                 "Effect": "Allow",
@@ -44,6 +60,7 @@ impl Trust {
                 "Action": "sts:AssumeRole",
             }));
         }
+        statements.extend(self.statements.iter().cloned());
         PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": statements}))
             .expect("generated trust policies are well formed")
     }
@@ -57,43 +74,82 @@ impl Trust {
         client_ids: &[String],
         env: &super::Env,
     ) -> Option<Trust> {
-        let canonical = doc.canonical();
         let mut trust = Trust::default();
         let mut github: Option<GithubTrust> = None;
-        for st in canonical["Statement"].as_array()? {
-            if st["Effect"] != "Allow" {
-                return None;
-            }
-            let principal = st["Principal"].as_object()?;
-            if principal.len() != 1 {
-                return None;
-            }
-            let (kind, ids) = principal.iter().next()?;
-            let ids: Vec<String> = ids
-                .as_array()?
-                .iter()
-                .map(|v| v.as_str().map(str::to_string))
-                .collect::<Option<_>>()?;
-            match kind.as_str() {
-                "AWS" | "Service" if st.get("Condition").is_none() => {
-                    let target = if kind == "AWS" {
-                        &mut trust.aws
-                    } else {
-                        &mut trust.services
-                    };
-                    target.extend(ids);
-                }
-                "Federated" => {
-                    let part = github_statement(st, provider_host)?;
-                    merge(&mut github, part)?;
-                }
-                _ => return None,
+        let original = match &doc.original()["Statement"] {
+            Value::Array(items) => items.clone(),
+            one @ Value::Object(_) => vec![one.clone()],
+            _ => return None,
+        };
+        for st in &original {
+            let one =
+                PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": [st]}))
+                    .ok()?;
+            let canonical = &one.canonical()["Statement"][0];
+            if !read_statement(canonical, provider_host, &mut trust, &mut github) {
+                // Anything else is said as a raw statement, as AWS holds it.
+                trust.statements.push(st.clone());
             }
         }
         trust.github = github;
         let regenerated = trust.document(provider_host, client_ids).bind(env);
         (regenerated == *doc).then_some(trust)
     }
+}
+
+/// One statement of a form the spec generates, read into `trust` (or `github`); false when it is
+/// not one.
+fn read_statement(
+    st: &Value,
+    provider_host: &str,
+    trust: &mut Trust,
+    github: &mut Option<GithubTrust>,
+) -> bool {
+    if st["Effect"] != "Allow" || st.get("Sid").is_some() {
+        return false;
+    }
+    let Some(principal) = st["Principal"].as_object().filter(|p| p.len() == 1) else {
+        return false;
+    };
+    let Some((kind, ids)) = principal.iter().next() else {
+        return false;
+    };
+    let Some(ids) = ids.as_array().and_then(|a| {
+        a.iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+    }) else {
+        return false;
+    };
+    let mut actions: Vec<String> = match &st["Action"] {
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .collect(),
+        Value::String(a) => vec![a.to_ascii_lowercase()],
+        _ => return false,
+    };
+    actions.sort();
+    let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
+    let plain = st.get("Condition").is_none();
+    match (kind.as_str(), actions.as_slice()) {
+        ("AWS", ["sts:assumerole"]) if plain => trust.aws.extend(ids),
+        ("AWS", ["sts:assumerole", "sts:tagsession"]) if plain => trust.aws_tag_session.extend(ids),
+        ("Service", ["sts:assumerole"]) if plain => trust.services.extend(ids),
+        ("Federated", ["sts:assumerolewithwebidentity"]) => {
+            let Some(part) = github_statement(st, provider_host) else {
+                return false;
+            };
+            let mut merged = github.clone();
+            if merge(&mut merged, part).is_none() {
+                return false;
+            }
+            *github = merged;
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// One GitHub statement back into organizations × repositories × subjects (+ claims).
@@ -326,6 +382,7 @@ mod tests {
                     "111122223333".into(),
                 ],
                 services: vec!["lambda.amazonaws.com".into()],
+                ..Trust::default()
             },
             Trust {
                 github: Some(with_claims),
@@ -362,25 +419,44 @@ mod tests {
     }
 
     #[test]
-    fn a_document_the_spec_cannot_say_is_not_read() {
+    fn statements_no_spec_form_says_are_read_back_as_raw_statements() {
         let env = Env::placeholder("ap-southeast-1");
-        let other = PolicyDocument::from_json(json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {"ForAllValues:StringLike": {"token.actions.githubusercontent.com:sub": ["repo:x/y:*"]}}}]
-        }))
-        .unwrap();
-        assert_eq!(Trust::from_document(&other, HOST, &aud(), &env), None);
-        let conditioned_aws = PolicyDocument::from_json(json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-                "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]
-        }))
-        .unwrap();
-        assert_eq!(
-            Trust::from_document(&conditioned_aws, HOST, &aud(), &env),
-            None
-        );
+        let foreign = json!({"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"ForAllValues:StringLike": {"token.actions.githubusercontent.com:sub": ["repo:x/y:*"]}}});
+        let mfa = json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}});
+        for st in [foreign, mfa] {
+            let doc = PolicyDocument::from_json(
+                json!({"Version": "2012-10-17", "Statement": [st.clone()]}),
+            )
+            .unwrap();
+            let back = Trust::from_document(&doc, HOST, &aud(), &env).expect("read");
+            assert!(back.github.is_none() && back.aws.is_empty(), "{back:?}");
+            assert_eq!(back.statements, [st]);
+            assert_eq!(back.document(HOST, &aud()).bind(&env), doc);
+        }
+    }
+
+    #[test]
+    fn tag_session_principals_get_their_own_statement_and_read_back() {
+        let t = Trust {
+            aws: vec!["111122223333".into()],
+            aws_tag_session: vec!["arn:aws:iam::123456789012:role/GithubRole".into()],
+            statements: vec![
+                json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+            ],
+            ..Trust::default()
+        };
+        let doc = t.document(HOST, &aud());
+        let st = doc.original()["Statement"].as_array().unwrap().clone();
+        assert_eq!(st.len(), 3);
+        assert_eq!(st[1]["Action"], json!(["sts:AssumeRole", "sts:TagSession"]));
+        assert_eq!(st[0]["Action"], json!("sts:AssumeRole"));
+        let back = roundtrip(&t).expect("read back");
+        assert_eq!(back.aws_tag_session, t.aws_tag_session);
+        assert_eq!(back.statements.len(), 1);
+        assert_eq!(back.statements[0]["Effect"], "Deny");
     }
 }

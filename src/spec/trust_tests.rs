@@ -88,17 +88,17 @@ fn each_access_mistake_is_reported_with_position_field_and_what_is_allowed() {
         (
             "an empty trust",
             with_roles("  - name: r\n    trust: {}\n", ""),
-            vec![r#"test.yaml:8:5: roles[0].trust: needs aws (account ids, role or user ARNs) or services (e.g. lambda.amazonaws.com)"#],
+            vec![r#"test.yaml:8:5: roles[0].trust: needs aws (account ids, role or user ARNs), services (e.g. lambda.amazonaws.com) or statements"#],
         ),
         (
             "an AWS principal that is no principal",
             with_roles("  - name: r\n    trust: {aws: [\"deployer\"]}\n", ""),
-            vec![r#"test.yaml:8:13: roles[0].trust.aws: "deployer" is not an AWS principal; give a 12-digit account id or an IAM ARN (root, role/NAME, user/NAME)"#],
+            vec![r#"test.yaml:8:19: roles[0].trust.aws[0]: "deployer" is not an AWS principal; give a 12-digit account id or an IAM ARN (root, role/NAME, user/NAME)"#],
         ),
         (
             "a policy ARN as principal",
             with_roles("  - name: r\n    trust: {aws: [\"arn:aws:iam::123456789012:policy/x\"]}\n", ""),
-            vec!["test.yaml:8:13: roles[0].trust.aws: \"arn:aws:iam::123456789012:policy/x\": expected an account's root, a role or a user (arn:…:iam::ACCOUNT:root|role/NAME|user/NAME)"],
+            vec!["test.yaml:8:19: roles[0].trust.aws[0]: \"arn:aws:iam::123456789012:policy/x\": expected an account's root, a role or a user (arn:…:iam::ACCOUNT:root|role/NAME|user/NAME)"],
         ),
         (
             "a service that is no service principal",
@@ -441,6 +441,45 @@ fn an_unknown_or_repeated_subject_claim_key_is_an_error() {
             "a repeated key",
             "version: 1\nstack: test\ngithub:\n  organizations: [{name: o, subject_claims: [repo, repo]}]\n".into(),
             vec![r#"test.yaml:4:52: github.organizations[0].subject_claims: "repo" is listed twice"#],
+        ),
+    ];
+    assert_spec_errors(&cases);
+}
+
+#[test]
+fn tag_session_principals_and_raw_statements_join_the_trust() {
+    let yaml = with_roles(
+        "  - name: r\n    trust:\n      aws: [\"111122223333\", {principal: \"arn:aws:iam::123456789012:role/{PREFIX}-Gh\", tag_session: true}]\n      statements:\n        - {Sid: Mfa, Effect: Allow, Principal: {AWS: \"arn:aws:iam::123456789012:root\"}, Action: [sts:AssumeRole], Condition: {Bool: {aws:MultiFactorAuthPresent: \"true\"}}}\n",
+        "",
+    );
+    let doc = bound(&role(&yaml, "r"));
+    assert_eq!(
+        doc["Statement"],
+        json!([
+            {"Effect": "Allow", "Principal": {"AWS": ["111122223333"]}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::123456789012:role/BETEKK-Gh"]}, "Action": ["sts:AssumeRole", "sts:TagSession"]},
+            {"Sid": "Mfa", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": ["sts:AssumeRole"], "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
+        ])
+    );
+}
+
+#[test]
+fn a_raw_trust_statement_without_principal_or_with_a_bad_shape_is_an_error() {
+    let t = |body: &str| with_roles(&format!("  - name: r\n    trust:\n{body}"), "");
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "no principal",
+            t("      statements: [{Effect: Allow, Action: [sts:AssumeRole]}]\n"),
+            vec![
+                "test.yaml:9:20: roles[0].trust.statements[0]: needs Principal (a trust statement says who may assume the role)",
+            ],
+        ),
+        (
+            "a principal mapping without principal",
+            t("      aws: [{tag_session: true}]\n"),
+            vec![
+                "test.yaml:9:13: roles[0].trust.aws[0].principal: missing; an account id, or a user or role ARN",
+            ],
         ),
     ];
     assert_spec_errors(&cases);
