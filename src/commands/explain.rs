@@ -159,7 +159,7 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit,
     let (principal, resource) = match (&args.principal, &args.role, &args.resource) {
         (Some(p), Some(role), None) => (p.clone(), role.clone()),
         (Some(p), _, Some(resource)) => (p.clone(), resource.clone()),
-        (None, Some(role), Some(resource)) => (view.env.iam_arn("role", role), resource.clone()),
+        (None, Some(role), Some(resource)) => (view.role_arn(role), resource.clone()),
         _ => {
             return Err(Error::Refused(
                 "with --action give --principal and --role (the role to assume) or --resource, or --role (the role acting) and --resource".into(),

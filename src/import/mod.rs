@@ -393,6 +393,9 @@ fn role(
     let mut s = String::new();
     let _ = writeln!(s, "  - name: {}", q(&r.name));
     fields(&mut s, "    ", role_table::ATTRIBUTES, r);
+    if !crate::model::role::is_root_path(&r.path) {
+        let _ = writeln!(s, "    path: {}", q(&r.path));
+    }
     if let Some(github) = &trust.github {
         if github.repositories.iter().any(|x| x.name.contains('*')) {
             let _ = writeln!(s, "    allow_any_repository: true");

@@ -125,6 +125,7 @@ async fn an_imported_standard_set_plans_only_ownership_tags() {
             max_session_duration: 3600,
             permissions_boundary: None,
             tags: &Tags::new(),
+            path: "/",
         })
         .await
         .unwrap();
@@ -204,7 +205,7 @@ async fn ids_claims_trust_and_lambda_pull_are_imported_so_that_the_spec_plans_on
 async fn subject_templates_tag_session_and_raw_trust_statements_are_imported_so_that_the_spec_plans_only_ownership_tags()
  {
     let yaml = "version: 1\nstack: svc\ngithub:\n  organizations: [{name: octo-org, id: 5}]\n\
-        roles:\n  - name: BETEKK-Chained\n    github_trust:\n      repositories:\n        - {name: app, id: 9, subject_claims: [repo, context, job_workflow_ref]}\n\
+        roles:\n  - name: BETEKK-Chained\n    path: /ci/chained/\n    github_trust:\n      repositories:\n        - {name: app, id: 9, subject_claims: [repo, context, job_workflow_ref]}\n\
         \x20     subjects: [\"environment:prod\"]\n\
         \x20     claims: {job_workflow_ref: \"octo-org/wf/.github/workflows/oidc.yml@refs/heads/main\"}\n\
         \x20   trust:\n      aws: [\"111122223333\", {principal: \"arn:aws:iam::123456789012:role/Gh\", tag_session: true}]\n\
@@ -219,6 +220,7 @@ async fn subject_templates_tag_session_and_raw_trust_statements_are_imported_so_
         r#"{"principal":"arn:aws:iam::123456789012:role/Gh","tag_session":true}"#,
         r#""statements":[{"#,
         r#""aws:MultiFactorAuthPresent""#,
+        r#"path: "/ci/chained/""#,
     ] {
         assert!(text.contains(wanted), "{wanted} not in\n{text}");
     }

@@ -92,7 +92,7 @@ fn references(resource: &Resource, desired: &[Resource], env: &Env) -> Vec<Addre
             .iter()
             .filter(|r| match r {
                 Resource::Role(role) => {
-                    t.custom_role_arn.as_deref() == Some(env.iam_arn("role", &role.name).as_str())
+                    t.custom_role_arn.as_deref() == Some(role.arn(env).as_str())
                 }
                 _ => false,
             })
@@ -112,9 +112,7 @@ fn names_a_role(repo: &crate::model::Repository, desired: &[Resource], env: &Env
     desired
         .iter()
         .filter_map(|r| match r {
-            Resource::Role(role)
-                if text.contains(&format!("{}\"", env.iam_arn("role", &role.name))) =>
-            {
+            Resource::Role(role) if text.contains(&format!("{}\"", role.arn(env))) => {
                 Some(r.address())
             }
             _ => None,

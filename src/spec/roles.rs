@@ -71,6 +71,11 @@ pub(crate) const FIELDS: &[Field] = &[
         "A policy of this spec or an ARN",
     ),
     Field::new("tags", Ty::StringMap, "The role's own tags"),
+    Field::new(
+        "path",
+        Ty::Str,
+        "IAM path, e.g. /ci/ (default /); part of the ARN, so a change replaces the role",
+    ),
 ];
 
 const GITHUB_TRUST: &[Field] = &[
@@ -370,6 +375,18 @@ fn read_one(
         Some(n) => read_inline_policies(r, ctx, n, &f.path_of("inline_policies")),
     };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
+    let path = match f.get("path") {
+        None => Some(crate::model::role::root_path()),
+        Some(n) => {
+            let p = f.path_of("path");
+            r.string(n, &p).and_then(|s| {
+                check_role_path(&s)
+                    .map(|()| s)
+                    .map_err(|e| r.error(n.pos, &p, e))
+                    .ok()
+            })
+        }
+    };
     let (github_trust, other_trust) = (github_trust?, other_trust?);
     let trust = Trust {
         github: github_trust,
@@ -395,6 +412,7 @@ fn read_one(
             policies: policies?,
             inline_policies: inline?,
             tags,
+            path: path?,
         },
         trust,
         pos,
@@ -820,6 +838,22 @@ fn expand_json(value: &serde_json::Value, prefix: &str) -> Result<serde_json::Va
         ),
         other => other.clone(),
     })
+}
+
+/// IAM's rule for a path: `/`, or `/`-delimited parts of printable ASCII, at most 512 characters.
+fn check_role_path(p: &str) -> Result<(), String> {
+    let ok = p.starts_with('/')
+        && p.ends_with('/')
+        && p.len() <= 512
+        && !p.contains("//")
+        && p.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{p:?} is not an IAM path; expected / or /part/…/ (printable ASCII, no empty part, at most 512 characters)"
+        ))
+    }
 }
 
 fn check_service_principal(p: &str) -> Result<(), String> {

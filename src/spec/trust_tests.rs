@@ -484,3 +484,23 @@ fn a_raw_trust_statement_without_principal_or_with_a_bad_shape_is_an_error() {
     ];
     assert_spec_errors(&cases);
 }
+
+#[test]
+fn a_role_path_must_be_an_iam_path() {
+    let role = |path: &str| {
+        with_roles(
+            &format!(
+                "  - name: r\n    path: {path}\n    trust: {{services: [lambda.amazonaws.com]}}\n"
+            ),
+            "",
+        )
+    };
+    assert_eq!(self::role(&role("/ci/"), "r").path, "/ci/");
+    assert_spec_errors(&[(
+        "a path without its slashes",
+        role("ci"),
+        vec![
+            r#"test.yaml:8:5: roles[0].path: "ci" is not an IAM path; expected / or /part/…/ (printable ASCII, no empty part, at most 512 characters)"#,
+        ],
+    )]);
+}
