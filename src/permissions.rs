@@ -87,7 +87,11 @@ impl Arns<'_> {
         let Some(unit) = self.iam_unit() else {
             return Vec::new();
         };
-        let mut out: Vec<String> = unit.roles().map(|r| self.iam("role", &r.name)).collect();
+        // The path is part of the ARN: `role/ci/NAME` for path `/ci/`.
+        let mut out: Vec<String> = unit
+            .roles()
+            .map(|r| self.iam("role", &format!("{}{}", &r.path[1..], r.name)))
+            .collect();
         if candidates {
             out.extend(Self::candidates(unit).iter().map(|p| self.iam("role", p)));
         }

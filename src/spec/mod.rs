@@ -364,8 +364,14 @@ fn read_top(
             .collect(),
     };
     strict::lint_roles(r, &pending, &policies_by_arn(&resources));
+    let paths: Vec<(String, String)> = pending
+        .iter()
+        .filter(|p| !crate::model::role::is_root_path(&p.role.path))
+        .map(|p| (p.role.name.clone(), p.role.path.clone()))
+        .collect();
     resources.extend(roles::finish(r, pending, &granted, &github));
     resources.extend(grants);
+    roles::with_paths(&mut resources, &paths);
     Some((
         Desired {
             stack,

@@ -266,6 +266,32 @@ pub(crate) fn finish(
     out
 }
 
+/// Policies name the spec's roles by name (`lambda_deploy.execution_roles`, `assume_role_grants`)
+/// before the roles' paths are read: the ARNs of roles with a path get it here.
+pub(crate) fn with_paths(resources: &mut [Resource], paths: &[(String, String)]) {
+    if paths.is_empty() {
+        return;
+    }
+    for resource in resources.iter_mut() {
+        let Resource::Policy(policy) = resource else {
+            continue;
+        };
+        let mut text = policy.document.to_json_string();
+        for (name, path) in paths {
+            text = text.replace(
+                &format!("arn:{{partition}}:iam::{{account}}:role/{name}\""),
+                &format!("arn:{{partition}}:iam::{{account}}:role{path}{name}\""),
+            );
+        }
+        if let Some(doc) = serde_json::from_str(&text)
+            .ok()
+            .and_then(|v| PolicyDocument::from_json(v).ok())
+        {
+            policy.document = doc;
+        }
+    }
+}
+
 /// A policy reference: a policy of this spec by name (bound to its ARN later), or an ARN.
 pub(crate) fn policy_arn(
     reference: &str,

@@ -504,3 +504,23 @@ fn a_role_path_must_be_an_iam_path() {
         ],
     )]);
 }
+
+#[test]
+fn a_role_with_a_path_is_named_with_it_where_policies_and_grants_name_it() {
+    let yaml = "version: 1\nstack: t\npolicies:\n  - name: d\n    lambda_deploy: {functions: [fn], execution_roles: [Exec]}\nroles:\n  - name: Exec\n    path: /lambda/\n    trust: {services: [lambda.amazonaws.com]}\nassume_role_grants:\n  - user: deployer\n    roles: [Exec]\n";
+    let s = spec(yaml);
+    let texts: Vec<String> = s
+        .desired
+        .resources
+        .iter()
+        .filter_map(|r| match r {
+            crate::model::Resource::Policy(p) => Some(p.document.to_json_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    for text in texts {
+        assert!(text.contains(":role/lambda/Exec\""), "{text}");
+        assert!(!text.contains(":role/Exec\""), "{text}");
+    }
+}
