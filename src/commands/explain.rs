@@ -119,6 +119,13 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit,
                 missing.join(", ")
             )));
         }
+        if view.provider_host != GITHUB_OIDC_URL.trim_start_matches("https://") {
+            notes.push(format!(
+                "the token's issuer is https://{host} (GitHub Enterprise Server): its claims are \
+                 the condition keys {host}:sub, {host}:aud, …",
+                host = view.provider_host
+            ));
+        }
         if let Some(keys) = &token.subject_claims {
             notes.push(format!(
                 "the token's sub follows the subject template [{}]",

@@ -524,3 +524,30 @@ fn a_role_with_a_path_is_named_with_it_where_policies_and_grants_name_it() {
         assert!(!text.contains(":role/Exec\""), "{text}");
     }
 }
+
+#[test]
+fn a_github_enterprise_server_issuer_names_its_own_condition_keys() {
+    let yaml = with_roles(
+        "  - name: r\n    github_trust: {repositories: [app], subjects: [\"ref:refs/heads/main\"]}\n",
+        "github:\n  oidc_provider: {url: \"https://ghes.example.com/_services/token\"}\n",
+    );
+    let doc = bound(&role(&yaml, "r"));
+    let st = &doc["Statement"][0];
+    let ghes = "ghes.example.com/_services/token";
+    assert_eq!(
+        st["Principal"]["Federated"],
+        json!(format!("arn:aws:iam::123456789012:oidc-provider/{ghes}"))
+    );
+    assert_eq!(
+        st["Condition"]["StringLike"][format!("{ghes}:sub")],
+        json!([
+            "repo:nus-cee/app:ref:refs/heads/main",
+            "repo:betekk/app:ref:refs/heads/main"
+        ])
+    );
+    assert_eq!(
+        st["Condition"]["StringEquals"][format!("{ghes}:aud")],
+        json!(["sts.amazonaws.com"])
+    );
+    assert!(!doc.to_string().contains(HOST), "{doc}");
+}

@@ -1178,3 +1178,26 @@ async fn a_customized_subject_template_lets_in_the_right_workflow_only() {
         }
     }
 }
+
+/// With a GitHub Enterprise Server issuer, `explain` asks with that issuer's condition keys
+/// (`HOST/_services/token:sub`), offline: the trusted repository is let in, another is not.
+#[test]
+fn explain_uses_the_github_enterprise_server_issuer() {
+    let acct = Account::new();
+    let spec = acct.write_spec(
+        "ghes.yaml",
+        "version: 1\nstack: ghes\ngithub:\n  organizations: [octo-org]\n  oidc_provider: {url: \"https://ghes.example.com/_services/token\"}\nroles:\n  - name: R\n    github_trust: {repositories: [app], subjects: [\"ref:refs/heads/main\"]}\n",
+    );
+    let spec = path_str(&spec);
+    for (repo, allowed) in [("octo-org/app", true), ("octo-org/other", false)] {
+        let run = acct.run(&["explain", spec, "--output", "json", "--github", repo]);
+        let doc = run.json();
+        assert_eq!(doc["allowed"], allowed, "{repo}: {doc}");
+        assert_eq!(run.code, if allowed { 0 } else { 3 }, "{}", run.stderr);
+        let text = doc.to_string();
+        assert!(
+            text.contains("ghes.example.com/_services/token"),
+            "{repo}: {doc}"
+        );
+    }
+}
