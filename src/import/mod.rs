@@ -397,7 +397,23 @@ fn role(
         let _ = writeln!(s, "    path: {}", q(&r.path));
     }
     if let Some(github) = &trust.github {
-        if github.repositories.iter().any(|x| x.name.contains('*')) {
+        // A subject template that does not name the repository lets in others: say so as the
+        // spec must.
+        let unnamed = |x: &GithubName| {
+            x.id.is_none()
+                && !github.claims.contains_key("repository")
+                && !github.claims.contains_key("repository_id")
+                && github.organizations.iter().any(|o| {
+                    !crate::model::github_trust::template_of(o, x)
+                        .iter()
+                        .any(|k| ["repo", "repository", "repository_id"].contains(k))
+                })
+        };
+        if github
+            .repositories
+            .iter()
+            .any(|x| x.name.contains('*') || unnamed(x))
+        {
             let _ = writeln!(s, "    allow_any_repository: true");
         }
         let mut fields = json!({

@@ -516,6 +516,43 @@ fn read_github_trust(
         None => Some(BTreeMap::new()),
         Some(n) => read_claims(r, n, &f.path_of("claims")),
     };
+    // A subject template that does not name the repository lets in every repository whose
+    // tokens match its other claims, unless the repository's id or a claim pins it.
+    if let (Some(repos), Some(claims)) = (&repositories, &claims)
+        && !allow_any
+        && !claims.contains_key("repository")
+        && !claims.contains_key("repository_id")
+    {
+        for repo in repos.iter().filter(|r| r.id.is_none()) {
+            for org in &github.organizations {
+                let template = crate::model::github_trust::template_of(org, repo);
+                if !template
+                    .iter()
+                    .any(|k| ["repo", "repository", "repository_id"].contains(k))
+                {
+                    r.error(
+                        node.pos,
+                        &f.path_of("repositories"),
+                        format!(
+                            "the subject template [{}] of {}/{} does not name the repository, so \
+                             the trust would let in any repository of {} with the same claims; \
+                             give the repository's id ({{name: {}, id: ID}}, the trust then pins \
+                             repository_id), or claims: {{repository: {}/{}}}, or set \
+                             allow_any_repository: true if that is meant",
+                            template.join(", "),
+                            org.name,
+                            repo.name,
+                            org.name,
+                            repo.name,
+                            org.name,
+                            repo.name
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
+    }
     Some(GithubTrust {
         organizations: github.organizations.clone(),
         repositories: repositories?,

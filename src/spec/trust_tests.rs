@@ -551,3 +551,34 @@ fn a_github_enterprise_server_issuer_names_its_own_condition_keys() {
     );
     assert!(!doc.to_string().contains(HOST), "{doc}");
 }
+
+#[test]
+fn a_subject_template_that_does_not_name_the_repository_needs_its_id_or_a_claim() {
+    let yaml = |repos: &str, claims: &str| {
+        with_roles(
+            &format!("  - name: r\n    github_trust:\n      repositories: [{repos}]\n{claims}"),
+            "github:\n  organizations: [{name: octo-org, subject_claims: [repository_owner, context]}]\n",
+        )
+    };
+    let errors = spec_errors(&yaml("app", ""));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("roles[0].github_trust.repositories: the subject template [repository_owner, context] of octo-org/app does not name the repository"),
+        "{}",
+        errors[0]
+    );
+    // Pinned by the id, or by a claim: accepted, and the sub patterns follow the template.
+    let doc = bound(&role(&yaml("{name: app, id: 9}", ""), "r"));
+    assert_eq!(
+        doc["Statement"][0]["Condition"]["StringLike"][format!("{HOST}:sub")],
+        json!(["repository_owner:octo-org:*"])
+    );
+    assert_eq!(
+        doc["Statement"][0]["Condition"]["StringEquals"][format!("{HOST}:repository_id")],
+        json!("9")
+    );
+    role(
+        &yaml("app", "      claims: {repository: octo-org/app}\n"),
+        "r",
+    );
+}
