@@ -94,6 +94,12 @@ impl Arns<'_> {
             .collect();
         if candidates {
             out.extend(Self::candidates(unit).iter().map(|p| self.iam("role", p)));
+            // Roles with a path (`role/ci/NAME`) left the spec may be pruned too.
+            out.extend(
+                Self::candidates(unit)
+                    .iter()
+                    .map(|p| self.iam("role", &format!("*/{p}"))),
+            );
         }
         out
     }
