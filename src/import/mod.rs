@@ -2,8 +2,9 @@
 //! writes YAML, decides nothing about AWS.
 //!
 //! What the spec can express is written so that planning it against the same account changes
-//! nothing but ownership tags; what it cannot express (a trust policy that is not the GitHub
-//! form, a policy statement with `NotAction`, a lifecycle rule of another kind) is left out with
+//! nothing but ownership tags (a trust statement of no other form is written as a raw
+//! `trust.statements` entry); what it cannot express (a policy statement with `NotAction`, a
+//! lifecycle rule of another kind) is left out with
 //! a `# skipped:` comment saying why, never approximated. Ownership tags (`ManagedBy`, the stack
 //! tag) and the fingerprint are not written: the spec adds them to every resource, and a
 //! resource already owned by another stack is skipped.
