@@ -11,6 +11,10 @@
 //! Conditions on different keys are ANDed by IAM, so repositories with and without ids (and
 //! repositories with different ids) get one statement each; `claims` are added to every statement
 //! and can only narrow it.
+//!
+//! An organization or repository may customize the `sub` (GitHub's `include_claim_keys`, the
+//! spec's `subject_claims`): its patterns are then written in that template, `KEY:VALUE` parts in
+//! its order with the context as it is (`repo:ORG/REPO:environment:prod:job_workflow_ref:…`).
 
 use std::collections::BTreeMap;
 
