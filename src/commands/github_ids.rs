@@ -180,20 +180,29 @@ pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exi
     // the spec pins what a person decided, so it is reported, never overwritten.
     let mut edits = Vec::new();
     for entry in &found {
-        let github_id = match entry.place {
+        let github = match entry.place {
             Place::Organization => report
                 .organizations
                 .iter()
                 .find(|o| o.name == entry.name)
-                .map(|o| o.id),
+                .map(|o| (o.id, o.subject_claims.clone())),
             Place::Repository { .. } if ambiguous.contains(&entry.name) => None,
             Place::Repository { .. } => report
                 .repositories
                 .iter()
                 .find(|r| r.name == entry.name)
-                .map(|r| r.id),
+                .map(|r| (r.id, r.subject_claims.clone())),
         };
-        let Some(id) = github_id else { continue };
+        let Some((id, template)) = github else {
+            continue;
+        };
+        // Only a template the spec can say is written (the note says why another is not).
+        let subject_claims = template.filter(|keys| {
+            !entry.has_subject_claims
+                && keys
+                    .iter()
+                    .all(|k| SUBJECT_CLAIM_KEYS.contains(&k.as_str()))
+        });
         match entry.id {
             Some(given) if given != id => report.problems.push(format!(
                 "{file}: {}: the spec says id {given} for {}, GitHub says {id}: the {} was deleted \
@@ -206,8 +215,12 @@ pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exi
                     "repository"
                 }
             )),
-            Some(_) => {}
-            None => edits.push(IdEdit { entry, id }),
+            Some(_) if subject_claims.is_none() => {}
+            _ => edits.push(IdEdit {
+                entry,
+                id,
+                subject_claims,
+            }),
         }
     }
     if args.write && !edits.is_empty() {
@@ -215,12 +228,12 @@ pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exi
         write_in_place(&args.spec, &new_text)?;
         report.written = edits.len();
         eprintln!(
-            "wrote {} id{} into {file}",
+            "wrote {} entr{} (ids, customized subject templates) into {file}",
             edits.len(),
-            if edits.len() == 1 { "" } else { "s" }
+            if edits.len() == 1 { "y" } else { "ies" }
         );
     } else if args.write {
-        eprintln!("{file}: every entry already has its id; nothing written");
+        eprintln!("{file}: every entry already has its id and subject template; nothing written");
     }
 
     match global.output {

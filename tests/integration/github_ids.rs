@@ -266,13 +266,17 @@ fn github_ids_write_changes_only_the_entries_and_keeps_comments() {
         [
             (
                 4,
-                "  organizations: [{name: nus-cee, id: 1111}, {name: betekk, id: 9919}]   # keep this comment"
+                "  organizations: [{name: nus-cee, id: 1111}, {name: betekk, id: 9919, subject_claims: [repo, context, job_workflow_ref]}]   # keep this comment"
             ),
             (
                 11,
                 "        - {name: app, id: 1296269}            # the service"
             ),
-            (12, "        - {name: lib, id: 4242}"),
+            // GitHub's customized templates are written too: the trust then matches their tokens.
+            (
+                12,
+                "        - {name: lib, id: 4242, subject_claims: [repository_owner_id, context]}"
+            ),
             (17, "          id: 1296269"),
             (18, "          # read-only"),
         ],
