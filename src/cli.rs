@@ -160,6 +160,10 @@ pub(crate) struct ExplainArgs {
     /// Any other claim of the token, KEY=VALUE (e.g. actor=octocat); repeatable
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_pair, requires = "github")]
     pub(crate) claim: Vec<(String, String)>,
+    /// The subject template of the repository's tokens (GitHub's include_claim_keys, comma
+    /// separated, e.g. repo,context,job_workflow_ref); default: the one the spec declares
+    #[arg(long, value_delimiter = ',', requires = "github")]
+    pub(crate) subject_claims: Option<Vec<String>>,
     /// Who asks: a user or role ARN, or a service principal (lambda.amazonaws.com)
     #[arg(long, requires = "action")]
     pub(crate) principal: Option<String>,

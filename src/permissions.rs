@@ -91,12 +91,19 @@ impl Arns<'_> {
         let Some(unit) = self.iam_unit() else {
             return Vec::new();
         };
+        // The path is part of the ARN: `role/ci/NAME` for path `/ci/`.
         let mut out: Vec<String> = unit
             .all::<Role>()
-            .map(|r| self.iam("role", &r.name))
+            .map(|r| self.iam("role", &format!("{}{}", &r.path[1..], r.name)))
             .collect();
         if candidates {
             out.extend(Self::candidates(unit).iter().map(|p| self.iam("role", p)));
+            // Roles with a path (`role/ci/NAME`) left the spec may be pruned too.
+            out.extend(
+                Self::candidates(unit)
+                    .iter()
+                    .map(|p| self.iam("role", &format!("*/{p}"))),
+            );
         }
         out
     }

@@ -38,6 +38,9 @@ pub struct GithubToken {
     pub audience: String,
     /// Further claims (`--claim KEY=VALUE`), which win over the ones derived above.
     pub(crate) claims: BTreeMap<String, String>,
+    /// The subject template (`include_claim_keys`) of the token's repository; `None`: GitHub's
+    /// default `[repo, context]`.
+    pub subject_claims: Option<Vec<String>>,
 }
 
 impl GithubToken {
@@ -71,23 +74,64 @@ impl GithubToken {
         }
     }
 
-    /// The subjects this token may carry: the legacy form always, the immutable form when both
-    /// ids are known.
+    /// The value of a claim other than `sub` and `aud`, as the request carries it.
+    fn claim(&self, key: &str) -> Option<String> {
+        if let Some(v) = self.claims.get(key) {
+            return Some(v.clone());
+        }
+        match key {
+            "repository" => Some(format!("{}/{}", self.owner, self.repository)),
+            "repository_owner" => Some(self.owner.clone()),
+            "repository_owner_id" => self.owner_id.map(|id| id.to_string()),
+            "repository_id" => self.repository_id.map(|id| id.to_string()),
+            "ref" => Some(self.git_ref().to_string()),
+            "environment" => self.environment.clone(),
+            "job_workflow_ref" => self.job_workflow_ref.clone(),
+            _ => None,
+        }
+    }
+
+    /// Keys of the subject template this token cannot fill in (`--workflow-ref`, `--claim KEY=…`).
+    pub fn missing_template_claims(&self) -> Vec<String> {
+        self.template()
+            .into_iter()
+            .filter(|k| *k != "repo" && *k != "context" && self.claim(k).is_none())
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn template(&self) -> Vec<&str> {
+        match &self.subject_claims {
+            Some(keys) => keys.iter().map(String::as_str).collect(),
+            None => crate::model::github_trust::DEFAULT_SUBJECT_CLAIMS.to_vec(),
+        }
+    }
+
+    /// The subjects this token may carry, in its subject template: the legacy form always, the
+    /// immutable form when both ids are known.
     pub fn subjects(&self) -> Vec<(SubjectForm, String)> {
-        let mut out = vec![(
-            SubjectForm::Legacy,
-            format!("repo:{}/{}:{}", self.owner, self.repository, self.suffix()),
-        )];
+        use crate::model::github_trust::{SubParts, sub_in_template};
+        let context = self.suffix();
+        let values = |key: &str| self.claim(key).map(|v| vec![v]);
+        let mut parts = SubParts {
+            owner: &self.owner,
+            repository: &self.repository,
+            immutable: None,
+            owner_id: self.owner_id.map(|id| id.to_string()),
+            repository_id: self.repository_id.map(|id| id.to_string()),
+            context: &context,
+        };
+        let template = self.template();
+        let one = |parts: &SubParts| {
+            sub_in_template(&template, parts, &values)
+                .into_iter()
+                .next()
+                .unwrap_or_default()
+        };
+        let mut out = vec![(SubjectForm::Legacy, one(&parts))];
         if let (Some(owner_id), Some(repo_id)) = (self.owner_id, self.repository_id) {
-            out.push((
-                SubjectForm::Immutable,
-                format!(
-                    "repo:{}@{owner_id}/{}@{repo_id}:{}",
-                    self.owner,
-                    self.repository,
-                    self.suffix()
-                ),
-            ));
+            parts.immutable = Some((owner_id.to_string(), repo_id.to_string()));
+            out.push((SubjectForm::Immutable, one(&parts)));
         }
         out
     }
@@ -156,6 +200,25 @@ mod tests {
         t.pull_request = true;
         assert_eq!(t.subjects()[0].1, "repo:betekk/new-svc:pull_request");
         assert!(GithubToken::parse("no-slash").is_err());
+        t.pull_request = false;
+        t.subject_claims = Some(vec![
+            "repo".into(),
+            "context".into(),
+            "job_workflow_ref".into(),
+        ]);
+        assert_eq!(t.missing_template_claims(), ["job_workflow_ref"]);
+        t.job_workflow_ref = Some("octo-org/wf/.github/workflows/oidc.yml@refs/heads/main".into());
+        t.environment = Some("prod".into());
+        assert!(t.missing_template_claims().is_empty());
+        assert_eq!(
+            t.subjects()[0].1,
+            "repo:betekk/new-svc:environment:prod:job_workflow_ref:octo-org/wf/.github/workflows/oidc.yml@refs/heads/main"
+        );
+        t.subject_claims = Some(vec!["repository_owner_id".into(), "context".into()]);
+        assert_eq!(
+            t.subjects()[0].1,
+            "repository_owner_id:123456:environment:prod"
+        );
         assert!(GithubToken::parse("a/b/c").is_err());
     }
 

@@ -206,7 +206,7 @@ impl AccessView {
         };
         let mut out = Vec::new();
         for role in roles {
-            let role_arn = self.env.iam_arn("role", &role.name);
+            let role_arn = role.arn(&self.env);
             for (form, sub) in token.subjects() {
                 let request = token.request(&sub, &provider, &self.provider_host, &role_arn);
                 let evaluation = evaluate(&request, &[], None, Some(&self.trust(role)));
@@ -220,6 +220,13 @@ impl AccessView {
             }
         }
         Ok(out)
+    }
+
+    /// A role's ARN by name: with its path when the role is known.
+    pub(crate) fn role_arn(&self, name: &str) -> String {
+        self.roles
+            .get(name)
+            .map_or_else(|| self.env.iam_arn("role", name), |r| r.arn(&self.env))
     }
 
     fn role(&self, name: &str) -> Result<&Role, String> {
@@ -251,7 +258,7 @@ impl AccessView {
         } = &self.env;
         match service.as_str() {
             "ecr" => Ok(self.env.repository_arn(resource)),
-            "iam" | "sts" => Ok(self.env.iam_arn("role", resource)),
+            "iam" | "sts" => Ok(self.role_arn(resource)),
             "lambda" => Ok(format!(
                 "arn:{partition}:lambda:{region}:{account}:function:{resource}"
             )),

@@ -214,6 +214,7 @@ impl<C: Aws> Ctx<'_, C> {
                 max_session_duration,
                 permissions_boundary,
                 tags,
+                path,
             } => {
                 let new = NewRole {
                     name,
@@ -222,6 +223,7 @@ impl<C: Aws> Ctx<'_, C> {
                     max_session_duration: *max_session_duration,
                     permissions_boundary: permissions_boundary.as_deref(),
                     tags,
+                    path,
                 };
                 let created = self
                     .retrying(&[ErrorKind::Invalid], || client.create_role(&new))

@@ -46,9 +46,9 @@ pub(crate) const OFFLINE_ACCOUNT: &str = "123456789012";
 
 pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit, Error> {
     let mut scope_notes = Vec::new();
+    let spec = load_spec(&args.spec)?;
     let view = if args.live {
         // The first account and region the flags select (--target, --region).
-        let spec = load_spec(&args.spec)?;
         let opened = super::session::single(open_units(global, &spec).await?)?;
         let observed = &opened.observed;
         let host = provider_host(
@@ -66,7 +66,6 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit,
         };
         view
     } else {
-        let spec = load_spec(&args.spec)?;
         let account = args
             .account
             .clone()
@@ -114,6 +113,32 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit,
             token.audience = aud.clone();
         }
         token.claims = args.claim.iter().cloned().collect();
+        token.subject_claims = match &args.subject_claims {
+            Some(keys) => Some(keys.clone()),
+            None => spec.subject_templates.of(&token.owner, &token.repository),
+        };
+        let missing = token.missing_template_claims();
+        if !missing.is_empty() {
+            return Err(Error::Refused(format!(
+                "{repo}'s tokens carry a customized sub ({}); give the value of {} \
+                 (--workflow-ref for job_workflow_ref, else --claim KEY=VALUE)",
+                token.subject_claims.clone().unwrap_or_default().join(", "),
+                missing.join(", ")
+            )));
+        }
+        if view.provider_host != GITHUB_OIDC_URL.trim_start_matches("https://") {
+            notes.push(format!(
+                "the token's issuer is https://{host} (GitHub Enterprise Server): its claims are \
+                 the condition keys {host}:sub, {host}:aud, …",
+                host = view.provider_host
+            ));
+        }
+        if let Some(keys) = &token.subject_claims {
+            notes.push(format!(
+                "the token's sub follows the subject template [{}]",
+                keys.join(", ")
+            ));
+        }
         if token.repository_id.is_some() != token.owner_id.is_some() {
             notes.push("the immutable subject form needs both --owner-id and --repository-id; only the legacy form was asked".into());
         }
@@ -148,7 +173,7 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit,
     let (principal, resource) = match (&args.principal, &args.role, &args.resource) {
         (Some(p), Some(role), None) => (p.clone(), role.clone()),
         (Some(p), _, Some(resource)) => (p.clone(), resource.clone()),
-        (None, Some(role), Some(resource)) => (view.env.iam_arn("role", role), resource.clone()),
+        (None, Some(role), Some(resource)) => (view.role_arn(role), resource.clone()),
         _ => {
             return Err(Error::Refused(
                 "with --action give --principal and --role (the role to assume) or --resource, or --role (the role acting) and --resource".into(),

@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::github_ids::api::{GithubApi, SubTemplate};
 use crate::github_ids::edit::{self, IdEdit};
 use crate::github_ids::entries::{self, Place};
+use crate::model::github_trust::SUBJECT_CLAIM_KEYS;
 use crate::render::json::SCHEMA_VERSION;
 
 /// GitHub's default subject: `repo:ORG/REPO:` then the context (ref, environment, pull_request).
@@ -40,6 +41,9 @@ struct OrgIds {
     /// The id the spec gives, when it gives one.
     spec_id: Option<u64>,
     sub: SubTemplate,
+    /// The spec's `subject_claims` for it, when it customizes the subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject_claims: Option<Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -52,6 +56,9 @@ struct RepoIds {
     /// The roles whose `github_trust.repositories` list it.
     roles: Vec<String>,
     sub: SubTemplate,
+    /// The spec's `subject_claims` for it, when it opted out of the default template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject_claims: Option<Vec<String>>,
 }
 
 pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exit, Error> {
@@ -98,11 +105,14 @@ pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exi
             ));
         }
         let spec_id = spec_id_of(&found, |p| *p == Place::Organization, org);
+        let subject_claims =
+            is_customized(&sub.include_claim_keys).then(|| sub.include_claim_keys.clone());
         report.organizations.push(OrgIds {
             name: org.clone(),
             id,
             spec_id,
             sub,
+            subject_claims,
         });
     }
 
@@ -151,6 +161,9 @@ pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exi
             ));
         }
         let spec_id = spec_id_of(&found, |p| matches!(p, Place::Repository { .. }), name);
+        let subject_claims = (sub.use_default == Some(false)
+            && is_customized(&sub.include_claim_keys))
+        .then(|| sub.include_claim_keys.clone());
         report.repositories.push(RepoIds {
             name: name.to_string(),
             owner: repo.owner.login,
@@ -159,6 +172,7 @@ pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exi
             spec_id,
             roles,
             sub,
+            subject_claims,
         });
     }
 
@@ -166,20 +180,29 @@ pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exi
     // the spec pins what a person decided, so it is reported, never overwritten.
     let mut edits = Vec::new();
     for entry in &found {
-        let github_id = match entry.place {
+        let github = match entry.place {
             Place::Organization => report
                 .organizations
                 .iter()
                 .find(|o| o.name == entry.name)
-                .map(|o| o.id),
+                .map(|o| (o.id, o.subject_claims.clone())),
             Place::Repository { .. } if ambiguous.contains(&entry.name) => None,
             Place::Repository { .. } => report
                 .repositories
                 .iter()
                 .find(|r| r.name == entry.name)
-                .map(|r| r.id),
+                .map(|r| (r.id, r.subject_claims.clone())),
         };
-        let Some(id) = github_id else { continue };
+        let Some((id, template)) = github else {
+            continue;
+        };
+        // Only a template the spec can say is written (the note says why another is not).
+        let subject_claims = template.filter(|keys| {
+            !entry.has_subject_claims
+                && keys
+                    .iter()
+                    .all(|k| SUBJECT_CLAIM_KEYS.contains(&k.as_str()))
+        });
         match entry.id {
             Some(given) if given != id => report.problems.push(format!(
                 "{file}: {}: the spec says id {given} for {}, GitHub says {id}: the {} was deleted \
@@ -192,8 +215,12 @@ pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exi
                     "repository"
                 }
             )),
-            Some(_) => {}
-            None => edits.push(IdEdit { entry, id }),
+            Some(_) if subject_claims.is_none() => {}
+            _ => edits.push(IdEdit {
+                entry,
+                id,
+                subject_claims,
+            }),
         }
     }
     if args.write && !edits.is_empty() {
@@ -201,12 +228,12 @@ pub(crate) async fn run(global: &GlobalArgs, args: &GithubIdsArgs) -> Result<Exi
         write_in_place(&args.spec, &new_text)?;
         report.written = edits.len();
         eprintln!(
-            "wrote {} id{} into {file}",
+            "wrote {} entr{} (ids, customized subject templates) into {file}",
             edits.len(),
-            if edits.len() == 1 { "" } else { "s" }
+            if edits.len() == 1 { "y" } else { "ies" }
         );
     } else if args.write {
-        eprintln!("{file}: every entry already has its id; nothing written");
+        eprintln!("{file}: every entry already has its id and subject template; nothing written");
     }
 
     match global.output {
@@ -235,21 +262,33 @@ fn is_customized(keys: &[String]) -> bool {
             .ne(DEFAULT_SUB_KEYS.iter().copied())
 }
 
-/// What a customized subject means for the roles' `repo:ORG/REPO:SUBJECT` conditions.
+/// What a customized subject means for the roles' trust, and how the spec says it.
 fn customized_note(who: &str, keys: &[String]) -> String {
     let keys_text = keys.join(", ");
-    if keys.starts_with(&["repo".to_string(), "context".to_string()]) {
-        format!(
-            "{who} customizes the OIDC subject (include_claim_keys: {keys_text}): tokens carry \
-             repo:ORG/REPO:CONTEXT followed by the other claims, so only a role subject ending \
-             in * (e.g. \"*\", \"ref:refs/heads/*\") matches them"
-        )
-    } else {
-        format!(
-            "{who} customizes the OIDC subject (include_claim_keys: {keys_text}): tokens carry \
-             no repo:ORG/REPO:… subject, so the roles' GitHub trust will not match them"
-        )
+    let unknown: Vec<&str> = keys
+        .iter()
+        .map(String::as_str)
+        .filter(|k| !SUBJECT_CLAIM_KEYS.contains(k))
+        .collect();
+    if !unknown.is_empty() {
+        return format!(
+            "{who} customizes the OIDC subject (include_claim_keys: {keys_text}); the spec's \
+             subject_claims cannot say {} (the ref and the environment are part of `context`), so \
+             the roles' GitHub trust will not match its tokens",
+            unknown.join(", ")
+        );
     }
+    let scope = if keys.iter().any(|k| k == "repo" || k == "repository") {
+        ""
+    } else {
+        "; mind that without repo (or repository) the subject does not name the repository, so \
+         the trust's repository_id condition (ids) and claims are what tell repositories apart"
+    };
+    format!(
+        "{who} customizes the OIDC subject (include_claim_keys: {keys_text}): give it \
+         subject_claims: [{keys_text}] in the spec (as printed above), so that the roles' trust \
+         is written in that format{scope}"
+    )
 }
 
 fn sub_comment(sub: &SubTemplate) -> String {
@@ -264,6 +303,13 @@ fn sub_comment(sub: &SubTemplate) -> String {
     }
 }
 
+/// `, subject_claims: [...]` inside an entry, for a customized subject.
+fn template_field(keys: &Option<Vec<String>>) -> String {
+    keys.as_ref()
+        .map(|k| format!(", subject_claims: [{}]", k.join(", ")))
+        .unwrap_or_default()
+}
+
 /// The spec entries to use, as YAML with comments, then notes and problems.
 fn human(r: &Report) -> String {
     let mut out = String::new();
@@ -272,9 +318,10 @@ fn human(r: &Report) -> String {
     for o in &r.organizations {
         let _ = writeln!(
             out,
-            "    - {{name: {}, id: {}}}  # {}",
+            "    - {{name: {}, id: {}{}}}  # {}",
             o.name,
             o.id,
+            template_field(&o.subject_claims),
             sub_comment(&o.sub)
         );
     }
@@ -284,9 +331,10 @@ fn human(r: &Report) -> String {
         for repo in &r.repositories {
             let _ = writeln!(
                 out,
-                "  - {{name: {}, id: {}}}  # {}/{} (owner id {}), roles {}; {}",
+                "  - {{name: {}, id: {}{}}}  # {}/{} (owner id {}), roles {}; {}",
                 repo.name,
                 repo.id,
+                template_field(&repo.subject_claims),
                 repo.owner,
                 repo.name,
                 repo.owner_id,

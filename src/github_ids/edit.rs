@@ -1,6 +1,7 @@
-//! Writes ids into a spec's text, entry by entry, where the entries are written: a scalar item
-//! becomes `{name: …, id: N}`, a mapping gets an `id` next to its `name`. Every other byte of the
-//! file (comments, quoting, order, blank lines) stays as it was. Text only; no YAML is re-emitted.
+//! Writes ids (and customized subject templates) into a spec's text, entry by entry, where the
+//! entries are written: a scalar item becomes `{name: …, id: N}`, a mapping gets an `id` (and a
+//! `subject_claims`) next to its `name`. Every other byte of the file (comments, quoting, order,
+//! blank lines) stays as it was. Text only; no YAML is re-emitted.
 
 use super::entries::{Entry, Form};
 use crate::spec::yaml::Pos;
@@ -9,6 +10,27 @@ use crate::spec::yaml::Pos;
 pub(crate) struct IdEdit<'a> {
     pub(crate) entry: &'a Entry,
     pub(crate) id: u64,
+    /// GitHub's customized subject template for it, written when the entry gives none.
+    pub(crate) subject_claims: Option<Vec<String>>,
+}
+
+impl IdEdit<'_> {
+    /// The `key: value` pairs to add: the id when the entry has none, the template when it gives
+    /// none.
+    fn fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.entry.id.is_none() {
+            out.push(format!("id: {}", self.id));
+        }
+        if let Some(keys) = self
+            .subject_claims
+            .as_ref()
+            .filter(|_| !self.entry.has_subject_claims)
+        {
+            out.push(format!("subject_claims: [{}]", keys.join(", ")));
+        }
+        out
+    }
 }
 
 /// Why an entry could not be rewritten: its text is not where the YAML reader said.
@@ -22,10 +44,10 @@ pub(crate) struct EditError {
     id: u64,
 }
 
-/// The text with each edit made; the entries that already carry an id are left alone.
+/// The text with each edit made; what an entry already gives is left alone.
 pub(crate) fn apply(text: &str, edits: &[IdEdit]) -> Result<String, EditError> {
     let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
-    let mut ordered: Vec<&IdEdit> = edits.iter().filter(|e| e.entry.id.is_none()).collect();
+    let mut ordered: Vec<&IdEdit> = edits.iter().filter(|e| !e.fields().is_empty()).collect();
     // From the end backwards, so that an inserted line does not move the positions still to edit.
     ordered.sort_by_key(|e| std::cmp::Reverse(position(&e.entry.form)));
     for edit in ordered {
@@ -44,7 +66,8 @@ pub(crate) fn apply(text: &str, edits: &[IdEdit]) -> Result<String, EditError> {
                     .filter(|&(s, e)| unquote(&line[s..e]) == entry.name)
                     .ok_or_else(|| fail(pos, &format!("{:?}", entry.name)))?;
                 let token = line[start..end].to_string();
-                line.replace_range(start..end, &format!("{{name: {token}, id: {}}}", edit.id));
+                let fields = edit.fields().join(", ");
+                line.replace_range(start..end, &format!("{{name: {token}, {fields}}}"));
             }
             Form::Map { name_key, .. } => {
                 let line = line_mut(&mut lines, name_key).ok_or_else(|| fail(name_key, "name:"))?;
@@ -60,11 +83,13 @@ pub(crate) fn apply(text: &str, edits: &[IdEdit]) -> Result<String, EditError> {
                     .ok_or_else(|| fail(name_key, "the name's value"))?;
                 let flow = line[..key].trim_end().ends_with(['{', ',']);
                 if flow {
-                    line.insert_str(end, &format!(", id: {}", edit.id));
+                    line.insert_str(end, &format!(", {}", edit.fields().join(", ")));
                 } else {
                     let indent = " ".repeat(key);
                     let at = name_key.line as usize;
-                    lines.insert(at, format!("{indent}id: {}", edit.id));
+                    for (i, field) in edit.fields().iter().enumerate() {
+                        lines.insert(at + i, format!("{indent}{field}"));
+                    }
                 }
             }
         }
@@ -129,7 +154,11 @@ mod tests {
             .iter()
             .filter_map(|entry| {
                 let id = ids.iter().find(|(n, _)| *n == entry.name)?.1;
-                Some(IdEdit { entry, id })
+                Some(IdEdit {
+                    entry,
+                    id,
+                    subject_claims: None,
+                })
             })
             .collect();
         let out = apply(text, &edits).unwrap();
@@ -155,6 +184,31 @@ mod tests {
         assert_eq!(
             with_ids(text, &[("app", 3), ("lib", 4), ("old", 8)]),
             "roles:\n  - name: ci\n    github_trust:\n      repositories:\n        - {name: app, id: 3}\n        - name: lib # keep\n          id: 4\n          # a comment\n        - {name: old, id: 7}\n"
+        );
+    }
+
+    #[test]
+    fn a_customized_template_is_written_beside_the_id_unless_the_entry_gives_one() {
+        let text = "github:\n  organizations: [octo, {name: other, id: 2}, {name: kept, subject_claims: [repo]}]\nroles:\n  - name: ci\n    github_trust:\n      repositories:\n        - name: lib\n";
+        let entries = find(&parse(text).unwrap());
+        let keys = Some(vec![
+            "repo".to_string(),
+            "context".to_string(),
+            "job_workflow_ref".to_string(),
+        ]);
+        let edits: Vec<IdEdit> = entries
+            .iter()
+            .map(|entry| IdEdit {
+                entry,
+                id: 7,
+                subject_claims: keys.clone(),
+            })
+            .collect();
+        let out = apply(text, &edits).unwrap();
+        parse(&out).expect("still YAML");
+        assert_eq!(
+            out,
+            "github:\n  organizations: [{name: octo, id: 7, subject_claims: [repo, context, job_workflow_ref]}, {name: other, subject_claims: [repo, context, job_workflow_ref], id: 2}, {name: kept, id: 7, subject_claims: [repo]}]\nroles:\n  - name: ci\n    github_trust:\n      repositories:\n        - name: lib\n          id: 7\n          subject_claims: [repo, context, job_workflow_ref]\n"
         );
     }
 }

@@ -32,6 +32,8 @@ pub(crate) struct Entry {
     pub(crate) form: Form,
     /// The dotted field path, as spec errors name it.
     pub(crate) path: String,
+    /// Whether the item gives its `subject_claims`.
+    pub(crate) has_subject_claims: bool,
 }
 
 /// Every organization and trusted repository item of the spec, in file order. Patterns (`*`)
@@ -72,8 +74,8 @@ fn items(list: &Node, path: &str, place: &Place, out: &mut Vec<Entry>) {
         return;
     };
     for (i, item) in items.iter().enumerate() {
-        let (name, id, form) = match &item.value {
-            Value::String(s) => (s.clone(), None, Form::Scalar(item.pos)),
+        let (name, id, form, has_subject_claims) = match &item.value {
+            Value::String(s) => (s.clone(), None, Form::Scalar(item.pos), false),
             Value::Map(fields) => {
                 let key = |k: &str| fields.iter().find(|(key, _)| key.name == k);
                 let Some((
@@ -95,7 +97,7 @@ fn items(list: &Node, path: &str, place: &Place, out: &mut Vec<Entry>) {
                     name_key: name_key.pos,
                     id_key: key("id").map(|(k, _)| k.pos),
                 };
-                (name.clone(), id, form)
+                (name.clone(), id, form, key("subject_claims").is_some())
             }
             _ => continue,
         };
@@ -108,6 +110,7 @@ fn items(list: &Node, path: &str, place: &Place, out: &mut Vec<Entry>) {
             id,
             form,
             path: format!("{path}[{i}]"),
+            has_subject_claims,
         });
     }
 }

@@ -2,8 +2,9 @@
 //! writes YAML, decides nothing about AWS.
 //!
 //! What the spec can express is written so that planning it against the same account changes
-//! nothing but ownership tags; what it cannot express (a trust policy that is not the GitHub
-//! form, a policy statement with `NotAction`, a lifecycle rule of another kind) is left out with
+//! nothing but ownership tags (a trust statement of no other form is written as a raw
+//! `trust.statements` entry); what it cannot express (a policy statement with `NotAction`, a
+//! lifecycle rule of another kind) is left out with
 //! a `# skipped:` comment saying why, never approximated. Ownership tags (`ManagedBy`, the stack
 //! tag) and the fingerprint are not written: the spec adds them to every resource, and a
 //! resource already owned by another stack is skipped.
@@ -347,13 +348,23 @@ fn policy(out: &mut String, p: &ManagedPolicy) -> Result<(), String> {
     Ok(())
 }
 
-/// GitHub names as the spec writes them: a bare name, or `{name, id}` when the id is known.
+/// GitHub names as the spec writes them: a bare name, or `{name, id, subject_claims}` with what
+/// is known.
 fn github_names(list: &[GithubName]) -> Value {
     Value::Array(
         list.iter()
-            .map(|n| match n.id {
-                Some(id) => json!({"name": n.name, "id": id}),
-                None => json!(n.name),
+            .map(|n| match (n.id, &n.subject_claims) {
+                (None, None) => json!(n.name),
+                (id, keys) => {
+                    let mut item = json!({"name": n.name});
+                    if let Some(id) = id {
+                        item["id"] = json!(id);
+                    }
+                    if let Some(keys) = keys {
+                        item["subject_claims"] = json!(keys);
+                    }
+                    item
+                }
             })
             .collect(),
     )
@@ -420,8 +431,27 @@ fn role(
     let mut s = String::new();
     let _ = writeln!(s, "  - name: {}", q(&r.name));
     fields(&mut s, "    ", role_table::ATTRIBUTES, r);
+    if !crate::model::role::is_root_path(&r.path) {
+        let _ = writeln!(s, "    path: {}", q(&r.path));
+    }
     if let Some(github) = &trust.github {
-        if github.repositories.iter().any(|x| x.name.contains('*')) {
+        // A subject template that does not name the repository lets in others: say so as the
+        // spec must.
+        let unnamed = |x: &GithubName| {
+            x.id.is_none()
+                && !github.claims.contains_key("repository")
+                && !github.claims.contains_key("repository_id")
+                && github.organizations.iter().any(|o| {
+                    !crate::model::github_trust::template_of(o, x)
+                        .iter()
+                        .any(|k| ["repo", "repository", "repository_id"].contains(k))
+                })
+        };
+        if github
+            .repositories
+            .iter()
+            .any(|x| x.name.contains('*') || unnamed(x))
+        {
             let _ = writeln!(s, "    allow_any_repository: true");
         }
         let mut fields = json!({
@@ -433,13 +463,46 @@ fn role(
         }
         let _ = writeln!(s, "    github_trust: {}", q(fields));
     }
-    if !trust.aws.is_empty() || !trust.services.is_empty() {
+    if !trust.aws.is_empty()
+        || !trust.aws_tag_session.is_empty()
+        || !trust.services.is_empty()
+        || !trust.statements.is_empty()
+    {
         let mut fields = serde_json::Map::new();
-        if !trust.aws.is_empty() {
-            fields.insert("aws".into(), json!(trust.aws));
+        let aws: Vec<Value> = trust
+            .aws
+            .iter()
+            .map(|p| json!(p))
+            .chain(
+                trust
+                    .aws_tag_session
+                    .iter()
+                    .map(|p| json!({"principal": p, "tag_session": true})),
+            )
+            .collect();
+        if !aws.is_empty() {
+            fields.insert("aws".into(), json!(aws));
         }
         if !trust.services.is_empty() {
             fields.insert("services".into(), json!(trust.services));
+        }
+        if !trust.statements.is_empty() {
+            // The spec lists actions (a single string is refused there): one-action statements
+            // as AWS returns them become lists.
+            let statements: Vec<Value> = trust
+                .statements
+                .iter()
+                .map(|st| {
+                    let mut st = st.clone();
+                    for key in ["Action", "NotAction"] {
+                        if let Some(a @ Value::String(_)) = st.get(key).cloned() {
+                            st[key] = json!([a]);
+                        }
+                    }
+                    st
+                })
+                .collect();
+            fields.insert("statements".into(), json!(statements));
         }
         let _ = writeln!(s, "    trust: {}", q(fields));
     }

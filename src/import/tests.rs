@@ -113,8 +113,8 @@ async fn stripped_account(yaml: &str) -> FakeAws {
 #[tokio::test(flavor = "current_thread")]
 async fn an_imported_standard_set_plans_only_ownership_tags() {
     let fake = legacy_account().await;
-    // A service role is written in the trust form; a role the spec cannot express is skipped,
-    // not approximated.
+    // A service role is written in the trust form; a statement no spec form says is written as
+    // a raw trust statement, as AWS holds it.
     let service = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     let mfa = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}]}"#;
     for (name, doc) in [
@@ -128,18 +128,19 @@ async fn an_imported_standard_set_plans_only_ownership_tags() {
             max_session_duration: 3600,
             permissions_boundary: None,
             tags: &Tags::new(),
+            path: "/",
         })
         .await
         .unwrap();
     }
     let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
     let imported = spec_text(&inv, "svc", "betekk");
-    assert_eq!(imported.resources, 9, "{}", imported.text);
-    assert_eq!(imported.skipped.len(), 1, "{:?}", imported.skipped);
+    assert_eq!(imported.resources, 10, "{}", imported.text);
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
     assert!(
-        imported
-            .text
-            .contains("# skipped: role.BETEKK-BreakGlass: its trust policy")
+        imported.text.contains(r#"trust: {"statements":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":["sts:AssumeRole"],"#),
+        "{}",
+        imported.text
     );
     assert!(
         imported
@@ -151,7 +152,7 @@ async fn an_imported_standard_set_plans_only_ownership_tags() {
 
     let d = spec(&imported.text).desired;
     let plan = plan_on(&fake, &d).await;
-    assert_eq!(plan.changes.len(), 9, "{plan:#?}");
+    assert_eq!(plan.changes.len(), 10, "{plan:#?}");
     for change in &plan.changes {
         assert_eq!(change.action, Action::Update, "{change:#?}");
         let names: Vec<&str> = change.attributes.iter().map(|a| a.name.as_str()).collect();
@@ -201,6 +202,37 @@ async fn ids_claims_trust_and_lambda_pull_are_imported_so_that_the_spec_plans_on
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;
     assert!(report.succeeded());
     assert!(plan_on(&fake, &d).await.is_empty());
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn subject_templates_tag_session_and_raw_trust_statements_are_imported_so_that_the_spec_plans_only_ownership_tags()
+ {
+    let yaml = "version: 1\nstack: svc\ngithub:\n  organizations: [{name: octo-org, id: 5}]\n\
+        roles:\n  - name: BETEKK-Chained\n    path: /ci/chained/\n    github_trust:\n      repositories:\n        - {name: app, id: 9, subject_claims: [repo, context, job_workflow_ref]}\n\
+        \x20     subjects: [\"environment:prod\"]\n\
+        \x20     claims: {job_workflow_ref: \"octo-org/wf/.github/workflows/oidc.yml@refs/heads/main\"}\n\
+        \x20   trust:\n      aws: [\"111122223333\", {principal: \"arn:aws:iam::123456789012:role/Gh\", tag_session: true}]\n\
+        \x20     statements:\n        - {Effect: Allow, Principal: {AWS: \"arn:aws:iam::123456789012:root\"}, Action: [sts:AssumeRole], Condition: {Bool: {aws:MultiFactorAuthPresent: \"true\"}}}\n";
+    let fake = stripped_account(yaml).await;
+    let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
+    let imported = spec_text(&inv, "svc", "betekk");
+    assert!(imported.skipped.is_empty(), "{:?}", imported.skipped);
+    let text = &imported.text;
+    for wanted in [
+        r#"{"name":"app","id":9,"subject_claims":["repo","context","job_workflow_ref"]}"#,
+        r#"{"principal":"arn:aws:iam::123456789012:role/Gh","tag_session":true}"#,
+        r#""statements":[{"#,
+        r#""aws:MultiFactorAuthPresent""#,
+        r#"path: "/ci/chained/""#,
+    ] {
+        assert!(text.contains(wanted), "{wanted} not in\n{text}");
+    }
+    let d = spec(text).desired;
+    let plan = plan_on(&fake, &d).await;
+    for change in &plan.changes {
+        let names: Vec<&str> = change.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["tags"], "only ownership tags: {change:#?}");
+    }
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -102,6 +102,8 @@ pub struct NewRole<'a> {
     pub permissions_boundary: Option<&'a str>,
     /// Tags the role is created with.
     pub tags: &'a Tags,
+    /// IAM path, `/` by default.
+    pub path: &'a str,
 }
 
 /// Everything CreatePolicy sets at once; the document becomes version `v1`.

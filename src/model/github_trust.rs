@@ -11,6 +11,10 @@
 //! Conditions on different keys are ANDed by IAM, so repositories with and without ids (and
 //! repositories with different ids) get one statement each; `claims` are added to every statement
 //! and can only narrow it.
+//!
+//! An organization or repository may customize the `sub` (GitHub's `include_claim_keys`, the
+//! spec's `subject_claims`): its patterns are then written in that template, `KEY:VALUE` parts in
+//! its order with the context as it is (`repo:ORG/REPO:environment:prod:job_workflow_ref:…`).
 
 use std::collections::BTreeMap;
 
@@ -31,11 +35,47 @@ pub(crate) const CLAIM_KEYS: &[&str] = &[
     "workflow",
 ];
 
-/// An organization (owner) or a repository, with GitHub's numeric id when the spec gives it.
+/// The `sub` GitHub puts into tokens unless the organization or repository customizes it
+/// (`include_claim_keys`): `repo:ORG/REPO:<context>`.
+pub(crate) const DEFAULT_SUBJECT_CLAIMS: &[&str] = &["repo", "context"];
+
+/// Keys a subject template (`subject_claims`, GitHub's `include_claim_keys`) may name. `context`
+/// is the environment, `pull_request` or ref part; every other key is written `KEY:VALUE`.
+/// `ref` and `environment` are left out: their `KEY:VALUE` reads the same as `context`, so a
+/// trust could not be read back unambiguously.
+pub(crate) const SUBJECT_CLAIM_KEYS: &[&str] = &[
+    "repo",
+    "context",
+    "job_workflow_ref",
+    "job_workflow_sha",
+    "workflow",
+    "workflow_ref",
+    "workflow_sha",
+    "repository",
+    "repository_id",
+    "repository_owner",
+    "repository_owner_id",
+    "repository_visibility",
+    "actor",
+    "actor_id",
+    "enterprise",
+    "enterprise_id",
+    "event_name",
+    "ref_type",
+    "runner_environment",
+    "head_ref",
+    "base_ref",
+];
+
+/// An organization (owner) or a repository, with GitHub's numeric id when the spec gives it, and
+/// its subject template when it customizes one.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct GithubName {
     pub(crate) name: String,
     pub(crate) id: Option<u64>,
+    /// `include_claim_keys` of this organization or repository; `None`: the one above it (the
+    /// repository's organization, then `github.subject_claims`), else the default.
+    pub(crate) subject_claims: Option<Vec<String>>,
 }
 
 impl GithubName {
@@ -43,8 +83,110 @@ impl GithubName {
         GithubName {
             name: name.to_string(),
             id,
+            subject_claims: None,
         }
     }
+
+    pub(crate) fn with_subject_claims(mut self, keys: Option<Vec<String>>) -> Self {
+        self.subject_claims = keys;
+        self
+    }
+}
+
+/// The template tokens of `repo` (in `org`) carry: the repository's own, else the
+/// organization's, else GitHub's default.
+pub(crate) fn template_of<'a>(org: &'a GithubName, repo: &'a GithubName) -> Vec<&'a str> {
+    match repo.subject_claims.as_ref().or(org.subject_claims.as_ref()) {
+        Some(keys) => keys.iter().map(String::as_str).collect(),
+        None => DEFAULT_SUBJECT_CLAIMS.to_vec(),
+    }
+}
+
+/// The subject templates a spec declares, to build a token's `sub` the way GitHub will.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SubjectTemplates {
+    /// `github.subject_claims`.
+    pub(crate) default: Option<Vec<String>>,
+    pub(crate) organizations: Vec<GithubName>,
+    /// Every trusted repository that declares its own template.
+    pub(crate) repositories: Vec<GithubName>,
+}
+
+impl SubjectTemplates {
+    /// The template of `owner/repo`'s tokens; `None`: GitHub's default.
+    pub(crate) fn of(&self, owner: &str, repo: &str) -> Option<Vec<String>> {
+        let own = self
+            .repositories
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(repo) && r.subject_claims.is_some());
+        let org = self
+            .organizations
+            .iter()
+            .find(|o| o.name.eq_ignore_ascii_case(owner));
+        own.and_then(|r| r.subject_claims.clone())
+            .or_else(|| org.and_then(|o| o.subject_claims.clone()))
+            .or_else(|| self.default.clone())
+    }
+}
+
+/// What one token's `sub` is made of, for [`sub_in_template`].
+pub(crate) struct SubParts<'a> {
+    pub(crate) owner: &'a str,
+    pub(crate) repository: &'a str,
+    /// Both ids: the `repo` key takes the immutable form `ORG@OWNER_ID/REPO@REPO_ID`.
+    pub(crate) immutable: Option<(String, String)>,
+    pub(crate) owner_id: Option<String>,
+    pub(crate) repository_id: Option<String>,
+    /// The `context` part: `environment:NAME`, `pull_request` or `ref:REF` (or a pattern).
+    pub(crate) context: &'a str,
+}
+
+/// Every `sub` a template gives for these parts: `KEY:VALUE` joined by `:` in the template's order,
+/// the context without its key (GitHub's format, e.g.
+/// `repo:octo-org/octo-repo:environment:prod:job_workflow_ref:octo-org/…/oidc.yml@refs/heads/main`).
+/// A key with several values (`values`) gives one `sub` each; a key without a value is `*`.
+pub(crate) fn sub_in_template(
+    keys: &[&str],
+    parts: &SubParts,
+    values: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Vec<String> {
+    let star = || vec!["*".to_string()];
+    let mut out = vec![String::new()];
+    for key in keys {
+        let alternatives: Vec<String> = match *key {
+            "repo" => vec![match &parts.immutable {
+                Some((owner_id, repo_id)) => format!(
+                    "repo:{}@{owner_id}/{}@{repo_id}",
+                    parts.owner, parts.repository
+                ),
+                None => format!("repo:{}/{}", parts.owner, parts.repository),
+            }],
+            "context" => vec![parts.context.to_string()],
+            other => {
+                let vals = match other {
+                    "repository" => vec![format!("{}/{}", parts.owner, parts.repository)],
+                    "repository_owner" => vec![parts.owner.to_string()],
+                    "repository_owner_id" => parts.owner_id.clone().map_or_else(star, |v| vec![v]),
+                    "repository_id" => parts.repository_id.clone().map_or_else(star, |v| vec![v]),
+                    _ => values(other).unwrap_or_else(star),
+                };
+                vals.into_iter().map(|v| format!("{other}:{v}")).collect()
+            }
+        };
+        out = out
+            .iter()
+            .flat_map(|prefix| {
+                alternatives.iter().map(move |a| {
+                    if prefix.is_empty() {
+                        a.clone()
+                    } else {
+                        format!("{prefix}:{a}")
+                    }
+                })
+            })
+            .collect();
+    }
+    out
 }
 
 /// Which workflows may assume a role: every organization × repository × subject, narrowed by claims.
@@ -59,36 +201,73 @@ pub(crate) struct GithubTrust {
 }
 
 impl GithubTrust {
-    /// `repo:ORG/REPO:SUBJECT` for every combination, in a stable order (the legacy form).
+    /// Every `sub` pattern in a stable order, legacy form only.
     #[cfg(test)]
-    pub(crate) fn subject_claims(&self) -> Vec<String> {
+    pub(crate) fn sub_patterns(&self) -> Vec<String> {
         let repos: Vec<&GithubName> = self.repositories.iter().collect();
         self.legacy_subjects(&repos)
     }
 
+    fn values(&self) -> impl Fn(&str) -> Option<Vec<String>> + '_ {
+        |key| self.claims.get(key).cloned()
+    }
+
+    /// The `sub` patterns of one organization × repository × subject, in the template that
+    /// applies to them; `immutable`: in GitHub's immutable form.
+    fn patterns(
+        &self,
+        org: &GithubName,
+        repo: &GithubName,
+        subject: &str,
+        immutable: bool,
+    ) -> Vec<String> {
+        let owner_id = org.id.map(|id| id.to_string());
+        let repository_id = repo.id.map(|id| id.to_string());
+        let parts = SubParts {
+            owner: &org.name,
+            repository: &repo.name,
+            immutable: immutable.then(|| {
+                (
+                    owner_id.clone().unwrap_or_else(|| "*".into()),
+                    repository_id.clone().unwrap_or_else(|| "*".into()),
+                )
+            }),
+            owner_id,
+            repository_id,
+            context: subject,
+        };
+        sub_in_template(&template_of(org, repo), &parts, &self.values())
+    }
+
     fn legacy_subjects(&self, repos: &[&GithubName]) -> Vec<String> {
-        let mut claims = Vec::new();
+        let mut claims: Vec<String> = Vec::new();
         for org in &self.organizations {
             for repo in repos {
                 for subject in &self.subjects {
-                    claims.push(format!("repo:{}/{}:{subject}", org.name, repo.name));
+                    for sub in self.patterns(org, repo, subject, false) {
+                        if !claims.contains(&sub) {
+                            claims.push(sub);
+                        }
+                    }
                 }
             }
         }
-        claims.dedup();
         claims
     }
 
     /// Both subject forms of one repository with an id; the owner's id pins the owner when known.
-    pub(crate) fn pinned_subjects(&self, repo: &GithubName, repo_id: u64) -> Vec<String> {
+    pub(crate) fn pinned_subjects(&self, repo: &GithubName) -> Vec<String> {
         let mut claims = self.legacy_subjects(&[repo]);
         for org in &self.organizations {
-            let owner = org.id.map_or("*".to_string(), |id| id.to_string());
+            if !template_of(org, repo).contains(&"repo") {
+                continue;
+            }
             for subject in &self.subjects {
-                claims.push(format!(
-                    "repo:{}@{owner}/{}@{repo_id}:{subject}",
-                    org.name, repo.name
-                ));
+                for sub in self.patterns(org, repo, subject, true) {
+                    if !claims.contains(&sub) {
+                        claims.push(sub);
+                    }
+                }
             }
         }
         claims
@@ -118,7 +297,7 @@ impl GithubTrust {
                 out.push(self.statement(
                     provider_host,
                     client_ids,
-                    self.pinned_subjects(repo, id),
+                    self.pinned_subjects(repo),
                     Some(id),
                 ));
             }
@@ -200,7 +379,7 @@ mod tests {
             ),
         ];
         for (orgs, repos, subjects, want) in table {
-            assert_eq!(trust(orgs, repos, subjects).subject_claims(), *want);
+            assert_eq!(trust(orgs, repos, subjects).sub_patterns(), *want);
         }
     }
 
@@ -293,5 +472,66 @@ mod tests {
             );
             assert!(!st.to_string().contains("ForAllValues"));
         }
+    }
+
+    fn keys(xs: &[&str]) -> Option<Vec<String>> {
+        Some(xs.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn a_customized_organization_gets_subjects_in_its_template() {
+        let mut t = trust(
+            &["octo-org", "betekk"],
+            &["octo-repo"],
+            &["environment:prod"],
+        );
+        t.organizations[0].subject_claims = keys(&["repo", "context", "job_workflow_ref"]);
+        t.claims.insert(
+            "job_workflow_ref".into(),
+            vec!["octo-org/wf/.github/workflows/oidc.yml@refs/heads/main".into()],
+        );
+        assert_eq!(
+            t.sub_patterns(),
+            [
+                "repo:octo-org/octo-repo:environment:prod:job_workflow_ref:octo-org/wf/.github/workflows/oidc.yml@refs/heads/main",
+                "repo:betekk/octo-repo:environment:prod",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_repository_template_wins_over_its_organizations_and_keeps_the_immutable_form() {
+        let mut t = trust(&["o"], &[], &["*"]);
+        t.organizations[0].id = Some(5);
+        t.organizations[0].subject_claims = keys(&["repo", "context", "job_workflow_ref"]);
+        t.repositories = vec![
+            GithubName::new("r", Some(9)).with_subject_claims(keys(&[
+                "repository_owner_id",
+                "repository_id",
+                "context",
+            ])),
+            GithubName::new("s", Some(8)),
+        ];
+        let st = t.statements(HOST, &["sts.amazonaws.com".into()]);
+        assert_eq!(
+            st[0]["Condition"]["StringLike"][format!("{HOST}:sub")],
+            json!(["repository_owner_id:5:repository_id:9:*"])
+        );
+        assert_eq!(
+            st[1]["Condition"]["StringLike"][format!("{HOST}:sub")],
+            json!([
+                "repo:o/s:*:job_workflow_ref:*",
+                "repo:o@5/s@8:*:job_workflow_ref:*"
+            ])
+        );
+    }
+
+    #[test]
+    fn the_default_template_is_todays_format() {
+        let mut t = trust(&["o"], &["r"], &["pull_request"]);
+        let plain = t.sub_patterns();
+        t.organizations[0].subject_claims = keys(DEFAULT_SUBJECT_CLAIMS);
+        assert_eq!(t.sub_patterns(), plain);
+        assert_eq!(plain, ["repo:o/r:pull_request"]);
     }
 }

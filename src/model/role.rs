@@ -9,6 +9,16 @@ use super::attribute::{Attribute, Import, Mutation};
 use super::{PolicyDocument, Tags};
 
 pub(crate) const DEFAULT_MAX_SESSION: i32 = 3600;
+/// IAM's default path.
+pub(crate) const ROOT_PATH: &str = "/";
+
+pub(crate) fn root_path() -> String {
+    ROOT_PATH.to_string()
+}
+
+pub(crate) fn is_root_path(path: &str) -> bool {
+    path == ROOT_PATH
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Role {
@@ -24,6 +34,9 @@ pub(crate) struct Role {
     #[serde(default)]
     pub(crate) inline_policies: BTreeMap<String, PolicyDocument>,
     pub(crate) tags: Tags,
+    /// IAM path, `/` or `/a/b/`: part of the ARN, set at creation (a change is a replace).
+    #[serde(default = "root_path")]
+    pub(crate) path: String,
 }
 
 /// In fingerprint order; inline policies came last.
@@ -73,6 +86,10 @@ pub(crate) const ATTRIBUTES: &[Attribute<Role>] = &[
         Mutation::InPlace,
     )
     .added_later(|| json!({})),
+    // Imported only when not the default `/`.
+    Attribute::<Role>::plain("path", |r| json!(r.path), Mutation::Replace)
+        .added_later(|| json!(ROOT_PATH))
+        .imported(Import::ByKind),
 ];
 
 impl super::tags::Tagged for Role {
@@ -81,7 +98,26 @@ impl super::tags::Tagged for Role {
     }
 }
 
-impl Role {}
+impl Role {
+    /// The role's ARN in `env`, with its path.
+    pub(crate) fn arn(&self, env: &super::Env) -> String {
+        format!(
+            "arn:{}:iam::{}:role{}{}",
+            env.partition, env.account, self.path, self.name
+        )
+    }
+
+    /// The path of a role ARN (`arn:…:role/a/b/NAME` → `/a/b/`).
+    pub(crate) fn path_of_arn(arn: &str) -> String {
+        match arn.split_once(":role") {
+            Some((_, rest)) => match rest.rfind('/') {
+                Some(i) => rest[..=i].to_string(),
+                None => root_path(),
+            },
+            None => root_path(),
+        }
+    }
+}
 
 impl super::unit::Declared for Role {
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;

@@ -7,20 +7,31 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::PolicyDocument;
-use super::github_trust::{CLAIM_KEYS, GithubName, GithubTrust};
+use super::github_trust::{
+    CLAIM_KEYS, DEFAULT_SUBJECT_CLAIMS, GithubName, GithubTrust, SUBJECT_CLAIM_KEYS,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Trust {
     pub(crate) github: Option<GithubTrust>,
     /// Account ids, account root ARNs, role and user ARNs.
     pub(crate) aws: Vec<String>,
+    /// AWS principals that may also `sts:TagSession` (`{principal, tag_session: true}`): role
+    /// chaining with session tags, as `configure-aws-credentials` does on `AssumeRole`.
+    pub(crate) aws_tag_session: Vec<String>,
     /// Service principals, e.g. `lambda.amazonaws.com`.
     pub(crate) services: Vec<String>,
+    /// `trust.statements`: raw IAM statements, added as given (unbound).
+    pub(crate) statements: Vec<Value>,
 }
 
 impl Trust {
     pub(crate) fn is_empty(&self) -> bool {
-        self.github.is_none() && self.aws.is_empty() && self.services.is_empty()
+        self.github.is_none()
+            && self.aws.is_empty()
+            && self.aws_tag_session.is_empty()
+            && self.services.is_empty()
+            && self.statements.is_empty()
     }
 
     pub(crate) fn document(&self, provider_host: &str, client_ids: &[String]) -> PolicyDocument {
@@ -35,6 +46,13 @@ impl Trust {
                 "Action": "sts:AssumeRole",
             }));
         }
+        if !self.aws_tag_session.is_empty() {
+            statements.push(json!({
+                "Effect": "Allow",
+                "Principal": {"AWS": self.aws_tag_session},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }));
+        }
         if !self.services.is_empty() {
             statements.push(json!({
                 "Effect": "Allow",
@@ -42,6 +60,7 @@ impl Trust {
                 "Action": "sts:AssumeRole",
             }));
         }
+        statements.extend(self.statements.iter().cloned());
         PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": statements}))
             .expect("generated trust policies are well formed")
     }
@@ -55,43 +74,82 @@ impl Trust {
         client_ids: &[String],
         env: &super::Env,
     ) -> Option<Trust> {
-        let canonical = doc.canonical();
         let mut trust = Trust::default();
         let mut github: Option<GithubTrust> = None;
-        for st in canonical["Statement"].as_array()? {
-            if st["Effect"] != "Allow" {
-                return None;
-            }
-            let principal = st["Principal"].as_object()?;
-            if principal.len() != 1 {
-                return None;
-            }
-            let (kind, ids) = principal.iter().next()?;
-            let ids: Vec<String> = ids
-                .as_array()?
-                .iter()
-                .map(|v| v.as_str().map(str::to_string))
-                .collect::<Option<_>>()?;
-            match kind.as_str() {
-                "AWS" | "Service" if st.get("Condition").is_none() => {
-                    let target = if kind == "AWS" {
-                        &mut trust.aws
-                    } else {
-                        &mut trust.services
-                    };
-                    target.extend(ids);
-                }
-                "Federated" => {
-                    let part = github_statement(st, provider_host)?;
-                    merge(&mut github, part)?;
-                }
-                _ => return None,
+        let original = match &doc.original()["Statement"] {
+            Value::Array(items) => items.clone(),
+            one @ Value::Object(_) => vec![one.clone()],
+            _ => return None,
+        };
+        for st in &original {
+            let one =
+                PolicyDocument::from_json(json!({"Version": "2012-10-17", "Statement": [st]}))
+                    .ok()?;
+            let canonical = &one.canonical()["Statement"][0];
+            if !read_statement(canonical, provider_host, &mut trust, &mut github) {
+                // Anything else is said as a raw statement, as AWS holds it.
+                trust.statements.push(st.clone());
             }
         }
         trust.github = github;
         let regenerated = trust.document(provider_host, client_ids).bind(env);
         (regenerated == *doc).then_some(trust)
     }
+}
+
+/// One statement of a form the spec generates, read into `trust` (or `github`); false when it is
+/// not one.
+fn read_statement(
+    st: &Value,
+    provider_host: &str,
+    trust: &mut Trust,
+    github: &mut Option<GithubTrust>,
+) -> bool {
+    if st["Effect"] != "Allow" || st.get("Sid").is_some() {
+        return false;
+    }
+    let Some(principal) = st["Principal"].as_object().filter(|p| p.len() == 1) else {
+        return false;
+    };
+    let Some((kind, ids)) = principal.iter().next() else {
+        return false;
+    };
+    let Some(ids) = ids.as_array().and_then(|a| {
+        a.iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+    }) else {
+        return false;
+    };
+    let mut actions: Vec<String> = match &st["Action"] {
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .collect(),
+        Value::String(a) => vec![a.to_ascii_lowercase()],
+        _ => return false,
+    };
+    actions.sort();
+    let actions: Vec<&str> = actions.iter().map(String::as_str).collect();
+    let plain = st.get("Condition").is_none();
+    match (kind.as_str(), actions.as_slice()) {
+        ("AWS", ["sts:assumerole"]) if plain => trust.aws.extend(ids),
+        ("AWS", ["sts:assumerole", "sts:tagsession"]) if plain => trust.aws_tag_session.extend(ids),
+        ("Service", ["sts:assumerole"]) if plain => trust.services.extend(ids),
+        ("Federated", ["sts:assumerolewithwebidentity"]) => {
+            let Some(part) = github_statement(st, provider_host) else {
+                return false;
+            };
+            let mut merged = github.clone();
+            if merge(&mut merged, part).is_none() {
+                return false;
+            }
+            *github = merged;
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// One GitHub statement back into organizations × repositories × subjects (+ claims).
@@ -128,9 +186,8 @@ fn github_statement(st: &Value, host: &str) -> Option<GithubTrust> {
         claims,
     };
     for sub in subs {
-        let rest = sub.strip_prefix("repo:")?;
-        let (org_repo, subject) = rest.split_once(':')?;
-        let (org, repo) = org_repo.split_once('/')?;
+        let parsed = parse_sub(&sub)?;
+        let (org, repo) = parsed.org_repo.split_once('/')?;
         let (org, org_id) = match org.split_once('@') {
             Some((name, "*")) => (name, None),
             Some((name, id)) => (name, Some(id.parse().ok()?)),
@@ -141,13 +198,78 @@ fn github_statement(st: &Value, host: &str) -> Option<GithubTrust> {
             Some(_) => return None,
             None => repo,
         };
+        let template = (parsed.keys != DEFAULT_SUBJECT_CLAIMS).then(|| {
+            parsed
+                .keys
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+        });
         add_name(&mut trust.organizations, org, org_id);
         add_name(&mut trust.repositories, repo, repository_id);
-        if !trust.subjects.iter().any(|s| s == subject) {
-            trust.subjects.push(subject.to_string());
+        let entry = trust.repositories.iter_mut().find(|r| r.name == repo)?;
+        match (&entry.subject_claims, template) {
+            (None, t) => entry.subject_claims = t,
+            (Some(have), Some(t)) if *have == t => {}
+            _ => return None,
+        }
+        let subject = parsed.context.unwrap_or_else(|| "*".to_string());
+        if !trust.subjects.contains(&subject) {
+            trust.subjects.push(subject);
         }
     }
     (!trust.repositories.is_empty()).then_some(trust)
+}
+
+/// A `sub` pattern taken apart by its subject template.
+struct ParsedSub<'a> {
+    keys: Vec<&'a str>,
+    /// `ORG/REPO`, with `@ID`s in the immutable form.
+    org_repo: String,
+    context: Option<String>,
+}
+
+/// `KEY:VALUE` parts of the known keys, in order, and the context between them; `repo:` (or
+/// `repository:`) names the repository. `None` when no part names it.
+fn parse_sub(sub: &str) -> Option<ParsedSub<'static>> {
+    let tokens: Vec<&str> = sub.split(':').collect();
+    let known = |t: &str| -> Option<&'static str> {
+        SUBJECT_CLAIM_KEYS
+            .iter()
+            .find(|k| **k == t && **k != "context")
+            .copied()
+    };
+    let mut keys: Vec<&'static str> = Vec::new();
+    let mut org_repo: Option<String> = None;
+    let mut context: Option<String> = None;
+    let mut i = 0;
+    while i < tokens.len() {
+        match known(tokens[i]) {
+            Some(key) if !keys.contains(&key) && i + 1 < tokens.len() => {
+                if key == "repo" || (key == "repository" && org_repo.is_none()) {
+                    org_repo = Some(tokens[i + 1].to_string());
+                }
+                keys.push(key);
+                i += 2;
+            }
+            _ => {
+                if context.is_some() {
+                    return None;
+                }
+                let start = i;
+                while i < tokens.len() && known(tokens[i]).is_none() {
+                    i += 1;
+                }
+                context = Some(tokens[start..i].join(":"));
+                keys.push("context");
+            }
+        }
+    }
+    Some(ParsedSub {
+        keys,
+        org_repo: org_repo?,
+        context,
+    })
 }
 
 /// Adds a name once; a known id wins over none (the legacy subjects carry no ids).
@@ -220,6 +342,26 @@ mod tests {
         with_claims
             .claims
             .insert("environment".into(), vec!["prod".into()]);
+        let mut customized = github(
+            vec![n("octo-org", Some(5))],
+            vec![
+                n("a", Some(9)).with_subject_claims(Some(vec![
+                    "repo".into(),
+                    "context".into(),
+                    "job_workflow_ref".into(),
+                ])),
+                n("b", None).with_subject_claims(Some(vec![
+                    "repository_owner".into(),
+                    "repository".into(),
+                    "context".into(),
+                ])),
+            ],
+            &["environment:prod", "ref:refs/tags/v*"],
+        );
+        customized.claims.insert(
+            "job_workflow_ref".into(),
+            vec!["octo-org/wf/.github/workflows/oidc.yml@refs/heads/main".into()],
+        );
         let table = vec![
             Trust {
                 github: Some(github(
@@ -240,6 +382,7 @@ mod tests {
                     "111122223333".into(),
                 ],
                 services: vec!["lambda.amazonaws.com".into()],
+                ..Trust::default()
             },
             Trust {
                 github: Some(with_claims),
@@ -247,6 +390,10 @@ mod tests {
             },
             Trust {
                 services: vec!["lambda.amazonaws.com".into()],
+                ..Trust::default()
+            },
+            Trust {
+                github: Some(customized.clone()),
                 ..Trust::default()
             },
         ];
@@ -272,25 +419,44 @@ mod tests {
     }
 
     #[test]
-    fn a_document_the_spec_cannot_say_is_not_read() {
+    fn statements_no_spec_form_says_are_read_back_as_raw_statements() {
         let env = Env::placeholder("ap-southeast-1");
-        let other = PolicyDocument::from_json(json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
-                "Action": "sts:AssumeRoleWithWebIdentity",
-                "Condition": {"ForAllValues:StringLike": {"token.actions.githubusercontent.com:sub": ["repo:x/y:*"]}}}]
-        }))
-        .unwrap();
-        assert_eq!(Trust::from_document(&other, HOST, &aud(), &env), None);
-        let conditioned_aws = PolicyDocument::from_json(json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-                "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]
-        }))
-        .unwrap();
-        assert_eq!(
-            Trust::from_document(&conditioned_aws, HOST, &aud(), &env),
-            None
-        );
+        let foreign = json!({"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"ForAllValues:StringLike": {"token.actions.githubusercontent.com:sub": ["repo:x/y:*"]}}});
+        let mfa = json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}});
+        for st in [foreign, mfa] {
+            let doc = PolicyDocument::from_json(
+                json!({"Version": "2012-10-17", "Statement": [st.clone()]}),
+            )
+            .unwrap();
+            let back = Trust::from_document(&doc, HOST, &aud(), &env).expect("read");
+            assert!(back.github.is_none() && back.aws.is_empty(), "{back:?}");
+            assert_eq!(back.statements, [st]);
+            assert_eq!(back.document(HOST, &aud()).bind(&env), doc);
+        }
+    }
+
+    #[test]
+    fn tag_session_principals_get_their_own_statement_and_read_back() {
+        let t = Trust {
+            aws: vec!["111122223333".into()],
+            aws_tag_session: vec!["arn:aws:iam::123456789012:role/GithubRole".into()],
+            statements: vec![
+                json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+            ],
+            ..Trust::default()
+        };
+        let doc = t.document(HOST, &aud());
+        let st = doc.original()["Statement"].as_array().unwrap().clone();
+        assert_eq!(st.len(), 3);
+        assert_eq!(st[1]["Action"], json!(["sts:AssumeRole", "sts:TagSession"]));
+        assert_eq!(st[0]["Action"], json!("sts:AssumeRole"));
+        let back = roundtrip(&t).expect("read back");
+        assert_eq!(back.aws_tag_session, t.aws_tag_session);
+        assert_eq!(back.statements.len(), 1);
+        assert_eq!(back.statements[0]["Effect"], "Deny");
     }
 }

@@ -177,6 +177,7 @@ pub(super) async fn read_role<C: Aws>(
             policies,
             inline_policies,
             tags: info.tags,
+            path: Role::path_of_arn(&info.arn),
         }),
         arn: info.arn,
         uri: None,

@@ -88,6 +88,7 @@ async fn shared_account() -> FakeAws {
         max_session_duration: 3600,
         permissions_boundary: None,
         tags: &Default::default(),
+        path: "/",
     })
     .await
     .unwrap();

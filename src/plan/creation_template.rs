@@ -120,8 +120,7 @@ impl Planned for CreationTemplate {
             .iter()
             .filter(|r| {
                 Role::of(r).is_some_and(|role| {
-                    self.custom_role_arn.as_deref()
-                        == Some(env.iam_arn("role", &role.name).as_str())
+                    self.custom_role_arn.as_deref() == Some(role.arn(env).as_str())
                 })
             })
             .map(Resource::address)

@@ -918,6 +918,7 @@ async fn a_role_and_policy_that_left_the_spec_are_detached_and_deleted() {
         max_session_duration: 3600,
         permissions_boundary: None,
         tags: &Tags::new(),
+        path: "/",
     })
     .await
     .unwrap();
@@ -928,6 +929,7 @@ async fn a_role_and_policy_that_left_the_spec_are_detached_and_deleted() {
         max_session_duration: 3600,
         permissions_boundary: None,
         tags: &ownership_tags("billing"),
+        path: "/",
     })
     .await
     .unwrap();
@@ -1170,4 +1172,53 @@ mod properties {
             });
         }
     }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_role_s_path_is_in_its_arn_and_a_changed_path_replaces_the_role() {
+    let d = standard_set_with(&[(
+        "    policies: [\"{prefix}-ECRUploadPolicy\"]",
+        "    policies: [\"{prefix}-ECRUploadPolicy\"]\n    path: /ci/",
+    )]);
+    let fake = applied(&d).await;
+    let role = fake.role(UPLOAD_ROLE).unwrap();
+    assert_eq!(
+        role.arn,
+        format!("arn:aws:iam::123456789012:role/ci/{UPLOAD_ROLE}")
+    );
+    // Back to the default path: IAM cannot move a role, so it is deleted and created again.
+    let back = standard_set();
+    let plan = plan_on(&fake, &back).await;
+    let change = change_of(&plan, &addr(Kind::Role, UPLOAD_ROLE));
+    assert_eq!(change.action, Action::Replace, "{change:#?}");
+    let path = change
+        .attributes
+        .iter()
+        .find(|a| a.name == "path")
+        .expect("the path is shown");
+    assert!(path.forces_replacement);
+    assert_eq!(path.before, Some(serde_json::json!("/ci/")));
+    assert!(matches!(
+        change.ops.first(),
+        Some(Op::DetachRolePolicy { .. })
+    ));
+    assert!(
+        change
+            .ops
+            .iter()
+            .any(|op| matches!(op, Op::DeleteRole { .. }))
+    );
+    assert!(
+        change
+            .ops
+            .iter()
+            .any(|op| matches!(op, Op::CreateRole { path, .. } if path == "/"))
+    );
+    let (_, report) = run_apply(&fake, &back, &options()).await;
+    assert!(report.succeeded(), "{report:#?}");
+    assert_eq!(
+        fake.role(UPLOAD_ROLE).unwrap().arn,
+        format!("arn:aws:iam::123456789012:role/{UPLOAD_ROLE}")
+    );
+    assert!(plan_on(&fake, &back).await.is_empty());
 }

@@ -111,6 +111,12 @@ pub enum Op {
         max_session_duration: i32,
         permissions_boundary: Option<String>,
         tags: Tags,
+        /// Left out of the JSON when it is `/` (plans saved before paths read as `/`).
+        #[serde(
+            default = "crate::model::role::root_path",
+            skip_serializing_if = "crate::model::role::is_root_path"
+        )]
+        path: String,
     },
     UpdateTrustPolicy {
         role: String,

@@ -324,11 +324,7 @@ pub(super) fn names_a_role(repo: &Repository, desired: &[Resource], env: &Env) -
     };
     desired
         .iter()
-        .filter(|r| {
-            Role::of(r).is_some_and(|role| {
-                text.contains(&format!("{}\"", env.iam_arn("role", &role.name)))
-            })
-        })
+        .filter(|r| Role::of(r).is_some_and(|role| text.contains(&format!("{}\"", role.arn(env)))))
         .map(Resource::address)
         .collect()
 }

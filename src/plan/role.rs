@@ -8,6 +8,7 @@ use super::policy::policy_named;
 use super::{Action, AttributeChange, Change, Op, tag_ops};
 use crate::model::Live;
 use crate::model::Registered;
+use crate::model::Unit;
 use crate::model::attribute;
 use crate::model::role::ATTRIBUTES;
 use crate::model::{Address, Kind, Resource, Role, TagTarget};
@@ -18,32 +19,19 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
     let role = want.name.clone();
     let Some(live) = live else {
         let attributes = super::create_attributes(&Resource::Role(want.clone()));
-        let mut ops = vec![Op::CreateRole {
-            name: want.name.clone(),
-            description: want.description.clone(),
-            trust_policy: want.trust_policy.to_json_string(),
-            max_session_duration: want.max_session_duration,
-            permissions_boundary: want.permissions_boundary.clone(),
-            tags: want.tags.clone(),
-        }];
-        ops.extend(want.policies.iter().map(|arn| Op::AttachRolePolicy {
-            role: role.clone(),
-            policy_arn: arn.clone(),
-        }));
-        ops.extend(
-            want.inline_policies
-                .iter()
-                .map(|(name, doc)| Op::PutRolePolicy {
-                    role: role.clone(),
-                    name: name.clone(),
-                    document: doc.to_json_string(),
-                }),
-        );
-        return Some(Change::new(address, Action::Create, attributes, ops));
+        return Some(Change::new(
+            address,
+            Action::Create,
+            attributes,
+            create_ops(want),
+        ));
     };
     let Resource::Role(have) = &live.resource else {
         return None;
     };
+    if have.path != want.path {
+        return Some(replace(want, have, live, address));
+    }
     // Every attribute of the table whose canonical value differs (tags have rules of their
     // own, below) is shown, then written by the calls that set it.
     let changed = attribute::changed(ATTRIBUTES, want, have);
@@ -63,6 +51,60 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
         ops.extend(tag_ops);
     }
     (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))
+}
+
+/// CreateRole, then the attachments and inline policies.
+fn create_ops(want: &Role) -> Vec<Op> {
+    let role = want.name.clone();
+    let mut ops = vec![Op::CreateRole {
+        name: want.name.clone(),
+        description: want.description.clone(),
+        trust_policy: want.trust_policy.to_json_string(),
+        max_session_duration: want.max_session_duration,
+        permissions_boundary: want.permissions_boundary.clone(),
+        tags: want.tags.clone(),
+        path: want.path.clone(),
+    }];
+    ops.extend(want.policies.iter().map(|arn| Op::AttachRolePolicy {
+        role: role.clone(),
+        policy_arn: arn.clone(),
+    }));
+    ops.extend(
+        want.inline_policies
+            .iter()
+            .map(|(name, doc)| Op::PutRolePolicy {
+                role: role.clone(),
+                name: name.clone(),
+                document: doc.to_json_string(),
+            }),
+    );
+    ops
+}
+
+/// IAM cannot move a role to another path: it is deleted (as when pruned) and created again.
+fn replace(want: &Role, have: &Role, live: &Live, address: Address) -> Change {
+    let before: std::collections::BTreeMap<_, _> = have.attributes().into_iter().collect();
+    let attributes = want
+        .attributes()
+        .into_iter()
+        .filter(|(name, after)| before.get(name) != Some(after) && *name != "tags")
+        .map(|(name, after)| {
+            let mut a = AttributeChange::new(name, before.get(name).cloned(), Some(after));
+            a.forces_replacement =
+                attribute::mutation_of(ATTRIBUTES, name) == Some(attribute::Mutation::Replace);
+            a
+        })
+        .collect();
+    let mut ops = delete(live).ops;
+    ops.extend(create_ops(want));
+    let mut change = Change::new(address, Action::Replace, attributes, ops);
+    change.notes.push(
+        "IAM cannot change a role's path: the role is deleted and created again under its new \
+         ARN; sessions of the old role keep working until they expire, and anything that names \
+         the old ARN must name the new one"
+            .into(),
+    );
+    change
 }
 
 /// Its managed policies detached and its inline policies deleted, then deleted: IAM refuses to

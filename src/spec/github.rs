@@ -5,7 +5,7 @@ use super::reader::{Reader, index};
 use super::yaml::{Node, Value};
 use super::{Context, resource_tags};
 use crate::model::OidcProvider;
-use crate::model::github_trust::GithubName;
+use crate::model::github_trust::{GithubName, SUBJECT_CLAIM_KEYS};
 use crate::model::oidc_provider::{GITHUB_OIDC_URL, STS_AUDIENCE};
 
 /// The recipe's migration pair: the old organization and the new one.
@@ -22,6 +22,12 @@ pub(crate) const FIELDS: &[Field] = &[
         Ty::Map(PROVIDER),
         "The GitHub Actions OIDC identity provider",
     ),
+    Field::new(
+        "subject_claims",
+        Ty::Strings,
+        "The OIDC subject template of every organization (GitHub's include_claim_keys), \
+         default [repo, context]",
+    ),
 ];
 
 /// `{name, id}`: a GitHub organization or repository with its numeric id.
@@ -31,6 +37,12 @@ pub(crate) const NAME_ID: &[Field] = &[
         "id",
         Ty::NumericId,
         "GitHub's numeric id (gh api repos/ORG/REPO --jq .id, gh api orgs/ORG --jq .id)",
+    ),
+    Field::new(
+        "subject_claims",
+        Ty::Strings,
+        "Its OIDC subject template (GitHub's include_claim_keys), e.g. [repo, context, \
+         job_workflow_ref]; default: the organization's, else github.subject_claims",
     ),
 ];
 
@@ -59,8 +71,11 @@ const PROVIDER: &[Field] = &[
 ];
 
 pub(crate) struct Github {
+    /// Each with its subject template: its own, else `github.subject_claims`.
     pub(crate) organizations: Vec<GithubName>,
     pub(crate) provider: OidcProvider,
+    /// `github.subject_claims`, when given.
+    pub(crate) subject_claims: Option<Vec<String>>,
 }
 
 impl Github {
@@ -77,6 +92,7 @@ impl Github {
                 ctx.common_tags.clone(),
                 true,
             ),
+            subject_claims: None,
         }
     }
 }
@@ -105,6 +121,14 @@ pub(crate) fn read(r: &mut Reader, ctx: &Context, node: Option<&Node>) -> Github
                 r.error(n.pos, &path, "needs at least one organization");
             } else {
                 github.organizations = orgs;
+            }
+        }
+    }
+    if let Some(n) = f.get("subject_claims") {
+        github.subject_claims = subject_claims(r, n, &f.path_of("subject_claims"));
+        for org in &mut github.organizations {
+            if org.subject_claims.is_none() {
+                org.subject_claims = github.subject_claims.clone();
             }
         }
     }
@@ -198,6 +222,7 @@ pub(crate) fn names(
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
         let ipath = index(path, i);
+        let mut template = None;
         let (name, id) = match &item.value {
             Value::String(s) => (Some((s.clone(), item.pos)), None),
             Value::Map(_) => {
@@ -217,6 +242,16 @@ pub(crate) fn names(
                     }
                 };
                 let id = f.get("id").map(|n| (github_id(r, n, &f.path_of("id")), n));
+                match f.get("subject_claims") {
+                    Some(n) => match subject_claims(r, n, &f.path_of("subject_claims")) {
+                        Some(keys) => template = Some(keys),
+                        None => {
+                            ok = false;
+                            continue;
+                        }
+                    },
+                    None => template = None,
+                }
                 (name, id)
             }
             _ => {
@@ -251,9 +286,50 @@ pub(crate) fn names(
             ok = false;
             continue;
         }
-        out.push(GithubName::new(&name, id));
+        out.push(GithubName::new(&name, id).with_subject_claims(template));
     }
     ok.then_some(out)
+}
+
+/// `subject_claims:` — GitHub's `include_claim_keys`: known keys, each once, at least one.
+pub(crate) fn subject_claims(r: &mut Reader, node: &Node, path: &str) -> Option<Vec<String>> {
+    let keys = r.strings(node, path)?;
+    if keys.is_empty() {
+        r.error(
+            node.pos,
+            path,
+            "needs at least one claim key, e.g. [repo, context] (GitHub's default)",
+        );
+        return None;
+    }
+    for (i, key) in keys.iter().enumerate() {
+        let pos = match &node.value {
+            Value::Seq(items) => items.get(i).map_or(node.pos, |n| n.pos),
+            _ => node.pos,
+        };
+        if !SUBJECT_CLAIM_KEYS.contains(&key.as_str()) {
+            let hint = match key.as_str() {
+                "ref" | "environment" => {
+                    "; the ref and the environment are part of `context`".to_string()
+                }
+                _ => String::new(),
+            };
+            r.error(
+                pos,
+                path,
+                format!(
+                    "unknown subject claim key {key:?}; allowed: {}{hint}",
+                    SUBJECT_CLAIM_KEYS.join(", ")
+                ),
+            );
+            return None;
+        }
+        if keys[..i].contains(key) {
+            r.error(pos, path, format!("{key:?} is listed twice"));
+            return None;
+        }
+    }
+    Some(keys)
 }
 
 /// GitHub's numeric id of an owner or repository: digits, as a number or a string.

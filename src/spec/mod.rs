@@ -133,6 +133,8 @@ pub struct Spec {
     pub(crate) notes: Vec<String>,
     /// Security findings `validate --strict` reports (and fails on), with their positions.
     pub(crate) lints: Vec<Diagnostic>,
+    /// The GitHub subject templates it declares (for `explain --github`).
+    pub(crate) subject_templates: crate::model::github_trust::SubjectTemplates,
 }
 
 /// Settings shared by every section while reading.
@@ -179,7 +181,8 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
             return Err(SpecError(r.diags.into_items()));
         }
     };
-    let desired = read_top(&mut r, &root);
+    let mut subject_templates = Default::default();
+    let desired = read_top(&mut r, &root, &mut subject_templates);
     let placement = desired.as_ref().map(|d| d.1.clone()).unwrap_or_default();
     let has_errors = r.diags.has_errors();
     let notes = std::mem::take(&mut r.notes);
@@ -196,12 +199,17 @@ pub fn parse(text: &str, file: &str) -> Result<Spec, SpecError> {
             warnings: items,
             notes,
             lints,
+            subject_templates,
         }),
         _ => Err(SpecError(items)),
     }
 }
 
-fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, placement::Placement)> {
+fn read_top(
+    r: &mut Reader,
+    root: &yaml::Node,
+    templates: &mut crate::model::github_trust::SubjectTemplates,
+) -> Option<(Desired, placement::Placement)> {
     let top = r.fields(root, "", TOP_LEVEL)?;
     match top.get("version") {
         None => r.error(root.pos, "version", "missing; this tool reads version: 1"),
@@ -351,9 +359,26 @@ fn read_top(r: &mut Reader, root: &yaml::Node) -> Option<(Desired, placement::Pl
             );
         }
     }
+    *templates = crate::model::github_trust::SubjectTemplates {
+        default: github.subject_claims.clone(),
+        organizations: github.organizations.clone(),
+        repositories: pending
+            .iter()
+            .filter_map(|p| p.trust.github.as_ref())
+            .flat_map(|g| g.repositories.iter())
+            .filter(|r| r.subject_claims.is_some())
+            .cloned()
+            .collect(),
+    };
     strict::lint_roles(r, &pending, &policies_by_arn(&resources));
+    let paths: Vec<(String, String)> = pending
+        .iter()
+        .filter(|p| !crate::model::role::is_root_path(&p.role.path))
+        .map(|p| (p.role.name.clone(), p.role.path.clone()))
+        .collect();
     resources.extend(roles::finish(r, pending, &granted, &github));
     resources.extend(grants);
+    roles::with_paths(&mut resources, &paths);
     Some((
         Desired {
             stack,

@@ -71,6 +71,11 @@ pub(crate) const FIELDS: &[Field] = &[
         "A policy of this spec or an ARN",
     ),
     Field::new("tags", Ty::StringMap, "The role's own tags"),
+    Field::new(
+        "path",
+        Ty::Str,
+        "IAM path, e.g. /ci/ (default /); part of the ARN, so a change replaces the role",
+    ),
 ];
 
 const GITHUB_TRUST: &[Field] = &[
@@ -93,11 +98,46 @@ const GITHUB_TRUST: &[Field] = &[
 ];
 
 const OTHER_TRUST: &[Field] = &[
-    Field::new("aws", Ty::Strings, "Account ids, or user or role ARNs"),
+    Field::new(
+        "aws",
+        Ty::NamesOr(AWS_PRINCIPAL),
+        "Account ids, or user or role ARNs; or {principal, tag_session: true} to allow \
+         sts:TagSession too (role chaining with session tags)",
+    ),
     Field::new(
         "services",
         Ty::Strings,
         "Service principals, e.g. lambda.amazonaws.com",
+    ),
+    Field::new(
+        "statements",
+        Ty::ListOf(TRUST_STATEMENT),
+        "Raw IAM trust statements (Effect, Principal, Action, Condition), added as given",
+    ),
+];
+
+/// `{principal, tag_session}`: an AWS principal that may also tag its session.
+const AWS_PRINCIPAL: &[Field] = &[
+    Field::required("principal", Ty::Str, "An account id, or a user or role ARN"),
+    Field::new(
+        "tag_session",
+        Ty::Bool,
+        "Also allow sts:TagSession (default false)",
+    ),
+];
+
+/// A raw IAM statement, in IAM's own keys.
+const TRUST_STATEMENT: &[Field] = &[
+    Field::new("Sid", Ty::Str, "The statement's id"),
+    Field::new("Effect", Ty::OneOf(&["Allow", "Deny"]), "Allow or Deny"),
+    Field::new("Principal", Ty::Mapping, "AWS, Service or Federated → ids"),
+    Field::new("NotPrincipal", Ty::Mapping, "Everyone but these"),
+    Field::new("Action", Ty::Strings, "sts:AssumeRole, sts:TagSession, …"),
+    Field::new("NotAction", Ty::Strings, "Every action but these"),
+    Field::new(
+        "Condition",
+        Ty::Mapping,
+        "IAM conditions: operator → key → values",
     ),
 ];
 
@@ -226,6 +266,44 @@ pub(crate) fn finish(
     out
 }
 
+/// Policies and pull-time exclusions name the spec's roles by name (`lambda_deploy.execution_roles`,
+/// `assume_role_grants`, `registry.pull_time_update_exclusions`)
+/// before the roles' paths are read: the ARNs of roles with a path get it here.
+pub(crate) fn with_paths(resources: &mut [Resource], paths: &[(String, String)]) {
+    if paths.is_empty() {
+        return;
+    }
+    for resource in resources.iter_mut() {
+        if let Resource::PullTimeExclusion(exclusion) = resource {
+            for (name, path) in paths {
+                if exclusion.principal_arn
+                    == format!("arn:{{partition}}:iam::{{account}}:role/{name}")
+                {
+                    exclusion.principal_arn =
+                        format!("arn:{{partition}}:iam::{{account}}:role{path}{name}");
+                }
+            }
+            continue;
+        }
+        let Resource::Policy(policy) = resource else {
+            continue;
+        };
+        let mut text = policy.document.to_json_string();
+        for (name, path) in paths {
+            text = text.replace(
+                &format!("arn:{{partition}}:iam::{{account}}:role/{name}\""),
+                &format!("arn:{{partition}}:iam::{{account}}:role{path}{name}\""),
+            );
+        }
+        if let Some(doc) = serde_json::from_str(&text)
+            .ok()
+            .and_then(|v| PolicyDocument::from_json(v).ok())
+        {
+            policy.document = doc;
+        }
+    }
+}
+
 /// A policy reference: a policy of this spec by name (bound to its ARN later), or an ARN.
 pub(crate) fn policy_arn(
     reference: &str,
@@ -267,7 +345,7 @@ fn read_one(
         Some(n) => read_github_trust(r, n, &f.path_of("github_trust"), github, allow_any).map(Some),
     };
     let other_trust = match f.get("trust") {
-        None => Some((Vec::new(), Vec::new())),
+        None => Some(Trust::default()),
         Some(n) => read_other_trust(r, ctx, n, &f.path_of("trust")),
     };
     if f.get("github_trust").is_none() && f.get("trust").is_none() {
@@ -335,11 +413,22 @@ fn read_one(
         Some(n) => read_inline_policies(r, ctx, n, &f.path_of("inline_policies")),
     };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
-    let (github_trust, (aws, services)) = (github_trust?, other_trust?);
+    let path = match f.get("path") {
+        None => Some(crate::model::role::root_path()),
+        Some(n) => {
+            let p = f.path_of("path");
+            r.string(n, &p).and_then(|s| {
+                check_role_path(&s)
+                    .map(|()| s)
+                    .map_err(|e| r.error(n.pos, &p, e))
+                    .ok()
+            })
+        }
+    };
+    let (github_trust, other_trust) = (github_trust?, other_trust?);
     let trust = Trust {
         github: github_trust,
-        aws,
-        services,
+        ..other_trust
     };
     if trust.is_empty() {
         return None;
@@ -361,6 +450,7 @@ fn read_one(
             policies: policies?,
             inline_policies: inline?,
             tags,
+            path: path?,
         },
         trust,
         pos,
@@ -438,6 +528,43 @@ fn read_github_trust(
         None => Some(BTreeMap::new()),
         Some(n) => read_claims(r, n, &f.path_of("claims")),
     };
+    // A subject template that does not name the repository lets in every repository whose
+    // tokens match its other claims, unless the repository's id or a claim pins it.
+    if let (Some(repos), Some(claims)) = (&repositories, &claims)
+        && !allow_any
+        && !claims.contains_key("repository")
+        && !claims.contains_key("repository_id")
+    {
+        for repo in repos.iter().filter(|r| r.id.is_none()) {
+            for org in &github.organizations {
+                let template = crate::model::github_trust::template_of(org, repo);
+                if !template
+                    .iter()
+                    .any(|k| ["repo", "repository", "repository_id"].contains(k))
+                {
+                    r.error(
+                        node.pos,
+                        &f.path_of("repositories"),
+                        format!(
+                            "the subject template [{}] of {}/{} does not name the repository, so \
+                             the trust would let in any repository of {} with the same claims; \
+                             give the repository's id ({{name: {}, id: ID}}, the trust then pins \
+                             repository_id), or claims: {{repository: {}/{}}}, or set \
+                             allow_any_repository: true if that is meant",
+                            template.join(", "),
+                            org.name,
+                            repo.name,
+                            org.name,
+                            repo.name,
+                            org.name,
+                            repo.name
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
+    }
     Some(GithubTrust {
         organizations: github.organizations.clone(),
         repositories: repositories?,
@@ -567,45 +694,241 @@ fn read_claims(r: &mut Reader, node: &Node, path: &str) -> Option<BTreeMap<Strin
     ok.then_some(out)
 }
 
-/// `trust:` — AWS principals (`aws`) and services (`services`) that may `sts:AssumeRole` the role.
-fn read_other_trust(
+/// `trust:` — AWS principals (`aws`, plain or with `tag_session`), services (`services`) that may
+/// `sts:AssumeRole` the role, and raw `statements`.
+fn read_other_trust(r: &mut Reader, ctx: &Context, node: &Node, path: &str) -> Option<Trust> {
+    let f = r.fields(node, path, OTHER_TRUST)?;
+    let mut trust = Trust::default();
+    let mut ok = true;
+    if let Some(n) = f.get("aws") {
+        let p = f.path_of("aws");
+        match &n.value {
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let ipath = super::reader::index(&p, i);
+                    let (text, tag_session) = match &item.value {
+                        Value::String(s) => (Some((s.clone(), item.pos)), false),
+                        Value::Map(_) => {
+                            let Some(af) = r.fields(item, &ipath, AWS_PRINCIPAL) else {
+                                ok = false;
+                                continue;
+                            };
+                            let principal = match af.get("principal") {
+                                Some(pn) => {
+                                    r.string(pn, &af.path_of("principal")).map(|s| (s, pn.pos))
+                                }
+                                None => {
+                                    r.error(
+                                        item.pos,
+                                        &af.path_of("principal"),
+                                        "missing; an account id, or a user or role ARN",
+                                    );
+                                    None
+                                }
+                            };
+                            let tag = af
+                                .get("tag_session")
+                                .and_then(|t| r.bool(t, &af.path_of("tag_session")))
+                                .unwrap_or(false);
+                            (principal, tag)
+                        }
+                        _ => {
+                            r.error(
+                                item.pos,
+                                &ipath,
+                                "expected an account id or ARN, or {principal: …, tag_session: true}",
+                            );
+                            (None, false)
+                        }
+                    };
+                    let Some((text, pos)) = text else {
+                        ok = false;
+                        continue;
+                    };
+                    match names::expand(&text, &ctx.prefix)
+                        .and_then(|v| arns::check_aws_principal(&v).map(|()| v))
+                    {
+                        Ok(v) => {
+                            let target = if tag_session {
+                                &mut trust.aws_tag_session
+                            } else {
+                                &mut trust.aws
+                            };
+                            if !target.contains(&v) {
+                                target.push(v);
+                            }
+                        }
+                        Err(e) => {
+                            r.error(pos, &ipath, e);
+                            ok = false;
+                        }
+                    }
+                }
+            }
+            _ => {
+                r.error(
+                    n.pos,
+                    &p,
+                    "expected a list of account ids, ARNs or {principal, tag_session} mappings",
+                );
+                ok = false;
+            }
+        }
+    }
+    if let Some(n) = f.get("services") {
+        let p = f.path_of("services");
+        match r.strings(n, &p) {
+            Some(values) => {
+                for v in values {
+                    match names::expand(&v, &ctx.prefix)
+                        .and_then(|v| check_service_principal(&v).map(|()| v))
+                    {
+                        Ok(v) if !trust.services.contains(&v) => trust.services.push(v),
+                        Ok(_) => {}
+                        Err(e) => {
+                            r.error(n.pos, &p, e);
+                            ok = false;
+                        }
+                    }
+                }
+            }
+            None => ok = false,
+        }
+    }
+    if let Some(n) = f.get("statements") {
+        match read_trust_statements(r, ctx, n, &f.path_of("statements")) {
+            Some(statements) => trust.statements = statements,
+            None => ok = false,
+        }
+    }
+    if ok && trust.is_empty() {
+        r.error(
+            node.pos,
+            path,
+            "needs aws (account ids, role or user ARNs), services (e.g. lambda.amazonaws.com) or statements",
+        );
+        return None;
+    }
+    ok.then_some(trust)
+}
+
+/// `trust.statements:` — raw IAM statements, each a mapping in IAM's keys or a JSON string; each
+/// needs a principal and an action, as a trust policy's statements do.
+fn read_trust_statements(
     r: &mut Reader,
     ctx: &Context,
     node: &Node,
     path: &str,
-) -> Option<(Vec<String>, Vec<String>)> {
-    let f = r.fields(node, path, OTHER_TRUST)?;
-    let mut list = |name: &str, check: fn(&str) -> Result<(), String>| -> Option<Vec<String>> {
-        let Some(n) = f.get(name) else {
-            return Some(Vec::new());
-        };
-        let p = f.path_of(name);
-        let values = r.strings(n, &p)?;
-        let mut out = Vec::new();
-        for v in values {
-            match names::expand(&v, &ctx.prefix).and_then(|v| check(&v).map(|()| v)) {
-                Ok(v) if !out.contains(&v) => out.push(v),
-                Ok(_) => {}
+) -> Option<Vec<serde_json::Value>> {
+    let items = r.list(node, path)?;
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (spath, item) in items {
+        let json = match &item.value {
+            Value::String(text) => match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(v) => v,
                 Err(e) => {
-                    r.error(n.pos, &p, e);
-                    return None;
+                    r.error(item.pos, &spath, format!("not a JSON statement: {e}"));
+                    ok = false;
+                    continue;
                 }
+            },
+            Value::Map(_) => {
+                let Some(f) = r.fields(item, &spath, TRUST_STATEMENT) else {
+                    ok = false;
+                    continue;
+                };
+                let mut lists = true;
+                for key in ["Action", "NotAction"] {
+                    if let Some(n) = f.get(key) {
+                        lists &= r.strings(n, &f.path_of(key)).is_some();
+                    }
+                }
+                if !lists {
+                    ok = false;
+                    continue;
+                }
+                item.value.to_json()
             }
+            _ => {
+                r.error(
+                    item.pos,
+                    &spath,
+                    "expected an IAM statement (Effect, Principal, Action), as a mapping or a JSON string",
+                );
+                ok = false;
+                continue;
+            }
+        };
+        let json = match expand_json(&json, &ctx.prefix) {
+            Ok(v) => v,
+            Err(e) => {
+                r.error(item.pos, &spath, e);
+                ok = false;
+                continue;
+            }
+        };
+        let has = |k: &str| json.get(k).is_some();
+        let problem = if !json.is_object() {
+            Some("expected a mapping")
+        } else if !has("Principal") && !has("NotPrincipal") {
+            Some("needs Principal (a trust statement says who may assume the role)")
+        } else if !has("Action") && !has("NotAction") {
+            Some("needs Action, e.g. sts:AssumeRole")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            r.error(item.pos, &spath, problem);
+            ok = false;
+            continue;
         }
-        Some(out)
-    };
-    let aws = list("aws", arns::check_aws_principal);
-    let services = list("services", check_service_principal);
-    let (aws, services) = (aws?, services?);
-    if aws.is_empty() && services.is_empty() {
-        r.error(
-            node.pos,
-            path,
-            "needs aws (account ids, role or user ARNs) or services (e.g. lambda.amazonaws.com)",
-        );
-        return None;
+        // The document parser checks the statement's shape (effects, operators, value types).
+        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [json.clone()]});
+        if let Err(e) = PolicyDocument::from_json(doc) {
+            r.error(item.pos, &spath, e.to_string());
+            ok = false;
+            continue;
+        }
+        out.push(json);
     }
-    Some((aws, services))
+    ok.then_some(out)
+}
+
+/// `{prefix}`/`{PREFIX}` expanded in every string of a raw statement.
+fn expand_json(value: &serde_json::Value, prefix: &str) -> Result<serde_json::Value, String> {
+    use serde_json::Value as J;
+    Ok(match value {
+        J::String(s) => J::String(names::expand(s, prefix)?),
+        J::Array(items) => J::Array(
+            items
+                .iter()
+                .map(|v| expand_json(v, prefix))
+                .collect::<Result<_, _>>()?,
+        ),
+        J::Object(map) => J::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), expand_json(v, prefix)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// IAM's rule for a path: `/`, or `/`-delimited parts of printable ASCII, at most 512 characters.
+fn check_role_path(p: &str) -> Result<(), String> {
+    let ok = p.starts_with('/')
+        && p.ends_with('/')
+        && p.len() <= 512
+        && !p.contains("//")
+        && p.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{p:?} is not an IAM path; expected / or /part/…/ (printable ASCII, no empty part, at most 512 characters)"
+        ))
+    }
 }
 
 fn check_service_principal(p: &str) -> Result<(), String> {

@@ -89,17 +89,17 @@ fn each_access_mistake_is_reported_with_position_field_and_what_is_allowed() {
         (
             "an empty trust",
             with_roles("  - name: r\n    trust: {}\n", ""),
-            vec![r#"test.yaml:8:5: roles[0].trust: needs aws (account ids, role or user ARNs) or services (e.g. lambda.amazonaws.com)"#],
+            vec![r#"test.yaml:8:5: roles[0].trust: needs aws (account ids, role or user ARNs), services (e.g. lambda.amazonaws.com) or statements"#],
         ),
         (
             "an AWS principal that is no principal",
             with_roles("  - name: r\n    trust: {aws: [\"deployer\"]}\n", ""),
-            vec![r#"test.yaml:8:13: roles[0].trust.aws: "deployer" is not an AWS principal; give a 12-digit account id or an IAM ARN (root, role/NAME, user/NAME)"#],
+            vec![r#"test.yaml:8:19: roles[0].trust.aws[0]: "deployer" is not an AWS principal; give a 12-digit account id or an IAM ARN (root, role/NAME, user/NAME)"#],
         ),
         (
             "a policy ARN as principal",
             with_roles("  - name: r\n    trust: {aws: [\"arn:aws:iam::123456789012:policy/x\"]}\n", ""),
-            vec!["test.yaml:8:13: roles[0].trust.aws: \"arn:aws:iam::123456789012:policy/x\": expected an account's root, a role or a user (arn:…:iam::ACCOUNT:root|role/NAME|user/NAME)"],
+            vec!["test.yaml:8:19: roles[0].trust.aws[0]: \"arn:aws:iam::123456789012:policy/x\": expected an account's root, a role or a user (arn:…:iam::ACCOUNT:root|role/NAME|user/NAME)"],
         ),
         (
             "a service that is no service principal",
@@ -383,4 +383,203 @@ fn lambda_pull_for_functions_no_policy_of_the_spec_deploys_is_a_note() {
             "the pull is still granted"
         );
     }
+}
+
+#[test]
+fn subject_templates_of_organizations_and_repositories_shape_every_sub() {
+    let yaml = with_roles(
+        "  - name: r\n    github_trust:\n      repositories: [a, {name: b, id: 7, subject_claims: [repository_owner, context]}]\n      subjects: [\"environment:prod\"]\n      claims: {job_workflow_ref: \"octo-org/wf/.github/workflows/oidc.yml@refs/heads/main\"}\n",
+        "github:\n  subject_claims: [repo, context, job_workflow_ref]\n  organizations: [octo-org, {name: legacy-org, subject_claims: [repo, context]}]\n",
+    );
+    let doc = bound(&role(&yaml, "r"));
+    let statements = doc["Statement"].as_array().unwrap();
+    assert_eq!(
+        statements[0]["Condition"]["StringLike"][format!("{HOST}:sub")],
+        json!([
+            "repo:octo-org/a:environment:prod:job_workflow_ref:octo-org/wf/.github/workflows/oidc.yml@refs/heads/main",
+            "repo:legacy-org/a:environment:prod"
+        ])
+    );
+    assert_eq!(
+        statements[1]["Condition"]["StringLike"][format!("{HOST}:sub")],
+        json!([
+            "repository_owner:octo-org:environment:prod",
+            "repository_owner:legacy-org:environment:prod"
+        ])
+    );
+    let templates = spec(&yaml).subject_templates;
+    assert_eq!(
+        templates.of("octo-org", "a"),
+        Some(vec![
+            "repo".into(),
+            "context".into(),
+            "job_workflow_ref".into()
+        ])
+    );
+    assert_eq!(
+        templates.of("legacy-org", "b"),
+        Some(vec!["repository_owner".into(), "context".into()])
+    );
+    assert_eq!(
+        templates.of("other", "c"),
+        Some(vec![
+            "repo".into(),
+            "context".into(),
+            "job_workflow_ref".into()
+        ])
+    );
+}
+
+#[test]
+fn an_unknown_or_repeated_subject_claim_key_is_an_error() {
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "an unknown key",
+            "version: 1\nstack: test\ngithub:\n  subject_claims: [repo, ref]\n".into(),
+            vec![r#"test.yaml:4:26: github.subject_claims: unknown subject claim key "ref"; allowed: repo, context, job_workflow_ref, job_workflow_sha, workflow, workflow_ref, workflow_sha, repository, repository_id, repository_owner, repository_owner_id, repository_visibility, actor, actor_id, enterprise, enterprise_id, event_name, ref_type, runner_environment, head_ref, base_ref; the ref and the environment are part of `context`"#],
+        ),
+        (
+            "a repeated key",
+            "version: 1\nstack: test\ngithub:\n  organizations: [{name: o, subject_claims: [repo, repo]}]\n".into(),
+            vec![r#"test.yaml:4:52: github.organizations[0].subject_claims: "repo" is listed twice"#],
+        ),
+    ];
+    assert_spec_errors(&cases);
+}
+
+#[test]
+fn tag_session_principals_and_raw_statements_join_the_trust() {
+    let yaml = with_roles(
+        "  - name: r\n    trust:\n      aws: [\"111122223333\", {principal: \"arn:aws:iam::123456789012:role/{PREFIX}-Gh\", tag_session: true}]\n      statements:\n        - {Sid: Mfa, Effect: Allow, Principal: {AWS: \"arn:aws:iam::123456789012:root\"}, Action: [sts:AssumeRole], Condition: {Bool: {aws:MultiFactorAuthPresent: \"true\"}}}\n",
+        "",
+    );
+    let doc = bound(&role(&yaml, "r"));
+    assert_eq!(
+        doc["Statement"],
+        json!([
+            {"Effect": "Allow", "Principal": {"AWS": ["111122223333"]}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::123456789012:role/BETEKK-Gh"]}, "Action": ["sts:AssumeRole", "sts:TagSession"]},
+            {"Sid": "Mfa", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": ["sts:AssumeRole"], "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
+        ])
+    );
+}
+
+#[test]
+fn a_raw_trust_statement_without_principal_or_with_a_bad_shape_is_an_error() {
+    let t = |body: &str| with_roles(&format!("  - name: r\n    trust:\n{body}"), "");
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "no principal",
+            t("      statements: [{Effect: Allow, Action: [sts:AssumeRole]}]\n"),
+            vec![
+                "test.yaml:9:20: roles[0].trust.statements[0]: needs Principal (a trust statement says who may assume the role)",
+            ],
+        ),
+        (
+            "a principal mapping without principal",
+            t("      aws: [{tag_session: true}]\n"),
+            vec![
+                "test.yaml:9:13: roles[0].trust.aws[0].principal: missing; an account id, or a user or role ARN",
+            ],
+        ),
+    ];
+    assert_spec_errors(&cases);
+}
+
+#[test]
+fn a_role_path_must_be_an_iam_path() {
+    let role = |path: &str| {
+        with_roles(
+            &format!(
+                "  - name: r\n    path: {path}\n    trust: {{services: [lambda.amazonaws.com]}}\n"
+            ),
+            "",
+        )
+    };
+    assert_eq!(self::role(&role("/ci/"), "r").path, "/ci/");
+    assert_spec_errors(&[(
+        "a path without its slashes",
+        role("ci"),
+        vec![
+            r#"test.yaml:8:5: roles[0].path: "ci" is not an IAM path; expected / or /part/…/ (printable ASCII, no empty part, at most 512 characters)"#,
+        ],
+    )]);
+}
+
+#[test]
+fn a_role_with_a_path_is_named_with_it_where_policies_and_grants_name_it() {
+    let yaml = "version: 1\nstack: t\npolicies:\n  - name: d\n    lambda_deploy: {functions: [fn], execution_roles: [Exec]}\nroles:\n  - name: Exec\n    path: /lambda/\n    trust: {services: [lambda.amazonaws.com]}\nassume_role_grants:\n  - user: deployer\n    roles: [Exec]\n";
+    let s = spec(yaml);
+    let texts: Vec<String> = s
+        .desired
+        .resources
+        .iter()
+        .filter_map(|r| match r {
+            crate::model::Resource::Policy(p) => Some(p.document.to_json_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    for text in texts {
+        assert!(text.contains(":role/lambda/Exec\""), "{text}");
+        assert!(!text.contains(":role/Exec\""), "{text}");
+    }
+}
+
+#[test]
+fn a_github_enterprise_server_issuer_names_its_own_condition_keys() {
+    let yaml = with_roles(
+        "  - name: r\n    github_trust: {repositories: [app], subjects: [\"ref:refs/heads/main\"]}\n",
+        "github:\n  oidc_provider: {url: \"https://ghes.example.com/_services/token\"}\n",
+    );
+    let doc = bound(&role(&yaml, "r"));
+    let st = &doc["Statement"][0];
+    let ghes = "ghes.example.com/_services/token";
+    assert_eq!(
+        st["Principal"]["Federated"],
+        json!(format!("arn:aws:iam::123456789012:oidc-provider/{ghes}"))
+    );
+    assert_eq!(
+        st["Condition"]["StringLike"][format!("{ghes}:sub")],
+        json!([
+            "repo:nus-cee/app:ref:refs/heads/main",
+            "repo:betekk/app:ref:refs/heads/main"
+        ])
+    );
+    assert_eq!(
+        st["Condition"]["StringEquals"][format!("{ghes}:aud")],
+        json!(["sts.amazonaws.com"])
+    );
+    assert!(!doc.to_string().contains(HOST), "{doc}");
+}
+
+#[test]
+fn a_subject_template_that_does_not_name_the_repository_needs_its_id_or_a_claim() {
+    let yaml = |repos: &str, claims: &str| {
+        with_roles(
+            &format!("  - name: r\n    github_trust:\n      repositories: [{repos}]\n{claims}"),
+            "github:\n  organizations: [{name: octo-org, subject_claims: [repository_owner, context]}]\n",
+        )
+    };
+    let errors = spec_errors(&yaml("app", ""));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("roles[0].github_trust.repositories: the subject template [repository_owner, context] of octo-org/app does not name the repository"),
+        "{}",
+        errors[0]
+    );
+    // Pinned by the id, or by a claim: accepted, and the sub patterns follow the template.
+    let doc = bound(&role(&yaml("{name: app, id: 9}", ""), "r"));
+    assert_eq!(
+        doc["Statement"][0]["Condition"]["StringLike"][format!("{HOST}:sub")],
+        json!(["repository_owner:octo-org:*"])
+    );
+    assert_eq!(
+        doc["Statement"][0]["Condition"]["StringEquals"][format!("{HOST}:repository_id")],
+        json!("9")
+    );
+    role(
+        &yaml("app", "      claims: {repository: octo-org/app}\n"),
+        "r",
+    );
 }

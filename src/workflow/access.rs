@@ -119,9 +119,36 @@ impl<'a> RoleAccess<'a> {
     pub(crate) fn trusts_runs_of(&self, tail: &str) -> bool {
         self.trusted_subjects().iter().any(|pattern| {
             let repository = pattern.split(':').nth(1).unwrap_or("");
-            glob(pattern, &format!("repo:{repository}:{tail}"))
+            // A customized subject template puts further claims after the context
+            // (`…:ref:refs/tags/v*:job_workflow_ref:…`): the run carries the same ones.
+            match template_rest(pattern) {
+                // No context in the template: the run's ref is not in its `sub` at all.
+                (true, rest) => glob(pattern, &format!("repo:{repository}{rest}")),
+                (false, rest) => glob(pattern, &format!("repo:{repository}:{tail}{rest}")),
+            }
         })
     }
+}
+
+/// What follows the context in a `sub` pattern of a customized template: from the first
+/// `:KEY:` of a template key other than `repo` and `context`, else nothing; and whether that
+/// comes right after `repo:ORG/REPO` (the template has no context).
+fn template_rest(pattern: &str) -> (bool, &str) {
+    use crate::model::github_trust::SUBJECT_CLAIM_KEYS;
+    let after_repo = pattern
+        .strip_prefix("repo:")
+        .and_then(|rest| rest.find(':'))
+        .map_or(0, |i| i + "repo:".len());
+    SUBJECT_CLAIM_KEYS
+        .iter()
+        .filter(|k| **k != "repo" && **k != "context")
+        .filter_map(|k| {
+            pattern[after_repo..]
+                .find(&format!(":{k}:"))
+                .map(|i| after_repo + i)
+        })
+        .min()
+        .map_or((false, ""), |i| (i == after_repo, &pattern[i..]))
 }
 
 fn strings(v: &Value) -> Vec<String> {

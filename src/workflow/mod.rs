@@ -270,7 +270,7 @@ fn find_repository<'a>(desired: &'a Desired, name: &str) -> Result<&'a Repositor
 }
 
 fn role_arn(env: &Env, role: &crate::model::Role) -> String {
-    env.iam_arn("role", &role.name)
+    role.arn(env)
 }
 
 /// The narrowest role that can push to the repository.

@@ -251,3 +251,49 @@ fn a_role_given_on_the_command_line_is_used_as_is() {
     );
     assert!(w.text.contains("is not a role of this spec"), "{}", w.text);
 }
+
+#[test]
+fn a_role_of_a_customized_organization_admits_the_runs_in_its_subject_template() {
+    let customized = |keys: &str| {
+        let spec = starter();
+        assert!(spec.contains("github:\n"), "{spec}");
+        spec.replacen(
+            "github:\n",
+            &format!("github:\n  subject_claims: [{keys}]\n"),
+            1,
+        )
+    };
+    let w = generate_from(
+        &customized("repo, context, job_workflow_ref"),
+        "probe-engine",
+        Kind::Push,
+    )
+    .unwrap();
+    assert!(w.warnings.is_empty(), "{:?}", w.warnings);
+    assert!(w.text.contains("job_workflow_ref:*"), "{}", w.text);
+    // A template without the context: the ref is not in sub, so every run of the repository is.
+    let w = generate_from(
+        &customized("repo, job_workflow_ref"),
+        "probe-engine",
+        Kind::Push,
+    )
+    .unwrap();
+    assert!(w.warnings.is_empty(), "{:?}", w.warnings);
+    // The default template and a subject that does not admit tags: still warned about.
+    let main_only = starter().replacen(
+        "      subjects: [\"ref:refs/tags/v*\"]   # the tags the generated workflows push on",
+        "      subjects: [\"ref:refs/heads/main\"]   # the tags the generated workflows push on",
+        1,
+    );
+    let w = generate_from(
+        &main_only.replacen(
+            "github:\n",
+            "github:\n  subject_claims: [repo, context, job_workflow_ref]\n",
+            1,
+        ),
+        "probe-engine",
+        Kind::Push,
+    )
+    .unwrap();
+    assert_eq!(w.warnings.len(), 1, "{:?}", w.warnings);
+}

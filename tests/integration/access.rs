@@ -1037,3 +1037,167 @@ fn the_registry_policy_scope_decides_pulls_and_pushes_as_the_simulator_does() {
         );
     }
 }
+
+/// An organization that customized its OIDC subject (`include_claim_keys: [repo, context,
+/// job_workflow_ref]`): the trust written for it, as stored, lets the right workflow of the right
+/// repository in, and no other repository with the same claims, no other workflow and no token in
+/// the default format. The simulator is given the tokens' claims written out here; `explain --live`
+/// builds them from the spec's `subject_claims`; both must agree.
+#[tokio::test]
+async fn a_customized_subject_template_lets_in_the_right_workflow_only() {
+    const ROLE: &str = "BETEKK-CustomizedRole";
+    const WORKFLOW: &str = "octo-org/workflows/.github/workflows/deploy.yml@refs/heads/main";
+    let acct = Account::new();
+    let spec = acct.write_spec(
+        "customized.yaml",
+        &format!(
+            "version: 1\nstack: customized\nregion: {REGION}\ngithub:\n  organizations:\n    - {{name: octo-org, id: 5, subject_claims: [repo, context, job_workflow_ref]}}\nroles:\n  - name: {ROLE}\n    github_trust:\n      repositories: [{{name: app, id: 9}}]\n      subjects: [\"environment:prod\"]\n      claims: {{job_workflow_ref: \"{WORKFLOW}\"}}\n"
+        ),
+    );
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+    let iam = acct.raw_iam().await;
+    let r = iam.get_role().role_name(ROLE).send().await.unwrap();
+    let trust = PolicyDocument::parse(r.role().unwrap().assume_role_policy_document().unwrap())
+        .unwrap()
+        .original()
+        .clone();
+    let subs = trust["Statement"][0]["Condition"]["StringLike"][format!("{HOST}:sub")].clone();
+    assert_eq!(
+        subs,
+        json!([
+            format!("repo:octo-org/app:environment:prod:job_workflow_ref:{WORKFLOW}"),
+            format!("repo:octo-org@5/app@9:environment:prod:job_workflow_ref:{WORKFLOW}")
+        ]),
+        "{trust}"
+    );
+    let a = &acct.id;
+    // (name, repository, repository id, workflow, sub in the default format, allowed)
+    let cases = [
+        (
+            "the right workflow of the right repository",
+            "app",
+            9,
+            WORKFLOW,
+            false,
+            true,
+        ),
+        (
+            "another repository with the same claims",
+            "other",
+            10,
+            WORKFLOW,
+            false,
+            false,
+        ),
+        (
+            "another workflow of the right repository",
+            "app",
+            9,
+            "octo-org/app/.github/workflows/evil.yml@refs/heads/main",
+            false,
+            false,
+        ),
+        (
+            "a token in the default format",
+            "app",
+            9,
+            WORKFLOW,
+            true,
+            false,
+        ),
+    ];
+    let questions: Vec<Value> = cases
+        .iter()
+        .map(|(_, repo, id, workflow, default_format, _)| {
+            let sub = if *default_format {
+                format!("repo:octo-org/{repo}:environment:prod")
+            } else {
+                format!("repo:octo-org/{repo}:environment:prod:job_workflow_ref:{workflow}")
+            };
+            json!({
+                "principal": format!("arn:aws:iam::{a}:oidc-provider/{HOST}"),
+                "action": "sts:AssumeRoleWithWebIdentity",
+                "resource": format!("arn:aws:iam::{a}:role/{ROLE}"),
+                "context": {
+                    format!("{HOST}:sub"): sub,
+                    format!("{HOST}:aud"): "sts.amazonaws.com",
+                    format!("{HOST}:repository"): format!("octo-org/{repo}"),
+                    format!("{HOST}:repository_id"): id.to_string(),
+                    format!("{HOST}:environment"): "prod",
+                    format!("{HOST}:job_workflow_ref"): workflow,
+                },
+                "identity": [],
+                "resourcePolicy": trust,
+            })
+        })
+        .collect();
+    let answers = oracle(&questions);
+    for ((name, repo, id, workflow, default_format, allowed), answer) in cases.iter().zip(&answers)
+    {
+        assert_eq!(
+            answer == "Allowed",
+            *allowed,
+            "{name}: the simulator says {answer}"
+        );
+        let id = id.to_string();
+        let github = format!("octo-org/{repo}");
+        let mut args = vec![
+            "explain",
+            spec,
+            "--live",
+            "--output",
+            "json",
+            "--github",
+            &github,
+            "--repository-id",
+            &id,
+            "--environment",
+            "prod",
+            "--workflow-ref",
+            workflow,
+            "--role",
+            ROLE,
+        ];
+        if *default_format {
+            args.extend(["--subject-claims", "repo,context"]);
+        }
+        let run = acct.run(&args);
+        let doc = run.json();
+        assert_eq!(doc["allowed"], *allowed, "{name}: explain says {doc}");
+        if !default_format {
+            assert!(
+                doc["results"][0]["sub"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!(":job_workflow_ref:{workflow}")),
+                "{name}: {doc}"
+            );
+        }
+    }
+}
+
+/// With a GitHub Enterprise Server issuer, `explain` asks with that issuer's condition keys
+/// (`HOST/_services/token:sub`), offline: the trusted repository is let in, another is not.
+#[test]
+fn explain_uses_the_github_enterprise_server_issuer() {
+    let acct = Account::new();
+    let spec = acct.write_spec(
+        "ghes.yaml",
+        "version: 1\nstack: ghes\ngithub:\n  organizations: [octo-org]\n  oidc_provider: {url: \"https://ghes.example.com/_services/token\"}\nroles:\n  - name: R\n    github_trust: {repositories: [app], subjects: [\"ref:refs/heads/main\"]}\n",
+    );
+    let spec = path_str(&spec);
+    for (repo, allowed) in [("octo-org/app", true), ("octo-org/other", false)] {
+        let run = acct.run(&["explain", spec, "--output", "json", "--github", repo]);
+        let doc = run.json();
+        assert_eq!(doc["allowed"], allowed, "{repo}: {doc}");
+        assert_eq!(run.code, if allowed { 0 } else { 3 }, "{}", run.stderr);
+        let text = doc.to_string();
+        assert!(
+            text.contains("ghes.example.com/_services/token"),
+            "{repo}: {doc}"
+        );
+    }
+}

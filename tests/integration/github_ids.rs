@@ -182,7 +182,7 @@ fn github_ids_prints_the_entries_to_use_from_the_api_github_api_url_names() {
     );
     assert!(
         run.stdout.contains(
-            "- {name: betekk, id: 9919}  # OIDC sub: CUSTOMIZED (repo, context, job_workflow_ref)"
+            "- {name: betekk, id: 9919, subject_claims: [repo, context, job_workflow_ref]}  # OIDC sub: CUSTOMIZED (repo, context, job_workflow_ref)"
         ),
         "{}",
         run.stdout
@@ -194,7 +194,8 @@ fn github_ids_prints_the_entries_to_use_from_the_api_github_api_url_names() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("- {name: lib, id: 4242}"),
+        run.stdout
+            .contains("- {name: lib, id: 4242, subject_claims: [repository_owner_id, context]}"),
         "{}",
         run.stdout
     );
@@ -232,6 +233,15 @@ fn github_ids_prints_the_entries_to_use_from_the_api_github_api_url_names() {
     assert_eq!(doc["repositories"][0]["id"], 1296269);
     assert_eq!(doc["repositories"][0]["owner_id"], 9919);
     assert_eq!(doc["repositories"][1]["sub"]["use_default"], false);
+    assert_eq!(
+        doc["repositories"][1]["subject_claims"],
+        serde_json::json!(["repository_owner_id", "context"])
+    );
+    assert!(doc["repositories"][0].get("subject_claims").is_none());
+    assert_eq!(
+        doc["organizations"][1]["subject_claims"],
+        serde_json::json!(["repo", "context", "job_workflow_ref"])
+    );
     assert_eq!(doc["written"], 0);
 }
 
@@ -256,13 +266,17 @@ fn github_ids_write_changes_only_the_entries_and_keeps_comments() {
         [
             (
                 4,
-                "  organizations: [{name: nus-cee, id: 1111}, {name: betekk, id: 9919}]   # keep this comment"
+                "  organizations: [{name: nus-cee, id: 1111}, {name: betekk, id: 9919, subject_claims: [repo, context, job_workflow_ref]}]   # keep this comment"
             ),
             (
                 11,
                 "        - {name: app, id: 1296269}            # the service"
             ),
-            (12, "        - {name: lib, id: 4242}"),
+            // GitHub's customized templates are written too: the trust then matches their tokens.
+            (
+                12,
+                "        - {name: lib, id: 4242, subject_claims: [repository_owner_id, context]}"
+            ),
             (17, "          id: 1296269"),
             (18, "          # read-only"),
         ],

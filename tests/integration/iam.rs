@@ -325,3 +325,67 @@ async fn an_assume_role_grant_attaches_a_policy_to_an_existing_user() {
     acct.run(&["plan", spec, "--detailed-exitcode"])
         .expect_code(0);
 }
+
+/// A role's path goes into CreateRole and its ARN; a changed path plans as a replace and is applied
+/// as one. A `tag_session` principal and a raw statement land in the stored trust as written, and
+/// read back as no change.
+#[tokio::test]
+async fn a_role_path_is_created_and_a_changed_path_replaces_the_role() {
+    let acct = Account::new();
+    let text = |path: &str| {
+        format!(
+            "version: 1\nstack: paths\nroles:\n  - name: BETEKK-Chained\n    path: {path}\n    trust:\n      aws: [{{principal: \"arn:aws:iam::{{account}}:role/Gh\", tag_session: true}}]\n      statements:\n        - {{Sid: Mfa, Effect: Allow, Principal: {{AWS: \"arn:aws:iam::{{account}}:root\"}}, Action: [sts:AssumeRole], Condition: {{Bool: {{aws:MultiFactorAuthPresent: \"true\"}}}}}}\n"
+        )
+    };
+    let spec = acct.write_spec("paths.yaml", &text("/ci/"));
+    let spec = path_str(&spec).to_string();
+    acct.run(&["apply", &spec, "--yes"]).expect_code(0);
+    acct.run(&["plan", &spec, "--detailed-exitcode"])
+        .expect_code(0);
+    let iam = acct.raw_iam().await;
+    let role = iam
+        .get_role()
+        .role_name("BETEKK-Chained")
+        .send()
+        .await
+        .unwrap();
+    let role = role.role().unwrap();
+    assert_eq!(role.path(), "/ci/");
+    assert!(
+        role.arn().ends_with(":role/ci/BETEKK-Chained"),
+        "{}",
+        role.arn()
+    );
+    let trust = PolicyDocument::parse(role.assume_role_policy_document().unwrap()).unwrap();
+    let text_of_trust = trust.original().to_string();
+    assert!(text_of_trust.contains("sts:TagSession"), "{text_of_trust}");
+    assert!(
+        text_of_trust.contains("aws:MultiFactorAuthPresent"),
+        "{text_of_trust}"
+    );
+
+    acct.write_spec("paths.yaml", &text("/deploy/"));
+    let plan = acct.run(&["plan", &spec, "--output", "json", "--detailed-exitcode"]);
+    plan.expect_code(2);
+    let plan = plan.json();
+    let replaced = change(&plan, "role.BETEKK-Chained").expect("a change");
+    assert_eq!(replaced["action"], "replace", "{replaced:#}");
+    assert_eq!(attribute_names(&plan, "role.BETEKK-Chained"), ["path"]);
+    acct.run(&["apply", &spec, "--yes"]).expect_code(0);
+    let role = iam
+        .get_role()
+        .role_name("BETEKK-Chained")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        role.role()
+            .unwrap()
+            .arn()
+            .ends_with(":role/deploy/BETEKK-Chained"),
+        "{:?}",
+        role.role()
+    );
+    acct.run(&["plan", &spec, "--detailed-exitcode"])
+        .expect_code(0);
+}

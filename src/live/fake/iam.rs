@@ -590,7 +590,7 @@ impl IamApi for FakeAws {
         }
         let role = FakeRole {
             name: new.name.to_string(),
-            arn: self.role_arn(new.name),
+            arn: format!("arn:aws:iam::{}:role{}{}", self.account, new.path, new.name),
             description: non_empty(new.description),
             trust_policy: new.trust_policy.to_string(),
             max_session_duration: new.max_session_duration,
@@ -1039,6 +1039,7 @@ mod tests {
             max_session_duration: 3600,
             permissions_boundary: None,
             tags: &NO_TAGS,
+            path: "/",
         }
     }
 

@@ -327,6 +327,7 @@ impl IamApi for SdkAws {
             .description(new.description)
             .assume_role_policy_document(new.trust_policy)
             .max_session_duration(new.max_session_duration)
+            .path(new.path)
             .set_permissions_boundary(new.permissions_boundary.map(str::to_string))
             .set_tags(Some(sdk_tags(OP, new.tags)?))
             .send()
