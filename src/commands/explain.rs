@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::live::RegistryApi;
 use crate::model::access_fact::AccessFact;
 use crate::model::oidc_provider::GITHUB_OIDC_URL;
-use crate::model::{Env, Resource};
+use crate::model::{Env, Identity, Observed, Resource};
 use crate::render::json::SCHEMA_VERSION;
 use crate::render::{Style, explain as render};
 
@@ -80,12 +80,27 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ExplainArgs) -> Result<Exit,
             partition: "aws".to_string(),
             region: region(global, &spec)?,
         };
-        let bound: Vec<Resource> = spec
+        let declared: Vec<Resource> = spec
             .desired
             .resources
             .iter()
             .map(|r| r.bind(&env))
             .collect();
+        // The documents as the plan writes them (a push policy allows signing with the spec's
+        // own signing rules), against an account of which nothing is known.
+        let nothing = Observed {
+            identity: Identity::from_arn(env.account.clone(), String::new()),
+            region: env.region.clone(),
+            resources: Default::default(),
+            missing_users: Default::default(),
+            missing_policies: Default::default(),
+            registry: Default::default(),
+        };
+        let bound: Vec<Resource> =
+            crate::plan::completed(&declared, &nothing, &env, &spec.desired.stack)
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect();
         let host = provider_host(bound.iter(), &env);
         let mut view = AccessView::new(env, &host, bound.iter());
         // The flag, else what the spec declares (registry.account_settings), else AWS's default.

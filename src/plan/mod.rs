@@ -113,10 +113,7 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
     let mut wanted = BTreeSet::new();
     let mut bound = Vec::new();
     let declared: Vec<Resource> = desired.resources.iter().map(|r| r.bind(&env)).collect();
-    for resource in &declared {
-        let mut resource = resource.clone();
-        let reasons =
-            planned_mut(&mut resource).complete(&declared, observed, &env, &desired.stack);
+    for (resource, reasons) in completed(&declared, observed, &env, &desired.stack) {
         let resource = with_fingerprint(resource);
         let address = resource.address();
         let live = observed.get(&address);
@@ -172,6 +169,25 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
         changes.push(record);
     }
     Ok(Plan::new(changes))
+}
+
+/// The spec's resources (bound) as the plan writes them: each completed from what is observed (a
+/// push policy allows signing with the rules that cover its repositories), with the reasons not
+/// in the spec. `explain` evaluates the same documents.
+pub(crate) fn completed(
+    declared: &[Resource],
+    observed: &Observed,
+    env: &crate::model::Env,
+    stack: &str,
+) -> Vec<(Resource, Vec<String>)> {
+    declared
+        .iter()
+        .map(|resource| {
+            let mut resource = resource.clone();
+            let reasons = planned_mut(&mut resource).complete(declared, observed, env, stack);
+            (resource, reasons)
+        })
+        .collect()
 }
 
 /// The desired resource with its last-applied fingerprint among its tags, so that every write
