@@ -23,7 +23,7 @@ use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::github_trust::GithubName;
 use crate::model::registry::{OwnedKeys, unowned};
 use crate::model::repository::split_lambda_pull;
-use crate::model::signing::SigningRule;
+use crate::model::signing::RECORD_SECTION as signing_record;
 use crate::model::trust::Trust;
 use crate::model::{
     CreationTemplate, LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider,
@@ -116,7 +116,34 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
             }
             Resource::CreationTemplate(t) => creation_template(&mut templates, t),
             Resource::Signing(s) => {
-                signing.extend(s.rules.iter().map(SigningRule::shown));
+                // This stack's rules and those of no stack; another stack's are its own.
+                let others: Vec<&str> = inv
+                    .registry
+                    .records
+                    .values()
+                    .filter(|r| r.stack != stack)
+                    .flat_map(|r| r.section(signing_record).keys().map(String::as_str))
+                    .collect();
+                signing.extend(
+                    s.rules
+                        .iter()
+                        .filter(|r| !others.contains(&r.key().as_str()))
+                        .map(|r| {
+                            // A profile of this account and region by its name, as the spec says it.
+                            let here = format!(
+                                "arn:{}:signer:{}:{}:/signing-profiles/",
+                                env.partition, env.region, env.account
+                            );
+                            let mut shown = r.shown();
+                            if let Some(name) = r.profile_arn.strip_prefix(&here) {
+                                shown["signing_profile"] = name.into();
+                            }
+                            if r.filters.is_empty() {
+                                shown.as_object_mut().map(|o| o.remove("repositories"));
+                            }
+                            shown
+                        }),
+                );
                 Ok(())
             }
             Resource::PullTimeExclusion(e) => {

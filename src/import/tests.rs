@@ -409,3 +409,40 @@ async fn a_github_enterprise_server_provider_is_imported_with_the_roles_that_tru
         imported_role.trust_policy.to_json_string()
     );
 }
+
+/// Account settings, signing rules and pull-time exclusions are imported back by the stack whose
+/// record lists them, and the imported spec plans nothing; a prefix-named exclusion and signing
+/// rule no record lists are imported too (adopted with the record), a foreign exclusion is not.
+#[tokio::test(flavor = "current_thread")]
+async fn the_registry_features_are_imported_so_that_the_spec_plans_nothing() {
+    let yaml = "version: 1\nstack: svc\nregion: ap-southeast-1\n\
+        roles:\n  - name: \"{PREFIX}-ScannerRole\"\n    trust: {services: [inspector2.amazonaws.com]}\n\
+        registry:\n  account_settings:\n    blob_mounting: ENABLED\n\
+        \x20 signing:\n    - {signing_profile: betekk_images, repositories: [\"betekk-*\"]}\n\
+        \x20 pull_time_update_exclusions: [\"{PREFIX}-ScannerRole\"]\n";
+    let fake = FakeAws::new(ACCOUNT, REGION);
+    let (_, report) = run_apply(&fake, &spec(yaml).desired, &ApplyOptions::default()).await;
+    assert!(report.succeeded());
+    fake.tamper_registry(|r| {
+        r.pull_time_exclusions
+            .insert(format!("arn:aws:iam::{ACCOUNT}:role/SomeoneElsesScanner"));
+    });
+
+    let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
+    let imported = spec_text(&inv, "svc", "betekk");
+    let text = &imported.text;
+    for wanted in [
+        "  account_settings:\n    blob_mounting: \"ENABLED\"",
+        &format!(
+            "  pull_time_update_exclusions: [\"arn:aws:iam::{ACCOUNT}:role/BETEKK-ScannerRole\"]"
+        ),
+        "    - {\"signing_profile\":\"betekk_images\",\"repositories\":[\"betekk-*\"]}",
+    ] {
+        assert!(text.contains(wanted), "{wanted} not in\n{text}");
+    }
+    assert!(!text.contains("SomeoneElsesScanner"), "{text}");
+    assert!(
+        plan_on(&fake, &spec(text).desired).await.is_empty(),
+        "{text}"
+    );
+}

@@ -9,9 +9,24 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use super::{Limit, iam, named_with_prefix, repositories};
 use crate::live::{Aws, LiveError};
+use crate::model::account_setting::{self, AccountSetting};
 use crate::model::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
+use crate::model::pull_time_exclusion::{self, PullTimeExclusion};
+use crate::model::signing::{self, Signing, SigningRule};
 use crate::model::{Live, Observed};
 use crate::model::{OidcProvider, Resource};
+
+/// The ownership tags of the record that lists `key` in `section`, if any.
+fn owner_of(
+    records: &BTreeMap<String, crate::model::registry_record::RegistryRecord>,
+    section: &str,
+    key: &str,
+) -> crate::model::Tags {
+    records
+        .values()
+        .find_map(|r| r.section(section).get(key).map(|fp| r.tags_with(Some(fp))))
+        .unwrap_or_default()
+}
 
 pub async fn inventory<C: Aws>(
     client: &C,
@@ -92,11 +107,58 @@ pub async fn inventory<C: Aws>(
     // rules and creation templates with the ownership their records give them.
     let registry = async {
         let records = super::registry::read_records(client, &limit, false).await?;
-        let (settings, rules, templates) = futures::try_join!(
+        let (settings, rules, templates, signing, exclusions) = futures::try_join!(
             super::registry::read_live_settings(client, &limit),
             limit.call(client.list_pull_through_cache_rules()),
             limit.call(client.list_creation_templates()),
+            limit.call(client.get_signing_configuration()),
+            limit.call(client.list_pull_time_exclusions()),
         )?;
+        // Account settings: those a stack's record lists (account-wide values are never adopted
+        // by an import on their own).
+        let setting_names: std::collections::BTreeSet<&str> = records
+            .values()
+            .flat_map(|r| r.section(account_setting::RECORD_SECTION).keys())
+            .map(String::as_str)
+            .filter(|name| account_setting::known(name).is_some())
+            .collect();
+        let mut settings_found = Vec::new();
+        for name in setting_names {
+            let aws_name = account_setting::known(name).map_or("", |k| k.aws_name);
+            if let Some(value) = limit.call(client.get_account_setting(aws_name)).await? {
+                let owner = owner_of(&records, account_setting::RECORD_SECTION, name);
+                settings_found.push(Resource::AccountSetting(AccountSetting {
+                    name: name.to_string(),
+                    value,
+                    tags: owner,
+                }));
+            }
+        }
+        // Exclusions a record lists, or of a role named with the project prefix.
+        let exclusions = exclusions.into_iter().filter_map(|arn| {
+            let tags = owner_of(&records, pull_time_exclusion::RECORD_SECTION, &arn);
+            let prefixed = arn.split_once(":role/").is_some_and(|(_, name)| {
+                named_with_prefix(name.rsplit('/').next().unwrap_or(name), prefix)
+            });
+            (!tags.is_empty() || prefixed).then(|| {
+                Resource::PullTimeExclusion(PullTimeExclusion {
+                    principal_arn: arn,
+                    tags,
+                })
+            })
+        });
+        // Signing rules a record lists, and those no record lists whose filters all name the
+        // project's repositories (import keeps its stack's and the unowned ones).
+        let found_rules: Vec<SigningRule> = signing
+            .into_iter()
+            .filter(|r| {
+                !owner_of(&records, signing::RECORD_SECTION, &r.key()).is_empty()
+                    || (!r.filters.is_empty()
+                        && r.filters.iter().all(|f| named_with_prefix(f, prefix)))
+            })
+            .collect();
+        let signing =
+            (!found_rules.is_empty()).then(|| Resource::Signing(Signing::new(found_rules)));
         let none = std::collections::BTreeSet::new();
         let rules = super::registry::keyed(
             rules,
@@ -116,6 +178,9 @@ pub async fn inventory<C: Aws>(
             .into_iter()
             .map(Resource::PullThroughCache)
             .chain(templates.into_iter().map(Resource::CreationTemplate))
+            .chain(settings_found)
+            .chain(exclusions)
+            .chain(signing)
             .map(|resource| Live {
                 resource,
                 arn: String::new(),

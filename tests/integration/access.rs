@@ -1201,3 +1201,160 @@ fn explain_uses_the_github_enterprise_server_issuer() {
         );
     }
 }
+
+/// Managed signing runs as the pusher: after apply, the push policy stored for a role that pushes
+/// to a repository a signing rule covers (the spec's own, and a foreign one set beside it) lets the
+/// role sign with exactly those profiles, as the simulator decides; a profile no rule names, or a
+/// rule that covers no pushed repository, is not allowed. `explain` agrees, offline and live.
+#[tokio::test]
+async fn a_push_role_may_sign_with_exactly_the_profiles_whose_rules_cover_its_repositories() {
+    const ROLE: &str = "BETEKK-SigningPushRole";
+    let acct = Account::new();
+    let profile = |name: &str| {
+        format!(
+            "arn:aws:signer:{REGION}:{}:/signing-profiles/{name}",
+            acct.id
+        )
+    };
+    // A rule set by another team beside the spec's own, and one that covers nothing pushed.
+    let ecr = acct.raw_ecr().await;
+    let rule = |name: &str, filter: &str| {
+        aws_sdk_ecr::types::SigningRule::builder()
+            .signing_profile_arn(profile(name))
+            .repository_filters(
+                aws_sdk_ecr::types::SigningRepositoryFilter::builder()
+                    .filter(filter)
+                    .filter_type(aws_sdk_ecr::types::SigningRepositoryFilterType::WildcardMatch)
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+    };
+    ecr.put_signing_configuration()
+        .signing_configuration(
+            aws_sdk_ecr::types::SigningConfiguration::builder()
+                .rules(rule("platform", "betekk-signed*"))
+                .rules(rule("elsewhere", "other-*"))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let spec = acct.write_spec(
+        "signing.yaml",
+        &format!(
+            "version: 1\nstack: signing\nregion: {REGION}\nrepositories:\n  - name: \"{{prefix}}-signed\"\n\
+             policies:\n  - name: \"{{PREFIX}}-SigningPushPolicy\"\n    ecr_push: [\"{{prefix}}-signed\"]\n\
+             roles:\n  - name: {ROLE}\n    trust:\n      services: [codebuild.amazonaws.com]\n    \
+             policies: [\"{{PREFIX}}-SigningPushPolicy\"]\n\
+             registry:\n  signing:\n    - signing_profile: betekk_images\n      repositories: [\"{{prefix}}-*\"]\n"
+        ),
+    );
+    let spec = path_str(&spec);
+    let plan = acct.run(&["plan", spec, "--output", "json"]).json();
+    let policy_change = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "policy.BETEKK-SigningPushPolicy")
+        .expect("the push policy is planned");
+    assert!(
+        policy_change["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains(&profile("platform"))),
+        "the foreign rule is named as the reason: {policy_change}"
+    );
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+
+    // Both rules kept, the stack's beside the foreign ones.
+    let live = ecr.get_signing_configuration().send().await.unwrap();
+    let profiles: Vec<String> = live
+        .signing_configuration()
+        .unwrap()
+        .rules()
+        .iter()
+        .map(|r| r.signing_profile_arn().to_string())
+        .collect();
+    assert_eq!(
+        profiles,
+        [
+            profile("platform"),
+            profile("elsewhere"),
+            profile("betekk_images")
+        ]
+    );
+
+    let iam = acct.raw_iam().await;
+    let attached = iam
+        .list_attached_role_policies()
+        .role_name(ROLE)
+        .send()
+        .await
+        .unwrap();
+    let identity = attached_documents(&iam, attached.attached_policies()).await;
+    let principal = format!("arn:aws:iam::{}:role/{ROLE}", acct.id);
+    let cases = [
+        (profile("betekk_images"), true),
+        (profile("platform"), true),
+        (profile("elsewhere"), false),
+        (profile("unrelated"), false),
+    ];
+    let questions: Vec<Value> = cases
+        .iter()
+        .map(|(resource, _)| {
+            json!({"principal": principal, "action": "signer:SignPayload", "resource": resource,
+                   "context": {}, "identity": identity, "resourcePolicy": Value::Null})
+        })
+        .collect();
+    let answers = oracle(&questions);
+    for ((resource, allowed), answer) in cases.iter().zip(&answers) {
+        assert_eq!(
+            answer == "Allowed",
+            *allowed,
+            "the simulator says {answer} for signer:SignPayload on {resource}"
+        );
+        let live = acct
+            .run(&[
+                "explain",
+                spec,
+                "--live",
+                "--output",
+                "json",
+                "--role",
+                ROLE,
+                "--action",
+                "signer:SignPayload",
+                "--resource",
+                resource,
+            ])
+            .json();
+        assert_eq!(
+            live["allowed"], *allowed,
+            "explain --live on {resource}: {live}"
+        );
+    }
+    // Offline, only the spec's own rule is known.
+    let offline = acct
+        .run(&[
+            "explain",
+            spec,
+            "--output",
+            "json",
+            "--account",
+            &acct.id,
+            "--role",
+            ROLE,
+            "--action",
+            "signer:SignPayload",
+            "--resource",
+            &profile("betekk_images"),
+        ])
+        .json();
+    assert_eq!(offline["allowed"], true, "explain offline: {offline}");
+}

@@ -657,3 +657,88 @@ async fn owned_parts_changed_in_the_spec_or_by_hand_update_or_drift_and_foreign_
     acct.run(&["plan", edited, "--detailed-exitcode"])
         .expect_code(0);
 }
+
+/// The account settings and pull-time update exclusions end to end: put and registered beside a
+/// principal registered by hand, converged and in sync in drift (the foreign exclusion unmanaged),
+/// and when the spec drops them the stack's exclusion is deregistered, the foreign one kept, and
+/// the settings keep their values.
+#[tokio::test]
+async fn account_settings_and_pull_time_exclusions_are_applied_converge_and_are_released() {
+    let acct = Account::new();
+    let ecr = acct.raw_ecr().await;
+    let foreign = format!("arn:aws:iam::{}:role/SomeoneElsesScanner", acct.id);
+    ecr.register_pull_time_update_exclusion()
+        .principal_arn(&foreign)
+        .send()
+        .await
+        .unwrap();
+    let text = |registry: &str| {
+        format!(
+            "version: 1\nstack: settings\nregion: ap-southeast-1\nroles:\n  - name: \"{{PREFIX}}-ScannerRole\"\n    \
+             trust:\n      services: [inspector2.amazonaws.com]\nregistry:\n{registry}"
+        )
+    };
+    let spec = acct.write_spec(
+        "settings.yaml",
+        &text(
+            "  account_settings:\n    blob_mounting: ENABLED\n    registry_policy_scope: V2\n  \
+             pull_time_update_exclusions: [\"{PREFIX}-ScannerRole\"]\n",
+        ),
+    );
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+
+    let setting = |name: &'static str| {
+        let ecr = ecr.clone();
+        async move {
+            ecr.get_account_setting()
+                .name(name)
+                .send()
+                .await
+                .unwrap()
+                .value()
+                .unwrap()
+                .to_string()
+        }
+    };
+    assert_eq!(setting("BLOB_MOUNTING").await, "ENABLED");
+    let listed = |ecr: aws_sdk_ecr::Client| async move {
+        let mut out = ecr
+            .list_pull_time_update_exclusions()
+            .send()
+            .await
+            .unwrap()
+            .pull_time_update_exclusions()
+            .to_vec();
+        out.sort();
+        out
+    };
+    let ours = format!("arn:aws:iam::{}:role/BETEKK-ScannerRole", acct.id);
+    assert_eq!(listed(ecr.clone()).await, [ours.clone(), foreign.clone()]);
+
+    let drift = acct.run(&["drift", spec, "--output", "json"]);
+    let doc = drift.json();
+    assert_eq!(
+        class_of(&doc, &format!("pull_time_update_exclusion.{foreign}")),
+        "unmanaged"
+    );
+    assert_eq!(class_of(&doc, "account_setting.blob_mounting"), "in_sync");
+    assert_eq!(
+        class_of(&doc, &format!("pull_time_update_exclusion.{ours}")),
+        "in_sync"
+    );
+
+    let dropped = acct.write_spec("dropped.yaml", &text("  scanning:\n    type: BASIC\n"));
+    let dropped = path_str(&dropped);
+    acct.run(&["apply", dropped, "--yes"]).expect_code(0);
+    assert_eq!(listed(ecr.clone()).await, [foreign]);
+    assert_eq!(
+        setting("BLOB_MOUNTING").await,
+        "ENABLED",
+        "released, not reset"
+    );
+    acct.run(&["plan", dropped, "--detailed-exitcode"])
+        .expect_code(0);
+}

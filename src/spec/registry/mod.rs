@@ -171,7 +171,7 @@ pub fn read(
         ));
     }
     if let Some(n) = f.get("signing") {
-        out.extend(read_signing(r, ctx, n, &f.path_of("signing")));
+        out.extend(read_signing(r, ctx, n, &f.path_of("signing"), regions));
     }
     if let Some(n) = f.get("pull_time_update_exclusions") {
         out.extend(read_pull_time_exclusions(

@@ -30,6 +30,7 @@ pub(super) fn read_signing(
     ctx: &Context,
     node: &Node,
     path: &str,
+    regions: &[String],
 ) -> Vec<Resource> {
     let Some(items) = r.list(node, path) else {
         return Vec::new();
@@ -52,7 +53,7 @@ pub(super) fn read_signing(
         let Some(profile) = r.string(profile_node, &f.path_of("signing_profile")) else {
             continue;
         };
-        let profile_arn = match profile_arn(&profile) {
+        let profile_arn = match profile_arn(&profile, regions) {
             Ok(arn) => arn,
             Err(e) => {
                 r.error(profile_node.pos, &f.path_of("signing_profile"), e);
@@ -116,7 +117,7 @@ pub(super) fn read_signing(
 
 /// A profile's ARN: a name becomes this account's and region's profile; an ARN must be one of
 /// this account and region (ECR does not sign with a profile of another region).
-fn profile_arn(text: &str) -> Result<String, String> {
+fn profile_arn(text: &str, regions: &[String]) -> Result<String, String> {
     let valid_name = |n: &str| {
         (2..=64).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     };
@@ -145,10 +146,12 @@ fn profile_arn(text: &str) -> Result<String, String> {
             "{text:?}: expected arn:PARTITION:signer:REGION:ACCOUNT:/signing-profiles/NAME"
         ));
     }
-    if region != "{region}" {
+    if region != "{region}" && regions.iter().any(|r| r != region) {
         return Err(format!(
-            "{text:?}: ECR signs only with a profile of the registry's own region; write \
-             {{region}} (or the profile's name) so that each region uses its own profile"
+            "{text:?}: ECR signs only with a profile of the registry's own region, and this spec \
+             applies to {}; write {{region}} (or the profile's name) so that each region uses its \
+             own profile",
+            regions.join(", ")
         ));
     }
     Ok(text.to_string())
