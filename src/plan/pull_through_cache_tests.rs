@@ -505,3 +505,35 @@ fn upstream_prefix_mistakes_are_reported_where_they_are_written() {
     ];
     assert_spec_errors(&cases);
 }
+
+/// A rule recorded before `upstream_repository_prefix` existed: its fingerprint lacks the last
+/// part, which reads as "none" (the value the table declares), so nothing changes and nothing drifts.
+#[tokio::test]
+async fn a_rule_recorded_before_the_upstream_prefix_existed_is_in_sync() {
+    let fake = FakeAws::default();
+    let d = rules_spec("svc", &ecr_to_ecr(None));
+    apply_ok(&fake, &d).await;
+    let name = parameter_name("svc");
+    let mut older = record(&fake, "svc").unwrap();
+    let current = older.section("pull_through_cache")["betekk-central"].clone();
+    let (shorter, _) = current.rsplit_once(':').unwrap();
+    older.own("pull_through_cache", "betekk-central", shorter.to_string());
+    fake.tamper_registry(|r| r.parameters.get_mut(&name).unwrap().0 = older.encode());
+    assert_ne!(
+        record(&fake, "svc").unwrap().section("pull_through_cache")["betekk-central"],
+        current
+    );
+    let plan = plan_on(&fake, &d).await;
+    assert!(plan.is_empty(), "{plan:#?}");
+    let observed = observe(&fake, &d, 4).await.unwrap();
+    let report = classify(&d, &observed).unwrap();
+    assert_eq!(
+        report
+            .resources
+            .iter()
+            .find(|r| r.name == "betekk-central")
+            .map(|r| r.class),
+        Some(Class::InSync),
+        "{report:#?}"
+    );
+}
