@@ -28,7 +28,7 @@ pub(crate) async fn run(global: &GlobalArgs, args: &WorkflowArgs) -> Result<Exit
                 region: spec.desired.region.clone(),
             };
             Target {
-                registry: registry_host(&env),
+                registry: env.registry_host(),
                 env,
                 role_arn: None,
             }
@@ -95,10 +95,10 @@ fn offline_target(role_arn: &str, registry: &str, region: &str) -> Result<Target
             "--registry {registry:?} is not a host name (ACCOUNT.dkr.ecr.REGION.amazonaws.com)"
         )));
     }
-    if registry != registry_host(&env) {
+    if registry != env.registry_host() {
         eprintln!(
             "warning: --registry {registry} is not the account's registry in {region} ({})",
-            registry_host(&env)
+            env.registry_host()
         );
     }
     Ok(Target {
@@ -106,16 +106,6 @@ fn offline_target(role_arn: &str, registry: &str, region: &str) -> Result<Target
         registry: registry.to_string(),
         role_arn: Some(role_arn.to_string()),
     })
-}
-
-/// `ACCOUNT.dkr.ecr.REGION.amazonaws.com` (`.com.cn` in the China partition).
-fn registry_host(env: &Env) -> String {
-    let suffix = if env.partition == "aws-cn" {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
-    format!("{}.dkr.ecr.{}.{suffix}", env.account, env.region)
 }
 
 /// The spec's path as a workflow in the same repository names it: relative to the repository's

@@ -183,18 +183,13 @@ impl PullThroughCacheRule {
     }
 
     /// Where images are pulled through: `ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX/…`.
-    pub(crate) fn pull_url(&self, account: &str, region: &str, partition: &str) -> String {
-        let domain = if partition == "aws-cn" {
-            "amazonaws.com.cn"
-        } else {
-            "amazonaws.com"
-        };
+    pub(crate) fn pull_url(&self, env: &super::Env) -> String {
         let path = if self.prefix == "ROOT" {
             String::new()
         } else {
             format!("/{}", self.prefix)
         };
-        format!("{account}.dkr.ecr.{region}.{domain}{path}")
+        format!("{}{path}", env.registry_host())
     }
 }
 
@@ -211,10 +206,7 @@ impl super::unit::Declared for PullThroughCacheRule {
         rank: 4,
     });
     fn output(&self, _live: &super::Live, env: &super::Env) -> Vec<(&'static str, String)> {
-        vec![(
-            "url",
-            self.pull_url(&env.account, &env.region, &env.partition),
-        )]
+        vec![("url", self.pull_url(env))]
     }
     const IN_REGISTRY_RECORD: bool = true;
     const RECORD_SECTION: Option<&'static str> = Some(RECORD_SECTION);

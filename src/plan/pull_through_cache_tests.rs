@@ -326,7 +326,7 @@ fn the_pull_url_is_the_registry_host_and_prefix() {
         tags: Default::default(),
     };
     assert_eq!(
-        rule.pull_url("123456789012", "ap-southeast-1", "aws"),
+        rule.pull_url(&crate::model::Env::placeholder("ap-southeast-1")),
         "123456789012.dkr.ecr.ap-southeast-1.amazonaws.com/betekk-dockerhub"
     );
 }
