@@ -1,5 +1,6 @@
-//! `workflow SPEC --repository NAME [--kind push|lambda|drift]`: a GitHub Actions workflow for one
-//! repository. The account comes from `--role-arn` (offline) or from STS; nothing else is read.
+//! `workflow SPEC --repository NAME [--kind push|lambda|drift] [--dual-stack]`: a GitHub Actions
+//! workflow for one repository. The account comes from `--role-arn` (offline) or from STS;
+//! nothing else is read.
 
 use std::path::Path;
 
@@ -29,10 +30,26 @@ pub(crate) async fn run(global: &GlobalArgs, args: &WorkflowArgs) -> Result<Exit
             };
             Target {
                 registry: env.registry_host(),
+                dual_stack_registry: None,
                 env,
                 role_arn: None,
             }
         }
+    };
+    let target = if args.dual_stack {
+        let Some(host) = target.env.dual_stack_registry_host() else {
+            return Err(Error::Refused(format!(
+                "--dual-stack: AWS documents the dual-stack registry host for the aws partition \
+                 only, not {}",
+                target.env.partition
+            )));
+        };
+        Target {
+            dual_stack_registry: Some(host),
+            ..target
+        }
+    } else {
+        target
     };
     let spec_path = spec_path_in_repository(&args.spec);
     let generated = workflow::generate(&Request {
@@ -104,6 +121,7 @@ fn offline_target(role_arn: &str, registry: &str, region: &str) -> Result<Target
     Ok(Target {
         env,
         registry: registry.to_string(),
+        dual_stack_registry: None,
         role_arn: Some(role_arn.to_string()),
     })
 }
