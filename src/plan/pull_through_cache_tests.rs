@@ -494,6 +494,14 @@ fn upstream_prefix_mistakes_are_reported_where_they_are_written() {
             ],
         ),
         (
+            "a bad prefix and a non-ECR upstream, both at once",
+            case("    - {prefix: A, upstream: quay.io, upstream_repository_prefix: shared}\n"),
+            vec![
+                "test.yaml:6:8: registry.pull_through_cache[0].prefix: prefix \"A\" has 1 characters; ECR allows 2 to 30 (or ROOT)",
+                "test.yaml:6:38: registry.pull_through_cache[0].upstream_repository_prefix: upstream_repository_prefix is for an ECR upstream (ACCOUNT.dkr.ecr.REGION.amazonaws.com) only, not quay.io",
+            ],
+        ),
+        (
             "an upstream prefix with capitals",
             case(
                 "    - {prefix: a-c, upstream: 111122223333.dkr.ecr.ap-southeast-1.amazonaws.com, upstream_repository_prefix: Shared}\n",

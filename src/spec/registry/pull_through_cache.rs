@@ -141,6 +141,25 @@ pub(super) fn read_pull_through_cache(
                 }
             }
         });
+        // Checked whether or not the rest of the rule is valid, so that every error shows at once.
+        if let Some((_, n)) = &upstream_prefix {
+            match &upstream {
+                Some((host, kind, _)) if kind.credential != Credential::Refused => r.error(
+                    n.pos,
+                    &f.path_of("upstream_repository_prefix"),
+                    format!(
+                        "upstream_repository_prefix is for an ECR upstream \
+                         (ACCOUNT.dkr.ecr.REGION.amazonaws.com) only, not {host}"
+                    ),
+                ),
+                _ if prefix.as_deref() == Some("ROOT") => r.error(
+                    n.pos,
+                    &f.path_of("upstream_repository_prefix"),
+                    "ECR takes an upstream_repository_prefix only for a rule whose prefix is not ROOT",
+                ),
+                _ => {}
+            }
+        }
         let (Some(prefix), Some((host, kind, upstream_node))) = (prefix, upstream) else {
             continue;
         };
@@ -174,24 +193,6 @@ pub(super) fn read_pull_through_cache(
                 );
             } else if let Err(e) = arns::check_role_arn(arn) {
                 r.error(n.pos, &f.path_of("custom_role_arn"), e);
-            }
-        }
-        if let Some((_, n)) = &upstream_prefix {
-            if kind.credential != Credential::Refused {
-                r.error(
-                    n.pos,
-                    &f.path_of("upstream_repository_prefix"),
-                    format!(
-                        "upstream_repository_prefix is for an ECR upstream \
-                         (ACCOUNT.dkr.ecr.REGION.amazonaws.com) only, not {host}"
-                    ),
-                );
-            } else if prefix == "ROOT" {
-                r.error(
-                    n.pos,
-                    &f.path_of("upstream_repository_prefix"),
-                    "ECR takes an upstream_repository_prefix only for a rule whose prefix is not ROOT",
-                );
             }
         }
         out.push(Resource::PullThroughCache(PullThroughCacheRule {
