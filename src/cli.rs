@@ -246,6 +246,10 @@ pub(crate) struct WorkflowArgs {
     /// How actions are referenced
     #[arg(long, value_enum, default_value_t = Pin::Sha)]
     pub(crate) pin: Pin,
+    /// Log in and push through the registry's dual-stack host (ACCOUNT.dkr-ecr.REGION.on.aws,
+    /// IPv6 and IPv4); the aws partition only
+    #[arg(long)]
+    pub(crate) dual_stack: bool,
 }
 
 /// `betekk-ecr github-ids SPEC [--write]`; the token from GITHUB_TOKEN or GH_TOKEN, the API from

@@ -14,14 +14,21 @@ use crate::model::unit::{OutputSection, OutputShape};
 use crate::render::json::SCHEMA_VERSION;
 use crate::render::{Style, targets};
 
-/// What `output` prints for one account and region: each kind's section, as the kind declares it
-/// (repositories with `url` and `arn`, roles, policies, the provider's ARN, pull-through cache
-/// URLs `ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX`), then what does not exist yet.
+/// What `output` prints for one account and region: the registry's hosts, each kind's section, as
+/// the kind declares it (repositories with `url`, `arn` and `dual_stack_url`, roles, policies, the
+/// provider's ARN, pull-through cache URLs `ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX`), then
+/// what does not exist yet.
 #[derive(Debug, Default, Serialize)]
 pub(crate) struct Outputs {
     pub(crate) schema_version: u32,
     pub(crate) account: String,
     pub(crate) region: String,
+    /// The registry's host over IPv4, `ACCOUNT.dkr.ecr.REGION.amazonaws.com`.
+    pub(crate) registry_host: String,
+    /// Its dual-stack host (IPv6 and IPv4), `ACCOUNT.dkr-ecr.REGION.on.aws`; left out where AWS
+    /// documents none (China, GovCloud).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) dual_stack_registry_host: Option<String>,
     #[serde(flatten)]
     pub(crate) sections: serde_json::Map<String, Value>,
     /// Spec resources that do not exist yet.
@@ -87,6 +94,8 @@ fn outputs(opened: &Opened) -> Outputs {
         schema_version: SCHEMA_VERSION,
         account: opened.observed.identity.account.clone(),
         region: opened.unit.region().to_string(),
+        registry_host: env.registry_host(),
+        dual_stack_registry_host: env.dual_stack_registry_host(),
         ..Outputs::default()
     };
     let mut sections: Vec<OutputSection> = Kind::ALL
@@ -162,9 +171,15 @@ fn outputs(opened: &Opened) -> Outputs {
     out
 }
 
+/// Each resource's lines, then the registry's hosts.
 fn human(out: &Outputs) -> String {
-    out.lines.iter().fold(String::new(), |mut s, (_, line)| {
+    let mut s = out.lines.iter().fold(String::new(), |mut s, (_, line)| {
         let _ = writeln!(s, "{line}");
         s
-    })
+    });
+    let _ = writeln!(s, "registry_host = \"{}\"", out.registry_host);
+    if let Some(host) = &out.dual_stack_registry_host {
+        let _ = writeln!(s, "dual_stack_registry_host = \"{host}\"");
+    }
+    s
 }

@@ -1,5 +1,6 @@
-//! `workflow SPEC --repository NAME [--kind push|lambda|drift]`: a GitHub Actions workflow for one
-//! repository. The account comes from `--role-arn` (offline) or from STS; nothing else is read.
+//! `workflow SPEC --repository NAME [--kind push|lambda|drift] [--dual-stack]`: a GitHub Actions
+//! workflow for one repository. The account comes from `--role-arn` (offline) or from STS;
+//! nothing else is read.
 
 use std::path::Path;
 
@@ -28,11 +29,27 @@ pub(crate) async fn run(global: &GlobalArgs, args: &WorkflowArgs) -> Result<Exit
                 region: spec.desired.region.clone(),
             };
             Target {
-                registry: registry_host(&env),
+                registry: env.registry_host(),
+                dual_stack_registry: None,
                 env,
                 role_arn: None,
             }
         }
+    };
+    let target = if args.dual_stack {
+        let Some(host) = target.env.dual_stack_registry_host() else {
+            return Err(Error::Refused(format!(
+                "--dual-stack: AWS documents the dual-stack registry host for the aws partition \
+                 only, not {}",
+                target.env.partition
+            )));
+        };
+        Target {
+            dual_stack_registry: Some(host),
+            ..target
+        }
+    } else {
+        target
     };
     let spec_path = spec_path_in_repository(&args.spec);
     let generated = workflow::generate(&Request {
@@ -95,27 +112,18 @@ fn offline_target(role_arn: &str, registry: &str, region: &str) -> Result<Target
             "--registry {registry:?} is not a host name (ACCOUNT.dkr.ecr.REGION.amazonaws.com)"
         )));
     }
-    if registry != registry_host(&env) {
+    if registry != env.registry_host() {
         eprintln!(
             "warning: --registry {registry} is not the account's registry in {region} ({})",
-            registry_host(&env)
+            env.registry_host()
         );
     }
     Ok(Target {
         env,
         registry: registry.to_string(),
+        dual_stack_registry: None,
         role_arn: Some(role_arn.to_string()),
     })
-}
-
-/// `ACCOUNT.dkr.ecr.REGION.amazonaws.com` (`.com.cn` in the China partition).
-fn registry_host(env: &Env) -> String {
-    let suffix = if env.partition == "aws-cn" {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    };
-    format!("{}.dkr.ecr.{}.{suffix}", env.account, env.region)
 }
 
 /// The spec's path as a workflow in the same repository names it: relative to the repository's

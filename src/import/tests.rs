@@ -446,3 +446,29 @@ async fn the_registry_features_are_imported_so_that_the_spec_plans_nothing() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn an_ecr_rules_upstream_prefix_is_imported_and_ecrs_root_default_is_not() {
+    let yaml = "version: 1\nstack: svc\nregion: ap-southeast-1\nregistry:\n  pull_through_cache:\n\
+        \x20   - {prefix: betekk-central, upstream: 111122223333.dkr.ecr.ap-southeast-1.amazonaws.com, upstream_repository_prefix: shared}\n\
+        \x20   - {prefix: betekk-mirror, upstream: 111122223333.dkr.ecr.ap-southeast-1.amazonaws.com}\n";
+    let fake = FakeAws::new(ACCOUNT, REGION);
+    let (_, report) = run_apply(&fake, &spec(yaml).desired, &ApplyOptions::default()).await;
+    assert!(report.succeeded());
+    let inv = inventory(&fake, "betekk", REGION, 4).await.unwrap();
+    let imported = spec_text(&inv, "svc", "betekk");
+    let text = &imported.text;
+    assert!(
+        text.contains(r#""prefix":"betekk-central","upstream":"111122223333.dkr.ecr.ap-southeast-1.amazonaws.com","upstream_repository_prefix":"shared"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#""prefix":"betekk-mirror","upstream":"111122223333.dkr.ecr.ap-southeast-1.amazonaws.com"}"#),
+        "ROOT, AWS's default, is left out: {text}"
+    );
+    assert!(!text.contains("ROOT"), "{text}");
+    assert!(
+        plan_on(&fake, &spec(text).desired).await.is_empty(),
+        "{text}"
+    );
+}

@@ -59,6 +59,25 @@ impl Env {
         format!("arn:{}:iam::{}:{kind}/{name}", self.partition, self.account)
     }
 
+    /// The registry's host for Docker and OCI clients over IPv4,
+    /// `ACCOUNT.dkr.ecr.REGION.amazonaws.com` (`.com.cn` in the China partition).
+    pub fn registry_host(&self) -> String {
+        let domain = if self.partition == "aws-cn" {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        format!("{}.dkr.ecr.{}.{domain}", self.account, self.region)
+    }
+
+    /// The registry's dual-stack host (IPv6 and IPv4), `ACCOUNT.dkr-ecr.REGION.on.aws`. `None`
+    /// outside the `aws` partition: AWS's page on dual-stack endpoints names that form only, and
+    /// says nothing of China or GovCloud.
+    pub fn dual_stack_registry_host(&self) -> Option<String> {
+        (self.partition == "aws")
+            .then(|| format!("{}.dkr-ecr.{}.on.aws", self.account, self.region))
+    }
+
     pub(crate) fn repository_arn(&self, name: &str) -> String {
         format!(
             "arn:{}:ecr:{}:{}:repository/{name}",
@@ -70,6 +89,34 @@ impl Env {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registry_hosts_are_the_partitions_and_dual_stack_only_where_aws_documents_it() {
+        let env = |partition: &str, region: &str| Env {
+            account: "111122223333".into(),
+            partition: partition.into(),
+            region: region.into(),
+        };
+        let aws = env("aws", "ap-southeast-1");
+        assert_eq!(
+            aws.registry_host(),
+            "111122223333.dkr.ecr.ap-southeast-1.amazonaws.com"
+        );
+        assert_eq!(
+            aws.dual_stack_registry_host().as_deref(),
+            Some("111122223333.dkr-ecr.ap-southeast-1.on.aws")
+        );
+        let china = env("aws-cn", "cn-north-1");
+        assert_eq!(
+            china.registry_host(),
+            "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn"
+        );
+        assert_eq!(china.dual_stack_registry_host(), None);
+        assert_eq!(
+            env("aws-us-gov", "us-gov-west-1").dual_stack_registry_host(),
+            None
+        );
+    }
 
     #[test]
     fn binds_tokens_in_keys_and_values() {

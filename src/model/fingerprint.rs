@@ -52,7 +52,12 @@ impl Fingerprint {
 
     /// Reads the tag of a live resource of the same kind; `None` when absent or of another layout.
     pub(crate) fn recorded(resource: &Resource) -> Option<Fingerprint> {
-        let text = resource.tags().get(APPLIED_TAG)?;
+        Self::read(resource, resource.tags().get(APPLIED_TAG)?)
+    }
+
+    /// Reads an encoded fingerprint of a resource of `resource`'s kind (a tag's value, or a
+    /// registry record's entry); `None` when of another layout.
+    pub(crate) fn read(resource: &Resource, text: &str) -> Option<Fingerprint> {
         let mut parts = text.split(':');
         if parts.next() != Some(VERSION) {
             return None;

@@ -124,6 +124,10 @@ pub(crate) struct PullThroughCacheRule {
     /// An IAM role of this account ECR assumes to reach an ECR upstream in another account.
     #[serde(default)]
     pub(crate) custom_role_arn: Option<String>,
+    /// For an ECR upstream: the upstream repositories' prefix the rule's prefix stands for, without
+    /// a trailing `/`. `None` is ECR's default, `ROOT` (see [`upstream_prefix_of`]).
+    #[serde(default)]
+    pub(crate) upstream_repository_prefix: Option<String>,
     /// Not written to AWS: ownership and fingerprint from the stack's registry record.
     #[serde(default)]
     pub(crate) tags: Tags,
@@ -148,7 +152,30 @@ pub(crate) const ATTRIBUTES: &[Attribute<PullThroughCacheRule>] = &[
         |r| json!(r.custom_role_arn),
         Mutation::InPlace,
     ),
+    // Create-only (UpdatePullThroughCacheRule has no such member): a change replaces the rule.
+    // Compared with `ROOT` and absence as one value, so a rule created without it, which AWS
+    // reads back as `ROOT`, is no change.
+    Attribute::new(
+        "upstream_repository_prefix",
+        |r: &PullThroughCacheRule| {
+            json!(upstream_prefix_of(r.upstream_repository_prefix.as_deref()))
+        },
+        |r| json!(r.upstream_repository_prefix),
+        Mutation::Replace,
+    )
+    .hidden_when_empty()
+    .added_later(|| json!(null)),
 ];
+
+/// An upstream repository prefix as compared and imported: `None` for ECR's default `ROOT` (what
+/// AWS reads back for an ECR rule created without one) and for none, else the prefix without the
+/// trailing `/` AWS assumes.
+pub(crate) fn upstream_prefix_of(prefix: Option<&str>) -> Option<String> {
+    prefix
+        .map(|p| p.trim_end_matches('/'))
+        .filter(|p| !p.is_empty() && *p != "ROOT")
+        .map(str::to_string)
+}
 
 impl PullThroughCacheRule {
     pub(crate) fn attributes(&self) -> Vec<(&'static str, Value)> {
@@ -156,18 +183,13 @@ impl PullThroughCacheRule {
     }
 
     /// Where images are pulled through: `ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX/…`.
-    pub(crate) fn pull_url(&self, account: &str, region: &str, partition: &str) -> String {
-        let domain = if partition == "aws-cn" {
-            "amazonaws.com.cn"
-        } else {
-            "amazonaws.com"
-        };
+    pub(crate) fn pull_url(&self, env: &super::Env) -> String {
         let path = if self.prefix == "ROOT" {
             String::new()
         } else {
             format!("/{}", self.prefix)
         };
-        format!("{account}.dkr.ecr.{region}.{domain}{path}")
+        format!("{}{path}", env.registry_host())
     }
 }
 
@@ -184,10 +206,7 @@ impl super::unit::Declared for PullThroughCacheRule {
         rank: 4,
     });
     fn output(&self, _live: &super::Live, env: &super::Env) -> Vec<(&'static str, String)> {
-        vec![(
-            "url",
-            self.pull_url(&env.account, &env.region, &env.partition),
-        )]
+        vec![("url", self.pull_url(env))]
     }
     const IN_REGISTRY_RECORD: bool = true;
     const RECORD_SECTION: Option<&'static str> = Some(RECORD_SECTION);

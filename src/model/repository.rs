@@ -415,11 +415,17 @@ impl super::unit::Declared for Repository {
         shape: super::unit::OutputShape::Fields,
         rank: 0,
     });
-    fn output(&self, live: &super::Live, _env: &super::Env) -> Vec<(&'static str, String)> {
-        vec![
+    /// `url` as AWS reports it; `dual_stack_url` through the registry's dual-stack host, where
+    /// AWS documents one.
+    fn output(&self, live: &super::Live, env: &super::Env) -> Vec<(&'static str, String)> {
+        let mut fields = vec![
             ("url", live.uri.clone().unwrap_or_default()),
             ("arn", live.arn.clone()),
-        ]
+        ];
+        if let Some(host) = env.dual_stack_registry_host() {
+            fields.push(("dual_stack_url", format!("{host}/{}", self.name)));
+        }
+        fields
     }
     fn name(&self) -> String {
         self.name.clone()

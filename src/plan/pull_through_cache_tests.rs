@@ -135,6 +135,7 @@ async fn a_rule_left_out_of_the_spec_is_pruned_and_an_unrecorded_one_is_unmanage
                 upstream: "registry.k8s.io".into(),
                 credential_arn: None,
                 custom_role_arn: None,
+                upstream_repository_prefix: None,
                 tags: Default::default(),
             },
         );
@@ -218,6 +219,7 @@ async fn an_existing_rule_is_adopted_and_another_stacks_rule_is_refused() {
                 upstream: "public.ecr.aws".into(),
                 credential_arn: None,
                 custom_role_arn: None,
+                upstream_repository_prefix: None,
                 tags: Default::default(),
             },
         );
@@ -320,10 +322,226 @@ fn the_pull_url_is_the_registry_host_and_prefix() {
         upstream: "registry-1.docker.io".into(),
         credential_arn: None,
         custom_role_arn: None,
+        upstream_repository_prefix: None,
         tags: Default::default(),
     };
     assert_eq!(
-        rule.pull_url("123456789012", "ap-southeast-1", "aws"),
+        rule.pull_url(&crate::model::Env::placeholder("ap-southeast-1")),
         "123456789012.dkr.ecr.ap-southeast-1.amazonaws.com/betekk-dockerhub"
+    );
+}
+
+const ECR_UPSTREAM: &str = "111122223333.dkr.ecr.ap-southeast-1.amazonaws.com";
+
+/// An ECR-to-ECR rule, with `upstream_repository_prefix` written as given (`None`: left out).
+fn ecr_to_ecr(upstream_prefix: Option<&str>) -> String {
+    let field = upstream_prefix
+        .map(|p| format!(", upstream_repository_prefix: \"{p}\""))
+        .unwrap_or_default();
+    format!(
+        "    - {{prefix: \"{{prefix}}-central\", upstream: {ECR_UPSTREAM}, custom_role_arn: \"arn:{{partition}}:iam::{{account}}:role/BETEKK-CacheRole\"{field}}}\n"
+    )
+}
+
+#[tokio::test]
+async fn an_ecr_rule_is_created_with_its_upstream_prefix_and_a_new_one_replaces_it() {
+    let fake = FakeAws::default();
+    let d = rules_spec("svc", &ecr_to_ecr(Some("shared")));
+    let plan = apply_ok(&fake, &d).await;
+    let create = plan
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::PullThroughCache)
+        .unwrap();
+    assert!(
+        create
+            .attributes
+            .iter()
+            .any(|a| a.name == "upstream_repository_prefix"
+                && a.after == Some(serde_json::json!("shared"))),
+        "{create:#?}"
+    );
+    assert_eq!(
+        rule(&fake, "betekk-central")
+            .unwrap()
+            .upstream_repository_prefix
+            .as_deref(),
+        Some("shared")
+    );
+    assert!(plan_on(&fake, &d).await.is_empty());
+
+    // Create-only: another upstream prefix deletes the rule and creates it again.
+    let d2 = rules_spec("svc", &ecr_to_ecr(Some("team-a/apps")));
+    let plan = plan_on(&fake, &d2).await;
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::PullThroughCache)
+        .unwrap();
+    assert_eq!(change.action, Action::Replace);
+    assert!(matches!(
+        change.ops[..],
+        [
+            Op::DeletePullThroughCacheRule { .. },
+            Op::CreatePullThroughCacheRule { .. }
+        ]
+    ));
+    let attribute = &change.attributes[0];
+    assert_eq!(
+        (attribute.name.as_str(), attribute.forces_replacement),
+        ("upstream_repository_prefix", true),
+        "{change:#?}"
+    );
+    apply_ok(&fake, &d2).await;
+    assert_eq!(
+        rule(&fake, "betekk-central")
+            .unwrap()
+            .upstream_repository_prefix
+            .as_deref(),
+        Some("team-a/apps")
+    );
+    assert!(plan_on(&fake, &d2).await.is_empty());
+
+    // Left out again: back to ECR's default, ROOT, which is also a replacement.
+    let d3 = rules_spec("svc", &ecr_to_ecr(None));
+    let plan = plan_on(&fake, &d3).await;
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::PullThroughCache)
+        .unwrap();
+    assert_eq!(change.action, Action::Replace, "{change:#?}");
+}
+
+#[tokio::test]
+async fn an_ecr_rule_without_an_upstream_prefix_reads_back_as_root_and_is_no_change() {
+    let fake = FakeAws::default();
+    let d = rules_spec("svc", &ecr_to_ecr(None));
+    apply_ok(&fake, &d).await;
+    // AWS (and the fake) store ECR's default for a rule created without one.
+    assert_eq!(
+        rule(&fake, "betekk-central")
+            .unwrap()
+            .upstream_repository_prefix
+            .as_deref(),
+        Some("ROOT")
+    );
+    assert!(plan_on(&fake, &d).await.is_empty());
+    let observed = observe(&fake, &d, 4).await.unwrap();
+    let report = classify(&d, &observed).unwrap();
+    let class = report
+        .resources
+        .iter()
+        .find(|r| r.name == "betekk-central")
+        .map(|r| r.class);
+    assert_eq!(class, Some(Class::InSync), "{report:#?}");
+    // Writing the default out is the same rule.
+    assert!(
+        plan_on(&fake, &rules_spec("svc", &ecr_to_ecr(Some("ROOT"))))
+            .await
+            .is_empty()
+    );
+
+    // Re-created by hand with another upstream prefix: drift on that attribute.
+    fake.tamper_registry(|r| {
+        r.pull_through_cache
+            .get_mut("betekk-central")
+            .unwrap()
+            .upstream_repository_prefix = Some("console".into());
+    });
+    let observed = observe(&fake, &d, 4).await.unwrap();
+    let report = classify(&d, &observed).unwrap();
+    let drifted = report
+        .resources
+        .iter()
+        .find(|r| r.name == "betekk-central")
+        .unwrap();
+    assert_eq!(drifted.class, Class::Drifted);
+    assert_eq!(drifted.attributes[0].name, "upstream_repository_prefix");
+}
+
+#[test]
+fn upstream_prefix_mistakes_are_reported_where_they_are_written() {
+    let case = |body: &str| {
+        format!(
+            "version: 1\nstack: s\nregion: ap-southeast-1\nregistry:\n  pull_through_cache:\n{body}"
+        )
+    };
+    let cases = vec![
+        (
+            "a non-ECR upstream",
+            case("    - {prefix: a-q, upstream: quay.io, upstream_repository_prefix: shared}\n"),
+            vec![
+                "test.yaml:6:40: registry.pull_through_cache[0].upstream_repository_prefix: upstream_repository_prefix is for an ECR upstream (ACCOUNT.dkr.ecr.REGION.amazonaws.com) only, not quay.io",
+            ],
+        ),
+        (
+            "a ROOT rule",
+            case(
+                "    - {prefix: ROOT, upstream: 111122223333.dkr.ecr.ap-southeast-1.amazonaws.com, upstream_repository_prefix: shared}\n",
+            ),
+            vec![
+                "test.yaml:6:83: registry.pull_through_cache[0].upstream_repository_prefix: ECR takes an upstream_repository_prefix only for a rule whose prefix is not ROOT",
+            ],
+        ),
+        (
+            "an upstream prefix too long",
+            case(
+                "    - {prefix: a-c, upstream: 111122223333.dkr.ecr.ap-southeast-1.amazonaws.com, upstream_repository_prefix: a-very-long-upstream-prefix-for-ecr}\n",
+            ),
+            vec![
+                "test.yaml:6:82: registry.pull_through_cache[0].upstream_repository_prefix: prefix \"a-very-long-upstream-prefix-for-ecr\" has 35 characters; ECR allows 2 to 30 (or ROOT)",
+            ],
+        ),
+        (
+            "a bad prefix and a non-ECR upstream, both at once",
+            case("    - {prefix: A, upstream: quay.io, upstream_repository_prefix: shared}\n"),
+            vec![
+                "test.yaml:6:8: registry.pull_through_cache[0].prefix: prefix \"A\" has 1 characters; ECR allows 2 to 30 (or ROOT)",
+                "test.yaml:6:38: registry.pull_through_cache[0].upstream_repository_prefix: upstream_repository_prefix is for an ECR upstream (ACCOUNT.dkr.ecr.REGION.amazonaws.com) only, not quay.io",
+            ],
+        ),
+        (
+            "an upstream prefix with capitals",
+            case(
+                "    - {prefix: a-c, upstream: 111122223333.dkr.ecr.ap-southeast-1.amazonaws.com, upstream_repository_prefix: Shared}\n",
+            ),
+            vec![
+                "test.yaml:6:82: registry.pull_through_cache[0].upstream_repository_prefix: prefix \"Shared\": lowercase letters and digits, . _ - between them, '/' between parts",
+            ],
+        ),
+    ];
+    assert_spec_errors(&cases);
+}
+
+/// A rule recorded before `upstream_repository_prefix` existed: its fingerprint lacks the last
+/// part, which reads as "none" (the value the table declares), so nothing changes and nothing drifts.
+#[tokio::test]
+async fn a_rule_recorded_before_the_upstream_prefix_existed_is_in_sync() {
+    let fake = FakeAws::default();
+    let d = rules_spec("svc", &ecr_to_ecr(None));
+    apply_ok(&fake, &d).await;
+    let name = parameter_name("svc");
+    let mut older = record(&fake, "svc").unwrap();
+    let current = older.section("pull_through_cache")["betekk-central"].clone();
+    let (shorter, _) = current.rsplit_once(':').unwrap();
+    older.own("pull_through_cache", "betekk-central", shorter.to_string());
+    fake.tamper_registry(|r| r.parameters.get_mut(&name).unwrap().0 = older.encode());
+    assert_ne!(
+        record(&fake, "svc").unwrap().section("pull_through_cache")["betekk-central"],
+        current
+    );
+    let plan = plan_on(&fake, &d).await;
+    assert!(plan.is_empty(), "{plan:#?}");
+    let observed = observe(&fake, &d, 4).await.unwrap();
+    let report = classify(&d, &observed).unwrap();
+    assert_eq!(
+        report
+            .resources
+            .iter()
+            .find(|r| r.name == "betekk-central")
+            .map(|r| r.class),
+        Some(Class::InSync),
+        "{report:#?}"
     );
 }

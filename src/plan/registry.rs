@@ -9,7 +9,7 @@ use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, Op, PlanError};
 use crate::model::Unit;
 use crate::model::attribute;
-use crate::model::fingerprint::{APPLIED_TAG, without_fingerprint};
+use crate::model::fingerprint::{APPLIED_TAG, Fingerprint, without_fingerprint};
 use crate::model::registry::{
     self, ATTRIBUTES, LiveRegistry, MAX_REPLICATION_DESTINATIONS, MAX_REPLICATION_RULES,
     MAX_SCANNING_FILTERS, MAX_SCANNING_RULES, OwnedKeys, OwnedPart, RegistrySettings,
@@ -281,6 +281,27 @@ fn describe(merged: &LiveRegistry) -> String {
     )
 }
 
+/// The record with each fingerprint of a spec resource in its kind's current layout: one written
+/// before an attribute was added to the kind reads as if that attribute held its earlier value,
+/// so the record is not written again for that alone.
+fn current_layout(record: &RegistryRecord, bound: &[Resource]) -> RegistryRecord {
+    let mut record = record.clone();
+    for resource in bound {
+        let Some(section) = resource.kind().record_section() else {
+            continue;
+        };
+        let key = resource.address().name;
+        let current = record
+            .section(section)
+            .get(&key)
+            .and_then(|text| Fingerprint::read(resource, text));
+        if let Some(fingerprint) = current {
+            record.own(section, &key, fingerprint.encode());
+        }
+    }
+    record
+}
+
 /// The change that makes this stack's ownership record say what it owns after the apply (and
 /// what was applied, as fingerprints), or deletes it when the stack owns nothing any more.
 /// `bound`: the spec's resources, bound and fingerprinted.
@@ -289,7 +310,8 @@ pub fn record(
     state: &RegistryState,
     stack: &str,
 ) -> Result<Option<Change>, PlanError> {
-    let have = state.records.get(stack);
+    let have = state.records.get(stack).map(|h| current_layout(h, bound));
+    let have = have.as_ref();
     let mut wanted = RegistryRecord::new(stack, OwnedKeys::default(), None);
     for resource in bound {
         match resource {

@@ -12,6 +12,7 @@ fn target() -> Target {
             region: "ap-southeast-1".into(),
         },
         registry: "111122223333.dkr.ecr.ap-southeast-1.amazonaws.com".into(),
+        dual_stack_registry: None,
         role_arn: None,
     }
 }
@@ -296,4 +297,96 @@ fn a_role_of_a_customized_organization_admits_the_runs_in_its_subject_template()
     )
     .unwrap();
     assert_eq!(w.warnings.len(), 1, "{:?}", w.warnings);
+}
+
+fn generate_dual_stack(kind: Kind) -> Workflow {
+    let spec = crate::spec::parse(&starter(), "spec.yaml").expect("a valid spec");
+    let mut target = target();
+    target.dual_stack_registry = target.env.dual_stack_registry_host();
+    generate(&Request {
+        desired: &spec.desired,
+        spec_path: "infra/spec.yaml",
+        repository: "probe-engine",
+        kind,
+        pin: Pin::Commit,
+        target,
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_dual_stack_push_logs_in_and_pushes_through_the_dual_stack_host() {
+    let w = generate_dual_stack(Kind::Push);
+    assert_eq!(
+        value_of(&w.text, "REGISTRY"),
+        ["111122223333.dkr-ecr.ap-southeast-1.on.aws"]
+    );
+    assert!(
+        w.text.contains(
+            "run: aws ecr get-login-password --region \"$AWS_REGION\" | docker login --username AWS --password-stdin \"$REGISTRY\"\n"
+        ),
+        "{}",
+        w.text
+    );
+    // amazon-ecr-login logs in to the IPv4 host only.
+    let ecr_login = format!("uses: {}@", super::actions::AMAZON_ECR_LOGIN.repository);
+    assert!(!w.text.contains(&ecr_login), "{}", w.text);
+    assert!(
+        w.text
+            .contains("docker push --all-tags \"$REGISTRY/$REPOSITORY\""),
+        "{}",
+        w.text
+    );
+    // Logged out after the push, whatever happened.
+    let logout = w.text.find("docker logout \"$REGISTRY\"").unwrap();
+    assert!(logout > w.text.find("- name: Push").unwrap(), "{}", w.text);
+    assert!(
+        w.text
+            .contains("--repository betekk-probe-engine --kind push --dual-stack\n"),
+        "{}",
+        w.text
+    );
+    assert!(value_of(&w.text, "IPV4_REGISTRY").is_empty());
+    assert!(w.warnings.is_empty(), "{:?}", w.warnings);
+    // Without --dual-stack: amazon-ecr-login and the IPv4 host, as before.
+    let ipv4 = generate_from(&starter(), "probe-engine", Kind::Push).unwrap();
+    assert!(ipv4.text.contains(&ecr_login), "{}", ipv4.text);
+    assert!(!ipv4.text.contains("docker login"), "{}", ipv4.text);
+    assert!(!ipv4.text.contains("--dual-stack"), "{}", ipv4.text);
+}
+
+#[test]
+fn a_dual_stack_lambda_workflow_gives_lambda_the_ipv4_uri() {
+    let w = generate_dual_stack(Kind::Lambda);
+    assert_eq!(
+        value_of(&w.text, "REGISTRY"),
+        ["111122223333.dkr-ecr.ap-southeast-1.on.aws"]
+    );
+    assert_eq!(
+        value_of(&w.text, "IPV4_REGISTRY"),
+        ["111122223333.dkr.ecr.ap-southeast-1.amazonaws.com"]
+    );
+    assert!(
+        w.text
+            .contains("--image-uri \"$IPV4_REGISTRY/$REPOSITORY:$IMAGE_TAG\""),
+        "{}",
+        w.text
+    );
+    let ipv4 = generate_from(&starter(), "probe-engine", Kind::Lambda).unwrap();
+    assert!(
+        ipv4.text
+            .contains("--image-uri \"$REGISTRY/$REPOSITORY:$IMAGE_TAG\""),
+        "{}",
+        ipv4.text
+    );
+}
+
+#[test]
+fn dual_stack_changes_nothing_in_a_drift_workflow_and_says_so() {
+    let w = generate_dual_stack(Kind::Drift);
+    assert!(!w.text.contains("dkr-ecr"), "{}", w.text);
+    assert_eq!(
+        w.warnings,
+        ["--dual-stack changes nothing in a drift workflow: it logs in to no registry"]
+    );
 }

@@ -473,3 +473,53 @@ async fn archive_lifecycle_rules_apply_and_then_plan_converged() {
     acct.run(&["plan", spec, "--detailed-exitcode"])
         .expect_code(0);
 }
+
+#[tokio::test]
+async fn output_shows_the_dual_stack_url_beside_the_one_aws_reports() {
+    let acct = Account::new();
+    let spec = acct.write_spec("spec.yaml", &repo_spec("dual", ""));
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    let id = &acct.id;
+    let dual_stack = format!("{id}.dkr-ecr.ap-southeast-1.on.aws");
+
+    let json = acct.run(&["output", spec, "--output", "json"]);
+    json.expect_code(0);
+    let doc = json.json();
+    let repository = &doc["repositories"]["betekk-dual"];
+    // The fields that were there before stay as they were.
+    assert!(
+        repository["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/betekk-dual"),
+        "{doc:#}"
+    );
+    assert_eq!(
+        repository["arn"],
+        format!("arn:aws:ecr:ap-southeast-1:{id}:repository/betekk-dual")
+    );
+    assert_eq!(
+        repository["dual_stack_url"],
+        format!("{dual_stack}/betekk-dual")
+    );
+    assert_eq!(
+        doc["registry_host"],
+        format!("{id}.dkr.ecr.ap-southeast-1.amazonaws.com")
+    );
+    assert_eq!(doc["dual_stack_registry_host"], dual_stack);
+
+    let human = acct.run(&["output", spec]);
+    human.expect_code(0);
+    for line in [
+        format!("repository.betekk-dual.dual_stack_url = \"{dual_stack}/betekk-dual\""),
+        format!("registry_host = \"{id}.dkr.ecr.ap-southeast-1.amazonaws.com\""),
+        format!("dual_stack_registry_host = \"{dual_stack}\""),
+    ] {
+        assert!(
+            human.stdout.lines().any(|l| l == line),
+            "{line} not in\n{}",
+            human.stdout
+        );
+    }
+}

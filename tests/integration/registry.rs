@@ -377,6 +377,81 @@ async fn pull_through_cache_rules_are_created_shown_by_output_changed_and_pruned
     assert!(records(&acct).await.is_empty());
 }
 
+/// ECR-to-ECR rules: one with an upstream repository prefix, one without (AWS reads it back as
+/// `ROOT`, which is no change); a new upstream prefix replaces the rule.
+#[tokio::test]
+async fn an_ecr_to_ecr_rules_upstream_prefix_is_created_read_back_and_replaced() {
+    let acct = Account::new();
+    let ecr = acct.raw_ecr().await;
+    let rules = |shared: &str| {
+        let rule = |prefix: &str, extra: &str| {
+            format!(
+                "    - {{prefix: \"{{prefix}}-{prefix}\", upstream: 111122223333.dkr.ecr.ap-southeast-1.amazonaws.com, custom_role_arn: \"arn:{{partition}}:iam::{{account}}:role/BETEKK-CacheRole\"{extra}}}\n"
+            )
+        };
+        format!(
+            "  pull_through_cache:\n{}{}",
+            rule(
+                "central",
+                &format!(", upstream_repository_prefix: {shared}")
+            ),
+            rule("mirror", "")
+        )
+    };
+    let described = || async {
+        let mut rules: Vec<(String, Option<String>)> = ecr
+            .describe_pull_through_cache_rules()
+            .send()
+            .await
+            .unwrap()
+            .pull_through_cache_rules()
+            .iter()
+            .map(|r| {
+                (
+                    r.ecr_repository_prefix().unwrap().to_string(),
+                    r.upstream_repository_prefix().map(str::to_string),
+                )
+            })
+            .collect();
+        rules.sort();
+        rules
+    };
+    let spec = acct.write_spec("spec.yaml", &spec_text("e2e", &rules("shared")));
+    let spec = path_str(&spec);
+    acct.run(&["apply", spec, "--yes"]).expect_code(0);
+    assert_eq!(
+        described().await,
+        vec![
+            ("betekk-central".into(), Some("shared".into())),
+            ("betekk-mirror".into(), Some("ROOT".into())),
+        ]
+    );
+    acct.run(&["plan", spec, "--detailed-exitcode"])
+        .expect_code(0);
+    acct.run(&["drift", spec]).expect_code(0);
+
+    let edited = acct.write_spec("edited.yaml", &spec_text("e2e", &rules("team-a/apps")));
+    let edited = path_str(&edited);
+    let plan = acct.run(&["plan", edited, "--output", "json"]).json();
+    let central = change(&plan, "pull_through_cache.betekk-central");
+    assert_eq!(central["action"], "replace", "{central:#}");
+    assert!(
+        plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["address"] != "pull_through_cache.betekk-mirror"),
+        "the rule without an upstream prefix is unchanged: {plan:#}"
+    );
+    acct.run(&["apply", edited, "--yes"]).expect_code(0);
+    assert_eq!(
+        described().await[0],
+        ("betekk-central".into(), Some("team-a/apps".into()))
+    );
+    acct.run(&["plan", edited, "--detailed-exitcode"])
+        .expect_code(0);
+}
+
 #[tokio::test]
 async fn creation_templates_are_created_after_their_role_converge_drift_and_are_pruned() {
     let acct = Account::new();

@@ -144,7 +144,33 @@ async fn two_accounts_and_two_regions_are_planned_applied_and_converge_each_on_i
     );
     let output = caller.run(&["output", file, "--output", "json"]);
     output.expect_code(0);
-    assert_eq!(output.json()["targets"].as_array().unwrap().len(), 3);
+    let doc = output.json();
+    let targets = doc["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 3);
+    // Each target's own registry, over IPv4 and dual-stack, beside the URL AWS reports.
+    for t in targets {
+        let (account, region) = (
+            t["account"].as_str().unwrap(),
+            t["region"].as_str().unwrap(),
+        );
+        let dual_stack = format!("{account}.dkr-ecr.{region}.on.aws");
+        assert_eq!(
+            t["registry_host"],
+            format!("{account}.dkr.ecr.{region}.amazonaws.com"),
+            "{t:#}"
+        );
+        assert_eq!(t["dual_stack_registry_host"], dual_stack, "{t:#}");
+        let app = &t["repositories"]["betekk-multi-app"];
+        assert_eq!(
+            app["dual_stack_url"],
+            format!("{dual_stack}/betekk-multi-app"),
+            "{t:#}"
+        );
+        assert!(
+            app["url"].as_str().unwrap().ends_with("/betekk-multi-app"),
+            "{t:#}"
+        );
+    }
 }
 
 #[tokio::test]

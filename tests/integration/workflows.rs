@@ -65,6 +65,7 @@ fn target(role_arn: Option<&str>) -> Target {
             region: "ap-southeast-1".into(),
         },
         registry: "111122223333.dkr.ecr.ap-southeast-1.amazonaws.com".into(),
+        dual_stack_registry: None,
         role_arn: role_arn.map(str::to_string),
     }
 }
@@ -78,6 +79,30 @@ fn write_workflows(
     pin: Pin,
     role_arn: Option<&str>,
 ) -> Vec<PathBuf> {
+    write_workflows_for(dir, spec_text, tag, kinds, pin, &target(role_arn))
+}
+
+/// As [`write_workflows`], pushing through the registry's dual-stack host.
+fn write_dual_stack_workflows(
+    dir: &Path,
+    spec_text: &str,
+    tag: &str,
+    kinds: &[Kind],
+) -> Vec<PathBuf> {
+    let mut target = target(None);
+    target.dual_stack_registry = target.env.dual_stack_registry_host();
+    assert!(target.dual_stack_registry.is_some());
+    write_workflows_for(dir, spec_text, tag, kinds, Pin::Commit, &target)
+}
+
+fn write_workflows_for(
+    dir: &Path,
+    spec_text: &str,
+    tag: &str,
+    kinds: &[Kind],
+    pin: Pin,
+    target: &Target,
+) -> Vec<PathBuf> {
     let spec = betekk_ecr::spec::parse(spec_text, "spec.yaml").expect("a valid spec");
     let workflows = dir.join(".github/workflows");
     std::fs::create_dir_all(&workflows).unwrap();
@@ -90,7 +115,7 @@ fn write_workflows(
                 repository: "probe-engine",
                 kind,
                 pin,
-                target: target(role_arn),
+                target: target.clone(),
             })
             .unwrap_or_else(|e| panic!("{tag} {kind:?}: {e}"));
             let path = workflows.join(format!("{tag}-{}.yml", kind.as_str()));
@@ -140,7 +165,26 @@ fn generated_workflows_pass_actionlint_and_zizmor() {
         Pin::Commit,
         Some("arn:aws:iam::111122223333:role/BETEKK-GithubWorkflowsDriftRole"),
     ));
-    assert_eq!(files.len(), 8);
+    files.extend(write_dual_stack_workflows(
+        dir.path(),
+        &starter(),
+        "dual-stack",
+        &[Kind::Push, Kind::Lambda],
+    ));
+    files.extend(write_dual_stack_workflows(
+        dir.path(),
+        &mutable_variant(),
+        "dual-stack-mutable",
+        &[Kind::Push],
+    ));
+    assert_eq!(files.len(), 11);
+    for dual in &files[8..] {
+        let text = std::fs::read_to_string(dual).unwrap();
+        assert!(
+            text.contains("REGISTRY: \"111122223333.dkr-ecr.ap-southeast-1.on.aws\""),
+            "{text}"
+        );
+    }
     actionlint(&files);
     zizmor(&dir.path().join(".github/workflows"));
 }
@@ -510,4 +554,88 @@ fn this_repositorys_workflows_and_action_pin_every_action_to_a_release_commit() 
         }
     }
     assert!(seen >= 10, "{seen} uses: lines");
+}
+
+/// The dual-stack login step hands the token `aws ecr get-login-password` prints to `docker
+/// login` for the dual-stack host, on stdin; the logout step logs out of that host.
+#[test]
+fn the_dual_stack_login_step_logs_in_to_the_dual_stack_host_with_the_token_on_stdin() {
+    let dir = tempdir::Dir::new("workflow-dual-stack");
+    let files = write_dual_stack_workflows(dir.path(), &starter(), "dual", &[Kind::Push]);
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    let log = dir.path().join("calls.log");
+    let stub = |name: &str, body: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    };
+    stub(
+        "aws",
+        &format!("echo \"aws $*\" >> {log:?}\necho secret-token"),
+    );
+    stub(
+        "docker",
+        &format!("echo \"docker $* stdin=$(cat)\" >> {log:?}"),
+    );
+    let login = step_script(&text, "Log in to the registry's dual-stack host");
+    let out = run_step(dir.path(), &login, &[]);
+    assert!(out.status.success(), "{out:?}");
+    let logout = step_script(&text, "Log out of the registry");
+    let out = run_step(dir.path(), &logout, &[]);
+    assert!(out.status.success(), "{out:?}");
+    let host = "111122223333.dkr-ecr.ap-southeast-1.on.aws";
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        format!(
+            "aws ecr get-login-password --region ap-southeast-1\n\
+             docker login --username AWS --password-stdin {host} stdin=secret-token\n\
+             docker logout {host} stdin=\n"
+        )
+    );
+}
+
+#[test]
+fn the_cli_refuses_dual_stack_outside_the_aws_partition() {
+    let example = repo_root().join("examples/probe-engine.yaml");
+    let offline = [("AWS_ENDPOINT_URL", "http://127.0.0.1:9")];
+    let run = |role: &str, registry: &str| {
+        crate::harness::run_cli(
+            &[
+                "workflow",
+                crate::harness::path_str(&example),
+                "--repository",
+                "probe-engine",
+                "--dual-stack",
+                "--role-arn",
+                role,
+                "--registry",
+                registry,
+            ],
+            &offline,
+        )
+    };
+    let ok = run(
+        "arn:aws:iam::111122223333:role/BETEKK-GithubWorkflowsUploadRole",
+        "111122223333.dkr.ecr.ap-southeast-1.amazonaws.com",
+    );
+    ok.expect_code(0);
+    assert!(
+        ok.stdout
+            .contains("REGISTRY: \"111122223333.dkr-ecr.ap-southeast-1.on.aws\""),
+        "{}",
+        ok.stdout
+    );
+    let china = run(
+        "arn:aws-cn:iam::111122223333:role/BETEKK-GithubWorkflowsUploadRole",
+        "111122223333.dkr.ecr.ap-southeast-1.amazonaws.com.cn",
+    );
+    china.expect_code(1);
+    assert!(
+        china.stderr.contains(
+            "AWS documents the dual-stack registry host for the aws partition only, not aws-cn"
+        ),
+        "{}",
+        china.stderr
+    );
 }

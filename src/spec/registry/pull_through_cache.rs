@@ -32,6 +32,13 @@ pub const PULL_THROUGH_CACHE_FIELDS: &[Field] = &[
         Ty::Str,
         "For an ECR upstream in another account: a role of this account ECR assumes",
     ),
+    Field::new(
+        "upstream_repository_prefix",
+        Ty::Str,
+        "For an ECR upstream and a prefix other than ROOT: the upstream repositories' prefix the rule's \
+         prefix stands for (2-30 characters, or ROOT, ECR's default); set at creation, a change \
+         replaces the rule",
+    ),
 ];
 
 pub(super) fn read_pull_through_cache(
@@ -124,6 +131,35 @@ pub(super) fn read_pull_through_cache(
         };
         let credential = text(r, "credential_arn");
         let role = text(r, "custom_role_arn");
+        let upstream_prefix = text(r, "upstream_repository_prefix").and_then(|(p, n)| {
+            let p = p.trim_end_matches('/').to_string();
+            match check_cache_prefix(&p) {
+                Ok(()) => Some((p, n)),
+                Err(e) => {
+                    r.error(n.pos, &f.path_of("upstream_repository_prefix"), e);
+                    None
+                }
+            }
+        });
+        // Checked whether or not the rest of the rule is valid, so that every error shows at once.
+        if let Some((_, n)) = &upstream_prefix {
+            match &upstream {
+                Some((host, kind, _)) if kind.credential != Credential::Refused => r.error(
+                    n.pos,
+                    &f.path_of("upstream_repository_prefix"),
+                    format!(
+                        "upstream_repository_prefix is for an ECR upstream \
+                         (ACCOUNT.dkr.ecr.REGION.amazonaws.com) only, not {host}"
+                    ),
+                ),
+                _ if prefix.as_deref() == Some("ROOT") => r.error(
+                    n.pos,
+                    &f.path_of("upstream_repository_prefix"),
+                    "ECR takes an upstream_repository_prefix only for a rule whose prefix is not ROOT",
+                ),
+                _ => {}
+            }
+        }
         let (Some(prefix), Some((host, kind, upstream_node))) = (prefix, upstream) else {
             continue;
         };
@@ -164,13 +200,15 @@ pub(super) fn read_pull_through_cache(
             upstream: host,
             credential_arn: credential.map(|(a, _)| a),
             custom_role_arn: role.map(|(a, _)| a),
+            upstream_repository_prefix: upstream_prefix.map(|(p, _)| p),
             tags: Default::default(),
         }));
     }
     out
 }
 
-/// ECR's pull-through cache prefix: `ROOT`, or 2-30 characters of lowercase path segments.
+/// ECR's pull-through cache prefix, for the rule's own and the upstream's alike: `ROOT`, or 2-30
+/// characters of lowercase path segments.
 fn check_cache_prefix(prefix: &str) -> Result<(), String> {
     if prefix == "ROOT" {
         return Ok(());

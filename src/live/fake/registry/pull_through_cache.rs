@@ -2,16 +2,23 @@
 
 use super::super::FakeAws;
 use crate::live::{Ensured, ErrorKind, LiveError, PullThroughCacheApi};
+use crate::model::pull_through_cache::{Upstream, upstream_prefix_of};
 use crate::model::{PullThroughCacheRule, Tags};
 
 impl PullThroughCacheApi for FakeAws {
     async fn list_pull_through_cache_rules(&self) -> Result<Vec<PullThroughCacheRule>, LiveError> {
         let state = self.enter("ecr:DescribePullThroughCacheRules", "")?;
+        // Read back as the SDK layer hands it on: ECR's `ROOT` default as none.
         Ok(state
             .registry
             .pull_through_cache
             .values()
-            .cloned()
+            .map(|r| PullThroughCacheRule {
+                upstream_repository_prefix: upstream_prefix_of(
+                    r.upstream_repository_prefix.as_deref(),
+                ),
+                ..r.clone()
+            })
             .collect())
     }
 
@@ -23,7 +30,23 @@ impl PullThroughCacheApi for FakeAws {
         if state.registry.pull_through_cache.contains_key(&rule.prefix) {
             return Ok(Ensured::NotNeeded);
         }
+        let is_ecr = Upstream::of(&rule.upstream).is_some_and(|u| u.name == "ecr");
+        if rule.upstream_repository_prefix.is_some() && (!is_ecr || rule.prefix == "ROOT") {
+            return Err(Self::error(
+                "ecr:CreatePullThroughCacheRule",
+                ErrorKind::Invalid,
+                "InvalidParameterException",
+                "upstreamRepositoryPrefix needs an Amazon ECR upstream and a prefix other than ROOT"
+                    .into(),
+            ));
+        }
+        // AWS stores ECR's default for an ECR upstream created without one.
+        let upstream_repository_prefix = match &rule.upstream_repository_prefix {
+            None if is_ecr => Some("ROOT".to_string()),
+            given => given.clone(),
+        };
         let stored = PullThroughCacheRule {
+            upstream_repository_prefix,
             tags: Tags::new(),
             ..rule.clone()
         };

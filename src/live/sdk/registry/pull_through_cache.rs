@@ -2,6 +2,7 @@
 
 use super::super::{SdkAws, ensured_unless, live_error};
 use crate::live::{Ensured, ErrorKind, LiveError, PullThroughCacheApi};
+use crate::model::pull_through_cache::upstream_prefix_of;
 use crate::model::{PullThroughCacheRule, Tags};
 
 /// A prefix as ECR may hand it back (`prod/`): the rule's key, without the slash AWS assumes.
@@ -26,6 +27,9 @@ impl PullThroughCacheApi for SdkAws {
                     upstream: rule.upstream_registry_url().unwrap_or_default().to_string(),
                     credential_arn: rule.credential_arn().map(str::to_string),
                     custom_role_arn: rule.custom_role_arn().map(str::to_string),
+                    upstream_repository_prefix: upstream_prefix_of(
+                        rule.upstream_repository_prefix(),
+                    ),
                     tags: Tags::new(),
                 });
             }
@@ -46,6 +50,7 @@ impl PullThroughCacheApi for SdkAws {
                 .upstream_registry_url(&rule.upstream)
                 .set_credential_arn(rule.credential_arn.clone())
                 .set_custom_role_arn(rule.custom_role_arn.clone())
+                .set_upstream_repository_prefix(rule.upstream_repository_prefix.clone())
                 .send()
                 .await
                 .map(|_| ())
