@@ -12,7 +12,8 @@ use crate::fault_proxy::{FaultProxy, Faults};
 use crate::harness::{Account, REGION, path_str};
 
 /// Every kind: init's standard set, a grant to a user, registry settings, a pull-through cache
-/// rule and a creation template, both with a role ECR assumes.
+/// rule and a creation template, both with a role ECR assumes, account settings, a signing rule
+/// (the push policy then signs) and a pull-time update exclusion.
 fn everything(acct: &Account, keep: u32, with_extra: bool) -> String {
     let mut text = acct.run(&["init", "perm"]).stdout;
     text = text.replace("keep_last: 50", &format!("keep_last: {keep}"));
@@ -40,6 +41,12 @@ registry:
     - prefix: "{prefix}-central"
       applied_for: [PULL_THROUGH_CACHE]
       custom_role_arn: "arn:{partition}:iam::{account}:role/{PREFIX}-EcrCacheRole"
+  account_settings:
+    blob_mounting: ENABLED
+  signing:
+    - signing_profile: betekk_images
+      repositories: ["{prefix}-*"]
+  pull_time_update_exclusions: ["{PREFIX}-EcrCacheRole"]
 "#,
     );
     text.replace(
