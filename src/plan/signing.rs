@@ -56,7 +56,9 @@ fn change(
             what: format!("{} signing rules (ECR holds {MAX_RULES})", merged.len()),
         });
     }
-    let before = have.map(|h| h.attributes()[0].1.clone());
+    let before = have
+        .filter(|h| !h.rules.is_empty())
+        .map(|h| h.attributes()[0].1.clone());
     let after = (action != Action::Delete).then(|| want.attributes()[0].1.clone());
     let mut change = Change::new(
         Address::new(Kind::Signing, ADDRESS_NAME),
