@@ -314,3 +314,7 @@ impl Lane {
         (self.key.label(), stats)
     }
 }
+
+#[cfg(test)]
+#[path = "lanes_tests.rs"]
+mod tests;

@@ -46,13 +46,15 @@ impl FakeAws {
 
 impl RegistryApi for FakeAws {
     async fn get_registry_scanning(&self) -> Result<Scanning, LiveError> {
-        let state = self.enter("ecr:GetRegistryScanningConfiguration", "")?;
+        let state = self
+            .enter("ecr:GetRegistryScanningConfiguration", "")
+            .await?;
         Ok(state.registry.scanning.clone())
     }
 
     async fn put_registry_scanning(&self, scanning: &Scanning) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutRegistryScanningConfiguration";
-        let mut state = self.enter(OP, "")?;
+        let mut state = self.enter(OP, "").await?;
         if scanning.rules.len() > crate::model::registry::MAX_SCANNING_RULES {
             return Err(Self::error(
                 OP,
@@ -66,23 +68,23 @@ impl RegistryApi for FakeAws {
     }
 
     async fn get_replication(&self) -> Result<Vec<ReplicationRule>, LiveError> {
-        let state = self.enter("ecr:DescribeRegistry", "")?;
+        let state = self.enter("ecr:DescribeRegistry", "").await?;
         Ok(state.registry.replication.clone())
     }
 
     async fn put_replication(&self, rules: &[ReplicationRule]) -> Result<(), LiveError> {
-        let mut state = self.enter("ecr:PutReplicationConfiguration", "")?;
+        let mut state = self.enter("ecr:PutReplicationConfiguration", "").await?;
         state.registry.replication = rules.to_vec();
         Ok(())
     }
 
     async fn get_registry_policy(&self) -> Result<Option<String>, LiveError> {
-        let state = self.enter("ecr:GetRegistryPolicy", "")?;
+        let state = self.enter("ecr:GetRegistryPolicy", "").await?;
         Ok(state.registry.policy.clone())
     }
 
     async fn get_account_setting(&self, name: &str) -> Result<Option<String>, LiveError> {
-        let state = self.enter("ecr:GetAccountSetting", name)?;
+        let state = self.enter("ecr:GetAccountSetting", name).await?;
         Ok(Some(
             state
                 .registry
@@ -98,7 +100,7 @@ impl RegistryApi for FakeAws {
     }
 
     async fn put_registry_policy(&self, text: &str) -> Result<(), LiveError> {
-        let mut state = self.enter("ecr:PutRegistryPolicy", "")?;
+        let mut state = self.enter("ecr:PutRegistryPolicy", "").await?;
         // AWS hands documents back reformatted.
         let reformatted = serde_json::from_str::<serde_json::Value>(text)
             .map(|v| serde_json::to_string_pretty(&v).expect("a value serializes"))
@@ -108,7 +110,7 @@ impl RegistryApi for FakeAws {
     }
 
     async fn delete_registry_policy(&self) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:DeleteRegistryPolicy", "")?;
+        let mut state = self.enter("ecr:DeleteRegistryPolicy", "").await?;
         Ok(match state.registry.policy.take() {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,
@@ -118,7 +120,7 @@ impl RegistryApi for FakeAws {
 
 impl SsmApi for FakeAws {
     async fn parameters_under(&self, path: &str) -> Result<Vec<(String, String)>, LiveError> {
-        let state = self.enter("ssm:GetParametersByPath", path)?;
+        let state = self.enter("ssm:GetParametersByPath", path).await?;
         let prefix = format!("{}/", path.trim_end_matches('/'));
         Ok(state
             .registry
@@ -133,7 +135,7 @@ impl SsmApi for FakeAws {
     }
 
     async fn get_parameter(&self, name: &str) -> Result<Option<String>, LiveError> {
-        let state = self.enter("ssm:GetParameter", name)?;
+        let state = self.enter("ssm:GetParameter", name).await?;
         Ok(state.registry.parameters.get(name).map(|(v, _)| v.clone()))
     }
 
@@ -143,7 +145,7 @@ impl SsmApi for FakeAws {
         value: &str,
         tags: &Tags,
     ) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ssm:PutParameter", name)?;
+        let mut state = self.enter("ssm:PutParameter", name).await?;
         if state.registry.parameters.contains_key(name) {
             return Ok(Ensured::NotNeeded);
         }
@@ -155,7 +157,7 @@ impl SsmApi for FakeAws {
     }
 
     async fn overwrite_parameter(&self, name: &str, value: &str) -> Result<(), LiveError> {
-        let mut state = self.enter("ssm:PutParameter", name)?;
+        let mut state = self.enter("ssm:PutParameter", name).await?;
         let entry = state
             .registry
             .parameters
@@ -166,7 +168,7 @@ impl SsmApi for FakeAws {
     }
 
     async fn delete_parameter(&self, name: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ssm:DeleteParameter", name)?;
+        let mut state = self.enter("ssm:DeleteParameter", name).await?;
         Ok(match state.registry.parameters.remove(name) {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,

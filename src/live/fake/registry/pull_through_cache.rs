@@ -6,7 +6,7 @@ use crate::model::{PullThroughCacheRule, Tags};
 
 impl PullThroughCacheApi for FakeAws {
     async fn list_pull_through_cache_rules(&self) -> Result<Vec<PullThroughCacheRule>, LiveError> {
-        let state = self.enter("ecr:DescribePullThroughCacheRules", "")?;
+        let state = self.enter("ecr:DescribePullThroughCacheRules", "").await?;
         Ok(state
             .registry
             .pull_through_cache
@@ -19,7 +19,9 @@ impl PullThroughCacheApi for FakeAws {
         &self,
         rule: &PullThroughCacheRule,
     ) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:CreatePullThroughCacheRule", &rule.prefix)?;
+        let mut state = self
+            .enter("ecr:CreatePullThroughCacheRule", &rule.prefix)
+            .await?;
         if state.registry.pull_through_cache.contains_key(&rule.prefix) {
             return Ok(Ensured::NotNeeded);
         }
@@ -39,7 +41,7 @@ impl PullThroughCacheApi for FakeAws {
         rule: &PullThroughCacheRule,
     ) -> Result<(), LiveError> {
         const OP: &str = "ecr:UpdatePullThroughCacheRule";
-        let mut state = self.enter(OP, &rule.prefix)?;
+        let mut state = self.enter(OP, &rule.prefix).await?;
         let Some(stored) = state.registry.pull_through_cache.get_mut(&rule.prefix) else {
             return Err(Self::error(
                 OP,
@@ -54,7 +56,7 @@ impl PullThroughCacheApi for FakeAws {
     }
 
     async fn delete_pull_through_cache_rule(&self, prefix: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:DeletePullThroughCacheRule", prefix)?;
+        let mut state = self.enter("ecr:DeletePullThroughCacheRule", prefix).await?;
         Ok(match state.registry.pull_through_cache.remove(prefix) {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,
