@@ -246,7 +246,9 @@ async fn execute_many(
         confirm_many(&labels)?;
     }
     let options = ApplyOptions {
-        parallelism: (usize::from(global.parallelism) / busy.len().max(1)).max(1),
+        // Each target's calls are bounded by its own lanes (`live::lanes`), not by a share of one
+        // bound for all.
+        parallelism: usize::from(global.parallelism),
         allow_replace: args.allow_replace,
         allow_destroy: args.allow_destroy,
         ..ApplyOptions::default()
