@@ -207,19 +207,26 @@ pub async fn observe_limited<C: Aws>(
     limit: &Limit,
 ) -> Result<Observed, LiveError> {
     let limit = limit.clone();
-    // Only IAM's reads need the account (its ARNs); ECR's and the registry's start with STS, one
-    // round of latency fewer.
+    // Only IAM's per-resource reads need the account (its ARNs); STS, the IAM listings, ECR and
+    // the registry go out at once, one round of latency.
     let identity_and_iam = async {
-        let identity = limit.call(client.caller_identity()).await?;
+        let listings = async {
+            if desired.manages_iam {
+                iam::list(client, desired, &limit).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let (identity, listed) =
+            futures::try_join!(limit.call(client.caller_identity()), listings)?;
         let env = Env {
             account: identity.account.clone(),
             partition: identity.partition.clone(),
             region: desired.region.clone(),
         };
-        let iam = if desired.manages_iam {
-            iam::read(client, desired, &env, &limit).await?
-        } else {
-            iam::IamState::default()
+        let iam = match listed {
+            Some(listed) => iam::read(client, desired, &env, &limit, listed).await?,
+            None => iam::IamState::default(),
         };
         Ok::<_, LiveError>((identity, iam))
     };
