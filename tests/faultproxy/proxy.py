@@ -30,7 +30,9 @@ of an emulator that answers in a few milliseconds. Requests are held concurrentl
 each connection on its own thread.
 
 ``GET /_faultproxy/stats`` answers the counts so far as JSON, with ``peak_in_flight``: the most AWS
-requests the proxy held at once, overall (``all``) and by service (``ecr``, ``iam``, ``sts``, ``ssm``); ``--log FILE`` writes one JSON line per
+requests the proxy held at once, overall (``all``) and by service (``ecr``, ``iam``, ``sts``, ``ssm``),
+and ``rounds``: the longest chain of requests each sent after the previous one was answered (the rounds of
+latency waited through in sequence); ``GET /_faultproxy/reset`` zeroes peaks, rounds and the request count; ``--log FILE`` writes one JSON line per
 AWS request with its decision; ``--record FILE`` one JSON line per request of any AWS service (SSM
 too) with its operation and string parameters, for tests that check what was called on what. Only connects to 127.0.0.1. Exits by itself when its parent process
 dies or after --max-seconds. Python 3 standard library only.
@@ -119,18 +121,33 @@ class Injector:
         self.by_operation = {}
         self.in_flight = {}
         self.peak = {}
+        # The longest chain of requests each sent after the one before had been answered: the
+        # rounds of sequential latency a run waited through (its read graph's depth when calls
+        # never queue for a slot).
+        self.rounds = 0
         self.log = open(log_path, "a", encoding="utf-8") if log_path else None
 
     def started(self, service):
+        """Counts the request in flight; returns its depth: one more than the deepest request
+        answered before it arrived."""
         with self.lock:
             for key in ("all", service):
                 self.in_flight[key] = self.in_flight.get(key, 0) + 1
                 self.peak[key] = max(self.peak.get(key, 0), self.in_flight[key])
+            return self.rounds + 1
 
-    def ended(self, service):
+    def ended(self, service, depth):
         with self.lock:
             for key in ("all", service):
                 self.in_flight[key] -= 1
+            self.rounds = max(self.rounds, depth)
+
+    def reset_counts(self):
+        """Zeroes the peaks and rounds (between the phases of a benchmark)."""
+        with self.lock:
+            self.peak = {}
+            self.rounds = 0
+            self.requests = 0
 
     def decide(self, service, operation, body):
         """Returns (kind or None, a number in [0, 1) for the fault's details, request id)."""
@@ -174,7 +191,7 @@ class Injector:
             return {"requests": self.requests, "faults": sum(self.by_kind.values()),
                     "by_kind": dict(self.by_kind),
                     "by_operation": {op: dict(k) for op, k in self.by_operation.items()},
-                    "peak_in_flight": dict(self.peak)}
+                    "peak_in_flight": dict(self.peak), "rounds": self.rounds}
 
 
 def describe(headers, body):
@@ -264,7 +281,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        if self.path == "/_faultproxy/stats":
+        if self.path in ("/_faultproxy/stats", "/_faultproxy/reset"):
+            if self.path.endswith("reset"):
+                self.server.injector.reset_counts()
             body = json.dumps(self.server.injector.stats()).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -291,13 +310,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         held = service or describe(self.headers, body)[0]
         if not held:
             return self.relay_decided(service, operation, body)
-        self.server.injector.started(held)
+        depth = self.server.injector.started(held)
         try:
             if self.server.latency > 0:
                 time.sleep(self.server.latency)
             return self.relay_decided(service, operation, body)
         finally:
-            self.server.injector.ended(held)
+            self.server.injector.ended(held, depth)
 
     def relay_decided(self, service, operation, body):
         kind, detail, request_id = (None, 0.0, "")
