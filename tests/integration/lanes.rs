@@ -76,3 +76,47 @@ async fn several_accounts_are_read_side_by_side_each_lane_full_at_its_own_window
         "at least two accounts' ECR lanes at once: {peak}"
     );
 }
+
+#[tokio::test]
+async fn every_throttling_answer_is_counted_in_its_lane_and_cuts_its_window() {
+    let account = Account::new();
+    let spec = (0..REPOSITORIES)
+        .map(|i| format!("  - name: \"{{prefix}}-throttled-{i}\"\n"))
+        .collect::<String>();
+    let file = account.write_spec(
+        "throttled.yaml",
+        &format!("version: 1\nstack: throttled\nrepositories:\n{spec}"),
+    );
+    let file = path_str(&file);
+    account.run(&["apply", file, "--yes"]).expect_code(0);
+    let proxy = FaultProxy::start(
+        7,
+        &Faults {
+            throttle: 0.3,
+            only: vec!["ListTagsForResource", "GetLifecyclePolicy"],
+            ..Faults::default()
+        },
+    );
+    let plan = account.run_via(proxy.url(), &["plan", file, "--output", "json"]);
+    plan.expect_code(0);
+    let lanes = plan.json()["stats"]["lanes"].clone();
+    let (ecr_name, ecr) = lanes
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(name, _)| name.starts_with("ecr "))
+        .expect("an ECR lane");
+    let injected = proxy.injected("throttle");
+    assert!(injected > 0, "the seed throttles something");
+    assert_eq!(ecr["throttles"], injected, "{ecr_name}: {ecr}");
+    assert!(
+        ecr["min_window"].as_u64().unwrap() < 16,
+        "a throttled lane halves its window: {ecr}"
+    );
+    for (name, lane) in lanes.as_object().unwrap() {
+        if !name.starts_with("ecr ") {
+            assert_eq!(lane["throttles"], 0, "{name}: only ECR was throttled");
+            assert_eq!(lane["min_window"], 16, "{name} kept its window");
+        }
+    }
+}

@@ -109,3 +109,22 @@ fn service_prefix(service: &str) -> String {
         other => other.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::throttling;
+
+    #[test]
+    fn throttling_is_recognised_in_every_protocol_and_nothing_else_is() {
+        let iam = b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>";
+        let ecr = br#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#;
+        let denied = br#"{"__type":"AccessDeniedException","message":"no"}"#;
+        assert!(throttling(400, iam));
+        assert!(throttling(400, ecr));
+        assert!(throttling(400, br#"{"__type":"TooManyRequestsException"}"#));
+        assert!(throttling(429, b""));
+        assert!(!throttling(400, denied));
+        assert!(!throttling(200, ecr), "a listing may name anything");
+        assert!(!throttling(404, b"RepositoryNotFoundException"));
+    }
+}
