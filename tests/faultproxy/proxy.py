@@ -391,6 +391,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog of 5 drops the SYNs of a burst of new connections
+    # (a client opening 100 at once), which then wait a second for their retransmission.
+    request_queue_size = 1024
 
     def handle_error(self, request, client_address):
         # A client that went away mid-answer is the clients' business, not a proxy failure.
