@@ -12,7 +12,7 @@ use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
 use crate::error::{Error, chain};
 use crate::live::Aws;
 use crate::live::sdk::SdkAws;
-use crate::observe::observe;
+use crate::observe::{Limit, observe_limited};
 use crate::plan::Plan;
 use crate::plan::saved::{
     SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, observed_fingerprints, sha256_hex,
@@ -192,7 +192,8 @@ async fn check_saved(
             unit.label()
         );
     }
-    let observed = observe(&client, &unit.desired, usize::from(global.parallelism))
+    let limit = Limit::lanes(usize::from(global.parallelism));
+    let observed = observe_limited(&client, &unit.desired, &limit)
         .await
         .map_err(Error::Observe)?;
     if observed.identity.account != saved.account {

@@ -192,6 +192,9 @@ impl Limit {
     }
 }
 
+/// [`observe_limited`] with at most `parallelism` calls in flight over every service: what the
+/// fake's tests use (the commands bound calls per lane, `live::lanes`).
+#[cfg(test)]
 pub async fn observe<C: Aws>(
     client: &C,
     desired: &Desired,
