@@ -156,9 +156,23 @@ pub(crate) async fn open(global: &GlobalArgs, units: Vec<Unit>) -> Opening {
         eprintln!("Reading live state in {}...", labels.join(", "));
     }
     let limit = Limit::lanes(usize::from(global.parallelism));
-    open_each(units, &limit, async |unit: &Unit| {
-        connect_as(global, unit.region(), assume_role_of(unit)).await
-    })
+    // With many targets the wait is long: a line as each is read, counting them.
+    let total = units.len();
+    let read = std::sync::atomic::AtomicUsize::new(0);
+    let show = global.output != OutputFormat::Json && total > 1;
+    let progress = |unit: &Unit, failed: bool| {
+        if show {
+            let k = read.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let outcome = if failed { " (failed)" } else { "" };
+            eprintln!("Read {k}/{total}: {}{outcome}", unit.label());
+        }
+    };
+    open_each(
+        units,
+        &limit,
+        async |unit: &Unit| connect_as(global, unit.region(), assume_role_of(unit)).await,
+        &progress,
+    )
     .await
 }
 
@@ -171,16 +185,20 @@ pub(crate) fn single(units: Opening) -> Result<Opened, Error> {
         .map_err(|(_, e)| e)
 }
 
-/// Every unit read (under one shared limit) and planned at once, each on its own.
+/// Every unit read (under one shared limit) and planned at once, each on its own; `read` is told
+/// as each unit's reads end (`true`: they failed).
 pub(crate) async fn open_each<C: Aws>(
     units: Vec<Unit>,
     limit: &Limit,
     connect: impl AsyncFn(&Unit) -> C,
+    read: &(dyn Fn(&Unit, bool) + Sync),
 ) -> Opening<C> {
     let connect = &connect;
     let opened = units.into_iter().map(|unit| async move {
         let client = connect(&unit).await;
-        let observed = match observe_limited(&client, &unit.desired, limit).await {
+        let observed = observe_limited(&client, &unit.desired, limit).await;
+        read(&unit, observed.is_err());
+        let observed = match observed {
             Ok(o) => o,
             Err(e) => return Err((unit, Error::Observe(e))),
         };
@@ -247,14 +265,27 @@ mod tests {
             1,
         );
         let limit = Limit::new(2);
-        let opened = open_each(units, &limit, async |u: &Unit| {
-            fakes[&(
-                u.target.as_ref().unwrap().name.clone(),
-                u.region().to_string(),
-            )]
-                .clone()
-        })
+        let read = std::sync::Mutex::new(Vec::new());
+        let opened = open_each(
+            units,
+            &limit,
+            async |u: &Unit| {
+                fakes[&(
+                    u.target.as_ref().unwrap().name.clone(),
+                    u.region().to_string(),
+                )]
+                    .clone()
+            },
+            &|u: &Unit, failed| read.lock().unwrap().push((u.label(), failed)),
+        )
         .await;
+        let mut read = read.into_inner().unwrap();
+        read.sort();
+        assert_eq!(
+            read.iter().map(|(_, failed)| *failed).collect::<Vec<_>>(),
+            [false, true, false, false],
+            "each unit told once as its reads end, prod's Sydney failed: {read:?}"
+        );
         let outcome: Vec<(String, Result<usize, String>)> = opened
             .iter()
             .map(|o| match o {
