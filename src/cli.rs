@@ -69,9 +69,15 @@ pub struct GlobalArgs {
     /// pull-request comments and job summaries); progress and logs always go to stderr
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Human)]
     pub output: OutputFormat,
-    /// Maximum AWS calls in flight at once
+    /// Maximum AWS calls in flight at once per lane: IAM of an account, ECR, STS and SSM of an
+    /// account and region (a throttled lane halves its window, then grows it back); changes in
+    /// flight per target while applying
     #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub(crate) parallelism: u16,
+    /// Maximum AWS calls in flight over all lanes together (sockets, memory); default: 64 lanes'
+    /// worth, 64 × --parallelism
+    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_in_flight: Option<u32>,
     /// Attempts per AWS call, retries included (throttling, 5xx and resets; exponential backoff with jitter)
     #[arg(long, global = true, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub(crate) max_attempts: u32,

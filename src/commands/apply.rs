@@ -12,7 +12,7 @@ use crate::cli::{ApplyArgs, GlobalArgs, OutputFormat};
 use crate::error::{Error, chain};
 use crate::live::Aws;
 use crate::live::sdk::SdkAws;
-use crate::observe::observe;
+use crate::observe::{Limit, observe_limited};
 use crate::plan::Plan;
 use crate::plan::saved::{
     SAVED_PLAN_VERSION, SavedPlan, SavedPlanError, observed_fingerprints, sha256_hex,
@@ -192,7 +192,8 @@ async fn check_saved(
             unit.label()
         );
     }
-    let observed = observe(&client, &unit.desired, usize::from(global.parallelism))
+    let limit = Limit::lanes(usize::from(global.parallelism));
+    let observed = observe_limited(&client, &unit.desired, &limit)
         .await
         .map_err(Error::Observe)?;
     if observed.identity.account != saved.account {
@@ -246,7 +247,9 @@ async fn execute_many(
         confirm_many(&labels)?;
     }
     let options = ApplyOptions {
-        parallelism: (usize::from(global.parallelism) / busy.len().max(1)).max(1),
+        // Each target's calls are bounded by its own lanes (`live::lanes`), not by a share of one
+        // bound for all.
+        parallelism: usize::from(global.parallelism),
         allow_replace: args.allow_replace,
         allow_destroy: args.allow_destroy,
         ..ApplyOptions::default()

@@ -7,7 +7,7 @@ use super::session::connect;
 use crate::apply::{ApplyOptions, apply};
 use crate::cli::{GlobalArgs, ImportArgs};
 use crate::error::Error;
-use crate::observe::{inventory, observe};
+use crate::observe::{Limit, inventory, observe_limited};
 use crate::plan::{Action, Op, plan};
 use crate::render::{Style, human};
 use crate::spec;
@@ -38,7 +38,8 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Exit, 
     eprintln!("Imported {} resources.", imported.resources);
 
     if args.adopt {
-        let observed = observe(&client, &parsed.desired, usize::from(global.parallelism))
+        let limit = Limit::lanes(usize::from(global.parallelism));
+        let observed = observe_limited(&client, &parsed.desired, &limit)
             .await
             .map_err(Error::Observe)?;
         let adoption = plan(&parsed.desired, &observed)?;

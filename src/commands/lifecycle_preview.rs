@@ -103,7 +103,7 @@ pub(crate) async fn run(global: &GlobalArgs, args: &LifecyclePreviewArgs) -> Res
                 eprintln!("Reading images in {}...", unit.label());
             }
             let client = connect_as(global, unit.region(), assume_role_of(&unit)).await;
-            let limit = Limit::new(usize::from(global.parallelism));
+            let limit = Limit::lanes(usize::from(global.parallelism));
             let mut out = Vec::new();
             for (repo, rules) in &repos {
                 let read = images::read(&client, &limit, &repo.name, now)

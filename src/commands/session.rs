@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::error::Error;
 use crate::live::Aws;
+use crate::live::lanes::Lanes;
 use crate::live::sdk::{AssumeRole, ConnectOptions, SdkAws};
 use crate::model::Observed;
 use crate::model::target::choose_regions;
@@ -54,12 +55,37 @@ pub(crate) async fn connect(global: &GlobalArgs, region: &str) -> SdkAws {
     connect_as(global, region, None).await
 }
 
+/// The lanes of this run (`live::lanes`): one process is one run, so every client of it shares
+/// them, whichever command connects.
+pub(crate) fn lanes(global: &GlobalArgs) -> Lanes {
+    static LANES: std::sync::OnceLock<Lanes> = std::sync::OnceLock::new();
+    LANES
+        .get_or_init(|| {
+            let window = usize::from(global.parallelism);
+            let cap = global.max_in_flight.map_or(64 * window, |cap| {
+                usize::try_from(cap).unwrap_or(usize::MAX)
+            });
+            Lanes::new(window, cap)
+        })
+        .clone()
+}
+
+/// The account a client's calls are metered to, for its lanes: the assumed role's, else the
+/// credentials' own (`caller`: known only after the first call, and the same for every such
+/// client of a run).
+fn lane_account(role: Option<&AssumeRole>) -> String {
+    role.and_then(|r| r.role_arn.split(':').nth(4))
+        .filter(|account| !account.is_empty())
+        .map_or_else(|| "caller".to_string(), str::to_string)
+}
+
 /// A client in `region`, as the caller or (`role`) through a role assumed with STS.
 pub(crate) async fn connect_as(
     global: &GlobalArgs,
     region: &str,
     role: Option<AssumeRole>,
 ) -> SdkAws {
+    let lanes = Some((lanes(global), lane_account(role.as_ref())));
     SdkAws::connect(&ConnectOptions {
         region: region.to_string(),
         profile: global.profile.clone(),
@@ -67,6 +93,7 @@ pub(crate) async fn connect_as(
         max_attempts: global.max_attempts,
         static_credentials: None,
         assume_role: role,
+        lanes,
     })
     .await
 }
@@ -106,8 +133,9 @@ pub(crate) struct Opened<C = SdkAws> {
 /// Every unit with the error that stopped it, or read and planned.
 pub(crate) type Opening<C = SdkAws> = Vec<Result<Opened<C>, (Unit, Error)>>;
 
-/// Reads and plans every unit concurrently; `--parallelism` bounds the calls in flight across all
-/// of them. One unit's failure is its own: the others are still read and planned.
+/// Reads and plans every unit concurrently; each lane (`live::lanes`: a service in an account and
+/// region) bounds its own calls in flight, so targets do not wait for each other. One unit's
+/// failure is its own: the others are still read and planned.
 pub(crate) async fn open_units(global: &GlobalArgs, spec: &Spec) -> Result<Opening, Error> {
     Ok(open(global, units_of(global, spec)?).await)
 }
@@ -127,10 +155,24 @@ pub(crate) async fn open(global: &GlobalArgs, units: Vec<Unit>) -> Opening {
         let labels: Vec<String> = units.iter().map(Unit::label).collect();
         eprintln!("Reading live state in {}...", labels.join(", "));
     }
-    let limit = Limit::new(usize::from(global.parallelism));
-    open_each(units, &limit, async |unit: &Unit| {
-        connect_as(global, unit.region(), assume_role_of(unit)).await
-    })
+    let limit = Limit::lanes(usize::from(global.parallelism));
+    // With many targets the wait is long: a line as each is read, counting them.
+    let total = units.len();
+    let read = std::sync::atomic::AtomicUsize::new(0);
+    let show = global.output != OutputFormat::Json && total > 1;
+    let progress = |unit: &Unit, failed: bool| {
+        if show {
+            let k = read.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            let outcome = if failed { " (failed)" } else { "" };
+            eprintln!("Read {k}/{total}: {}{outcome}", unit.label());
+        }
+    };
+    open_each(
+        units,
+        &limit,
+        async |unit: &Unit| connect_as(global, unit.region(), assume_role_of(unit)).await,
+        &progress,
+    )
     .await
 }
 
@@ -143,16 +185,20 @@ pub(crate) fn single(units: Opening) -> Result<Opened, Error> {
         .map_err(|(_, e)| e)
 }
 
-/// The scheduler: every unit read (under one shared limit) and planned at once, each on its own.
+/// Every unit read (under one shared limit) and planned at once, each on its own; `read` is told
+/// as each unit's reads end (`true`: they failed).
 pub(crate) async fn open_each<C: Aws>(
     units: Vec<Unit>,
     limit: &Limit,
     connect: impl AsyncFn(&Unit) -> C,
+    read: &(dyn Fn(&Unit, bool) + Sync),
 ) -> Opening<C> {
     let connect = &connect;
     let opened = units.into_iter().map(|unit| async move {
         let client = connect(&unit).await;
-        let observed = match observe_limited(&client, &unit.desired, limit).await {
+        let observed = observe_limited(&client, &unit.desired, limit).await;
+        read(&unit, observed.is_err());
+        let observed = match observed {
             Ok(o) => o,
             Err(e) => return Err((unit, Error::Observe(e))),
         };
@@ -219,14 +265,27 @@ mod tests {
             1,
         );
         let limit = Limit::new(2);
-        let opened = open_each(units, &limit, async |u: &Unit| {
-            fakes[&(
-                u.target.as_ref().unwrap().name.clone(),
-                u.region().to_string(),
-            )]
-                .clone()
-        })
+        let read = std::sync::Mutex::new(Vec::new());
+        let opened = open_each(
+            units,
+            &limit,
+            async |u: &Unit| {
+                fakes[&(
+                    u.target.as_ref().unwrap().name.clone(),
+                    u.region().to_string(),
+                )]
+                    .clone()
+            },
+            &|u: &Unit, failed| read.lock().unwrap().push((u.label(), failed)),
+        )
         .await;
+        let mut read = read.into_inner().unwrap();
+        read.sort();
+        assert_eq!(
+            read.iter().map(|(_, failed)| *failed).collect::<Vec<_>>(),
+            [false, true, false, false],
+            "each unit told once as its reads end, prod's Sydney failed: {read:?}"
+        );
         let outcome: Vec<(String, Result<usize, String>)> = opened
             .iter()
             .map(|o| match o {

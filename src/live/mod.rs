@@ -13,6 +13,7 @@ pub(crate) mod error;
 pub mod fake;
 pub(crate) mod iam;
 pub mod images_file;
+pub mod lanes;
 pub(crate) mod registry;
 pub mod sdk;
 pub mod stats;

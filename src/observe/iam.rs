@@ -24,16 +24,49 @@ pub struct IamState {
     pub missing_policies: BTreeSet<String>,
 }
 
+/// The three IAM listings: they need no account, so they go out alongside STS's
+/// GetCallerIdentity, one round of latency before the reads that need the account's ARNs.
+pub struct Listings {
+    providers: Option<Vec<String>>,
+    roles: Vec<String>,
+    policies: Vec<crate::live::PolicyInfo>,
+}
+
+pub async fn list<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    limit: &Limit,
+) -> Result<Listings, LiveError> {
+    // Only listed when the spec wants one: providers are never pruned, so nothing else needs it.
+    let providers = async {
+        match desired.all::<OidcProvider>().next() {
+            Some(_) => limit.call(client.list_oidc_providers()).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (providers, roles, policies) = futures::try_join!(
+        providers,
+        limit.call(client.list_roles()),
+        limit.call(client.list_policies())
+    )?;
+    Ok(Listings {
+        providers,
+        roles,
+        policies,
+    })
+}
+
 pub async fn read<C: Aws>(
     client: &C,
     desired: &Desired,
     env: &Env,
     limit: &Limit,
+    listed: Listings,
 ) -> Result<IamState, LiveError> {
     let (provider, roles, policies, users, missing_policies) = futures::try_join!(
-        read_provider(client, desired, limit),
-        read_roles(client, desired, limit),
-        read_policies(client, desired, env, limit),
+        read_provider(client, desired, limit, listed.providers),
+        read_roles(client, desired, limit, listed.roles),
+        read_policies(client, desired, env, limit, listed.policies),
         read_user_attachments(client, desired, env, limit),
         missing_external_policies(client, desired, env, limit),
     )?;
@@ -86,12 +119,12 @@ async fn read_provider<C: Aws>(
     client: &C,
     desired: &Desired,
     limit: &Limit,
+    listed: Option<Vec<String>>,
 ) -> Result<Option<Live>, LiveError> {
-    let Some(wanted) = desired.all::<OidcProvider>().next() else {
+    let (Some(wanted), Some(arns)) = (desired.all::<OidcProvider>().next(), listed) else {
         return Ok(None);
     };
     let host = wanted.host().to_string();
-    let arns = limit.call(client.list_oidc_providers()).await?;
     let Some(arn) = arns
         .into_iter()
         .find(|a| a.ends_with(&format!(":oidc-provider/{host}")))
@@ -121,9 +154,9 @@ async fn read_roles<C: Aws>(
     client: &C,
     desired: &Desired,
     limit: &Limit,
+    names: Vec<String>,
 ) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired.all::<Role>().map(|r| r.name.as_str()).collect();
-    let names = limit.call(client.list_roles()).await?;
     let candidates = candidates(names, |n| n.as_str(), &wanted, &desired.project_prefix);
     let found: Vec<Option<Live>> = stream::iter(candidates)
         .map(|(name, in_spec)| {
@@ -140,9 +173,10 @@ async fn read_roles<C: Aws>(
     Ok(found.into_iter().flatten().collect())
 }
 
-/// Reads one listed role: `GetRole`, then its attachments and inline policies when `full` says
-/// its tags call for them. `None` when it was deleted after the listing (see
-/// [`super::present`]).
+/// Reads one listed role: `GetRole`, and its attachments and inline policies when `full` says
+/// its tags call for them; a `complete` role (the spec's own) always needs them, so they are read
+/// alongside `GetRole`, one round of latency fewer. `None` when it was deleted after the listing
+/// (see [`super::present`]).
 pub(super) async fn read_role<C: Aws>(
     client: &C,
     limit: &Limit,
@@ -150,20 +184,34 @@ pub(super) async fn read_role<C: Aws>(
     complete: bool,
     full: impl Fn(&crate::model::Tags) -> bool,
 ) -> Result<Option<Live>, LiveError> {
-    let Some(info) = limit.call(client.get_role(&name)).await? else {
+    let dependents = || async {
+        super::present(
+            futures::future::try_join(
+                limit.call(client.list_attached_role_policies(&name)),
+                read_inline(client, &name, limit),
+            )
+            .await,
+        )
+    };
+    let (info, read) = if complete {
+        let (info, read) =
+            futures::future::join(limit.call(client.get_role(&name)), dependents()).await;
+        (info?, Some(read))
+    } else {
+        (limit.call(client.get_role(&name)).await?, None)
+    };
+    let Some(info) = info else {
         return Ok(None);
     };
-    let (mut policies, inline_policies) = if full(&info.tags) {
-        let reads = futures::future::try_join(
-            limit.call(client.list_attached_role_policies(&name)),
-            read_inline(client, &name, limit),
-        );
-        let Some(read) = super::present(reads.await)? else {
-            return Ok(None);
-        };
-        read
-    } else {
-        Default::default()
+    let read = match read {
+        Some(read) => Some(read?),
+        None if full(&info.tags) => Some(dependents().await?),
+        None => None,
+    };
+    let (mut policies, inline_policies) = match read {
+        Some(Some(read)) => read,
+        Some(None) => return Ok(None),
+        None => Default::default(),
     };
     policies.sort();
     let trust_policy = PolicyDocument::parse(&info.trust_policy).unwrap_or_else(|_| unreadable());
@@ -191,12 +239,12 @@ async fn read_policies<C: Aws>(
     desired: &Desired,
     env: &Env,
     limit: &Limit,
+    listed: Vec<crate::live::PolicyInfo>,
 ) -> Result<Vec<Live>, LiveError> {
     let wanted: BTreeSet<&str> = desired
         .all::<ManagedPolicy>()
         .map(|p| p.name.as_str())
         .collect();
-    let listed = limit.call(client.list_policies()).await?;
     let candidates = candidates(
         listed,
         |p| p.name.as_str(),

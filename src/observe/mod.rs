@@ -3,7 +3,8 @@
 //! Which resources are read is decided here from the desired state alone: the spec's resources
 //! and, so that what left the spec can be pruned, those whose name carries the project prefix.
 //! Reads of independent resources run concurrently, with at most `parallelism` AWS calls in
-//! flight across the whole observation (see [`Limit`]).
+//! flight across the whole observation (see [`Limit`]), or in each of the client's lanes
+//! (`live::lanes`) when several targets are read at once.
 
 mod iam;
 pub(crate) mod images;
@@ -157,30 +158,48 @@ pub fn read_actions() -> Vec<&'static str> {
 /// streams also stop at `width` resources, so that memory stays bounded while calls wait.
 #[derive(Clone)]
 pub struct Limit {
-    permits: Arc<Semaphore>,
+    permits: Option<Arc<Semaphore>>,
     pub width: usize,
 }
 
 impl Limit {
+    /// At most `parallelism` calls in flight over everything that shares this limit.
     pub fn new(parallelism: usize) -> Self {
         let width = parallelism.max(1);
         Limit {
-            permits: Arc::new(Semaphore::new(width)),
+            permits: Some(Arc::new(Semaphore::new(width))),
             width,
+        }
+    }
+
+    /// Calls bounded by the client's lanes (`live::lanes`), not here: each lane, a service in an
+    /// account and region, has its own window, so that one target's calls never wait for
+    /// another's. Streams still stop at `width` resources.
+    pub fn lanes(width: usize) -> Self {
+        Limit {
+            permits: None,
+            width: width.max(1),
         }
     }
 
     /// Runs one call (or one paginated listing) once a slot is free; futures start on first poll.
     pub async fn call<T>(&self, call: impl Future<Output = T>) -> T {
-        let _slot = self
-            .permits
-            .acquire()
-            .await
-            .expect("the semaphore is never closed");
+        let _slot = match &self.permits {
+            Some(permits) => Some(
+                permits
+                    .acquire()
+                    .await
+                    .expect("the semaphore is never closed"),
+            ),
+            None => None,
+        };
         call.await
     }
 }
 
+/// [`observe_limited`] with at most `parallelism` calls in flight over every service: what the
+/// fake's tests use (the commands bound calls per lane, `live::lanes`).
+#[cfg(test)]
 pub async fn observe<C: Aws>(
     client: &C,
     desired: &Desired,
@@ -196,23 +215,33 @@ pub async fn observe_limited<C: Aws>(
     limit: &Limit,
 ) -> Result<Observed, LiveError> {
     let limit = limit.clone();
-    let identity = client.caller_identity().await?;
-    let env = Env {
-        account: identity.account.clone(),
-        partition: identity.partition.clone(),
-        region: desired.region.clone(),
+    // Only IAM's per-resource reads need the account (its ARNs); STS, the IAM listings, ECR and
+    // the registry go out at once, one round of latency.
+    let identity_and_iam = async {
+        let listings = async {
+            if desired.manages_iam {
+                iam::list(client, desired, &limit).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let (identity, listed) =
+            futures::try_join!(limit.call(client.caller_identity()), listings)?;
+        let env = Env {
+            account: identity.account.clone(),
+            partition: identity.partition.clone(),
+            region: desired.region.clone(),
+        };
+        let iam = match listed {
+            Some(listed) => iam::read(client, desired, &env, &limit, listed).await?,
+            None => iam::IamState::default(),
+        };
+        Ok::<_, LiveError>((identity, iam))
     };
-    let iam_side = async {
-        if desired.manages_iam {
-            iam::read(client, desired, &env, &limit).await
-        } else {
-            Ok(iam::IamState::default())
-        }
-    };
-    let (repositories, iam, (registry, registry_live)) = futures::try_join!(
+    let ((identity, iam), repositories, (registry, registry_live)) = futures::try_join!(
+        identity_and_iam,
         repositories::read(client, desired, &limit),
-        iam_side,
-        registry::read(client, desired, &env, &limit)
+        registry::read(client, desired, &limit)
     )?;
     let mut resources = BTreeMap::new();
     for live in repositories

@@ -333,17 +333,26 @@ pub fn report(plan: &Plan, report: &Report, style: Style) -> String {
     out
 }
 
-/// `API calls: 7 (ecr:DescribeRepositories 1, …), 0 retried`.
+/// `API calls: 7 (ecr:DescribeRepositories 1, …), 0 retried`, then a line per lane:
+/// `  lane ecr 111111111111 ap-southeast-1: 5 calls, 0 retried, 0 throttled, peak 4 in flight, window 16 (min 16)`.
 pub fn stats(stats: &ApiStats) -> String {
     let ops: Vec<String> = stats
         .by_operation
         .iter()
         .map(|(op, n)| format!("{op} {n}"))
         .collect();
-    format!(
+    let mut out = format!(
         "API calls: {} ({}), {} retried",
         stats.total,
         ops.join(", "),
         stats.retries
-    )
+    );
+    for (lane, s) in &stats.lanes {
+        let _ = write!(
+            out,
+            "\n  lane {lane}: {} calls, {} retried, {} throttled, peak {} in flight, window {} (min {})",
+            s.calls, s.retries, s.throttles, s.peak_in_flight, s.window, s.min_window
+        );
+    }
+    out
 }

@@ -46,6 +46,7 @@ fn stats() -> ApiStats {
         .into_iter()
         .map(|(op, n)| (op.to_string(), n))
         .collect(),
+        ..ApiStats::default()
     }
 }
 

@@ -24,7 +24,15 @@ Reproducible: the decision for a request is a hash of the seed, the operation, t
 requests came before it. The same seed therefore gives the same faults for the same requests, even
 when concurrent requests arrive in another order; a retried request draws again.
 
-``GET /_faultproxy/stats`` answers the counts so far as JSON; ``--log FILE`` writes one JSON line per
+``--latency-ms MS`` holds every AWS request that long before forwarding it (no fault; the latency a
+caller far from the region sees), so that a benchmark or a test can model AWS's round trips in front
+of an emulator that answers in a few milliseconds. Requests are held concurrently: the proxy serves
+each connection on its own thread.
+
+``GET /_faultproxy/stats`` answers the counts so far as JSON, with ``peak_in_flight``: the most AWS
+requests the proxy held at once, overall (``all``) and by service (``ecr``, ``iam``, ``sts``, ``ssm``),
+and ``rounds``: the longest chain of requests each sent after the previous one was answered (the rounds of
+latency waited through in sequence); ``GET /_faultproxy/reset`` zeroes peaks, rounds and the request count; ``--log FILE`` writes one JSON line per
 AWS request with its decision; ``--record FILE`` one JSON line per request of any AWS service (SSM
 too) with its operation and string parameters, for tests that check what was called on what. Only connects to 127.0.0.1. Exits by itself when its parent process
 dies or after --max-seconds. Python 3 standard library only.
@@ -78,6 +86,8 @@ def parse_args(argv):
     p.add_argument("--log", help="append one JSON line per AWS request to this file")
     p.add_argument("--record", help="append one JSON line per request of any AWS service, with its "
                    "operation and string parameters, to this file")
+    p.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
+                   help="hold every AWS request this long before forwarding it (default 0)")
     p.add_argument("--max-seconds", type=float, default=1800.0,
                    help="exit after this long at the latest (default 1800)")
     args = p.parse_args(argv)
@@ -109,7 +119,35 @@ class Injector:
         self.requests = 0
         self.by_kind = {k: 0 for k in KINDS}
         self.by_operation = {}
+        self.in_flight = {}
+        self.peak = {}
+        # The longest chain of requests each sent after the one before had been answered: the
+        # rounds of sequential latency a run waited through (its read graph's depth when calls
+        # never queue for a slot).
+        self.rounds = 0
         self.log = open(log_path, "a", encoding="utf-8") if log_path else None
+
+    def started(self, service):
+        """Counts the request in flight; returns its depth: one more than the deepest request
+        answered before it arrived."""
+        with self.lock:
+            for key in ("all", service):
+                self.in_flight[key] = self.in_flight.get(key, 0) + 1
+                self.peak[key] = max(self.peak.get(key, 0), self.in_flight[key])
+            return self.rounds + 1
+
+    def ended(self, service, depth):
+        with self.lock:
+            for key in ("all", service):
+                self.in_flight[key] -= 1
+            self.rounds = max(self.rounds, depth)
+
+    def reset_counts(self):
+        """Zeroes the peaks and rounds (between the phases of a benchmark)."""
+        with self.lock:
+            self.peak = {}
+            self.rounds = 0
+            self.requests = 0
 
     def decide(self, service, operation, body):
         """Returns (kind or None, a number in [0, 1) for the fault's details, request id)."""
@@ -152,7 +190,8 @@ class Injector:
         with self.lock:
             return {"requests": self.requests, "faults": sum(self.by_kind.values()),
                     "by_kind": dict(self.by_kind),
-                    "by_operation": {op: dict(k) for op, k in self.by_operation.items()}}
+                    "by_operation": {op: dict(k) for op, k in self.by_operation.items()},
+                    "peak_in_flight": dict(self.peak), "rounds": self.rounds}
 
 
 def describe(headers, body):
@@ -242,7 +281,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        if self.path == "/_faultproxy/stats":
+        if self.path in ("/_faultproxy/stats", "/_faultproxy/reset"):
+            if self.path.endswith("reset"):
+                self.server.injector.reset_counts()
             body = json.dumps(self.server.injector.stats()).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -265,6 +306,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         {"service": seen, "operation": op, "params": params}) + "\n")
                     self.server.record.flush()
         service, operation = classify(self.headers, body)
+        # Latency for every AWS service (SSM too), faults only for those classify knows.
+        held = service or describe(self.headers, body)[0]
+        if not held:
+            return self.relay_decided(service, operation, body)
+        depth = self.server.injector.started(held)
+        try:
+            if self.server.latency > 0:
+                time.sleep(self.server.latency)
+            return self.relay_decided(service, operation, body)
+        finally:
+            self.server.injector.ended(held, depth)
+
+    def relay_decided(self, service, operation, body):
         kind, detail, request_id = (None, 0.0, "")
         if service:
             kind, detail, request_id = self.server.injector.decide(service, operation, body)
@@ -337,6 +391,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog of 5 drops the SYNs of a burst of new connections
+    # (a client opening 100 at once), which then wait a second for their retransmission.
+    request_queue_size = 1024
 
     def handle_error(self, request, client_address):
         # A client that went away mid-answer is the clients' business, not a proxy failure.
@@ -354,6 +411,7 @@ def main(argv):
     args = parse_args(argv)
     server = Server(("127.0.0.1", 0), Handler)
     server.upstream_port = args.upstream_port
+    server.latency = args.latency_ms / 1000.0
     server.record = open(args.record, "a", encoding="utf-8") if args.record else None
     server.record_lock = threading.Lock()
     server.injector = Injector(args.seed, args.rates, args.delay_range, args.only_ops,

@@ -26,6 +26,8 @@ pub struct Faults {
     pub max_faults: Option<u32>,
     /// Record every AWS request (operation and string parameters) to this file, one JSON line each.
     pub record: Option<std::path::PathBuf>,
+    /// Hold every AWS request this many milliseconds before forwarding it (a far region).
+    pub latency_ms: Option<u32>,
 }
 
 impl Faults {
@@ -68,6 +70,9 @@ impl Faults {
         if let Some(path) = &self.record {
             args.extend(["--record".to_string(), path.display().to_string()]);
         }
+        if let Some(ms) = self.latency_ms {
+            args.extend(["--latency-ms".to_string(), ms.to_string()]);
+        }
         args
     }
 }
@@ -108,7 +113,8 @@ impl FaultProxy {
         &self.url
     }
 
-    /// `{"requests": N, "faults": N, "by_kind": {...}, "by_operation": {op: {kind: N}}}`.
+    /// `{"requests": N, "faults": N, "by_kind": {...}, "by_operation": {op: {kind: N}},
+    /// "peak_in_flight": {"all": N, "ecr": N, …}}`.
     pub fn stats(&self) -> Value {
         let address = self.url.trim_start_matches("http://");
         let mut stream = TcpStream::connect(address).expect("connect to the proxy");

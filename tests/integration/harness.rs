@@ -96,6 +96,7 @@ impl Account {
             max_attempts: 3,
             static_credentials: Some((self.id.clone(), "test".into())),
             assume_role: None,
+            lanes: None,
         })
         .await
     }

@@ -13,6 +13,7 @@ mod github_ids;
 mod harness;
 mod iam;
 mod install;
+mod lanes;
 mod lifecycle;
 mod lock;
 mod markdown;

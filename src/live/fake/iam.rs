@@ -292,9 +292,9 @@ impl FakeAws {
     }
 
     /// One CreatePolicyVersion as IAM acts on it (the trait method adds lost responses).
-    fn create_policy_version_once(&self, arn: &str, document: &str) -> Result<(), LiveError> {
+    async fn create_policy_version_once(&self, arn: &str, document: &str) -> Result<(), LiveError> {
         const OP: &str = "iam:CreatePolicyVersion";
-        let mut state = self.enter(OP, arn)?;
+        let mut state = self.enter(OP, arn).await?;
         check_document(OP, document)?;
         let created = state.iam.now();
         let policy = state
@@ -426,9 +426,9 @@ impl FakeAws {
     }
 
     /// Counts one more call per extra page, as the SDK's paginators would make.
-    fn count_pages(&self, operation: &'static str, items: usize) -> Result<(), LiveError> {
+    async fn count_pages(&self, operation: &'static str, items: usize) -> Result<(), LiveError> {
         for _ in 1..items.div_ceil(PAGE) {
-            drop(self.enter(operation, "")?);
+            drop(self.enter(operation, "").await?);
         }
         Ok(())
     }
@@ -436,7 +436,7 @@ impl FakeAws {
 
 impl IamApi for FakeAws {
     async fn list_oidc_providers(&self) -> Result<Vec<String>, LiveError> {
-        let state = self.enter("iam:ListOpenIDConnectProviders", "")?;
+        let state = self.enter("iam:ListOpenIDConnectProviders", "").await?;
         Ok(state
             .iam
             .oidc_providers
@@ -446,7 +446,7 @@ impl IamApi for FakeAws {
     }
 
     async fn get_oidc_provider(&self, arn: &str) -> Result<Option<OidcProviderInfo>, LiveError> {
-        let mut state = self.enter("iam:GetOpenIDConnectProvider", arn)?;
+        let mut state = self.enter("iam:GetOpenIDConnectProvider", arn).await?;
         Ok(state.iam.provider_by_arn(arn).map(|p| OidcProviderInfo {
             arn: p.arn.clone(),
             url: p.url.clone(),
@@ -458,7 +458,7 @@ impl IamApi for FakeAws {
 
     async fn create_oidc_provider(&self, new: &NewOidcProvider<'_>) -> Result<Ensured, LiveError> {
         const OP: &str = "iam:CreateOpenIDConnectProvider";
-        let mut state = self.enter(OP, new.url)?;
+        let mut state = self.enter(OP, new.url).await?;
         let Some(url) = new.url.strip_prefix("https://") else {
             return Err(Self::error(
                 OP,
@@ -487,7 +487,7 @@ impl IamApi for FakeAws {
 
     async fn add_client_id(&self, arn: &str, client_id: &str) -> Result<(), LiveError> {
         const OP: &str = "iam:AddClientIDToOpenIDConnectProvider";
-        let mut state = self.enter(OP, arn)?;
+        let mut state = self.enter(OP, arn).await?;
         let provider = state
             .iam
             .provider_by_arn(arn)
@@ -498,7 +498,7 @@ impl IamApi for FakeAws {
 
     async fn remove_client_id(&self, arn: &str, client_id: &str) -> Result<(), LiveError> {
         const OP: &str = "iam:RemoveClientIDFromOpenIDConnectProvider";
-        let mut state = self.enter(OP, arn)?;
+        let mut state = self.enter(OP, arn).await?;
         let provider = state
             .iam
             .provider_by_arn(arn)
@@ -509,7 +509,7 @@ impl IamApi for FakeAws {
 
     async fn update_thumbprints(&self, arn: &str, thumbprints: &[String]) -> Result<(), LiveError> {
         const OP: &str = "iam:UpdateOpenIDConnectProviderThumbprint";
-        let mut state = self.enter(OP, arn)?;
+        let mut state = self.enter(OP, arn).await?;
         let provider = state
             .iam
             .provider_by_arn(arn)
@@ -520,7 +520,7 @@ impl IamApi for FakeAws {
 
     async fn tag_iam(&self, target: &TagTarget, tags: &Tags) -> Result<(), LiveError> {
         let (op, key) = iam_tag_call(target, "Tag");
-        let mut state = self.enter(op, key)?;
+        let mut state = self.enter(op, key).await?;
         let live = iam_tags(&mut state.iam, target).ok_or_else(|| no_such_entity(op, key))?;
         live.extend(tags.clone());
         Ok(())
@@ -528,14 +528,14 @@ impl IamApi for FakeAws {
 
     async fn untag_iam(&self, target: &TagTarget, keys: &[String]) -> Result<(), LiveError> {
         let (op, key) = iam_tag_call(target, "Untag");
-        let mut state = self.enter(op, key)?;
+        let mut state = self.enter(op, key).await?;
         let live = iam_tags(&mut state.iam, target).ok_or_else(|| no_such_entity(op, key))?;
         live.retain(|k, _| !keys.contains(k));
         Ok(())
     }
 
     async fn delete_oidc_provider(&self, arn: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("iam:DeleteOpenIDConnectProvider", arn)?;
+        let mut state = self.enter("iam:DeleteOpenIDConnectProvider", arn).await?;
         let before = state.iam.oidc_providers.len();
         state.iam.oidc_providers.retain(|_, p| p.arn != arn);
         Ok(if state.iam.oidc_providers.len() < before {
@@ -547,13 +547,20 @@ impl IamApi for FakeAws {
 
     async fn list_roles(&self) -> Result<Vec<String>, LiveError> {
         const OP: &str = "iam:ListRoles";
-        let names: Vec<String> = self.enter(OP, "")?.iam.roles.keys().cloned().collect();
-        self.count_pages(OP, names.len())?;
+        let names: Vec<String> = self
+            .enter(OP, "")
+            .await?
+            .iam
+            .roles
+            .keys()
+            .cloned()
+            .collect();
+        self.count_pages(OP, names.len()).await?;
         Ok(names)
     }
 
     async fn get_role(&self, name: &str) -> Result<Option<RoleInfo>, LiveError> {
-        let state = self.enter("iam:GetRole", name)?;
+        let state = self.enter("iam:GetRole", name).await?;
         Ok(state.iam.roles.get(name).map(|r| RoleInfo {
             name: r.name.clone(),
             arn: r.arn.clone(),
@@ -567,7 +574,7 @@ impl IamApi for FakeAws {
 
     async fn list_attached_role_policies(&self, role: &str) -> Result<Vec<String>, LiveError> {
         const OP: &str = "iam:ListAttachedRolePolicies";
-        let state = self.enter(OP, role)?;
+        let state = self.enter(OP, role).await?;
         let role = state
             .iam
             .roles
@@ -578,7 +585,7 @@ impl IamApi for FakeAws {
 
     async fn create_role(&self, new: &NewRole<'_>) -> Result<Ensured, LiveError> {
         const OP: &str = "iam:CreateRole";
-        let mut state = self.enter(OP, new.name)?;
+        let mut state = self.enter(OP, new.name).await?;
         if state.iam.roles.contains_key(new.name) {
             return Ok(Ensured::NotNeeded);
         }
@@ -605,7 +612,7 @@ impl IamApi for FakeAws {
 
     async fn update_trust_policy(&self, role: &str, document: &str) -> Result<(), LiveError> {
         const OP: &str = "iam:UpdateAssumeRolePolicy";
-        let mut state = self.enter(OP, role)?;
+        let mut state = self.enter(OP, role).await?;
         check_document(OP, document)?;
         let role = state
             .iam
@@ -623,7 +630,7 @@ impl IamApi for FakeAws {
         max_session_duration: i32,
     ) -> Result<(), LiveError> {
         const OP: &str = "iam:UpdateRole";
-        let mut state = self.enter(OP, role)?;
+        let mut state = self.enter(OP, role).await?;
         let role = state
             .iam
             .roles
@@ -640,7 +647,7 @@ impl IamApi for FakeAws {
         policy_arn: &str,
     ) -> Result<(), LiveError> {
         const OP: &str = "iam:PutRolePermissionsBoundary";
-        let mut state = self.enter(OP, role)?;
+        let mut state = self.enter(OP, role).await?;
         if !state.iam.policy_exists(policy_arn) {
             return Err(no_such_entity(OP, format!("policy {policy_arn}")));
         }
@@ -654,7 +661,9 @@ impl IamApi for FakeAws {
     }
 
     async fn delete_permissions_boundary(&self, role: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("iam:DeleteRolePermissionsBoundary", role)?;
+        let mut state = self
+            .enter("iam:DeleteRolePermissionsBoundary", role)
+            .await?;
         Ok(
             match state
                 .iam
@@ -670,7 +679,7 @@ impl IamApi for FakeAws {
 
     async fn attach_role_policy(&self, role: &str, policy_arn: &str) -> Result<(), LiveError> {
         const OP: &str = "iam:AttachRolePolicy";
-        let mut state = self.enter(OP, role)?;
+        let mut state = self.enter(OP, role).await?;
         if !state.iam.policy_exists(policy_arn) {
             return Err(no_such_entity(OP, format!("policy {policy_arn}")));
         }
@@ -684,7 +693,7 @@ impl IamApi for FakeAws {
     }
 
     async fn detach_role_policy(&self, role: &str, policy_arn: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("iam:DetachRolePolicy", role)?;
+        let mut state = self.enter("iam:DetachRolePolicy", role).await?;
         let detached = state
             .iam
             .roles
@@ -699,7 +708,7 @@ impl IamApi for FakeAws {
 
     async fn list_role_policies(&self, role: &str) -> Result<Vec<String>, LiveError> {
         const OP: &str = "iam:ListRolePolicies";
-        let state = self.enter(OP, role)?;
+        let state = self.enter(OP, role).await?;
         let r = state
             .iam
             .roles
@@ -709,7 +718,7 @@ impl IamApi for FakeAws {
     }
 
     async fn get_role_policy(&self, role: &str, name: &str) -> Result<Option<String>, LiveError> {
-        let state = self.enter("iam:GetRolePolicy", role)?;
+        let state = self.enter("iam:GetRolePolicy", role).await?;
         Ok(state
             .iam
             .roles
@@ -725,7 +734,7 @@ impl IamApi for FakeAws {
         document: &str,
     ) -> Result<(), LiveError> {
         const OP: &str = "iam:PutRolePolicy";
-        let mut state = self.enter(OP, role)?;
+        let mut state = self.enter(OP, role).await?;
         check_document(OP, document)?;
         let r = state
             .iam
@@ -738,7 +747,7 @@ impl IamApi for FakeAws {
     }
 
     async fn delete_role_policy(&self, role: &str, name: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("iam:DeleteRolePolicy", role)?;
+        let mut state = self.enter("iam:DeleteRolePolicy", role).await?;
         let removed = state
             .iam
             .roles
@@ -753,7 +762,7 @@ impl IamApi for FakeAws {
 
     async fn delete_role(&self, role: &str) -> Result<Ensured, LiveError> {
         const OP: &str = "iam:DeleteRole";
-        let mut state = self.enter(OP, role)?;
+        let mut state = self.enter(OP, role).await?;
         match state.iam.roles.get(role) {
             None => Ok(Ensured::NotNeeded),
             Some(r) if !r.attached_policies.is_empty() || !r.inline_policies.is_empty() => {
@@ -775,8 +784,9 @@ impl IamApi for FakeAws {
 
     async fn list_policies(&self) -> Result<Vec<PolicyInfo>, LiveError> {
         const OP: &str = "iam:ListPolicies";
-        let state = self.enter(OP, "")?;
-        let policies: Vec<PolicyInfo> = state
+        let policies: Vec<PolicyInfo> = self
+            .enter(OP, "")
+            .await?
             .iam
             .policies
             .values()
@@ -791,14 +801,13 @@ impl IamApi for FakeAws {
                 description: None,
             })
             .collect();
-        drop(state);
-        self.count_pages(OP, policies.len())?;
+        self.count_pages(OP, policies.len()).await?;
         Ok(policies)
     }
 
     async fn list_policy_tags(&self, arn: &str) -> Result<Tags, LiveError> {
         const OP: &str = "iam:ListPolicyTags";
-        let mut state = self.enter(OP, arn)?;
+        let mut state = self.enter(OP, arn).await?;
         let policy = state
             .iam
             .policy_by_arn(arn)
@@ -807,7 +816,7 @@ impl IamApi for FakeAws {
     }
 
     async fn policy_exists(&self, arn: &str) -> Result<bool, LiveError> {
-        let state = self.enter("iam:GetPolicy", arn)?;
+        let state = self.enter("iam:GetPolicy", arn).await?;
         Ok(state.iam.policy_exists(arn))
     }
 
@@ -816,7 +825,7 @@ impl IamApi for FakeAws {
         arn: &str,
         version_id: &str,
     ) -> Result<Option<String>, LiveError> {
-        let mut state = self.enter("iam:GetPolicyVersion", arn)?;
+        let mut state = self.enter("iam:GetPolicyVersion", arn).await?;
         Ok(state
             .iam
             .policy_by_arn(arn)
@@ -826,7 +835,7 @@ impl IamApi for FakeAws {
 
     async fn list_policy_versions(&self, arn: &str) -> Result<Vec<PolicyVersionInfo>, LiveError> {
         const OP: &str = "iam:ListPolicyVersions";
-        let mut state = self.enter(OP, arn)?;
+        let mut state = self.enter(OP, arn).await?;
         let policy = state
             .iam
             .policy_by_arn(arn)
@@ -846,7 +855,7 @@ impl IamApi for FakeAws {
 
     async fn create_policy(&self, new: &NewPolicy<'_>) -> Result<Ensured, LiveError> {
         const OP: &str = "iam:CreatePolicy";
-        let mut state = self.enter(OP, new.name)?;
+        let mut state = self.enter(OP, new.name).await?;
         if state.iam.policies.contains_key(new.name) {
             return Ok(Ensured::NotNeeded);
         }
@@ -871,13 +880,13 @@ impl IamApi for FakeAws {
     }
 
     async fn create_policy_version(&self, arn: &str, document: &str) -> Result<(), LiveError> {
-        let first = self.create_policy_version_once(arn, document);
+        let first = self.create_policy_version_once(arn, document).await;
         match self.losing("iam:CreatePolicyVersion") {
             None => first,
             Some(retried) => {
                 first?;
                 if retried {
-                    self.create_policy_version_once(arn, document)
+                    self.create_policy_version_once(arn, document).await
                 } else {
                     Err(Self::error(
                         "iam:CreatePolicyVersion",
@@ -896,7 +905,7 @@ impl IamApi for FakeAws {
         version_id: &str,
     ) -> Result<Ensured, LiveError> {
         const OP: &str = "iam:DeletePolicyVersion";
-        let mut state = self.enter(OP, arn)?;
+        let mut state = self.enter(OP, arn).await?;
         let Some(policy) = state.iam.policy_by_arn(arn) else {
             return Ok(Ensured::NotNeeded);
         };
@@ -915,7 +924,7 @@ impl IamApi for FakeAws {
 
     async fn list_entities_for_policy(&self, arn: &str) -> Result<PolicyEntities, LiveError> {
         const OP: &str = "iam:ListEntitiesForPolicy";
-        let state = self.enter(OP, arn)?;
+        let state = self.enter(OP, arn).await?;
         if !state.iam.policy_exists(arn) {
             return Err(no_such_entity(OP, arn));
         }
@@ -924,7 +933,7 @@ impl IamApi for FakeAws {
 
     async fn delete_policy(&self, arn: &str) -> Result<Ensured, LiveError> {
         const OP: &str = "iam:DeletePolicy";
-        let mut state = self.enter(OP, arn)?;
+        let mut state = self.enter(OP, arn).await?;
         let entities = state.iam.entities(arn);
         let Some(policy) = state.iam.policy_by_arn(arn) else {
             return Ok(Ensured::NotNeeded);
@@ -953,13 +962,13 @@ impl IamApi for FakeAws {
         &self,
         user: &str,
     ) -> Result<Option<Vec<String>>, LiveError> {
-        let state = self.enter("iam:ListAttachedUserPolicies", user)?;
+        let state = self.enter("iam:ListAttachedUserPolicies", user).await?;
         Ok(state.iam.users.get(user).cloned())
     }
 
     async fn attach_user_policy(&self, user: &str, policy_arn: &str) -> Result<(), LiveError> {
         const OP: &str = "iam:AttachUserPolicy";
-        let mut state = self.enter(OP, user)?;
+        let mut state = self.enter(OP, user).await?;
         if !state.iam.policy_exists(policy_arn) {
             return Err(no_such_entity(OP, format!("policy {policy_arn}")));
         }
@@ -973,7 +982,7 @@ impl IamApi for FakeAws {
     }
 
     async fn detach_user_policy(&self, user: &str, policy_arn: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("iam:DetachUserPolicy", user)?;
+        let mut state = self.enter("iam:DetachUserPolicy", user).await?;
         let detached = state
             .iam
             .users
@@ -991,7 +1000,7 @@ impl IamApi for FakeAws {
         group: &str,
         policy_arn: &str,
     ) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("iam:DetachGroupPolicy", group)?;
+        let mut state = self.enter("iam:DetachGroupPolicy", group).await?;
         let detached = state
             .iam
             .groups

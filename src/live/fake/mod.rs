@@ -11,6 +11,7 @@ mod registry;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::lanes::{LaneKey, Lanes, Service};
 use super::{
     ApiStats, Aws, CallCounter, EcrApi, Ensured, ErrorKind, Identity, LiveError, NewRepository,
     RepositoryInfo, StsApi,
@@ -96,6 +97,14 @@ pub struct FakeAws {
     pub region: String,
     state: Arc<Mutex<State>>,
     counter: CallCounter,
+    pace: Option<Pace>,
+}
+
+/// Lanes and a latency for every call ([`FakeAws::paced`]).
+#[derive(Debug, Clone)]
+struct Pace {
+    lanes: Lanes,
+    latency: std::time::Duration,
 }
 
 impl Default for FakeAws {
@@ -123,6 +132,7 @@ impl FakeAws {
             region: region.into(),
             state: Arc::default(),
             counter: CallCounter::default(),
+            pace: None,
         }
     }
 
@@ -191,8 +201,43 @@ impl FakeAws {
         Some(due.retried)
     }
 
-    /// Counts the call and answers an injected fault, if one is due.
-    fn enter(
+    /// Counts the call and answers an injected fault, if one is due; when paced, first waits
+    /// for a slot in the call's lane and holds it for the latency, and tells the lane whether
+    /// the answer was throttling.
+    async fn enter(
+        &self,
+        operation: &'static str,
+        target: &str,
+    ) -> Result<MutexGuard<'_, State>, LiveError> {
+        let Some(pace) = &self.pace else {
+            return self.enter_now(operation, target);
+        };
+        let lane = pace.lanes.lane(LaneKey::new(
+            Service::of_operation(operation),
+            &self.account,
+            &self.region,
+        ));
+        lane.called();
+        let slot = lane.acquire().await;
+        tokio::time::sleep(pace.latency).await;
+        let answer = self.enter_now(operation, target);
+        lane.answered(matches!(&answer, Err(e) if e.kind == ErrorKind::Throttled));
+        drop(slot);
+        answer
+    }
+
+    /// Calls in lanes (`live::lanes`), each holding its lane's slot for `latency`, as an SDK
+    /// client over a network would.
+    #[must_use]
+    pub fn paced(mut self, lanes: &Lanes, latency: std::time::Duration) -> Self {
+        self.pace = Some(Pace {
+            lanes: lanes.clone(),
+            latency,
+        });
+        self
+    }
+
+    fn enter_now(
         &self,
         operation: &'static str,
         target: &str,
@@ -323,13 +368,24 @@ fn reformatted(text: &str) -> String {
 
 impl Aws for FakeAws {
     fn stats(&self) -> ApiStats {
-        self.counter.snapshot()
+        let mut stats = self.counter.snapshot();
+        if let Some(pace) = &self.pace {
+            stats.lanes = [Service::Ecr, Service::Iam, Service::Sts, Service::Ssm]
+                .into_iter()
+                .map(|service| {
+                    let lane = LaneKey::new(service, &self.account, &self.region);
+                    pace.lanes.lane(lane).stats()
+                })
+                .filter(|(_, s)| s.calls > 0)
+                .collect();
+        }
+        stats
     }
 }
 
 impl StsApi for FakeAws {
     async fn caller_identity(&self) -> Result<Identity, LiveError> {
-        drop(self.enter("sts:GetCallerIdentity", "")?);
+        drop(self.enter("sts:GetCallerIdentity", "").await?);
         Ok(Identity::from_arn(
             self.account.clone(),
             format!("arn:aws:iam::{}:user/test", self.account),
@@ -340,22 +396,22 @@ impl StsApi for FakeAws {
 impl EcrApi for FakeAws {
     async fn list_repositories(&self) -> Result<Vec<RepositoryInfo>, LiveError> {
         // One call per page of 1000, as DescribeRepositories pages.
-        let state = self.enter("ecr:DescribeRepositories", "")?;
-        let repos: Vec<RepositoryInfo> = state
+        let repos: Vec<RepositoryInfo> = self
+            .enter("ecr:DescribeRepositories", "")
+            .await?
             .repositories
             .values()
             .map(|r| r.info.clone())
             .collect();
-        drop(state);
         for _ in 1..repos.len().div_ceil(1000) {
-            drop(self.enter("ecr:DescribeRepositories", "")?);
+            drop(self.enter("ecr:DescribeRepositories", "").await?);
         }
         Ok(repos)
     }
 
     async fn get_lifecycle_policy(&self, repository: &str) -> Result<Option<String>, LiveError> {
         const OP: &str = "ecr:GetLifecyclePolicy";
-        let state = self.enter(OP, repository)?;
+        let state = self.enter(OP, repository).await?;
         let repo = state
             .repositories
             .get(repository)
@@ -365,7 +421,7 @@ impl EcrApi for FakeAws {
 
     async fn get_repository_policy(&self, repository: &str) -> Result<Option<String>, LiveError> {
         const OP: &str = "ecr:GetRepositoryPolicy";
-        let state = self.enter(OP, repository)?;
+        let state = self.enter(OP, repository).await?;
         let repo = state
             .repositories
             .get(repository)
@@ -375,32 +431,33 @@ impl EcrApi for FakeAws {
 
     async fn list_tags(&self, arn: &str) -> Result<Tags, LiveError> {
         const OP: &str = "ecr:ListTagsForResource";
-        let mut state = self.enter(OP, arn)?;
+        let mut state = self.enter(OP, arn).await?;
         Self::repo_of_arn(&mut state, arn)
             .map(|r| r.tags.clone())
             .ok_or_else(|| Self::not_found(OP, arn))
     }
 
     async fn has_images(&self, repository: &str) -> Result<Option<bool>, LiveError> {
-        let state = self.enter("ecr:ListImages", repository)?;
+        let state = self.enter("ecr:ListImages", repository).await?;
         Ok(state.repositories.get(repository).map(|r| r.images > 0))
     }
 
     async fn describe_images(&self, repository: &str) -> Result<Option<Vec<Image>>, LiveError> {
         const OP: &str = "ecr:DescribeImages";
-        let state = self.enter(OP, repository)?;
-        if !state.repositories.contains_key(repository) {
-            return Ok(None);
-        }
-        let images: Vec<Image> = state
-            .images
-            .get(repository)
-            .map(|list| list.iter().map(|(i, _)| i.clone()).collect())
-            .unwrap_or_default();
-        drop(state);
+        let images: Vec<Image> = {
+            let state = self.enter(OP, repository).await?;
+            if !state.repositories.contains_key(repository) {
+                return Ok(None);
+            }
+            state
+                .images
+                .get(repository)
+                .map(|list| list.iter().map(|(i, _)| i.clone()).collect())
+                .unwrap_or_default()
+        };
         // One call per page of 1000, as DescribeImages pages.
         for _ in 1..images.len().div_ceil(1000) {
-            drop(self.enter(OP, repository)?);
+            drop(self.enter(OP, repository).await?);
         }
         Ok(Some(images))
     }
@@ -412,7 +469,7 @@ impl EcrApi for FakeAws {
     ) -> Result<Vec<(String, Vec<String>)>, LiveError> {
         let mut out = Vec::new();
         for chunk in indexes.chunks(100) {
-            let state = self.enter("ecr:BatchGetImage", repository)?;
+            let state = self.enter("ecr:BatchGetImage", repository).await?;
             let stored = state.images.get(repository);
             for digest in chunk {
                 if let Some((_, children)) = stored
@@ -428,7 +485,7 @@ impl EcrApi for FakeAws {
     }
 
     async fn create_repository(&self, new: &NewRepository<'_>) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:CreateRepository", new.name)?;
+        let mut state = self.enter("ecr:CreateRepository", new.name).await?;
         if state.repositories.contains_key(new.name) {
             return Ok(Ensured::NotNeeded);
         }
@@ -459,7 +516,7 @@ impl EcrApi for FakeAws {
 
     async fn delete_repository(&self, repository: &str, force: bool) -> Result<Ensured, LiveError> {
         const OP: &str = "ecr:DeleteRepository";
-        let mut state = self.enter(OP, repository)?;
+        let mut state = self.enter(OP, repository).await?;
         match state.repositories.get(repository) {
             None => Ok(Ensured::NotNeeded),
             Some(r) if r.images > 0 && !force => Err(Self::error(
@@ -483,7 +540,7 @@ impl EcrApi for FakeAws {
         exclusion_filters: &[String],
     ) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutImageTagMutability";
-        let mut state = self.enter(OP, repository)?;
+        let mut state = self.enter(OP, repository).await?;
         let repo = state
             .repositories
             .get_mut(repository)
@@ -495,7 +552,7 @@ impl EcrApi for FakeAws {
 
     async fn put_scan_on_push(&self, repository: &str, value: bool) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutImageScanningConfiguration";
-        let mut state = self.enter(OP, repository)?;
+        let mut state = self.enter(OP, repository).await?;
         let repo = state
             .repositories
             .get_mut(repository)
@@ -506,7 +563,7 @@ impl EcrApi for FakeAws {
 
     async fn put_lifecycle_policy(&self, repository: &str, text: &str) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutLifecyclePolicy";
-        let mut state = self.enter(OP, repository)?;
+        let mut state = self.enter(OP, repository).await?;
         let repo = state
             .repositories
             .get_mut(repository)
@@ -517,7 +574,7 @@ impl EcrApi for FakeAws {
 
     async fn delete_lifecycle_policy(&self, repository: &str) -> Result<Ensured, LiveError> {
         const OP: &str = "ecr:DeleteLifecyclePolicy";
-        let mut state = self.enter(OP, repository)?;
+        let mut state = self.enter(OP, repository).await?;
         let repo = state
             .repositories
             .get_mut(repository)
@@ -530,7 +587,7 @@ impl EcrApi for FakeAws {
 
     async fn set_repository_policy(&self, repository: &str, text: &str) -> Result<(), LiveError> {
         const OP: &str = "ecr:SetRepositoryPolicy";
-        let mut state = self.enter(OP, repository)?;
+        let mut state = self.enter(OP, repository).await?;
         let repo = state
             .repositories
             .get_mut(repository)
@@ -541,7 +598,7 @@ impl EcrApi for FakeAws {
 
     async fn delete_repository_policy(&self, repository: &str) -> Result<Ensured, LiveError> {
         const OP: &str = "ecr:DeleteRepositoryPolicy";
-        let mut state = self.enter(OP, repository)?;
+        let mut state = self.enter(OP, repository).await?;
         let repo = state
             .repositories
             .get_mut(repository)
@@ -554,7 +611,7 @@ impl EcrApi for FakeAws {
 
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), LiveError> {
         const OP: &str = "ecr:TagResource";
-        let mut state = self.enter(OP, arn)?;
+        let mut state = self.enter(OP, arn).await?;
         let repo = Self::repo_of_arn(&mut state, arn).ok_or_else(|| Self::not_found(OP, arn))?;
         repo.tags.extend(tags.clone());
         Ok(())
@@ -562,7 +619,7 @@ impl EcrApi for FakeAws {
 
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), LiveError> {
         const OP: &str = "ecr:UntagResource";
-        let mut state = self.enter(OP, arn)?;
+        let mut state = self.enter(OP, arn).await?;
         let repo = Self::repo_of_arn(&mut state, arn).ok_or_else(|| Self::not_found(OP, arn))?;
         repo.tags.retain(|k, _| !keys.contains(k));
         Ok(())

@@ -4,6 +4,7 @@
 mod counting;
 mod ecr;
 mod iam;
+mod laned;
 mod registry;
 mod sts;
 
@@ -14,6 +15,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_ecr::error::{ProvideErrorMetadata, SdkError};
 
+use super::lanes::{Lane, LaneKey, Lanes, Service};
 use super::{ApiStats, Aws, CallCounter, Ensured, ErrorKind, LiveError};
 use counting::CountCalls;
 
@@ -32,6 +34,9 @@ pub struct ConnectOptions {
     pub static_credentials: Option<(String, String)>,
     /// A role to assume with the credentials above (a target in another account).
     pub assume_role: Option<AssumeRole>,
+    /// The run's lanes, and the account its calls are metered to (an id, or `caller` for the
+    /// credentials' own account); `None`: calls wait for no lane.
+    pub lanes: Option<(Lanes, String)>,
 }
 
 /// A role assumed through STS; the SDK refreshes the session before it expires, so long runs
@@ -56,6 +61,7 @@ pub struct SdkAws {
     sts: aws_sdk_sts::Client,
     ssm: aws_sdk_ssm::Client,
     counter: CallCounter,
+    lanes: Vec<Lane>,
 }
 
 impl SdkAws {
@@ -108,32 +114,72 @@ impl SdkAws {
                 .build();
         }
         let counter = CallCounter::default();
-        let ecr = aws_sdk_ecr::config::Builder::from(&shared)
-            .interceptor(CountCalls::new(counter.clone()))
-            .build();
+        let lane = |service: Service| {
+            options
+                .lanes
+                .as_ref()
+                .map(|(lanes, account)| lanes.lane(LaneKey::new(service, account, &options.region)))
+        };
+        let (ecr_lane, iam_lane, sts_lane, ssm_lane) = (
+            lane(Service::Ecr),
+            lane(Service::Iam),
+            lane(Service::Sts),
+            lane(Service::Ssm),
+        );
+        let https = options.lanes.as_ref().map(|_| laned::https_client());
+        // Each service's calls go out through its lane's client; without lanes, the SDK's default.
+        let client_of = |lane: &Option<Lane>| {
+            https
+                .as_ref()
+                .zip(lane.as_ref())
+                .map(|(https, lane)| laned::LanedClient::new(https.clone(), lane.clone()))
+        };
+        let mut ecr = aws_sdk_ecr::config::Builder::from(&shared)
+            .interceptor(CountCalls::new(counter.clone(), ecr_lane.clone()));
+        if let Some(http) = client_of(&ecr_lane) {
+            ecr = ecr.http_client(http);
+        }
         // IAM is global: against AWS the SDK resolves the global endpoint from the shared region.
-        let iam = aws_sdk_iam::config::Builder::from(&shared)
-            .interceptor(CountCalls::new(counter.clone()))
-            .build();
-        let sts = aws_sdk_sts::config::Builder::from(&shared)
-            .interceptor(CountCalls::new(counter.clone()))
-            .build();
-        let ssm = aws_sdk_ssm::config::Builder::from(&shared)
-            .interceptor(CountCalls::new(counter.clone()))
-            .build();
+        let mut iam = aws_sdk_iam::config::Builder::from(&shared)
+            .interceptor(CountCalls::new(counter.clone(), iam_lane.clone()));
+        if let Some(http) = client_of(&iam_lane) {
+            iam = iam.http_client(http);
+        }
+        let mut sts = aws_sdk_sts::config::Builder::from(&shared)
+            .interceptor(CountCalls::new(counter.clone(), sts_lane.clone()));
+        if let Some(http) = client_of(&sts_lane) {
+            sts = sts.http_client(http);
+        }
+        let mut ssm = aws_sdk_ssm::config::Builder::from(&shared)
+            .interceptor(CountCalls::new(counter.clone(), ssm_lane.clone()));
+        if let Some(http) = client_of(&ssm_lane) {
+            ssm = ssm.http_client(http);
+        }
+        let (ecr, iam, sts, ssm) = (ecr.build(), iam.build(), sts.build(), ssm.build());
         SdkAws {
             ssm: aws_sdk_ssm::Client::from_conf(ssm),
             ecr: aws_sdk_ecr::Client::from_conf(ecr),
             iam: aws_sdk_iam::Client::from_conf(iam),
             sts: aws_sdk_sts::Client::from_conf(sts),
             counter,
+            lanes: [ecr_lane, iam_lane, sts_lane, ssm_lane]
+                .into_iter()
+                .flatten()
+                .collect(),
         }
     }
 }
 
 impl Aws for SdkAws {
     fn stats(&self) -> ApiStats {
-        self.counter.snapshot()
+        let mut stats = self.counter.snapshot();
+        stats.lanes = self
+            .lanes
+            .iter()
+            .map(Lane::stats)
+            .filter(|(_, s)| s.calls > 0)
+            .collect();
+        stats
     }
 }
 

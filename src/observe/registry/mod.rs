@@ -16,14 +16,13 @@ use super::{Limit, named_with_prefix};
 use crate::live::{Aws, ErrorKind, LiveError};
 use crate::model::registry::{LiveRegistry, RegistrySettings};
 use crate::model::registry_record::{RECORD_PATH, RegistryRecord, parameter_name};
-use crate::model::{Desired, Env, Live, RegistryState, Resource};
+use crate::model::{Desired, Live, RegistryState, Resource};
 
 /// The region's registry state, this stack's owned part of the settings as AWS has it (when it
 /// has one), and the pull-through cache rules and creation templates the plan needs.
 pub async fn read<C: Aws>(
     client: &C,
     desired: &Desired,
-    env: &Env,
     limit: &Limit,
 ) -> Result<(RegistryState, Vec<Live>), LiveError> {
     // A read-only role from before records existed may lack ssm:GetParametersByPath; a spec
@@ -52,7 +51,7 @@ pub async fn read<C: Aws>(
         ),
         account_settings::read(client, desired, &records, limit),
         pull_time_exclusions::read(client, desired, &records, limit),
-        signing::read(client, desired, env, ours, limit),
+        signing::read(client, desired, ours, limit),
     )?;
     Ok((
         RegistryState {

@@ -10,24 +10,35 @@ use super::live;
 use crate::live::{Aws, LiveError};
 use crate::model::registry_record::RegistryRecord;
 use crate::model::signing::{RECORD_SECTION, Signing, SigningRule};
-use crate::model::{Desired, Env, Live, ManagedPolicy, Resource};
+use crate::model::wildcard;
+use crate::model::{Desired, Live, ManagedPolicy, Resource};
 
 /// Every rule (`None` when not read), and the stack's own as a live resource.
 pub(super) async fn read<C: Aws>(
     client: &C,
     desired: &Desired,
-    env: &Env,
     ours: Option<&RegistryRecord>,
     limit: &Limit,
 ) -> Result<(Option<Vec<SigningRule>>, Option<Live>), LiveError> {
-    let declared: BTreeSet<String> = desired
+    // The spec's rules, unbound: read alongside the caller's identity, so `{partition}` and
+    // `{account}` match any; the plan compares the bound rules with what is read.
+    let declared: Vec<(String, Vec<String>)> = desired
         .all::<Signing>()
-        .flat_map(|s| {
-            let mut bound = s.clone();
-            crate::model::Unit::bind(&mut bound, env);
-            bound.keys()
+        .flat_map(|s| &s.rules)
+        .map(|r| {
+            let pattern = r
+                .profile_arn
+                .replace("{partition}", "*")
+                .replace("{account}", "*")
+                .replace("{region}", &desired.region);
+            (pattern, r.filters.clone())
         })
         .collect();
+    let is_declared = |rule: &SigningRule| {
+        declared.iter().any(|(pattern, filters)| {
+            *filters == rule.filters && wildcard::matches(pattern, &rule.profile_arn)
+        })
+    };
     let recorded: BTreeSet<String> = ours
         .map(|r| r.section(RECORD_SECTION).keys().cloned().collect())
         .unwrap_or_default();
@@ -45,7 +56,7 @@ pub(super) async fn read<C: Aws>(
         let mut own = Signing::new(
             rules
                 .iter()
-                .filter(|r| declared.contains(&r.key()) || recorded.contains(&r.key()))
+                .filter(|r| is_declared(r) || recorded.contains(&r.key()))
                 .cloned()
                 .collect(),
         );

@@ -6,7 +6,9 @@ use crate::model::{CreationTemplate, Tags};
 
 impl CreationTemplateApi for FakeAws {
     async fn list_creation_templates(&self) -> Result<Vec<CreationTemplate>, LiveError> {
-        let state = self.enter("ecr:DescribeRepositoryCreationTemplates", "")?;
+        let state = self
+            .enter("ecr:DescribeRepositoryCreationTemplates", "")
+            .await?;
         Ok(state
             .registry
             .creation_templates
@@ -19,7 +21,9 @@ impl CreationTemplateApi for FakeAws {
         &self,
         template: &CreationTemplate,
     ) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:CreateRepositoryCreationTemplate", &template.prefix)?;
+        let mut state = self
+            .enter("ecr:CreateRepositoryCreationTemplate", &template.prefix)
+            .await?;
         if state
             .registry
             .creation_templates
@@ -39,7 +43,7 @@ impl CreationTemplateApi for FakeAws {
 
     async fn update_creation_template(&self, template: &CreationTemplate) -> Result<(), LiveError> {
         const OP: &str = "ecr:UpdateRepositoryCreationTemplate";
-        let mut state = self.enter(OP, &template.prefix)?;
+        let mut state = self.enter(OP, &template.prefix).await?;
         let Some(stored) = state.registry.creation_templates.get_mut(&template.prefix) else {
             return Err(Self::error(
                 OP,
@@ -56,7 +60,9 @@ impl CreationTemplateApi for FakeAws {
     }
 
     async fn delete_creation_template(&self, prefix: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:DeleteRepositoryCreationTemplate", prefix)?;
+        let mut state = self
+            .enter("ecr:DeleteRepositoryCreationTemplate", prefix)
+            .await?;
         Ok(match state.registry.creation_templates.remove(prefix) {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,

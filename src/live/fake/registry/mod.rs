@@ -51,13 +51,15 @@ impl FakeAws {
 
 impl RegistryApi for FakeAws {
     async fn get_registry_scanning(&self) -> Result<Scanning, LiveError> {
-        let state = self.enter("ecr:GetRegistryScanningConfiguration", "")?;
+        let state = self
+            .enter("ecr:GetRegistryScanningConfiguration", "")
+            .await?;
         Ok(state.registry.scanning.clone())
     }
 
     async fn put_registry_scanning(&self, scanning: &Scanning) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutRegistryScanningConfiguration";
-        let mut state = self.enter(OP, "")?;
+        let mut state = self.enter(OP, "").await?;
         if scanning.rules.len() > crate::model::registry::MAX_SCANNING_RULES {
             return Err(Self::error(
                 OP,
@@ -71,23 +73,23 @@ impl RegistryApi for FakeAws {
     }
 
     async fn get_replication(&self) -> Result<Vec<ReplicationRule>, LiveError> {
-        let state = self.enter("ecr:DescribeRegistry", "")?;
+        let state = self.enter("ecr:DescribeRegistry", "").await?;
         Ok(state.registry.replication.clone())
     }
 
     async fn put_replication(&self, rules: &[ReplicationRule]) -> Result<(), LiveError> {
-        let mut state = self.enter("ecr:PutReplicationConfiguration", "")?;
+        let mut state = self.enter("ecr:PutReplicationConfiguration", "").await?;
         state.registry.replication = rules.to_vec();
         Ok(())
     }
 
     async fn get_registry_policy(&self) -> Result<Option<String>, LiveError> {
-        let state = self.enter("ecr:GetRegistryPolicy", "")?;
+        let state = self.enter("ecr:GetRegistryPolicy", "").await?;
         Ok(state.registry.policy.clone())
     }
 
     async fn get_account_setting(&self, name: &str) -> Result<Option<String>, LiveError> {
-        let state = self.enter("ecr:GetAccountSetting", name)?;
+        let state = self.enter("ecr:GetAccountSetting", name).await?;
         Ok(Some(
             state
                 .registry
@@ -103,13 +105,13 @@ impl RegistryApi for FakeAws {
     }
 
     async fn get_signing_configuration(&self) -> Result<Vec<SigningRule>, LiveError> {
-        let state = self.enter("ecr:GetSigningConfiguration", "")?;
+        let state = self.enter("ecr:GetSigningConfiguration", "").await?;
         Ok(state.registry.signing.clone())
     }
 
     async fn put_signing_configuration(&self, rules: &[SigningRule]) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutSigningConfiguration";
-        let mut state = self.enter(OP, "")?;
+        let mut state = self.enter(OP, "").await?;
         if rules.len() > crate::model::signing::MAX_RULES {
             return Err(Self::error(
                 OP,
@@ -123,7 +125,7 @@ impl RegistryApi for FakeAws {
     }
 
     async fn delete_signing_configuration(&self) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:DeleteSigningConfiguration", "")?;
+        let mut state = self.enter("ecr:DeleteSigningConfiguration", "").await?;
         Ok(if std::mem::take(&mut state.registry.signing).is_empty() {
             Ensured::NotNeeded
         } else {
@@ -132,7 +134,7 @@ impl RegistryApi for FakeAws {
     }
 
     async fn list_pull_time_exclusions(&self) -> Result<Vec<String>, LiveError> {
-        let state = self.enter("ecr:ListPullTimeUpdateExclusions", "")?;
+        let state = self.enter("ecr:ListPullTimeUpdateExclusions", "").await?;
         Ok(state
             .registry
             .pull_time_exclusions
@@ -146,7 +148,7 @@ impl RegistryApi for FakeAws {
         principal_arn: &str,
     ) -> Result<Ensured, LiveError> {
         const OP: &str = "ecr:RegisterPullTimeUpdateExclusion";
-        let mut state = self.enter(OP, principal_arn)?;
+        let mut state = self.enter(OP, principal_arn).await?;
         let exclusions = &mut state.registry.pull_time_exclusions;
         if exclusions.contains(principal_arn) {
             return Ok(Ensured::NotNeeded);
@@ -167,7 +169,9 @@ impl RegistryApi for FakeAws {
         &self,
         principal_arn: &str,
     ) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:DeregisterPullTimeUpdateExclusion", principal_arn)?;
+        let mut state = self
+            .enter("ecr:DeregisterPullTimeUpdateExclusion", principal_arn)
+            .await?;
         Ok(
             if state.registry.pull_time_exclusions.remove(principal_arn) {
                 Ensured::Done
@@ -178,7 +182,7 @@ impl RegistryApi for FakeAws {
     }
 
     async fn put_account_setting(&self, name: &str, value: &str) -> Result<(), LiveError> {
-        let mut state = self.enter("ecr:PutAccountSetting", name)?;
+        let mut state = self.enter("ecr:PutAccountSetting", name).await?;
         state
             .registry
             .account_settings
@@ -187,7 +191,7 @@ impl RegistryApi for FakeAws {
     }
 
     async fn put_registry_policy(&self, text: &str) -> Result<(), LiveError> {
-        let mut state = self.enter("ecr:PutRegistryPolicy", "")?;
+        let mut state = self.enter("ecr:PutRegistryPolicy", "").await?;
         // AWS hands documents back reformatted.
         let reformatted = serde_json::from_str::<serde_json::Value>(text)
             .map(|v| serde_json::to_string_pretty(&v).expect("a value serializes"))
@@ -197,7 +201,7 @@ impl RegistryApi for FakeAws {
     }
 
     async fn delete_registry_policy(&self) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:DeleteRegistryPolicy", "")?;
+        let mut state = self.enter("ecr:DeleteRegistryPolicy", "").await?;
         Ok(match state.registry.policy.take() {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,
@@ -207,7 +211,7 @@ impl RegistryApi for FakeAws {
 
 impl SsmApi for FakeAws {
     async fn parameters_under(&self, path: &str) -> Result<Vec<(String, String)>, LiveError> {
-        let state = self.enter("ssm:GetParametersByPath", path)?;
+        let state = self.enter("ssm:GetParametersByPath", path).await?;
         let prefix = format!("{}/", path.trim_end_matches('/'));
         Ok(state
             .registry
@@ -222,7 +226,7 @@ impl SsmApi for FakeAws {
     }
 
     async fn get_parameter(&self, name: &str) -> Result<Option<String>, LiveError> {
-        let state = self.enter("ssm:GetParameter", name)?;
+        let state = self.enter("ssm:GetParameter", name).await?;
         Ok(state.registry.parameters.get(name).map(|(v, _)| v.clone()))
     }
 
@@ -232,7 +236,7 @@ impl SsmApi for FakeAws {
         value: &str,
         tags: &Tags,
     ) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ssm:PutParameter", name)?;
+        let mut state = self.enter("ssm:PutParameter", name).await?;
         if state.registry.parameters.contains_key(name) {
             return Ok(Ensured::NotNeeded);
         }
@@ -244,7 +248,7 @@ impl SsmApi for FakeAws {
     }
 
     async fn overwrite_parameter(&self, name: &str, value: &str) -> Result<(), LiveError> {
-        let mut state = self.enter("ssm:PutParameter", name)?;
+        let mut state = self.enter("ssm:PutParameter", name).await?;
         let entry = state
             .registry
             .parameters
@@ -255,7 +259,7 @@ impl SsmApi for FakeAws {
     }
 
     async fn delete_parameter(&self, name: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ssm:DeleteParameter", name)?;
+        let mut state = self.enter("ssm:DeleteParameter", name).await?;
         Ok(match state.registry.parameters.remove(name) {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,

@@ -7,7 +7,7 @@ use crate::model::{PullThroughCacheRule, Tags};
 
 impl PullThroughCacheApi for FakeAws {
     async fn list_pull_through_cache_rules(&self) -> Result<Vec<PullThroughCacheRule>, LiveError> {
-        let state = self.enter("ecr:DescribePullThroughCacheRules", "")?;
+        let state = self.enter("ecr:DescribePullThroughCacheRules", "").await?;
         // Read back as the SDK layer hands it on: ECR's `ROOT` default as none.
         Ok(state
             .registry
@@ -26,7 +26,9 @@ impl PullThroughCacheApi for FakeAws {
         &self,
         rule: &PullThroughCacheRule,
     ) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:CreatePullThroughCacheRule", &rule.prefix)?;
+        let mut state = self
+            .enter("ecr:CreatePullThroughCacheRule", &rule.prefix)
+            .await?;
         if state.registry.pull_through_cache.contains_key(&rule.prefix) {
             return Ok(Ensured::NotNeeded);
         }
@@ -62,7 +64,7 @@ impl PullThroughCacheApi for FakeAws {
         rule: &PullThroughCacheRule,
     ) -> Result<(), LiveError> {
         const OP: &str = "ecr:UpdatePullThroughCacheRule";
-        let mut state = self.enter(OP, &rule.prefix)?;
+        let mut state = self.enter(OP, &rule.prefix).await?;
         let Some(stored) = state.registry.pull_through_cache.get_mut(&rule.prefix) else {
             return Err(Self::error(
                 OP,
@@ -77,7 +79,7 @@ impl PullThroughCacheApi for FakeAws {
     }
 
     async fn delete_pull_through_cache_rule(&self, prefix: &str) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:DeletePullThroughCacheRule", prefix)?;
+        let mut state = self.enter("ecr:DeletePullThroughCacheRule", prefix).await?;
         Ok(match state.registry.pull_through_cache.remove(prefix) {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,
