@@ -5,10 +5,13 @@ LS_VENV="$LS_DIR/.venv"
 LS_STATE="$LS_DIR/.state"
 LS_PORT="${BETEKK_LOCALSTACK_PORT:-4566}"
 LS_URL="http://127.0.0.1:$LS_PORT"
-LS_PID_FILE="$LS_STATE/localstack.pid"
-LS_LOG="$LS_STATE/localstack.log"
-LS_OWNERS="$LS_STATE/owners"
-LS_WATCHDOG_PID="$LS_STATE/watchdog.pid"
+# Each port's instance has its own runtime files, so that instances on other ports (a benchmark,
+# a second test run) never read, stop or take over each other's pid, owners or watchdog.
+LS_RUN="$LS_STATE/port-$LS_PORT"
+LS_PID_FILE="$LS_RUN/localstack.pid"
+LS_LOG="$LS_RUN/localstack.log"
+LS_OWNERS="$LS_RUN/owners"
+LS_WATCHDOG_PID="$LS_RUN/watchdog.pid"
 
 ls_log() { echo "[localstack] $*" >&2; }
 

@@ -91,7 +91,7 @@ rm -rf "$build_dir/plugin/build" "$build_dir/plugin"/*.egg-info
 
 "${PIP[@]}" check >&2
 # plux caches entry points per venv; drop stale indexes so the plugin is seen.
-rm -rf "$STATE/cache/plux"
+rm -rf "$STATE/cache/plux" "$STATE"/port-*/cache/plux
 
 compute_stamp >"$STAMP"
 log "installed in $(($(date +%s) - start_ts)) s"

@@ -32,10 +32,10 @@ fi
 
 "$LS_DIR/install.sh"
 
-mkdir -p "$LS_STATE/fs" "$LS_STATE/tmp" "$LS_STATE/cache" "$LS_STATE/config"
+mkdir -p "$LS_RUN/fs" "$LS_RUN/tmp" "$LS_RUN/cache" "$LS_RUN/config"
 
 # One starter at a time (the lock is released when this script exits).
-exec 9>"$LS_STATE/start.lock"
+exec 9>"$LS_RUN/start.lock"
 flock -w $((TIMEOUT + 60)) 9 || { ls_log "timed out waiting for start lock"; exit 1; }
 
 start_watchdog() {
@@ -43,7 +43,7 @@ start_watchdog() {
     if [[ -f "$LS_WATCHDOG_PID" ]] && ls_alive "$(cat "$LS_WATCHDOG_PID")"; then
         return 0
     fi
-    setsid "$LS_DIR/watchdog.sh" "$ls_pid" </dev/null >>"$LS_STATE/watchdog.log" 2>&1 9>&- &
+    setsid "$LS_DIR/watchdog.sh" "$ls_pid" </dev/null >>"$LS_RUN/watchdog.log" 2>&1 9>&- &
 }
 
 if ls_healthy; then
@@ -76,7 +76,7 @@ ls_log "starting LocalStack on $LS_URL (log: $LS_LOG)"
 start_ts=$(date +%s.%N)
 : >"$LS_LOG"
 (
-    cd "$LS_STATE"
+    cd "$LS_RUN"
     export OVERRIDE_IN_DOCKER=0 \
         GATEWAY_LISTEN="127.0.0.1:$LS_PORT" \
         DNS_ADDRESS=0 \
@@ -85,10 +85,10 @@ start_ts=$(date +%s.%N)
         SERVICES=iam,sts,ecr,ssm \
         EAGER_SERVICE_LOADING=1 \
         PROVIDER_OVERRIDE_ECR=moto \
-        FILESYSTEM_ROOT="$LS_STATE/fs" \
-        TMPDIR="$LS_STATE/tmp" \
-        XDG_CACHE_HOME="$LS_STATE/cache" \
-        CONFIG_DIR="$LS_STATE/config"
+        FILESYSTEM_ROOT="$LS_RUN/fs" \
+        TMPDIR="$LS_RUN/tmp" \
+        XDG_CACHE_HOME="$LS_RUN/cache" \
+        CONFIG_DIR="$LS_RUN/config"
     # setsid: own session/process group, so stop.sh can kill the whole group.
     # The inner shell records its pid and execs python, so the pid is LocalStack's.
     exec setsid bash -c 'echo $$ >"$1"; exec "$2" -m localstack.runtime.main' \

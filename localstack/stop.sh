@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stop the LocalStack started by start.sh (pid file in localstack/.state).
+# Stop the LocalStack started by start.sh on this port (pid file in localstack/.state/port-PORT).
 # Idempotent: exits 0 when nothing is running.
 set -euo pipefail
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Internal, started by start.sh --owner-pid: stops LocalStack (pid $1) once
-# none of the pids listed in .state/owners is alive any more.
+# none of the pids listed in its port's .state/port-PORT/owners is alive any more.
 set -euo pipefail
 
 # shellcheck source=env.sh
@@ -24,7 +24,7 @@ while ls_alive "$LS_PID"; do
     if ! any_owner_alive; then
         # Decide under the start lock, so a concurrent start.sh cannot register
         # a new owner between our check and the stop.
-        exec 9>"$LS_STATE/start.lock"
+        exec 9>"$LS_RUN/start.lock"
         flock 9
         if [[ -f "$LS_OWNERS" ]] && ! any_owner_alive && [[ "$(cat "$LS_PID_FILE" 2>/dev/null)" == "$LS_PID" ]]; then
             ls_log "watchdog: all owners exited, stopping LocalStack (pid $LS_PID)"

@@ -82,7 +82,7 @@ async fn run_locked(
     // The lock comes before the reads: a plan made while another apply writes would be stale.
     let units = units_of(global, &spec)?;
     locks.take(global, args, &units).await?;
-    let units = open(global, units).await;
+    let units = open(global, units, &|_| {}).await;
     if !spec.placement.fans_out() {
         let opened = super::session::single(units)?;
         let scope = Scope {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::Exit;
-use super::session::{Opened, load_spec, open_units};
+use super::session::{Opened, load_spec, open_units_each};
 use crate::cli::{DriftArgs, FailOn, GlobalArgs, OutputFormat};
 use crate::clock::utc_now;
 use crate::drift::{DriftReport, classify};
@@ -14,6 +14,7 @@ use crate::render::drift::{Context, DriftDocument, DriftErrorDocument, human};
 use crate::render::json::SCHEMA_VERSION;
 use crate::render::markdown::{self, COMMENT_LIMIT};
 use crate::render::{Style, human as human_render, targets};
+use crate::spec::placement::Unit;
 
 pub(crate) async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, Error> {
     let Some(period) = args.every else {
@@ -45,15 +46,37 @@ pub(crate) async fn run(global: &GlobalArgs, args: &DriftArgs) -> Result<Exit, E
 /// One check: read the spec and AWS, classify, print. JSON is one line per cycle with `--every`.
 async fn cycle(global: &GlobalArgs, args: &DriftArgs, lines: bool) -> Result<Exit, Error> {
     let spec = load_spec(&args.spec)?;
-    let units = open_units(global, &spec).await?;
     let many = spec.placement.fans_out();
+    // Human output of many targets shows each report as soon as it is made.
+    let streamed = many && global.output == OutputFormat::Human;
+    let style = Style::for_stdout();
+    let shown = std::sync::Mutex::new(());
+    let show = |outcome: &Result<Opened, (Unit, Error)>| {
+        if !streamed {
+            return;
+        }
+        let _one_at_a_time = shown.lock();
+        match outcome
+            .as_ref()
+            .map_err(|(u, e)| (u, Error::Refused(chain(e))))
+        {
+            Ok(opened) => match check(&spec, opened) {
+                Ok((report, ctx, _)) => {
+                    println!("{}", targets::header(&opened.unit, style));
+                    print!("{}", human(&report, &ctx, style));
+                }
+                Err(e) => eprintln!("error: {}: {}", opened.unit.label(), chain(&e)),
+            },
+            Err((u, e)) => eprintln!("error: {}: {}", u.label(), chain(&e)),
+        }
+    };
+    let units = open_units_each(global, &spec, &show).await?;
     if !many {
         let opened = super::session::single(units)?;
         let (report, ctx, stats) = check(&spec, &opened)?;
         print_one(global, &report, &ctx, &stats, lines);
         return Ok(exit_for(&report, args.fail_on));
     }
-    let style = Style::for_stdout();
     let mut entries = Vec::new();
     let mut exit = Exit::Ok;
     for unit in &units {
@@ -70,10 +93,8 @@ async fn cycle(global: &GlobalArgs, args: &DriftArgs, lines: bool) -> Result<Exi
                     OutputFormat::Json => {
                         entries.push(targets::entry(u, DriftDocument::new(&report, &ctx, &stats)))
                     }
-                    OutputFormat::Human => {
-                        println!("{}", targets::header(u, style));
-                        print!("{}", human(&report, &ctx, style));
-                    }
+                    // Shown as it was made.
+                    OutputFormat::Human => {}
                     OutputFormat::Markdown => println!(
                         "{}",
                         markdown::drift(&report, &ctx, COMMENT_LIMIT / units.len())
@@ -84,7 +105,8 @@ async fn cycle(global: &GlobalArgs, args: &DriftArgs, lines: bool) -> Result<Exi
                 exit = Exit::Error;
                 match global.output {
                     OutputFormat::Json => entries.push(targets::failed(u, &chain(&e))),
-                    _ => eprintln!("error: {}: {}", u.label(), chain(&e)),
+                    OutputFormat::Human => {}
+                    OutputFormat::Markdown => eprintln!("error: {}: {}", u.label(), chain(&e)),
                 }
             }
         }

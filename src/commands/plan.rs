@@ -3,7 +3,7 @@
 use super::Exit;
 use std::path::Path;
 
-use super::session::{Opened, load_spec, open_units};
+use super::session::{Opened, load_spec, open_units_each};
 use crate::cli::{GlobalArgs, OutputFormat, PlanArgs};
 use crate::error::Error;
 use crate::error::chain;
@@ -20,7 +20,30 @@ use crate::spec::placement::Unit;
 
 pub(crate) async fn run(global: &GlobalArgs, args: &PlanArgs) -> Result<Exit, Error> {
     let spec = load_spec(&args.spec)?;
-    let units = open_units(global, &spec).await?;
+    // Human output of many targets shows each plan as soon as it is made.
+    let streamed = spec.placement.fans_out() && global.output == OutputFormat::Human;
+    let style = Style::for_stdout();
+    let shown = std::sync::Mutex::new(());
+    let show = |outcome: &Result<Opened, (Unit, Error)>| {
+        if !streamed {
+            return;
+        }
+        let _one_at_a_time = shown.lock();
+        match outcome {
+            Ok(o) => {
+                println!("{}", targets::header(&o.unit, style));
+                print!("{}", human::plan(&o.plan, style));
+                if global.stats {
+                    eprintln!("{}: {}", o.unit.label(), human::stats(&o.client.stats()));
+                }
+            }
+            Err((unit, e)) => {
+                println!("{}", targets::header(unit, style));
+                println!("error: {}\n", chain(e));
+            }
+        }
+    };
+    let units = open_units_each(global, &spec, &show).await?;
     if spec.placement.fans_out() {
         return run_many(global, args, &spec, units);
     }
@@ -98,13 +121,8 @@ fn run_many(
                 changes |= !o.plan.is_empty();
                 let stats = o.client.stats();
                 match global.output {
-                    OutputFormat::Human => {
-                        println!("{}", targets::header(&o.unit, style));
-                        print!("{}", human::plan(&o.plan, style));
-                        if global.stats {
-                            eprintln!("{}: {}", o.unit.label(), human::stats(&stats));
-                        }
-                    }
+                    // Shown as it was made.
+                    OutputFormat::Human => {}
                     OutputFormat::Markdown => {
                         let scope = Scope {
                             stack: &spec.desired.stack,
@@ -126,7 +144,8 @@ fn run_many(
             }
             Err((unit, e)) => match global.output {
                 OutputFormat::Json => entries.push(targets::failed(unit, &chain(e))),
-                _ => {
+                OutputFormat::Human => {}
+                OutputFormat::Markdown => {
                     println!("{}", targets::header(unit, style));
                     println!("error: {}\n", chain(e));
                 }

@@ -131,13 +131,29 @@ pub(crate) struct Opened<C = SdkAws> {
 }
 
 /// Every unit with the error that stopped it, or read and planned.
-pub(crate) type Opening<C = SdkAws> = Vec<Result<Opened<C>, (Unit, Error)>>;
+pub(crate) type Opening<C = SdkAws> = Vec<Outcome<C>>;
+
+/// One unit read and planned, or why not.
+pub(crate) type Outcome<C = SdkAws> = Result<Opened<C>, (Unit, Error)>;
 
 /// Reads and plans every unit concurrently; each lane (`live::lanes`: a service in an account and
 /// region) bounds its own calls in flight, so targets do not wait for each other. One unit's
 /// failure is its own: the others are still read and planned.
 pub(crate) async fn open_units(global: &GlobalArgs, spec: &Spec) -> Result<Opening, Error> {
-    Ok(open(global, units_of(global, spec)?).await)
+    Ok(open(global, units_of(global, spec)?, &|_| {}).await)
+}
+
+/// What a command does with one unit as soon as it is read and planned (human output of many
+/// targets shows each as it completes; JSON keeps the spec's order).
+pub(crate) type OnEach<'a> = &'a (dyn Fn(&Outcome) + Sync);
+
+/// [`open_units`], calling `each` as each unit is read and planned.
+pub(crate) async fn open_units_each(
+    global: &GlobalArgs,
+    spec: &Spec,
+    each: OnEach<'_>,
+) -> Result<Opening, Error> {
+    Ok(open(global, units_of(global, spec)?, each).await)
 }
 
 /// The accounts and regions this run works in: the spec's placements in the chosen regions,
@@ -150,7 +166,7 @@ pub(crate) fn units_of(global: &GlobalArgs, spec: &Spec) -> Result<Vec<Unit>, Er
 }
 
 /// [`open_units`] for units already chosen.
-pub(crate) async fn open(global: &GlobalArgs, units: Vec<Unit>) -> Opening {
+pub(crate) async fn open(global: &GlobalArgs, units: Vec<Unit>, each: OnEach<'_>) -> Opening {
     if global.output != OutputFormat::Json {
         let labels: Vec<String> = units.iter().map(Unit::label).collect();
         eprintln!("Reading live state in {}...", labels.join(", "));
@@ -172,6 +188,7 @@ pub(crate) async fn open(global: &GlobalArgs, units: Vec<Unit>) -> Opening {
         &limit,
         async |unit: &Unit| connect_as(global, unit.region(), assume_role_of(unit)).await,
         &progress,
+        each,
     )
     .await
 }
@@ -186,15 +203,31 @@ pub(crate) fn single(units: Opening) -> Result<Opened, Error> {
 }
 
 /// Every unit read (under one shared limit) and planned at once, each on its own; `read` is told
-/// as each unit's reads end (`true`: they failed).
+/// as each unit's reads end (`true`: they failed), and `each` is given each unit's outcome as it is
+/// ready.
 pub(crate) async fn open_each<C: Aws>(
     units: Vec<Unit>,
     limit: &Limit,
     connect: impl AsyncFn(&Unit) -> C,
     read: &(dyn Fn(&Unit, bool) + Sync),
+    each: &(dyn Fn(&Outcome<C>) + Sync),
 ) -> Opening<C> {
     let connect = &connect;
     let opened = units.into_iter().map(|unit| async move {
+        let outcome = open_one(unit, limit, connect, read).await;
+        each(&outcome);
+        outcome
+    });
+    futures::future::join_all(opened).await
+}
+
+async fn open_one<C: Aws>(
+    unit: Unit,
+    limit: &Limit,
+    connect: &impl AsyncFn(&Unit) -> C,
+    read: &(dyn Fn(&Unit, bool) + Sync),
+) -> Outcome<C> {
+    {
         let client = connect(&unit).await;
         let observed = observe_limited(&client, &unit.desired, limit).await;
         read(&unit, observed.is_err());
@@ -221,8 +254,7 @@ pub(crate) async fn open_each<C: Aws>(
             }),
             Err(e) => Err((unit, Error::Plan(e))),
         }
-    });
-    futures::future::join_all(opened).await
+    }
 }
 
 #[cfg(test)]
@@ -266,6 +298,7 @@ mod tests {
         );
         let limit = Limit::new(2);
         let read = std::sync::Mutex::new(Vec::new());
+        let done = std::sync::Mutex::new(Vec::new());
         let opened = open_each(
             units,
             &limit,
@@ -277,6 +310,13 @@ mod tests {
                     .clone()
             },
             &|u: &Unit, failed| read.lock().unwrap().push((u.label(), failed)),
+            &|o: &Result<Opened<FakeAws>, (Unit, Error)>| {
+                let (label, ok) = match o {
+                    Ok(o) => (o.unit.label(), true),
+                    Err((u, _)) => (u.label(), false),
+                };
+                done.lock().unwrap().push((label, ok));
+            },
         )
         .await;
         let mut read = read.into_inner().unwrap();
@@ -285,6 +325,13 @@ mod tests {
             read.iter().map(|(_, failed)| *failed).collect::<Vec<_>>(),
             [false, true, false, false],
             "each unit told once as its reads end, prod's Sydney failed: {read:?}"
+        );
+        let mut done = done.into_inner().unwrap();
+        done.sort();
+        assert_eq!(
+            done.iter().map(|(_, ok)| *ok).collect::<Vec<_>>(),
+            [true, false, false, false],
+            "each unit's outcome handed on once as it is ready (human output prints it then), staging refused: {done:?}"
         );
         let outcome: Vec<(String, Result<usize, String>)> = opened
             .iter()
