@@ -163,7 +163,7 @@ fn signing_rules_are_checked_offline() {
 }
 
 #[test]
-fn the_push_policy_of_a_spec_with_its_own_rule_signs_offline_too() {
+fn the_spec_reader_leaves_signing_to_the_planner() {
     // Planned against an empty account: the spec's own rule is enough.
     let d = signing_spec("svc", OUR_RULE);
     let policy = d.all::<ManagedPolicy>().next().unwrap();
@@ -175,4 +175,23 @@ fn the_push_policy_of_a_spec_with_its_own_rule_signs_offline_too() {
             .contains("SignPayload"),
         "the spec reader leaves signing to the planner"
     );
+}
+
+#[tokio::test]
+async fn a_read_only_role_without_the_signing_read_still_plans_a_spec_that_only_pushes() {
+    let fake = FakeAws::default();
+    let d = signing_spec("svc", "");
+    apply_ok(&fake, &d).await;
+    fake.fail(
+        "ecr:GetSigningConfiguration",
+        None,
+        crate::live::ErrorKind::AccessDenied,
+        u32::MAX,
+    );
+    assert!(plan_on(&fake, &d).await.is_empty(), "planned without it");
+    // A spec that declares signing needs the read: the denial is the plan's error.
+    let err = crate::observe::observe(&fake, &signing_spec("svc", OUR_RULE), 4)
+        .await
+        .unwrap_err();
+    assert_eq!(err.operation, "ecr:GetSigningConfiguration");
 }
