@@ -45,8 +45,15 @@ pub struct NewRepository<'a> {
 /// account and region the client was built for. A missing repository is `None` or
 /// [`Ensured::NotNeeded`] where the method says so, and a [`LiveError`] everywhere else.
 pub trait EcrApi {
-    /// Every repository of the account and region, all pages (`ecr:DescribeRepositories`).
-    fn list_repositories(&self) -> impl Future<Output = Result<Vec<RepositoryInfo>, LiveError>>;
+    /// The repositories of the account and region, a page at a time as each arrives
+    /// (`ecr:DescribeRepositories`, 1000 a page): readers start on a page while the next is read.
+    fn repository_pages(
+        &self,
+    ) -> impl futures::Stream<Item = Result<Vec<RepositoryInfo>, LiveError>> + Send;
+    /// Every repository of the account and region, all pages.
+    fn list_repositories(&self) -> impl Future<Output = Result<Vec<RepositoryInfo>, LiveError>> {
+        futures::TryStreamExt::try_concat(self.repository_pages())
+    }
     /// The lifecycle policy text (`ecr:GetLifecyclePolicy`); `None` when the repository has no
     /// lifecycle policy; a missing repository is an error of kind `NotFound`.
     fn get_lifecycle_policy(

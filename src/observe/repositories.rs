@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use futures::{StreamExt, TryStreamExt, stream};
+use futures::{TryStreamExt, stream};
 
 use super::{Limit, candidates};
 use crate::live::{Aws, LiveError, RepositoryInfo};
@@ -22,19 +22,19 @@ pub async fn read<C: Aws>(
         .all::<Repository>()
         .filter_map(|r| Some((r.name.as_str(), r.lifecycle_policy.as_ref()?)))
         .collect();
-    let listed = limit.call(client.list_repositories()).await?;
-    let relevant = candidates(
-        listed,
-        |r| r.name.as_str(),
-        &wanted,
-        &desired.project_prefix,
-    );
-    let found: Vec<Option<Live>> = stream::iter(relevant)
-        .map(|(info, in_spec)| {
+    // Each page's repositories are read as the page arrives, while the next page is listed.
+    let found: Vec<Option<Live>> = client
+        .repository_pages()
+        .map_ok(|page| {
+            let relevant = candidates(page, |r| r.name.as_str(), &wanted, &desired.project_prefix);
+            stream::iter(relevant.into_iter().map(Ok))
+        })
+        .try_flatten()
+        .map_ok(|(info, in_spec)| {
             let rules = rules.get(info.name.as_str()).copied();
             read_one(client, limit, info, in_spec, rules)
         })
-        .buffer_unordered(limit.width)
+        .try_buffer_unordered(limit.width)
         .try_collect()
         .await?;
     Ok(found.into_iter().flatten().collect())

@@ -338,3 +338,28 @@ async fn images_are_read_only_for_a_repository_whose_lifecycle_rules_change() {
         .collect();
     assert_eq!(read, ["betekk-app-001"]);
 }
+
+/// A page of repositories is read as soon as it arrives, before the next page is listed: with one
+/// call in flight, a repository of the second page deleted during the first page's reads is never
+/// listed, so none of its reads is made (a listing read whole would have listed it and read it).
+#[tokio::test(flavor = "current_thread")]
+async fn repositories_are_read_page_by_page_as_each_page_arrives() {
+    let fake = fake_with([repo("betekk-a"), repo("betekk-b"), repo("betekk-c")]);
+    fake.set_page_size(2);
+    fake.vanish_after(
+        "ecr:GetLifecyclePolicy",
+        crate::live::fake::Vanishing::Repository("betekk-c".into()),
+    );
+    let d = desired([repo("betekk-a"), repo("betekk-b"), repo("betekk-c")]);
+    let before = fake.stats();
+    let observed = observe(&fake, &d, 1).await.unwrap();
+    let made = fake.stats().since(&before);
+    assert_eq!(made.calls("ecr:DescribeRepositories"), 2, "two pages");
+    assert_eq!(
+        made.calls("ecr:GetLifecyclePolicy"),
+        2,
+        "betekk-c went before the second page was listed: never read"
+    );
+    let names: Vec<String> = observed.resources.keys().map(|a| a.name.clone()).collect();
+    assert_eq!(names, ["betekk-a", "betekk-b"]);
+}

@@ -85,6 +85,8 @@ struct State {
     faults: Vec<Fault>,
     /// What DescribeImages lists, by repository, with what each index's manifest lists.
     images: BTreeMap<String, Vec<(Image, Vec<String>)>>,
+    /// Repositories per DescribeRepositories page (AWS's 1000 when unset).
+    page_size: Option<usize>,
 }
 
 /// The in-memory account: implements every live trait, counts calls like the SDK client, and
@@ -393,20 +395,43 @@ impl StsApi for FakeAws {
     }
 }
 
+impl FakeAws {
+    /// Lists repositories `size` to a page (AWS: 1000), to see readers work page by page.
+    pub fn set_page_size(&self, size: usize) {
+        self.state().page_size = Some(size.max(1));
+    }
+}
+
 impl EcrApi for FakeAws {
-    async fn list_repositories(&self) -> Result<Vec<RepositoryInfo>, LiveError> {
-        // One call per page of 1000, as DescribeRepositories pages.
-        let repos: Vec<RepositoryInfo> = self
-            .enter("ecr:DescribeRepositories", "")
-            .await?
-            .repositories
-            .values()
-            .map(|r| r.info.clone())
-            .collect();
-        for _ in 1..repos.len().div_ceil(1000) {
-            drop(self.enter("ecr:DescribeRepositories", "").await?);
-        }
-        Ok(repos)
+    fn repository_pages(
+        &self,
+    ) -> impl futures::Stream<Item = Result<Vec<RepositoryInfo>, LiveError>> + Send {
+        // One call per page of `page_size` (1000, as DescribeRepositories pages), each handed on
+        // as it is read; a page is what the account holds at that moment, after the last name
+        // of the page before.
+        let page_size = self.state().page_size.unwrap_or(1000);
+        futures::stream::unfold(Some(String::new()), move |after| async move {
+            let after = after?;
+            let page: Result<Vec<RepositoryInfo>, LiveError> = self
+                .enter("ecr:DescribeRepositories", "")
+                .await
+                .map(|state| {
+                    state
+                        .repositories
+                        .range::<String, _>((
+                            std::ops::Bound::Excluded(after.clone()),
+                            std::ops::Bound::Unbounded,
+                        ))
+                        .take(page_size)
+                        .map(|(_, r)| r.info.clone())
+                        .collect()
+                });
+            let next = match &page {
+                Ok(items) if items.len() == page_size => items.last().map(|r| r.name.clone()),
+                _ => None,
+            };
+            Some((page, next))
+        })
     }
 
     async fn get_lifecycle_policy(&self, repository: &str) -> Result<Option<String>, LiveError> {

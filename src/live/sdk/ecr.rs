@@ -133,19 +133,22 @@ fn image(detail: &ImageDetail) -> Image {
 }
 
 impl EcrApi for SdkAws {
-    async fn list_repositories(&self) -> Result<Vec<RepositoryInfo>, LiveError> {
-        let mut out = Vec::new();
-        let mut pages = self
+    fn repository_pages(
+        &self,
+    ) -> impl futures::Stream<Item = Result<Vec<RepositoryInfo>, LiveError>> + Send {
+        let pages = self
             .ecr
             .describe_repositories()
             .max_results(1000)
             .into_paginator()
             .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| live_error("ecr:DescribeRepositories", e))?;
-            out.extend(page.repositories().iter().map(repository_info));
-        }
-        Ok(out)
+        futures::stream::unfold(pages, |mut pages| async move {
+            let page = pages.next().await?;
+            let page = page
+                .map(|p| p.repositories().iter().map(repository_info).collect())
+                .map_err(|e| live_error("ecr:DescribeRepositories", e));
+            Some((page, pages))
+        })
     }
 
     async fn get_lifecycle_policy(&self, repository: &str) -> Result<Option<String>, LiveError> {
