@@ -2,9 +2,11 @@
 //! first is created first and deleted last).
 //!
 //! Each line names the kind's [`Kind`](super::Kind) variant, its model type and its address
-//! prefix. Generic code never names a kind: each layer expands [`for_each_kind`] into its own
-//! dispatch (the model's `Resource` and `Kind` enums, the planner's, import's, access's), and each
-//! kind implements that layer's trait in its own file. Adding a kind is one line here.
+//! prefix. The model (`Resource`, `Kind`, `model::unit::Declared`) and the planner
+//! (`plan::planned::Planned`) expand [`for_each_kind`] into their own dispatch, and each kind
+//! implements their traits in its own files, so the generic code of both (and drift, output, the
+//! access view, the registry record) names no kind. Registering a kind is one line here; the
+//! spec's section readers, observe's readers, import and `permissions` are still kind by kind.
 
 /// Calls the macro `$callback` with the list of kinds:
 /// `$(#[doc] Variant(ModelType) = "address_prefix",)*`.
