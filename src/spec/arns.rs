@@ -14,11 +14,11 @@ const PARTITIONS: &[&str] = &[
     "{partition}",
 ];
 
-fn partition_ok(p: &str) -> bool {
+pub(crate) fn partition_ok(p: &str) -> bool {
     PARTITIONS.contains(&p)
 }
 
-fn account_ok(a: &str) -> bool {
+pub(crate) fn account_ok(a: &str) -> bool {
     a == "{account}" || crate::model::is_account_id(a)
 }
 
@@ -92,6 +92,14 @@ pub(crate) fn check_policy_arn(arn: &str) -> Result<(), String> {
 
 pub(crate) fn check_role_arn(arn: &str) -> Result<(), String> {
     iam_arn(arn, "role", 64)
+}
+
+/// A role or user ARN (`arn:PARTITION:iam::ACCOUNT:role/PATH/NAME` or `…:user/PATH/NAME`).
+pub(crate) fn check_role_or_user_arn(arn: &str) -> Result<(), String> {
+    match arn.splitn(6, ':').nth(5) {
+        Some(r) if r.starts_with("user/") => iam_arn(arn, "user", 64),
+        _ => check_role_arn(arn),
+    }
 }
 
 /// An account id, an account's root ARN, or a role or user ARN.

@@ -6,7 +6,7 @@ use aws_sdk_ecr::types::{
     ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, Tag,
 };
 
-use super::{SdkAws, live_error, none_when_code, not_found_as_none};
+use super::{SdkAws, ensured_unless, live_error, none_when_code, not_found_as_none};
 use crate::live::{EcrApi, Ensured, ErrorKind, LiveError, NewRepository, RepositoryInfo};
 use crate::model::image::{INDEX_MEDIA_TYPES, Image, StorageClass, manifest_children};
 use crate::model::{Encryption, TagMutability, Tags};
@@ -59,14 +59,6 @@ pub(super) fn sdk_tags(operation: &'static str, tags: &Tags) -> Result<Vec<Tag>,
                 .map_err(|e| build_error(operation, e))
         })
         .collect()
-}
-
-fn ensured_unless(kind: ErrorKind, result: Result<(), LiveError>) -> Result<Ensured, LiveError> {
-    match result {
-        Ok(()) => Ok(Ensured::Done),
-        Err(e) if e.kind == kind => Ok(Ensured::NotNeeded),
-        Err(e) => Err(e),
-    }
 }
 
 fn repository_info(repo: &aws_sdk_ecr::types::Repository) -> RepositoryInfo {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::super::reader::Reader;
 use super::super::yaml::Node;
-use super::super::{Context, names};
+use super::super::{Context, arns, names};
 use crate::model::Resource;
 use crate::model::pull_time_exclusion::{MAX_EXCLUSIONS, PullTimeExclusion};
 
@@ -70,25 +70,8 @@ fn principal_arn(text: &str, roles: &BTreeSet<String>) -> Result<String, String>
             ))
         };
     }
-    let parts: Vec<&str> = text.splitn(6, ':').collect();
-    let [_, partition, service, region, account, resource] = parts[..] else {
-        return Err(format!("{text:?} is not an ARN"));
-    };
-    let is_account = account == "{account}"
-        || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
-    let principal = resource
-        .strip_prefix("role/")
-        .or_else(|| resource.strip_prefix("user/"));
-    if partition.is_empty()
-        || service != "iam"
-        || !region.is_empty()
-        || !is_account
-        || principal.is_none_or(str::is_empty)
-    {
-        return Err(format!(
-            "{text:?}: expected a role or user ARN, arn:PARTITION:iam::ACCOUNT:role/NAME or \
-             arn:PARTITION:iam::ACCOUNT:user/NAME (ECR registers only roles and users)"
-        ));
-    }
+    arns::check_role_or_user_arn(text).map_err(|e| {
+        format!("expected a role or user ARN, as ECR registers only roles and users: {e}")
+    })?;
     Ok(text.to_string())
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::super::fields::{Field, Ty};
 use super::super::reader::Reader;
 use super::super::yaml::Node;
-use super::super::{Context, names};
+use super::super::{Context, arns, names};
 use crate::model::Resource;
 use crate::model::signing::{MAX_FILTERS, MAX_RULES, Signing, SigningRule};
 
@@ -139,9 +139,11 @@ fn profile_arn(text: &str, regions: &[String]) -> Result<String, String> {
     let name = resource
         .strip_prefix("/signing-profiles/")
         .unwrap_or_default();
-    let account_ok = account == "{account}"
-        || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
-    if partition.is_empty() || service != "signer" || !account_ok || !valid_name(name) {
+    if !arns::partition_ok(partition)
+        || service != "signer"
+        || !arns::account_ok(account)
+        || !valid_name(name)
+    {
         return Err(format!(
             "{text:?}: expected arn:PARTITION:signer:REGION:ACCOUNT:/signing-profiles/NAME"
         ));
