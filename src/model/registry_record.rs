@@ -110,6 +110,24 @@ impl RegistryRecord {
     }
 }
 
+/// The ownership tags the records give `key` of a kind's `section`: `stack`'s record first (stacks
+/// may share a part: an account setting of the same value, an exclusion), else any other record's
+/// that lists it; none when no record does.
+pub fn owner_tags(
+    records: &BTreeMap<String, RegistryRecord>,
+    stack: Option<&str>,
+    section: &str,
+    key: &str,
+) -> Tags {
+    let lists = |r: &&RegistryRecord| r.section(section).contains_key(key);
+    stack
+        .and_then(|s| records.get(s))
+        .filter(lists)
+        .or_else(|| records.values().find(lists))
+        .map(|r| r.tags_with(r.section(section).get(key)))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,21 +12,10 @@ use crate::live::{Aws, LiveError};
 use crate::model::account_setting::{self, AccountSetting};
 use crate::model::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
 use crate::model::pull_time_exclusion::{self, PullTimeExclusion};
+use crate::model::registry_record::owner_tags;
 use crate::model::signing::{self, Signing, SigningRule};
 use crate::model::{Live, Observed};
 use crate::model::{OidcProvider, Resource};
-
-/// The ownership tags of the record that lists `key` in `section`, if any.
-fn owner_of(
-    records: &BTreeMap<String, crate::model::registry_record::RegistryRecord>,
-    section: &str,
-    key: &str,
-) -> crate::model::Tags {
-    records
-        .values()
-        .find_map(|r| r.section(section).get(key).map(|fp| r.tags_with(Some(fp))))
-        .unwrap_or_default()
-}
 
 pub async fn inventory<C: Aws>(
     client: &C,
@@ -126,7 +115,7 @@ pub async fn inventory<C: Aws>(
         for name in setting_names {
             let aws_name = account_setting::known(name).map_or("", |k| k.aws_name);
             if let Some(value) = limit.call(client.get_account_setting(aws_name)).await? {
-                let owner = owner_of(&records, account_setting::RECORD_SECTION, name);
+                let owner = owner_tags(&records, None, account_setting::RECORD_SECTION, name);
                 settings_found.push(Resource::AccountSetting(AccountSetting {
                     name: name.to_string(),
                     value,
@@ -136,7 +125,7 @@ pub async fn inventory<C: Aws>(
         }
         // Exclusions a record lists, or of a role named with the project prefix.
         let exclusions = exclusions.into_iter().filter_map(|arn| {
-            let tags = owner_of(&records, pull_time_exclusion::RECORD_SECTION, &arn);
+            let tags = owner_tags(&records, None, pull_time_exclusion::RECORD_SECTION, &arn);
             let prefixed = arn.split_once(":role/").is_some_and(|(_, name)| {
                 named_with_prefix(name.rsplit('/').next().unwrap_or(name), prefix)
             });
@@ -152,7 +141,7 @@ pub async fn inventory<C: Aws>(
         let found_rules: Vec<SigningRule> = signing
             .into_iter()
             .filter(|r| {
-                !owner_of(&records, signing::RECORD_SECTION, &r.key()).is_empty()
+                !owner_tags(&records, None, signing::RECORD_SECTION, &r.key()).is_empty()
                     || (!r.filters.is_empty()
                         && r.filters.iter().all(|f| named_with_prefix(f, prefix)))
             })

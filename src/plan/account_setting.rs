@@ -71,7 +71,7 @@ impl Planned for AccountSetting {
     fn foreign(&self, live: &Live, owner: &str, stack: &str) -> Foreign {
         match AccountSetting::of(&live.resource) {
             Some(have) if have.value == self.value => Foreign::Share,
-            _ => Foreign::Refuse(conflict(self, stack, owner)),
+            _ => Foreign::Conflict(conflict(self, stack, owner)),
         }
     }
 }

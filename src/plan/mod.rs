@@ -124,14 +124,14 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
             match planned(&resource).foreign(live, owner, &desired.stack) {
                 Foreign::Use => continue,
                 Foreign::Share => {}
-                Foreign::Refuse(PlanError::OwnedByAnotherStack { owner, stack, .. }) => {
+                Foreign::Refuse => {
                     return Err(PlanError::OwnedByAnotherStack {
                         address,
-                        owner,
-                        stack,
+                        owner: owner.to_string(),
+                        stack: desired.stack.clone(),
                     });
                 }
-                Foreign::Refuse(e) => return Err(e),
+                Foreign::Conflict(e) => return Err(e),
             }
         }
         let cx = Context {

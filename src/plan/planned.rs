@@ -22,8 +22,10 @@ pub(crate) enum Foreign {
     Use,
     /// Own it together: both declare the same (an account setting with the same value).
     Share,
-    /// Refuse the plan (the address of an `OwnedByAnotherStack` is filled in by the planner).
-    Refuse(PlanError),
+    /// Refuse the plan: two specs must not manage one resource.
+    Refuse,
+    /// Refuse the plan with the kind's own error (two stacks declare different values).
+    Conflict(PlanError),
 }
 
 /// A kind's planning, implemented in the kind's own plan file.
@@ -40,12 +42,8 @@ pub(crate) trait Planned {
 
     /// What to do when the live resource belongs to stack `owner`, not this one: by default two
     /// specs must not manage one resource.
-    fn foreign(&self, _live: &Live, owner: &str, stack: &str) -> Foreign {
-        Foreign::Refuse(PlanError::OwnedByAnotherStack {
-            address: Address::new(Kind::RegistryRecord, ""),
-            owner: owner.to_string(),
-            stack: stack.to_string(),
-        })
+    fn foreign(&self, _live: &Live, _owner: &str, _stack: &str) -> Foreign {
+        Foreign::Refuse
     }
 
     /// Completes the desired resource from what the plan sees (a push policy gains what signing

@@ -7,7 +7,7 @@ use super::*;
 use crate::apply::ApplyOptions;
 use crate::live::fake::FakeAws;
 use crate::model::signing::SigningRule;
-use crate::model::{Kind, ManagedPolicy};
+use crate::model::{Kind, ManagedPolicy, Registered};
 use crate::testing::*;
 
 const OURS: &str = "arn:aws:signer:ap-southeast-1:123456789012:/signing-profiles/betekk_images";
@@ -163,17 +163,37 @@ fn signing_rules_are_checked_offline() {
 }
 
 #[test]
-fn the_spec_reader_leaves_signing_to_the_planner() {
-    // Planned against an empty account: the spec's own rule is enough.
+fn offline_the_push_policy_signs_with_the_spec_s_own_rule_only() {
+    // What explain evaluates offline: the spec against an account of which nothing is known.
     let d = signing_spec("svc", OUR_RULE);
-    let policy = d.all::<ManagedPolicy>().next().unwrap();
+    let env = crate::model::Env {
+        account: "123456789012".into(),
+        partition: "aws".into(),
+        region: "ap-southeast-1".into(),
+    };
+    let nothing = crate::model::Observed {
+        identity: crate::model::Identity::from_arn(env.account.clone(), String::new()),
+        region: env.region.clone(),
+        resources: Default::default(),
+        missing_users: Default::default(),
+        missing_policies: Default::default(),
+        registry: Default::default(),
+    };
+    let declared: Vec<Resource> = d.resources.iter().map(|r| r.bind(&env)).collect();
+    let completed = completed(&declared, &nothing, &env, "svc");
+    let (policy, reasons) = completed
+        .iter()
+        .find_map(|(r, reasons)| ManagedPolicy::of(r).map(|p| (p, reasons)))
+        .unwrap();
+    let statements = policy.document.original()["Statement"].as_array().unwrap();
+    let signing = statements
+        .iter()
+        .find(|s| s["Sid"] == "EcrSigning")
+        .unwrap();
+    assert_eq!(signing["Resource"], serde_json::json!([OURS]));
     assert!(
-        !policy
-            .document
-            .original()
-            .to_string()
-            .contains("SignPayload"),
-        "the spec reader leaves signing to the planner"
+        reasons.is_empty(),
+        "the spec's own rule needs no reason: {reasons:?}"
     );
 }
 

@@ -10,7 +10,7 @@ use super::super::Limit;
 use super::live;
 use crate::live::{Aws, LiveError};
 use crate::model::account_setting::{AccountSetting, RECORD_SECTION, known};
-use crate::model::registry_record::RegistryRecord;
+use crate::model::registry_record::{RegistryRecord, owner_tags};
 use crate::model::{Desired, Live, Resource};
 
 pub(super) async fn read<C: Aws>(
@@ -33,16 +33,7 @@ pub(super) async fn read<C: Aws>(
     let reads = names.into_iter().map(|name| async move {
         let aws_name = known(name).map_or("", |k| k.aws_name);
         let value = limit.call(client.get_account_setting(aws_name)).await?;
-        let owner = ours
-            .filter(|r| r.section(RECORD_SECTION).contains_key(name))
-            .or_else(|| {
-                records
-                    .values()
-                    .find(|r| r.section(RECORD_SECTION).contains_key(name))
-            });
-        let tags = owner
-            .map(|r| r.tags_with(r.section(RECORD_SECTION).get(name)))
-            .unwrap_or_default();
+        let tags = owner_tags(records, Some(&desired.stack), RECORD_SECTION, name);
         Ok::<_, LiveError>(value.map(|value| {
             live(Resource::AccountSetting(AccountSetting {
                 name: name.to_string(),

@@ -8,7 +8,7 @@ use super::super::Limit;
 use super::live;
 use crate::live::{Aws, LiveError};
 use crate::model::pull_time_exclusion::{PullTimeExclusion, RECORD_SECTION};
-use crate::model::registry_record::RegistryRecord;
+use crate::model::registry_record::{RegistryRecord, owner_tags};
 use crate::model::{Desired, Live, Resource};
 
 pub(super) async fn read<C: Aws>(
@@ -27,16 +27,12 @@ pub(super) async fn read<C: Aws>(
     Ok(listed
         .into_iter()
         .map(|principal_arn| {
-            let owner = ours
-                .filter(|r| r.section(RECORD_SECTION).contains_key(&principal_arn))
-                .or_else(|| {
-                    records
-                        .values()
-                        .find(|r| r.section(RECORD_SECTION).contains_key(&principal_arn))
-                });
-            let tags = owner
-                .map(|r| r.tags_with(r.section(RECORD_SECTION).get(&principal_arn)))
-                .unwrap_or_default();
+            let tags = owner_tags(
+                records,
+                Some(&desired.stack),
+                RECORD_SECTION,
+                &principal_arn,
+            );
             live(Resource::PullTimeExclusion(PullTimeExclusion {
                 principal_arn,
                 tags,
