@@ -87,12 +87,7 @@ impl super::unit::Declared for AccountSetting {
     fn name(&self) -> String {
         self.name.clone()
     }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-    fn tags_mut(&mut self) -> Option<&mut Tags> {
-        Some(&mut self.tags)
-    }
+    super::unit::tags_in_field!();
     fn bind(&mut self, _env: &super::Env) {}
     fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
         if self.name != "registry_policy_scope" {

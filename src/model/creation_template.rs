@@ -121,12 +121,7 @@ impl super::unit::Declared for CreationTemplate {
     fn name(&self) -> String {
         self.prefix.clone()
     }
-    fn tags(&self) -> Option<&super::Tags> {
-        Some(&self.tags)
-    }
-    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
-        Some(&mut self.tags)
-    }
+    super::unit::tags_in_field!();
     fn bind(&mut self, env: &super::Env) {
         self.repository_policy = self.repository_policy.as_ref().map(|d| d.bind(env));
         self.custom_role_arn = self.custom_role_arn.as_deref().map(|a| env.bind(a));

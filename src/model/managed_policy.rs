@@ -60,12 +60,7 @@ impl super::unit::Declared for ManagedPolicy {
     fn name(&self) -> String {
         self.name.clone()
     }
-    fn tags(&self) -> Option<&super::Tags> {
-        Some(&self.tags)
-    }
-    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
-        Some(&mut self.tags)
-    }
+    super::unit::tags_in_field!();
     fn bind(&mut self, env: &super::Env) {
         self.document = self.document.bind(env);
     }

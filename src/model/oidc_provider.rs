@@ -96,12 +96,7 @@ impl super::unit::Declared for OidcProvider {
     fn name(&self) -> String {
         self.host().to_string()
     }
-    fn tags(&self) -> Option<&super::Tags> {
-        Some(&self.tags)
-    }
-    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
-        Some(&mut self.tags)
-    }
+    super::unit::tags_in_field!();
     fn bind(&mut self, _env: &super::Env) {}
     fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
         vec![super::access_fact::AccessFact::IdentityProvider {

@@ -213,12 +213,7 @@ impl super::unit::Declared for PullThroughCacheRule {
     fn name(&self) -> String {
         self.prefix.clone()
     }
-    fn tags(&self) -> Option<&super::Tags> {
-        Some(&self.tags)
-    }
-    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
-        Some(&mut self.tags)
-    }
+    super::unit::tags_in_field!();
     fn bind(&mut self, env: &super::Env) {
         self.credential_arn = self.credential_arn.as_deref().map(|a| env.bind(a));
         self.custom_role_arn = self.custom_role_arn.as_deref().map(|a| env.bind(a));

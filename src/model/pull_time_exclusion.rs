@@ -43,12 +43,7 @@ impl super::unit::Declared for PullTimeExclusion {
     fn name(&self) -> String {
         self.principal_arn.clone()
     }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-    fn tags_mut(&mut self) -> Option<&mut Tags> {
-        Some(&mut self.tags)
-    }
+    super::unit::tags_in_field!();
     fn bind(&mut self, env: &super::Env) {
         self.principal_arn = env.bind(&self.principal_arn);
     }

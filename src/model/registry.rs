@@ -630,12 +630,7 @@ impl super::unit::Declared for RegistrySettings {
             .fold(OwnedKeys::default(), |all, k| all.union(&k));
         unowned(live, &owned)
     }
-    fn tags(&self) -> Option<&super::Tags> {
-        Some(&self.tags)
-    }
-    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
-        Some(&mut self.tags)
-    }
+    super::unit::tags_in_field!();
     fn bind(&mut self, env: &super::Env) {
         for destinations in self.replication.values_mut() {
             for d in destinations.iter_mut() {

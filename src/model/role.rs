@@ -135,12 +135,7 @@ impl super::unit::Declared for Role {
     fn name(&self) -> String {
         self.name.clone()
     }
-    fn tags(&self) -> Option<&super::Tags> {
-        Some(&self.tags)
-    }
-    fn tags_mut(&mut self) -> Option<&mut super::Tags> {
-        Some(&mut self.tags)
-    }
+    super::unit::tags_in_field!();
     fn bind(&mut self, env: &super::Env) {
         let mut policies: Vec<String> = self.policies.iter().map(|p| env.bind(p)).collect();
         policies.sort();

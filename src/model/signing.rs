@@ -148,12 +148,7 @@ impl super::unit::Declared for Signing {
     fn name(&self) -> String {
         ADDRESS_NAME.to_string()
     }
-    fn tags(&self) -> Option<&Tags> {
-        Some(&self.tags)
-    }
-    fn tags_mut(&mut self) -> Option<&mut Tags> {
-        Some(&mut self.tags)
-    }
+    super::unit::tags_in_field!();
     fn bind(&mut self, env: &super::Env) {
         let rules = self
             .rules

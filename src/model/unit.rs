@@ -10,6 +10,20 @@ use super::env::Env;
 use super::observed::{Live, Observed};
 use super::tags::Tags;
 
+/// `Declared::tags` and `tags_mut` for a kind whose tags are its `tags` field.
+macro_rules! tags_in_field {
+    () => {
+        fn tags(&self) -> Option<&$crate::model::Tags> {
+            Some(&self.tags)
+        }
+        fn tags_mut(&mut self) -> Option<&mut $crate::model::Tags> {
+            Some(&mut self.tags)
+        }
+    };
+}
+
+pub(crate) use tags_in_field;
+
 /// A kind's declaration, implemented once in the kind's model file.
 pub(crate) trait Declared: Sized + 'static {
     /// Its attributes, one row each, in the order plans show them (an attribute added after
