@@ -25,6 +25,8 @@ pub(crate) mod drift;
 pub mod error;
 pub(crate) mod github_ids;
 pub(crate) mod import;
+/// Every resource kind, one folder each: its model, spec reader, reads, plan and AWS calls.
+pub(crate) mod kinds;
 pub mod live;
 pub(crate) mod lock;
 pub mod model;

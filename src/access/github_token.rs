@@ -55,7 +55,7 @@ impl GithubToken {
         Ok(GithubToken {
             owner: owner.to_string(),
             repository: repository.to_string(),
-            audience: crate::model::oidc_provider::STS_AUDIENCE.to_string(),
+            audience: crate::kinds::oidc_provider::STS_AUDIENCE.to_string(),
             ..GithubToken::default()
         })
     }

@@ -4,9 +4,9 @@
 
 use serde_json::Value;
 
+use crate::kinds::registry::{OwnedPart, merge_policy, merge_replication, merge_scanning};
+use crate::kinds::signing::{SigningRule, merge};
 use crate::live::{Aws, Ensured, ErrorKind, LiveError};
-use crate::model::registry::{OwnedPart, merge_policy, merge_replication, merge_scanning};
-use crate::model::signing::{SigningRule, merge};
 
 pub async fn put_scanning<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ensured, LiveError> {
     let live = client.get_registry_scanning().await?;

@@ -17,22 +17,21 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use crate::kinds::registry::{OwnedKeys, unowned};
+use crate::kinds::repository::split_lambda_pull;
+use crate::kinds::signing::RECORD_SECTION as signing_record;
+use crate::kinds::{
+    creation_template as template_table, oidc_provider as provider_table, policy as policy_table,
+    pull_through_cache as cache_table, repository as repository_table, role as role_table,
+};
 use crate::model::Observed;
 use crate::model::attribute::{self, Attribute};
 use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::github_trust::GithubName;
-use crate::model::registry::{OwnedKeys, unowned};
-use crate::model::repository::split_lambda_pull;
-use crate::model::signing::RECORD_SECTION as signing_record;
 use crate::model::trust::Trust;
 use crate::model::{
     CreationTemplate, LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider,
     PullThroughCacheRule, RegistrySettings, Repository, Resource, Role, STACK_TAG, Tags,
-};
-use crate::model::{
-    creation_template as template_table, managed_policy as policy_table,
-    oidc_provider as provider_table, pull_through_cache as cache_table,
-    repository as repository_table, role as role_table,
 };
 use crate::observe::named_with_prefix;
 use crate::plan::owner_of;
@@ -458,7 +457,7 @@ fn role(
     let mut s = String::new();
     let _ = writeln!(s, "  - name: {}", q(&r.name));
     fields(&mut s, "    ", role_table::ATTRIBUTES, r);
-    if !crate::model::role::is_root_path(&r.path) {
+    if !crate::kinds::role::is_root_path(&r.path) {
         let _ = writeln!(s, "    path: {}", q(&r.path));
     }
     if let Some(github) = &trust.github {

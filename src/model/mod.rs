@@ -5,58 +5,38 @@
 //! types. Every value is normalized on construction so that equal meaning means equal value.
 
 pub(crate) mod access_fact;
-pub(crate) mod account_setting;
 pub(crate) mod address;
 pub(crate) mod attribute;
-pub(crate) mod creation_template;
 pub(crate) mod env;
 pub(crate) mod fingerprint;
 pub(crate) mod github_trust;
 pub(crate) mod identity;
 pub mod image;
-pub(crate) mod kinds;
 pub(crate) mod lifecycle;
 pub(crate) mod lifecycle_eval;
 pub(crate) mod lifecycle_preview;
-pub(crate) mod managed_policy;
 pub(crate) mod observed;
-pub(crate) mod oidc_provider;
 pub(crate) mod policy_document;
-pub(crate) mod pull_through_cache;
-pub(crate) mod pull_time_exclusion;
-pub(crate) mod registry;
 pub(crate) mod registry_record;
-pub(crate) mod repository;
-pub(crate) mod role;
-pub(crate) mod signing;
 pub(crate) mod stats;
 pub(crate) mod tags;
 pub(crate) mod target;
 pub(crate) mod trust;
 pub(crate) mod unit;
-pub(crate) mod user_attachment;
 pub(crate) mod wildcard;
 
+pub use crate::kinds::repository::{Encryption, TagMutability};
 pub use address::{Address, Kind};
-pub(crate) use creation_template::CreationTemplate;
 pub use env::Env;
 pub(crate) use env::is_account_id;
 pub(crate) use github_trust::GithubTrust;
 pub(crate) use identity::Identity;
 pub(crate) use lifecycle::{LifecycleAction, LifecyclePolicy, LifecycleRule, TagStatus};
-pub(crate) use managed_policy::ManagedPolicy;
 pub(crate) use observed::{Dependents, Live, Observed, PolicyVersion, RegistryState};
-pub(crate) use oidc_provider::OidcProvider;
 pub use policy_document::PolicyDocument;
-pub(crate) use pull_through_cache::PullThroughCacheRule;
-pub(crate) use registry::RegistrySettings;
-pub(crate) use repository::Repository;
-pub use repository::{Encryption, TagMutability};
-pub(crate) use role::Role;
 pub(crate) use stats::ApiStats;
 pub use tags::{TagTarget, Tags};
 pub(crate) use unit::Unit;
-pub(crate) use user_attachment::UserAttachment;
 
 use serde::{Deserialize, Serialize};
 
@@ -69,12 +49,15 @@ pub(crate) const STACK_TAG: &str = "betekk-ecr:stack";
 /// Declares [`Resource`] from the registration in `kinds.rs`: one variant per kind, and the
 /// dispatch to each kind's [`Unit`].
 macro_rules! declare_resource {
-    ($($(#[$doc:meta])* $variant:ident($model:ty) = $prefix:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident) = $prefix:literal,)*) => {
+        $(#[allow(unused_imports)]
+        pub(crate) use crate::kinds::$module::$model;)*
+
         /// One resource of any kind, as the spec wants it or as AWS has it.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(tag = "kind", rename_all = "snake_case")]
         pub(crate) enum Resource {
-            $($(#[$doc])* $variant($model),)*
+            $($(#[$doc])* $variant(crate::kinds::$module::$model),)*
         }
 
         impl Resource {
@@ -102,7 +85,7 @@ macro_rules! declare_resource {
             /// Whether the stack's registry record lists what it owns of this kind.
             pub(crate) fn in_registry_record(self) -> bool {
                 match self {
-                    $(Kind::$variant => <$model as unit::Declared>::IN_REGISTRY_RECORD,)*
+                    $(Kind::$variant => <crate::kinds::$module::$model as unit::Declared>::IN_REGISTRY_RECORD,)*
                     Kind::RegistryRecord => false,
                 }
             }
@@ -110,7 +93,7 @@ macro_rules! declare_resource {
             /// The registry record's section of this kind, if it is a keyed registry part.
             pub(crate) fn record_section(self) -> Option<&'static str> {
                 match self {
-                    $(Kind::$variant => <$model as unit::Declared>::RECORD_SECTION,)*
+                    $(Kind::$variant => <crate::kinds::$module::$model as unit::Declared>::RECORD_SECTION,)*
                     Kind::RegistryRecord => None,
                 }
             }
@@ -118,7 +101,7 @@ macro_rules! declare_resource {
             /// Where `output` shows this kind, if it does.
             pub(crate) fn output_section(self) -> Option<unit::OutputSection> {
                 match self {
-                    $(Kind::$variant => <$model as unit::Declared>::OUTPUT,)*
+                    $(Kind::$variant => <crate::kinds::$module::$model as unit::Declared>::OUTPUT,)*
                     Kind::RegistryRecord => None,
                 }
             }
@@ -126,7 +109,7 @@ macro_rules! declare_resource {
             /// Whether `output` lists a resource of this kind as missing.
             pub(crate) fn reported_missing(self) -> bool {
                 match self {
-                    $(Kind::$variant => <$model as unit::Declared>::REPORTED_MISSING,)*
+                    $(Kind::$variant => <crate::kinds::$module::$model as unit::Declared>::REPORTED_MISSING,)*
                     Kind::RegistryRecord => false,
                 }
             }
@@ -136,14 +119,14 @@ macro_rules! declare_resource {
         pub(crate) fn unowned_parts(desired: &Desired, observed: &Observed) -> Vec<Address> {
             let mut out = Vec::new();
             $(out.extend(
-                <$model as unit::Declared>::unowned_parts(desired, observed)
+                <crate::kinds::$module::$model as unit::Declared>::unowned_parts(desired, observed)
                     .into_iter()
                     .map(|name| Address::new(Kind::$variant, name)),
             );)*
             out
         }
 
-        $(impl Registered for $model {
+        $(impl Registered for crate::kinds::$module::$model {
             fn of(resource: &Resource) -> Option<&Self> {
                 match resource {
                     Resource::$variant(r) => Some(r),
@@ -155,7 +138,7 @@ macro_rules! declare_resource {
     };
 }
 
-kinds::for_each_kind!(declare_resource);
+crate::kinds::for_each_kind!(declare_resource);
 
 /// A kind's model type: found among resources of every kind.
 pub(crate) trait Registered: Sized {

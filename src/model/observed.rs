@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::image::ImagesRead;
-use super::registry::LiveRegistry;
 use super::registry_record::RegistryRecord;
 use super::{Address, Env, Identity, Resource};
+use crate::kinds::registry::LiveRegistry;
 
 /// One resource as it exists in AWS.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,7 +79,7 @@ pub(crate) struct RegistryState {
     pub(crate) settings: Option<LiveRegistry>,
     /// Every rule of the registry's signing configuration, read when the spec declares signing
     /// or pushes images, or this stack's record owns some rules (`None`: not read).
-    pub(crate) signing: Option<Vec<super::signing::SigningRule>>,
+    pub(crate) signing: Option<Vec<crate::kinds::signing::SigningRule>>,
 }
 
 impl Observed {

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint::APPLIED_TAG;
-use super::registry::OwnedKeys;
 use super::{MANAGED_BY_TAG, MANAGED_BY_VALUE, STACK_TAG, Tags};
+use crate::kinds::registry::OwnedKeys;
 
 /// The SSM path under which every stack's record lives (one `GetParametersByPath` reads them).
 pub const RECORD_PATH: &str = "/betekk-ecr/registry";
@@ -131,7 +131,7 @@ pub fn owner_tags(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::registry::ScanType;
+    use crate::kinds::registry::ScanType;
 
     #[test]
     fn a_record_round_trips_and_foreign_text_is_not_one() {

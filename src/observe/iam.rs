@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::{Limit, candidates};
+use crate::kinds::oidc_provider::normalize_url;
 use crate::live::{Aws, LiveError};
 use crate::model::Live;
-use crate::model::oidc_provider::normalize_url;
 use crate::model::tags::owner_of_tags;
 use crate::model::{
     Dependents, Desired, Env, ManagedPolicy, OidcProvider, PolicyDocument, PolicyVersion, Resource,
@@ -177,7 +177,7 @@ async fn read_roles<C: Aws>(
 /// its tags call for them; a `complete` role (the spec's own) always needs them, so they are read
 /// alongside `GetRole`, one round of latency fewer. `None` when it was deleted after the listing
 /// (see [`super::present`]).
-pub(super) async fn read_role<C: Aws>(
+pub(crate) async fn read_role<C: Aws>(
     client: &C,
     limit: &Limit,
     name: String,
@@ -270,7 +270,7 @@ async fn read_policies<C: Aws>(
 }
 
 /// Which dependents of a managed policy the plan needs read.
-pub(super) struct Needs {
+pub(crate) struct Needs {
     /// Its versions: the plan makes room for a new one, or deletes the others first.
     pub versions: bool,
     /// Who it is attached to: the plan detaches it from all of them before deleting it.
@@ -280,7 +280,7 @@ pub(super) struct Needs {
 /// Reads one listed managed policy: its tags, its default document when `complete` (the spec
 /// names it, or import reads it whole), and the dependents `needs` asks for once those are known. `None` when it was
 /// deleted after the listing (see [`super::present`]), including its default version vanishing.
-pub(super) async fn read_policy<C: Aws>(
+pub(crate) async fn read_policy<C: Aws>(
     client: &C,
     limit: &Limit,
     info: crate::live::PolicyInfo,
@@ -386,7 +386,7 @@ async fn read_user_attachments<C: Aws>(
 }
 
 /// Stands for a document this tool cannot read: never equal to a real one, so it is replaced.
-pub(super) fn unreadable() -> PolicyDocument {
+pub(crate) fn unreadable() -> PolicyDocument {
     PolicyDocument::from_json(serde_json::json!({"Version": "unreadable", "Statement": []}))
         .expect("a statement list is a valid document")
 }

@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::{Limit, iam, named_with_prefix, repositories};
+use super::{Limit, iam, named_with_prefix};
+use crate::kinds::account_setting::{self, AccountSetting};
+use crate::kinds::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
+use crate::kinds::pull_time_exclusion::{self, PullTimeExclusion};
+use crate::kinds::repository::observe as repositories;
+use crate::kinds::signing::{self, Signing, SigningRule};
 use crate::live::{Aws, LiveError};
-use crate::model::account_setting::{self, AccountSetting};
-use crate::model::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
-use crate::model::pull_time_exclusion::{self, PullTimeExclusion};
 use crate::model::registry_record::owner_tags;
-use crate::model::signing::{self, Signing, SigningRule};
 use crate::model::{Live, Observed};
 use crate::model::{OidcProvider, Resource};
 
@@ -154,14 +155,14 @@ pub async fn inventory<C: Aws>(
             &none,
             prefix,
             &records,
-            &super::registry::pull_through_cache::KIND,
+            &crate::kinds::pull_through_cache::observe::KIND,
         );
         let templates = super::registry::keyed(
             templates,
             &none,
             prefix,
             &records,
-            &super::registry::creation_templates::KIND,
+            &crate::kinds::creation_template::observe::KIND,
         );
         let found: Vec<Live> = rules
             .into_iter()

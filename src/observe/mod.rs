@@ -6,11 +6,10 @@
 //! flight across the whole observation (see [`Limit`]), or in each of the client's lanes
 //! (`live::lanes`) when several targets are read at once.
 
-mod iam;
+pub(crate) mod iam;
 pub(crate) mod images;
 mod inventory;
-mod registry;
-mod repositories;
+pub(crate) mod registry;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -35,7 +34,7 @@ pub(crate) fn named_with_prefix(name: &str, prefix: &str) -> bool {
 }
 
 /// The listed items to read: those the spec names (`true`) and prune candidates (`false`).
-fn candidates<T>(
+pub(crate) fn candidates<T>(
     listed: Vec<T>,
     name_of: impl Fn(&T) -> &str,
     wanted: &BTreeSet<&str>,
@@ -240,7 +239,7 @@ pub async fn observe_limited<C: Aws>(
     };
     let ((identity, iam), repositories, (registry, registry_live)) = futures::try_join!(
         identity_and_iam,
-        repositories::read(client, desired, &limit),
+        crate::kinds::repository::observe::read(client, desired, &limit),
         registry::read(client, desired, &limit)
     )?;
     let mut resources = BTreeMap::new();

@@ -41,7 +41,7 @@ pub struct OpCalls {
     pub ensure: Option<&'static str>,
 }
 
-pub(super) const fn row(
+pub(crate) const fn row(
     op: &'static str,
     kind: Kind,
     calls: &'static [&'static str],
@@ -57,7 +57,7 @@ pub(super) const fn row(
 }
 
 impl OpCalls {
-    pub(super) const fn ensuring(self, ensure: &'static str) -> OpCalls {
+    pub(crate) const fn ensuring(self, ensure: &'static str) -> OpCalls {
         OpCalls {
             ensure: Some(ensure),
             ..self

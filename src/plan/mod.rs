@@ -5,41 +5,16 @@
 //! be applied as it is. One file per resource kind decides that kind's changes; `order.rs` links
 //! changes to what they depend on.
 
-mod account_setting;
-#[cfg(test)]
-mod account_setting_tests;
 pub(crate) mod calls;
 mod change;
-mod creation_template;
-#[cfg(test)]
-mod creation_template_tests;
 pub mod expiry_guard;
 #[cfg(test)]
 pub(crate) mod iam_tests;
-mod oidc_provider;
 mod op;
 mod order;
-mod planned;
-mod policy;
-mod pull_through_cache;
-#[cfg(test)]
-mod pull_through_cache_tests;
-mod pull_time_exclusion;
-#[cfg(test)]
-mod pull_time_exclusion_tests;
-mod registry;
-#[cfg(test)]
-mod registry_tests;
-mod repository;
-#[cfg(test)]
-mod repository_tests;
-mod role;
+pub(crate) mod planned;
 pub mod saved;
-mod signing;
-#[cfg(test)]
-mod signing_tests;
-mod tag_ops;
-mod user_attachment;
+pub(crate) mod tag_ops;
 
 pub use change::{Action, AttributeChange, Change, Plan, Summary};
 pub use op::{DeleteReason, Op};
@@ -160,7 +135,9 @@ pub fn plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
         changes.extend(planned(&live.resource).prune(live, &cx));
     }
     order::link(&mut changes, &bound, &env);
-    if let Some(mut record) = registry::record(&bound, &observed.registry, &desired.stack)? {
+    if let Some(mut record) =
+        crate::kinds::registry::plan::record(&bound, &observed.registry, &desired.stack)?
+    {
         record.depends_on = changes
             .iter()
             .filter(|c| c.kind.in_registry_record())
@@ -209,7 +186,7 @@ pub fn owner_of(resource: &Resource) -> Option<&str> {
 }
 
 /// Every attribute of a resource about to be created, as `+ name = value` lines (empty ones left out).
-fn create_attributes(resource: &Resource) -> Vec<AttributeChange> {
+pub(crate) fn create_attributes(resource: &Resource) -> Vec<AttributeChange> {
     resource
         .attributes()
         .into_iter()

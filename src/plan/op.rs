@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::registry::OwnedPart;
-use crate::model::signing::SigningRule;
+use crate::kinds::registry::OwnedPart;
+use crate::kinds::signing::SigningRule;
 use crate::model::{CreationTemplate, PullThroughCacheRule};
 use crate::model::{Encryption, TagMutability, TagTarget, Tags};
 
@@ -113,8 +113,8 @@ pub enum Op {
         tags: Tags,
         /// Left out of the JSON when it is `/` (plans saved before paths read as `/`).
         #[serde(
-            default = "crate::model::role::root_path",
-            skip_serializing_if = "crate::model::role::is_root_path"
+            default = "crate::kinds::role::root_path",
+            skip_serializing_if = "crate::kinds::role::is_root_path"
         )]
         path: String,
     },

@@ -4,7 +4,7 @@
 
 use super::calls::OpCalls;
 use super::{Change, PlanError};
-use crate::model::kinds::for_each_kind;
+use crate::kinds::for_each_kind;
 use crate::model::{Address, Desired, Env, Kind, Live, Observed, Resource};
 
 /// What one kind's planning sees besides the desired resource and its live counterpart.
@@ -79,7 +79,7 @@ pub(crate) trait Planned {
 }
 
 macro_rules! declare_planned {
-    ($($(#[$doc:meta])* $variant:ident($model:ty) = $prefix:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident) = $prefix:literal,)*) => {
         /// The planning of a resource's kind.
         pub(crate) fn planned(resource: &Resource) -> &dyn Planned {
             match resource {
@@ -96,13 +96,13 @@ macro_rules! declare_planned {
 
         /// Every kind's op declarations.
         pub(crate) fn declared_ops() -> impl Iterator<Item = &'static OpCalls> {
-            [$(<$model as Planned>::ops(),)*].into_iter().flatten()
+            [$(<crate::kinds::$module::$model as Planned>::ops(),)*].into_iter().flatten()
         }
 
         /// The kinds whose deletes go before a delete of `kind`.
         pub(crate) fn deleted_after(kind: Kind) -> &'static [Kind] {
             match kind {
-                $(Kind::$variant => <$model as Planned>::deleted_after(),)*
+                $(Kind::$variant => <crate::kinds::$module::$model as Planned>::deleted_after(),)*
                 Kind::RegistryRecord => &[],
             }
         }

@@ -4,9 +4,9 @@ use super::fields::{Field, Ty};
 use super::reader::{Reader, index};
 use super::yaml::{Node, Value};
 use super::{Context, resource_tags};
+use crate::kinds::oidc_provider::{GITHUB_OIDC_URL, STS_AUDIENCE};
 use crate::model::OidcProvider;
 use crate::model::github_trust::{GithubName, SUBJECT_CLAIM_KEYS};
-use crate::model::oidc_provider::{GITHUB_OIDC_URL, STS_AUDIENCE};
 
 /// The recipe's migration pair: the old organization and the new one.
 pub(crate) const DEFAULT_ORGANIZATIONS: &[&str] = &["nus-cee", "betekk"];

@@ -11,11 +11,8 @@ pub(crate) mod grants;
 pub(crate) mod lifecycle;
 pub(crate) mod names;
 pub(crate) mod placement;
-pub(crate) mod policies;
 pub(crate) mod reader;
 pub(crate) mod registry;
-pub(crate) mod repositories;
-pub(crate) mod roles;
 pub(crate) mod strict;
 pub(crate) mod yaml;
 
@@ -87,7 +84,7 @@ pub(crate) const TOP_LEVEL: &[Field] = &[
     ),
     Field::new(
         "repositories",
-        Ty::ListOf(repositories::FIELDS),
+        Ty::ListOf(crate::kinds::repository::spec::FIELDS),
         "ECR repositories",
     ),
     Field::new(
@@ -97,10 +94,14 @@ pub(crate) const TOP_LEVEL: &[Field] = &[
     ),
     Field::new(
         "policies",
-        Ty::ListOf(policies::FIELDS),
+        Ty::ListOf(crate::kinds::policy::spec::FIELDS),
         "IAM managed policies",
     ),
-    Field::new("roles", Ty::ListOf(roles::FIELDS), "IAM roles"),
+    Field::new(
+        "roles",
+        Ty::ListOf(crate::kinds::role::spec::FIELDS),
+        "IAM roles",
+    ),
     Field::new(
         "assume_role_grants",
         Ty::ListOf(grants::FIELDS),
@@ -301,15 +302,15 @@ fn read_top(
     // Policies name roles (lambda_deploy.execution_roles) and roles name policies: the role names
     // are read ahead. Repositories check their lambda_pull against the deployed functions.
     let roles_node = top.get("roles");
-    let declared_roles = roles::declared_names(roles_node, &prefix);
+    let declared_roles = crate::kinds::role::spec::declared_names(roles_node, &prefix);
     let (policies, deployed) = match top.get("policies") {
-        Some(node) => policies::read(r, &ctx, node, &declared_roles),
+        Some(node) => crate::kinds::policy::spec::read(r, &ctx, node, &declared_roles),
         None => (Vec::new(), Vec::new()),
     };
     let mut resources = Vec::new();
     let mut repository_regions = std::collections::BTreeMap::new();
     if let Some(node) = top.get("repositories") {
-        resources.extend(repositories::read(
+        resources.extend(crate::kinds::repository::spec::read(
             r,
             &ctx,
             node,
@@ -332,7 +333,7 @@ fn read_top(
     let github = github::read(r, &ctx, github_node);
     let policy_names: BTreeSet<String> = policies.iter().map(|p| p.address().name).collect();
     let pending = match roles_node {
-        Some(node) => roles::read(r, &ctx, node, &github, &policy_names),
+        Some(node) => crate::kinds::role::spec::read(r, &ctx, node, &github, &policy_names),
         None => Vec::new(),
     };
     // The provider belongs to the stack when the spec speaks of GitHub at all.
@@ -373,12 +374,14 @@ fn read_top(
     strict::lint_roles(r, &pending, &policies_by_arn(&resources));
     let paths: Vec<(String, String)> = pending
         .iter()
-        .filter(|p| !crate::model::role::is_root_path(&p.role.path))
+        .filter(|p| !crate::kinds::role::is_root_path(&p.role.path))
         .map(|p| (p.role.name.clone(), p.role.path.clone()))
         .collect();
-    resources.extend(roles::finish(r, pending, &granted, &github));
+    resources.extend(crate::kinds::role::spec::finish(
+        r, pending, &granted, &github,
+    ));
     resources.extend(grants);
-    roles::with_paths(&mut resources, &paths);
+    crate::kinds::role::spec::with_paths(&mut resources, &paths);
     Some((
         Desired {
             stack,

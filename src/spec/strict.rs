@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::reader::Reader;
-use super::roles::PendingRole;
 use super::yaml::Pos;
+use crate::kinds::role::spec::PendingRole;
 use crate::model::wildcard;
 use crate::model::{PolicyDocument, Repository, TagMutability};
 

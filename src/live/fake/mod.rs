@@ -76,12 +76,12 @@ struct Vanish {
 }
 
 #[derive(Debug, Default)]
-struct State {
+pub(crate) struct State {
     lost: Vec<Lost>,
     vanishing: Vec<Vanish>,
     repositories: BTreeMap<String, FakeRepository>,
     iam: iam::IamState,
-    registry: FakeRegistry,
+    pub(crate) registry: FakeRegistry,
     faults: Vec<Fault>,
     /// What DescribeImages lists, by repository, with what each index's manifest lists.
     images: BTreeMap<String, Vec<(Image, Vec<String>)>>,
@@ -206,7 +206,7 @@ impl FakeAws {
     /// Counts the call and answers an injected fault, if one is due; when paced, first waits
     /// for a slot in the call's lane and holds it for the latency, and tells the lane whether
     /// the answer was throttling.
-    async fn enter(
+    pub(crate) async fn enter(
         &self,
         operation: &'static str,
         target: &str,
@@ -265,7 +265,12 @@ impl FakeAws {
         Ok(state)
     }
 
-    fn error(operation: &'static str, kind: ErrorKind, code: &str, message: String) -> LiveError {
+    pub(crate) fn error(
+        operation: &'static str,
+        kind: ErrorKind,
+        code: &str,
+        message: String,
+    ) -> LiveError {
         LiveError::new(operation, kind, Some(code.into()), FakeError(message))
     }
 

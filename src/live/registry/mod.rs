@@ -2,16 +2,13 @@
 //! record which stack owns which part of them; the pull-through cache rules and creation templates
 //! in their own files.
 
-mod creation_templates;
-mod pull_through_cache;
-
-pub(crate) use creation_templates::CreationTemplateApi;
-pub(crate) use pull_through_cache::PullThroughCacheApi;
+pub(crate) use crate::kinds::creation_template::live::CreationTemplateApi;
+pub(crate) use crate::kinds::pull_through_cache::live::PullThroughCacheApi;
 
 use super::{Ensured, LiveError};
+use crate::kinds::registry::{ReplicationRule, Scanning};
+use crate::kinds::signing::SigningRule;
 use crate::model::Tags;
-use crate::model::registry::{ReplicationRule, Scanning};
-use crate::model::signing::SigningRule;
 
 pub trait RegistryApi {
     /// `ecr:GetRegistryScanningConfiguration`: AWS's default (BASIC, no rules) when never set.

@@ -12,7 +12,7 @@ use crate::model::image::{INDEX_MEDIA_TYPES, Image, StorageClass, manifest_child
 use crate::model::{Encryption, TagMutability, Tags};
 
 /// The setting as ECR names it: with exclusion filters, `…_WITH_EXCLUSION`.
-pub(super) fn mutability(value: TagMutability, filters: &[String]) -> ImageTagMutability {
+pub(crate) fn mutability(value: TagMutability, filters: &[String]) -> ImageTagMutability {
     match (value, filters.is_empty()) {
         (TagMutability::Mutable, true) => ImageTagMutability::Mutable,
         (TagMutability::Immutable, true) => ImageTagMutability::Immutable,
@@ -22,7 +22,7 @@ pub(super) fn mutability(value: TagMutability, filters: &[String]) -> ImageTagMu
 }
 
 /// Wildcard exclusion filters; `None` for none (the field is then left out).
-pub(super) fn exclusion_filters(
+pub(crate) fn exclusion_filters(
     operation: &'static str,
     filters: &[String],
 ) -> Result<Option<Vec<ImageTagMutabilityExclusionFilter>>, LiveError> {
@@ -49,7 +49,7 @@ fn build_error(
     LiveError::new(operation, ErrorKind::Invalid, None, e)
 }
 
-pub(super) fn sdk_tags(operation: &'static str, tags: &Tags) -> Result<Vec<Tag>, LiveError> {
+pub(crate) fn sdk_tags(operation: &'static str, tags: &Tags) -> Result<Vec<Tag>, LiveError> {
     tags.iter()
         .map(|(k, v)| {
             Tag::builder()

@@ -2,10 +2,10 @@
 //! translate one SDK call per trait method and decide nothing.
 
 mod counting;
-mod ecr;
-mod iam;
+pub(crate) mod ecr;
+pub(crate) mod iam;
 mod laned;
-mod registry;
+pub(crate) mod registry;
 mod sts;
 
 use std::error::Error as StdError;
@@ -56,10 +56,10 @@ pub struct AssumeRole {
 /// The SDK-backed implementation of every live trait.
 #[derive(Clone)]
 pub struct SdkAws {
-    ecr: aws_sdk_ecr::Client,
-    iam: aws_sdk_iam::Client,
-    sts: aws_sdk_sts::Client,
-    ssm: aws_sdk_ssm::Client,
+    pub(crate) ecr: aws_sdk_ecr::Client,
+    pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) sts: aws_sdk_sts::Client,
+    pub(crate) ssm: aws_sdk_ssm::Client,
     counter: CallCounter,
     lanes: Vec<Lane>,
 }
@@ -184,7 +184,7 @@ impl Aws for SdkAws {
 }
 
 /// Translates an SDK error, keeping it whole as the source.
-fn live_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> LiveError
+pub(crate) fn live_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> LiveError
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
@@ -258,7 +258,10 @@ fn none_when_code<T>(code: &str, result: Result<T, LiveError>) -> Result<Option<
 }
 
 /// A write's result, with the error of `kind` (already exists, not found) read as "nothing to do".
-fn ensured_unless(kind: ErrorKind, result: Result<(), LiveError>) -> Result<Ensured, LiveError> {
+pub(crate) fn ensured_unless(
+    kind: ErrorKind,
+    result: Result<(), LiveError>,
+) -> Result<Ensured, LiveError> {
     match result {
         Ok(()) => Ok(Ensured::Done),
         Err(e) if e.kind == kind => Ok(Ensured::NotNeeded),

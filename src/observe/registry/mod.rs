@@ -6,15 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-pub(super) mod account_settings;
-pub(super) mod creation_templates;
-pub(super) mod pull_through_cache;
-pub(super) mod pull_time_exclusions;
-pub(super) mod signing;
-
 use super::{Limit, named_with_prefix};
+use crate::kinds::registry::{LiveRegistry, RegistrySettings};
 use crate::live::{Aws, ErrorKind, LiveError};
-use crate::model::registry::{LiveRegistry, RegistrySettings};
 use crate::model::registry_record::{RECORD_PATH, RegistryRecord, parameter_name};
 use crate::model::{Desired, Live, RegistryState, Resource};
 
@@ -36,22 +30,22 @@ pub async fn read<C: Aws>(
     let (settings, settings_live) = read_settings(client, desired, ours, limit).await?;
     let (rules, templates, settings_read, exclusions, (signing, signing_live)) = futures::try_join!(
         read_keyed(
-            &pull_through_cache::KIND,
+            &crate::kinds::pull_through_cache::observe::KIND,
             || client.list_pull_through_cache_rules(),
             desired,
             &records,
             limit,
         ),
         read_keyed(
-            &creation_templates::KIND,
+            &crate::kinds::creation_template::observe::KIND,
             || client.list_creation_templates(),
             desired,
             &records,
             limit,
         ),
-        account_settings::read(client, desired, &records, limit),
-        pull_time_exclusions::read(client, desired, &records, limit),
-        signing::read(client, desired, ours, limit),
+        crate::kinds::account_setting::observe::read(client, desired, &records, limit),
+        crate::kinds::pull_time_exclusion::observe::read(client, desired, &records, limit),
+        crate::kinds::signing::observe::read(client, desired, ours, limit),
     )?;
     Ok((
         RegistryState {
@@ -72,7 +66,7 @@ pub async fn read<C: Aws>(
 
 /// Every stack's ownership record in the region (one listing); an access denial is read as
 /// "none" when `tolerate_denied`.
-pub(super) async fn read_records<C: Aws>(
+pub(crate) async fn read_records<C: Aws>(
     client: &C,
     limit: &Limit,
     tolerate_denied: bool,
@@ -92,7 +86,7 @@ pub(super) async fn read_records<C: Aws>(
 }
 
 /// The registry's whole settings: scanning, replication and policy (three reads).
-pub(super) async fn read_live_settings<C: Aws>(
+pub(crate) async fn read_live_settings<C: Aws>(
     client: &C,
     limit: &Limit,
 ) -> Result<LiveRegistry, LiveError> {
@@ -144,20 +138,20 @@ async fn read_settings<C: Aws>(
 
 /// A registry kind keyed by prefix (pull-through cache rules, creation templates), as each
 /// kind's file declares it for [`read_keyed`] and [`keyed`].
-pub(super) struct KeyedKind<T> {
+pub(crate) struct KeyedKind<T> {
     /// The prefixes the spec declares.
-    pub(super) wanted: fn(&Desired) -> BTreeSet<&str>,
+    pub(crate) wanted: fn(&Desired) -> BTreeSet<&str>,
     /// The prefixes an ownership record lists, with their fingerprints.
-    pub(super) recorded: fn(&RegistryRecord) -> &BTreeMap<String, String>,
+    pub(crate) recorded: fn(&RegistryRecord) -> &BTreeMap<String, String>,
     /// An item's prefix, and its tags (which the record's ownership fills).
-    pub(super) key_and_tags: fn(&mut T) -> (String, &mut crate::model::Tags),
+    pub(crate) key_and_tags: fn(&mut T) -> (String, &mut crate::model::Tags),
     /// The item as a resource.
-    pub(super) resource: fn(T) -> Resource,
+    pub(crate) resource: fn(T) -> Resource,
 }
 
 /// The items of a kind the plan needs: one listing (`list`), made only when the spec declares
 /// some or this stack's record lists some; see [`keyed`].
-pub(super) async fn read_keyed<T, F>(
+pub(crate) async fn read_keyed<T, F>(
     kind: &KeyedKind<T>,
     list: impl FnOnce() -> F,
     desired: &Desired,
@@ -185,7 +179,7 @@ where
 
 /// Of the listed items, those the plan needs (the spec's, every record's, and prefix-named
 /// ones), each given the ownership tags of the record that lists it.
-pub(super) fn keyed<T>(
+pub(crate) fn keyed<T>(
     items: Vec<T>,
     wanted: &BTreeSet<&str>,
     prefix: &str,
@@ -209,7 +203,7 @@ pub(super) fn keyed<T>(
         .collect()
 }
 
-pub(super) fn live(resource: Resource) -> Live {
+pub(crate) fn live(resource: Resource) -> Live {
     Live {
         resource,
         arn: String::new(),

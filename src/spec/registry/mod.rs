@@ -1,5 +1,5 @@
 //! The `registry:` section: the registry-wide ECR settings this stack owns in each region it
-//! applies to (scanning, replication, the registry policy). See [`crate::model::registry`] for
+//! applies to (scanning, replication, the registry policy). See [`crate::kinds::registry`] for
 //! what "owns" means: everything else in these settings is kept as it is. Pull-through cache rules
 //! and creation templates, kinds of their own, are read in their own files.
 
@@ -7,31 +7,26 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-mod account_settings;
-mod creation_templates;
-mod pull_through_cache;
-mod pull_time_exclusions;
-mod signing;
+pub use crate::kinds::account_setting::spec::ACCOUNT_SETTINGS_FIELDS;
+pub use crate::kinds::creation_template::spec::CREATION_TEMPLATE_FIELDS;
+pub use crate::kinds::pull_through_cache::spec::PULL_THROUGH_CACHE_FIELDS;
 
-pub use account_settings::ACCOUNT_SETTINGS_FIELDS;
-pub use creation_templates::CREATION_TEMPLATE_FIELDS;
-pub use pull_through_cache::PULL_THROUGH_CACHE_FIELDS;
-
-use account_settings::read_account_settings;
-use creation_templates::read_creation_templates;
-use pull_through_cache::read_pull_through_cache;
-use pull_time_exclusions::read_pull_time_exclusions;
-pub use signing::SIGNING_FIELDS;
-use signing::read_signing;
+use crate::kinds::account_setting::spec::read_account_settings;
+use crate::kinds::creation_template::spec::read_creation_templates;
+use crate::kinds::pull_through_cache::spec::read_pull_through_cache;
+use crate::kinds::pull_time_exclusion::spec::read_pull_time_exclusions;
+pub use crate::kinds::signing::spec::SIGNING_FIELDS;
+use crate::kinds::signing::spec::read_signing;
 
 use super::fields::{Field, Ty};
 use super::reader::{Reader, index};
 use super::yaml::Node;
-use super::{Context, arns, names, repositories};
-use crate::model::registry::{
+use super::{Context, arns, names};
+use crate::kinds::registry::{
     self, Destination, MAX_REPLICATION_DESTINATIONS, MAX_REPLICATION_RULES, MAX_SCANNING_FILTERS,
     RegistrySettings, ScanFrequency, ScanType,
 };
+use crate::kinds::repository::spec as repositories;
 use crate::model::target::Target;
 use crate::model::{Resource, is_account_id};
 

@@ -5,13 +5,10 @@
 
 use std::collections::BTreeMap;
 
-mod creation_templates;
-mod pull_through_cache;
-
 use super::FakeAws;
+use crate::kinds::registry::{ReplicationRule, Scanning};
+use crate::kinds::signing::SigningRule;
 use crate::live::{Ensured, ErrorKind, LiveError, RegistryApi, SsmApi};
-use crate::model::registry::{ReplicationRule, Scanning};
-use crate::model::signing::SigningRule;
 use crate::model::{CreationTemplate, PullThroughCacheRule, Tags};
 
 /// The registry settings of the fake's account and region.
@@ -60,7 +57,7 @@ impl RegistryApi for FakeAws {
     async fn put_registry_scanning(&self, scanning: &Scanning) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutRegistryScanningConfiguration";
         let mut state = self.enter(OP, "").await?;
-        if scanning.rules.len() > crate::model::registry::MAX_SCANNING_RULES {
+        if scanning.rules.len() > crate::kinds::registry::MAX_SCANNING_RULES {
             return Err(Self::error(
                 OP,
                 ErrorKind::Invalid,
@@ -112,7 +109,7 @@ impl RegistryApi for FakeAws {
     async fn put_signing_configuration(&self, rules: &[SigningRule]) -> Result<(), LiveError> {
         const OP: &str = "ecr:PutSigningConfiguration";
         let mut state = self.enter(OP, "").await?;
-        if rules.len() > crate::model::signing::MAX_RULES {
+        if rules.len() > crate::kinds::signing::MAX_RULES {
             return Err(Self::error(
                 OP,
                 ErrorKind::Invalid,
@@ -153,7 +150,7 @@ impl RegistryApi for FakeAws {
         if exclusions.contains(principal_arn) {
             return Ok(Ensured::NotNeeded);
         }
-        if exclusions.len() >= crate::model::pull_time_exclusion::MAX_EXCLUSIONS {
+        if exclusions.len() >= crate::kinds::pull_time_exclusion::MAX_EXCLUSIONS {
             return Err(Self::error(
                 OP,
                 ErrorKind::Invalid,

@@ -9,18 +9,15 @@ use aws_sdk_ecr::types::{
     SigningRule as SdkSigningRule,
 };
 
-mod creation_templates;
-mod pull_through_cache;
-
 use super::{SdkAws, ensured_unless, live_error, not_found_as_none};
-use crate::live::{Ensured, ErrorKind, LiveError, RegistryApi, SsmApi};
-use crate::model::Tags;
-use crate::model::registry::{
+use crate::kinds::registry::{
     Destination, ReplicationRule, ScanFrequency, ScanType, Scanning, ScanningRule,
 };
-use crate::model::signing::SigningRule;
+use crate::kinds::signing::SigningRule;
+use crate::live::{Ensured, ErrorKind, LiveError, RegistryApi, SsmApi};
+use crate::model::Tags;
 
-pub(super) fn build_error(
+pub(crate) fn build_error(
     operation: &'static str,
     e: impl std::error::Error + Send + Sync + 'static,
 ) -> LiveError {
@@ -28,7 +25,7 @@ pub(super) fn build_error(
 }
 
 /// A value this tool does not know yet (AWS added one) is an error rather than a guess.
-pub(super) fn unknown(operation: &'static str, what: &str) -> LiveError {
+pub(crate) fn unknown(operation: &'static str, what: &str) -> LiveError {
     LiveError::new(
         operation,
         ErrorKind::Other,

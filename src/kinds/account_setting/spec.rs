@@ -1,0 +1,46 @@
+//! `registry.account_settings`: the account settings of the registry this stack owns, one field
+//! per setting ECR knows, each one of the values AWS documents.
+
+use crate::kinds::account_setting::{AccountSetting, KNOWN, Known};
+use crate::model::Resource;
+use crate::spec::fields::{Field, Ty};
+use crate::spec::reader::Reader;
+use crate::spec::yaml::Node;
+
+/// One field per known setting, from the model's table.
+pub const ACCOUNT_SETTINGS_FIELDS: &[Field] = &fields(KNOWN_ARRAY);
+
+const KNOWN_ARRAY: &[Known; 3] = match KNOWN.first_chunk::<3>() {
+    Some(known) if KNOWN.len() == 3 => known,
+    _ => panic!("ACCOUNT_SETTINGS_FIELDS: update the count to the model's KNOWN"),
+};
+
+const fn fields<const N: usize>(known: &[Known; N]) -> [Field; N] {
+    let mut out = [Field::new("", Ty::Str, ""); N];
+    let mut i = 0;
+    while i < N {
+        out[i] = Field::new(known[i].key, Ty::OneOf(known[i].values), known[i].doc);
+        i += 1;
+    }
+    out
+}
+
+pub(crate) fn read_account_settings(r: &mut Reader, node: &Node, path: &str) -> Vec<Resource> {
+    let Some(f) = r.fields(node, path, ACCOUNT_SETTINGS_FIELDS) else {
+        return Vec::new();
+    };
+    KNOWN
+        .iter()
+        .filter_map(|known| {
+            let n = f.get(known.key)?;
+            let value = r.one_of(n, &f.path_of(known.key), known.values, |v| {
+                known.values.contains(&v).then(|| v.to_string())
+            })?;
+            Some(Resource::AccountSetting(AccountSetting {
+                name: known.key.to_string(),
+                value,
+                tags: Default::default(),
+            }))
+        })
+        .collect()
+}

@@ -1,0 +1,132 @@
+//! Planning repository creation templates: created, every setting updated in place, deleted when
+//! the stack's record lists one the spec no longer has. Ownership is the record's, so a template
+//! has no tag writes of its own; repositories already created from it are not touched.
+
+use crate::kinds::creation_template::ATTRIBUTES;
+use crate::model::Registered;
+use crate::model::{Address, CreationTemplate, Kind, Live, Resource};
+use crate::model::{Env, Role};
+use crate::plan::PlanError;
+use crate::plan::calls::{Dependent, OpCalls, row};
+use crate::plan::planned::{Context, Planned};
+use crate::plan::{Action, AttributeChange, Change, Op};
+
+fn address(t: &CreationTemplate) -> Address {
+    Address::new(Kind::CreationTemplate, &t.prefix)
+}
+
+fn stored(t: &CreationTemplate) -> CreationTemplate {
+    CreationTemplate {
+        tags: Default::default(),
+        ..t.clone()
+    }
+}
+
+pub fn diff(want: &CreationTemplate, live: Option<&Live>) -> Option<Change> {
+    let Some(Resource::CreationTemplate(have)) = live.map(|l| &l.resource) else {
+        let attributes = crate::plan::create_attributes(&Resource::CreationTemplate(want.clone()));
+        let ops = vec![Op::CreateCreationTemplate {
+            template: stored(want),
+        }];
+        return Some(Change::new(address(want), Action::Create, attributes, ops));
+    };
+    let attributes: Vec<AttributeChange> = crate::model::attribute::changed(ATTRIBUTES, want, have)
+        .into_iter()
+        .map(|a| AttributeChange::new(a.name, Some((a.shown)(have)), Some((a.shown)(want))))
+        .collect();
+    if attributes.is_empty() {
+        return None;
+    }
+    let mut change = Change::new(
+        address(want),
+        Action::Update,
+        attributes,
+        vec![Op::UpdateCreationTemplate {
+            template: stored(want),
+        }],
+    );
+    change.notes.push(
+        "applies to repositories ECR creates from now on; existing ones keep their settings".into(),
+    );
+    Some(change)
+}
+
+/// Deletes a template this stack owned that left the spec.
+pub fn delete(have: &CreationTemplate) -> Change {
+    let attributes = have
+        .attributes()
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(n, v)| AttributeChange::new(n, Some(v), None))
+        .collect();
+    Change::new(
+        address(have),
+        Action::Delete,
+        attributes,
+        vec![Op::DeleteCreationTemplate {
+            prefix: have.prefix.clone(),
+        }],
+    )
+}
+
+/// Every call each op of this kind may make (see `calls.rs`).
+const OPS: &[OpCalls] = &[
+    row(
+        "create_creation_template",
+        Kind::CreationTemplate,
+        &["ecr:CreateRepositoryCreationTemplate"],
+        &[
+            Dependent::Always("ecr:CreateRepository"),
+            Dependent::Always("ecr:PutLifecyclePolicy"),
+            Dependent::Always("ecr:SetRepositoryPolicy"),
+            Dependent::PassRole,
+        ],
+    ),
+    row(
+        "update_creation_template",
+        Kind::CreationTemplate,
+        &["ecr:UpdateRepositoryCreationTemplate"],
+        &[
+            Dependent::Always("ecr:CreateRepository"),
+            Dependent::Always("ecr:PutLifecyclePolicy"),
+            Dependent::Always("ecr:SetRepositoryPolicy"),
+            Dependent::PassRole,
+        ],
+    ),
+    row(
+        "delete_creation_template",
+        Kind::CreationTemplate,
+        &["ecr:DeleteRepositoryCreationTemplate"],
+        &[],
+    ),
+];
+
+impl Planned for CreationTemplate {
+    fn ops() -> &'static [OpCalls] {
+        OPS
+    }
+
+    fn diff(&self, live: Option<&Live>, _cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
+        Ok(diff(self, live))
+    }
+
+    fn prune(&self, _live: &Live, _cx: &Context<'_>) -> Option<Change> {
+        Some(delete(self))
+    }
+
+    /// ECR assumes the template's role when it applies the template: the role first.
+    fn references(&self, desired: &[Resource], env: &Env) -> Vec<Address> {
+        desired
+            .iter()
+            .filter(|r| {
+                Role::of(r).is_some_and(|role| {
+                    self.custom_role_arn.as_deref() == Some(role.arn(env).as_str())
+                })
+            })
+            .map(Resource::address)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

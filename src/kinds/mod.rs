@@ -1,0 +1,54 @@
+//! Every resource kind this tool manages, one folder each, registered once below in dependency
+//! order (what comes first is created first and deleted last).
+//!
+//! A kind's folder holds the whole kind, one layer per file: `mod.rs` the model type (its
+//! attribute rows and `model::unit::Declared`), `spec.rs` its spec reader, `observe.rs` how it
+//! is read, `plan.rs` how it is diffed and which ops make it (`plan::planned::Planned`), and,
+//! for a kind with AWS calls of its own, `live.rs` (the trait), `sdk.rs` and `fake.rs`. Each
+//! line of [`for_each_kind`] names the kind's [`Kind`](crate::model::Kind) variant, its module
+//! and model type, and its address prefix; it declares the module, and the model (`Resource`,
+//! `Kind`), the planner and the other generic layers expand the list into their own dispatch, so
+//! that they name no kind.
+
+/// Calls the macro `$callback` with the list of kinds:
+/// `$(#[doc] Variant(module::ModelType) = "address_prefix",)*`.
+macro_rules! for_each_kind {
+    ($callback:ident) => {
+        $callback! {
+            /// The GitHub Actions OIDC identity provider (IAM).
+            OidcProvider(oidc_provider::OidcProvider) = "oidc_provider",
+            /// An ECR repository.
+            Repository(repository::Repository) = "repository",
+            /// A customer managed IAM policy.
+            Policy(policy::ManagedPolicy) = "policy",
+            /// An IAM role.
+            Role(role::Role) = "role",
+            /// A managed policy attached to an existing IAM user (the user itself is not managed).
+            UserAttachment(user_attachment::UserAttachment) = "user_attachment",
+            /// A repository creation template (before the rules whose repositories it shapes).
+            CreationTemplate(creation_template::CreationTemplate) = "creation_template",
+            /// A pull-through cache rule (before the settings: a registry policy may name its prefix).
+            PullThroughCache(pull_through_cache::PullThroughCacheRule) = "pull_through_cache",
+            /// An account setting of the registry (before the registry policy, whose statements
+            /// the registry policy scope decides).
+            AccountSetting(account_setting::AccountSetting) = "account_setting",
+            /// A principal whose pulls do not update an image's last recorded pull time.
+            PullTimeExclusion(pull_time_exclusion::PullTimeExclusion) = "pull_time_update_exclusion",
+            /// The managed signing rules a stack owns.
+            Signing(signing::Signing) = "signing",
+            /// The part of a region's registry-wide settings a stack owns.
+            Registry(registry::RegistrySettings) = "registry",
+        }
+    };
+}
+
+pub(crate) use for_each_kind;
+
+/// Declares each registered kind's module (`kinds/<module>/`).
+macro_rules! declare_modules {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident) = $prefix:literal,)*) => {
+        $($(#[$doc])* pub(crate) mod $module;)*
+    };
+}
+
+for_each_kind!(declare_modules);

@@ -1,0 +1,75 @@
+//! A customer-managed IAM policy.
+
+pub(crate) mod plan;
+pub(crate) mod spec;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::model::attribute::{Attribute, Import, Mutation};
+use crate::model::{PolicyDocument, Tags};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ManagedPolicy {
+    pub(crate) name: String,
+    /// Set at creation only: IAM cannot change a policy's description, so it is not compared.
+    pub(crate) description: String,
+    pub(crate) document: PolicyDocument,
+    pub(crate) tags: Tags,
+}
+
+pub(crate) const ATTRIBUTES: &[Attribute<ManagedPolicy>] = &[
+    Attribute::<ManagedPolicy>::plain(
+        "description",
+        |p| json!(p.description),
+        Mutation::CreateOnly,
+    ),
+    // Imported as `statements:` when that form can say it, else as the whole `document:`.
+    Attribute::<ManagedPolicy>::new(
+        "document",
+        |p| p.document.canonical().clone(),
+        |p| p.document.original().clone(),
+        Mutation::InPlace,
+    )
+    .imported(Import::ByKind),
+    Attribute::tags(),
+];
+
+impl crate::model::tags::Tagged for ManagedPolicy {
+    fn tags(&self) -> &Tags {
+        &self.tags
+    }
+}
+
+impl ManagedPolicy {}
+
+impl crate::model::unit::Declared for ManagedPolicy {
+    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn access(&self, env: &crate::model::Env) -> Vec<crate::model::access_fact::AccessFact> {
+        vec![crate::model::access_fact::AccessFact::ManagedPolicy {
+            arn: env.iam_arn("policy", &self.name),
+            name: self.name.clone(),
+            document: self.document.clone(),
+        }]
+    }
+    const OUTPUT: Option<crate::model::unit::OutputSection> =
+        Some(crate::model::unit::OutputSection {
+            key: "policies",
+            shape: crate::model::unit::OutputShape::Value,
+            rank: 2,
+        });
+    fn output(
+        &self,
+        live: &crate::model::Live,
+        _env: &crate::model::Env,
+    ) -> Vec<(&'static str, String)> {
+        vec![("arn", live.arn.clone())]
+    }
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    crate::model::unit::tags_in_field!();
+    fn bind(&mut self, env: &crate::model::Env) {
+        self.document = self.document.bind(env);
+    }
+}

@@ -1,0 +1,333 @@
+//! Planning one repository: create, update attribute by attribute, replace, or delete.
+
+use serde_json::json;
+
+use crate::kinds::repository::ATTRIBUTES;
+use crate::model::Live;
+use crate::model::Registered;
+use crate::model::Unit;
+use crate::model::attribute::{self, Mutation};
+use crate::model::fingerprint::Fingerprint;
+use crate::model::lifecycle_preview::Preview;
+use crate::model::{Address, Kind, LifecyclePolicy, Repository, Resource, TagTarget};
+use crate::model::{Env, Role};
+use crate::plan::PlanError;
+use crate::plan::calls::{Dependent, OpCalls, row};
+use crate::plan::planned::{Context, Planned};
+use crate::plan::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
+
+/// `owned`: the live repository already carries this stack's tags (false: it is being adopted).
+pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Change> {
+    let address = Address::new(Kind::Repository, &want.name);
+    let Some(live) = live else {
+        let attributes = crate::plan::create_attributes(&Resource::Repository(want.clone()));
+        return Some(Change::new(
+            address,
+            Action::Create,
+            attributes,
+            create_ops(want),
+        ));
+    };
+    let Resource::Repository(have) = &live.resource else {
+        return None;
+    };
+
+    let encryption_differs = !want.encryption.satisfied_by(&have.encryption);
+    if encryption_differs && owned {
+        return Some(replace(want, have, address));
+    }
+
+    // Every in-place attribute of the table (tags have their own rules, below) whose canonical
+    // value differs is shown, then written by the call that sets it.
+    let mut attributes = Vec::new();
+    let mut changed: Vec<&str> = Vec::new();
+    for a in attribute::changed(ATTRIBUTES, want, have) {
+        attributes.push(attr(a.name, (a.shown)(have), (a.shown)(want)));
+        changed.push(a.name);
+    }
+    let mut ops = writes(want, &changed);
+    // Not a property of the live repository: recorded in the fingerprint, so that prune knows
+    // whether the last apply allowed deleting its images.
+    let recorded = Fingerprint::recorded(&live.resource)
+        .and_then(|f| f.force_delete())
+        .unwrap_or(false);
+    if want.force_delete != recorded {
+        attributes.push(attr(
+            "force_delete",
+            json!(recorded),
+            json!(want.force_delete),
+        ));
+    }
+    let arn = live.arn.clone();
+    if let Some((attr, tag_ops)) = tag_ops::diff(
+        &have.tags,
+        &want.tags,
+        !attributes.is_empty(),
+        TagTarget::Repository { arn: arn.clone() },
+    ) {
+        attributes.extend(attr);
+        ops.extend(tag_ops);
+    }
+    let mut change =
+        (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))?;
+    if changed.contains(&"lifecycle_policy")
+        && let Some(LifecyclePolicy::Rules { rules }) = &want.lifecycle_policy
+        && let Some(read) = &live.dependents.images
+    {
+        let preview = Preview::new(&want.name, rules, &read.images, read.at);
+        let mut note = format!("lifecycle_policy: {}", preview.note());
+        if read.unread_indexes > 0 {
+            note.push_str(&format!(
+                "; {} image indexes were not read (ecr:BatchGetImage denied), so images they list \
+                 are counted as if no index did",
+                read.unread_indexes
+            ));
+        }
+        change.notes.push(note);
+        change.lifecycle_preview = Some(preview.for_plan());
+    }
+    if encryption_differs {
+        // Adoption never recreates what this stack does not own yet; once adopted, the next plan
+        // proposes the replacement, under the usual guards.
+        change.notes.push(format!(
+            "encryption differs ({} in AWS, {} in the spec) and can only change by recreating the \
+             repository; adoption leaves it as it is",
+            json!(have.encryption),
+            json!(want.encryption)
+        ));
+    }
+    Some(change)
+}
+
+/// The calls that write the changed in-place attributes of the table: one per call (the
+/// mutability and its exclusions go together).
+fn writes(want: &Repository, changed: &[&str]) -> Vec<Op> {
+    let name = want.name.clone();
+    let has = |a: &str| changed.contains(&a);
+    let mut ops = Vec::new();
+    if has("image_tag_mutability") || has("image_tag_mutability_exclusion_filters") {
+        ops.push(Op::PutImageTagMutability {
+            name: name.clone(),
+            value: want.image_tag_mutability,
+            exclusion_filters: want.image_tag_mutability_exclusion_filters.clone(),
+        });
+    }
+    if has("scan_on_push") {
+        ops.push(Op::PutScanOnPush {
+            name: name.clone(),
+            value: want.scan_on_push,
+        });
+    }
+    if has("lifecycle_policy") {
+        ops.push(match &want.lifecycle_policy {
+            Some(p) => Op::PutLifecyclePolicy {
+                name: name.clone(),
+                text: p.to_aws_text(),
+            },
+            None => Op::DeleteLifecyclePolicy { name: name.clone() },
+        });
+    }
+    if has("repository_policy") {
+        ops.push(match &want.repository_policy {
+            Some(p) => Op::SetRepositoryPolicy {
+                name: name.clone(),
+                text: p.to_json_string(),
+            },
+            None => Op::DeleteRepositoryPolicy { name },
+        });
+    }
+    ops
+}
+
+fn attr(name: &str, before: serde_json::Value, after: serde_json::Value) -> AttributeChange {
+    AttributeChange::new(name, Some(before), Some(after))
+}
+
+fn create_ops(want: &Repository) -> Vec<Op> {
+    let mut ops = vec![Op::CreateRepository {
+        name: want.name.clone(),
+        image_tag_mutability: want.image_tag_mutability,
+        exclusion_filters: want.image_tag_mutability_exclusion_filters.clone(),
+        scan_on_push: want.scan_on_push,
+        encryption: want.encryption.clone(),
+        tags: want.tags.clone(),
+    }];
+    if let Some(p) = &want.lifecycle_policy {
+        ops.push(Op::PutLifecyclePolicy {
+            name: want.name.clone(),
+            text: p.to_aws_text(),
+        });
+    }
+    if let Some(p) = &want.repository_policy {
+        ops.push(Op::SetRepositoryPolicy {
+            name: want.name.clone(),
+            text: p.to_json_string(),
+        });
+    }
+    ops
+}
+
+/// Encryption is fixed at creation: the repository is deleted and created again, which deletes
+/// its images. The executor refuses that for a non-empty repository without both opt-ins.
+fn replace(want: &Repository, have: &Repository, address: Address) -> Change {
+    let before: std::collections::BTreeMap<_, _> = have.attributes().into_iter().collect();
+    let attributes = want
+        .attributes()
+        .into_iter()
+        .filter(|(name, after)| before.get(name) != Some(after))
+        .map(|(name, after)| {
+            let mut a = AttributeChange::new(name, before.get(name).cloned(), Some(after));
+            a.forces_replacement =
+                attribute::mutation_of(ATTRIBUTES, name) == Some(Mutation::Replace);
+            a
+        })
+        .collect();
+    let mut ops = vec![Op::DeleteRepository {
+        name: want.name.clone(),
+        force_delete: want.force_delete,
+        reason: DeleteReason::Replace,
+    }];
+    ops.extend(create_ops(want));
+    let mut change = Change::new(address, Action::Replace, attributes, ops);
+    change.notes.push(
+        "replacing a repository deletes every image in it; if it holds images, apply needs \
+         force_delete: true on it and --allow-replace"
+            .into(),
+    );
+    change
+}
+
+/// Pruning: `force_delete` is what the last apply recorded; without it a repository holding
+/// images needs `--allow-destroy`.
+pub fn delete(have: &Repository) -> Change {
+    let address = Address::new(Kind::Repository, &have.name);
+    let force_delete = Fingerprint::recorded(&Resource::Repository(have.clone()))
+        .and_then(|f| f.force_delete())
+        .unwrap_or(false);
+    let mut change = Change::new(
+        address,
+        Action::Delete,
+        Vec::new(),
+        vec![Op::DeleteRepository {
+            name: have.name.clone(),
+            force_delete,
+            reason: DeleteReason::Destroy,
+        }],
+    );
+    change.notes.push(if force_delete {
+        "no longer in the spec but tagged with this stack; it was last applied with \
+         force_delete: true, so its images are deleted with it"
+            .into()
+    } else {
+        "no longer in the spec but tagged with this stack; if it holds images, apply needs --allow-destroy".into()
+    });
+    change
+}
+
+/// Every call each op of this kind may make (see `calls.rs`).
+const OPS: &[OpCalls] = &[
+    row(
+        "create_repository",
+        Kind::Repository,
+        // After a create race: listed again, its owner checked, its settings and tags made ours.
+        &[
+            "ecr:CreateRepository",
+            "ecr:DescribeRepositories",
+            "ecr:ListTagsForResource",
+            "ecr:PutImageTagMutability",
+            "ecr:PutImageScanningConfiguration",
+            "ecr:TagResource",
+        ],
+        &[Dependent::WithTags("ecr:TagResource")],
+    )
+    .ensuring("exists already (created since the plan): listed, refused if another stack owns it, else its mutability, scanning and tags are written"),
+    row(
+        "delete_repository",
+        Kind::Repository,
+        // Whether it holds images decides the opt-in it needs.
+        &["ecr:ListImages", "ecr:DeleteRepository"],
+        &[],
+    )
+    .ensuring("whether it holds images is read first: with images it is deleted only with the opt-in (force_delete and --allow-replace, or --allow-destroy)"),
+    row(
+        "put_image_tag_mutability",
+        Kind::Repository,
+        &["ecr:PutImageTagMutability"],
+        &[],
+    ),
+    row(
+        "put_scan_on_push",
+        Kind::Repository,
+        &["ecr:PutImageScanningConfiguration"],
+        &[],
+    ),
+    row(
+        "put_lifecycle_policy",
+        Kind::Repository,
+        &["ecr:PutLifecyclePolicy"],
+        &[],
+    ),
+    row(
+        "delete_lifecycle_policy",
+        Kind::Repository,
+        &["ecr:DeleteLifecyclePolicy"],
+        &[],
+    ),
+    row(
+        "set_repository_policy",
+        Kind::Repository,
+        &["ecr:SetRepositoryPolicy"],
+        &[],
+    ),
+    row(
+        "delete_repository_policy",
+        Kind::Repository,
+        &["ecr:DeleteRepositoryPolicy"],
+        &[],
+    ),
+    row(
+        "set_tags",
+        Kind::Repository,
+        &["ecr:TagResource", "ecr:UntagResource"],
+        &[],
+    ),
+];
+
+impl Planned for Repository {
+    fn ops() -> &'static [OpCalls] {
+        OPS
+    }
+
+    fn diff(&self, live: Option<&Live>, cx: &Context<'_>) -> Result<Option<Change>, PlanError> {
+        Ok(diff(self, live, cx.owned))
+    }
+
+    fn prune(&self, _live: &Live, _cx: &Context<'_>) -> Option<Change> {
+        Some(delete(self))
+    }
+
+    /// A repository policy may name a role created in the same apply (ECR rejects unknown
+    /// principals): the role first.
+    fn references(&self, desired: &[Resource], env: &Env) -> Vec<Address> {
+        names_a_role(self, desired, env)
+    }
+
+    fn deleted_after() -> &'static [Kind] {
+        &[Kind::Policy]
+    }
+}
+
+/// The spec's roles a repository policy names as principals.
+pub(crate) fn names_a_role(repo: &Repository, desired: &[Resource], env: &Env) -> Vec<Address> {
+    let Some(text) = repo.repository_policy.as_ref().map(|d| d.to_json_string()) else {
+        return Vec::new();
+    };
+    desired
+        .iter()
+        .filter(|r| Role::of(r).is_some_and(|role| text.contains(&format!("{}\"", role.arn(env)))))
+        .map(Resource::address)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

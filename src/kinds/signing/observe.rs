@@ -1,0 +1,80 @@
+//! The signing configuration: one `GetSigningConfiguration`, when the spec declares signing rules
+//! or push policies (which must allow signing with the rules that cover their repositories), or
+//! this stack's record owns some rules. Every rule goes into the registry state; the stack's own
+//! (declared or recorded) are its live resource.
+
+use std::collections::BTreeSet;
+
+use crate::kinds::signing::{RECORD_SECTION, Signing, SigningRule};
+use crate::live::{Aws, ErrorKind, LiveError};
+use crate::model::registry_record::RegistryRecord;
+use crate::model::wildcard;
+use crate::model::{Desired, Live, ManagedPolicy, Resource};
+use crate::observe::Limit;
+use crate::observe::registry::live;
+
+/// Every rule (`None` when not read), and the stack's own as a live resource.
+pub(crate) async fn read<C: Aws>(
+    client: &C,
+    desired: &Desired,
+    ours: Option<&RegistryRecord>,
+    limit: &Limit,
+) -> Result<(Option<Vec<SigningRule>>, Option<Live>), LiveError> {
+    // The spec's rules, unbound: read alongside the caller's identity, so `{partition}` and
+    // `{account}` match any; the plan compares the bound rules with what is read.
+    let declared: Vec<(String, Vec<String>)> = desired
+        .all::<Signing>()
+        .flat_map(|s| &s.rules)
+        .map(|r| {
+            let pattern = r
+                .profile_arn
+                .replace("{partition}", "*")
+                .replace("{account}", "*")
+                .replace("{region}", &desired.region);
+            (pattern, r.filters.clone())
+        })
+        .collect();
+    let is_declared = |rule: &SigningRule| {
+        declared.iter().any(|(pattern, filters)| {
+            *filters == rule.filters && wildcard::matches(pattern, &rule.profile_arn)
+        })
+    };
+    let recorded: BTreeSet<String> = ours
+        .map(|r| r.section(RECORD_SECTION).keys().cloned().collect())
+        .unwrap_or_default();
+    let pushes = desired.manages_iam
+        && desired.all::<ManagedPolicy>().any(|p| {
+            crate::kinds::signing::pushed_repositories(&p.document)
+                .next()
+                .is_some()
+        });
+    if declared.is_empty() && recorded.is_empty() && !pushes {
+        return Ok((None, None));
+    }
+    let rules = match limit.call(client.get_signing_configuration()).await {
+        Ok(rules) => rules,
+        // A read-only role from before signing was read may lack the permission; a spec that
+        // only pushes then plans from its own rules (none), as before.
+        Err(e)
+            if e.kind == ErrorKind::AccessDenied && declared.is_empty() && recorded.is_empty() =>
+        {
+            return Ok((None, None));
+        }
+        Err(e) => return Err(e),
+    };
+    let resource = (!declared.is_empty() || !recorded.is_empty()).then(|| {
+        let mut own = Signing::new(
+            rules
+                .iter()
+                .filter(|r| is_declared(r) || recorded.contains(&r.key()))
+                .cloned()
+                .collect(),
+        );
+        own.tags = ours
+            .filter(|_| !recorded.is_empty())
+            .map(|r| r.tags_with(r.section(RECORD_SECTION).values().next()))
+            .unwrap_or_default();
+        live(Resource::Signing(own))
+    });
+    Ok((Some(rules), resource))
+}
