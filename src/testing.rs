@@ -3,6 +3,11 @@
 //! Builders start from what the spec reader produces when a field is left out (IMMUTABLE,
 //! scan_on_push, AES256, owned by [`STACK`]), so a test names only what it is about.
 
+use crate::kinds::oidc_provider::plan::OidcProviderOp;
+use crate::kinds::policy::plan::PolicyOp;
+use crate::kinds::repository::plan::RepositoryOp;
+use crate::kinds::role::plan::RoleOp;
+use crate::plan::tag_ops::TagOp;
 use serde_json::Value;
 
 use crate::apply::{ApplyOptions, Report, apply};
@@ -293,18 +298,18 @@ pub fn real_ops(ops: &[crate::plan::Op]) -> Vec<crate::plan::Op> {
             let mut op = op.clone();
             let creates = matches!(
                 op,
-                Op::CreateRepository { .. }
-                    | Op::CreateOidcProvider { .. }
-                    | Op::CreatePolicy { .. }
-                    | Op::CreateRole { .. }
+                Op::Repository(RepositoryOp::CreateRepository { .. })
+                    | Op::OidcProvider(OidcProviderOp::CreateOidcProvider { .. })
+                    | Op::Policy(PolicyOp::CreatePolicy { .. })
+                    | Op::Role(RoleOp::CreateRole { .. })
             );
             // A tag write that only writes the fingerprint is no real op.
             let (tags, removes) = match &mut op {
-                Op::CreateRepository { tags, .. }
-                | Op::CreateOidcProvider { tags, .. }
-                | Op::CreatePolicy { tags, .. }
-                | Op::CreateRole { tags, .. } => (tags, false),
-                Op::SetTags { set, unset, .. } => {
+                Op::Repository(RepositoryOp::CreateRepository { tags, .. })
+                | Op::OidcProvider(OidcProviderOp::CreateOidcProvider { tags, .. })
+                | Op::Policy(PolicyOp::CreatePolicy { tags, .. })
+                | Op::Role(RoleOp::CreateRole { tags, .. }) => (tags, false),
+                Op::Tags(TagOp::SetTags { set, unset, .. }) => {
                     let removes = !unset.is_empty();
                     (set, removes)
                 }

@@ -2,6 +2,7 @@
 //! operations and errors that call for it (and only those, and only so long), and the five-version
 //! limit of managed policies kept without ever touching the default version.
 
+use crate::kinds::policy::plan::PolicyOp;
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
@@ -361,7 +362,7 @@ async fn a_new_policy_version_makes_room_by_deleting_the_oldest_non_default_one(
         assert_eq!(change.action, Action::Update, "{name}");
         // The plan itself names the version that makes room.
         assert!(
-            matches!(&change.ops[..], [Op::DeletePolicyVersion { version_id, .. }, Op::CreatePolicyVersion { .. }] if version_id == case.deleted),
+            matches!(&change.ops[..], [Op::Policy(PolicyOp::DeletePolicyVersion { version_id, .. }), Op::Policy(PolicyOp::CreatePolicyVersion { .. })] if version_id == case.deleted),
             "{name}: {:?}",
             change.ops
         );
@@ -447,7 +448,7 @@ async fn a_document_already_in_effect_is_not_created_again() {
     let plan = plan_on(&fake, &d).await;
     // Another run of this stack got there first.
     let arn = fake.policy_arn(UPLOAD_POLICY);
-    let Op::CreatePolicyVersion { document, .. } = &plan.changes[0].ops[0] else {
+    let Op::Policy(PolicyOp::CreatePolicyVersion { document, .. }) = &plan.changes[0].ops[0] else {
         panic!("{:?}", plan.changes[0].ops)
     };
     fake.create_policy_version(&arn, document).await.unwrap();

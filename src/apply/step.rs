@@ -1,17 +1,30 @@
 //! Running one change: its operations in order, each an ensure.
 
+use crate::kinds::account_setting::plan::AccountSettingOp;
+use crate::kinds::creation_template::plan::CreationTemplateOp;
+use crate::kinds::oidc_provider::plan::OidcProviderOp;
+use crate::kinds::policy::plan::PolicyOp;
+use crate::kinds::pull_through_cache::plan::PullThroughCacheOp;
+use crate::kinds::pull_time_exclusion::plan::PullTimeExclusionOp;
+use crate::kinds::registry::plan::RegistryOp;
+use crate::kinds::repository::plan::RepositoryOp;
+use crate::kinds::role::plan::RoleOp;
+use crate::kinds::signing::plan::SigningOp;
+use crate::kinds::user_attachment::plan::UserAttachmentOp;
+use crate::plan::tag_ops::TagOp;
 use std::time::Instant;
 
 use super::registry;
 use super::retry::with_retry;
 use super::{ApplyOptions, Event, Outcome, Status};
 use crate::causes::chain;
+use crate::kinds::repository::plan::DeleteReason;
 use crate::live::{
     Aws, Ensured, ErrorKind, LiveError, NewOidcProvider, NewPolicy, NewRepository, NewRole,
 };
 use crate::model::tags::owner_of_tags;
 use crate::model::{Address, PolicyDocument, TagTarget};
-use crate::plan::{Change, DeleteReason, Op};
+use crate::plan::{Change, Op};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
@@ -125,40 +138,47 @@ impl<C: Aws> Ctx<'_, C> {
     async fn run_op(&self, op: &Op) -> Result<Ensured, StepError> {
         let client = self.client;
         match op {
-            Op::CreateRepository { .. } | Op::DeleteRepository { .. } => {
+            Op::Repository(RepositoryOp::CreateRepository { .. })
+            | Op::Repository(RepositoryOp::DeleteRepository { .. }) => {
                 self.repository_lifecycle(op).await
             }
-            Op::PutImageTagMutability {
+            Op::Repository(RepositoryOp::PutImageTagMutability {
                 name,
                 value,
                 exclusion_filters,
-            } => done(
+            }) => done(
                 client
                     .put_image_tag_mutability(name, *value, exclusion_filters)
                     .await,
             ),
-            Op::PutScanOnPush { name, value } => done(client.put_scan_on_push(name, *value).await),
-            Op::PutLifecyclePolicy { name, text } => {
+            Op::Repository(RepositoryOp::PutScanOnPush { name, value }) => {
+                done(client.put_scan_on_push(name, *value).await)
+            }
+            Op::Repository(RepositoryOp::PutLifecyclePolicy { name, text }) => {
                 done(client.put_lifecycle_policy(name, text).await)
             }
-            Op::DeleteLifecyclePolicy { name } => Ok(client.delete_lifecycle_policy(name).await?),
-            Op::SetRepositoryPolicy { name, text } => done(
+            Op::Repository(RepositoryOp::DeleteLifecyclePolicy { name }) => {
+                Ok(client.delete_lifecycle_policy(name).await?)
+            }
+            Op::Repository(RepositoryOp::SetRepositoryPolicy { name, text }) => done(
                 self.retrying(&[ErrorKind::Invalid], || {
                     client.set_repository_policy(name, text)
                 })
                 .await,
             ),
-            Op::DeleteRepositoryPolicy { name } => {
+            Op::Repository(RepositoryOp::DeleteRepositoryPolicy { name }) => {
                 Ok(client.delete_repository_policy(name).await?)
             }
-            Op::SetTags { target, set, unset } => self.set_tags(target, set, unset).await,
+            Op::Tags(TagOp::SetTags { target, set, unset }) => {
+                self.set_tags(target, set, unset).await
+            }
 
-            Op::CreateOidcProvider {
+            Op::OidcProvider(OidcProviderOp::CreateOidcProvider {
                 url,
                 client_ids,
                 thumbprints,
                 tags,
-            } => Ok(client
+            }) => Ok(client
                 .create_oidc_provider(&NewOidcProvider {
                     url,
                     client_ids,
@@ -166,23 +186,25 @@ impl<C: Aws> Ctx<'_, C> {
                     tags,
                 })
                 .await?),
-            Op::AddClientId { arn, client_id } => done(client.add_client_id(arn, client_id).await),
-            Op::RemoveClientId { arn, client_id } => {
+            Op::OidcProvider(OidcProviderOp::AddClientId { arn, client_id }) => {
+                done(client.add_client_id(arn, client_id).await)
+            }
+            Op::OidcProvider(OidcProviderOp::RemoveClientId { arn, client_id }) => {
                 gone(client.remove_client_id(arn, client_id).await)
             }
-            Op::UpdateThumbprints { arn, thumbprints } => {
+            Op::OidcProvider(OidcProviderOp::UpdateThumbprints { arn, thumbprints }) => {
                 done(client.update_thumbprints(arn, thumbprints).await)
             }
-            Op::DeleteOidcProvider { arn } => Ok(self
+            Op::OidcProvider(OidcProviderOp::DeleteOidcProvider { arn }) => Ok(self
                 .retrying(&[ErrorKind::Conflict], || client.delete_oidc_provider(arn))
                 .await?),
 
-            Op::CreatePolicy {
+            Op::Policy(PolicyOp::CreatePolicy {
                 name,
                 description,
                 document,
                 tags,
-            } => {
+            }) => {
                 let created = client
                     .create_policy(&NewPolicy {
                         name,
@@ -200,14 +222,14 @@ impl<C: Aws> Ctx<'_, C> {
                 }
                 Ok(Ensured::Done)
             }
-            Op::CreatePolicyVersion { arn, document } => {
+            Op::Policy(PolicyOp::CreatePolicyVersion { arn, document }) => {
                 self.create_policy_version(arn, document).await
             }
-            Op::DeletePolicy { arn } => Ok(self
+            Op::Policy(PolicyOp::DeletePolicy { arn }) => Ok(self
                 .retrying(&[ErrorKind::Conflict], || client.delete_policy(arn))
                 .await?),
 
-            Op::CreateRole {
+            Op::Role(RoleOp::CreateRole {
                 name,
                 description,
                 trust_policy,
@@ -215,7 +237,7 @@ impl<C: Aws> Ctx<'_, C> {
                 permissions_boundary,
                 tags,
                 path,
-            } => {
+            }) => {
                 let new = NewRole {
                     name,
                     description,
@@ -235,100 +257,108 @@ impl<C: Aws> Ctx<'_, C> {
                 }
                 Ok(Ensured::Done)
             }
-            Op::UpdateTrustPolicy { role, document } => done(
+            Op::Role(RoleOp::UpdateTrustPolicy { role, document }) => done(
                 self.retrying(&[ErrorKind::Invalid], || {
                     client.update_trust_policy(role, document)
                 })
                 .await,
             ),
-            Op::UpdateRole {
+            Op::Role(RoleOp::UpdateRole {
                 role,
                 description,
                 max_session_duration,
-            } => done(
+            }) => done(
                 client
                     .update_role(role, description, *max_session_duration)
                     .await,
             ),
-            Op::PutPermissionsBoundary { role, policy_arn } => done(
+            Op::Role(RoleOp::PutPermissionsBoundary { role, policy_arn }) => done(
                 self.retrying(&[ErrorKind::NotFound], || {
                     client.put_permissions_boundary(role, policy_arn)
                 })
                 .await,
             ),
-            Op::DeletePermissionsBoundary { role } => {
+            Op::Role(RoleOp::DeletePermissionsBoundary { role }) => {
                 Ok(client.delete_permissions_boundary(role).await?)
             }
-            Op::AttachRolePolicy { role, policy_arn } => done(
+            Op::Role(RoleOp::AttachRolePolicy { role, policy_arn }) => done(
                 self.retrying(&[ErrorKind::NotFound], || {
                     client.attach_role_policy(role, policy_arn)
                 })
                 .await,
             ),
-            Op::DetachRolePolicy { role, policy_arn } => {
+            Op::Role(RoleOp::DetachRolePolicy { role, policy_arn }) => {
                 Ok(client.detach_role_policy(role, policy_arn).await?)
             }
-            Op::PutRolePolicy {
+            Op::Role(RoleOp::PutRolePolicy {
                 role,
                 name,
                 document,
-            } => done(client.put_role_policy(role, name, document).await),
-            Op::DeleteRolePolicy { role, name } => {
+            }) => done(client.put_role_policy(role, name, document).await),
+            Op::Role(RoleOp::DeleteRolePolicy { role, name }) => {
                 Ok(client.delete_role_policy(role, name).await?)
             }
-            Op::DeleteRole { role } => Ok(self
+            Op::Role(RoleOp::DeleteRole { role }) => Ok(self
                 .retrying(&[ErrorKind::Conflict], || client.delete_role(role))
                 .await?),
-            Op::DeletePolicyVersion { arn, version_id } => {
+            Op::Policy(PolicyOp::DeletePolicyVersion { arn, version_id }) => {
                 Ok(client.delete_policy_version(arn, version_id).await?)
             }
-            Op::DetachGroupPolicy { group, policy_arn } => {
+            Op::Policy(PolicyOp::DetachGroupPolicy { group, policy_arn }) => {
                 Ok(client.detach_group_policy(group, policy_arn).await?)
             }
-            Op::AttachUserPolicy { user, policy_arn } => done(
+            Op::UserAttachment(UserAttachmentOp::AttachUserPolicy { user, policy_arn }) => done(
                 self.retrying(&[ErrorKind::NotFound], || {
                     client.attach_user_policy(user, policy_arn)
                 })
                 .await,
             ),
-            Op::DetachUserPolicy { user, policy_arn } => {
+            Op::UserAttachment(UserAttachmentOp::DetachUserPolicy { user, policy_arn }) => {
                 Ok(client.detach_user_policy(user, policy_arn).await?)
             }
-            Op::PutRegistryScanning { part } => Ok(registry::put_scanning(client, part).await?),
-            Op::PutReplication { part } => Ok(registry::put_replication(client, part).await?),
-            Op::PutRegistryPolicy { part } => Ok(registry::put_policy(client, part).await?),
-            Op::PutRegistryRecord { name, value, tags } => {
+            Op::Registry(RegistryOp::PutRegistryScanning { part }) => {
+                Ok(registry::put_scanning(client, part).await?)
+            }
+            Op::Registry(RegistryOp::PutReplication { part }) => {
+                Ok(registry::put_replication(client, part).await?)
+            }
+            Op::Registry(RegistryOp::PutRegistryPolicy { part }) => {
+                Ok(registry::put_policy(client, part).await?)
+            }
+            Op::Registry(RegistryOp::PutRegistryRecord { name, value, tags }) => {
                 Ok(registry::put_record(client, name, value, tags).await?)
             }
-            Op::DeleteRegistryRecord { name } => Ok(client.delete_parameter(name).await?),
-            Op::CreatePullThroughCacheRule { rule } => {
+            Op::Registry(RegistryOp::DeleteRegistryRecord { name }) => {
+                Ok(client.delete_parameter(name).await?)
+            }
+            Op::PullThroughCache(PullThroughCacheOp::CreatePullThroughCacheRule { rule }) => {
                 Ok(client.create_pull_through_cache_rule(rule).await?)
             }
-            Op::UpdatePullThroughCacheRule { rule } => {
+            Op::PullThroughCache(PullThroughCacheOp::UpdatePullThroughCacheRule { rule }) => {
                 done(client.update_pull_through_cache_rule(rule).await)
             }
-            Op::DeletePullThroughCacheRule { prefix } => {
+            Op::PullThroughCache(PullThroughCacheOp::DeletePullThroughCacheRule { prefix }) => {
                 Ok(client.delete_pull_through_cache_rule(prefix).await?)
             }
-            Op::PutSigningRules { rules, release } => {
+            Op::Signing(SigningOp::PutSigningRules { rules, release }) => {
                 Ok(registry::put_signing(client, rules, release).await?)
             }
-            Op::RegisterPullTimeUpdateExclusion { principal_arn } => {
-                Ok(client.register_pull_time_exclusion(principal_arn).await?)
-            }
-            Op::DeregisterPullTimeUpdateExclusion { principal_arn } => {
-                Ok(client.deregister_pull_time_exclusion(principal_arn).await?)
-            }
-            Op::PutAccountSetting { name, value } => {
+            Op::PullTimeExclusion(PullTimeExclusionOp::RegisterPullTimeUpdateExclusion {
+                principal_arn,
+            }) => Ok(client.register_pull_time_exclusion(principal_arn).await?),
+            Op::PullTimeExclusion(PullTimeExclusionOp::DeregisterPullTimeUpdateExclusion {
+                principal_arn,
+            }) => Ok(client.deregister_pull_time_exclusion(principal_arn).await?),
+            Op::AccountSetting(AccountSettingOp::PutAccountSetting { name, value }) => {
                 done(client.put_account_setting(name, value).await)
             }
-            Op::CreateCreationTemplate { template } => {
+            Op::CreationTemplate(CreationTemplateOp::CreateCreationTemplate { template }) => {
                 Ok(client.create_creation_template(template).await?)
             }
-            Op::UpdateCreationTemplate { template } => {
+            Op::CreationTemplate(CreationTemplateOp::UpdateCreationTemplate { template }) => {
                 done(client.update_creation_template(template).await)
             }
-            Op::DeleteCreationTemplate { prefix } => {
+            Op::CreationTemplate(CreationTemplateOp::DeleteCreationTemplate { prefix }) => {
                 Ok(client.delete_creation_template(prefix).await?)
             }
         }
@@ -337,14 +367,14 @@ impl<C: Aws> Ctx<'_, C> {
     async fn repository_lifecycle(&self, op: &Op) -> Result<Ensured, StepError> {
         let client = self.client;
         match op {
-            Op::CreateRepository {
+            Op::Repository(RepositoryOp::CreateRepository {
                 name,
                 image_tag_mutability,
                 exclusion_filters,
                 scan_on_push,
                 encryption,
                 tags,
-            } => {
+            }) => {
                 let created = client
                     .create_repository(&NewRepository {
                         name,
@@ -375,11 +405,11 @@ impl<C: Aws> Ctx<'_, C> {
                 }
                 Ok(Ensured::Done)
             }
-            Op::DeleteRepository {
+            Op::Repository(RepositoryOp::DeleteRepository {
                 name,
                 force_delete,
                 reason,
-            } => {
+            }) => {
                 let Some(holds_images) = client.has_images(name).await? else {
                     return Ok(Ensured::NotNeeded);
                 };

@@ -1,6 +1,7 @@
 //! The executor against the fake account: idempotence, partial failure, refusals, dependencies.
 
 use super::*;
+use crate::kinds::repository::plan::RepositoryOp;
 use crate::live::ErrorKind;
 use crate::live::fake::FakeAws;
 use crate::model::{Encryption, Kind, Repository};
@@ -99,10 +100,10 @@ async fn a_create_that_fails_half_way_is_finished_by_the_next_run() {
     assert_eq!(names, ["lifecycle_policy"]);
     assert_eq!(
         change.ops,
-        [Op::PutLifecyclePolicy {
+        [Op::Repository(RepositoryOp::PutLifecyclePolicy {
             name: "betekk-app".into(),
             text: keep_last(30).to_aws_text(),
-        }]
+        })]
     );
 
     let report = apply(&fake, &next, &ApplyOptions::default(), &|_| {}).await;
@@ -347,14 +348,14 @@ fn create(name: &str) -> Change {
         address(name),
         Action::Create,
         vec![],
-        vec![Op::CreateRepository {
+        vec![Op::Repository(RepositoryOp::CreateRepository {
             name: name.into(),
             image_tag_mutability: crate::model::TagMutability::Immutable,
             exclusion_filters: Vec::new(),
             scan_on_push: true,
             encryption: Encryption::Aes256,
             tags: ownership_tags(STACK),
-        }],
+        })],
     )
 }
 

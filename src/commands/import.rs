@@ -8,6 +8,7 @@ use crate::apply::{ApplyOptions, apply};
 use crate::cli::{GlobalArgs, ImportArgs};
 use crate::error::Error;
 use crate::observe::{Limit, inventory, observe_limited};
+use crate::plan::tag_ops::TagOp;
 use crate::plan::{Action, Op, plan};
 use crate::render::{Style, human};
 use crate::spec;
@@ -45,7 +46,8 @@ pub(crate) async fn run(global: &GlobalArgs, args: &ImportArgs) -> Result<Exit, 
         let adoption = plan(&parsed.desired, &observed)?;
         // Adoption only adds (ownership) tags, never removes one; for registry parts, which have
         // no tags, it writes the stack's ownership record.
-        let tag_only = |op: &Op| matches!(op, Op::SetTags { unset, .. } if unset.is_empty());
+        let tag_only =
+            |op: &Op| matches!(op, Op::Tags(TagOp::SetTags { unset, .. }) if unset.is_empty());
         let ownership = |c: &&crate::plan::Change| {
             c.kind == crate::model::Kind::RegistryRecord
                 || (c.action == Action::Update && c.ops.iter().all(tag_only))

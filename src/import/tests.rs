@@ -7,6 +7,7 @@ use crate::live::IamApi;
 use crate::live::fake::FakeAws;
 use crate::model::TagTarget;
 use crate::observe::inventory;
+use crate::plan::tag_ops::TagOp;
 use crate::plan::{Action, Op};
 use crate::testing::*;
 
@@ -167,7 +168,7 @@ async fn an_imported_standard_set_plans_only_ownership_tags() {
             change
                 .ops
                 .iter()
-                .all(|op| matches!(op, Op::SetTags { unset, .. } if unset.is_empty()))
+                .all(|op| matches!(op, Op::Tags(TagOp::SetTags { unset, .. }) if unset.is_empty()))
         );
     }
     let (_, report) = run_apply(&fake, &d, &ApplyOptions::default()).await;

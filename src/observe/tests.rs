@@ -97,7 +97,9 @@ async fn an_unreadable_live_policy_shows_as_a_difference() {
     assert_eq!(plan.changes.len(), 1, "{plan:#?}");
     assert!(matches!(
         real_ops(&plan.changes[0].ops)[..],
-        [crate::plan::Op::SetRepositoryPolicy { .. }]
+        [crate::plan::Op::Repository(
+            crate::kinds::repository::plan::RepositoryOp::SetRepositoryPolicy { .. }
+        )]
     ));
 }
 

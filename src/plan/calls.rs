@@ -8,6 +8,14 @@
 //! every call is the call's own name (`ecr:PutLifecyclePolicy`); where AWS asks for more (tags at
 //! creation, a role passed to ECR), [`Dependent`] says which and when.
 
+use crate::kinds::creation_template::plan::CreationTemplateOp;
+use crate::kinds::oidc_provider::plan::OidcProviderOp;
+use crate::kinds::policy::plan::PolicyOp;
+use crate::kinds::pull_through_cache::plan::PullThroughCacheOp;
+use crate::kinds::registry::plan::RegistryOp;
+use crate::kinds::repository::plan::RepositoryOp;
+use crate::kinds::role::plan::RoleOp;
+use crate::plan::tag_ops::TagOp;
 use std::sync::LazyLock;
 
 use crate::model::Kind;
@@ -77,7 +85,7 @@ impl Op {
         let name = value["op"].as_str().expect("an op is tagged with its name");
         let mut rows = OPS.iter().copied().filter(|r| r.op == name);
         let row = match self {
-            Op::SetTags { target, .. } => rows.find(|r| r.kind == target.kind()),
+            Op::Tags(TagOp::SetTags { target, .. }) => rows.find(|r| r.kind == target.kind()),
             _ => rows.next(),
         };
         row.unwrap_or_else(|| panic!("no row for op {name} in plan::calls::OPS"))
@@ -103,21 +111,23 @@ impl Op {
 
     fn carries_tags(&self) -> bool {
         match self {
-            Op::CreateRepository { tags, .. }
-            | Op::CreateOidcProvider { tags, .. }
-            | Op::CreatePolicy { tags, .. }
-            | Op::CreateRole { tags, .. }
-            | Op::PutRegistryRecord { tags, .. } => !tags.is_empty(),
+            Op::Repository(RepositoryOp::CreateRepository { tags, .. })
+            | Op::OidcProvider(OidcProviderOp::CreateOidcProvider { tags, .. })
+            | Op::Policy(PolicyOp::CreatePolicy { tags, .. })
+            | Op::Role(RoleOp::CreateRole { tags, .. })
+            | Op::Registry(RegistryOp::PutRegistryRecord { tags, .. }) => !tags.is_empty(),
             _ => false,
         }
     }
 
     fn passes_role(&self) -> bool {
         match self {
-            Op::CreatePullThroughCacheRule { rule } | Op::UpdatePullThroughCacheRule { rule } => {
+            Op::PullThroughCache(PullThroughCacheOp::CreatePullThroughCacheRule { rule })
+            | Op::PullThroughCache(PullThroughCacheOp::UpdatePullThroughCacheRule { rule }) => {
                 rule.custom_role_arn.is_some()
             }
-            Op::CreateCreationTemplate { template } | Op::UpdateCreationTemplate { template } => {
+            Op::CreationTemplate(CreationTemplateOp::CreateCreationTemplate { template })
+            | Op::CreationTemplate(CreationTemplateOp::UpdateCreationTemplate { template }) => {
                 template.custom_role_arn.is_some()
             }
             _ => false,

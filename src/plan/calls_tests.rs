@@ -2,6 +2,7 @@
 //! every attribute, raced and pruned on the fake, with the calls of each apply held to the
 //! declarations of its plan's ops.
 
+use crate::kinds::repository::plan::RepositoryOp;
 use std::collections::BTreeSet;
 
 use super::*;
@@ -174,18 +175,18 @@ fn every_op_has_one_row_and_every_row_is_an_op() {
 
 #[test]
 fn plan_json_names_each_ops_iam_action() {
-    let op = Op::PutScanOnPush {
+    let op = Op::Repository(RepositoryOp::PutScanOnPush {
         name: "betekk-app".into(),
         value: true,
-    };
-    let create = Op::CreateRepository {
+    });
+    let create = Op::Repository(RepositoryOp::CreateRepository {
         name: "betekk-app".into(),
         image_tag_mutability: crate::model::TagMutability::Immutable,
         exclusion_filters: vec![],
         scan_on_push: true,
         encryption: crate::model::Encryption::Aes256,
         tags: [("betekk-ecr:stack".to_string(), "svc".to_string())].into(),
-    };
+    });
     let change = Change {
         address: crate::model::Address::new(crate::model::Kind::Repository, "betekk-app"),
         kind: crate::model::Kind::Repository,

@@ -2,6 +2,11 @@
 //! out-of-band change is planned as the right operations and repaired, documents AWS respells are
 //! no change, dependencies order creates and deletes, and ownership decides what may be touched.
 
+use crate::kinds::oidc_provider::plan::OidcProviderOp;
+use crate::kinds::policy::plan::PolicyOp;
+use crate::kinds::role::plan::RoleOp;
+use crate::kinds::user_attachment::plan::UserAttachmentOp;
+use crate::plan::tag_ops::TagOp;
 use std::cell::RefCell;
 use std::time::Duration;
 
@@ -250,10 +255,10 @@ fn drifts() -> Vec<Drift> {
             address: role(UPLOAD_ROLE),
             attributes: &["trust_policy"],
             ops: |d, _| {
-                vec![Op::UpdateTrustPolicy {
+                vec![Op::Role(RoleOp::UpdateTrustPolicy {
                     role: UPLOAD_ROLE.into(),
                     document: bound_role(d, UPLOAD_ROLE).trust_policy.to_json_string(),
-                }]
+                })]
             },
         },
         Drift {
@@ -267,10 +272,10 @@ fn drifts() -> Vec<Drift> {
             address: policy(UPLOAD_POLICY),
             attributes: &["document"],
             ops: |d, f| {
-                vec![Op::CreatePolicyVersion {
+                vec![Op::Policy(PolicyOp::CreatePolicyVersion {
                     arn: f.policy_arn(UPLOAD_POLICY),
                     document: bound_policy_document(d, UPLOAD_POLICY).to_json_string(),
-                }]
+                })]
             },
         },
         Drift {
@@ -280,10 +285,10 @@ fn drifts() -> Vec<Drift> {
             address: role(UPLOAD_ROLE),
             attributes: &["policies"],
             ops: |_, _| {
-                vec![Op::DetachRolePolicy {
+                vec![Op::Role(RoleOp::DetachRolePolicy {
                     role: UPLOAD_ROLE.into(),
                     policy_arn: READ_ONLY.into(),
-                }]
+                })]
             },
         },
         Drift {
@@ -293,10 +298,10 @@ fn drifts() -> Vec<Drift> {
             address: role(UPLOAD_ROLE),
             attributes: &["policies"],
             ops: |_, f| {
-                vec![Op::AttachRolePolicy {
+                vec![Op::Role(RoleOp::AttachRolePolicy {
                     role: UPLOAD_ROLE.into(),
                     policy_arn: f.policy_arn(UPLOAD_POLICY),
-                }]
+                })]
             },
         },
         Drift {
@@ -308,10 +313,10 @@ fn drifts() -> Vec<Drift> {
             address: provider_address(),
             attributes: &["client_ids"],
             ops: |_, f| {
-                vec![Op::RemoveClientId {
+                vec![Op::OidcProvider(OidcProviderOp::RemoveClientId {
                     arn: f.oidc_provider_arn(PROVIDER_URL),
                     client_id: "other-audience".into(),
-                }]
+                })]
             },
         },
         Drift {
@@ -321,10 +326,10 @@ fn drifts() -> Vec<Drift> {
             address: provider_address(),
             attributes: &["client_ids"],
             ops: |_, f| {
-                vec![Op::AddClientId {
+                vec![Op::OidcProvider(OidcProviderOp::AddClientId {
                     arn: f.oidc_provider_arn(PROVIDER_URL),
                     client_id: "sts.amazonaws.com".into(),
-                }]
+                })]
             },
         },
         Drift {
@@ -338,10 +343,10 @@ fn drifts() -> Vec<Drift> {
             address: provider_address(),
             attributes: &["thumbprints"],
             ops: |_, f| {
-                vec![Op::UpdateThumbprints {
+                vec![Op::OidcProvider(OidcProviderOp::UpdateThumbprints {
                     arn: f.oidc_provider_arn(PROVIDER_URL),
                     thumbprints: vec![THUMBPRINT.into()],
-                }]
+                })]
             },
         },
         Drift {
@@ -356,13 +361,13 @@ fn drifts() -> Vec<Drift> {
             address: role(UPLOAD_ROLE),
             attributes: &["tags"],
             ops: |_, _| {
-                vec![Op::SetTags {
+                vec![Op::Tags(TagOp::SetTags {
                     target: TagTarget::Role {
                         name: UPLOAD_ROLE.into(),
                     },
                     set: tags(&[(crate::model::STACK_TAG, STACK)]),
                     unset: vec!["Owner".into()],
-                }]
+                })]
             },
         },
         Drift {
@@ -376,13 +381,13 @@ fn drifts() -> Vec<Drift> {
             address: policy(UPLOAD_POLICY),
             attributes: &["tags"],
             ops: |_, f| {
-                vec![Op::SetTags {
+                vec![Op::Tags(TagOp::SetTags {
                     target: TagTarget::Policy {
                         arn: f.policy_arn(UPLOAD_POLICY),
                     },
                     set: Tags::new(),
                     unset: vec!["Owner".into()],
-                }]
+                })]
             },
         },
         Drift {
@@ -397,13 +402,13 @@ fn drifts() -> Vec<Drift> {
             address: policy(UPLOAD_POLICY),
             attributes: &["tags"],
             ops: |_, f| {
-                vec![Op::SetTags {
+                vec![Op::Tags(TagOp::SetTags {
                     target: TagTarget::Policy {
                         arn: f.policy_arn(UPLOAD_POLICY),
                     },
                     set: tags(&[(crate::model::MANAGED_BY_TAG, crate::model::MANAGED_BY_VALUE)]),
                     unset: Vec::new(),
-                }]
+                })]
             },
         },
         Drift {
@@ -418,13 +423,13 @@ fn drifts() -> Vec<Drift> {
             address: provider_address(),
             attributes: &["tags"],
             ops: |_, f| {
-                vec![Op::SetTags {
+                vec![Op::Tags(TagOp::SetTags {
                     target: TagTarget::OidcProvider {
                         arn: f.oidc_provider_arn(PROVIDER_URL),
                     },
                     set: tags(&[(crate::model::STACK_TAG, STACK)]),
                     unset: vec!["Owner".into()],
-                }]
+                })]
             },
         },
         Drift {
@@ -439,11 +444,11 @@ fn drifts() -> Vec<Drift> {
             address: role(UPLOAD_ROLE),
             attributes: &["description", "max_session_duration"],
             ops: |_, _| {
-                vec![Op::UpdateRole {
+                vec![Op::Role(RoleOp::UpdateRole {
                     role: UPLOAD_ROLE.into(),
                     description: "GitHub Actions pushes svc images".into(),
                     max_session_duration: 3600,
-                }]
+                })]
             },
         },
         Drift {
@@ -453,11 +458,11 @@ fn drifts() -> Vec<Drift> {
             address: role(DEPLOY_ROLE),
             attributes: &["description"],
             ops: |_, _| {
-                vec![Op::UpdateRole {
+                vec![Op::Role(RoleOp::UpdateRole {
                     role: DEPLOY_ROLE.into(),
                     description: "GitHub Actions deploys svc Lambdas".into(),
                     max_session_duration: 3600,
-                }]
+                })]
             },
         },
         Drift {
@@ -471,9 +476,9 @@ fn drifts() -> Vec<Drift> {
             address: role(UPLOAD_ROLE),
             attributes: &["permissions_boundary"],
             ops: |_, _| {
-                vec![Op::DeletePermissionsBoundary {
+                vec![Op::Role(RoleOp::DeletePermissionsBoundary {
                     role: UPLOAD_ROLE.into(),
-                }]
+                })]
             },
         },
         Drift {
@@ -483,10 +488,10 @@ fn drifts() -> Vec<Drift> {
             address: role(UPLOAD_ROLE),
             attributes: &["permissions_boundary"],
             ops: |_, _| {
-                vec![Op::PutPermissionsBoundary {
+                vec![Op::Role(RoleOp::PutPermissionsBoundary {
                     role: UPLOAD_ROLE.into(),
                     policy_arn: BOUNDARY.into(),
-                }]
+                })]
             },
         },
     ]
@@ -695,10 +700,10 @@ async fn a_user_attachment_waits_for_its_policy_and_is_applied() {
     assert_eq!(deps(&plan, &attachment), [addr(Kind::Policy, GRANT_POLICY)]);
     assert_eq!(
         change_of(&plan, &attachment).ops,
-        [Op::AttachUserPolicy {
+        [Op::UserAttachment(UserAttachmentOp::AttachUserPolicy {
             user: "deployer".into(),
             policy_arn: fake.policy_arn(GRANT_POLICY),
-        }]
+        })]
     );
     let report = apply(&fake, &plan, &options(), &|_| {}).await;
     assert!(report.succeeded(), "{report:#?}");
@@ -949,42 +954,42 @@ async fn a_role_and_policy_that_left_the_spec_are_detached_and_deleted() {
                 addr(Kind::Policy, DEPLOY_POLICY),
                 Action::Delete,
                 &[
-                    Op::DetachRolePolicy {
+                    Op::Role(RoleOp::DetachRolePolicy {
                         role: DEPLOY_ROLE.into(),
                         policy_arn: deploy_arn.clone()
-                    },
-                    Op::DetachUserPolicy {
+                    }),
+                    Op::UserAttachment(UserAttachmentOp::DetachUserPolicy {
                         user: "someone".into(),
                         policy_arn: deploy_arn.clone()
-                    },
-                    Op::DetachGroupPolicy {
+                    }),
+                    Op::Policy(PolicyOp::DetachGroupPolicy {
                         group: "developers".into(),
                         policy_arn: deploy_arn.clone()
-                    },
-                    Op::DeletePolicyVersion {
+                    }),
+                    Op::Policy(PolicyOp::DeletePolicyVersion {
                         arn: deploy_arn.clone(),
                         version_id: "v0".into()
-                    },
-                    Op::DeletePolicy {
+                    }),
+                    Op::Policy(PolicyOp::DeletePolicy {
                         arn: deploy_arn.clone()
-                    }
+                    })
                 ][..]
             ),
             (
                 addr(Kind::Role, DEPLOY_ROLE),
                 Action::Delete,
                 &[
-                    Op::DetachRolePolicy {
+                    Op::Role(RoleOp::DetachRolePolicy {
                         role: DEPLOY_ROLE.into(),
                         policy_arn: deploy_arn.clone()
-                    },
-                    Op::DetachRolePolicy {
+                    }),
+                    Op::Role(RoleOp::DetachRolePolicy {
                         role: DEPLOY_ROLE.into(),
                         policy_arn: READ_ONLY.into()
-                    },
-                    Op::DeleteRole {
+                    }),
+                    Op::Role(RoleOp::DeleteRole {
                         role: DEPLOY_ROLE.into()
-                    }
+                    })
                 ][..]
             ),
         ]
@@ -1061,10 +1066,9 @@ async fn inline_policies_are_exclusive_declared_ones_are_kept_and_a_role_holding
     let upload = change_of(&plan, &addr(Kind::Role, UPLOAD_ROLE));
     assert_eq!(attr_names(upload), ["inline_policies"]);
     assert!(
-        upload
-            .ops
-            .iter()
-            .any(|op| matches!(op, Op::DeleteRolePolicy { name, .. } if name == "Backdoor")),
+        upload.ops.iter().any(
+            |op| matches!(op, Op::Role(RoleOp::DeleteRolePolicy { name, .. }) if name == "Backdoor")
+        ),
         "{:?}",
         upload.ops
     );
@@ -1072,13 +1076,13 @@ async fn inline_policies_are_exclusive_declared_ones_are_kept_and_a_role_holding
         upload
             .ops
             .iter()
-            .any(|op| matches!(op, Op::PutRolePolicy { name, .. } if name == "Logs")),
+            .any(|op| matches!(op, Op::Role(RoleOp::PutRolePolicy { name, .. }) if name == "Logs")),
         "{:?}",
         upload.ops
     );
     let deploy = change_of(&plan, &addr(Kind::Role, DEPLOY_ROLE));
     assert!(
-        matches!(&deploy.ops[..], [Op::DeleteRolePolicy { name, .. }] if name == "Backdoor"),
+        matches!(&deploy.ops[..], [Op::Role(RoleOp::DeleteRolePolicy { name, .. })] if name == "Backdoor"),
         "{:?}",
         deploy.ops
     );
@@ -1200,19 +1204,19 @@ async fn a_role_s_path_is_in_its_arn_and_a_changed_path_replaces_the_role() {
     assert_eq!(path.before, Some(serde_json::json!("/ci/")));
     assert!(matches!(
         change.ops.first(),
-        Some(Op::DetachRolePolicy { .. })
+        Some(Op::Role(RoleOp::DetachRolePolicy { .. }))
     ));
     assert!(
         change
             .ops
             .iter()
-            .any(|op| matches!(op, Op::DeleteRole { .. }))
+            .any(|op| matches!(op, Op::Role(RoleOp::DeleteRole { .. })))
     );
     assert!(
         change
             .ops
             .iter()
-            .any(|op| matches!(op, Op::CreateRole { path, .. } if path == "/"))
+            .any(|op| matches!(op, Op::Role(RoleOp::CreateRole { path, .. }) if path == "/"))
     );
     let (_, report) = run_apply(&fake, &back, &options()).await;
     assert!(report.succeeded(), "{report:#?}");

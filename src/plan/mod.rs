@@ -10,14 +10,14 @@ mod change;
 pub mod expiry_guard;
 #[cfg(test)]
 pub(crate) mod iam_tests;
-mod op;
+pub(crate) mod op;
 mod order;
 pub(crate) mod planned;
 pub mod saved;
 pub(crate) mod tag_ops;
 
 pub use change::{Action, AttributeChange, Change, Plan, Summary};
-pub use op::{DeleteReason, Op};
+pub use op::Op;
 
 use std::collections::BTreeSet;
 

@@ -1,6 +1,6 @@
 //! What each kind declares to the planner, in its own plan file: how it is diffed, pruned and
 //! ordered. The planner dispatches through [`planned`], generated from the registration in
-//! `model/kinds.rs`, and names no kind itself.
+//! `kinds/mod.rs`, and names no kind itself.
 
 use super::calls::OpCalls;
 use super::{Change, PlanError};

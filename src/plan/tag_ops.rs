@@ -32,15 +32,15 @@ pub fn diff(
             .collect();
         return Some((
             None,
-            vec![Op::SetTags {
+            vec![Op::Tags(TagOp::SetTags {
                 target,
                 set: only,
                 unset: Vec::new(),
-            }],
+            })],
         ));
     }
     let (set, unset) = tag_delta(have, want);
-    let ops = vec![Op::SetTags { target, set, unset }];
+    let ops = vec![Op::Tags(TagOp::SetTags { target, set, unset })];
     Some((
         Some(AttributeChange::new(
             "tags",
@@ -49,4 +49,16 @@ pub fn diff(
         )),
         ops,
     ))
+}
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum TagOp {
+    /// Tags any managed resource: `set` written (added or changed), `unset` removed.
+    SetTags {
+        target: TagTarget,
+        set: Tags,
+        unset: Vec<String>,
+    },
 }

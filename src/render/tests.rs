@@ -1,6 +1,7 @@
 //! The two renderings of one plan: snapshots of the human text and of the JSON document, and the
 //! JSON contract machines rely on.
 
+use crate::kinds::policy::plan::PolicyOp;
 use serde_json::Value;
 
 use super::{Style, human, json};
@@ -234,10 +235,10 @@ fn documents_show_a_line_diff_with_removals_first() {
         crate::model::Address::new(crate::model::Kind::Policy, "p"),
         Action::Update,
         vec![AttributeChange::new("document", Some(before), Some(after))],
-        vec![Op::CreatePolicyVersion {
+        vec![Op::Policy(PolicyOp::CreatePolicyVersion {
             arn: "arn".into(),
             document: "{}".into(),
-        }],
+        })],
     );
     let text = human::plan(&Plan::new(vec![change]), Style::default());
     let line_of = |marker: &str, content: &str| {

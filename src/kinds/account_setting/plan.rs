@@ -46,10 +46,10 @@ impl Planned for AccountSetting {
                 have.map(|h| json!(h.value)),
                 Some(json!(self.value)),
             )],
-            vec![Op::PutAccountSetting {
+            vec![Op::AccountSetting(AccountSettingOp::PutAccountSetting {
                 name: self.aws_name().to_string(),
                 value: self.value.clone(),
-            }],
+            })],
         );
         if self.name == "registry_policy_scope" && self.value == "V1" {
             change.notes.push(
@@ -86,6 +86,22 @@ fn conflict(want: &AccountSetting, stack: &str, other: &str) -> PlanError {
             want.value
         )],
     }
+}
+
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum AccountSettingOp {
+    /// `PutAccountSetting` (the setting's AWS name and its new value).
+    PutAccountSetting {
+        name: String,
+        value: String,
+    },
+}
+
+impl crate::plan::op::Writes for AccountSetting {
+    type Op = AccountSettingOp;
 }
 
 #[cfg(test)]

@@ -25,9 +25,9 @@ fn stored(t: &CreationTemplate) -> CreationTemplate {
 pub fn diff(want: &CreationTemplate, live: Option<&Live>) -> Option<Change> {
     let Some(Resource::CreationTemplate(have)) = live.map(|l| &l.resource) else {
         let attributes = crate::plan::create_attributes(&Resource::CreationTemplate(want.clone()));
-        let ops = vec![Op::CreateCreationTemplate {
+        let ops = vec![Op::CreationTemplate(CreationTemplateOp::CreateCreationTemplate {
             template: stored(want),
-        }];
+        })];
         return Some(Change::new(address(want), Action::Create, attributes, ops));
     };
     let attributes: Vec<AttributeChange> = crate::model::attribute::changed(ATTRIBUTES, want, have)
@@ -41,9 +41,9 @@ pub fn diff(want: &CreationTemplate, live: Option<&Live>) -> Option<Change> {
         address(want),
         Action::Update,
         attributes,
-        vec![Op::UpdateCreationTemplate {
+        vec![Op::CreationTemplate(CreationTemplateOp::UpdateCreationTemplate {
             template: stored(want),
-        }],
+        })],
     );
     change.notes.push(
         "applies to repositories ECR creates from now on; existing ones keep their settings".into(),
@@ -63,9 +63,9 @@ pub fn delete(have: &CreationTemplate) -> Change {
         address(have),
         Action::Delete,
         attributes,
-        vec![Op::DeleteCreationTemplate {
+        vec![Op::CreationTemplate(CreationTemplateOp::DeleteCreationTemplate {
             prefix: have.prefix.clone(),
-        }],
+        })],
     )
 }
 
@@ -126,6 +126,29 @@ impl Planned for CreationTemplate {
             .map(Resource::address)
             .collect()
     }
+}
+
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+// The variant names are the plan's JSON op names, which users' scripts read.
+#[allow(clippy::enum_variant_names)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum CreationTemplateOp {
+    CreateCreationTemplate {
+        template: CreationTemplate,
+    },
+    /// Writes every setting of the template.
+    UpdateCreationTemplate {
+        template: CreationTemplate,
+    },
+    DeleteCreationTemplate {
+        prefix: String,
+    },
+}
+
+impl crate::plan::op::Writes for CreationTemplate {
+    type Op = CreationTemplateOp;
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Planning the OIDC provider: client ids by add/remove, thumbprints only when the spec lists
 //! some, tags.
 
+use crate::model::Tags;
 use serde_json::json;
 
 use crate::model::Kind;
@@ -18,12 +19,12 @@ pub fn arn(env: &Env, provider: &OidcProvider) -> String {
 pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Change> {
     let address = Address::new(crate::model::Kind::OidcProvider, want.host());
     let Some(live) = live else {
-        let ops = vec![Op::CreateOidcProvider {
+        let ops = vec![Op::OidcProvider(OidcProviderOp::CreateOidcProvider {
             url: want.url.clone(),
             client_ids: want.client_ids.clone(),
             thumbprints: want.thumbprints.clone(),
             tags: want.tags.clone(),
-        }];
+        })];
         let attributes = crate::plan::create_attributes(&Resource::OidcProvider(want.clone()));
         return Some(Change::new(address, Action::Create, attributes, ops));
     };
@@ -48,20 +49,20 @@ pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Chang
             .iter()
             .filter(|id| !have.client_ids.contains(id))
         {
-            ops.push(Op::AddClientId {
+            ops.push(Op::OidcProvider(OidcProviderOp::AddClientId {
                 arn: arn.clone(),
                 client_id: id.clone(),
-            });
+            }));
         }
         for id in have
             .client_ids
             .iter()
             .filter(|id| !want.client_ids.contains(id))
         {
-            ops.push(Op::RemoveClientId {
+            ops.push(Op::OidcProvider(OidcProviderOp::RemoveClientId {
                 arn: arn.clone(),
                 client_id: id.clone(),
-            });
+            }));
         }
     }
     if !want.thumbprints.is_empty() && want.thumbprints != have.thumbprints {
@@ -70,10 +71,10 @@ pub fn diff(want: &OidcProvider, live: Option<&Live>, env: &Env) -> Option<Chang
             Some(json!(have.thumbprints)),
             Some(json!(want.thumbprints)),
         ));
-        ops.push(Op::UpdateThumbprints {
+        ops.push(Op::OidcProvider(OidcProviderOp::UpdateThumbprints {
             arn: arn.clone(),
             thumbprints: want.thumbprints.clone(),
-        });
+        }));
     }
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
@@ -162,4 +163,36 @@ impl Planned for OidcProvider {
     fn deleted_after() -> &'static [Kind] {
         &[Kind::Role]
     }
+}
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum OidcProviderOp {
+    CreateOidcProvider {
+        url: String,
+        client_ids: Vec<String>,
+        thumbprints: Vec<String>,
+        tags: Tags,
+    },
+    AddClientId {
+        arn: String,
+        client_id: String,
+    },
+    RemoveClientId {
+        arn: String,
+        client_id: String,
+    },
+    UpdateThumbprints {
+        arn: String,
+        thumbprints: Vec<String>,
+    },
+    /// Deletes the provider (roles trusting it are deleted or changed first).
+    DeleteOidcProvider {
+        arn: String,
+    },
+}
+
+impl crate::plan::op::Writes for OidcProvider {
+    type Op = OidcProviderOp;
 }

@@ -1,5 +1,8 @@
 //! Planning a managed policy: a document change is a new default version; tags in place.
 
+use crate::model::Tags;
+use crate::kinds::role::plan::RoleOp;
+use crate::kinds::user_attachment::plan::UserAttachmentOp;
 use crate::plan::{Action, AttributeChange, Change, Op, tag_ops};
 
 /// IAM allows five versions of a managed policy.
@@ -20,12 +23,12 @@ pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Chan
     let address = Address::new(Kind::Policy, &want.name);
     let Some(live) = live else {
         let attributes = crate::plan::create_attributes(&Resource::Policy(want.clone()));
-        let ops = vec![Op::CreatePolicy {
+        let ops = vec![Op::Policy(PolicyOp::CreatePolicy {
             name: want.name.clone(),
             description: want.description.clone(),
             document: want.document.to_json_string(),
             tags: want.tags.clone(),
-        }];
+        })];
         return Some(Change::new(address, Action::Create, attributes, ops));
     };
     let Resource::Policy(have) = &live.resource else {
@@ -50,16 +53,16 @@ pub fn diff(want: &ManagedPolicy, live: Option<&Live>, env: &Env) -> Option<Chan
             if count < MAX_POLICY_VERSIONS {
                 break;
             }
-            ops.push(Op::DeletePolicyVersion {
+            ops.push(Op::Policy(PolicyOp::DeletePolicyVersion {
                 arn: arn.clone(),
                 version_id: oldest.id.clone(),
-            });
+            }));
             count -= 1;
         }
-        ops.push(Op::CreatePolicyVersion {
+        ops.push(Op::Policy(PolicyOp::CreatePolicyVersion {
             arn: arn.clone(),
             document: want.document.to_json_string(),
-        });
+        }));
     }
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
@@ -79,28 +82,28 @@ pub fn delete(live: &Live) -> Change {
     let arn = live.arn.clone();
     let d = &live.dependents;
     let mut ops: Vec<Op> = Vec::new();
-    ops.extend(d.attached_roles.iter().map(|role| Op::DetachRolePolicy {
+    ops.extend(d.attached_roles.iter().map(|role| Op::Role(RoleOp::DetachRolePolicy {
         role: role.clone(),
         policy_arn: arn.clone(),
-    }));
-    ops.extend(d.attached_users.iter().map(|user| Op::DetachUserPolicy {
+    })));
+    ops.extend(d.attached_users.iter().map(|user| Op::UserAttachment(UserAttachmentOp::DetachUserPolicy {
         user: user.clone(),
         policy_arn: arn.clone(),
-    }));
-    ops.extend(d.attached_groups.iter().map(|group| Op::DetachGroupPolicy {
+    })));
+    ops.extend(d.attached_groups.iter().map(|group| Op::Policy(PolicyOp::DetachGroupPolicy {
         group: group.clone(),
         policy_arn: arn.clone(),
-    }));
+    })));
     ops.extend(
         d.versions
             .iter()
             .filter(|v| !v.is_default)
-            .map(|v| Op::DeletePolicyVersion {
+            .map(|v| Op::Policy(PolicyOp::DeletePolicyVersion {
                 arn: arn.clone(),
                 version_id: v.id.clone(),
-            }),
+            })),
     );
-    ops.push(Op::DeletePolicy { arn });
+    ops.push(Op::Policy(PolicyOp::DeletePolicy { arn }));
     Change::new(live.resource.address(), Action::Delete, Vec::new(), ops)
 }
 
@@ -283,4 +286,40 @@ pub(crate) fn policy_named(desired: &[Resource], env: &Env, arn: &str) -> Option
         .iter()
         .find(|r| ManagedPolicy::of(r).is_some_and(|p| env.iam_arn("policy", &p.name) == arn))
         .map(Resource::address)
+}
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum PolicyOp {
+    CreatePolicy {
+        name: String,
+        description: String,
+        document: String,
+        tags: Tags,
+    },
+    /// Creates a version and makes it the default; when IAM's limit of five versions is reached,
+    /// the oldest non-default version is deleted first. The default is never deleted.
+    CreatePolicyVersion {
+        arn: String,
+        document: String,
+    },
+    /// Detaches the policy from every role, user and group, deletes its non-default versions,
+    /// then deletes it.
+    DeletePolicy {
+        arn: String,
+    },
+    /// Makes room for a new version, or clears a policy before it is deleted; never the default.
+    DeletePolicyVersion {
+        arn: String,
+        version_id: String,
+    },
+    DetachGroupPolicy {
+        group: String,
+        policy_arn: String,
+    },
+}
+
+impl crate::plan::op::Writes for ManagedPolicy {
+    type Op = PolicyOp;
 }

@@ -23,7 +23,7 @@ fn stored(rule: &PullThroughCacheRule) -> PullThroughCacheRule {
 }
 
 pub fn diff(want: &PullThroughCacheRule, live: Option<&Live>) -> Option<Change> {
-    let create = Op::CreatePullThroughCacheRule { rule: stored(want) };
+    let create = Op::PullThroughCache(PullThroughCacheOp::CreatePullThroughCacheRule { rule: stored(want) });
     let Some(Resource::PullThroughCache(have)) = live.map(|l| &l.resource) else {
         let attributes = crate::plan::create_attributes(&Resource::PullThroughCache(want.clone()));
         return Some(Change::new(
@@ -62,9 +62,9 @@ pub fn diff(want: &PullThroughCacheRule, live: Option<&Live>) -> Option<Change> 
             Action::Replace,
             attributes,
             vec![
-                Op::DeletePullThroughCacheRule {
+                Op::PullThroughCache(PullThroughCacheOp::DeletePullThroughCacheRule {
                     prefix: want.prefix.clone(),
-                },
+                }),
                 create,
             ],
         );
@@ -79,7 +79,7 @@ pub fn diff(want: &PullThroughCacheRule, live: Option<&Live>) -> Option<Change> 
         address(want),
         Action::Update,
         attributes,
-        vec![Op::UpdatePullThroughCacheRule { rule: stored(want) }],
+        vec![Op::PullThroughCache(PullThroughCacheOp::UpdatePullThroughCacheRule { rule: stored(want) })],
     ))
 }
 
@@ -95,9 +95,9 @@ pub fn delete(have: &PullThroughCacheRule) -> Change {
         address(have),
         Action::Delete,
         attributes,
-        vec![Op::DeletePullThroughCacheRule {
+        vec![Op::PullThroughCache(PullThroughCacheOp::DeletePullThroughCacheRule {
             prefix: have.prefix.clone(),
-        }],
+        })],
     );
     change.notes.push(
         "repositories the rule filled are kept (they are prune candidates of their own)".into(),
@@ -139,6 +139,29 @@ impl Planned for PullThroughCacheRule {
     fn prune(&self, _live: &Live, _cx: &Context<'_>) -> Option<Change> {
         Some(delete(self))
     }
+}
+
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+// The variant names are the plan's JSON op names, which users' scripts read.
+#[allow(clippy::enum_variant_names)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum PullThroughCacheOp {
+    CreatePullThroughCacheRule {
+        rule: PullThroughCacheRule,
+    },
+    /// Sets the rule's credential and role.
+    UpdatePullThroughCacheRule {
+        rule: PullThroughCacheRule,
+    },
+    DeletePullThroughCacheRule {
+        prefix: String,
+    },
+}
+
+impl crate::plan::op::Writes for PullThroughCacheRule {
+    type Op = PullThroughCacheOp;
 }
 
 #[cfg(test)]

@@ -43,9 +43,9 @@ impl Planned for PullTimeExclusion {
             Address::new(Kind::PullTimeExclusion, &self.principal_arn),
             Action::Create,
             attributes,
-            vec![Op::RegisterPullTimeUpdateExclusion {
+            vec![Op::PullTimeExclusion(PullTimeExclusionOp::RegisterPullTimeUpdateExclusion {
                 principal_arn: self.principal_arn.clone(),
-            }],
+            })],
         )))
     }
 
@@ -67,9 +67,9 @@ impl Planned for PullTimeExclusion {
             Address::new(Kind::PullTimeExclusion, &self.principal_arn),
             Action::Delete,
             attributes,
-            vec![Op::DeregisterPullTimeUpdateExclusion {
+            vec![Op::PullTimeExclusion(PullTimeExclusionOp::DeregisterPullTimeUpdateExclusion {
                 principal_arn: self.principal_arn.clone(),
-            }],
+            })],
         ))
     }
 
@@ -77,6 +77,23 @@ impl Planned for PullTimeExclusion {
     fn foreign(&self, _live: &Live, _owner: &str, _stack: &str) -> Foreign {
         Foreign::Share
     }
+}
+
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum PullTimeExclusionOp {
+    RegisterPullTimeUpdateExclusion {
+        principal_arn: String,
+    },
+    DeregisterPullTimeUpdateExclusion {
+        principal_arn: String,
+    },
+}
+
+impl crate::plan::op::Writes for PullTimeExclusion {
+    type Op = PullTimeExclusionOp;
 }
 
 #[cfg(test)]

@@ -171,13 +171,13 @@ fn released(recorded: &OwnedKeys, declared: &OwnedKeys) -> OwnedKeys {
 fn writes(changed: &[&str], part: &OwnedPart) -> Vec<Op> {
     let mut ops = Vec::new();
     if changed.contains(&"scan_type") || changed.contains(&"scanning_rules") {
-        ops.push(Op::PutRegistryScanning { part: part.clone() });
+        ops.push(Op::Registry(RegistryOp::PutRegistryScanning { part: part.clone() }));
     }
     if changed.contains(&"replication_rules") {
-        ops.push(Op::PutReplication { part: part.clone() });
+        ops.push(Op::Registry(RegistryOp::PutReplication { part: part.clone() }));
     }
     if changed.contains(&"policy_statements") {
-        ops.push(Op::PutRegistryPolicy { part: part.clone() });
+        ops.push(Op::Registry(RegistryOp::PutRegistryPolicy { part: part.clone() }));
     }
     ops
 }
@@ -349,7 +349,7 @@ pub fn record(
             address,
             Action::Delete,
             vec![AttributeChange::new("owned", Some(shown(have)), None)],
-            vec![Op::DeleteRegistryRecord { name }],
+            vec![Op::Registry(RegistryOp::DeleteRegistryRecord { name })],
         ),
         (Some(want), have) if Some(&want) == have => return Ok(None),
         (Some(want), have) => {
@@ -377,11 +377,11 @@ pub fn record(
                     Action::Create
                 },
                 attributes,
-                vec![Op::PutRegistryRecord {
+                vec![Op::Registry(RegistryOp::PutRegistryRecord {
                     name,
                     value,
                     tags: without_fingerprint(&want.tags()),
-                }],
+                })],
             )
         }
     };
@@ -455,6 +455,39 @@ impl Planned for RegistrySettings {
     fn prune(&self, _live: &Live, cx: &Context<'_>) -> Option<Change> {
         Some(release(self, &cx.observed.registry, &cx.desired.stack))
     }
+}
+
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum RegistryOp {
+    /// Reads the registry's scanning configuration, puts the stack's part in it (keeping every
+    /// other rule and filter) and writes it back when that changes it.
+    PutRegistryScanning {
+        part: OwnedPart,
+    },
+    /// The same for the replication configuration.
+    PutReplication {
+        part: OwnedPart,
+    },
+    /// The same for the registry policy; deletes the policy when no statement is left.
+    PutRegistryPolicy {
+        part: OwnedPart,
+    },
+    /// Creates or overwrites the stack's ownership record (an SSM String parameter).
+    PutRegistryRecord {
+        name: String,
+        value: String,
+        tags: Tags,
+    },
+    DeleteRegistryRecord {
+        name: String,
+    },
+}
+
+impl crate::plan::op::Writes for RegistrySettings {
+    type Op = RegistryOp;
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! Planning one repository: create, update attribute by attribute, replace, or delete.
 
+use crate::model::{Encryption, TagMutability};
+use crate::model::Tags;
 use serde_json::json;
 
 use crate::kinds::repository::ATTRIBUTES;
@@ -14,7 +16,7 @@ use crate::model::{Env, Role};
 use crate::plan::PlanError;
 use crate::plan::calls::{Dependent, OpCalls, row};
 use crate::plan::planned::{Context, Planned};
-use crate::plan::{Action, AttributeChange, Change, DeleteReason, Op, tag_ops};
+use crate::plan::{Action, AttributeChange, Change, Op, tag_ops};
 
 /// `owned`: the live repository already carries this stack's tags (false: it is being adopted).
 pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Change> {
@@ -106,34 +108,34 @@ fn writes(want: &Repository, changed: &[&str]) -> Vec<Op> {
     let has = |a: &str| changed.contains(&a);
     let mut ops = Vec::new();
     if has("image_tag_mutability") || has("image_tag_mutability_exclusion_filters") {
-        ops.push(Op::PutImageTagMutability {
+        ops.push(Op::Repository(RepositoryOp::PutImageTagMutability {
             name: name.clone(),
             value: want.image_tag_mutability,
             exclusion_filters: want.image_tag_mutability_exclusion_filters.clone(),
-        });
+        }));
     }
     if has("scan_on_push") {
-        ops.push(Op::PutScanOnPush {
+        ops.push(Op::Repository(RepositoryOp::PutScanOnPush {
             name: name.clone(),
             value: want.scan_on_push,
-        });
+        }));
     }
     if has("lifecycle_policy") {
         ops.push(match &want.lifecycle_policy {
-            Some(p) => Op::PutLifecyclePolicy {
+            Some(p) => Op::Repository(RepositoryOp::PutLifecyclePolicy {
                 name: name.clone(),
                 text: p.to_aws_text(),
-            },
-            None => Op::DeleteLifecyclePolicy { name: name.clone() },
+            }),
+            None => Op::Repository(RepositoryOp::DeleteLifecyclePolicy { name: name.clone() }),
         });
     }
     if has("repository_policy") {
         ops.push(match &want.repository_policy {
-            Some(p) => Op::SetRepositoryPolicy {
+            Some(p) => Op::Repository(RepositoryOp::SetRepositoryPolicy {
                 name: name.clone(),
                 text: p.to_json_string(),
-            },
-            None => Op::DeleteRepositoryPolicy { name },
+            }),
+            None => Op::Repository(RepositoryOp::DeleteRepositoryPolicy { name }),
         });
     }
     ops
@@ -144,25 +146,25 @@ fn attr(name: &str, before: serde_json::Value, after: serde_json::Value) -> Attr
 }
 
 fn create_ops(want: &Repository) -> Vec<Op> {
-    let mut ops = vec![Op::CreateRepository {
+    let mut ops = vec![Op::Repository(RepositoryOp::CreateRepository {
         name: want.name.clone(),
         image_tag_mutability: want.image_tag_mutability,
         exclusion_filters: want.image_tag_mutability_exclusion_filters.clone(),
         scan_on_push: want.scan_on_push,
         encryption: want.encryption.clone(),
         tags: want.tags.clone(),
-    }];
+    })];
     if let Some(p) = &want.lifecycle_policy {
-        ops.push(Op::PutLifecyclePolicy {
+        ops.push(Op::Repository(RepositoryOp::PutLifecyclePolicy {
             name: want.name.clone(),
             text: p.to_aws_text(),
-        });
+        }));
     }
     if let Some(p) = &want.repository_policy {
-        ops.push(Op::SetRepositoryPolicy {
+        ops.push(Op::Repository(RepositoryOp::SetRepositoryPolicy {
             name: want.name.clone(),
             text: p.to_json_string(),
-        });
+        }));
     }
     ops
 }
@@ -182,11 +184,11 @@ fn replace(want: &Repository, have: &Repository, address: Address) -> Change {
             a
         })
         .collect();
-    let mut ops = vec![Op::DeleteRepository {
+    let mut ops = vec![Op::Repository(RepositoryOp::DeleteRepository {
         name: want.name.clone(),
         force_delete: want.force_delete,
         reason: DeleteReason::Replace,
-    }];
+    })];
     ops.extend(create_ops(want));
     let mut change = Change::new(address, Action::Replace, attributes, ops);
     change.notes.push(
@@ -208,11 +210,11 @@ pub fn delete(have: &Repository) -> Change {
         address,
         Action::Delete,
         Vec::new(),
-        vec![Op::DeleteRepository {
+        vec![Op::Repository(RepositoryOp::DeleteRepository {
             name: have.name.clone(),
             force_delete,
             reason: DeleteReason::Destroy,
-        }],
+        })],
     );
     change.notes.push(if force_delete {
         "no longer in the spec but tagged with this stack; it was last applied with \
@@ -327,6 +329,66 @@ pub(crate) fn names_a_role(repo: &Repository, desired: &[Resource], env: &Env) -
         .filter(|r| Role::of(r).is_some_and(|role| text.contains(&format!("{}\"", role.arn(env)))))
         .map(Resource::address)
         .collect()
+}
+
+
+/// Why a repository is deleted; decides which opt-in flag a non-empty repository needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeleteReason {
+    /// Replacement (a change that cannot be made in place): needs `force_delete` and `--allow-replace`.
+    Replace,
+    /// Pruning a repository that left the spec: needs `--allow-destroy`.
+    Destroy,
+}
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum RepositoryOp {
+    CreateRepository {
+        name: String,
+        image_tag_mutability: TagMutability,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        exclusion_filters: Vec<String>,
+        scan_on_push: bool,
+        encryption: Encryption,
+        tags: Tags,
+    },
+    DeleteRepository {
+        name: String,
+        force_delete: bool,
+        reason: DeleteReason,
+    },
+    /// The mutability with its exclusion filters (one call sets both).
+    PutImageTagMutability {
+        name: String,
+        value: TagMutability,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        exclusion_filters: Vec<String>,
+    },
+    PutScanOnPush {
+        name: String,
+        value: bool,
+    },
+    PutLifecyclePolicy {
+        name: String,
+        text: String,
+    },
+    DeleteLifecyclePolicy {
+        name: String,
+    },
+    SetRepositoryPolicy {
+        name: String,
+        text: String,
+    },
+    DeleteRepositoryPolicy {
+        name: String,
+    },
+}
+
+impl crate::plan::op::Writes for Repository {
+    type Op = RepositoryOp;
 }
 
 #[cfg(test)]

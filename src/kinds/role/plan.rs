@@ -1,6 +1,7 @@
 //! Planning a role: trust policy, settings, permissions boundary, tags, and the exclusive set of
 //! attached managed policies (anything attached out of band is detached).
 
+use crate::model::Tags;
 use crate::kinds::policy::plan::policy_named;
 use crate::kinds::role::ATTRIBUTES;
 use crate::model::Live;
@@ -56,7 +57,7 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
 /// CreateRole, then the attachments and inline policies.
 fn create_ops(want: &Role) -> Vec<Op> {
     let role = want.name.clone();
-    let mut ops = vec![Op::CreateRole {
+    let mut ops = vec![Op::Role(RoleOp::CreateRole {
         name: want.name.clone(),
         description: want.description.clone(),
         trust_policy: want.trust_policy.to_json_string(),
@@ -64,19 +65,19 @@ fn create_ops(want: &Role) -> Vec<Op> {
         permissions_boundary: want.permissions_boundary.clone(),
         tags: want.tags.clone(),
         path: want.path.clone(),
-    }];
-    ops.extend(want.policies.iter().map(|arn| Op::AttachRolePolicy {
+    })];
+    ops.extend(want.policies.iter().map(|arn| Op::Role(RoleOp::AttachRolePolicy {
         role: role.clone(),
         policy_arn: arn.clone(),
-    }));
+    })));
     ops.extend(
         want.inline_policies
             .iter()
-            .map(|(name, doc)| Op::PutRolePolicy {
+            .map(|(name, doc)| Op::Role(RoleOp::PutRolePolicy {
                 role: role.clone(),
                 name: name.clone(),
                 document: doc.to_json_string(),
-            }),
+            })),
     );
     ops
 }
@@ -117,49 +118,49 @@ fn writes(want: &Role, have: &Role, changed: &[&str]) -> Vec<Op> {
     let has = |a: &str| changed.contains(&a);
     let mut ops = Vec::new();
     if has("trust_policy") {
-        ops.push(Op::UpdateTrustPolicy {
+        ops.push(Op::Role(RoleOp::UpdateTrustPolicy {
             role: role.clone(),
             document: want.trust_policy.to_json_string(),
-        });
+        }));
     }
     if has("description") || has("max_session_duration") {
-        ops.push(Op::UpdateRole {
+        ops.push(Op::Role(RoleOp::UpdateRole {
             role: role.clone(),
             description: want.description.clone(),
             max_session_duration: want.max_session_duration,
-        });
+        }));
     }
     if has("permissions_boundary") {
         ops.push(match &want.permissions_boundary {
-            Some(arn) => Op::PutPermissionsBoundary {
+            Some(arn) => Op::Role(RoleOp::PutPermissionsBoundary {
                 role: role.clone(),
                 policy_arn: arn.clone(),
-            },
-            None => Op::DeletePermissionsBoundary { role: role.clone() },
+            }),
+            None => Op::Role(RoleOp::DeletePermissionsBoundary { role: role.clone() }),
         });
     }
     if has("policies") {
         for arn in want.policies.iter().filter(|p| !have.policies.contains(p)) {
-            ops.push(Op::AttachRolePolicy {
+            ops.push(Op::Role(RoleOp::AttachRolePolicy {
                 role: role.clone(),
                 policy_arn: arn.clone(),
-            });
+            }));
         }
         for arn in have.policies.iter().filter(|p| !want.policies.contains(p)) {
-            ops.push(Op::DetachRolePolicy {
+            ops.push(Op::Role(RoleOp::DetachRolePolicy {
                 role: role.clone(),
                 policy_arn: arn.clone(),
-            });
+            }));
         }
     }
     if has("inline_policies") {
         for (name, doc) in &want.inline_policies {
             if have.inline_policies.get(name) != Some(doc) {
-                ops.push(Op::PutRolePolicy {
+                ops.push(Op::Role(RoleOp::PutRolePolicy {
                     role: role.clone(),
                     name: name.clone(),
                     document: doc.to_json_string(),
-                });
+                }));
             }
         }
         for name in have
@@ -167,10 +168,10 @@ fn writes(want: &Role, have: &Role, changed: &[&str]) -> Vec<Op> {
             .keys()
             .filter(|n| !want.inline_policies.contains_key(*n))
         {
-            ops.push(Op::DeleteRolePolicy {
+            ops.push(Op::Role(RoleOp::DeleteRolePolicy {
                 role: role.clone(),
                 name: name.clone(),
-            });
+            }));
         }
     }
     ops
@@ -184,20 +185,20 @@ pub fn delete(live: &Live) -> Change {
     let mut ops: Vec<Op> = have
         .policies
         .iter()
-        .map(|arn| Op::DetachRolePolicy {
+        .map(|arn| Op::Role(RoleOp::DetachRolePolicy {
             role: role.clone(),
             policy_arn: arn.clone(),
-        })
+        }))
         .collect();
     ops.extend(
         have.inline_policies
             .keys()
-            .map(|name| Op::DeleteRolePolicy {
+            .map(|name| Op::Role(RoleOp::DeleteRolePolicy {
                 role: role.clone(),
                 name: name.clone(),
-            }),
+            })),
     );
-    ops.push(Op::DeleteRole { role });
+    ops.push(Op::Role(RoleOp::DeleteRole { role }));
     Change::new(live.resource.address(), Action::Delete, Vec::new(), ops)
 }
 
@@ -301,4 +302,66 @@ impl Planned for Role {
         );
         deps
     }
+}
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum RoleOp {
+    CreateRole {
+        name: String,
+        description: String,
+        trust_policy: String,
+        max_session_duration: i32,
+        permissions_boundary: Option<String>,
+        tags: Tags,
+        /// Left out of the JSON when it is `/` (plans saved before paths read as `/`).
+        #[serde(
+            default = "crate::kinds::role::root_path",
+            skip_serializing_if = "crate::kinds::role::is_root_path"
+        )]
+        path: String,
+    },
+    UpdateTrustPolicy {
+        role: String,
+        document: String,
+    },
+    UpdateRole {
+        role: String,
+        description: String,
+        max_session_duration: i32,
+    },
+    PutPermissionsBoundary {
+        role: String,
+        policy_arn: String,
+    },
+    DeletePermissionsBoundary {
+        role: String,
+    },
+    AttachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    DetachRolePolicy {
+        role: String,
+        policy_arn: String,
+    },
+    /// Creates or replaces an inline policy of the role.
+    PutRolePolicy {
+        role: String,
+        name: String,
+        document: String,
+    },
+    DeleteRolePolicy {
+        role: String,
+        name: String,
+    },
+    /// Deletes the role; the plan detaches and deletes its policies first.
+    DeleteRole {
+        role: String,
+    },
+}
+
+impl crate::plan::op::Writes for Role {
+    type Op = RoleOp;
 }

@@ -64,10 +64,10 @@ fn change(
         Address::new(Kind::Signing, ADDRESS_NAME),
         action,
         vec![AttributeChange::new("rules", before, after)],
-        vec![Op::PutSigningRules {
+        vec![Op::Signing(SigningOp::PutSigningRules {
             rules: want.rules.clone(),
             release,
-        }],
+        })],
     );
     let kept: Vec<&SigningRule> = live
         .iter()
@@ -111,6 +111,24 @@ impl Planned for Signing {
         }
         change(Action::Delete, Some(self), &Signing::default(), release, cx).ok()
     }
+}
+
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum SigningOp {
+    /// The stack's signing rules merged into the registry's configuration, and the keys of rules
+    /// it gives up removed from it.
+    PutSigningRules {
+        rules: Vec<SigningRule>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        release: Vec<String>,
+    },
+}
+
+impl crate::plan::op::Writes for Signing {
+    type Op = SigningOp;
 }
 
 #[cfg(test)]

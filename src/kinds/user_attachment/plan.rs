@@ -19,10 +19,10 @@ pub fn diff(want: &UserAttachment, live: Option<&Live>) -> Option<Change> {
         resource.address(),
         Action::Create,
         crate::plan::create_attributes(&resource),
-        vec![Op::AttachUserPolicy {
+        vec![Op::UserAttachment(UserAttachmentOp::AttachUserPolicy {
             user: want.user.clone(),
             policy_arn: want.policy_arn.clone(),
-        }],
+        })],
     ))
 }
 
@@ -67,4 +67,22 @@ impl Planned for UserAttachment {
             .into_iter()
             .collect()
     }
+}
+
+/// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum UserAttachmentOp {
+    AttachUserPolicy {
+        user: String,
+        policy_arn: String,
+    },
+    DetachUserPolicy {
+        user: String,
+        policy_arn: String,
+    },
+}
+
+impl crate::plan::op::Writes for UserAttachment {
+    type Op = UserAttachmentOp;
 }

@@ -2,6 +2,7 @@
 //! with another stack that declares the same value and refused when it declares another,
 //! released (never reset) when the spec drops them, and checked offline.
 
+use crate::kinds::account_setting::plan::AccountSettingOp;
 use crate::apply::ApplyOptions;
 use crate::live::fake::FakeAws;
 use crate::model::Kind;
@@ -61,10 +62,10 @@ async fn a_setting_that_differs_is_put_recorded_and_converges() {
     assert!(change.notes.iter().any(|n| n.contains("AWS recommends V2")));
     assert_eq!(
         change.ops,
-        vec![Op::PutAccountSetting {
+        vec![Op::AccountSetting(AccountSettingOp::PutAccountSetting {
             name: "REGISTRY_POLICY_SCOPE".into(),
             value: "V1".into()
-        }]
+        })]
     );
     assert_eq!(
         setting(&fake, "REGISTRY_POLICY_SCOPE").as_deref(),
@@ -123,7 +124,7 @@ async fn a_dropped_setting_is_released_and_keeps_its_value() {
         plan.changes
             .iter()
             .flat_map(|c| &c.ops)
-            .all(|op| !matches!(op, Op::PutAccountSetting { .. })),
+            .all(|op| !matches!(op, Op::AccountSetting(AccountSettingOp::PutAccountSetting { .. }))),
         "never reset: {plan:#?}"
     );
     assert_eq!(

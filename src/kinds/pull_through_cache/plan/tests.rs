@@ -1,6 +1,7 @@
 //! Pull-through cache rules against the fake account: created and converged, updated in place or
 //! replaced, adopted, pruned through the stack's record, and never taken from another stack.
 
+use crate::kinds::pull_through_cache::plan::PullThroughCacheOp;
 use crate::apply::ApplyOptions;
 use crate::drift::{Class, classify};
 use crate::live::fake::FakeAws;
@@ -83,7 +84,7 @@ async fn rules_are_created_recorded_converge_and_change() {
     assert_eq!(change.action, Action::Update);
     assert!(matches!(
         change.ops[..],
-        [Op::UpdatePullThroughCacheRule { .. }]
+        [Op::PullThroughCache(PullThroughCacheOp::UpdatePullThroughCacheRule { .. })]
     ));
     apply_ok(&fake, &d2).await;
     assert!(
@@ -110,8 +111,8 @@ async fn rules_are_created_recorded_converge_and_change() {
     assert!(matches!(
         change.ops[..],
         [
-            Op::DeletePullThroughCacheRule { .. },
-            Op::CreatePullThroughCacheRule { .. }
+            Op::PullThroughCache(PullThroughCacheOp::DeletePullThroughCacheRule { .. }),
+            Op::PullThroughCache(PullThroughCacheOp::CreatePullThroughCacheRule { .. })
         ]
     ));
     apply_ok(&fake, &d3).await;
@@ -383,8 +384,8 @@ async fn an_ecr_rule_is_created_with_its_upstream_prefix_and_a_new_one_replaces_
     assert!(matches!(
         change.ops[..],
         [
-            Op::DeletePullThroughCacheRule { .. },
-            Op::CreatePullThroughCacheRule { .. }
+            Op::PullThroughCache(PullThroughCacheOp::DeletePullThroughCacheRule { .. }),
+            Op::PullThroughCache(PullThroughCacheOp::CreatePullThroughCacheRule { .. })
         ]
     ));
     let attribute = &change.attributes[0];

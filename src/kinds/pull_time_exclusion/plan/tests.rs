@@ -2,6 +2,7 @@
 //! converged and recorded, foreign ones kept and shown as unmanaged, dropped ones deregistered
 //! unless another stack still declares them, and checked offline.
 
+use crate::kinds::pull_time_exclusion::plan::PullTimeExclusionOp;
 use crate::apply::ApplyOptions;
 use crate::drift::{Class, classify};
 use crate::live::fake::FakeAws;
@@ -59,7 +60,7 @@ async fn exclusions_are_registered_recorded_converge_and_are_deregistered_when_d
         .changes
         .iter()
         .flat_map(|c| &c.ops)
-        .filter(|op| matches!(op, Op::RegisterPullTimeUpdateExclusion { .. }))
+        .filter(|op| matches!(op, Op::PullTimeExclusion(PullTimeExclusionOp::RegisterPullTimeUpdateExclusion { .. })))
         .collect();
     assert_eq!(registers.len(), 2, "{plan:#?}");
     assert_eq!(registered(&fake), [SCANNER, AUDITOR]);
@@ -76,9 +77,9 @@ async fn exclusions_are_registered_recorded_converge_and_are_deregistered_when_d
     assert_eq!(change.action, Action::Delete);
     assert_eq!(
         change.ops,
-        [Op::DeregisterPullTimeUpdateExclusion {
+        [Op::PullTimeExclusion(PullTimeExclusionOp::DeregisterPullTimeUpdateExclusion {
             principal_arn: AUDITOR.into()
-        }]
+        })]
     );
     assert_eq!(registered(&fake), [SCANNER]);
     assert_eq!(owned(&fake, "svc"), [SCANNER]);
@@ -127,7 +128,7 @@ async fn a_foreign_exclusion_is_kept_and_unmanaged_and_a_shared_one_outlives_one
         plan.changes
             .iter()
             .flat_map(|c| &c.ops)
-            .all(|op| !matches!(op, Op::DeregisterPullTimeUpdateExclusion { .. })),
+            .all(|op| !matches!(op, Op::PullTimeExclusion(PullTimeExclusionOp::DeregisterPullTimeUpdateExclusion { .. }))),
         "{plan:#?}"
     );
     assert!(registered(&fake).contains(&SCANNER.to_string()));

@@ -1,10 +1,13 @@
 //! The planner on repositories, table by table: desired × observed → plan.
 
+use crate::kinds::repository::plan::RepositoryOp;
+use crate::plan::tag_ops::TagOp;
 use serde_json::{Value, json};
 
 use crate::model::TagTarget;
 use crate::model::*;
 use crate::model::{Kind, LifecyclePolicy, PolicyDocument, Repository, TagMutability};
+use crate::kinds::repository::plan::DeleteReason;
 use crate::plan::*;
 use crate::testing::*;
 
@@ -57,22 +60,22 @@ fn creates_on_an_empty_account_with_every_attribute_new() {
     assert_eq!(
         real_ops(&change.ops),
         [
-            Op::CreateRepository {
+            Op::Repository(RepositoryOp::CreateRepository {
                 name: "betekk-app".into(),
                 image_tag_mutability: TagMutability::Mutable,
                 exclusion_filters: Vec::new(),
                 scan_on_push: true,
                 encryption: crate::model::Encryption::Aes256,
                 tags: want.tags.clone(),
-            },
-            Op::PutLifecyclePolicy {
+            }),
+            Op::Repository(RepositoryOp::PutLifecyclePolicy {
                 name: "betekk-app".into(),
                 text: keep_last(10).to_aws_text(),
-            },
-            Op::SetRepositoryPolicy {
+            }),
+            Op::Repository(RepositoryOp::SetRepositoryPolicy {
                 name: "betekk-app".into(),
                 text: PolicyDocument::parse(PULL_POLICY).unwrap().to_json_string(),
-            },
+            }),
         ]
     );
     assert_eq!(
@@ -144,11 +147,11 @@ fn drift_cases() -> Vec<DriftCase> {
             before: Some(json!("MUTABLE")),
             after: Some(json!("IMMUTABLE")),
             ops: |n| {
-                vec![Op::PutImageTagMutability {
+                vec![Op::Repository(RepositoryOp::PutImageTagMutability {
                     name: n.into(),
                     value: TagMutability::Immutable,
                     exclusion_filters: Vec::new(),
-                }]
+                })]
             },
         },
         DriftCase {
@@ -159,10 +162,10 @@ fn drift_cases() -> Vec<DriftCase> {
             before: Some(json!(false)),
             after: Some(json!(true)),
             ops: |n| {
-                vec![Op::PutScanOnPush {
+                vec![Op::Repository(RepositoryOp::PutScanOnPush {
                     name: n.into(),
                     value: true,
-                }]
+                })]
             },
         },
         DriftCase {
@@ -173,10 +176,10 @@ fn drift_cases() -> Vec<DriftCase> {
             before: None,
             after: Some(lifecycle_10.clone()),
             ops: |n| {
-                vec![Op::PutLifecyclePolicy {
+                vec![Op::Repository(RepositoryOp::PutLifecyclePolicy {
                     name: n.into(),
                     text: keep_last(10).to_aws_text(),
-                }]
+                })]
             },
         },
         DriftCase {
@@ -187,10 +190,10 @@ fn drift_cases() -> Vec<DriftCase> {
             before: Some(lifecycle_5),
             after: Some(lifecycle_10.clone()),
             ops: |n| {
-                vec![Op::PutLifecyclePolicy {
+                vec![Op::Repository(RepositoryOp::PutLifecyclePolicy {
                     name: n.into(),
                     text: keep_last(10).to_aws_text(),
-                }]
+                })]
             },
         },
         DriftCase {
@@ -200,7 +203,7 @@ fn drift_cases() -> Vec<DriftCase> {
             attribute: "lifecycle_policy",
             before: Some(lifecycle_10),
             after: None,
-            ops: |n| vec![Op::DeleteLifecyclePolicy { name: n.into() }],
+            ops: |n| vec![Op::Repository(RepositoryOp::DeleteLifecyclePolicy { name: n.into() })],
         },
         DriftCase {
             name: "repository policy removed",
@@ -210,10 +213,10 @@ fn drift_cases() -> Vec<DriftCase> {
             before: None,
             after: Some(policy.clone()),
             ops: |n| {
-                vec![Op::SetRepositoryPolicy {
+                vec![Op::Repository(RepositoryOp::SetRepositoryPolicy {
                     name: n.into(),
                     text: PolicyDocument::parse(PULL_POLICY).unwrap().to_json_string(),
-                }]
+                })]
             },
         },
         DriftCase {
@@ -223,7 +226,7 @@ fn drift_cases() -> Vec<DriftCase> {
             attribute: "repository_policy",
             before: Some(policy),
             after: None,
-            ops: |n| vec![Op::DeleteRepositoryPolicy { name: n.into() }],
+            ops: |n| vec![Op::Repository(RepositoryOp::DeleteRepositoryPolicy { name: n.into() })],
         },
         DriftCase {
             name: "tag value changed and an extra tag added by hand",
@@ -235,11 +238,11 @@ fn drift_cases() -> Vec<DriftCase> {
             )),
             after: Some(json(repo("x").tag("Team", "platform").0.tags)),
             ops: |n| {
-                vec![Op::SetTags {
+                vec![Op::Tags(TagOp::SetTags {
                     target: TagTarget::Repository { arn: arn(n) },
                     set: tags(&[("Team", "platform")]),
                     unset: vec!["Owner".into()],
-                }]
+                })]
             },
         },
         DriftCase {
@@ -250,11 +253,11 @@ fn drift_cases() -> Vec<DriftCase> {
             before: Some(json(repo("x").0.tags)),
             after: Some(json(repo("x").tag("Team", "platform").0.tags)),
             ops: |n| {
-                vec![Op::SetTags {
+                vec![Op::Tags(TagOp::SetTags {
                     target: TagTarget::Repository { arn: arn(n) },
                     set: tags(&[("Team", "platform")]),
                     unset: Vec::new(),
-                }]
+                })]
             },
         },
     ]
@@ -346,15 +349,15 @@ fn encryption_change_replaces_deleting_first() {
         );
         assert_eq!(
             change.ops[0],
-            Op::DeleteRepository {
+            Op::Repository(RepositoryOp::DeleteRepository {
                 name: "betekk-app".into(),
                 force_delete: want.force_delete,
                 reason: DeleteReason::Replace,
-            },
+            }),
             "{name}"
         );
         assert!(
-            matches!(&change.ops[1], Op::CreateRepository { encryption, .. } if *encryption == want.encryption),
+            matches!(&change.ops[1], Op::Repository(RepositoryOp::CreateRepository { encryption, .. }) if *encryption == want.encryption),
             "{name}: {:?}",
             change.ops
         );
@@ -387,10 +390,10 @@ fn replacement_recreates_the_documents_and_shows_other_differences() {
         .ops
         .iter()
         .map(|op| match op {
-            Op::DeleteRepository { .. } => "delete",
-            Op::CreateRepository { .. } => "create",
-            Op::PutLifecyclePolicy { .. } => "lifecycle",
-            Op::SetRepositoryPolicy { .. } => "policy",
+            Op::Repository(RepositoryOp::DeleteRepository { .. }) => "delete",
+            Op::Repository(RepositoryOp::CreateRepository { .. }) => "create",
+            Op::Repository(RepositoryOp::PutLifecyclePolicy { .. }) => "lifecycle",
+            Op::Repository(RepositoryOp::SetRepositoryPolicy { .. }) => "policy",
             _ => "other",
         })
         .collect();
@@ -515,13 +518,13 @@ fn assert_adopted_by_tagging(change: &Change) {
     assert_eq!(change.action, Action::Update, "{change:#?}");
     assert_eq!(
         real_ops(&change.ops),
-        [Op::SetTags {
+        [Op::Tags(TagOp::SetTags {
             target: TagTarget::Repository {
                 arn: arn("betekk-app")
             },
             set: ownership_tags(STACK),
             unset: Vec::new(),
-        }]
+        })]
     );
 }
 
@@ -550,7 +553,7 @@ fn adoption_never_recreates_even_when_encryption_differs() {
         !change
             .ops
             .iter()
-            .any(|op| matches!(op, Op::DeleteRepository { .. }))
+            .any(|op| matches!(op, Op::Repository(RepositoryOp::DeleteRepository { .. })))
     );
     assert!(
         change
@@ -620,11 +623,11 @@ fn a_repository_this_stack_owns_that_left_the_spec_is_deleted_last() {
     let delete = &plan.changes[2];
     assert_eq!(
         delete.ops,
-        [Op::DeleteRepository {
+        [Op::Repository(RepositoryOp::DeleteRepository {
             name: "betekk-aa-gone".into(),
             force_delete: false,
             reason: DeleteReason::Destroy,
-        }]
+        })]
     );
     assert!(delete.attributes.is_empty());
     assert_eq!(
@@ -733,7 +736,7 @@ fn a_lifecycle_policy_the_spec_cannot_express_is_replaced() {
     let change = only_change(&plan);
     assert!(matches!(
         real_ops(&change.ops)[..],
-        [Op::PutLifecyclePolicy { .. }]
+        [Op::Repository(RepositoryOp::PutLifecyclePolicy { .. })]
     ));
 }
 
@@ -817,7 +820,7 @@ async fn tag_mutability_exclusions_are_created_compared_and_repaired() {
     let (plan, report) = run_apply(&fake, &d, &crate::apply::ApplyOptions::default()).await;
     assert!(report.succeeded());
     assert!(
-        matches!(&plan.changes[0].ops[0], Op::CreateRepository { exclusion_filters, .. } if exclusion_filters == &["dev-*", "latest"])
+        matches!(&plan.changes[0].ops[0], Op::Repository(RepositoryOp::CreateRepository { exclusion_filters, .. }) if exclusion_filters == &["dev-*", "latest"])
     );
     assert_eq!(
         fake.repository("betekk-app")
@@ -841,7 +844,7 @@ async fn tag_mutability_exclusions_are_created_compared_and_repaired() {
     );
     assert_eq!(change.attributes[0].before, Some(json!(["*"])));
     assert!(
-        matches!(&change.ops[0], Op::PutImageTagMutability { exclusion_filters, .. } if exclusion_filters == &["dev-*", "latest"])
+        matches!(&change.ops[0], Op::Repository(RepositoryOp::PutImageTagMutability { exclusion_filters, .. }) if exclusion_filters == &["dev-*", "latest"])
     );
     let report = crate::apply::apply(
         &fake,
