@@ -7,9 +7,8 @@
 #[cfg(test)]
 mod iam_tests;
 mod outcome;
-mod registry;
 mod retry;
-mod step;
+pub(crate) mod step;
 mod stop;
 #[cfg(test)]
 mod tests;

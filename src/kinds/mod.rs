@@ -6,9 +6,24 @@
 //! is read, `plan.rs` how it is diffed and which ops make it (`plan::planned::Planned`), and,
 //! for a kind with AWS calls of its own, `live.rs` (the trait), `sdk.rs` and `fake.rs`. Each
 //! line of [`for_each_kind`] names the kind's [`Kind`](crate::model::Kind) variant, its module
-//! and model type, and its address prefix; it declares the module, and the model (`Resource`,
+//! and model type, and its address prefix; with the kind's `mod` line above, it is the kind's whole
+//! registration. The model (`Resource`,
 //! `Kind`), the planner and the other generic layers expand the list into their own dispatch, so
 //! that they name no kind.
+
+// Each kind's folder; rustfmt and other tools find modules only by their `mod` lines, so these
+// are written out rather than generated from the list below.
+pub(crate) mod account_setting;
+pub(crate) mod creation_template;
+pub(crate) mod oidc_provider;
+pub(crate) mod policy;
+pub(crate) mod pull_through_cache;
+pub(crate) mod pull_time_exclusion;
+pub(crate) mod registry;
+pub(crate) mod repository;
+pub(crate) mod role;
+pub(crate) mod signing;
+pub(crate) mod user_attachment;
 
 /// Calls the macro `$callback` with the list of kinds:
 /// `$(#[doc] Variant(module::ModelType) = "address_prefix",)*`.
@@ -43,12 +58,3 @@ macro_rules! for_each_kind {
 }
 
 pub(crate) use for_each_kind;
-
-/// Declares each registered kind's module (`kinds/<module>/`).
-macro_rules! declare_modules {
-    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident) = $prefix:literal,)*) => {
-        $($(#[$doc])* pub(crate) mod $module;)*
-    };
-}
-
-for_each_kind!(declare_modules);

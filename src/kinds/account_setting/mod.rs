@@ -4,6 +4,7 @@
 //! AWS has no "unset": a setting always has a value (its default until someone puts another), so
 //! a stack that stops declaring one gives up its ownership and the registry keeps the value.
 
+pub(crate) mod apply;
 pub(crate) mod observe;
 pub(crate) mod plan;
 pub(crate) mod spec;

@@ -88,16 +88,12 @@ fn conflict(want: &AccountSetting, stack: &str, other: &str) -> PlanError {
     }
 }
 
-
 /// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum AccountSettingOp {
     /// `PutAccountSetting` (the setting's AWS name and its new value).
-    PutAccountSetting {
-        name: String,
-        value: String,
-    },
+    PutAccountSetting { name: String, value: String },
 }
 
 impl crate::plan::op::Writes for AccountSetting {

@@ -3,6 +3,7 @@
 //! their own (`resource_tags` are what the created repositories get): ownership and fingerprint
 //! are kept in the stack's registry record.
 
+pub(crate) mod apply;
 #[cfg(any(test, feature = "fake"))]
 pub(crate) mod fake;
 pub(crate) mod live;

@@ -25,9 +25,11 @@ fn stored(t: &CreationTemplate) -> CreationTemplate {
 pub fn diff(want: &CreationTemplate, live: Option<&Live>) -> Option<Change> {
     let Some(Resource::CreationTemplate(have)) = live.map(|l| &l.resource) else {
         let attributes = crate::plan::create_attributes(&Resource::CreationTemplate(want.clone()));
-        let ops = vec![Op::CreationTemplate(CreationTemplateOp::CreateCreationTemplate {
-            template: stored(want),
-        })];
+        let ops = vec![Op::CreationTemplate(
+            CreationTemplateOp::CreateCreationTemplate {
+                template: stored(want),
+            },
+        )];
         return Some(Change::new(address(want), Action::Create, attributes, ops));
     };
     let attributes: Vec<AttributeChange> = crate::model::attribute::changed(ATTRIBUTES, want, have)
@@ -41,9 +43,11 @@ pub fn diff(want: &CreationTemplate, live: Option<&Live>) -> Option<Change> {
         address(want),
         Action::Update,
         attributes,
-        vec![Op::CreationTemplate(CreationTemplateOp::UpdateCreationTemplate {
-            template: stored(want),
-        })],
+        vec![Op::CreationTemplate(
+            CreationTemplateOp::UpdateCreationTemplate {
+                template: stored(want),
+            },
+        )],
     );
     change.notes.push(
         "applies to repositories ECR creates from now on; existing ones keep their settings".into(),
@@ -63,9 +67,11 @@ pub fn delete(have: &CreationTemplate) -> Change {
         address(have),
         Action::Delete,
         attributes,
-        vec![Op::CreationTemplate(CreationTemplateOp::DeleteCreationTemplate {
-            prefix: have.prefix.clone(),
-        })],
+        vec![Op::CreationTemplate(
+            CreationTemplateOp::DeleteCreationTemplate {
+                prefix: have.prefix.clone(),
+            },
+        )],
     )
 }
 
@@ -127,7 +133,6 @@ impl Planned for CreationTemplate {
             .collect()
     }
 }
-
 
 /// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -1,5 +1,6 @@
 //! The GitHub Actions OIDC identity provider: one per URL per account.
 
+pub(crate) mod apply;
 pub(crate) mod plan;
 
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,6 @@
 //! A customer-managed IAM policy.
 
+pub(crate) mod apply;
 pub(crate) mod plan;
 pub(crate) mod spec;
 

@@ -1,8 +1,8 @@
 //! Planning a managed policy: a document change is a new default version; tags in place.
 
-use crate::model::Tags;
 use crate::kinds::role::plan::RoleOp;
 use crate::kinds::user_attachment::plan::UserAttachmentOp;
+use crate::model::Tags;
 use crate::plan::{Action, AttributeChange, Change, Op, tag_ops};
 
 /// IAM allows five versions of a managed policy.
@@ -82,27 +82,30 @@ pub fn delete(live: &Live) -> Change {
     let arn = live.arn.clone();
     let d = &live.dependents;
     let mut ops: Vec<Op> = Vec::new();
-    ops.extend(d.attached_roles.iter().map(|role| Op::Role(RoleOp::DetachRolePolicy {
-        role: role.clone(),
-        policy_arn: arn.clone(),
-    })));
-    ops.extend(d.attached_users.iter().map(|user| Op::UserAttachment(UserAttachmentOp::DetachUserPolicy {
-        user: user.clone(),
-        policy_arn: arn.clone(),
-    })));
-    ops.extend(d.attached_groups.iter().map(|group| Op::Policy(PolicyOp::DetachGroupPolicy {
-        group: group.clone(),
-        policy_arn: arn.clone(),
-    })));
-    ops.extend(
-        d.versions
-            .iter()
-            .filter(|v| !v.is_default)
-            .map(|v| Op::Policy(PolicyOp::DeletePolicyVersion {
-                arn: arn.clone(),
-                version_id: v.id.clone(),
-            })),
-    );
+    ops.extend(d.attached_roles.iter().map(|role| {
+        Op::Role(RoleOp::DetachRolePolicy {
+            role: role.clone(),
+            policy_arn: arn.clone(),
+        })
+    }));
+    ops.extend(d.attached_users.iter().map(|user| {
+        Op::UserAttachment(UserAttachmentOp::DetachUserPolicy {
+            user: user.clone(),
+            policy_arn: arn.clone(),
+        })
+    }));
+    ops.extend(d.attached_groups.iter().map(|group| {
+        Op::Policy(PolicyOp::DetachGroupPolicy {
+            group: group.clone(),
+            policy_arn: arn.clone(),
+        })
+    }));
+    ops.extend(d.versions.iter().filter(|v| !v.is_default).map(|v| {
+        Op::Policy(PolicyOp::DeletePolicyVersion {
+            arn: arn.clone(),
+            version_id: v.id.clone(),
+        })
+    }));
     ops.push(Op::Policy(PolicyOp::DeletePolicy { arn }));
     Change::new(live.resource.address(), Action::Delete, Vec::new(), ops)
 }

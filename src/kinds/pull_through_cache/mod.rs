@@ -2,6 +2,7 @@
 //! upstream registry. Rules carry no tags: their ownership and last-applied fingerprint are kept
 //! in the stack's registry record ([`crate::model::registry_record`]).
 
+pub(crate) mod apply;
 #[cfg(any(test, feature = "fake"))]
 pub(crate) mod fake;
 pub(crate) mod live;

@@ -23,7 +23,8 @@ fn stored(rule: &PullThroughCacheRule) -> PullThroughCacheRule {
 }
 
 pub fn diff(want: &PullThroughCacheRule, live: Option<&Live>) -> Option<Change> {
-    let create = Op::PullThroughCache(PullThroughCacheOp::CreatePullThroughCacheRule { rule: stored(want) });
+    let create =
+        Op::PullThroughCache(PullThroughCacheOp::CreatePullThroughCacheRule { rule: stored(want) });
     let Some(Resource::PullThroughCache(have)) = live.map(|l| &l.resource) else {
         let attributes = crate::plan::create_attributes(&Resource::PullThroughCache(want.clone()));
         return Some(Change::new(
@@ -79,7 +80,9 @@ pub fn diff(want: &PullThroughCacheRule, live: Option<&Live>) -> Option<Change> 
         address(want),
         Action::Update,
         attributes,
-        vec![Op::PullThroughCache(PullThroughCacheOp::UpdatePullThroughCacheRule { rule: stored(want) })],
+        vec![Op::PullThroughCache(
+            PullThroughCacheOp::UpdatePullThroughCacheRule { rule: stored(want) },
+        )],
     ))
 }
 
@@ -95,9 +98,11 @@ pub fn delete(have: &PullThroughCacheRule) -> Change {
         address(have),
         Action::Delete,
         attributes,
-        vec![Op::PullThroughCache(PullThroughCacheOp::DeletePullThroughCacheRule {
-            prefix: have.prefix.clone(),
-        })],
+        vec![Op::PullThroughCache(
+            PullThroughCacheOp::DeletePullThroughCacheRule {
+                prefix: have.prefix.clone(),
+            },
+        )],
     );
     change.notes.push(
         "repositories the rule filled are kept (they are prune candidates of their own)".into(),
@@ -140,7 +145,6 @@ impl Planned for PullThroughCacheRule {
         Some(delete(self))
     }
 }
-
 
 /// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -3,6 +3,7 @@
 //! does not keep archive rules (`not_pulled_for_days`) from ever matching. One per principal,
 //! owned by the stack that declares it (its registry record says so); the registry holds 100.
 
+pub(crate) mod apply;
 pub(crate) mod observe;
 pub(crate) mod plan;
 pub(crate) mod spec;

@@ -43,9 +43,11 @@ impl Planned for PullTimeExclusion {
             Address::new(Kind::PullTimeExclusion, &self.principal_arn),
             Action::Create,
             attributes,
-            vec![Op::PullTimeExclusion(PullTimeExclusionOp::RegisterPullTimeUpdateExclusion {
-                principal_arn: self.principal_arn.clone(),
-            })],
+            vec![Op::PullTimeExclusion(
+                PullTimeExclusionOp::RegisterPullTimeUpdateExclusion {
+                    principal_arn: self.principal_arn.clone(),
+                },
+            )],
         )))
     }
 
@@ -67,9 +69,11 @@ impl Planned for PullTimeExclusion {
             Address::new(Kind::PullTimeExclusion, &self.principal_arn),
             Action::Delete,
             attributes,
-            vec![Op::PullTimeExclusion(PullTimeExclusionOp::DeregisterPullTimeUpdateExclusion {
-                principal_arn: self.principal_arn.clone(),
-            })],
+            vec![Op::PullTimeExclusion(
+                PullTimeExclusionOp::DeregisterPullTimeUpdateExclusion {
+                    principal_arn: self.principal_arn.clone(),
+                },
+            )],
         ))
     }
 
@@ -79,17 +83,12 @@ impl Planned for PullTimeExclusion {
     }
 }
 
-
 /// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum PullTimeExclusionOp {
-    RegisterPullTimeUpdateExclusion {
-        principal_arn: String,
-    },
-    DeregisterPullTimeUpdateExclusion {
-        principal_arn: String,
-    },
+    RegisterPullTimeUpdateExclusion { principal_arn: String },
+    DeregisterPullTimeUpdateExclusion { principal_arn: String },
 }
 
 impl crate::plan::op::Writes for PullTimeExclusion {

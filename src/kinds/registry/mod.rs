@@ -11,6 +11,7 @@
 //! the whole live setting, keeping everything else as it is: the planner shows their result, and
 //! the executor calls them again on the setting it reads just before it writes.
 
+pub(crate) mod apply;
 pub(crate) mod plan;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -171,13 +171,19 @@ fn released(recorded: &OwnedKeys, declared: &OwnedKeys) -> OwnedKeys {
 fn writes(changed: &[&str], part: &OwnedPart) -> Vec<Op> {
     let mut ops = Vec::new();
     if changed.contains(&"scan_type") || changed.contains(&"scanning_rules") {
-        ops.push(Op::Registry(RegistryOp::PutRegistryScanning { part: part.clone() }));
+        ops.push(Op::Registry(RegistryOp::PutRegistryScanning {
+            part: part.clone(),
+        }));
     }
     if changed.contains(&"replication_rules") {
-        ops.push(Op::Registry(RegistryOp::PutReplication { part: part.clone() }));
+        ops.push(Op::Registry(RegistryOp::PutReplication {
+            part: part.clone(),
+        }));
     }
     if changed.contains(&"policy_statements") {
-        ops.push(Op::Registry(RegistryOp::PutRegistryPolicy { part: part.clone() }));
+        ops.push(Op::Registry(RegistryOp::PutRegistryPolicy {
+            part: part.clone(),
+        }));
     }
     ops
 }
@@ -456,7 +462,6 @@ impl Planned for RegistrySettings {
         Some(release(self, &cx.observed.registry, &cx.desired.stack))
     }
 }
-
 
 /// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -1,5 +1,6 @@
 //! An ECR repository as the spec wants it or as AWS has it.
 
+pub(crate) mod apply;
 pub(crate) mod observe;
 pub(crate) mod plan;
 pub(crate) mod spec;

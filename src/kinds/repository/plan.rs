@@ -1,7 +1,7 @@
 //! Planning one repository: create, update attribute by attribute, replace, or delete.
 
-use crate::model::{Encryption, TagMutability};
 use crate::model::Tags;
+use crate::model::{Encryption, TagMutability};
 use serde_json::json;
 
 use crate::kinds::repository::ATTRIBUTES;
@@ -330,7 +330,6 @@ pub(crate) fn names_a_role(repo: &Repository, desired: &[Resource], env: &Env) -
         .map(Resource::address)
         .collect()
 }
-
 
 /// Why a repository is deleted; decides which opt-in flag a non-empty repository needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

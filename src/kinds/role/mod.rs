@@ -1,5 +1,6 @@
 //! An IAM role assumed by GitHub workflows, with its exclusive set of attached managed policies.
 
+pub(crate) mod apply;
 pub(crate) mod plan;
 pub(crate) mod spec;
 

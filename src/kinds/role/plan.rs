@@ -1,11 +1,11 @@
 //! Planning a role: trust policy, settings, permissions boundary, tags, and the exclusive set of
 //! attached managed policies (anything attached out of band is detached).
 
-use crate::model::Tags;
 use crate::kinds::policy::plan::policy_named;
 use crate::kinds::role::ATTRIBUTES;
 use crate::model::Live;
 use crate::model::Registered;
+use crate::model::Tags;
 use crate::model::Unit;
 use crate::model::attribute;
 use crate::model::{Address, Kind, Resource, Role, TagTarget};
@@ -66,19 +66,19 @@ fn create_ops(want: &Role) -> Vec<Op> {
         tags: want.tags.clone(),
         path: want.path.clone(),
     })];
-    ops.extend(want.policies.iter().map(|arn| Op::Role(RoleOp::AttachRolePolicy {
-        role: role.clone(),
-        policy_arn: arn.clone(),
-    })));
-    ops.extend(
-        want.inline_policies
-            .iter()
-            .map(|(name, doc)| Op::Role(RoleOp::PutRolePolicy {
-                role: role.clone(),
-                name: name.clone(),
-                document: doc.to_json_string(),
-            })),
-    );
+    ops.extend(want.policies.iter().map(|arn| {
+        Op::Role(RoleOp::AttachRolePolicy {
+            role: role.clone(),
+            policy_arn: arn.clone(),
+        })
+    }));
+    ops.extend(want.inline_policies.iter().map(|(name, doc)| {
+        Op::Role(RoleOp::PutRolePolicy {
+            role: role.clone(),
+            name: name.clone(),
+            document: doc.to_json_string(),
+        })
+    }));
     ops
 }
 
@@ -185,19 +185,19 @@ pub fn delete(live: &Live) -> Change {
     let mut ops: Vec<Op> = have
         .policies
         .iter()
-        .map(|arn| Op::Role(RoleOp::DetachRolePolicy {
-            role: role.clone(),
-            policy_arn: arn.clone(),
-        }))
-        .collect();
-    ops.extend(
-        have.inline_policies
-            .keys()
-            .map(|name| Op::Role(RoleOp::DeleteRolePolicy {
+        .map(|arn| {
+            Op::Role(RoleOp::DetachRolePolicy {
                 role: role.clone(),
-                name: name.clone(),
-            })),
-    );
+                policy_arn: arn.clone(),
+            })
+        })
+        .collect();
+    ops.extend(have.inline_policies.keys().map(|name| {
+        Op::Role(RoleOp::DeleteRolePolicy {
+            role: role.clone(),
+            name: name.clone(),
+        })
+    }));
     ops.push(Op::Role(RoleOp::DeleteRole { role }));
     Change::new(live.resource.address(), Action::Delete, Vec::new(), ops)
 }

@@ -6,6 +6,7 @@
 //! Signing runs as the pusher: whoever pushes to a covered repository needs `signer:SignPayload`
 //! on the profile, so the push policies of this tool gain it (see `plan/policy.rs`).
 
+pub(crate) mod apply;
 pub(crate) mod observe;
 pub(crate) mod plan;
 pub(crate) mod spec;

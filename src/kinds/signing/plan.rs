@@ -113,7 +113,6 @@ impl Planned for Signing {
     }
 }
 
-
 /// The writes this kind's changes make, each with every value it needs (the plan's JSON `op`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]

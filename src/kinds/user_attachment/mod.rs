@@ -1,6 +1,7 @@
 //! A managed policy attached to an existing IAM user (the recipe's assume-role grant). The user
 //! itself is not managed here; users carry no stack tag, so attachments are found from the spec.
 
+pub(crate) mod apply;
 pub(crate) mod plan;
 
 use serde::{Deserialize, Serialize};

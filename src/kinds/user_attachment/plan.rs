@@ -73,14 +73,8 @@ impl Planned for UserAttachment {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum UserAttachmentOp {
-    AttachUserPolicy {
-        user: String,
-        policy_arn: String,
-    },
-    DetachUserPolicy {
-        user: String,
-        policy_arn: String,
-    },
+    AttachUserPolicy { user: String, policy_arn: String },
+    DetachUserPolicy { user: String, policy_arn: String },
 }
 
 impl crate::plan::op::Writes for UserAttachment {

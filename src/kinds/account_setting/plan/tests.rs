@@ -2,8 +2,8 @@
 //! with another stack that declares the same value and refused when it declares another,
 //! released (never reset) when the spec drops them, and checked offline.
 
-use crate::kinds::account_setting::plan::AccountSettingOp;
 use crate::apply::ApplyOptions;
+use crate::kinds::account_setting::plan::AccountSettingOp;
 use crate::live::fake::FakeAws;
 use crate::model::Kind;
 use crate::model::registry_record::{RegistryRecord, parameter_name};
@@ -121,10 +121,10 @@ async fn a_dropped_setting_is_released_and_keeps_its_value() {
     let fewer = settings_spec("svc", "    blob_mounting: ENABLED\n");
     let plan = apply_ok(&fake, &fewer).await;
     assert!(
-        plan.changes
-            .iter()
-            .flat_map(|c| &c.ops)
-            .all(|op| !matches!(op, Op::AccountSetting(AccountSettingOp::PutAccountSetting { .. }))),
+        plan.changes.iter().flat_map(|c| &c.ops).all(|op| !matches!(
+            op,
+            Op::AccountSetting(AccountSettingOp::PutAccountSetting { .. })
+        )),
         "never reset: {plan:#?}"
     );
     assert_eq!(

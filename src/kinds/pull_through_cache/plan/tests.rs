@@ -1,9 +1,9 @@
 //! Pull-through cache rules against the fake account: created and converged, updated in place or
 //! replaced, adopted, pruned through the stack's record, and never taken from another stack.
 
-use crate::kinds::pull_through_cache::plan::PullThroughCacheOp;
 use crate::apply::ApplyOptions;
 use crate::drift::{Class, classify};
+use crate::kinds::pull_through_cache::plan::PullThroughCacheOp;
 use crate::live::fake::FakeAws;
 use crate::model::Kind;
 use crate::model::PullThroughCacheRule;
@@ -84,7 +84,9 @@ async fn rules_are_created_recorded_converge_and_change() {
     assert_eq!(change.action, Action::Update);
     assert!(matches!(
         change.ops[..],
-        [Op::PullThroughCache(PullThroughCacheOp::UpdatePullThroughCacheRule { .. })]
+        [Op::PullThroughCache(
+            PullThroughCacheOp::UpdatePullThroughCacheRule { .. }
+        )]
     ));
     apply_ok(&fake, &d2).await;
     assert!(

@@ -2,9 +2,9 @@
 //! converged and recorded, foreign ones kept and shown as unmanaged, dropped ones deregistered
 //! unless another stack still declares them, and checked offline.
 
-use crate::kinds::pull_time_exclusion::plan::PullTimeExclusionOp;
 use crate::apply::ApplyOptions;
 use crate::drift::{Class, classify};
+use crate::kinds::pull_time_exclusion::plan::PullTimeExclusionOp;
 use crate::live::fake::FakeAws;
 use crate::model::Kind;
 use crate::model::registry_record::{RegistryRecord, parameter_name};
@@ -60,7 +60,12 @@ async fn exclusions_are_registered_recorded_converge_and_are_deregistered_when_d
         .changes
         .iter()
         .flat_map(|c| &c.ops)
-        .filter(|op| matches!(op, Op::PullTimeExclusion(PullTimeExclusionOp::RegisterPullTimeUpdateExclusion { .. })))
+        .filter(|op| {
+            matches!(
+                op,
+                Op::PullTimeExclusion(PullTimeExclusionOp::RegisterPullTimeUpdateExclusion { .. })
+            )
+        })
         .collect();
     assert_eq!(registers.len(), 2, "{plan:#?}");
     assert_eq!(registered(&fake), [SCANNER, AUDITOR]);
@@ -77,9 +82,11 @@ async fn exclusions_are_registered_recorded_converge_and_are_deregistered_when_d
     assert_eq!(change.action, Action::Delete);
     assert_eq!(
         change.ops,
-        [Op::PullTimeExclusion(PullTimeExclusionOp::DeregisterPullTimeUpdateExclusion {
-            principal_arn: AUDITOR.into()
-        })]
+        [Op::PullTimeExclusion(
+            PullTimeExclusionOp::DeregisterPullTimeUpdateExclusion {
+                principal_arn: AUDITOR.into()
+            }
+        )]
     );
     assert_eq!(registered(&fake), [SCANNER]);
     assert_eq!(owned(&fake, "svc"), [SCANNER]);
@@ -125,10 +132,10 @@ async fn a_foreign_exclusion_is_kept_and_unmanaged_and_a_shared_one_outlives_one
     .desired;
     let plan = apply_ok(&fake, &none).await;
     assert!(
-        plan.changes
-            .iter()
-            .flat_map(|c| &c.ops)
-            .all(|op| !matches!(op, Op::PullTimeExclusion(PullTimeExclusionOp::DeregisterPullTimeUpdateExclusion { .. }))),
+        plan.changes.iter().flat_map(|c| &c.ops).all(|op| !matches!(
+            op,
+            Op::PullTimeExclusion(PullTimeExclusionOp::DeregisterPullTimeUpdateExclusion { .. })
+        )),
         "{plan:#?}"
     );
     assert!(registered(&fake).contains(&SCANNER.to_string()));

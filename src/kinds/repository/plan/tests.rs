@@ -4,10 +4,10 @@ use crate::kinds::repository::plan::RepositoryOp;
 use crate::plan::tag_ops::TagOp;
 use serde_json::{Value, json};
 
+use crate::kinds::repository::plan::DeleteReason;
 use crate::model::TagTarget;
 use crate::model::*;
 use crate::model::{Kind, LifecyclePolicy, PolicyDocument, Repository, TagMutability};
-use crate::kinds::repository::plan::DeleteReason;
 use crate::plan::*;
 use crate::testing::*;
 
@@ -203,7 +203,11 @@ fn drift_cases() -> Vec<DriftCase> {
             attribute: "lifecycle_policy",
             before: Some(lifecycle_10),
             after: None,
-            ops: |n| vec![Op::Repository(RepositoryOp::DeleteLifecyclePolicy { name: n.into() })],
+            ops: |n| {
+                vec![Op::Repository(RepositoryOp::DeleteLifecyclePolicy {
+                    name: n.into(),
+                })]
+            },
         },
         DriftCase {
             name: "repository policy removed",
@@ -226,7 +230,11 @@ fn drift_cases() -> Vec<DriftCase> {
             attribute: "repository_policy",
             before: Some(policy),
             after: None,
-            ops: |n| vec![Op::Repository(RepositoryOp::DeleteRepositoryPolicy { name: n.into() })],
+            ops: |n| {
+                vec![Op::Repository(RepositoryOp::DeleteRepositoryPolicy {
+                    name: n.into(),
+                })]
+            },
         },
         DriftCase {
             name: "tag value changed and an extra tag added by hand",

@@ -1,14 +1,30 @@
-//! The registry-wide writes: each reads the setting as it is now, merges the stack's part into it
-//! with the planner's own merge function, and writes only when that changes it. A rule another
-//! stack added since the plan is kept, not overwritten.
+//! Carries out this kind's ops, each an ensure. The registry-wide writes read the setting as it is
+//! now, merge the stack's part into it with the planner's own merge function, and write only
+//! when that changes it: a rule another stack added since the plan is kept, not overwritten.
 
+use super::plan::RegistryOp;
+use crate::apply::step::{Ctx, Execute, StepError};
 use serde_json::Value;
 
-use crate::kinds::registry::{OwnedPart, merge_policy, merge_replication, merge_scanning};
-use crate::kinds::signing::{SigningRule, merge};
+use super::{OwnedPart, merge_policy, merge_replication, merge_scanning};
 use crate::live::{Aws, Ensured, ErrorKind, LiveError};
 
-pub async fn put_scanning<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ensured, LiveError> {
+impl Execute for RegistryOp {
+    async fn execute<C: Aws>(&self, cx: &Ctx<'_, C>) -> Result<Ensured, StepError> {
+        let client = cx.client;
+        match self {
+            RegistryOp::PutRegistryScanning { part } => Ok(put_scanning(client, part).await?),
+            RegistryOp::PutReplication { part } => Ok(put_replication(client, part).await?),
+            RegistryOp::PutRegistryPolicy { part } => Ok(put_policy(client, part).await?),
+            RegistryOp::PutRegistryRecord { name, value, tags } => {
+                Ok(put_record(client, name, value, tags).await?)
+            }
+            RegistryOp::DeleteRegistryRecord { name } => Ok(client.delete_parameter(name).await?),
+        }
+    }
+}
+
+async fn put_scanning<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ensured, LiveError> {
     let live = client.get_registry_scanning().await?;
     let merged = merge_scanning(&live, part);
     if merged == live {
@@ -18,7 +34,7 @@ pub async fn put_scanning<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ensure
     Ok(Ensured::Done)
 }
 
-pub async fn put_replication<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ensured, LiveError> {
+async fn put_replication<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ensured, LiveError> {
     let live = client.get_replication().await?;
     let merged = merge_replication(&live, part);
     if merged == live {
@@ -28,7 +44,7 @@ pub async fn put_replication<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ens
     Ok(Ensured::Done)
 }
 
-pub async fn put_policy<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ensured, LiveError> {
+async fn put_policy<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ensured, LiveError> {
     let live = match client.get_registry_policy().await? {
         None => None,
         Some(text) => Some(
@@ -49,27 +65,8 @@ pub async fn put_policy<C: Aws>(client: &C, part: &OwnedPart) -> Result<Ensured,
     }
 }
 
-/// The signing configuration as it is now, with the stack's rules merged in; deleted when no rule
-/// is left.
-pub async fn put_signing<C: Aws>(
-    client: &C,
-    rules: &[SigningRule],
-    release: &[String],
-) -> Result<Ensured, LiveError> {
-    let live = client.get_signing_configuration().await?;
-    let merged = merge(&live, rules, release);
-    if merged == live {
-        return Ok(Ensured::NotNeeded);
-    }
-    if merged.is_empty() {
-        return client.delete_signing_configuration().await;
-    }
-    client.put_signing_configuration(&merged).await?;
-    Ok(Ensured::Done)
-}
-
 /// Creates the record, or overwrites it when it exists (SSM takes tags on creation only).
-pub async fn put_record<C: Aws>(
+async fn put_record<C: Aws>(
     client: &C,
     name: &str,
     value: &str,
