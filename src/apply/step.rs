@@ -175,7 +175,7 @@ pub(crate) trait Execute {
 
 /// The dispatch of an op to its kind's [`Execute`], from the registration.
 macro_rules! declare_run_op {
-    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident) = $prefix:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
         impl<C: Aws> Ctx<'_, C> {
             async fn run_op(&self, op: &Op) -> Result<Ensured, StepError> {
                 match op {

@@ -11,8 +11,8 @@ use crate::access::GithubToken;
 use crate::access::view::{AccessView, RegistryPolicyScope};
 use crate::cli::{ExplainArgs, GlobalArgs, OutputFormat};
 use crate::error::Error;
+use crate::kinds::account_setting::live::AccountSettingApi;
 use crate::kinds::oidc_provider::GITHUB_OIDC_URL;
-use crate::live::RegistryApi;
 use crate::model::access_fact::AccessFact;
 use crate::model::{Env, Identity, Observed, Resource};
 use crate::render::json::SCHEMA_VERSION;
@@ -20,7 +20,10 @@ use crate::render::{Style, explain as render};
 
 /// The registry policy scope the account has (`ecr:GetAccountSetting`); V2, AWS's default, with a
 /// note when it cannot be read.
-async fn live_scope(client: &impl RegistryApi, notes: &mut Vec<String>) -> RegistryPolicyScope {
+async fn live_scope(
+    client: &impl AccountSettingApi,
+    notes: &mut Vec<String>,
+) -> RegistryPolicyScope {
     match client.get_account_setting("REGISTRY_POLICY_SCOPE").await {
         Ok(Some(value)) if value.eq_ignore_ascii_case("V1") => RegistryPolicyScope::V1,
         Ok(Some(value)) if value.eq_ignore_ascii_case("V2") => RegistryPolicyScope::V2,

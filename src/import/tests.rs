@@ -425,7 +425,7 @@ async fn the_registry_features_are_imported_so_that_the_spec_plans_nothing() {
     let (_, report) = run_apply(&fake, &spec(yaml).desired, &ApplyOptions::default()).await;
     assert!(report.succeeded());
     fake.tamper_registry(|r| {
-        r.pull_time_exclusions
+        crate::kinds::pull_time_exclusion::fake::exclusions(r)
             .insert(format!("arn:aws:iam::{ACCOUNT}:role/SomeoneElsesScanner"));
     });
 

@@ -26,7 +26,9 @@ pub(crate) mod signing;
 pub(crate) mod user_attachment;
 
 /// Calls the macro `$callback` with the list of kinds:
-/// `$(#[doc] Variant(module::ModelType) = "address_prefix",)*`.
+/// `$(#[doc] Variant(module::ModelType[, ApiTrait]) = "address_prefix",)*`, where `ApiTrait` is
+/// the trait of the kind's own AWS calls in `kinds/<module>/live.rs`, implemented in its `sdk.rs`
+/// and `fake.rs` (a kind that uses a service's calls shared with others names none).
 macro_rules! for_each_kind {
     ($callback:ident) => {
         $callback! {
@@ -41,16 +43,16 @@ macro_rules! for_each_kind {
             /// A managed policy attached to an existing IAM user (the user itself is not managed).
             UserAttachment(user_attachment::UserAttachment) = "user_attachment",
             /// A repository creation template (before the rules whose repositories it shapes).
-            CreationTemplate(creation_template::CreationTemplate) = "creation_template",
+            CreationTemplate(creation_template::CreationTemplate, CreationTemplateApi) = "creation_template",
             /// A pull-through cache rule (before the settings: a registry policy may name its prefix).
-            PullThroughCache(pull_through_cache::PullThroughCacheRule) = "pull_through_cache",
+            PullThroughCache(pull_through_cache::PullThroughCacheRule, PullThroughCacheApi) = "pull_through_cache",
             /// An account setting of the registry (before the registry policy, whose statements
             /// the registry policy scope decides).
-            AccountSetting(account_setting::AccountSetting) = "account_setting",
+            AccountSetting(account_setting::AccountSetting, AccountSettingApi) = "account_setting",
             /// A principal whose pulls do not update an image's last recorded pull time.
-            PullTimeExclusion(pull_time_exclusion::PullTimeExclusion) = "pull_time_update_exclusion",
+            PullTimeExclusion(pull_time_exclusion::PullTimeExclusion, PullTimeExclusionApi) = "pull_time_update_exclusion",
             /// The managed signing rules a stack owns.
-            Signing(signing::Signing) = "signing",
+            Signing(signing::Signing, SigningApi) = "signing",
             /// The part of a region's registry-wide settings a stack owns.
             Registry(registry::RegistrySettings) = "registry",
         }

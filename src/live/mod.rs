@@ -25,7 +25,7 @@ pub use iam::{
     IamApi, NewOidcProvider, NewPolicy, NewRole, OidcProviderInfo, PolicyEntities, PolicyInfo,
     PolicyVersionInfo, RoleInfo,
 };
-pub(crate) use registry::{CreationTemplateApi, PullThroughCacheApi, RegistryApi, SsmApi};
+pub(crate) use registry::{RegistryApi, SsmApi};
 pub(crate) use stats::{ApiStats, CallCounter};
 pub(crate) use sts::{Identity, StsApi};
 
@@ -39,17 +39,26 @@ pub enum Ensured {
     NotNeeded,
 }
 
-/// Every AWS service this tool uses, and the API-call count of this client so far.
-///
-/// # Guarantees
-/// Each method is one AWS call (or one paginated listing) and decides nothing; writes that AWS
-/// answers with already-exists or not-found return [`Ensured::NotNeeded`].
-///
-/// # Errors
-/// [`LiveError`] with the operation and a [`ErrorKind`] (throttled after the SDK's retries, not
-/// found, access denied, …).
-pub(crate) trait Aws:
-    EcrApi + StsApi + IamApi + RegistryApi + SsmApi + PullThroughCacheApi + CreationTemplateApi
-{
-    fn stats(&self) -> ApiStats;
+/// Declares [`Aws`]: the services' traits and each registered kind's own.
+macro_rules! declare_aws {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
+        /// Every AWS service this tool uses, and the API-call count of this client so far.
+        ///
+        /// # Guarantees
+        /// Each method is one AWS call (or one paginated listing) and decides nothing; writes that AWS
+        /// answers with already-exists or not-found return [`Ensured::NotNeeded`].
+        ///
+        /// # Errors
+        /// [`LiveError`] with the operation and a [`ErrorKind`] (throttled after the SDK's retries, not
+        /// found, access denied, …).
+        ///
+        /// With every service's trait, the traits of the kinds with AWS calls of their own.
+        pub(crate) trait Aws:
+            EcrApi + StsApi + IamApi + RegistryApi + SsmApi $($(+ crate::kinds::$module::live::$api)?)*
+        {
+            fn stats(&self) -> ApiStats;
+        }
+    };
 }
+
+crate::kinds::for_each_kind!(declare_aws);

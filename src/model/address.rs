@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Declares [`Kind`] from the registration in `kinds.rs`, with the plan's own kind (the stack's
 /// registry record) last.
 macro_rules! declare_kind {
-    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident) = $prefix:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
         /// The kinds of resource this tool manages; the first part of an [`Address`], in snake
         /// case. Ordered by dependency: what sorts first is created first and deleted last.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -49,7 +49,7 @@ pub(crate) const STACK_TAG: &str = "betekk-ecr:stack";
 /// Declares [`Resource`] from the registration in `kinds.rs`: one variant per kind, and the
 /// dispatch to each kind's [`Unit`].
 macro_rules! declare_resource {
-    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident) = $prefix:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
         $(#[allow(unused_imports)]
         pub(crate) use crate::kinds::$module::$model;)*
 

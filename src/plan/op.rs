@@ -12,7 +12,7 @@ pub(crate) trait Writes {
 /// tags any kind's change may write. Serialized as the kind's own op (`{"op": "put_scan_on_push",
 /// ...}`), so the plan's JSON names no kind's enum.
 macro_rules! declare_op {
-    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident) = $prefix:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(untagged)]
         // A plan holds a few ops per change: their size does not matter, their JSON does.

@@ -79,7 +79,7 @@ pub(crate) trait Planned {
 }
 
 macro_rules! declare_planned {
-    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident) = $prefix:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
         /// The planning of a resource's kind.
         pub(crate) fn planned(resource: &Resource) -> &dyn Planned {
             match resource {

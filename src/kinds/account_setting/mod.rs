@@ -5,8 +5,12 @@
 //! a stack that stops declaring one gives up its ownership and the registry keeps the value.
 
 pub(crate) mod apply;
+#[cfg(any(test, feature = "fake"))]
+pub(crate) mod fake;
+pub(crate) mod live;
 pub(crate) mod observe;
 pub(crate) mod plan;
+pub(crate) mod sdk;
 pub(crate) mod spec;
 
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,8 @@
 //! The fake's repository creation templates, with AWS's answers (already exists, not found).
 
+use super::live::CreationTemplateApi;
 use crate::live::fake::FakeAws;
-use crate::live::{CreationTemplateApi, Ensured, ErrorKind, LiveError};
+use crate::live::{Ensured, ErrorKind, LiveError};
 use crate::model::{CreationTemplate, Tags};
 
 impl CreationTemplateApi for FakeAws {

@@ -1,8 +1,9 @@
 //! The fake's pull-through cache rules, with AWS's answers (already exists, not found).
 
+use super::live::PullThroughCacheApi;
 use crate::kinds::pull_through_cache::{Upstream, upstream_prefix_of};
 use crate::live::fake::FakeAws;
-use crate::live::{Ensured, ErrorKind, LiveError, PullThroughCacheApi};
+use crate::live::{Ensured, ErrorKind, LiveError};
 use crate::model::{PullThroughCacheRule, Tags};
 
 impl PullThroughCacheApi for FakeAws {

@@ -1,8 +1,9 @@
 //! Pull-through cache rules through the SDK: one call per method.
 
+use super::live::PullThroughCacheApi;
 use crate::kinds::pull_through_cache::upstream_prefix_of;
 use crate::live::sdk::{SdkAws, ensured_unless, live_error};
-use crate::live::{Ensured, ErrorKind, LiveError, PullThroughCacheApi};
+use crate::live::{Ensured, ErrorKind, LiveError};
 use crate::model::{PullThroughCacheRule, Tags};
 
 /// A prefix as ECR may hand it back (`prod/`): the rule's key, without the slash AWS assumes.

@@ -4,8 +4,12 @@
 //! owned by the stack that declares it (its registry record says so); the registry holds 100.
 
 pub(crate) mod apply;
+#[cfg(any(test, feature = "fake"))]
+pub(crate) mod fake;
+pub(crate) mod live;
 pub(crate) mod observe;
 pub(crate) mod plan;
+pub(crate) mod sdk;
 pub(crate) mod spec;
 
 use serde::{Deserialize, Serialize};

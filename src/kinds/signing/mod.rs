@@ -7,8 +7,12 @@
 //! on the profile, so the push policies of this tool gain it (see `plan/policy.rs`).
 
 pub(crate) mod apply;
+#[cfg(any(test, feature = "fake"))]
+pub(crate) mod fake;
+pub(crate) mod live;
 pub(crate) mod observe;
 pub(crate) mod plan;
+pub(crate) mod sdk;
 pub(crate) mod spec;
 
 use serde::{Deserialize, Serialize};

@@ -239,7 +239,7 @@ impl<E: StdError + 'static> std::fmt::Debug for Displayed<E> {
 impl<E: StdError + 'static> StdError for Displayed<E> {}
 
 /// Maps a not-found error to `None`, anything else to an error.
-fn not_found_as_none<T>(result: Result<T, LiveError>) -> Result<Option<T>, LiveError> {
+pub(crate) fn not_found_as_none<T>(result: Result<T, LiveError>) -> Result<Option<T>, LiveError> {
     match result {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.kind == ErrorKind::NotFound => Ok(None),

@@ -3,6 +3,7 @@
 //! released (never reset) when the spec drops them, and checked offline.
 
 use crate::apply::ApplyOptions;
+use crate::kinds::account_setting::fake::settings;
 use crate::kinds::account_setting::plan::AccountSettingOp;
 use crate::live::fake::FakeAws;
 use crate::model::Kind;
@@ -25,7 +26,7 @@ async fn apply_ok(fake: &FakeAws, desired: &Desired) -> Plan {
 }
 
 fn setting(fake: &FakeAws, aws_name: &str) -> Option<String> {
-    fake.registry().account_settings.get(aws_name).cloned()
+    settings(&mut fake.registry()).get(aws_name).cloned()
 }
 
 fn record(fake: &FakeAws, stack: &str) -> Option<RegistryRecord> {

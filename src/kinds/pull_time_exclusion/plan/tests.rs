@@ -4,6 +4,7 @@
 
 use crate::apply::ApplyOptions;
 use crate::drift::{Class, classify};
+use crate::kinds::pull_time_exclusion::fake::exclusions;
 use crate::kinds::pull_time_exclusion::plan::PullTimeExclusionOp;
 use crate::live::fake::FakeAws;
 use crate::model::Kind;
@@ -31,7 +32,7 @@ async fn apply_ok(fake: &FakeAws, desired: &Desired) -> Plan {
 }
 
 fn registered(fake: &FakeAws) -> Vec<String> {
-    fake.registry().pull_time_exclusions.into_iter().collect()
+    exclusions(&mut fake.registry()).iter().cloned().collect()
 }
 
 fn owned(fake: &FakeAws, stack: &str) -> Vec<String> {
@@ -96,7 +97,7 @@ async fn exclusions_are_registered_recorded_converge_and_are_deregistered_when_d
 async fn a_foreign_exclusion_is_kept_and_unmanaged_and_a_shared_one_outlives_one_stack() {
     let fake = FakeAws::default();
     fake.tamper_registry(|r| {
-        r.pull_time_exclusions
+        crate::kinds::pull_time_exclusion::fake::exclusions(r)
             .insert("arn:aws:iam::123456789012:role/SomeoneElsesScanner".into());
     });
     let d = exclusions_spec("svc", "[\"{PREFIX}-ScannerRole\"]");

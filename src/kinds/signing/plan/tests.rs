@@ -5,6 +5,7 @@
 
 use crate::apply::ApplyOptions;
 use crate::kinds::signing::SigningRule;
+use crate::kinds::signing::fake::rules;
 use crate::live::fake::FakeAws;
 use crate::model::*;
 use crate::model::{Kind, ManagedPolicy, Registered};
@@ -60,7 +61,7 @@ fn sign_payload(fake: &FakeAws) -> serde_json::Value {
 #[tokio::test]
 async fn a_rule_is_merged_next_to_a_foreign_one_and_the_push_policy_can_sign_with_both() {
     let fake = FakeAws::default();
-    fake.tamper_registry(|r| r.signing = vec![foreign_rule(&["betekk-app"])]);
+    fake.tamper_registry(|r| *rules(r) = vec![foreign_rule(&["betekk-app"])]);
     let d = signing_spec("svc", OUR_RULE);
     let plan = apply_ok(&fake, &d).await;
 
@@ -90,7 +91,7 @@ async fn a_rule_is_merged_next_to_a_foreign_one_and_the_push_policy_can_sign_wit
         policy.notes
     );
     assert_eq!(
-        fake.registry().signing,
+        rules(&mut fake.registry()).clone(),
         vec![
             foreign_rule(&["betekk-app"]),
             SigningRule::new(OURS.into(), vec!["betekk-*".into()]),
@@ -111,7 +112,10 @@ async fn a_rule_is_merged_next_to_a_foreign_one_and_the_push_policy_can_sign_wit
     // The rule leaves the spec: removed, the foreign one kept, the policy signs with it alone.
     let without = signing_spec("svc", "");
     apply_ok(&fake, &without).await;
-    assert_eq!(fake.registry().signing, vec![foreign_rule(&["betekk-app"])]);
+    assert_eq!(
+        rules(&mut fake.registry()).clone(),
+        vec![foreign_rule(&["betekk-app"])]
+    );
     assert_eq!(
         sign_payload(&fake)["Resource"],
         serde_json::json!([FOREIGN])
@@ -119,7 +123,7 @@ async fn a_rule_is_merged_next_to_a_foreign_one_and_the_push_policy_can_sign_wit
     assert!(plan_on(&fake, &without).await.is_empty());
 
     // The foreign rule goes too: the push policy no longer signs.
-    fake.tamper_registry(|r| r.signing.clear());
+    fake.tamper_registry(|r| rules(r).clear());
     apply_ok(&fake, &without).await;
     assert_eq!(sign_payload(&fake), serde_json::Value::Null);
 }
@@ -127,13 +131,13 @@ async fn a_rule_is_merged_next_to_a_foreign_one_and_the_push_policy_can_sign_wit
 #[tokio::test]
 async fn a_rule_covering_no_pushed_repository_adds_nothing_and_eleven_rules_are_refused() {
     let fake = FakeAws::default();
-    fake.tamper_registry(|r| r.signing = vec![foreign_rule(&["other-*"])]);
+    fake.tamper_registry(|r| *rules(r) = vec![foreign_rule(&["other-*"])]);
     let d = signing_spec("svc", "");
     apply_ok(&fake, &d).await;
     assert_eq!(sign_payload(&fake), serde_json::Value::Null);
 
     fake.tamper_registry(|r| {
-        r.signing = (0..10)
+        *rules(r) = (0..10)
             .map(|i| foreign_rule(&[format!("team{i}-*").as_str()]))
             .collect()
     });

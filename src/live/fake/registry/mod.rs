@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use super::FakeAws;
 use crate::kinds::registry::{ReplicationRule, Scanning};
-use crate::kinds::signing::SigningRule;
 use crate::live::{Ensured, ErrorKind, LiveError, RegistryApi, SsmApi};
 use crate::model::{CreationTemplate, PullThroughCacheRule, Tags};
 
@@ -26,12 +25,70 @@ pub struct FakeRegistry {
     pub(crate) pull_through_cache: BTreeMap<String, PullThroughCacheRule>,
     /// Repository creation templates by prefix.
     pub(crate) creation_templates: BTreeMap<String, CreationTemplate>,
-    /// The signing configuration's rules, in order.
-    pub(crate) signing: Vec<SigningRule>,
-    /// Pull-time update exclusions: principal ARNs.
-    pub pull_time_exclusions: std::collections::BTreeSet<String>,
-    /// Account settings set by hand (`REGISTRY_POLICY_SCOPE` …); AWS's default when absent.
-    pub account_settings: BTreeMap<String, String>,
+    /// Each kind's own state, kept by its `fake.rs` under the kind's name.
+    pub(crate) kinds: KindStates,
+}
+
+/// The fake state of the kinds with AWS calls of their own, each under its kind's name and of
+/// the type its `fake.rs` chooses, so that a new kind's fake needs no field here.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct KindStates(BTreeMap<&'static str, State>);
+
+/// One kind's state: cloned and compared through the type it was stored with.
+#[derive(Debug)]
+struct State(Box<dyn KindState>);
+
+trait KindState: std::any::Any + std::fmt::Debug + Send {
+    fn clone_box(&self) -> Box<dyn KindState>;
+    fn same(&self, other: &dyn KindState) -> bool;
+    fn as_any(&self) -> &dyn std::any::Any;
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any;
+}
+
+impl<T: std::any::Any + std::fmt::Debug + Clone + PartialEq + Send> KindState for T {
+    fn clone_box(&self) -> Box<dyn KindState> {
+        Box::new(self.clone())
+    }
+    fn same(&self, other: &dyn KindState) -> bool {
+        other.as_any().downcast_ref::<T>() == Some(self)
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+impl Clone for State {
+    fn clone(&self) -> Self {
+        State(self.0.clone_box())
+    }
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.same(other.0.as_ref())
+    }
+}
+
+impl KindStates {
+    /// The kind's state (its default until first written).
+    ///
+    /// # Panics
+    /// When the kind's state was stored with another type: a bug in the kind's fake.
+    pub(crate) fn get<T>(&mut self, kind: &'static str) -> &mut T
+    where
+        T: std::any::Any + std::fmt::Debug + Clone + PartialEq + Send + Default,
+    {
+        self.0
+            .entry(kind)
+            .or_insert_with(|| State(Box::new(T::default())))
+            .0
+            .as_any_mut()
+            .downcast_mut::<T>()
+            .expect("a kind's fake state keeps one type")
+    }
 }
 
 impl FakeAws {
@@ -83,108 +140,6 @@ impl RegistryApi for FakeAws {
     async fn get_registry_policy(&self) -> Result<Option<String>, LiveError> {
         let state = self.enter("ecr:GetRegistryPolicy", "").await?;
         Ok(state.registry.policy.clone())
-    }
-
-    async fn get_account_setting(&self, name: &str) -> Result<Option<String>, LiveError> {
-        let state = self.enter("ecr:GetAccountSetting", name).await?;
-        Ok(Some(
-            state
-                .registry
-                .account_settings
-                .get(name)
-                .cloned()
-                .unwrap_or_else(|| match name {
-                    "REGISTRY_POLICY_SCOPE" => "V2".to_string(),
-                    "BLOB_MOUNTING" => "DISABLED".to_string(),
-                    _ => "AWS_NATIVE".to_string(),
-                }),
-        ))
-    }
-
-    async fn get_signing_configuration(&self) -> Result<Vec<SigningRule>, LiveError> {
-        let state = self.enter("ecr:GetSigningConfiguration", "").await?;
-        Ok(state.registry.signing.clone())
-    }
-
-    async fn put_signing_configuration(&self, rules: &[SigningRule]) -> Result<(), LiveError> {
-        const OP: &str = "ecr:PutSigningConfiguration";
-        let mut state = self.enter(OP, "").await?;
-        if rules.len() > crate::kinds::signing::MAX_RULES {
-            return Err(Self::error(
-                OP,
-                ErrorKind::Invalid,
-                "ValidationException",
-                "at most 10 signing rules".into(),
-            ));
-        }
-        state.registry.signing = rules.to_vec();
-        Ok(())
-    }
-
-    async fn delete_signing_configuration(&self) -> Result<Ensured, LiveError> {
-        let mut state = self.enter("ecr:DeleteSigningConfiguration", "").await?;
-        Ok(if std::mem::take(&mut state.registry.signing).is_empty() {
-            Ensured::NotNeeded
-        } else {
-            Ensured::Done
-        })
-    }
-
-    async fn list_pull_time_exclusions(&self) -> Result<Vec<String>, LiveError> {
-        let state = self.enter("ecr:ListPullTimeUpdateExclusions", "").await?;
-        Ok(state
-            .registry
-            .pull_time_exclusions
-            .iter()
-            .cloned()
-            .collect())
-    }
-
-    async fn register_pull_time_exclusion(
-        &self,
-        principal_arn: &str,
-    ) -> Result<Ensured, LiveError> {
-        const OP: &str = "ecr:RegisterPullTimeUpdateExclusion";
-        let mut state = self.enter(OP, principal_arn).await?;
-        let exclusions = &mut state.registry.pull_time_exclusions;
-        if exclusions.contains(principal_arn) {
-            return Ok(Ensured::NotNeeded);
-        }
-        if exclusions.len() >= crate::kinds::pull_time_exclusion::MAX_EXCLUSIONS {
-            return Err(Self::error(
-                OP,
-                ErrorKind::Invalid,
-                "LimitExceededException",
-                "at most 100 pull-time update exclusions".into(),
-            ));
-        }
-        exclusions.insert(principal_arn.to_string());
-        Ok(Ensured::Done)
-    }
-
-    async fn deregister_pull_time_exclusion(
-        &self,
-        principal_arn: &str,
-    ) -> Result<Ensured, LiveError> {
-        let mut state = self
-            .enter("ecr:DeregisterPullTimeUpdateExclusion", principal_arn)
-            .await?;
-        Ok(
-            if state.registry.pull_time_exclusions.remove(principal_arn) {
-                Ensured::Done
-            } else {
-                Ensured::NotNeeded
-            },
-        )
-    }
-
-    async fn put_account_setting(&self, name: &str, value: &str) -> Result<(), LiveError> {
-        let mut state = self.enter("ecr:PutAccountSetting", name).await?;
-        state
-            .registry
-            .account_settings
-            .insert(name.to_string(), value.to_string());
-        Ok(())
     }
 
     async fn put_registry_policy(&self, text: &str) -> Result<(), LiveError> {

@@ -5,15 +5,12 @@
 use aws_sdk_ecr::types::{
     RegistryScanningRule, RepositoryFilter, RepositoryFilterType, ScanFrequency as SdkFrequency,
     ScanType as SdkScanType, ScanningRepositoryFilter, ScanningRepositoryFilterType,
-    SigningConfiguration, SigningRepositoryFilter, SigningRepositoryFilterType,
-    SigningRule as SdkSigningRule,
 };
 
 use super::{SdkAws, ensured_unless, live_error, not_found_as_none};
 use crate::kinds::registry::{
     Destination, ReplicationRule, ScanFrequency, ScanType, Scanning, ScanningRule,
 };
-use crate::kinds::signing::SigningRule;
 use crate::live::{Ensured, ErrorKind, LiveError, RegistryApi, SsmApi};
 use crate::model::Tags;
 
@@ -187,161 +184,6 @@ impl RegistryApi for SdkAws {
                 .map_err(|e| live_error(OP, e)),
         )?;
         Ok(out.and_then(|o| o.policy_text().map(str::to_string)))
-    }
-
-    async fn get_account_setting(&self, name: &str) -> Result<Option<String>, LiveError> {
-        let out = self
-            .ecr
-            .get_account_setting()
-            .name(name)
-            .send()
-            .await
-            .map_err(|e| live_error("ecr:GetAccountSetting", e))?;
-        Ok(out.value().map(str::to_string))
-    }
-
-    async fn get_signing_configuration(&self) -> Result<Vec<SigningRule>, LiveError> {
-        const OP: &str = "ecr:GetSigningConfiguration";
-        let out = not_found_as_none(
-            self.ecr
-                .get_signing_configuration()
-                .send()
-                .await
-                .map_err(|e| live_error(OP, e)),
-        )?;
-        let rules = out
-            .as_ref()
-            .and_then(|o| o.signing_configuration())
-            .map(|c| c.rules())
-            .unwrap_or_default();
-        Ok(rules
-            .iter()
-            .map(|r| {
-                SigningRule::new(
-                    r.signing_profile_arn().to_string(),
-                    r.repository_filters()
-                        .iter()
-                        .map(|f| f.filter().to_string())
-                        .collect(),
-                )
-            })
-            .collect())
-    }
-
-    async fn put_signing_configuration(&self, rules: &[SigningRule]) -> Result<(), LiveError> {
-        const OP: &str = "ecr:PutSigningConfiguration";
-        let invalid = |e| build_error(OP, e);
-        let mut sdk_rules = Vec::new();
-        for rule in rules {
-            let filters = rule
-                .filters
-                .iter()
-                .map(|f| {
-                    SigningRepositoryFilter::builder()
-                        .filter(f)
-                        .filter_type(SigningRepositoryFilterType::WildcardMatch)
-                        .build()
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(invalid)?;
-            sdk_rules.push(
-                SdkSigningRule::builder()
-                    .signing_profile_arn(&rule.profile_arn)
-                    .set_repository_filters((!filters.is_empty()).then_some(filters))
-                    .build()
-                    .map_err(invalid)?,
-            );
-        }
-        let configuration = SigningConfiguration::builder()
-            .set_rules(Some(sdk_rules))
-            .build()
-            .map_err(invalid)?;
-        self.ecr
-            .put_signing_configuration()
-            .signing_configuration(configuration)
-            .send()
-            .await
-            .map_err(|e| live_error(OP, e))?;
-        Ok(())
-    }
-
-    async fn delete_signing_configuration(&self) -> Result<Ensured, LiveError> {
-        const OP: &str = "ecr:DeleteSigningConfiguration";
-        ensured_unless(
-            ErrorKind::NotFound,
-            self.ecr
-                .delete_signing_configuration()
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| live_error(OP, e)),
-        )
-    }
-
-    async fn list_pull_time_exclusions(&self) -> Result<Vec<String>, LiveError> {
-        const OP: &str = "ecr:ListPullTimeUpdateExclusions";
-        // No paginator in the SDK: follow nextToken by hand.
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self
-                .ecr
-                .list_pull_time_update_exclusions()
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| live_error(OP, e))?;
-            out.extend(page.pull_time_update_exclusions().iter().cloned());
-            token = page.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(out);
-            }
-        }
-    }
-
-    async fn register_pull_time_exclusion(
-        &self,
-        principal_arn: &str,
-    ) -> Result<Ensured, LiveError> {
-        const OP: &str = "ecr:RegisterPullTimeUpdateExclusion";
-        ensured_unless(
-            ErrorKind::AlreadyExists,
-            self.ecr
-                .register_pull_time_update_exclusion()
-                .principal_arn(principal_arn)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| live_error(OP, e)),
-        )
-    }
-
-    async fn deregister_pull_time_exclusion(
-        &self,
-        principal_arn: &str,
-    ) -> Result<Ensured, LiveError> {
-        const OP: &str = "ecr:DeregisterPullTimeUpdateExclusion";
-        ensured_unless(
-            ErrorKind::NotFound,
-            self.ecr
-                .deregister_pull_time_update_exclusion()
-                .principal_arn(principal_arn)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| live_error(OP, e)),
-        )
-    }
-
-    async fn put_account_setting(&self, name: &str, value: &str) -> Result<(), LiveError> {
-        self.ecr
-            .put_account_setting()
-            .name(name)
-            .value(value)
-            .send()
-            .await
-            .map_err(|e| live_error("ecr:PutAccountSetting", e))?;
-        Ok(())
     }
 
     async fn put_registry_policy(&self, text: &str) -> Result<(), LiveError> {
