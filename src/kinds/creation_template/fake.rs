@@ -1,21 +1,16 @@
 //! The fake's repository creation templates, with AWS's answers (already exists, not found).
 
 use super::live::CreationTemplateApi;
-use crate::live::fake::FakeAws;
+use crate::live::fake::{FakeAws, FakeRegistry};
 use crate::live::{Ensured, ErrorKind, LiveError};
 use crate::model::{CreationTemplate, Tags};
 
 impl CreationTemplateApi for FakeAws {
     async fn list_creation_templates(&self) -> Result<Vec<CreationTemplate>, LiveError> {
-        let state = self
+        let mut state = self
             .enter("ecr:DescribeRepositoryCreationTemplates", "")
             .await?;
-        Ok(state
-            .registry
-            .creation_templates
-            .values()
-            .cloned()
-            .collect())
+        Ok(templates(&mut state.registry).values().cloned().collect())
     }
 
     async fn create_creation_template(
@@ -25,14 +20,10 @@ impl CreationTemplateApi for FakeAws {
         let mut state = self
             .enter("ecr:CreateRepositoryCreationTemplate", &template.prefix)
             .await?;
-        if state
-            .registry
-            .creation_templates
-            .contains_key(&template.prefix)
-        {
+        if templates(&mut state.registry).contains_key(&template.prefix) {
             return Ok(Ensured::NotNeeded);
         }
-        state.registry.creation_templates.insert(
+        templates(&mut state.registry).insert(
             template.prefix.clone(),
             CreationTemplate {
                 tags: Tags::new(),
@@ -45,7 +36,7 @@ impl CreationTemplateApi for FakeAws {
     async fn update_creation_template(&self, template: &CreationTemplate) -> Result<(), LiveError> {
         const OP: &str = "ecr:UpdateRepositoryCreationTemplate";
         let mut state = self.enter(OP, &template.prefix).await?;
-        let Some(stored) = state.registry.creation_templates.get_mut(&template.prefix) else {
+        let Some(stored) = templates(&mut state.registry).get_mut(&template.prefix) else {
             return Err(Self::error(
                 OP,
                 ErrorKind::NotFound,
@@ -64,9 +55,16 @@ impl CreationTemplateApi for FakeAws {
         let mut state = self
             .enter("ecr:DeleteRepositoryCreationTemplate", prefix)
             .await?;
-        Ok(match state.registry.creation_templates.remove(prefix) {
+        Ok(match templates(&mut state.registry).remove(prefix) {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,
         })
     }
+}
+
+/// The fake registry's creation templates by prefix.
+pub(crate) fn templates(
+    registry: &mut FakeRegistry,
+) -> &mut std::collections::BTreeMap<String, CreationTemplate> {
+    registry.kinds.get("creation_templates")
 }

@@ -2,17 +2,15 @@
 
 use super::live::PullThroughCacheApi;
 use crate::kinds::pull_through_cache::{Upstream, upstream_prefix_of};
-use crate::live::fake::FakeAws;
+use crate::live::fake::{FakeAws, FakeRegistry};
 use crate::live::{Ensured, ErrorKind, LiveError};
 use crate::model::{PullThroughCacheRule, Tags};
 
 impl PullThroughCacheApi for FakeAws {
     async fn list_pull_through_cache_rules(&self) -> Result<Vec<PullThroughCacheRule>, LiveError> {
-        let state = self.enter("ecr:DescribePullThroughCacheRules", "").await?;
+        let mut state = self.enter("ecr:DescribePullThroughCacheRules", "").await?;
         // Read back as the SDK layer hands it on: ECR's `ROOT` default as none.
-        Ok(state
-            .registry
-            .pull_through_cache
+        Ok(rules(&mut state.registry)
             .values()
             .map(|r| PullThroughCacheRule {
                 upstream_repository_prefix: upstream_prefix_of(
@@ -30,7 +28,7 @@ impl PullThroughCacheApi for FakeAws {
         let mut state = self
             .enter("ecr:CreatePullThroughCacheRule", &rule.prefix)
             .await?;
-        if state.registry.pull_through_cache.contains_key(&rule.prefix) {
+        if rules(&mut state.registry).contains_key(&rule.prefix) {
             return Ok(Ensured::NotNeeded);
         }
         let is_ecr = Upstream::of(&rule.upstream).is_some_and(|u| u.name == "ecr");
@@ -53,10 +51,7 @@ impl PullThroughCacheApi for FakeAws {
             tags: Tags::new(),
             ..rule.clone()
         };
-        state
-            .registry
-            .pull_through_cache
-            .insert(rule.prefix.clone(), stored);
+        rules(&mut state.registry).insert(rule.prefix.clone(), stored);
         Ok(Ensured::Done)
     }
 
@@ -66,7 +61,7 @@ impl PullThroughCacheApi for FakeAws {
     ) -> Result<(), LiveError> {
         const OP: &str = "ecr:UpdatePullThroughCacheRule";
         let mut state = self.enter(OP, &rule.prefix).await?;
-        let Some(stored) = state.registry.pull_through_cache.get_mut(&rule.prefix) else {
+        let Some(stored) = rules(&mut state.registry).get_mut(&rule.prefix) else {
             return Err(Self::error(
                 OP,
                 ErrorKind::NotFound,
@@ -81,9 +76,16 @@ impl PullThroughCacheApi for FakeAws {
 
     async fn delete_pull_through_cache_rule(&self, prefix: &str) -> Result<Ensured, LiveError> {
         let mut state = self.enter("ecr:DeletePullThroughCacheRule", prefix).await?;
-        Ok(match state.registry.pull_through_cache.remove(prefix) {
+        Ok(match rules(&mut state.registry).remove(prefix) {
             Some(_) => Ensured::Done,
             None => Ensured::NotNeeded,
         })
     }
+}
+
+/// The fake registry's pull through cache by prefix.
+pub(crate) fn rules(
+    registry: &mut FakeRegistry,
+) -> &mut std::collections::BTreeMap<String, PullThroughCacheRule> {
+    registry.kinds.get("pull_through_cache")
 }

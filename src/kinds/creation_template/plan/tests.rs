@@ -2,6 +2,7 @@
 //! in place, pruned through the stack's record, ordered after the role ECR assumes for them.
 
 use crate::apply::ApplyOptions;
+use crate::kinds::creation_template::fake::templates;
 use crate::live::fake::FakeAws;
 use crate::model::Kind;
 use crate::model::*;
@@ -40,7 +41,7 @@ async fn apply_ok(fake: &FakeAws, desired: &Desired) -> Plan {
 }
 
 fn template(fake: &FakeAws, prefix: &str) -> Option<CreationTemplate> {
-    fake.registry().creation_templates.get(prefix).cloned()
+    templates(&mut fake.registry()).get(prefix).cloned()
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use crate::apply::ApplyOptions;
 use crate::drift::{Class, classify};
+use crate::kinds::pull_through_cache::fake::rules;
 use crate::kinds::pull_through_cache::plan::PullThroughCacheOp;
 use crate::live::fake::FakeAws;
 use crate::model::Kind;
@@ -38,7 +39,7 @@ async fn apply_ok(fake: &FakeAws, desired: &Desired) -> Plan {
 }
 
 fn rule(fake: &FakeAws, prefix: &str) -> Option<PullThroughCacheRule> {
-    fake.registry().pull_through_cache.get(prefix).cloned()
+    rules(&mut fake.registry()).get(prefix).cloned()
 }
 
 fn record(fake: &FakeAws, stack: &str) -> Option<RegistryRecord> {
@@ -132,7 +133,7 @@ async fn a_rule_left_out_of_the_spec_is_pruned_and_an_unrecorded_one_is_unmanage
     .await;
     // Someone else's rule named with the prefix, in no record.
     fake.tamper_registry(|r| {
-        r.pull_through_cache.insert(
+        rules(r).insert(
             "betekk-k8s".into(),
             PullThroughCacheRule {
                 prefix: "betekk-k8s".into(),
@@ -216,7 +217,7 @@ async fn an_existing_rule_is_adopted_and_another_stacks_rule_is_refused() {
     // A rule made in the console is adopted: only the record changes.
     let fake = FakeAws::default();
     fake.tamper_registry(|r| {
-        r.pull_through_cache.insert(
+        rules(r).insert(
             "betekk-public".into(),
             PullThroughCacheRule {
                 prefix: "betekk-public".into(),
@@ -243,7 +244,7 @@ async fn a_changed_credential_out_of_band_is_drift() {
     let d = rules_spec("svc", &docker_hub(SECRET));
     apply_ok(&fake, &d).await;
     fake.tamper_registry(|r| {
-        r.pull_through_cache
+        rules(r)
             .get_mut("betekk-dockerhub")
             .unwrap()
             .credential_arn = Some("arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:ecr-pullthroughcache/console".into());
@@ -448,7 +449,7 @@ async fn an_ecr_rule_without_an_upstream_prefix_reads_back_as_root_and_is_no_cha
 
     // Re-created by hand with another upstream prefix: drift on that attribute.
     fake.tamper_registry(|r| {
-        r.pull_through_cache
+        rules(r)
             .get_mut("betekk-central")
             .unwrap()
             .upstream_repository_prefix = Some("console".into());

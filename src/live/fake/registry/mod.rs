@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::FakeAws;
 use crate::kinds::registry::{ReplicationRule, Scanning};
 use crate::live::{Ensured, ErrorKind, LiveError, RegistryApi, SsmApi};
-use crate::model::{CreationTemplate, PullThroughCacheRule, Tags};
+use crate::model::Tags;
 
 /// The registry settings of the fake's account and region.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -21,10 +21,6 @@ pub struct FakeRegistry {
     pub policy: Option<String>,
     /// SSM parameters: value and tags.
     pub parameters: BTreeMap<String, (String, Tags)>,
-    /// Pull-through cache rules by prefix.
-    pub(crate) pull_through_cache: BTreeMap<String, PullThroughCacheRule>,
-    /// Repository creation templates by prefix.
-    pub(crate) creation_templates: BTreeMap<String, CreationTemplate>,
     /// Each kind's own state, kept by its `fake.rs` under the kind's name.
     pub(crate) kinds: KindStates,
 }
