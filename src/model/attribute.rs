@@ -1,6 +1,7 @@
 //! One table of attributes per resource kind: each attribute declared once, with its canonical
-//! value (compared and fingerprinted), its value as shown in plans, and how a change is made.
-//! Display, comparison, fingerprints, drift and import all read these tables.
+//! value (compared and fingerprinted), its value as shown in plans, how a change is made, and the
+//! spec field that sets it. Display, comparison, fingerprints, drift, import and the spec's field
+//! tables (its reader's key checks and `schema`) all read these tables.
 
 use serde_json::{Value, json};
 
@@ -28,12 +29,10 @@ pub(crate) enum Mutation {
 /// How `import` writes an attribute into the spec it generates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Import {
-    /// As shown, under the attribute's name; left out when empty (`null`, `""`, `[]`, `{}`), which
-    /// is each such field's default in the spec.
+    /// As shown, under the name of the spec field that sets it (the attribute's name unless its
+    /// row says another: a creation template's `resource_tags` are its `tags:`); left out when
+    /// empty (`null`, `""`, `[]`, `{}`), which is each such field's default in the spec.
     Field,
-    /// As shown, under another spec field name (a creation template's `resource_tags` are its
-    /// `tags:`).
-    FieldNamed(&'static str),
     /// By the kind's own import code, because the spec says it in other terms (a trust document
     /// read back into `github_trust`, policy ARNs into names, only the stack's own tags).
     ByKind,
@@ -58,6 +57,8 @@ pub(crate) struct Attribute<T> {
     /// Shown in plans even when empty; `false` for an attribute that is empty in nearly every
     /// resource (a repository's exclusion filters).
     pub(crate) shown_when_empty: bool,
+    /// The spec field that sets it (`None`: the spec says it in other terms, or not at all).
+    pub(crate) spec: Option<Field>,
 }
 
 impl<T> Attribute<T> {
@@ -81,6 +82,7 @@ impl<T> Attribute<T> {
                 _ => Import::Field,
             },
             shown_when_empty: true,
+            spec: None,
         }
     }
 
@@ -96,6 +98,29 @@ impl<T> Attribute<T> {
     /// How `import` writes it, when not as shown under its name.
     pub(crate) const fn imported(mut self, import: Import) -> Self {
         self.import = import;
+        self
+    }
+
+    /// Set by the spec field of its name.
+    pub(crate) const fn spec(mut self, ty: Ty, doc: &'static str) -> Self {
+        self.spec = Some(Field::new(self.name, ty, doc));
+        self
+    }
+
+    /// Set by the spec field of its name, which every item must have.
+    pub(crate) const fn spec_required(mut self, ty: Ty, doc: &'static str) -> Self {
+        self.spec = Some(Field::required(self.name, ty, doc));
+        self
+    }
+
+    /// Set by a spec field of another name.
+    pub(crate) const fn spec_named(
+        mut self,
+        field: &'static str,
+        ty: Ty,
+        doc: &'static str,
+    ) -> Self {
+        self.spec = Some(Field::new(field, ty, doc));
         self
     }
 
@@ -159,6 +184,19 @@ pub(crate) fn shown<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Valu
         .collect()
 }
 
+/// How many rows of the table a spec field sets.
+pub(crate) const fn spec_fields<T>(table: &[Attribute<T>]) -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < table.len() {
+        if table[i].spec.is_some() {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
 /// The spec fields `import` writes from the table, with their values, in table order: every
 /// attribute imported as a field whose value is not empty. What the kind imports itself is not
 /// among them.
@@ -166,8 +204,7 @@ pub(crate) fn imported<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, V
     table
         .iter()
         .filter_map(|a| match a.import {
-            Import::Field => Some((a.name, (a.shown)(r))),
-            Import::FieldNamed(field) => Some((field, (a.shown)(r))),
+            Import::Field => Some((a.spec.map_or(a.name, |f| f.name), (a.shown)(r))),
             Import::ByKind | Import::No => None,
         })
         .filter(|(_, v)| !is_empty(v))
@@ -205,4 +242,68 @@ pub(crate) fn changed<'t, T>(
         .filter(|a| a.mutation == Mutation::InPlace)
         .filter(|a| (a.canonical)(want) != (a.canonical)(have))
         .collect()
+}
+
+/// One field of a spec mapping: its name, what its value may be, whether it is required, and what
+/// it means (its default among it). An attribute's row carries the field that sets it; the spec
+/// reader checks keys against a kind's fields and `schema` describes them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Field {
+    pub(crate) name: &'static str,
+    pub(crate) ty: Ty,
+    pub(crate) required: bool,
+    pub(crate) doc: &'static str,
+}
+
+/// What a field's value may be.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Ty {
+    Str,
+    Bool,
+    Int {
+        min: i64,
+        max: i64,
+    },
+    /// A positive whole number, or the same as a string of digits (GitHub's numeric ids).
+    NumericId,
+    /// One of these strings, exactly.
+    OneOf(&'static [&'static str]),
+    /// A list of strings (a single string is refused so that typos stay visible).
+    Strings,
+    /// A list whose items are each a name or a mapping of these fields (`{name, id}`).
+    NamesOr(&'static [Field]),
+    /// Names to values (tags); numbers and booleans are taken as their text.
+    StringMap,
+    /// These keys only, each a string, a number or a list of strings.
+    Claims(&'static [&'static str]),
+    /// An IAM policy document: a mapping, or the same as a JSON string.
+    Document,
+    /// Names to policy documents (a mapping or a JSON string) or lists of these statements.
+    NamedDocuments(&'static [Field]),
+    /// A free-form mapping (IAM condition operators).
+    Mapping,
+    /// A mapping of these fields.
+    Map(&'static [Field]),
+    /// A list of mappings of these fields.
+    ListOf(&'static [Field]),
+}
+
+impl Field {
+    pub(crate) const fn new(name: &'static str, ty: Ty, doc: &'static str) -> Self {
+        Field {
+            name,
+            ty,
+            required: false,
+            doc,
+        }
+    }
+
+    pub(crate) const fn required(name: &'static str, ty: Ty, doc: &'static str) -> Self {
+        Field {
+            name,
+            ty,
+            required: true,
+            doc,
+        }
+    }
 }

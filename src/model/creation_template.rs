@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::attribute::{self, Attribute, Import, Mutation};
+use super::attribute::{self, Attribute, Mutation, Ty};
 use super::{Encryption, LifecyclePolicy, PolicyDocument, TagMutability, Tags};
 
 /// What a template applies to (ECR's `appliedFor`).
@@ -47,34 +47,59 @@ impl super::tags::Tagged for CreationTemplate {
 }
 
 pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
-    Attribute::<CreationTemplate>::plain("prefix", |t| json!(t.prefix), Mutation::Key),
+    Attribute::<CreationTemplate>::plain("prefix", |t| json!(t.prefix), Mutation::Key)
+        .spec_required(
+            Ty::Str,
+            "The repository prefix the template applies to, or ROOT (every repository no other template matches)",
+        ),
     Attribute::<CreationTemplate>::plain(
         "description",
         |t| json!(t.description),
         Mutation::InPlace,
     )
-    .hidden_when_empty(),
+    .hidden_when_empty()
+    .spec(Ty::Str, "Up to 256 characters"),
     Attribute::<CreationTemplate>::plain(
         "applied_for",
         |t| json!(t.applied_for),
         Mutation::InPlace,
+    )
+    .spec_required(
+        Ty::Strings,
+        "PULL_THROUGH_CACHE, REPLICATION and/or CREATE_ON_PUSH",
     ),
     Attribute::<CreationTemplate>::plain(
         "image_tag_mutability",
         |t| json!(t.image_tag_mutability),
         Mutation::InPlace,
+    )
+    .spec(
+        Ty::OneOf(TagMutability::ALLOWED),
+        "IMMUTABLE (default) or MUTABLE, for the repositories ECR creates",
     ),
     Attribute::<CreationTemplate>::plain(
         "image_tag_mutability_exclusion_filters",
         |t| json!(t.image_tag_mutability_exclusion_filters),
         Mutation::InPlace,
     )
-    .hidden_when_empty(),
-    Attribute::<CreationTemplate>::plain("encryption", |t| json!(t.encryption), Mutation::InPlace),
+    .hidden_when_empty()
+    .spec(
+        Ty::Strings,
+        "Up to 5 wildcard filters of tags exempt from image_tag_mutability",
+    ),
+    Attribute::<CreationTemplate>::plain("encryption", |t| json!(t.encryption), Mutation::InPlace)
+        .spec(
+            Ty::Map(Encryption::FIELDS),
+            "AES256 (default), KMS or KMS_DSSE; a kms_key is named by its ARN here",
+        ),
     Attribute::<CreationTemplate>::plain(
         "lifecycle_policy",
         |t| json!(t.lifecycle_policy),
         Mutation::InPlace,
+    )
+    .spec(
+        Ty::Map(super::lifecycle::FIELDS),
+        "The same typed rules as a repository's",
     ),
     Attribute::<CreationTemplate>::new(
         "repository_policy",
@@ -89,18 +114,31 @@ pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
                 .map_or(Value::Null, |d| d.original().clone())
         },
         Mutation::InPlace,
+    )
+    .spec(
+        Ty::Document,
+        "An IAM policy document for the created repositories",
     ),
     Attribute::<CreationTemplate>::plain(
         "resource_tags",
         |t| json!(t.resource_tags),
         Mutation::InPlace,
     )
-    .imported(Import::FieldNamed("tags"))
-    .hidden_when_empty(),
+    .hidden_when_empty()
+    .spec_named(
+        "tags",
+        Ty::StringMap,
+        "Tags the created repositories get (not the stack's ownership tags)",
+    ),
     Attribute::<CreationTemplate>::plain(
         "custom_role_arn",
         |t| json!(t.custom_role_arn),
         Mutation::InPlace,
+    )
+    .spec(
+        Ty::Str,
+        "A role of this account, trusted by ecr.amazonaws.com, that ECR assumes to apply the \
+         template; AWS requires one for tags or KMS encryption",
     ),
 ];
 

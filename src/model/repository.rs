@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::attribute::{Attribute, Import, Mutation};
+use super::attribute::{Attribute, Field, Import, Mutation, Ty};
 use super::{LifecyclePolicy, PolicyDocument, Tags};
 
 /// Whether an image tag, once pushed, can be moved to another image (ECR's setting, in upper case).
@@ -57,6 +57,21 @@ pub enum Encryption {
 
 impl Encryption {
     pub(crate) const TYPES: &'static [&'static str] = &["AES256", "KMS", "KMS_DSSE"];
+
+    /// The spec's fields of an `encryption` mapping.
+    pub(crate) const FIELDS: &'static [Field] = &[
+        Field::new(
+            "type",
+            Ty::OneOf(Encryption::TYPES),
+            "AES256 (default), KMS, or KMS_DSSE (dual-layer KMS)",
+        ),
+        Field::new(
+            "kms_key",
+            Ty::Str,
+            "With type KMS or KMS_DSSE: the key's ARN, id or alias/NAME (default: the AWS managed \
+             key aws/ecr)",
+        ),
+    ];
 
     /// The type as ECR names it: what the fingerprint records.
     pub fn type_name(&self) -> &'static str {
@@ -125,8 +140,13 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
         "image_tag_mutability",
         |r| json!(r.image_tag_mutability),
         Mutation::InPlace,
+    )
+    .spec(
+        Ty::OneOf(TagMutability::ALLOWED),
+        "IMMUTABLE (default): a tag, once pushed, always names the same image",
     ),
-    Attribute::<Repository>::plain("scan_on_push", |r| json!(r.scan_on_push), Mutation::InPlace),
+    Attribute::<Repository>::plain("scan_on_push", |r| json!(r.scan_on_push), Mutation::InPlace)
+        .spec(Ty::Bool, "Scan each pushed image (default true)"),
     // By type only (AES256, KMS, KMS_DSSE): a spec may name a KMS key by alias, or leave it out
     // for the AWS managed key, while AWS reports a key ARN; the key itself is compared with
     // `Encryption::satisfied_by`. AWS reports the managed key's ARN like any other key's, so
@@ -136,11 +156,19 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
         |r| json!(r.encryption.type_name()),
         |r| json!(r.encryption),
         Mutation::Replace,
+    )
+    .spec(
+        Ty::Map(Encryption::FIELDS),
+        "Encryption at rest (default AES256); a change replaces the repository",
     ),
     Attribute::<Repository>::plain(
         "lifecycle_policy",
         |r| json!(r.lifecycle_policy),
         Mutation::InPlace,
+    )
+    .spec(
+        Ty::Map(super::lifecycle::FIELDS),
+        "Which images ECR expires or archives",
     ),
     // Imported split in two: the `lambda_pull` statement and the rest.
     Attribute::<Repository>::new(
@@ -157,12 +185,21 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
         },
         Mutation::InPlace,
     )
-    .imported(Import::ByKind),
-    Attribute::tags(),
+    .imported(Import::ByKind)
+    .spec(
+        Ty::Document,
+        "An IAM policy document, as YAML or as a JSON string",
+    ),
+    Attribute::tags().spec(Ty::StringMap, "This repository's own tags"),
     Attribute::<Repository>::plain(
         "force_delete",
         |r| json!(r.force_delete),
         Mutation::Recorded,
+    )
+    .spec(
+        Ty::Bool,
+        "Whether a replacement may delete the repository with its images (default false; apply \
+         also needs --allow-replace)",
     ),
     Attribute::<Repository>::plain(
         "image_tag_mutability_exclusion_filters",
@@ -170,7 +207,11 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
         Mutation::InPlace,
     )
     .added_later(|| json!([]))
-    .hidden_when_empty(),
+    .hidden_when_empty()
+    .spec(
+        Ty::Strings,
+        "Up to 5 wildcard filters of tags exempt from image_tag_mutability (e.g. latest, dev-*)",
+    ),
 ];
 
 impl super::tags::Tagged for Repository {

@@ -2,84 +2,38 @@
 
 use std::collections::BTreeMap;
 
-use super::fields::{Field, Ty};
+use super::fields::{Field, Ty, kind_fields};
 use super::reader::{Reader, join};
 use super::yaml::{Node, Value};
 use super::{Context, names, resource_tags};
-use crate::model::repository::with_lambda_pull;
+use crate::model::repository::{ATTRIBUTES, with_lambda_pull};
 use crate::model::wildcard;
 use crate::model::{Encryption, PolicyDocument, Repository, Resource, TagMutability};
 
-pub(crate) const FIELDS: &[Field] = &[
-    Field::required(
+/// A repository's fields: its attribute rows' (`model::repository::ATTRIBUTES`), with the name
+/// before them and the fields that set no attribute of their own after.
+pub(crate) const FIELDS: &[Field] = kind_fields!(
+    [Field::required(
         "name",
         Ty::Str,
         "2-256 characters: lowercase letters and digits, . _ - between them, / between namespace \
          parts; {prefix} expands",
-    ),
-    Field::new(
-        "image_tag_mutability",
-        Ty::OneOf(TagMutability::ALLOWED),
-        "IMMUTABLE (default): a tag, once pushed, always names the same image",
-    ),
-    Field::new(
-        "image_tag_mutability_exclusion_filters",
-        Ty::Strings,
-        "Up to 5 wildcard filters of tags exempt from image_tag_mutability (e.g. latest, dev-*)",
-    ),
-    Field::new(
-        "scan_on_push",
-        Ty::Bool,
-        "Scan each pushed image (default true)",
-    ),
-    Field::new(
-        "encryption",
-        Ty::Map(ENCRYPTION),
-        "Encryption at rest (default AES256); a change replaces the repository",
-    ),
-    Field::new(
-        "force_delete",
-        Ty::Bool,
-        "Whether a replacement may delete the repository with its images (default false; apply \
-         also needs --allow-replace)",
-    ),
-    Field::new(
-        "lifecycle_policy",
-        Ty::Map(super::lifecycle::FIELDS),
-        "Which images ECR expires or archives",
-    ),
-    Field::new(
-        "repository_policy",
-        Ty::Document,
-        "An IAM policy document, as YAML or as a JSON string",
-    ),
-    Field::new(
-        "lambda_pull",
-        Ty::Strings,
-        "Functions (patterns with *) for which Lambda may pull images; each must be deployed by a \
-         lambda_deploy policy of this spec",
-    ),
-    Field::new(
-        "regions",
-        Ty::Strings,
-        "Only in these of the spec's regions (default: every region of the spec)",
-    ),
-    Field::new("tags", Ty::StringMap, "This repository's own tags"),
-];
-
-pub(crate) const ENCRYPTION: &[Field] = &[
-    Field::new(
-        "type",
-        Ty::OneOf(Encryption::TYPES),
-        "AES256 (default), KMS, or KMS_DSSE (dual-layer KMS)",
-    ),
-    Field::new(
-        "kms_key",
-        Ty::Str,
-        "With type KMS or KMS_DSSE: the key's ARN, id or alias/NAME (default: the AWS managed \
-         key aws/ecr)",
-    ),
-];
+    )],
+    ATTRIBUTES,
+    [
+        Field::new(
+            "lambda_pull",
+            Ty::Strings,
+            "Functions (patterns with *) for which Lambda may pull images; each must be deployed \
+             by a lambda_deploy policy of this spec",
+        ),
+        Field::new(
+            "regions",
+            Ty::Strings,
+            "Only in these of the spec's regions (default: every region of the spec)",
+        ),
+    ],
+);
 
 /// `deployed`: the function patterns the spec's `lambda_deploy` policies deploy.
 /// `spec_regions`: the spec's regions; a repository's own `regions` go into `placement`.
@@ -307,7 +261,7 @@ pub(crate) fn read_exclusion_filters(
 }
 
 pub(crate) fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption> {
-    let f = r.fields(node, path, ENCRYPTION)?;
+    let f = r.fields(node, path, Encryption::FIELDS)?;
     let kind = match f.get("type") {
         None => "AES256",
         Some(n) => r.one_of(n, &f.path_of("type"), Encryption::TYPES, |s| {

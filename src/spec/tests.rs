@@ -48,7 +48,7 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "unknown repository key",
             one_repo("scan_on_pull: true"),
             vec![
-                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; did you mean scan_on_push? allowed here: name, image_tag_mutability, image_tag_mutability_exclusion_filters, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, regions, tags",
+                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; did you mean scan_on_push? allowed here: name, image_tag_mutability, scan_on_push, encryption, lifecycle_policy, repository_policy, tags, force_delete, image_tag_mutability_exclusion_filters, lambda_pull, regions",
             ],
         ),
         (
@@ -271,7 +271,7 @@ fn every_mistake_of_a_spec_is_reported_at_once_in_source_order() {
         "the spec has 3 errors:\n  \
          test.yaml:5:5: repositories[0].scan_on_push: expected true or false, got the number 1\n  \
          test.yaml:6:5: repositories[1].name: invalid repository name \"UPPER\"; allowed: 2-256 characters; lowercase letters, digits and . _ - between them, '/' between namespace parts\n  \
-         test.yaml:7:5: repositories[1].color: unknown field; allowed here: name, image_tag_mutability, image_tag_mutability_exclusion_filters, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, regions, tags"
+         test.yaml:7:5: repositories[1].color: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, lifecycle_policy, repository_policy, tags, force_delete, image_tag_mutability_exclusion_filters, lambda_pull, regions"
     );
 }
 

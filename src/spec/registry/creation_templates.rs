@@ -3,62 +3,15 @@
 
 use std::collections::BTreeSet;
 
-use super::super::fields::{Field, Ty};
+use super::super::fields::{Field, kind_fields};
 use super::super::reader::Reader;
 use super::super::yaml::Node;
 use super::super::{Context, arns, names, repositories};
-use crate::model::creation_template::APPLIED_FOR;
+use crate::model::creation_template::{APPLIED_FOR, ATTRIBUTES};
 use crate::model::{CreationTemplate, Encryption, Resource, TagMutability};
 
-pub const CREATION_TEMPLATE_FIELDS: &[Field] = &[
-    Field::required(
-        "prefix",
-        Ty::Str,
-        "The repository prefix the template applies to, or ROOT (every repository no other template matches)",
-    ),
-    Field::required(
-        "applied_for",
-        Ty::Strings,
-        "PULL_THROUGH_CACHE, REPLICATION and/or CREATE_ON_PUSH",
-    ),
-    Field::new("description", Ty::Str, "Up to 256 characters"),
-    Field::new(
-        "image_tag_mutability",
-        Ty::OneOf(TagMutability::ALLOWED),
-        "IMMUTABLE (default) or MUTABLE, for the repositories ECR creates",
-    ),
-    Field::new(
-        "image_tag_mutability_exclusion_filters",
-        Ty::Strings,
-        "Up to 5 wildcard filters of tags exempt from image_tag_mutability",
-    ),
-    Field::new(
-        "encryption",
-        Ty::Map(repositories::ENCRYPTION),
-        "AES256 (default), KMS or KMS_DSSE; a kms_key is named by its ARN here",
-    ),
-    Field::new(
-        "lifecycle_policy",
-        Ty::Map(super::super::lifecycle::FIELDS),
-        "The same typed rules as a repository's",
-    ),
-    Field::new(
-        "repository_policy",
-        Ty::Document,
-        "An IAM policy document for the created repositories",
-    ),
-    Field::new(
-        "tags",
-        Ty::StringMap,
-        "Tags the created repositories get (not the stack's ownership tags)",
-    ),
-    Field::new(
-        "custom_role_arn",
-        Ty::Str,
-        "A role of this account, trusted by ecr.amazonaws.com, that ECR assumes to apply the \
-         template; AWS requires one for tags or KMS encryption",
-    ),
-];
+/// A template's fields: its attribute rows' (`model::creation_template::ATTRIBUTES`).
+pub const CREATION_TEMPLATE_FIELDS: &[Field] = kind_fields!([], ATTRIBUTES, []);
 
 pub(super) fn read_creation_templates(
     r: &mut Reader,
