@@ -253,7 +253,7 @@ fn provider_host(inv: &Observed) -> Option<String> {
 }
 
 /// The fields the kind's attribute table imports, a line each at `indent`.
-fn fields<T>(out: &mut String, indent: &str, table: &[Attribute<T>], r: &T) {
+fn fields<T, W>(out: &mut String, indent: &str, table: &[Attribute<T, W>], r: &T) {
     for (name, value) in attribute::imported(table, r) {
         let _ = writeln!(out, "{indent}{name}: {}", q(value));
     }

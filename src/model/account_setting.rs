@@ -81,6 +81,7 @@ pub(crate) const ATTRIBUTES: &[Attribute<AccountSetting>] = &[
 ];
 
 impl super::unit::Declared for AccountSetting {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     const IN_REGISTRY_RECORD: bool = true;
     const RECORD_SECTION: Option<&'static str> = Some(RECORD_SECTION);

@@ -41,8 +41,9 @@ pub(crate) enum Import {
     No,
 }
 
-/// One attribute of a resource of type `T`.
-pub(crate) struct Attribute<T> {
+/// One attribute of a resource of type `T`, changed in place by the call `W` names (the kind's
+/// own list of its calls; `()` for a kind whose planner reads no such column).
+pub(crate) struct Attribute<T, W = ()> {
     /// The spec's field name.
     pub(crate) name: &'static str,
     /// What is compared and fingerprinted: equal meaning, equal value.
@@ -59,9 +60,11 @@ pub(crate) struct Attribute<T> {
     pub(crate) shown_when_empty: bool,
     /// The spec field that sets it (`None`: the spec says it in other terms, or not at all).
     pub(crate) spec: Option<Field>,
+    /// The call that writes it when it changes in place (several attributes may share one).
+    pub(crate) writes: Option<W>,
 }
 
-impl<T> Attribute<T> {
+impl<T, W: Copy> Attribute<T, W> {
     /// An attribute compared in one form and shown in another (a document: compared canonically,
     /// shown as written). Imported as shown, except what is only recorded.
     pub(crate) const fn new(
@@ -83,6 +86,7 @@ impl<T> Attribute<T> {
             },
             shown_when_empty: true,
             spec: None,
+            writes: None,
         }
     }
 
@@ -124,6 +128,12 @@ impl<T> Attribute<T> {
         self
     }
 
+    /// Written, when it changes in place, by the call `write` names.
+    pub(crate) const fn written_by(mut self, write: W) -> Self {
+        self.writes = Some(write);
+        self
+    }
+
     /// Left out of plans when empty.
     pub(crate) const fn hidden_when_empty(mut self) -> Self {
         self.shown_when_empty = false;
@@ -136,7 +146,9 @@ impl<T> Attribute<T> {
         self.before_added = Some(before);
         self
     }
+}
 
+impl<T, W> Attribute<T, W> {
     /// Compared by the planner and recorded by the fingerprint.
     pub(crate) fn fingerprinted(&self) -> bool {
         matches!(
@@ -146,7 +158,7 @@ impl<T> Attribute<T> {
     }
 }
 
-impl<T: Tagged> Attribute<T> {
+impl<T: Tagged, W: Copy> Attribute<T, W> {
     /// The `tags` attribute: compared and shown without the fingerprint tag.
     pub(crate) const fn tags() -> Self {
         Attribute::plain(
@@ -158,7 +170,7 @@ impl<T: Tagged> Attribute<T> {
 }
 
 /// How the attribute `name` of the table is changed (`None`: not in it).
-pub(crate) fn mutation_of<T>(table: &[Attribute<T>], name: &str) -> Option<Mutation> {
+pub(crate) fn mutation_of<T, W>(table: &[Attribute<T, W>], name: &str) -> Option<Mutation> {
     table.iter().find(|a| a.name == name).map(|a| a.mutation)
 }
 
@@ -174,7 +186,7 @@ fn is_empty(v: &Value) -> bool {
 }
 
 /// The attributes plans show, in table order.
-pub(crate) fn shown<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
+pub(crate) fn shown<T, W>(table: &[Attribute<T, W>], r: &T) -> Vec<(&'static str, Value)> {
     table
         .iter()
         .filter(|a| a.mutation != Mutation::Recorded)
@@ -185,7 +197,7 @@ pub(crate) fn shown<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Valu
 }
 
 /// How many rows of the table a spec field sets.
-pub(crate) const fn spec_fields<T>(table: &[Attribute<T>]) -> usize {
+pub(crate) const fn spec_fields<T, W>(table: &[Attribute<T, W>]) -> usize {
     let mut n = 0;
     let mut i = 0;
     while i < table.len() {
@@ -200,7 +212,7 @@ pub(crate) const fn spec_fields<T>(table: &[Attribute<T>]) -> usize {
 /// The spec fields `import` writes from the table, with their values, in table order: every
 /// attribute imported as a field whose value is not empty. What the kind imports itself is not
 /// among them.
-pub(crate) fn imported<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
+pub(crate) fn imported<T, W>(table: &[Attribute<T, W>], r: &T) -> Vec<(&'static str, Value)> {
     table
         .iter()
         .filter_map(|a| match a.import {
@@ -213,7 +225,7 @@ pub(crate) fn imported<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, V
 
 /// The canonical values the fingerprint records, in table order (an attribute added later goes
 /// last, so that fingerprints recorded before it stay readable).
-pub(crate) fn comparable<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str, Value)> {
+pub(crate) fn comparable<T, W>(table: &[Attribute<T, W>], r: &T) -> Vec<(&'static str, Value)> {
     table
         .iter()
         .filter(|a| a.fingerprinted())
@@ -223,7 +235,9 @@ pub(crate) fn comparable<T>(table: &[Attribute<T>], r: &T) -> Vec<(&'static str,
 
 /// The fingerprinted attributes' names in table order, each with the value it had before it
 /// was added, if it was added later.
-pub(crate) fn fingerprint_layout<T>(table: &[Attribute<T>]) -> Vec<(&'static str, Option<Value>)> {
+pub(crate) fn fingerprint_layout<T, W>(
+    table: &[Attribute<T, W>],
+) -> Vec<(&'static str, Option<Value>)> {
     table
         .iter()
         .filter(|a| a.fingerprinted())
@@ -232,16 +246,25 @@ pub(crate) fn fingerprint_layout<T>(table: &[Attribute<T>]) -> Vec<(&'static str
 }
 
 /// The in-place attributes whose canonical values differ (tags have rules of their own).
-pub(crate) fn changed<'t, T>(
-    table: &'t [Attribute<T>],
+pub(crate) fn changed<'t, T, W>(
+    table: &'t [Attribute<T, W>],
     want: &T,
     have: &T,
-) -> Vec<&'t Attribute<T>> {
+) -> Vec<&'t Attribute<T, W>> {
     table
         .iter()
         .filter(|a| a.mutation == Mutation::InPlace)
         .filter(|a| (a.canonical)(want) != (a.canonical)(have))
         .collect()
+}
+
+/// The calls that write these changed attributes, each once, in the order the kind lists its
+/// calls.
+pub(crate) fn writes<T, W: Copy + Ord>(changed: &[&Attribute<T, W>]) -> Vec<W> {
+    let mut calls: Vec<W> = changed.iter().filter_map(|a| a.writes).collect();
+    calls.sort();
+    calls.dedup();
+    calls
 }
 
 /// One field of a spec mapping: its name, what its value may be, whether it is required, and what

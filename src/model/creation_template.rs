@@ -46,20 +46,28 @@ impl super::tags::Tagged for CreationTemplate {
     }
 }
 
-pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
-    Attribute::<CreationTemplate>::plain("prefix", |t| json!(t.prefix), Mutation::Key)
+/// The call that writes a template's changed settings: `UpdateRepositoryCreationTemplate`, which
+/// takes every setting at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Write {
+    Template,
+}
+
+pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate, Write>] = &[
+    Attribute::<CreationTemplate, Write>::plain("prefix", |t| json!(t.prefix), Mutation::Key)
         .spec_required(
             Ty::Str,
             "The repository prefix the template applies to, or ROOT (every repository no other template matches)",
         ),
-    Attribute::<CreationTemplate>::plain(
+    Attribute::<CreationTemplate, Write>::plain(
         "description",
         |t| json!(t.description),
         Mutation::InPlace,
     )
     .hidden_when_empty()
-    .spec(Ty::Str, "Up to 256 characters"),
-    Attribute::<CreationTemplate>::plain(
+    .spec(Ty::Str, "Up to 256 characters")
+    .written_by(Write::Template),
+    Attribute::<CreationTemplate, Write>::plain(
         "applied_for",
         |t| json!(t.applied_for),
         Mutation::InPlace,
@@ -67,8 +75,9 @@ pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
     .spec_required(
         Ty::Strings,
         "PULL_THROUGH_CACHE, REPLICATION and/or CREATE_ON_PUSH",
-    ),
-    Attribute::<CreationTemplate>::plain(
+    )
+    .written_by(Write::Template),
+    Attribute::<CreationTemplate, Write>::plain(
         "image_tag_mutability",
         |t| json!(t.image_tag_mutability),
         Mutation::InPlace,
@@ -76,8 +85,9 @@ pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
     .spec(
         Ty::OneOf(TagMutability::ALLOWED),
         "IMMUTABLE (default) or MUTABLE, for the repositories ECR creates",
-    ),
-    Attribute::<CreationTemplate>::plain(
+    )
+    .written_by(Write::Template),
+    Attribute::<CreationTemplate, Write>::plain(
         "image_tag_mutability_exclusion_filters",
         |t| json!(t.image_tag_mutability_exclusion_filters),
         Mutation::InPlace,
@@ -86,13 +96,15 @@ pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
     .spec(
         Ty::Strings,
         "Up to 5 wildcard filters of tags exempt from image_tag_mutability",
-    ),
-    Attribute::<CreationTemplate>::plain("encryption", |t| json!(t.encryption), Mutation::InPlace)
+    )
+    .written_by(Write::Template),
+    Attribute::<CreationTemplate, Write>::plain("encryption", |t| json!(t.encryption), Mutation::InPlace)
         .spec(
             Ty::Map(Encryption::FIELDS),
             "AES256 (default), KMS or KMS_DSSE; a kms_key is named by its ARN here",
-        ),
-    Attribute::<CreationTemplate>::plain(
+        )
+    .written_by(Write::Template),
+    Attribute::<CreationTemplate, Write>::plain(
         "lifecycle_policy",
         |t| json!(t.lifecycle_policy),
         Mutation::InPlace,
@@ -100,8 +112,9 @@ pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
     .spec(
         Ty::Map(super::lifecycle::FIELDS),
         "The same typed rules as a repository's",
-    ),
-    Attribute::<CreationTemplate>::new(
+    )
+    .written_by(Write::Template),
+    Attribute::<CreationTemplate, Write>::new(
         "repository_policy",
         |t| {
             t.repository_policy
@@ -118,8 +131,9 @@ pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
     .spec(
         Ty::Document,
         "An IAM policy document for the created repositories",
-    ),
-    Attribute::<CreationTemplate>::plain(
+    )
+    .written_by(Write::Template),
+    Attribute::<CreationTemplate, Write>::plain(
         "resource_tags",
         |t| json!(t.resource_tags),
         Mutation::InPlace,
@@ -129,8 +143,9 @@ pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
         "tags",
         Ty::StringMap,
         "Tags the created repositories get (not the stack's ownership tags)",
-    ),
-    Attribute::<CreationTemplate>::plain(
+    )
+    .written_by(Write::Template),
+    Attribute::<CreationTemplate, Write>::plain(
         "custom_role_arn",
         |t| json!(t.custom_role_arn),
         Mutation::InPlace,
@@ -139,7 +154,8 @@ pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
         Ty::Str,
         "A role of this account, trusted by ecr.amazonaws.com, that ECR assumes to apply the \
          template; AWS requires one for tags or KMS encryption",
-    ),
+    )
+    .written_by(Write::Template),
 ];
 
 impl CreationTemplate {
@@ -153,7 +169,8 @@ impl CreationTemplate {
 pub(crate) const RECORD_SECTION: &str = "creation_templates";
 
 impl super::unit::Declared for CreationTemplate {
-    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    type Write = Write;
+    const ATTRIBUTES: &'static [Attribute<Self, Write>] = ATTRIBUTES;
     const IN_REGISTRY_RECORD: bool = true;
     const RECORD_SECTION: Option<&'static str> = Some(RECORD_SECTION);
     fn name(&self) -> String {

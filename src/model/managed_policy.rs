@@ -41,6 +41,7 @@ impl super::tags::Tagged for ManagedPolicy {
 impl ManagedPolicy {}
 
 impl super::unit::Declared for ManagedPolicy {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     fn access(&self, env: &super::Env) -> Vec<super::access_fact::AccessFact> {
         vec![super::access_fact::AccessFact::ManagedPolicy {

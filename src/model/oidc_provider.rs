@@ -84,6 +84,7 @@ pub(crate) fn normalize_url(url: &str) -> String {
 }
 
 impl super::unit::Declared for OidcProvider {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     const OUTPUT: Option<super::unit::OutputSection> = Some(super::unit::OutputSection {
         key: "oidc_provider",

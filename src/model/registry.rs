@@ -593,6 +593,7 @@ pub fn unowned(live: &LiveRegistry, owned: &OwnedKeys) -> Vec<String> {
 }
 
 impl super::unit::Declared for RegistrySettings {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
         if self.policy.is_empty() {

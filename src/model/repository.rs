@@ -133,10 +133,24 @@ pub(crate) struct Repository {
     pub(crate) tags: Tags,
 }
 
+/// The calls that write a repository's attributes in place, in the order a plan makes them; the
+/// planner turns each into its op with the desired value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Write {
+    /// `PutImageTagMutability`: the mutability with its exclusion filters (one call sets both).
+    TagMutability,
+    /// `PutImageScanningConfiguration`.
+    ScanOnPush,
+    /// `PutLifecyclePolicy`, or `DeleteLifecyclePolicy` when the spec has none.
+    LifecyclePolicy,
+    /// `SetRepositoryPolicy`, or `DeleteRepositoryPolicy` when the spec has none.
+    RepositoryPolicy,
+}
+
 /// In fingerprint order (an attribute added later goes last, so that recorded fingerprints stay
 /// readable).
-pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
-    Attribute::<Repository>::plain(
+pub(crate) const ATTRIBUTES: &[Attribute<Repository, Write>] = &[
+    Attribute::<Repository, Write>::plain(
         "image_tag_mutability",
         |r| json!(r.image_tag_mutability),
         Mutation::InPlace,
@@ -144,14 +158,20 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
     .spec(
         Ty::OneOf(TagMutability::ALLOWED),
         "IMMUTABLE (default): a tag, once pushed, always names the same image",
-    ),
-    Attribute::<Repository>::plain("scan_on_push", |r| json!(r.scan_on_push), Mutation::InPlace)
-        .spec(Ty::Bool, "Scan each pushed image (default true)"),
+    )
+    .written_by(Write::TagMutability),
+    Attribute::<Repository, Write>::plain(
+        "scan_on_push",
+        |r| json!(r.scan_on_push),
+        Mutation::InPlace,
+    )
+    .spec(Ty::Bool, "Scan each pushed image (default true)")
+    .written_by(Write::ScanOnPush),
     // By type only (AES256, KMS, KMS_DSSE): a spec may name a KMS key by alias, or leave it out
     // for the AWS managed key, while AWS reports a key ARN; the key itself is compared with
     // `Encryption::satisfied_by`. AWS reports the managed key's ARN like any other key's, so
     // import writes what was read.
-    Attribute::<Repository>::new(
+    Attribute::<Repository, Write>::new(
         "encryption",
         |r| json!(r.encryption.type_name()),
         |r| json!(r.encryption),
@@ -161,7 +181,7 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
         Ty::Map(Encryption::FIELDS),
         "Encryption at rest (default AES256); a change replaces the repository",
     ),
-    Attribute::<Repository>::plain(
+    Attribute::<Repository, Write>::plain(
         "lifecycle_policy",
         |r| json!(r.lifecycle_policy),
         Mutation::InPlace,
@@ -169,9 +189,10 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
     .spec(
         Ty::Map(super::lifecycle::FIELDS),
         "Which images ECR expires or archives",
-    ),
+    )
+    .written_by(Write::LifecyclePolicy),
     // Imported split in two: the `lambda_pull` statement and the rest.
-    Attribute::<Repository>::new(
+    Attribute::<Repository, Write>::new(
         "repository_policy",
         |r| {
             r.repository_policy
@@ -189,9 +210,10 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
     .spec(
         Ty::Document,
         "An IAM policy document, as YAML or as a JSON string",
-    ),
+    )
+    .written_by(Write::RepositoryPolicy),
     Attribute::tags().spec(Ty::StringMap, "This repository's own tags"),
-    Attribute::<Repository>::plain(
+    Attribute::<Repository, Write>::plain(
         "force_delete",
         |r| json!(r.force_delete),
         Mutation::Recorded,
@@ -201,7 +223,7 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
         "Whether a replacement may delete the repository with its images (default false; apply \
          also needs --allow-replace)",
     ),
-    Attribute::<Repository>::plain(
+    Attribute::<Repository, Write>::plain(
         "image_tag_mutability_exclusion_filters",
         |r| json!(r.image_tag_mutability_exclusion_filters),
         Mutation::InPlace,
@@ -211,7 +233,8 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
     .spec(
         Ty::Strings,
         "Up to 5 wildcard filters of tags exempt from image_tag_mutability (e.g. latest, dev-*)",
-    ),
+    )
+    .written_by(Write::TagMutability),
 ];
 
 impl super::tags::Tagged for Repository {
@@ -444,7 +467,8 @@ mod lambda_pull_tests {
 }
 
 impl super::unit::Declared for Repository {
-    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    type Write = Write;
+    const ATTRIBUTES: &'static [Attribute<Self, Write>] = ATTRIBUTES;
     fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
         vec![super::access_fact::AccessFact::RepositoryPolicy {
             repository: self.name.clone(),

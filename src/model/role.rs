@@ -120,6 +120,7 @@ impl Role {
 }
 
 impl super::unit::Declared for Role {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
         vec![super::access_fact::AccessFact::Principal(self.clone())]

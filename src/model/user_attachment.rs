@@ -31,6 +31,7 @@ pub(crate) const ATTRIBUTES: &[Attribute<UserAttachment>] = &[
 ];
 
 impl super::unit::Declared for UserAttachment {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
         vec![super::access_fact::AccessFact::UserPolicy {

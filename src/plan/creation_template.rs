@@ -7,7 +7,8 @@ use super::calls::{Dependent, OpCalls, row};
 use super::planned::{Context, Planned};
 use super::{Action, AttributeChange, Change, Op};
 use crate::model::Registered;
-use crate::model::creation_template::ATTRIBUTES;
+use crate::model::attribute;
+use crate::model::creation_template::{ATTRIBUTES, Write};
 use crate::model::{Address, CreationTemplate, Kind, Live, Resource};
 use crate::model::{Env, Role};
 
@@ -30,21 +31,24 @@ pub fn diff(want: &CreationTemplate, live: Option<&Live>) -> Option<Change> {
         }];
         return Some(Change::new(address(want), Action::Create, attributes, ops));
     };
-    let attributes: Vec<AttributeChange> = crate::model::attribute::changed(ATTRIBUTES, want, have)
-        .into_iter()
+    let changed = attribute::changed(ATTRIBUTES, want, have);
+    let attributes: Vec<AttributeChange> = changed
+        .iter()
         .map(|a| AttributeChange::new(a.name, Some((a.shown)(have)), Some((a.shown)(want))))
         .collect();
     if attributes.is_empty() {
         return None;
     }
-    let mut change = Change::new(
-        address(want),
-        Action::Update,
-        attributes,
-        vec![Op::UpdateCreationTemplate {
-            template: stored(want),
-        }],
-    );
+    // Every setting's row names the template's one update call.
+    let ops = attribute::writes(&changed)
+        .into_iter()
+        .map(|call| match call {
+            Write::Template => Op::UpdateCreationTemplate {
+                template: stored(want),
+            },
+        })
+        .collect();
+    let mut change = Change::new(address(want), Action::Update, attributes, ops);
     change.notes.push(
         "applies to repositories ECR creates from now on; existing ones keep their settings".into(),
     );

@@ -160,3 +160,36 @@ fn template_mistakes_are_reported_where_they_are_written() {
     ];
     assert_spec_errors(&cases);
 }
+
+/// Every setting's row names the template's one update call: several changed settings are one
+/// update carrying the whole template.
+#[tokio::test]
+async fn several_changed_settings_are_one_update_of_the_whole_template() {
+    let fake = FakeAws::default();
+    apply_ok(&fake, &templates_spec(TEMPLATE)).await;
+    let edited = templates_spec(&TEMPLATE.replace("keep_last: 20", "keep_last: 30").replace(
+        "image_tag_mutability: IMMUTABLE",
+        "image_tag_mutability: MUTABLE",
+    ));
+    let plan = plan_on(&fake, &edited).await;
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::CreationTemplate)
+        .unwrap();
+    assert_eq!(
+        change
+            .attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["image_tag_mutability", "lifecycle_policy"]
+    );
+    match real_ops(&change.ops).as_slice() {
+        [Op::UpdateCreationTemplate { template }] => {
+            assert_eq!(template.image_tag_mutability, TagMutability::Mutable);
+            assert_eq!(template.description, "Images pulled from Docker Hub");
+        }
+        ops => panic!("expected one update: {ops:#?}"),
+    }
+}

@@ -12,7 +12,7 @@ use crate::model::Unit;
 use crate::model::attribute::{self, Mutation};
 use crate::model::fingerprint::Fingerprint;
 use crate::model::lifecycle_preview::Preview;
-use crate::model::repository::ATTRIBUTES;
+use crate::model::repository::{ATTRIBUTES, Write};
 use crate::model::{Address, Kind, LifecyclePolicy, Repository, Resource, TagTarget};
 use crate::model::{Env, Role};
 
@@ -38,14 +38,14 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
     }
 
     // Every in-place attribute of the table (tags have their own rules, below) whose canonical
-    // value differs is shown, then written by the call that sets it.
-    let mut attributes = Vec::new();
-    let mut changed: Vec<&str> = Vec::new();
-    for a in attribute::changed(ATTRIBUTES, want, have) {
-        attributes.push(attr(a.name, (a.shown)(have), (a.shown)(want)));
-        changed.push(a.name);
-    }
-    let mut ops = writes(want, &changed);
+    // value differs is shown, then written by the call its row names.
+    let changed = attribute::changed(ATTRIBUTES, want, have);
+    let mut attributes: Vec<AttributeChange> = changed
+        .iter()
+        .map(|a| attr(a.name, (a.shown)(have), (a.shown)(want)))
+        .collect();
+    let calls = attribute::writes(&changed);
+    let mut ops: Vec<Op> = calls.iter().map(|&call| write(want, call)).collect();
     // Not a property of the live repository: recorded in the fingerprint, so that prune knows
     // whether the last apply allowed deleting its images.
     let recorded = Fingerprint::recorded(&live.resource)
@@ -70,7 +70,7 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
     }
     let mut change =
         (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))?;
-    if changed.contains(&"lifecycle_policy")
+    if calls.contains(&Write::LifecyclePolicy)
         && let Some(LifecyclePolicy::Rules { rules }) = &want.lifecycle_policy
         && let Some(read) = &live.dependents.images
     {
@@ -99,44 +99,34 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
     Some(change)
 }
 
-/// The calls that write the changed in-place attributes of the table: one per call (the
-/// mutability and its exclusions go together).
-fn writes(want: &Repository, changed: &[&str]) -> Vec<Op> {
+/// The op of a call that writes changed attributes, with their desired values.
+fn write(want: &Repository, call: Write) -> Op {
     let name = want.name.clone();
-    let has = |a: &str| changed.contains(&a);
-    let mut ops = Vec::new();
-    if has("image_tag_mutability") || has("image_tag_mutability_exclusion_filters") {
-        ops.push(Op::PutImageTagMutability {
-            name: name.clone(),
+    match call {
+        Write::TagMutability => Op::PutImageTagMutability {
+            name,
             value: want.image_tag_mutability,
             exclusion_filters: want.image_tag_mutability_exclusion_filters.clone(),
-        });
-    }
-    if has("scan_on_push") {
-        ops.push(Op::PutScanOnPush {
-            name: name.clone(),
+        },
+        Write::ScanOnPush => Op::PutScanOnPush {
+            name,
             value: want.scan_on_push,
-        });
-    }
-    if has("lifecycle_policy") {
-        ops.push(match &want.lifecycle_policy {
+        },
+        Write::LifecyclePolicy => match &want.lifecycle_policy {
             Some(p) => Op::PutLifecyclePolicy {
-                name: name.clone(),
+                name,
                 text: p.to_aws_text(),
             },
-            None => Op::DeleteLifecyclePolicy { name: name.clone() },
-        });
-    }
-    if has("repository_policy") {
-        ops.push(match &want.repository_policy {
+            None => Op::DeleteLifecyclePolicy { name },
+        },
+        Write::RepositoryPolicy => match &want.repository_policy {
             Some(p) => Op::SetRepositoryPolicy {
-                name: name.clone(),
+                name,
                 text: p.to_json_string(),
             },
             None => Op::DeleteRepositoryPolicy { name },
-        });
+        },
     }
-    ops
 }
 
 fn attr(name: &str, before: serde_json::Value, after: serde_json::Value) -> AttributeChange {

@@ -13,9 +13,9 @@ pub(crate) use crate::model::attribute::{Field, Ty};
 /// A kind's fields: `first`, then the fields of its attribute rows in their order, then `last`
 /// (the fields that set no attribute: a repository's `name` and `lambda_pull`). `N` is their
 /// count, as [`kind_fields!`] works out.
-pub(crate) const fn table<T, const N: usize>(
+pub(crate) const fn table<T, W, const N: usize>(
     first: &[Field],
-    rows: &[Attribute<T>],
+    rows: &[Attribute<T, W>],
     last: &[Field],
 ) -> [Field; N] {
     let mut out = [Field::new("", Ty::Str, ""); N];
@@ -53,7 +53,7 @@ macro_rules! kind_fields {
         const N: usize =
             FIRST.len() + $crate::model::attribute::spec_fields($rows) + LAST.len();
         const FIELDS: [$crate::spec::fields::Field; N] =
-            $crate::spec::fields::table::<_, N>(FIRST, $rows, LAST);
+            $crate::spec::fields::table::<_, _, N>(FIRST, $rows, LAST);
         &FIELDS
     }};
 }
