@@ -134,6 +134,27 @@ impl<T, W: Copy> Attribute<T, W> {
         self
     }
 
+    /// The spec field says, for this kind, `doc` (a row shared by two kinds, which read it in
+    /// their own terms).
+    pub(crate) const fn spec_doc(mut self, doc: &'static str) -> Self {
+        if let Some(field) = &mut self.spec {
+            field.doc = doc;
+        }
+        self
+    }
+
+    /// Compared and fingerprinted in this form, instead of the one its shared row declares.
+    pub(crate) const fn compared_as(mut self, canonical: fn(&T) -> Value) -> Self {
+        self.canonical = canonical;
+        self
+    }
+
+    /// Changed this way, instead of the way its shared row declares.
+    pub(crate) const fn changed_by(mut self, mutation: Mutation) -> Self {
+        self.mutation = mutation;
+        self
+    }
+
     /// Left out of plans when empty.
     pub(crate) const fn hidden_when_empty(mut self) -> Self {
         self.shown_when_empty = false;

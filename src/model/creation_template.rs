@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::Tags;
 use super::attribute::{self, Attribute, Mutation, Ty};
-use super::{Encryption, LifecyclePolicy, PolicyDocument, TagMutability, Tags};
+use super::repository_settings::{RepositorySettings, WithSettings};
 
 /// What a template applies to (ECR's `appliedFor`).
 pub(crate) const APPLIED_FOR: &[&str] = &["PULL_THROUGH_CACHE", "REPLICATION", "CREATE_ON_PUSH"];
@@ -20,15 +21,10 @@ pub(crate) struct CreationTemplate {
     pub(crate) description: String,
     /// Sorted, deduplicated values of [`APPLIED_FOR`].
     pub(crate) applied_for: Vec<String>,
-    pub(crate) image_tag_mutability: TagMutability,
-    /// Sorted; empty: none.
-    #[serde(default)]
-    pub(crate) image_tag_mutability_exclusion_filters: Vec<String>,
-    pub(crate) encryption: Encryption,
-    #[serde(default)]
-    pub(crate) lifecycle_policy: Option<LifecyclePolicy>,
-    #[serde(default)]
-    pub(crate) repository_policy: Option<PolicyDocument>,
+    /// What the created repositories get: mutability with the exclusion filters, encryption,
+    /// lifecycle and repository policies.
+    #[serde(flatten)]
+    pub(crate) settings: RepositorySettings,
     /// The tags the created repositories get (the template itself has none).
     #[serde(default)]
     pub(crate) resource_tags: Tags,
@@ -38,6 +34,12 @@ pub(crate) struct CreationTemplate {
     /// Not written to AWS: ownership and fingerprint from the stack's registry record.
     #[serde(default)]
     pub(crate) tags: Tags,
+}
+
+impl WithSettings for CreationTemplate {
+    fn settings(&self) -> &RepositorySettings {
+        &self.settings
+    }
 }
 
 impl super::tags::Tagged for CreationTemplate {
@@ -77,62 +79,22 @@ pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate, Write>] = &[
         "PULL_THROUGH_CACHE, REPLICATION and/or CREATE_ON_PUSH",
     )
     .written_by(Write::Template),
-    Attribute::<CreationTemplate, Write>::plain(
-        "image_tag_mutability",
-        |t| json!(t.image_tag_mutability),
-        Mutation::InPlace,
-    )
-    .spec(
-        Ty::OneOf(TagMutability::ALLOWED),
-        "IMMUTABLE (default) or MUTABLE, for the repositories ECR creates",
-    )
-    .written_by(Write::Template),
-    Attribute::<CreationTemplate, Write>::plain(
-        "image_tag_mutability_exclusion_filters",
-        |t| json!(t.image_tag_mutability_exclusion_filters),
-        Mutation::InPlace,
-    )
-    .hidden_when_empty()
-    .spec(
-        Ty::Strings,
-        "Up to 5 wildcard filters of tags exempt from image_tag_mutability",
-    )
-    .written_by(Write::Template),
-    Attribute::<CreationTemplate, Write>::plain("encryption", |t| json!(t.encryption), Mutation::InPlace)
-        .spec(
-            Ty::Map(Encryption::FIELDS),
-            "AES256 (default), KMS or KMS_DSSE; a kms_key is named by its ARN here",
-        )
-    .written_by(Write::Template),
-    Attribute::<CreationTemplate, Write>::plain(
-        "lifecycle_policy",
-        |t| json!(t.lifecycle_policy),
-        Mutation::InPlace,
-    )
-    .spec(
-        Ty::Map(super::lifecycle::FIELDS),
-        "The same typed rules as a repository's",
-    )
-    .written_by(Write::Template),
-    Attribute::<CreationTemplate, Write>::new(
-        "repository_policy",
-        |t| {
-            t.repository_policy
-                .as_ref()
-                .map_or(Value::Null, |d| d.canonical().clone())
-        },
-        |t| {
-            t.repository_policy
-                .as_ref()
-                .map_or(Value::Null, |d| d.original().clone())
-        },
-        Mutation::InPlace,
-    )
-    .spec(
-        Ty::Document,
-        "An IAM policy document for the created repositories",
-    )
-    .written_by(Write::Template),
+    RepositorySettings::image_tag_mutability()
+        .spec_doc("IMMUTABLE (default) or MUTABLE, for the repositories ECR creates")
+        .written_by(Write::Template),
+    RepositorySettings::image_tag_mutability_exclusion_filters()
+        .spec_doc("Up to 5 wildcard filters of tags exempt from image_tag_mutability")
+        .written_by(Write::Template),
+    // Compared whole: a template names its key by ARN, and AWS reports it as written.
+    RepositorySettings::encryption()
+        .spec_doc("AES256 (default), KMS or KMS_DSSE; a kms_key is named by its ARN here")
+        .written_by(Write::Template),
+    RepositorySettings::lifecycle_policy()
+        .spec_doc("The same typed rules as a repository's")
+        .written_by(Write::Template),
+    RepositorySettings::repository_policy()
+        .spec_doc("An IAM policy document for the created repositories")
+        .written_by(Write::Template),
     Attribute::<CreationTemplate, Write>::plain(
         "resource_tags",
         |t| json!(t.resource_tags),
@@ -178,13 +140,7 @@ impl super::unit::Declared for CreationTemplate {
     }
     super::unit::tags_in_field!();
     fn bind(&mut self, env: &super::Env) {
-        self.repository_policy = self.repository_policy.as_ref().map(|d| d.bind(env));
+        self.settings.bind(env);
         self.custom_role_arn = self.custom_role_arn.as_deref().map(|a| env.bind(a));
-        match &mut self.encryption {
-            super::Encryption::Kms { kms_key } | super::Encryption::KmsDsse { kms_key } => {
-                *kms_key = kms_key.as_deref().map(|k| env.bind(k));
-            }
-            _ => {}
-        }
     }
 }

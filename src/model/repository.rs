@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::attribute::{Attribute, Field, Import, Mutation, Ty};
-use super::{LifecyclePolicy, PolicyDocument, Tags};
+use super::repository_settings::{RepositorySettings, WithSettings};
+use super::{PolicyDocument, Tags};
 
 /// Whether an image tag, once pushed, can be moved to another image (ECR's setting, in upper case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,22 +116,21 @@ impl Encryption {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Repository {
     pub(crate) name: String,
-    pub(crate) image_tag_mutability: TagMutability,
-    /// Wildcard filters of tags exempt from `image_tag_mutability` (ECR's `…_WITH_EXCLUSION`),
-    /// sorted; empty: none.
-    #[serde(default)]
-    pub(crate) image_tag_mutability_exclusion_filters: Vec<String>,
+    /// Its mutability with the exclusion filters, encryption, lifecycle and repository policies.
+    #[serde(flatten)]
+    pub(crate) settings: RepositorySettings,
     pub(crate) scan_on_push: bool,
-    pub(crate) encryption: Encryption,
     /// Behaviour on delete, not a property of the live repository: never compared.
     #[serde(default)]
     pub(crate) force_delete: bool,
     #[serde(default)]
-    pub(crate) lifecycle_policy: Option<LifecyclePolicy>,
-    #[serde(default)]
-    pub(crate) repository_policy: Option<PolicyDocument>,
-    #[serde(default)]
     pub(crate) tags: Tags,
+}
+
+impl WithSettings for Repository {
+    fn settings(&self) -> &RepositorySettings {
+        &self.settings
+    }
 }
 
 /// The calls that write a repository's attributes in place, in the order a plan makes them; the
@@ -150,16 +150,7 @@ pub(crate) enum Write {
 /// In fingerprint order (an attribute added later goes last, so that recorded fingerprints stay
 /// readable).
 pub(crate) const ATTRIBUTES: &[Attribute<Repository, Write>] = &[
-    Attribute::<Repository, Write>::plain(
-        "image_tag_mutability",
-        |r| json!(r.image_tag_mutability),
-        Mutation::InPlace,
-    )
-    .spec(
-        Ty::OneOf(TagMutability::ALLOWED),
-        "IMMUTABLE (default): a tag, once pushed, always names the same image",
-    )
-    .written_by(Write::TagMutability),
+    RepositorySettings::image_tag_mutability().written_by(Write::TagMutability),
     Attribute::<Repository, Write>::plain(
         "scan_on_push",
         |r| json!(r.scan_on_push),
@@ -171,47 +162,14 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository, Write>] = &[
     // for the AWS managed key, while AWS reports a key ARN; the key itself is compared with
     // `Encryption::satisfied_by`. AWS reports the managed key's ARN like any other key's, so
     // import writes what was read.
-    Attribute::<Repository, Write>::new(
-        "encryption",
-        |r| json!(r.encryption.type_name()),
-        |r| json!(r.encryption),
-        Mutation::Replace,
-    )
-    .spec(
-        Ty::Map(Encryption::FIELDS),
-        "Encryption at rest (default AES256); a change replaces the repository",
-    ),
-    Attribute::<Repository, Write>::plain(
-        "lifecycle_policy",
-        |r| json!(r.lifecycle_policy),
-        Mutation::InPlace,
-    )
-    .spec(
-        Ty::Map(super::lifecycle::FIELDS),
-        "Which images ECR expires or archives",
-    )
-    .written_by(Write::LifecyclePolicy),
+    RepositorySettings::encryption()
+        .compared_as(|r: &Repository| json!(r.settings.encryption.type_name()))
+        .changed_by(Mutation::Replace),
+    RepositorySettings::lifecycle_policy().written_by(Write::LifecyclePolicy),
     // Imported split in two: the `lambda_pull` statement and the rest.
-    Attribute::<Repository, Write>::new(
-        "repository_policy",
-        |r| {
-            r.repository_policy
-                .as_ref()
-                .map_or(Value::Null, |d| d.canonical().clone())
-        },
-        |r| {
-            r.repository_policy
-                .as_ref()
-                .map_or(Value::Null, |p| p.original().clone())
-        },
-        Mutation::InPlace,
-    )
-    .imported(Import::ByKind)
-    .spec(
-        Ty::Document,
-        "An IAM policy document, as YAML or as a JSON string",
-    )
-    .written_by(Write::RepositoryPolicy),
+    RepositorySettings::repository_policy()
+        .imported(Import::ByKind)
+        .written_by(Write::RepositoryPolicy),
     Attribute::tags().spec(Ty::StringMap, "This repository's own tags"),
     Attribute::<Repository, Write>::plain(
         "force_delete",
@@ -223,18 +181,9 @@ pub(crate) const ATTRIBUTES: &[Attribute<Repository, Write>] = &[
         "Whether a replacement may delete the repository with its images (default false; apply \
          also needs --allow-replace)",
     ),
-    Attribute::<Repository, Write>::plain(
-        "image_tag_mutability_exclusion_filters",
-        |r| json!(r.image_tag_mutability_exclusion_filters),
-        Mutation::InPlace,
-    )
-    .added_later(|| json!([]))
-    .hidden_when_empty()
-    .spec(
-        Ty::Strings,
-        "Up to 5 wildcard filters of tags exempt from image_tag_mutability (e.g. latest, dev-*)",
-    )
-    .written_by(Write::TagMutability),
+    RepositorySettings::image_tag_mutability_exclusion_filters()
+        .added_later(|| json!([]))
+        .written_by(Write::TagMutability),
 ];
 
 impl super::tags::Tagged for Repository {
@@ -395,7 +344,7 @@ mod tests {
     fn encryption_is_fingerprinted_by_type_only() {
         let canonical = |e: Encryption| {
             let mut r = crate::testing::repo("betekk-app").build();
-            r.encryption = e;
+            r.settings.encryption = e;
             super::super::attribute::comparable(ATTRIBUTES, &r)
                 .into_iter()
                 .find(|(name, _)| *name == "encryption")
@@ -472,7 +421,7 @@ impl super::unit::Declared for Repository {
     fn access(&self, _env: &super::Env) -> Vec<super::access_fact::AccessFact> {
         vec![super::access_fact::AccessFact::RepositoryPolicy {
             repository: self.name.clone(),
-            document: self.repository_policy.clone(),
+            document: self.settings.repository_policy.clone(),
         }]
     }
     const OUTPUT: Option<super::unit::OutputSection> = Some(super::unit::OutputSection {
@@ -497,6 +446,6 @@ impl super::unit::Declared for Repository {
     }
     super::unit::tags_in_field!();
     fn bind(&mut self, env: &super::Env) {
-        self.repository_policy = self.repository_policy.as_ref().map(|d| d.bind(env));
+        self.settings.bind(env);
     }
 }

@@ -52,9 +52,14 @@ async fn a_template_is_created_converges_changes_in_place_and_is_pruned() {
         stored.applied_for,
         vec!["PULL_THROUGH_CACHE", "REPLICATION"]
     );
-    assert_eq!(stored.image_tag_mutability, TagMutability::Immutable);
-    assert_eq!(stored.encryption, Encryption::Aes256);
-    assert!(stored.lifecycle_policy.is_some() && stored.repository_policy.is_some());
+    assert_eq!(
+        stored.settings.image_tag_mutability,
+        TagMutability::Immutable
+    );
+    assert_eq!(stored.settings.encryption, Encryption::Aes256);
+    assert!(
+        stored.settings.lifecycle_policy.is_some() && stored.settings.repository_policy.is_some()
+    );
     assert!(plan_on(&fake, &d).await.is_empty());
 
     let edited = templates_spec(&TEMPLATE.replace("keep_last: 20", "keep_last: 30"));
@@ -187,7 +192,10 @@ async fn several_changed_settings_are_one_update_of_the_whole_template() {
     );
     match real_ops(&change.ops).as_slice() {
         [Op::UpdateCreationTemplate { template }] => {
-            assert_eq!(template.image_tag_mutability, TagMutability::Mutable);
+            assert_eq!(
+                template.settings.image_tag_mutability,
+                TagMutability::Mutable
+            );
             assert_eq!(template.description, "Images pulled from Docker Hub");
         }
         ops => panic!("expected one update: {ops:#?}"),

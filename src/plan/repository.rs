@@ -32,7 +32,10 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
         return None;
     };
 
-    let encryption_differs = !want.encryption.satisfied_by(&have.encryption);
+    let encryption_differs = !want
+        .settings
+        .encryption
+        .satisfied_by(&have.settings.encryption);
     if encryption_differs && owned {
         return Some(replace(want, have, address));
     }
@@ -71,7 +74,7 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
     let mut change =
         (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))?;
     if calls.contains(&Write::LifecyclePolicy)
-        && let Some(LifecyclePolicy::Rules { rules }) = &want.lifecycle_policy
+        && let Some(LifecyclePolicy::Rules { rules }) = &want.settings.lifecycle_policy
         && let Some(read) = &live.dependents.images
     {
         let preview = Preview::new(&want.name, rules, &read.images, read.at);
@@ -92,8 +95,8 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
         change.notes.push(format!(
             "encryption differs ({} in AWS, {} in the spec) and can only change by recreating the \
              repository; adoption leaves it as it is",
-            json!(have.encryption),
-            json!(want.encryption)
+            json!(have.settings.encryption),
+            json!(want.settings.encryption)
         ));
     }
     Some(change)
@@ -105,21 +108,21 @@ fn write(want: &Repository, call: Write) -> Op {
     match call {
         Write::TagMutability => Op::PutImageTagMutability {
             name,
-            value: want.image_tag_mutability,
-            exclusion_filters: want.image_tag_mutability_exclusion_filters.clone(),
+            value: want.settings.image_tag_mutability,
+            exclusion_filters: want.settings.image_tag_mutability_exclusion_filters.clone(),
         },
         Write::ScanOnPush => Op::PutScanOnPush {
             name,
             value: want.scan_on_push,
         },
-        Write::LifecyclePolicy => match &want.lifecycle_policy {
+        Write::LifecyclePolicy => match &want.settings.lifecycle_policy {
             Some(p) => Op::PutLifecyclePolicy {
                 name,
                 text: p.to_aws_text(),
             },
             None => Op::DeleteLifecyclePolicy { name },
         },
-        Write::RepositoryPolicy => match &want.repository_policy {
+        Write::RepositoryPolicy => match &want.settings.repository_policy {
             Some(p) => Op::SetRepositoryPolicy {
                 name,
                 text: p.to_json_string(),
@@ -136,19 +139,19 @@ fn attr(name: &str, before: serde_json::Value, after: serde_json::Value) -> Attr
 fn create_ops(want: &Repository) -> Vec<Op> {
     let mut ops = vec![Op::CreateRepository {
         name: want.name.clone(),
-        image_tag_mutability: want.image_tag_mutability,
-        exclusion_filters: want.image_tag_mutability_exclusion_filters.clone(),
+        image_tag_mutability: want.settings.image_tag_mutability,
+        exclusion_filters: want.settings.image_tag_mutability_exclusion_filters.clone(),
         scan_on_push: want.scan_on_push,
-        encryption: want.encryption.clone(),
+        encryption: want.settings.encryption.clone(),
         tags: want.tags.clone(),
     }];
-    if let Some(p) = &want.lifecycle_policy {
+    if let Some(p) = &want.settings.lifecycle_policy {
         ops.push(Op::PutLifecyclePolicy {
             name: want.name.clone(),
             text: p.to_aws_text(),
         });
     }
-    if let Some(p) = &want.repository_policy {
+    if let Some(p) = &want.settings.repository_policy {
         ops.push(Op::SetRepositoryPolicy {
             name: want.name.clone(),
             text: p.to_json_string(),
@@ -309,7 +312,12 @@ impl Planned for Repository {
 
 /// The spec's roles a repository policy names as principals.
 pub(super) fn names_a_role(repo: &Repository, desired: &[Resource], env: &Env) -> Vec<Address> {
-    let Some(text) = repo.repository_policy.as_ref().map(|d| d.to_json_string()) else {
+    let Some(text) = repo
+        .settings
+        .repository_policy
+        .as_ref()
+        .map(|d| d.to_json_string())
+    else {
         return Vec::new();
     };
     desired

@@ -334,7 +334,7 @@ fn encryption_change_replaces_deleting_first() {
             .find(|a| a.name == "encryption")
             .unwrap_or_else(|| panic!("{name}: no encryption attribute"));
         assert!(enc.forces_replacement, "{name}");
-        assert_eq!(enc.after, Some(json(&want.encryption)), "{name}");
+        assert_eq!(enc.after, Some(json(&want.settings.encryption)), "{name}");
         assert!(
             change
                 .attributes
@@ -353,7 +353,7 @@ fn encryption_change_replaces_deleting_first() {
             "{name}"
         );
         assert!(
-            matches!(&change.ops[1], Op::CreateRepository { encryption, .. } if *encryption == want.encryption),
+            matches!(&change.ops[1], Op::CreateRepository { encryption, .. } if *encryption == want.settings.encryption),
             "{name}: {:?}",
             change.ops
         );
@@ -971,7 +971,7 @@ fn every_in_place_attribute_names_the_call_that_writes_it() {
 #[test]
 fn the_mutability_and_its_exclusion_filters_changed_together_are_one_call() {
     let mut want = repo("betekk-app").mutable().build();
-    want.image_tag_mutability_exclusion_filters = vec!["latest".into()];
+    want.settings.image_tag_mutability_exclusion_filters = vec!["latest".into()];
     let plan = plan(&desired([want]), &observed([repo("betekk-app")])).unwrap();
     let change = only_change(&plan);
     assert_eq!(
@@ -996,7 +996,7 @@ fn the_mutability_and_its_exclusion_filters_changed_together_are_one_call() {
 #[test]
 fn calls_go_in_the_kinds_order_whatever_the_order_of_their_rows() {
     let mut want = repo("betekk-app").lifecycle(keep_last(3)).build();
-    want.image_tag_mutability_exclusion_filters = vec!["dev-*".into()];
+    want.settings.image_tag_mutability_exclusion_filters = vec!["dev-*".into()];
     let plan = plan(
         &desired([want]),
         &observed([repo("betekk-app").scan_on_push(false)]),

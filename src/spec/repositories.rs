@@ -3,12 +3,14 @@
 use std::collections::BTreeMap;
 
 use super::fields::{Field, Ty, kind_fields};
-use super::reader::{Reader, join};
+use super::reader::{Fields, Reader, join};
 use super::yaml::{Node, Value};
 use super::{Context, names, resource_tags};
 use crate::model::repository::{ATTRIBUTES, with_lambda_pull};
 use crate::model::wildcard;
-use crate::model::{Encryption, PolicyDocument, Repository, Resource, TagMutability};
+use crate::model::{
+    Encryption, PolicyDocument, Repository, RepositorySettings, Resource, TagMutability,
+};
 
 /// A repository's fields: its attribute rows' (`model::repository::ATTRIBUTES`), with the name
 /// before them and the fields that set no attribute of their own after.
@@ -105,21 +107,7 @@ fn read_one(
             }
         }
     };
-    let mutability = match f.get("image_tag_mutability") {
-        None => Some(TagMutability::Immutable),
-        Some(n) => r.one_of(
-            n,
-            &f.path_of("image_tag_mutability"),
-            TagMutability::ALLOWED,
-            TagMutability::parse,
-        ),
-    };
-    let exclusions = match f.get("image_tag_mutability_exclusion_filters") {
-        None => Some(Vec::new()),
-        Some(n) => {
-            read_exclusion_filters(r, n, &f.path_of("image_tag_mutability_exclusion_filters"))
-        }
-    };
+    let settings = read_settings(r, ctx, &f);
     let scan_on_push = match f.get("scan_on_push") {
         None => Some(true),
         Some(n) => r.bool(n, &f.path_of("scan_on_push")),
@@ -128,53 +116,82 @@ fn read_one(
         None => Some(false),
         Some(n) => r.bool(n, &f.path_of("force_delete")),
     };
-    let encryption = match f.get("encryption") {
-        None => Some(Encryption::Aes256),
-        Some(n) => read_encryption(r, n, &f.path_of("encryption")),
-    };
-    let lifecycle = match f.get("lifecycle_policy") {
-        None => Some(None),
-        Some(n) => super::lifecycle::read(r, n, &f.path_of("lifecycle_policy")).map(Some),
-    };
-    let policy = match f.get("repository_policy") {
-        None => Some(None),
-        Some(n) => {
-            read_policy_document(r, n, &f.path_of("repository_policy"), &ctx.prefix).map(Some)
-        }
-    };
-    let policy = match f.get("lambda_pull") {
-        None => policy,
-        Some(n) => {
-            let p = f.path_of("lambda_pull");
-            let pull = read_lambda_pull(r, ctx, n, &p, deployed);
-            match (policy, pull) {
-                (Some(policy), Some(functions)) => {
-                    match with_lambda_pull(policy.as_ref(), &functions) {
-                        Ok(doc) => Some(Some(doc)),
-                        Err(e) => {
-                            r.error(n.pos, &p, e);
-                            None
-                        }
-                    }
+    let pull = f.get("lambda_pull").map(|n| {
+        let p = f.path_of("lambda_pull");
+        (n, read_lambda_pull(r, ctx, n, &p, deployed), p)
+    });
+    let settings = match (settings, pull) {
+        (settings, None) => settings,
+        (Some(mut settings), Some((n, Some(functions), p))) => {
+            match with_lambda_pull(settings.repository_policy.as_ref(), &functions) {
+                Ok(doc) => {
+                    settings.repository_policy = Some(doc);
+                    Some(settings)
                 }
-                _ => None,
+                Err(e) => {
+                    r.error(n.pos, &p, e);
+                    None
+                }
             }
         }
+        (_, Some(_)) => None,
     };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
     let repo = Repository {
         name: name?,
-        image_tag_mutability: mutability?,
-        image_tag_mutability_exclusion_filters: exclusions?,
+        settings: settings?,
         scan_on_push: scan_on_push?,
-        encryption: encryption?,
         force_delete: force_delete?,
-        lifecycle_policy: lifecycle?,
-        repository_policy: policy?,
         tags,
     };
     super::strict::lint_repository(r, &repo, node.pos, path);
     Some(repo)
+}
+
+/// The settings a repository and a creation template share, each defaulted as
+/// [`RepositorySettings::default`] says, from the mapping `f` of either.
+pub(crate) fn read_settings(
+    r: &mut Reader,
+    ctx: &Context,
+    f: &Fields<'_>,
+) -> Option<RepositorySettings> {
+    let default = RepositorySettings::default();
+    let image_tag_mutability = match f.get("image_tag_mutability") {
+        None => Some(default.image_tag_mutability),
+        Some(n) => r.one_of(
+            n,
+            &f.path_of("image_tag_mutability"),
+            TagMutability::ALLOWED,
+            TagMutability::parse,
+        ),
+    };
+    let exclusion_filters = match f.get("image_tag_mutability_exclusion_filters") {
+        None => Some(default.image_tag_mutability_exclusion_filters),
+        Some(n) => {
+            read_exclusion_filters(r, n, &f.path_of("image_tag_mutability_exclusion_filters"))
+        }
+    };
+    let encryption = match f.get("encryption") {
+        None => Some(default.encryption),
+        Some(n) => read_encryption(r, n, &f.path_of("encryption")),
+    };
+    let lifecycle_policy = match f.get("lifecycle_policy") {
+        None => Some(default.lifecycle_policy),
+        Some(n) => super::lifecycle::read(r, n, &f.path_of("lifecycle_policy")).map(Some),
+    };
+    let repository_policy = match f.get("repository_policy") {
+        None => Some(default.repository_policy),
+        Some(n) => {
+            read_policy_document(r, n, &f.path_of("repository_policy"), &ctx.prefix).map(Some)
+        }
+    };
+    Some(RepositorySettings {
+        image_tag_mutability: image_tag_mutability?,
+        image_tag_mutability_exclusion_filters: exclusion_filters?,
+        encryption: encryption?,
+        lifecycle_policy: lifecycle_policy?,
+        repository_policy: repository_policy?,
+    })
 }
 
 /// `lambda_pull`: function patterns that Lambda may pull this repository's images for. One that no

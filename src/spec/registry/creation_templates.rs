@@ -8,7 +8,7 @@ use super::super::reader::Reader;
 use super::super::yaml::Node;
 use super::super::{Context, arns, names, repositories};
 use crate::model::creation_template::{APPLIED_FOR, ATTRIBUTES};
-use crate::model::{CreationTemplate, Encryption, Resource, TagMutability};
+use crate::model::{CreationTemplate, Encryption, Resource};
 
 /// A template's fields: its attribute rows' (`model::creation_template::ATTRIBUTES`).
 pub const CREATION_TEMPLATE_FIELDS: &[Field] = kind_fields!([], ATTRIBUTES, []);
@@ -127,50 +127,18 @@ fn read_creation_template(
             ok
         }),
     };
-    let mutability = match f.get("image_tag_mutability") {
-        None => Some(TagMutability::Immutable),
-        Some(n) => r.one_of(
-            n,
-            &f.path_of("image_tag_mutability"),
-            TagMutability::ALLOWED,
-            TagMutability::parse,
-        ),
-    };
-    let exclusions = match f.get("image_tag_mutability_exclusion_filters") {
-        None => Some(Vec::new()),
-        Some(n) => repositories::read_exclusion_filters(
-            r,
-            n,
-            &f.path_of("image_tag_mutability_exclusion_filters"),
-        ),
-    };
-    let encryption = match f.get("encryption") {
-        None => Some(Encryption::Aes256),
-        Some(n) => {
-            let e = repositories::read_encryption(r, n, &f.path_of("encryption"))?;
-            if let Some(key) = e.kms_key().filter(|k| !k.starts_with("arn:")) {
-                r.error(
-                    n.pos,
-                    &f.path_of("encryption"),
-                    format!("kms_key {key:?}: a template names its key by ARN (ECR refuses ids and aliases here)"),
-                );
-                None
-            } else {
-                Some(e)
-            }
-        }
-    };
-    let lifecycle = match f.get("lifecycle_policy") {
-        None => Some(None),
-        Some(n) => super::super::lifecycle::read(r, n, &f.path_of("lifecycle_policy")).map(Some),
-    };
-    let policy = match f.get("repository_policy") {
-        None => Some(None),
-        Some(n) => {
-            repositories::read_policy_document(r, n, &f.path_of("repository_policy"), &ctx.prefix)
-                .map(Some)
-        }
-    };
+    let settings = repositories::read_settings(r, ctx, &f).filter(|s| {
+        let Some(key) = s.encryption.kms_key().filter(|k| !k.starts_with("arn:")) else {
+            return true;
+        };
+        let n = f.get("encryption").expect("a key is read from the encryption field");
+        r.error(
+            n.pos,
+            &f.path_of("encryption"),
+            format!("kms_key {key:?}: a template names its key by ARN (ECR refuses ids and aliases here)"),
+        );
+        false
+    });
     let resource_tags = match f.get("tags") {
         None => Some(Default::default()),
         Some(n) => r
@@ -201,17 +169,13 @@ fn read_creation_template(
         prefix: prefix?,
         description: description?,
         applied_for: applied_for?,
-        image_tag_mutability: mutability?,
-        image_tag_mutability_exclusion_filters: exclusions?,
-        encryption: encryption?,
-        lifecycle_policy: lifecycle?,
-        repository_policy: policy?,
+        settings: settings?,
         resource_tags: resource_tags?,
         custom_role_arn: role?,
         tags: Default::default(),
     };
-    let needs_role =
-        !template.resource_tags.is_empty() || !matches!(template.encryption, Encryption::Aes256);
+    let needs_role = !template.resource_tags.is_empty()
+        || !matches!(template.settings.encryption, Encryption::Aes256);
     if needs_role && template.custom_role_arn.is_none() {
         r.error(
             item.pos,
