@@ -419,7 +419,7 @@ fn kms_keys(arns: &Arns<'_>) -> Vec<String> {
     for unit in &arns.account.units {
         for repo in unit.all::<Repository>() {
             if let Encryption::Kms { kms_key: Some(key) }
-            | Encryption::KmsDsse { kms_key: Some(key) } = &repo.encryption
+            | Encryption::KmsDsse { kms_key: Some(key) } = &repo.settings.encryption
             {
                 // A key ARN as given; an alias or key id resolves to some key of the region.
                 keys.insert(if key.starts_with("arn:") && key.contains(":key/") {

@@ -15,7 +15,8 @@ use crate::live::fake::{FakeAws, FakeRepository};
 use crate::live::{Identity, RepositoryInfo};
 use crate::model::{
     Desired, Encryption, LifecyclePolicy, LifecycleRule, MANAGED_BY_TAG, MANAGED_BY_VALUE,
-    PolicyDocument, Repository, Resource, STACK_TAG, TagMutability, TagStatus, Tags,
+    PolicyDocument, Repository, RepositorySettings, Resource, STACK_TAG, TagMutability, TagStatus,
+    Tags,
 };
 use crate::model::{Live, Observed};
 use crate::model::{ManagedPolicy, OidcProvider, Role};
@@ -34,13 +35,15 @@ pub const KMS_ARN: &str =
 pub fn repo(name: &str) -> RepoBuilder {
     RepoBuilder(Repository {
         name: name.to_string(),
-        image_tag_mutability: TagMutability::Immutable,
-        image_tag_mutability_exclusion_filters: Vec::new(),
+        settings: RepositorySettings {
+            image_tag_mutability: TagMutability::Immutable,
+            image_tag_mutability_exclusion_filters: Vec::new(),
+            encryption: Encryption::Aes256,
+            lifecycle_policy: None,
+            repository_policy: None,
+        },
         scan_on_push: true,
-        encryption: Encryption::Aes256,
         force_delete: false,
-        lifecycle_policy: None,
-        repository_policy: None,
         tags: ownership_tags(STACK),
     })
 }
@@ -61,7 +64,7 @@ pub struct RepoBuilder(pub Repository);
 
 impl RepoBuilder {
     pub fn mutable(mut self) -> Self {
-        self.0.image_tag_mutability = TagMutability::Mutable;
+        self.0.settings.image_tag_mutability = TagMutability::Mutable;
         self
     }
 
@@ -71,7 +74,7 @@ impl RepoBuilder {
     }
 
     pub fn kms(mut self, key: &str) -> Self {
-        self.0.encryption = Encryption::Kms {
+        self.0.settings.encryption = Encryption::Kms {
             kms_key: Some(key.to_string()),
         };
         self
@@ -79,7 +82,7 @@ impl RepoBuilder {
 
     /// Any encryption setting, as the spec reader would build it.
     pub fn encryption(mut self, encryption: Encryption) -> Self {
-        self.0.encryption = encryption;
+        self.0.settings.encryption = encryption;
         self
     }
 
@@ -89,13 +92,14 @@ impl RepoBuilder {
     }
 
     pub fn lifecycle(mut self, policy: LifecyclePolicy) -> Self {
-        self.0.lifecycle_policy = Some(policy);
+        self.0.settings.lifecycle_policy = Some(policy);
         self
     }
 
     /// A repository policy, written as JSON text.
     pub fn policy(mut self, text: &str) -> Self {
-        self.0.repository_policy = Some(PolicyDocument::parse(text).expect("test policy parses"));
+        self.0.settings.repository_policy =
+            Some(PolicyDocument::parse(text).expect("test policy parses"));
         self
     }
 
@@ -254,13 +258,21 @@ pub fn seed(fake: &FakeAws, repo: impl Into<Repository>, images: u32) {
                 fake.account, fake.region, repo.name
             ),
             name: repo.name.clone(),
-            image_tag_mutability: repo.image_tag_mutability,
-            exclusion_filters: repo.image_tag_mutability_exclusion_filters.clone(),
+            image_tag_mutability: repo.settings.image_tag_mutability,
+            exclusion_filters: repo.settings.image_tag_mutability_exclusion_filters.clone(),
             scan_on_push: repo.scan_on_push,
-            encryption: repo.encryption.clone(),
+            encryption: repo.settings.encryption.clone(),
         },
-        lifecycle_policy: repo.lifecycle_policy.as_ref().map(|p| p.to_aws_text()),
-        repository_policy: repo.repository_policy.as_ref().map(|p| p.to_json_string()),
+        lifecycle_policy: repo
+            .settings
+            .lifecycle_policy
+            .as_ref()
+            .map(|p| p.to_aws_text()),
+        repository_policy: repo
+            .settings
+            .repository_policy
+            .as_ref()
+            .map(|p| p.to_json_string()),
         tags: repo.tags,
         images,
     });

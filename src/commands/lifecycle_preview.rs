@@ -24,7 +24,7 @@ fn chosen<'a>(
     spec: &'a Spec,
     names: &[String],
 ) -> Result<Vec<(&'a Repository, &'a [LifecycleRule])>, Error> {
-    let rules_of = |r: &'a Repository| match &r.lifecycle_policy {
+    let rules_of = |r: &'a Repository| match &r.settings.lifecycle_policy {
         Some(LifecyclePolicy::Rules { rules }) => Some(rules.as_slice()),
         _ => None,
     };

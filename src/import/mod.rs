@@ -252,7 +252,7 @@ fn provider_host(inv: &Observed) -> Option<String> {
 }
 
 /// The fields the kind's attribute table imports, a line each at `indent`.
-fn fields<T>(out: &mut String, indent: &str, table: &[Attribute<T>], r: &T) {
+fn fields<T, W>(out: &mut String, indent: &str, table: &[Attribute<T, W>], r: &T) {
     for (name, value) in attribute::imported(table, r) {
         let _ = writeln!(out, "{indent}{name}: {}", q(value));
     }
@@ -266,13 +266,13 @@ fn tags_line(out: &mut String, tags: &Tags) {
 }
 
 fn repository(out: &mut String, r: &Repository, env: &crate::model::Env) -> Result<(), String> {
-    if let Some(LifecyclePolicy::Foreign { .. }) = &r.lifecycle_policy {
+    if let Some(LifecyclePolicy::Foreign { .. }) = &r.settings.lifecycle_policy {
         return Err("its lifecycle policy uses rules the spec cannot express".into());
     }
     let mut s = String::new();
     let _ = writeln!(s, "  - name: {}", q(&r.name));
     fields(&mut s, "    ", repository_table::ATTRIBUTES, r);
-    if let Some(doc) = &r.repository_policy {
+    if let Some(doc) = &r.settings.repository_policy {
         let (pull, rest) = split_lambda_pull(doc, env);
         if let Some(rest) = rest {
             let _ = writeln!(s, "    repository_policy: {}", q(rest.original()));
@@ -561,7 +561,7 @@ fn pull_through_cache(out: &mut String, rule: &PullThroughCacheRule) {
 }
 
 fn creation_template(out: &mut String, t: &CreationTemplate) -> Result<(), String> {
-    if let Some(LifecyclePolicy::Foreign { .. }) = &t.lifecycle_policy {
+    if let Some(LifecyclePolicy::Foreign { .. }) = &t.settings.lifecycle_policy {
         return Err("its lifecycle policy uses rules the spec cannot express".into());
     }
     // The prefix (the table's first field) opens the list item.

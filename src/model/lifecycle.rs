@@ -10,6 +10,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::attribute::{Field, Ty};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum TagStatus {
@@ -293,6 +295,84 @@ fn rule_from_aws(rule: &Value) -> Option<LifecycleRule> {
     out.action = action;
     Some(out)
 }
+
+/// The spec's fields of a `lifecycle_policy` mapping (any owner's).
+pub(crate) const FIELDS: &[Field] = &[Field::required(
+    "rules",
+    Ty::ListOf(RULE_FIELDS),
+    "At least one rule; priorities are unique",
+)];
+
+/// The largest count or number of days a rule takes.
+pub(crate) const MAX_COUNT: i64 = 1_000_000;
+
+/// The spec's fields of one lifecycle rule.
+pub(crate) const RULE_FIELDS: &[Field] = &[
+    Field::required(
+        "priority",
+        Ty::Int {
+            min: 1,
+            max: MAX_COUNT,
+        },
+        "Unique; lower runs first",
+    ),
+    Field::new("description", Ty::Str, "Shown in the ECR console"),
+    Field::required(
+        "tag_status",
+        Ty::OneOf(TagStatus::ALLOWED),
+        "tagged (with tag_prefixes or tag_patterns), untagged, or any (only as the highest priority)",
+    ),
+    Field::new(
+        "tag_prefixes",
+        Ty::Strings,
+        "Images with a tag starting with one of these",
+    ),
+    Field::new(
+        "tag_patterns",
+        Ty::Strings,
+        "Images with a tag matching one of these (up to 4 * wildcards each)",
+    ),
+    Field::new(
+        "keep_last",
+        Ty::Int {
+            min: 1,
+            max: MAX_COUNT,
+        },
+        "Keep this many of the newest images; expire the rest (countType imageCountMoreThan)",
+    ),
+    Field::new(
+        "expire_after_days",
+        Ty::Int {
+            min: 1,
+            max: MAX_COUNT,
+        },
+        "Expire images pushed more than this many days ago (countType sinceImagePushed)",
+    ),
+    Field::new(
+        "not_pulled_for_days",
+        Ty::Int {
+            min: 1,
+            max: MAX_COUNT,
+        },
+        "Images last pulled more than this many days ago (countType sinceImagePulled); needs \
+         action: archive",
+    ),
+    Field::new(
+        "archived_for_days",
+        Ty::Int {
+            min: 1,
+            max: MAX_COUNT,
+        },
+        "Archived images, archived more than this many days ago, at least 90 (countType \
+         sinceImageTransitioned, storage class archive); expired",
+    ),
+    Field::new(
+        "action",
+        Ty::OneOf(LifecycleAction::ALLOWED),
+        "expire (default): delete the images; archive: move them to the archive storage class \
+         (only with not_pulled_for_days)",
+    ),
+];
 
 #[cfg(test)]
 mod tests {

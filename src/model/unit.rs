@@ -26,9 +26,12 @@ pub(crate) use tags_in_field;
 
 /// A kind's declaration, implemented once in the kind's model file.
 pub(crate) trait Declared: Sized + 'static {
+    /// The calls its planner makes to write changed attributes in place, as its rows name them
+    /// (`()` for a kind whose planner does not read them from the rows).
+    type Write: Copy + Ord + 'static;
     /// Its attributes, one row each, in the order plans show them (an attribute added after
     /// fingerprints were first recorded goes last).
-    const ATTRIBUTES: &'static [Attribute<Self>];
+    const ATTRIBUTES: &'static [Attribute<Self, Self::Write>];
     /// The name part of its address (`repository.<name>`).
     fn name(&self) -> String;
     /// Its tags; `None` for a kind that carries none.

@@ -1,72 +1,64 @@
 //! The spec's field tables: each mapping of the spec declares its fields once, with their type
-//! and a description. The reader checks keys against them ([`super::reader::Reader::fields`]) and
+//! and a description (a field that sets an attribute is declared by the attribute's row, see
+//! [`Field`]; a kind's table is built from its rows with [`table`]). The reader checks keys against them ([`super::reader::Reader::fields`]) and
 //! [`schema`] turns them into the JSON Schema editors use (`betekk-ecr schema`), so the two cannot
 //! disagree on which fields exist. The schema says what shape a spec has; the reader also checks
 //! what it means (names, references, limits), which a schema cannot.
 
 use serde_json::{Map, Value, json};
 
-/// One field of a mapping.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Field {
-    pub(crate) name: &'static str,
-    pub(crate) ty: Ty,
-    pub(crate) required: bool,
-    pub(crate) doc: &'static str,
-}
+use crate::model::attribute::Attribute;
+pub(crate) use crate::model::attribute::{Field, Ty};
 
-/// What a field's value may be.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Ty {
-    Str,
-    Bool,
-    Int {
-        min: i64,
-        max: i64,
-    },
-    /// A positive whole number, or the same as a string of digits (GitHub's numeric ids).
-    NumericId,
-    /// One of these strings, exactly.
-    OneOf(&'static [&'static str]),
-    /// A list of strings (a single string is refused so that typos stay visible).
-    Strings,
-    /// A list whose items are each a name or a mapping of these fields (`{name, id}`).
-    NamesOr(&'static [Field]),
-    /// Names to values (tags); numbers and booleans are taken as their text.
-    StringMap,
-    /// These keys only, each a string, a number or a list of strings.
-    Claims(&'static [&'static str]),
-    /// An IAM policy document: a mapping, or the same as a JSON string.
-    Document,
-    /// Names to policy documents (a mapping or a JSON string) or lists of these statements.
-    NamedDocuments(&'static [Field]),
-    /// A free-form mapping (IAM condition operators).
-    Mapping,
-    /// A mapping of these fields.
-    Map(&'static [Field]),
-    /// A list of mappings of these fields.
-    ListOf(&'static [Field]),
-}
-
-impl Field {
-    pub(crate) const fn new(name: &'static str, ty: Ty, doc: &'static str) -> Self {
-        Field {
-            name,
-            ty,
-            required: false,
-            doc,
-        }
+/// A kind's fields: `first`, then the fields of its attribute rows in their order, then `last`
+/// (the fields that set no attribute: a repository's `name` and `lambda_pull`). `N` is their
+/// count, as [`kind_fields!`] works out.
+pub(crate) const fn table<T, W, const N: usize>(
+    first: &[Field],
+    rows: &[Attribute<T, W>],
+    last: &[Field],
+) -> [Field; N] {
+    let mut out = [Field::new("", Ty::Str, ""); N];
+    let mut n = 0;
+    let mut i = 0;
+    while i < first.len() {
+        out[n] = first[i];
+        n += 1;
+        i += 1;
     }
-
-    pub(crate) const fn required(name: &'static str, ty: Ty, doc: &'static str) -> Self {
-        Field {
-            name,
-            ty,
-            required: true,
-            doc,
+    i = 0;
+    while i < rows.len() {
+        if let Some(field) = rows[i].spec {
+            out[n] = field;
+            n += 1;
         }
+        i += 1;
     }
+    i = 0;
+    while i < last.len() {
+        out[n] = last[i];
+        n += 1;
+        i += 1;
+    }
+    assert!(n == N, "a kind's field count is worked out wrong");
+    out
 }
+
+/// `kind_fields!([first fields], ROWS, [last fields])`: a kind's `&'static [Field]`, built by
+/// [`table`] from its attribute rows and the fields that set none.
+macro_rules! kind_fields {
+    ([$($first:expr),* $(,)?], $rows:expr, [$($last:expr),* $(,)?] $(,)?) => {{
+        const FIRST: &[$crate::spec::fields::Field] = &[$($first),*];
+        const LAST: &[$crate::spec::fields::Field] = &[$($last),*];
+        const N: usize =
+            FIRST.len() + $crate::model::attribute::spec_fields($rows) + LAST.len();
+        const FIELDS: [$crate::spec::fields::Field; N] =
+            $crate::spec::fields::table::<_, _, N>(FIRST, $rows, LAST);
+        &FIELDS
+    }};
+}
+
+pub(crate) use kind_fields;
 
 /// The names of a table's fields, as error messages list them.
 pub(crate) fn names(fields: &[Field]) -> Vec<&'static str> {

@@ -7,20 +7,11 @@
 
 use std::collections::BTreeMap;
 
-use super::fields::{Field, Ty};
 use super::reader::{Reader, join};
 use super::yaml::Node;
+pub(crate) use crate::model::lifecycle::FIELDS;
+use crate::model::lifecycle::{MAX_COUNT, RULE_FIELDS as RULE};
 use crate::model::{LifecycleAction, LifecyclePolicy, LifecycleRule, TagStatus};
-
-/// The fields of a `lifecycle_policy` mapping.
-pub const FIELDS: &[Field] = &[Field::required(
-    "rules",
-    Ty::ListOf(RULE),
-    "At least one rule; priorities are unique",
-)];
-
-/// The largest count or number of days a rule takes.
-const MAX_COUNT: i64 = 1_000_000;
 
 /// ECR keeps an archived image at least this many days: a rule may not delete it sooner.
 pub const MIN_DAYS_IN_ARCHIVE: u32 = 90;
@@ -34,73 +25,6 @@ const COUNTS: &[&str] = &[
     "expire_after_days",
     "not_pulled_for_days",
     "archived_for_days",
-];
-
-const RULE: &[Field] = &[
-    Field::required(
-        "priority",
-        Ty::Int {
-            min: 1,
-            max: MAX_COUNT,
-        },
-        "Unique; lower runs first",
-    ),
-    Field::new("description", Ty::Str, "Shown in the ECR console"),
-    Field::required(
-        "tag_status",
-        Ty::OneOf(TagStatus::ALLOWED),
-        "tagged (with tag_prefixes or tag_patterns), untagged, or any (only as the highest priority)",
-    ),
-    Field::new(
-        "tag_prefixes",
-        Ty::Strings,
-        "Images with a tag starting with one of these",
-    ),
-    Field::new(
-        "tag_patterns",
-        Ty::Strings,
-        "Images with a tag matching one of these (up to 4 * wildcards each)",
-    ),
-    Field::new(
-        "keep_last",
-        Ty::Int {
-            min: 1,
-            max: MAX_COUNT,
-        },
-        "Keep this many of the newest images; expire the rest (countType imageCountMoreThan)",
-    ),
-    Field::new(
-        "expire_after_days",
-        Ty::Int {
-            min: 1,
-            max: MAX_COUNT,
-        },
-        "Expire images pushed more than this many days ago (countType sinceImagePushed)",
-    ),
-    Field::new(
-        "not_pulled_for_days",
-        Ty::Int {
-            min: 1,
-            max: MAX_COUNT,
-        },
-        "Images last pulled more than this many days ago (countType sinceImagePulled); needs \
-         action: archive",
-    ),
-    Field::new(
-        "archived_for_days",
-        Ty::Int {
-            min: 1,
-            max: MAX_COUNT,
-        },
-        "Archived images, archived more than this many days ago, at least 90 (countType \
-         sinceImageTransitioned, storage class archive); expired",
-    ),
-    Field::new(
-        "action",
-        Ty::OneOf(LifecycleAction::ALLOWED),
-        "expire (default): delete the images; archive: move them to the archive storage class \
-         (only with not_pulled_for_days)",
-    ),
 ];
 
 /// Reads a lifecycle policy at `path` (the owner's field, e.g. `repositories[0].lifecycle_policy`).

@@ -21,7 +21,7 @@ fn allows(doc: &PolicyDocument, action: &str, on_everything: bool) -> bool {
 }
 
 pub(crate) fn lint_repository(r: &mut Reader, repo: &Repository, pos: Pos, path: &str) {
-    if repo.image_tag_mutability == TagMutability::Mutable {
+    if repo.settings.image_tag_mutability == TagMutability::Mutable {
         r.diags.lint(
             pos,
             &format!("{path}.image_tag_mutability"),

@@ -48,7 +48,7 @@ fn each_mistake_is_reported_with_position_field_and_what_is_allowed() {
             "unknown repository key",
             one_repo("scan_on_pull: true"),
             vec![
-                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; did you mean scan_on_push? allowed here: name, image_tag_mutability, image_tag_mutability_exclusion_filters, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, regions, tags",
+                "test.yaml:5:5: repositories[0].scan_on_pull: unknown field; did you mean scan_on_push? allowed here: name, image_tag_mutability, scan_on_push, encryption, lifecycle_policy, repository_policy, tags, force_delete, image_tag_mutability_exclusion_filters, lambda_pull, regions",
             ],
         ),
         (
@@ -271,7 +271,7 @@ fn every_mistake_of_a_spec_is_reported_at_once_in_source_order() {
         "the spec has 3 errors:\n  \
          test.yaml:5:5: repositories[0].scan_on_push: expected true or false, got the number 1\n  \
          test.yaml:6:5: repositories[1].name: invalid repository name \"UPPER\"; allowed: 2-256 characters; lowercase letters, digits and . _ - between them, '/' between namespace parts\n  \
-         test.yaml:7:5: repositories[1].color: unknown field; allowed here: name, image_tag_mutability, image_tag_mutability_exclusion_filters, scan_on_push, encryption, force_delete, lifecycle_policy, repository_policy, lambda_pull, regions, tags"
+         test.yaml:7:5: repositories[1].color: unknown field; allowed here: name, image_tag_mutability, scan_on_push, encryption, lifecycle_policy, repository_policy, tags, force_delete, image_tag_mutability_exclusion_filters, lambda_pull, regions"
     );
 }
 
@@ -290,12 +290,12 @@ fn invalid_yaml_reports_a_position() {
 fn defaults_are_applied() {
     let r = only_repo(&one_repo(""));
     assert_eq!(r.name, "betekk-app");
-    assert_eq!(r.image_tag_mutability, TagMutability::Immutable);
+    assert_eq!(r.settings.image_tag_mutability, TagMutability::Immutable);
     assert!(r.scan_on_push);
-    assert_eq!(r.encryption, Encryption::Aes256);
+    assert_eq!(r.settings.encryption, Encryption::Aes256);
     assert!(!r.force_delete);
-    assert_eq!(r.lifecycle_policy, None);
-    assert_eq!(r.repository_policy, None);
+    assert_eq!(r.settings.lifecycle_policy, None);
+    assert_eq!(r.settings.repository_policy, None);
     assert_eq!(r.tags, ownership_tags("test"));
     let s = spec(&one_repo(""));
     assert_eq!(s.desired.project_prefix, "betekk");
@@ -342,7 +342,11 @@ fn kms_types_read_with_and_without_a_key() {
         ("encryption: {}", Encryption::Aes256),
     ];
     for (yaml, want) in cases {
-        assert_eq!(only_repo(&one_repo(yaml)).encryption, want, "{yaml}");
+        assert_eq!(
+            only_repo(&one_repo(yaml)).settings.encryption,
+            want,
+            "{yaml}"
+        );
     }
 }
 
@@ -397,11 +401,11 @@ fn a_repository_policy_may_be_yaml_or_a_json_string() {
     ));
     let as_json = only_repo(&one_repo(&format!("repository_policy: '{PULL_POLICY}'")));
     let expected = PolicyDocument::parse(PULL_POLICY).unwrap();
-    assert_eq!(as_yaml.repository_policy.as_ref(), Some(&expected));
-    assert_eq!(as_json.repository_policy.as_ref(), Some(&expected));
+    assert_eq!(as_yaml.settings.repository_policy.as_ref(), Some(&expected));
+    assert_eq!(as_json.settings.repository_policy.as_ref(), Some(&expected));
     // The text sent to AWS is the document as written, not the canonical form.
     assert_eq!(
-        as_json.repository_policy.unwrap().to_json_string(),
+        as_json.settings.repository_policy.unwrap().to_json_string(),
         serde_json::from_str::<serde_json::Value>(PULL_POLICY)
             .unwrap()
             .to_string()
@@ -540,7 +544,7 @@ fn archive_rules_read_into_the_canonical_policy() {
     let mut archived = LifecycleRule::new(3, TagStatus::Any);
     archived.archived_for_days = Some(365);
     assert_eq!(
-        r.lifecycle_policy,
+        r.settings.lifecycle_policy,
         Some(LifecyclePolicy::from_rules(vec![
             releases, untagged, archived
         ]))
@@ -580,8 +584,8 @@ fn lifecycle_rules_read_into_the_canonical_policy() {
     if let LifecyclePolicy::Rules { rules } = &mut expected {
         rules[0].description = Some("Keep releases".into());
     }
-    assert_eq!(r.lifecycle_policy, Some(expected));
-    let Some(LifecyclePolicy::Rules { rules }) = &r.lifecycle_policy else {
+    assert_eq!(r.settings.lifecycle_policy, Some(expected));
+    let Some(LifecyclePolicy::Rules { rules }) = &r.settings.lifecycle_policy else {
         unreachable!()
     };
     assert_eq!(rules[1].tag_status, TagStatus::Untagged);

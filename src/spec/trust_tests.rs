@@ -308,6 +308,7 @@ fn lambda_pull_merges_into_the_repository_policy_and_is_matched_by_raw_statement
     let s = spec(yaml);
     let repo = s.desired.all::<Repository>().next().unwrap();
     let doc = repo
+        .settings
         .repository_policy
         .as_ref()
         .unwrap()
@@ -376,6 +377,7 @@ fn lambda_pull_for_functions_no_policy_of_the_spec_deploys_is_a_note() {
             .all::<Repository>()
             .next()
             .unwrap()
+            .settings
             .repository_policy
             .clone();
         assert!(

@@ -378,7 +378,7 @@ impl ImageTags {
     /// The prefix of the first tagged rule that keeps a number of images (else of any tagged rule,
     /// else `v`), so that pushed images are the ones those rules keep.
     pub(crate) fn for_repository(repository: &Repository) -> Self {
-        let rules = match &repository.lifecycle_policy {
+        let rules = match &repository.settings.lifecycle_policy {
             Some(LifecyclePolicy::Rules { rules }) => rules.as_slice(),
             _ => &[],
         };
@@ -402,7 +402,7 @@ impl ImageTags {
             .unwrap_or_else(|| "v".into());
         ImageTags {
             prefix,
-            immutable: repository.image_tag_mutability == TagMutability::Immutable,
+            immutable: repository.settings.image_tag_mutability == TagMutability::Immutable,
         }
     }
 }

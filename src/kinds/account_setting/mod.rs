@@ -90,6 +90,7 @@ pub(crate) const ATTRIBUTES: &[Attribute<AccountSetting>] = &[
 ];
 
 impl crate::model::unit::Declared for AccountSetting {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     const IN_REGISTRY_RECORD: bool = true;
     const RECORD_SECTION: Option<&'static str> = Some(RECORD_SECTION);

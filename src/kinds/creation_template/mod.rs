@@ -15,8 +15,9 @@ pub(crate) mod spec;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::model::attribute::{self, Attribute, Import, Mutation};
-use crate::model::{Encryption, LifecyclePolicy, PolicyDocument, TagMutability, Tags};
+use crate::model::Tags;
+use crate::model::attribute::{self, Attribute, Mutation, Ty};
+use crate::model::repository_settings::{RepositorySettings, WithSettings};
 
 /// What a template applies to (ECR's `appliedFor`).
 pub(crate) const APPLIED_FOR: &[&str] = &["PULL_THROUGH_CACHE", "REPLICATION", "CREATE_ON_PUSH"];
@@ -29,15 +30,10 @@ pub(crate) struct CreationTemplate {
     pub(crate) description: String,
     /// Sorted, deduplicated values of [`APPLIED_FOR`].
     pub(crate) applied_for: Vec<String>,
-    pub(crate) image_tag_mutability: TagMutability,
-    /// Sorted; empty: none.
-    #[serde(default)]
-    pub(crate) image_tag_mutability_exclusion_filters: Vec<String>,
-    pub(crate) encryption: Encryption,
-    #[serde(default)]
-    pub(crate) lifecycle_policy: Option<LifecyclePolicy>,
-    #[serde(default)]
-    pub(crate) repository_policy: Option<PolicyDocument>,
+    /// What the created repositories get: mutability with the exclusion filters, encryption,
+    /// lifecycle and repository policies.
+    #[serde(flatten)]
+    pub(crate) settings: RepositorySettings,
     /// The tags the created repositories get (the template itself has none).
     #[serde(default)]
     pub(crate) resource_tags: Tags,
@@ -49,68 +45,88 @@ pub(crate) struct CreationTemplate {
     pub(crate) tags: Tags,
 }
 
+impl WithSettings for CreationTemplate {
+    fn settings(&self) -> &RepositorySettings {
+        &self.settings
+    }
+}
+
 impl crate::model::tags::Tagged for CreationTemplate {
     fn tags(&self) -> &Tags {
         &self.tags
     }
 }
 
-pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate>] = &[
-    Attribute::<CreationTemplate>::plain("prefix", |t| json!(t.prefix), Mutation::Key),
-    Attribute::<CreationTemplate>::plain(
+/// The call that writes a template's changed settings: `UpdateRepositoryCreationTemplate`, which
+/// takes every setting at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Write {
+    Template,
+}
+
+pub(crate) const ATTRIBUTES: &[Attribute<CreationTemplate, Write>] = &[
+    Attribute::<CreationTemplate, Write>::plain("prefix", |t| json!(t.prefix), Mutation::Key)
+        .spec_required(
+            Ty::Str,
+            "The repository prefix the template applies to, or ROOT (every repository no other template matches)",
+        ),
+    Attribute::<CreationTemplate, Write>::plain(
         "description",
         |t| json!(t.description),
         Mutation::InPlace,
     )
-    .hidden_when_empty(),
-    Attribute::<CreationTemplate>::plain(
+    .hidden_when_empty()
+    .spec(Ty::Str, "Up to 256 characters")
+    .written_by(Write::Template),
+    Attribute::<CreationTemplate, Write>::plain(
         "applied_for",
         |t| json!(t.applied_for),
         Mutation::InPlace,
-    ),
-    Attribute::<CreationTemplate>::plain(
-        "image_tag_mutability",
-        |t| json!(t.image_tag_mutability),
-        Mutation::InPlace,
-    ),
-    Attribute::<CreationTemplate>::plain(
-        "image_tag_mutability_exclusion_filters",
-        |t| json!(t.image_tag_mutability_exclusion_filters),
-        Mutation::InPlace,
     )
-    .hidden_when_empty(),
-    Attribute::<CreationTemplate>::plain("encryption", |t| json!(t.encryption), Mutation::InPlace),
-    Attribute::<CreationTemplate>::plain(
-        "lifecycle_policy",
-        |t| json!(t.lifecycle_policy),
-        Mutation::InPlace,
-    ),
-    Attribute::<CreationTemplate>::new(
-        "repository_policy",
-        |t| {
-            t.repository_policy
-                .as_ref()
-                .map_or(Value::Null, |d| d.canonical().clone())
-        },
-        |t| {
-            t.repository_policy
-                .as_ref()
-                .map_or(Value::Null, |d| d.original().clone())
-        },
-        Mutation::InPlace,
-    ),
-    Attribute::<CreationTemplate>::plain(
+    .spec_required(
+        Ty::Strings,
+        "PULL_THROUGH_CACHE, REPLICATION and/or CREATE_ON_PUSH",
+    )
+    .written_by(Write::Template),
+    RepositorySettings::image_tag_mutability()
+        .spec_doc("IMMUTABLE (default) or MUTABLE, for the repositories ECR creates")
+        .written_by(Write::Template),
+    RepositorySettings::image_tag_mutability_exclusion_filters()
+        .spec_doc("Up to 5 wildcard filters of tags exempt from image_tag_mutability")
+        .written_by(Write::Template),
+    // Compared whole: a template names its key by ARN, and AWS reports it as written.
+    RepositorySettings::encryption()
+        .spec_doc("AES256 (default), KMS or KMS_DSSE; a kms_key is named by its ARN here")
+        .written_by(Write::Template),
+    RepositorySettings::lifecycle_policy()
+        .spec_doc("The same typed rules as a repository's")
+        .written_by(Write::Template),
+    RepositorySettings::repository_policy()
+        .spec_doc("An IAM policy document for the created repositories")
+        .written_by(Write::Template),
+    Attribute::<CreationTemplate, Write>::plain(
         "resource_tags",
         |t| json!(t.resource_tags),
         Mutation::InPlace,
     )
-    .imported(Import::FieldNamed("tags"))
-    .hidden_when_empty(),
-    Attribute::<CreationTemplate>::plain(
+    .hidden_when_empty()
+    .spec_named(
+        "tags",
+        Ty::StringMap,
+        "Tags the created repositories get (not the stack's ownership tags)",
+    )
+    .written_by(Write::Template),
+    Attribute::<CreationTemplate, Write>::plain(
         "custom_role_arn",
         |t| json!(t.custom_role_arn),
         Mutation::InPlace,
-    ),
+    )
+    .spec(
+        Ty::Str,
+        "A role of this account, trusted by ecr.amazonaws.com, that ECR assumes to apply the \
+         template; AWS requires one for tags or KMS encryption",
+    )
+    .written_by(Write::Template),
 ];
 
 impl CreationTemplate {
@@ -124,7 +140,8 @@ impl CreationTemplate {
 pub(crate) const RECORD_SECTION: &str = "creation_templates";
 
 impl crate::model::unit::Declared for CreationTemplate {
-    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    type Write = Write;
+    const ATTRIBUTES: &'static [Attribute<Self, Write>] = ATTRIBUTES;
     const IN_REGISTRY_RECORD: bool = true;
     const RECORD_SECTION: Option<&'static str> = Some(RECORD_SECTION);
     fn name(&self) -> String {
@@ -132,14 +149,7 @@ impl crate::model::unit::Declared for CreationTemplate {
     }
     crate::model::unit::tags_in_field!();
     fn bind(&mut self, env: &crate::model::Env) {
-        self.repository_policy = self.repository_policy.as_ref().map(|d| d.bind(env));
+        self.settings.bind(env);
         self.custom_role_arn = self.custom_role_arn.as_deref().map(|a| env.bind(a));
-        match &mut self.encryption {
-            crate::model::Encryption::Kms { kms_key }
-            | crate::model::Encryption::KmsDsse { kms_key } => {
-                *kms_key = kms_key.as_deref().map(|k| env.bind(k));
-            }
-            _ => {}
-        }
     }
 }

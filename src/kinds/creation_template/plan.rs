@@ -2,8 +2,9 @@
 //! the stack's record lists one the spec no longer has. Ownership is the record's, so a template
 //! has no tag writes of its own; repositories already created from it are not touched.
 
-use crate::kinds::creation_template::ATTRIBUTES;
+use crate::kinds::creation_template::{ATTRIBUTES, Write};
 use crate::model::Registered;
+use crate::model::attribute;
 use crate::model::{Address, CreationTemplate, Kind, Live, Resource};
 use crate::model::{Env, Role};
 use crate::plan::PlanError;
@@ -32,23 +33,24 @@ pub fn diff(want: &CreationTemplate, live: Option<&Live>) -> Option<Change> {
         )];
         return Some(Change::new(address(want), Action::Create, attributes, ops));
     };
-    let attributes: Vec<AttributeChange> = crate::model::attribute::changed(ATTRIBUTES, want, have)
-        .into_iter()
+    let changed = attribute::changed(ATTRIBUTES, want, have);
+    let attributes: Vec<AttributeChange> = changed
+        .iter()
         .map(|a| AttributeChange::new(a.name, Some((a.shown)(have)), Some((a.shown)(want))))
         .collect();
     if attributes.is_empty() {
         return None;
     }
-    let mut change = Change::new(
-        address(want),
-        Action::Update,
-        attributes,
-        vec![Op::CreationTemplate(
-            CreationTemplateOp::UpdateCreationTemplate {
+    // Every setting's row names the template's one update call.
+    let ops = attribute::writes(&changed)
+        .into_iter()
+        .map(|call| match call {
+            Write::Template => Op::CreationTemplate(CreationTemplateOp::UpdateCreationTemplate {
                 template: stored(want),
-            },
-        )],
-    );
+            }),
+        })
+        .collect();
+    let mut change = Change::new(address(want), Action::Update, attributes, ops);
     change.notes.push(
         "applies to repositories ECR creates from now on; existing ones keep their settings".into(),
     );

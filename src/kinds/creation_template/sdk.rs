@@ -6,7 +6,8 @@ use crate::live::sdk::registry::build_error;
 use crate::live::sdk::{SdkAws, ensured_unless, live_error};
 use crate::live::{Ensured, ErrorKind, LiveError};
 use crate::model::{
-    CreationTemplate, Encryption, LifecyclePolicy, PolicyDocument, TagMutability, Tags,
+    CreationTemplate, Encryption, LifecyclePolicy, PolicyDocument, RepositorySettings,
+    TagMutability, Tags,
 };
 
 fn template_from(t: &aws_sdk_ecr::types::RepositoryCreationTemplate) -> CreationTemplate {
@@ -44,17 +45,19 @@ fn template_from(t: &aws_sdk_ecr::types::RepositoryCreationTemplate) -> Creation
         prefix: prefix_key(t.prefix().unwrap_or_default()),
         description: t.description().unwrap_or_default().to_string(),
         applied_for,
-        image_tag_mutability,
-        image_tag_mutability_exclusion_filters: filters,
-        encryption,
-        lifecycle_policy: t
-            .lifecycle_policy()
-            .filter(|p| !p.is_empty())
-            .map(LifecyclePolicy::from_aws_text),
-        repository_policy: t
-            .repository_policy()
-            .filter(|p| !p.is_empty())
-            .and_then(|p| PolicyDocument::parse(p).ok()),
+        settings: RepositorySettings {
+            image_tag_mutability,
+            image_tag_mutability_exclusion_filters: filters,
+            encryption,
+            lifecycle_policy: t
+                .lifecycle_policy()
+                .filter(|p| !p.is_empty())
+                .map(LifecyclePolicy::from_aws_text),
+            repository_policy: t
+                .repository_policy()
+                .filter(|p| !p.is_empty())
+                .and_then(|p| PolicyDocument::parse(p).ok()),
+        },
         resource_tags: t
             .resource_tags()
             .iter()
@@ -84,7 +87,7 @@ fn template_fields(
     t: &CreationTemplate,
 ) -> Result<TemplateFields, LiveError> {
     use aws_sdk_ecr::types::{EncryptionType, RctAppliedFor};
-    let encryption_type = match t.encryption {
+    let encryption_type = match t.settings.encryption {
         Encryption::Aes256 => EncryptionType::Aes256,
         Encryption::Kms { .. } => EncryptionType::Kms,
         Encryption::KmsDsse { .. } => EncryptionType::KmsDsse,
@@ -93,17 +96,17 @@ fn template_fields(
         encryption:
             aws_sdk_ecr::types::EncryptionConfigurationForRepositoryCreationTemplate::builder()
                 .encryption_type(encryption_type)
-                .set_kms_key(t.encryption.kms_key().map(str::to_string))
+                .set_kms_key(t.settings.encryption.kms_key().map(str::to_string))
                 .build()
                 .map_err(|e| build_error(operation, e))?,
         tags: crate::live::sdk::ecr::sdk_tags(operation, &t.resource_tags)?,
         mutability: crate::live::sdk::ecr::mutability(
-            t.image_tag_mutability,
-            &t.image_tag_mutability_exclusion_filters,
+            t.settings.image_tag_mutability,
+            &t.settings.image_tag_mutability_exclusion_filters,
         ),
         filters: crate::live::sdk::ecr::exclusion_filters(
             operation,
-            &t.image_tag_mutability_exclusion_filters,
+            &t.settings.image_tag_mutability_exclusion_filters,
         )?,
         applied_for: t
             .applied_for
@@ -111,10 +114,12 @@ fn template_fields(
             .map(|a| RctAppliedFor::from(a.as_str()))
             .collect(),
         lifecycle: t
+            .settings
             .lifecycle_policy
             .as_ref()
             .map(LifecyclePolicy::to_aws_text),
         policy: t
+            .settings
             .repository_policy
             .as_ref()
             .map(PolicyDocument::to_json_string),

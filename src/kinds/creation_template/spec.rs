@@ -3,63 +3,16 @@
 
 use std::collections::BTreeSet;
 
-use crate::kinds::creation_template::APPLIED_FOR;
+use crate::kinds::creation_template::{APPLIED_FOR, ATTRIBUTES};
 use crate::kinds::repository::spec as repositories;
-use crate::model::{CreationTemplate, Encryption, Resource, TagMutability};
-use crate::spec::fields::{Field, Ty};
+use crate::model::{CreationTemplate, Encryption, Resource};
+use crate::spec::fields::{Field, kind_fields};
 use crate::spec::reader::Reader;
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
-pub const CREATION_TEMPLATE_FIELDS: &[Field] = &[
-    Field::required(
-        "prefix",
-        Ty::Str,
-        "The repository prefix the template applies to, or ROOT (every repository no other template matches)",
-    ),
-    Field::required(
-        "applied_for",
-        Ty::Strings,
-        "PULL_THROUGH_CACHE, REPLICATION and/or CREATE_ON_PUSH",
-    ),
-    Field::new("description", Ty::Str, "Up to 256 characters"),
-    Field::new(
-        "image_tag_mutability",
-        Ty::OneOf(TagMutability::ALLOWED),
-        "IMMUTABLE (default) or MUTABLE, for the repositories ECR creates",
-    ),
-    Field::new(
-        "image_tag_mutability_exclusion_filters",
-        Ty::Strings,
-        "Up to 5 wildcard filters of tags exempt from image_tag_mutability",
-    ),
-    Field::new(
-        "encryption",
-        Ty::Map(repositories::ENCRYPTION),
-        "AES256 (default), KMS or KMS_DSSE; a kms_key is named by its ARN here",
-    ),
-    Field::new(
-        "lifecycle_policy",
-        Ty::Map(crate::spec::lifecycle::FIELDS),
-        "The same typed rules as a repository's",
-    ),
-    Field::new(
-        "repository_policy",
-        Ty::Document,
-        "An IAM policy document for the created repositories",
-    ),
-    Field::new(
-        "tags",
-        Ty::StringMap,
-        "Tags the created repositories get (not the stack's ownership tags)",
-    ),
-    Field::new(
-        "custom_role_arn",
-        Ty::Str,
-        "A role of this account, trusted by ecr.amazonaws.com, that ECR assumes to apply the \
-         template; AWS requires one for tags or KMS encryption",
-    ),
-];
+/// A template's fields: its attribute rows' (`model::creation_template::ATTRIBUTES`).
+pub const CREATION_TEMPLATE_FIELDS: &[Field] = kind_fields!([], ATTRIBUTES, []);
 
 pub(crate) fn read_creation_templates(
     r: &mut Reader,
@@ -175,50 +128,18 @@ fn read_creation_template(
             ok
         }),
     };
-    let mutability = match f.get("image_tag_mutability") {
-        None => Some(TagMutability::Immutable),
-        Some(n) => r.one_of(
-            n,
-            &f.path_of("image_tag_mutability"),
-            TagMutability::ALLOWED,
-            TagMutability::parse,
-        ),
-    };
-    let exclusions = match f.get("image_tag_mutability_exclusion_filters") {
-        None => Some(Vec::new()),
-        Some(n) => repositories::read_exclusion_filters(
-            r,
-            n,
-            &f.path_of("image_tag_mutability_exclusion_filters"),
-        ),
-    };
-    let encryption = match f.get("encryption") {
-        None => Some(Encryption::Aes256),
-        Some(n) => {
-            let e = repositories::read_encryption(r, n, &f.path_of("encryption"))?;
-            if let Some(key) = e.kms_key().filter(|k| !k.starts_with("arn:")) {
-                r.error(
-                    n.pos,
-                    &f.path_of("encryption"),
-                    format!("kms_key {key:?}: a template names its key by ARN (ECR refuses ids and aliases here)"),
-                );
-                None
-            } else {
-                Some(e)
-            }
-        }
-    };
-    let lifecycle = match f.get("lifecycle_policy") {
-        None => Some(None),
-        Some(n) => crate::spec::lifecycle::read(r, n, &f.path_of("lifecycle_policy")).map(Some),
-    };
-    let policy = match f.get("repository_policy") {
-        None => Some(None),
-        Some(n) => {
-            repositories::read_policy_document(r, n, &f.path_of("repository_policy"), &ctx.prefix)
-                .map(Some)
-        }
-    };
+    let settings = repositories::read_settings(r, ctx, &f).filter(|s| {
+        let Some(key) = s.encryption.kms_key().filter(|k| !k.starts_with("arn:")) else {
+            return true;
+        };
+        let n = f.get("encryption").expect("a key is read from the encryption field");
+        r.error(
+            n.pos,
+            &f.path_of("encryption"),
+            format!("kms_key {key:?}: a template names its key by ARN (ECR refuses ids and aliases here)"),
+        );
+        false
+    });
     let resource_tags = match f.get("tags") {
         None => Some(Default::default()),
         Some(n) => r
@@ -249,17 +170,13 @@ fn read_creation_template(
         prefix: prefix?,
         description: description?,
         applied_for: applied_for?,
-        image_tag_mutability: mutability?,
-        image_tag_mutability_exclusion_filters: exclusions?,
-        encryption: encryption?,
-        lifecycle_policy: lifecycle?,
-        repository_policy: policy?,
+        settings: settings?,
         resource_tags: resource_tags?,
         custom_role_arn: role?,
         tags: Default::default(),
     };
-    let needs_role =
-        !template.resource_tags.is_empty() || !matches!(template.encryption, Encryption::Aes256);
+    let needs_role = !template.resource_tags.is_empty()
+        || !matches!(template.settings.encryption, Encryption::Aes256);
     if needs_role && template.custom_role_arn.is_none() {
         r.error(
             item.pos,

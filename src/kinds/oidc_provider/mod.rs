@@ -87,6 +87,7 @@ pub(crate) fn normalize_url(url: &str) -> String {
 }
 
 impl crate::model::unit::Declared for OidcProvider {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     const OUTPUT: Option<crate::model::unit::OutputSection> =
         Some(crate::model::unit::OutputSection {

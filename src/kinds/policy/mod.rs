@@ -45,6 +45,7 @@ impl crate::model::tags::Tagged for ManagedPolicy {
 impl ManagedPolicy {}
 
 impl crate::model::unit::Declared for ManagedPolicy {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     fn access(&self, env: &crate::model::Env) -> Vec<crate::model::access_fact::AccessFact> {
         vec![crate::model::access_fact::AccessFact::ManagedPolicy {

@@ -206,6 +206,7 @@ impl PullThroughCacheRule {
 pub(crate) const RECORD_SECTION: &str = "pull_through_cache";
 
 impl crate::model::unit::Declared for PullThroughCacheRule {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     /// Where images are pulled through (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX`, then
     /// `/UPSTREAM_REPOSITORY:TAG`).

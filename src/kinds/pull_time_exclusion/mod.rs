@@ -46,6 +46,7 @@ pub(crate) const ATTRIBUTES: &[Attribute<PullTimeExclusion>] = &[Attribute::plai
 )];
 
 impl crate::model::unit::Declared for PullTimeExclusion {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     const IN_REGISTRY_RECORD: bool = true;
     const RECORD_SECTION: Option<&'static str> = Some(RECORD_SECTION);

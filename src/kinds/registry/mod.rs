@@ -596,6 +596,7 @@ pub fn unowned(live: &LiveRegistry, owned: &OwnedKeys) -> Vec<String> {
 }
 
 impl crate::model::unit::Declared for RegistrySettings {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     fn access(&self, _env: &crate::model::Env) -> Vec<crate::model::access_fact::AccessFact> {
         if self.policy.is_empty() {

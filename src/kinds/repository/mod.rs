@@ -8,8 +8,9 @@ pub(crate) mod spec;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::model::attribute::{Attribute, Import, Mutation};
-use crate::model::{LifecyclePolicy, PolicyDocument, Tags};
+use crate::model::attribute::{Attribute, Field, Import, Mutation, Ty};
+use crate::model::repository_settings::{RepositorySettings, WithSettings};
+use crate::model::{PolicyDocument, Tags};
 
 /// Whether an image tag, once pushed, can be moved to another image (ECR's setting, in upper case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,6 +64,21 @@ pub enum Encryption {
 impl Encryption {
     pub(crate) const TYPES: &'static [&'static str] = &["AES256", "KMS", "KMS_DSSE"];
 
+    /// The spec's fields of an `encryption` mapping.
+    pub(crate) const FIELDS: &'static [Field] = &[
+        Field::new(
+            "type",
+            Ty::OneOf(Encryption::TYPES),
+            "AES256 (default), KMS, or KMS_DSSE (dual-layer KMS)",
+        ),
+        Field::new(
+            "kms_key",
+            Ty::Str,
+            "With type KMS or KMS_DSSE: the key's ARN, id or alias/NAME (default: the AWS managed \
+             key aws/ecr)",
+        ),
+    ];
+
     /// The type as ECR names it: what the fingerprint records.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -105,77 +121,74 @@ impl Encryption {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Repository {
     pub(crate) name: String,
-    pub(crate) image_tag_mutability: TagMutability,
-    /// Wildcard filters of tags exempt from `image_tag_mutability` (ECR's `…_WITH_EXCLUSION`),
-    /// sorted; empty: none.
-    #[serde(default)]
-    pub(crate) image_tag_mutability_exclusion_filters: Vec<String>,
+    /// Its mutability with the exclusion filters, encryption, lifecycle and repository policies.
+    #[serde(flatten)]
+    pub(crate) settings: RepositorySettings,
     pub(crate) scan_on_push: bool,
-    pub(crate) encryption: Encryption,
     /// Behaviour on delete, not a property of the live repository: never compared.
     #[serde(default)]
     pub(crate) force_delete: bool,
     #[serde(default)]
-    pub(crate) lifecycle_policy: Option<LifecyclePolicy>,
-    #[serde(default)]
-    pub(crate) repository_policy: Option<PolicyDocument>,
-    #[serde(default)]
     pub(crate) tags: Tags,
+}
+
+impl WithSettings for Repository {
+    fn settings(&self) -> &RepositorySettings {
+        &self.settings
+    }
+}
+
+/// The calls that write a repository's attributes in place, in the order a plan makes them; the
+/// planner turns each into its op with the desired value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Write {
+    /// `PutImageTagMutability`: the mutability with its exclusion filters (one call sets both).
+    TagMutability,
+    /// `PutImageScanningConfiguration`.
+    ScanOnPush,
+    /// `PutLifecyclePolicy`, or `DeleteLifecyclePolicy` when the spec has none.
+    LifecyclePolicy,
+    /// `SetRepositoryPolicy`, or `DeleteRepositoryPolicy` when the spec has none.
+    RepositoryPolicy,
 }
 
 /// In fingerprint order (an attribute added later goes last, so that recorded fingerprints stay
 /// readable).
-pub(crate) const ATTRIBUTES: &[Attribute<Repository>] = &[
-    Attribute::<Repository>::plain(
-        "image_tag_mutability",
-        |r| json!(r.image_tag_mutability),
+pub(crate) const ATTRIBUTES: &[Attribute<Repository, Write>] = &[
+    RepositorySettings::image_tag_mutability().written_by(Write::TagMutability),
+    Attribute::<Repository, Write>::plain(
+        "scan_on_push",
+        |r| json!(r.scan_on_push),
         Mutation::InPlace,
-    ),
-    Attribute::<Repository>::plain("scan_on_push", |r| json!(r.scan_on_push), Mutation::InPlace),
+    )
+    .spec(Ty::Bool, "Scan each pushed image (default true)")
+    .written_by(Write::ScanOnPush),
     // By type only (AES256, KMS, KMS_DSSE): a spec may name a KMS key by alias, or leave it out
     // for the AWS managed key, while AWS reports a key ARN; the key itself is compared with
     // `Encryption::satisfied_by`. AWS reports the managed key's ARN like any other key's, so
     // import writes what was read.
-    Attribute::<Repository>::new(
-        "encryption",
-        |r| json!(r.encryption.type_name()),
-        |r| json!(r.encryption),
-        Mutation::Replace,
-    ),
-    Attribute::<Repository>::plain(
-        "lifecycle_policy",
-        |r| json!(r.lifecycle_policy),
-        Mutation::InPlace,
-    ),
+    RepositorySettings::encryption()
+        .compared_as(|r: &Repository| json!(r.settings.encryption.type_name()))
+        .changed_by(Mutation::Replace),
+    RepositorySettings::lifecycle_policy().written_by(Write::LifecyclePolicy),
     // Imported split in two: the `lambda_pull` statement and the rest.
-    Attribute::<Repository>::new(
-        "repository_policy",
-        |r| {
-            r.repository_policy
-                .as_ref()
-                .map_or(Value::Null, |d| d.canonical().clone())
-        },
-        |r| {
-            r.repository_policy
-                .as_ref()
-                .map_or(Value::Null, |p| p.original().clone())
-        },
-        Mutation::InPlace,
-    )
-    .imported(Import::ByKind),
-    Attribute::tags(),
-    Attribute::<Repository>::plain(
+    RepositorySettings::repository_policy()
+        .imported(Import::ByKind)
+        .written_by(Write::RepositoryPolicy),
+    Attribute::tags().spec(Ty::StringMap, "This repository's own tags"),
+    Attribute::<Repository, Write>::plain(
         "force_delete",
         |r| json!(r.force_delete),
         Mutation::Recorded,
-    ),
-    Attribute::<Repository>::plain(
-        "image_tag_mutability_exclusion_filters",
-        |r| json!(r.image_tag_mutability_exclusion_filters),
-        Mutation::InPlace,
     )
-    .added_later(|| json!([]))
-    .hidden_when_empty(),
+    .spec(
+        Ty::Bool,
+        "Whether a replacement may delete the repository with its images (default false; apply \
+         also needs --allow-replace)",
+    ),
+    RepositorySettings::image_tag_mutability_exclusion_filters()
+        .added_later(|| json!([]))
+        .written_by(Write::TagMutability),
 ];
 
 impl crate::model::tags::Tagged for Repository {
@@ -336,7 +349,7 @@ mod tests {
     fn encryption_is_fingerprinted_by_type_only() {
         let canonical = |e: Encryption| {
             let mut r = crate::testing::repo("betekk-app").build();
-            r.encryption = e;
+            r.settings.encryption = e;
             crate::model::attribute::comparable(ATTRIBUTES, &r)
                 .into_iter()
                 .find(|(name, _)| *name == "encryption")
@@ -408,11 +421,12 @@ mod lambda_pull_tests {
 }
 
 impl crate::model::unit::Declared for Repository {
-    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    type Write = Write;
+    const ATTRIBUTES: &'static [Attribute<Self, Write>] = ATTRIBUTES;
     fn access(&self, _env: &crate::model::Env) -> Vec<crate::model::access_fact::AccessFact> {
         vec![crate::model::access_fact::AccessFact::RepositoryPolicy {
             repository: self.name.clone(),
-            document: self.repository_policy.clone(),
+            document: self.settings.repository_policy.clone(),
         }]
     }
     const OUTPUT: Option<crate::model::unit::OutputSection> =
@@ -442,6 +456,6 @@ impl crate::model::unit::Declared for Repository {
     }
     crate::model::unit::tags_in_field!();
     fn bind(&mut self, env: &crate::model::Env) {
-        self.repository_policy = self.repository_policy.as_ref().map(|d| d.bind(env));
+        self.settings.bind(env);
     }
 }

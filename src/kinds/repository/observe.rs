@@ -6,7 +6,7 @@ use futures::{TryStreamExt, stream};
 
 use crate::live::{Aws, LiveError, RepositoryInfo};
 use crate::model::{Dependents, Live};
-use crate::model::{LifecyclePolicy, PolicyDocument, Repository, Resource};
+use crate::model::{LifecyclePolicy, PolicyDocument, Repository, RepositorySettings, Resource};
 use crate::observe::{Limit, candidates};
 
 pub async fn read<C: Aws>(
@@ -20,7 +20,7 @@ pub async fn read<C: Aws>(
         .collect();
     let rules: BTreeMap<&str, &LifecyclePolicy> = desired
         .all::<Repository>()
-        .filter_map(|r| Some((r.name.as_str(), r.lifecycle_policy.as_ref()?)))
+        .filter_map(|r| Some((r.name.as_str(), r.settings.lifecycle_policy.as_ref()?)))
         .collect();
     // Each page's repositories are read as the page arrives, while the next page is listed.
     let found: Vec<Option<Live>> = client
@@ -71,19 +71,21 @@ pub(crate) async fn read_one<C: Aws>(
     });
     let repository = Repository {
         name: info.name.clone(),
-        image_tag_mutability: info.image_tag_mutability,
-        image_tag_mutability_exclusion_filters: info.exclusion_filters.clone(),
+        settings: RepositorySettings {
+            image_tag_mutability: info.image_tag_mutability,
+            image_tag_mutability_exclusion_filters: info.exclusion_filters.clone(),
+            encryption: info.encryption.clone(),
+            lifecycle_policy: lifecycle.as_deref().map(LifecyclePolicy::from_aws_text),
+            repository_policy,
+        },
         scan_on_push: info.scan_on_push,
-        encryption: info.encryption.clone(),
         force_delete: false,
-        lifecycle_policy: lifecycle.as_deref().map(LifecyclePolicy::from_aws_text),
-        repository_policy,
         tags,
     };
     let mut dependents = Dependents::default();
     if let Some(rules @ LifecyclePolicy::Rules { .. }) = rules
         && in_spec
-        && repository.lifecycle_policy.as_ref() != Some(rules)
+        && repository.settings.lifecycle_policy.as_ref() != Some(rules)
     {
         let read =
             crate::observe::images::read(client, limit, &info.name, crate::observe::now()).await;

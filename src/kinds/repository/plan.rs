@@ -4,7 +4,7 @@ use crate::model::Tags;
 use crate::model::{Encryption, TagMutability};
 use serde_json::json;
 
-use crate::kinds::repository::ATTRIBUTES;
+use crate::kinds::repository::{ATTRIBUTES, Write};
 use crate::model::Live;
 use crate::model::Registered;
 use crate::model::Unit;
@@ -34,20 +34,23 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
         return None;
     };
 
-    let encryption_differs = !want.encryption.satisfied_by(&have.encryption);
+    let encryption_differs = !want
+        .settings
+        .encryption
+        .satisfied_by(&have.settings.encryption);
     if encryption_differs && owned {
         return Some(replace(want, have, address));
     }
 
     // Every in-place attribute of the table (tags have their own rules, below) whose canonical
-    // value differs is shown, then written by the call that sets it.
-    let mut attributes = Vec::new();
-    let mut changed: Vec<&str> = Vec::new();
-    for a in attribute::changed(ATTRIBUTES, want, have) {
-        attributes.push(attr(a.name, (a.shown)(have), (a.shown)(want)));
-        changed.push(a.name);
-    }
-    let mut ops = writes(want, &changed);
+    // value differs is shown, then written by the call its row names.
+    let changed = attribute::changed(ATTRIBUTES, want, have);
+    let mut attributes: Vec<AttributeChange> = changed
+        .iter()
+        .map(|a| attr(a.name, (a.shown)(have), (a.shown)(want)))
+        .collect();
+    let calls = attribute::writes(&changed);
+    let mut ops: Vec<Op> = calls.iter().map(|&call| write(want, call)).collect();
     // Not a property of the live repository: recorded in the fingerprint, so that prune knows
     // whether the last apply allowed deleting its images.
     let recorded = Fingerprint::recorded(&live.resource)
@@ -72,8 +75,8 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
     }
     let mut change =
         (!attributes.is_empty()).then(|| Change::new(address, Action::Update, attributes, ops))?;
-    if changed.contains(&"lifecycle_policy")
-        && let Some(LifecyclePolicy::Rules { rules }) = &want.lifecycle_policy
+    if calls.contains(&Write::LifecyclePolicy)
+        && let Some(LifecyclePolicy::Rules { rules }) = &want.settings.lifecycle_policy
         && let Some(read) = &live.dependents.images
     {
         let preview = Preview::new(&want.name, rules, &read.images, read.at);
@@ -94,51 +97,41 @@ pub fn diff(want: &Repository, live: Option<&Live>, owned: bool) -> Option<Chang
         change.notes.push(format!(
             "encryption differs ({} in AWS, {} in the spec) and can only change by recreating the \
              repository; adoption leaves it as it is",
-            json!(have.encryption),
-            json!(want.encryption)
+            json!(have.settings.encryption),
+            json!(want.settings.encryption)
         ));
     }
     Some(change)
 }
 
-/// The calls that write the changed in-place attributes of the table: one per call (the
-/// mutability and its exclusions go together).
-fn writes(want: &Repository, changed: &[&str]) -> Vec<Op> {
+/// The op of a call that writes changed attributes, with their desired values.
+fn write(want: &Repository, call: Write) -> Op {
     let name = want.name.clone();
-    let has = |a: &str| changed.contains(&a);
-    let mut ops = Vec::new();
-    if has("image_tag_mutability") || has("image_tag_mutability_exclusion_filters") {
-        ops.push(Op::Repository(RepositoryOp::PutImageTagMutability {
-            name: name.clone(),
-            value: want.image_tag_mutability,
-            exclusion_filters: want.image_tag_mutability_exclusion_filters.clone(),
-        }));
-    }
-    if has("scan_on_push") {
-        ops.push(Op::Repository(RepositoryOp::PutScanOnPush {
-            name: name.clone(),
+    match call {
+        Write::TagMutability => Op::Repository(RepositoryOp::PutImageTagMutability {
+            name,
+            value: want.settings.image_tag_mutability,
+            exclusion_filters: want.settings.image_tag_mutability_exclusion_filters.clone(),
+        }),
+        Write::ScanOnPush => Op::Repository(RepositoryOp::PutScanOnPush {
+            name,
             value: want.scan_on_push,
-        }));
-    }
-    if has("lifecycle_policy") {
-        ops.push(match &want.lifecycle_policy {
+        }),
+        Write::LifecyclePolicy => match &want.settings.lifecycle_policy {
             Some(p) => Op::Repository(RepositoryOp::PutLifecyclePolicy {
-                name: name.clone(),
+                name,
                 text: p.to_aws_text(),
             }),
-            None => Op::Repository(RepositoryOp::DeleteLifecyclePolicy { name: name.clone() }),
-        });
-    }
-    if has("repository_policy") {
-        ops.push(match &want.repository_policy {
+            None => Op::Repository(RepositoryOp::DeleteLifecyclePolicy { name }),
+        },
+        Write::RepositoryPolicy => match &want.settings.repository_policy {
             Some(p) => Op::Repository(RepositoryOp::SetRepositoryPolicy {
-                name: name.clone(),
+                name,
                 text: p.to_json_string(),
             }),
             None => Op::Repository(RepositoryOp::DeleteRepositoryPolicy { name }),
-        });
+        },
     }
-    ops
 }
 
 fn attr(name: &str, before: serde_json::Value, after: serde_json::Value) -> AttributeChange {
@@ -148,19 +141,19 @@ fn attr(name: &str, before: serde_json::Value, after: serde_json::Value) -> Attr
 fn create_ops(want: &Repository) -> Vec<Op> {
     let mut ops = vec![Op::Repository(RepositoryOp::CreateRepository {
         name: want.name.clone(),
-        image_tag_mutability: want.image_tag_mutability,
-        exclusion_filters: want.image_tag_mutability_exclusion_filters.clone(),
+        image_tag_mutability: want.settings.image_tag_mutability,
+        exclusion_filters: want.settings.image_tag_mutability_exclusion_filters.clone(),
         scan_on_push: want.scan_on_push,
-        encryption: want.encryption.clone(),
+        encryption: want.settings.encryption.clone(),
         tags: want.tags.clone(),
     })];
-    if let Some(p) = &want.lifecycle_policy {
+    if let Some(p) = &want.settings.lifecycle_policy {
         ops.push(Op::Repository(RepositoryOp::PutLifecyclePolicy {
             name: want.name.clone(),
             text: p.to_aws_text(),
         }));
     }
-    if let Some(p) = &want.repository_policy {
+    if let Some(p) = &want.settings.repository_policy {
         ops.push(Op::Repository(RepositoryOp::SetRepositoryPolicy {
             name: want.name.clone(),
             text: p.to_json_string(),
@@ -321,7 +314,12 @@ impl Planned for Repository {
 
 /// The spec's roles a repository policy names as principals.
 pub(crate) fn names_a_role(repo: &Repository, desired: &[Resource], env: &Env) -> Vec<Address> {
-    let Some(text) = repo.repository_policy.as_ref().map(|d| d.to_json_string()) else {
+    let Some(text) = repo
+        .settings
+        .repository_policy
+        .as_ref()
+        .map(|d| d.to_json_string())
+    else {
         return Vec::new();
     };
     desired

@@ -2,84 +2,40 @@
 
 use std::collections::BTreeMap;
 
-use crate::kinds::repository::with_lambda_pull;
+use crate::kinds::repository::{ATTRIBUTES, with_lambda_pull};
 use crate::model::wildcard;
-use crate::model::{Encryption, PolicyDocument, Repository, Resource, TagMutability};
-use crate::spec::fields::{Field, Ty};
-use crate::spec::reader::{Reader, join};
+use crate::model::{
+    Encryption, PolicyDocument, Repository, RepositorySettings, Resource, TagMutability,
+};
+use crate::spec::fields::{Field, Ty, kind_fields};
+use crate::spec::reader::{Fields, Reader, join};
 use crate::spec::yaml::{Node, Value};
 use crate::spec::{Context, names, resource_tags};
 
-pub(crate) const FIELDS: &[Field] = &[
-    Field::required(
+/// A repository's fields: its attribute rows' (`model::repository::ATTRIBUTES`), with the name
+/// before them and the fields that set no attribute of their own after.
+pub(crate) const FIELDS: &[Field] = kind_fields!(
+    [Field::required(
         "name",
         Ty::Str,
         "2-256 characters: lowercase letters and digits, . _ - between them, / between namespace \
          parts; {prefix} expands",
-    ),
-    Field::new(
-        "image_tag_mutability",
-        Ty::OneOf(TagMutability::ALLOWED),
-        "IMMUTABLE (default): a tag, once pushed, always names the same image",
-    ),
-    Field::new(
-        "image_tag_mutability_exclusion_filters",
-        Ty::Strings,
-        "Up to 5 wildcard filters of tags exempt from image_tag_mutability (e.g. latest, dev-*)",
-    ),
-    Field::new(
-        "scan_on_push",
-        Ty::Bool,
-        "Scan each pushed image (default true)",
-    ),
-    Field::new(
-        "encryption",
-        Ty::Map(ENCRYPTION),
-        "Encryption at rest (default AES256); a change replaces the repository",
-    ),
-    Field::new(
-        "force_delete",
-        Ty::Bool,
-        "Whether a replacement may delete the repository with its images (default false; apply \
-         also needs --allow-replace)",
-    ),
-    Field::new(
-        "lifecycle_policy",
-        Ty::Map(crate::spec::lifecycle::FIELDS),
-        "Which images ECR expires or archives",
-    ),
-    Field::new(
-        "repository_policy",
-        Ty::Document,
-        "An IAM policy document, as YAML or as a JSON string",
-    ),
-    Field::new(
-        "lambda_pull",
-        Ty::Strings,
-        "Functions (patterns with *) for which Lambda may pull images; each must be deployed by a \
-         lambda_deploy policy of this spec",
-    ),
-    Field::new(
-        "regions",
-        Ty::Strings,
-        "Only in these of the spec's regions (default: every region of the spec)",
-    ),
-    Field::new("tags", Ty::StringMap, "This repository's own tags"),
-];
-
-pub(crate) const ENCRYPTION: &[Field] = &[
-    Field::new(
-        "type",
-        Ty::OneOf(Encryption::TYPES),
-        "AES256 (default), KMS, or KMS_DSSE (dual-layer KMS)",
-    ),
-    Field::new(
-        "kms_key",
-        Ty::Str,
-        "With type KMS or KMS_DSSE: the key's ARN, id or alias/NAME (default: the AWS managed \
-         key aws/ecr)",
-    ),
-];
+    )],
+    ATTRIBUTES,
+    [
+        Field::new(
+            "lambda_pull",
+            Ty::Strings,
+            "Functions (patterns with *) for which Lambda may pull images; each must be deployed \
+             by a lambda_deploy policy of this spec",
+        ),
+        Field::new(
+            "regions",
+            Ty::Strings,
+            "Only in these of the spec's regions (default: every region of the spec)",
+        ),
+    ],
+);
 
 /// `deployed`: the function patterns the spec's `lambda_deploy` policies deploy.
 /// `spec_regions`: the spec's regions; a repository's own `regions` go into `placement`.
@@ -151,21 +107,7 @@ fn read_one(
             }
         }
     };
-    let mutability = match f.get("image_tag_mutability") {
-        None => Some(TagMutability::Immutable),
-        Some(n) => r.one_of(
-            n,
-            &f.path_of("image_tag_mutability"),
-            TagMutability::ALLOWED,
-            TagMutability::parse,
-        ),
-    };
-    let exclusions = match f.get("image_tag_mutability_exclusion_filters") {
-        None => Some(Vec::new()),
-        Some(n) => {
-            read_exclusion_filters(r, n, &f.path_of("image_tag_mutability_exclusion_filters"))
-        }
-    };
+    let settings = read_settings(r, ctx, &f);
     let scan_on_push = match f.get("scan_on_push") {
         None => Some(true),
         Some(n) => r.bool(n, &f.path_of("scan_on_push")),
@@ -174,53 +116,82 @@ fn read_one(
         None => Some(false),
         Some(n) => r.bool(n, &f.path_of("force_delete")),
     };
-    let encryption = match f.get("encryption") {
-        None => Some(Encryption::Aes256),
-        Some(n) => read_encryption(r, n, &f.path_of("encryption")),
-    };
-    let lifecycle = match f.get("lifecycle_policy") {
-        None => Some(None),
-        Some(n) => crate::spec::lifecycle::read(r, n, &f.path_of("lifecycle_policy")).map(Some),
-    };
-    let policy = match f.get("repository_policy") {
-        None => Some(None),
-        Some(n) => {
-            read_policy_document(r, n, &f.path_of("repository_policy"), &ctx.prefix).map(Some)
-        }
-    };
-    let policy = match f.get("lambda_pull") {
-        None => policy,
-        Some(n) => {
-            let p = f.path_of("lambda_pull");
-            let pull = read_lambda_pull(r, ctx, n, &p, deployed);
-            match (policy, pull) {
-                (Some(policy), Some(functions)) => {
-                    match with_lambda_pull(policy.as_ref(), &functions) {
-                        Ok(doc) => Some(Some(doc)),
-                        Err(e) => {
-                            r.error(n.pos, &p, e);
-                            None
-                        }
-                    }
+    let pull = f.get("lambda_pull").map(|n| {
+        let p = f.path_of("lambda_pull");
+        (n, read_lambda_pull(r, ctx, n, &p, deployed), p)
+    });
+    let settings = match (settings, pull) {
+        (settings, None) => settings,
+        (Some(mut settings), Some((n, Some(functions), p))) => {
+            match with_lambda_pull(settings.repository_policy.as_ref(), &functions) {
+                Ok(doc) => {
+                    settings.repository_policy = Some(doc);
+                    Some(settings)
                 }
-                _ => None,
+                Err(e) => {
+                    r.error(n.pos, &p, e);
+                    None
+                }
             }
         }
+        (_, Some(_)) => None,
     };
     let tags = resource_tags(r, ctx, f.get("tags"), &f.path_of("tags"));
     let repo = Repository {
         name: name?,
-        image_tag_mutability: mutability?,
-        image_tag_mutability_exclusion_filters: exclusions?,
+        settings: settings?,
         scan_on_push: scan_on_push?,
-        encryption: encryption?,
         force_delete: force_delete?,
-        lifecycle_policy: lifecycle?,
-        repository_policy: policy?,
         tags,
     };
     crate::spec::strict::lint_repository(r, &repo, node.pos, path);
     Some(repo)
+}
+
+/// The settings a repository and a creation template share, each defaulted as
+/// [`RepositorySettings::default`] says, from the mapping `f` of either.
+pub(crate) fn read_settings(
+    r: &mut Reader,
+    ctx: &Context,
+    f: &Fields<'_>,
+) -> Option<RepositorySettings> {
+    let default = RepositorySettings::default();
+    let image_tag_mutability = match f.get("image_tag_mutability") {
+        None => Some(default.image_tag_mutability),
+        Some(n) => r.one_of(
+            n,
+            &f.path_of("image_tag_mutability"),
+            TagMutability::ALLOWED,
+            TagMutability::parse,
+        ),
+    };
+    let exclusion_filters = match f.get("image_tag_mutability_exclusion_filters") {
+        None => Some(default.image_tag_mutability_exclusion_filters),
+        Some(n) => {
+            read_exclusion_filters(r, n, &f.path_of("image_tag_mutability_exclusion_filters"))
+        }
+    };
+    let encryption = match f.get("encryption") {
+        None => Some(default.encryption),
+        Some(n) => read_encryption(r, n, &f.path_of("encryption")),
+    };
+    let lifecycle_policy = match f.get("lifecycle_policy") {
+        None => Some(default.lifecycle_policy),
+        Some(n) => crate::spec::lifecycle::read(r, n, &f.path_of("lifecycle_policy")).map(Some),
+    };
+    let repository_policy = match f.get("repository_policy") {
+        None => Some(default.repository_policy),
+        Some(n) => {
+            read_policy_document(r, n, &f.path_of("repository_policy"), &ctx.prefix).map(Some)
+        }
+    };
+    Some(RepositorySettings {
+        image_tag_mutability: image_tag_mutability?,
+        image_tag_mutability_exclusion_filters: exclusion_filters?,
+        encryption: encryption?,
+        lifecycle_policy: lifecycle_policy?,
+        repository_policy: repository_policy?,
+    })
 }
 
 /// `lambda_pull`: function patterns that Lambda may pull this repository's images for. One that no
@@ -307,7 +278,7 @@ pub(crate) fn read_exclusion_filters(
 }
 
 pub(crate) fn read_encryption(r: &mut Reader, node: &Node, path: &str) -> Option<Encryption> {
-    let f = r.fields(node, path, ENCRYPTION)?;
+    let f = r.fields(node, path, Encryption::FIELDS)?;
     let kind = match f.get("type") {
         None => "AES256",
         Some(n) => r.one_of(n, &f.path_of("type"), Encryption::TYPES, |s| {

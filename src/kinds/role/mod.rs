@@ -124,6 +124,7 @@ impl Role {
 }
 
 impl crate::model::unit::Declared for Role {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     fn access(&self, _env: &crate::model::Env) -> Vec<crate::model::access_fact::AccessFact> {
         vec![crate::model::access_fact::AccessFact::Principal(

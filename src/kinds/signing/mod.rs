@@ -151,6 +151,7 @@ pub(crate) const ATTRIBUTES: &[Attribute<Signing>] = &[Attribute::plain(
 pub(crate) const ADDRESS_NAME: &str = "rules";
 
 impl crate::model::unit::Declared for Signing {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     const IN_REGISTRY_RECORD: bool = true;
     const RECORD_SECTION: Option<&'static str> = Some(RECORD_SECTION);

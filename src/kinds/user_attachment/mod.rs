@@ -34,6 +34,7 @@ pub(crate) const ATTRIBUTES: &[Attribute<UserAttachment>] = &[
 ];
 
 impl crate::model::unit::Declared for UserAttachment {
+    type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
     fn access(&self, _env: &crate::model::Env) -> Vec<crate::model::access_fact::AccessFact> {
         vec![crate::model::access_fact::AccessFact::UserPolicy {

@@ -3,6 +3,7 @@
 
 use crate::apply::ApplyOptions;
 use crate::kinds::creation_template::fake::templates;
+use crate::kinds::creation_template::plan::CreationTemplateOp;
 use crate::live::fake::FakeAws;
 use crate::model::Kind;
 use crate::model::*;
@@ -54,9 +55,14 @@ async fn a_template_is_created_converges_changes_in_place_and_is_pruned() {
         stored.applied_for,
         vec!["PULL_THROUGH_CACHE", "REPLICATION"]
     );
-    assert_eq!(stored.image_tag_mutability, TagMutability::Immutable);
-    assert_eq!(stored.encryption, Encryption::Aes256);
-    assert!(stored.lifecycle_policy.is_some() && stored.repository_policy.is_some());
+    assert_eq!(
+        stored.settings.image_tag_mutability,
+        TagMutability::Immutable
+    );
+    assert_eq!(stored.settings.encryption, Encryption::Aes256);
+    assert!(
+        stored.settings.lifecycle_policy.is_some() && stored.settings.repository_policy.is_some()
+    );
     assert!(plan_on(&fake, &d).await.is_empty());
 
     let edited = templates_spec(&TEMPLATE.replace("keep_last: 20", "keep_last: 30"));
@@ -161,4 +167,40 @@ fn template_mistakes_are_reported_where_they_are_written() {
         ),
     ];
     assert_spec_errors(&cases);
+}
+
+/// Every setting's row names the template's one update call: several changed settings are one
+/// update carrying the whole template.
+#[tokio::test]
+async fn several_changed_settings_are_one_update_of_the_whole_template() {
+    let fake = FakeAws::default();
+    apply_ok(&fake, &templates_spec(TEMPLATE)).await;
+    let edited = templates_spec(&TEMPLATE.replace("keep_last: 20", "keep_last: 30").replace(
+        "image_tag_mutability: IMMUTABLE",
+        "image_tag_mutability: MUTABLE",
+    ));
+    let plan = plan_on(&fake, &edited).await;
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.kind == Kind::CreationTemplate)
+        .unwrap();
+    assert_eq!(
+        change
+            .attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["image_tag_mutability", "lifecycle_policy"]
+    );
+    match real_ops(&change.ops).as_slice() {
+        [Op::CreationTemplate(CreationTemplateOp::UpdateCreationTemplate { template })] => {
+            assert_eq!(
+                template.settings.image_tag_mutability,
+                TagMutability::Mutable
+            );
+            assert_eq!(template.description, "Images pulled from Docker Hub");
+        }
+        ops => panic!("expected one update: {ops:#?}"),
+    }
 }

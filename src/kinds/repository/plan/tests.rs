@@ -346,7 +346,7 @@ fn encryption_change_replaces_deleting_first() {
             .find(|a| a.name == "encryption")
             .unwrap_or_else(|| panic!("{name}: no encryption attribute"));
         assert!(enc.forces_replacement, "{name}");
-        assert_eq!(enc.after, Some(json(&want.encryption)), "{name}");
+        assert_eq!(enc.after, Some(json(&want.settings.encryption)), "{name}");
         assert!(
             change
                 .attributes
@@ -365,7 +365,7 @@ fn encryption_change_replaces_deleting_first() {
             "{name}"
         );
         assert!(
-            matches!(&change.ops[1], Op::Repository(RepositoryOp::CreateRepository { encryption, .. }) if *encryption == want.encryption),
+            matches!(&change.ops[1], Op::Repository(RepositoryOp::CreateRepository { encryption, .. }) if *encryption == want.settings.encryption),
             "{name}: {:?}",
             change.ops
         );
@@ -955,4 +955,75 @@ fn a_change_that_leaves_the_lifecycle_policy_alone_carries_no_preview() {
     let change = only_change(&plan);
     assert!(change.lifecycle_preview.is_none());
     assert!(change.notes.is_empty(), "{:?}", change.notes);
+}
+
+/// The calls come from the changed attributes' rows: a row that lost its call would leave its
+/// change unwritten, and two rows of one call must not write it twice.
+#[test]
+fn every_in_place_attribute_names_the_call_that_writes_it() {
+    use crate::model::attribute::Mutation;
+    for a in crate::kinds::repository::ATTRIBUTES {
+        assert_eq!(
+            a.writes.is_some(),
+            a.mutation == Mutation::InPlace,
+            "repository {}",
+            a.name
+        );
+    }
+    for a in crate::kinds::creation_template::ATTRIBUTES {
+        assert_eq!(
+            a.writes.is_some(),
+            a.mutation == Mutation::InPlace,
+            "creation template {}",
+            a.name
+        );
+    }
+}
+
+#[test]
+fn the_mutability_and_its_exclusion_filters_changed_together_are_one_call() {
+    let mut want = repo("betekk-app").mutable().build();
+    want.settings.image_tag_mutability_exclusion_filters = vec!["latest".into()];
+    let plan = plan(&desired([want]), &observed([repo("betekk-app")])).unwrap();
+    let change = only_change(&plan);
+    assert_eq!(
+        attr_names(change),
+        [
+            "image_tag_mutability",
+            "image_tag_mutability_exclusion_filters"
+        ]
+    );
+    assert_eq!(
+        real_ops(&change.ops),
+        [Op::Repository(RepositoryOp::PutImageTagMutability {
+            name: "betekk-app".into(),
+            value: TagMutability::Mutable,
+            exclusion_filters: vec!["latest".into()],
+        })]
+    );
+}
+
+/// The exclusion filters' row comes last in the table (fingerprint order), yet their call goes
+/// first, in the order the kind lists its calls.
+#[test]
+fn calls_go_in_the_kinds_order_whatever_the_order_of_their_rows() {
+    let mut want = repo("betekk-app").lifecycle(keep_last(3)).build();
+    want.settings.image_tag_mutability_exclusion_filters = vec!["dev-*".into()];
+    let plan = plan(
+        &desired([want]),
+        &observed([repo("betekk-app").scan_on_push(false)]),
+    )
+    .unwrap();
+    let ops = real_ops(&only_change(&plan).ops);
+    assert!(
+        matches!(
+            ops.as_slice(),
+            [
+                Op::Repository(RepositoryOp::PutImageTagMutability { exclusion_filters, .. }),
+                Op::Repository(RepositoryOp::PutScanOnPush { value: true, .. }),
+                Op::Repository(RepositoryOp::PutLifecyclePolicy { .. }),
+            ] if exclusion_filters == &["dev-*"]
+        ),
+        "{ops:#?}"
+    );
 }
