@@ -7,7 +7,8 @@ use crate::kinds::creation_template::APPLIED_FOR;
 use crate::kinds::repository::spec as repositories;
 use crate::model::{CreationTemplate, Encryption, Resource, TagMutability};
 use crate::spec::fields::{Field, Ty};
-use crate::spec::reader::Reader;
+use crate::spec::reader::{Fields, Reader};
+use crate::spec::registry::{RegistryPart, Scope};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
@@ -60,6 +61,24 @@ pub const CREATION_TEMPLATE_FIELDS: &[Field] = &[
          template; AWS requires one for tags or KMS encryption",
     ),
 ];
+
+const FIELD: Field = Field::new(
+    "creation_templates",
+    Ty::ListOf(CREATION_TEMPLATE_FIELDS),
+    "Repository creation templates (CreateRepositoryCreationTemplate), keyed by prefix",
+);
+
+impl RegistryPart for CreationTemplate {
+    const FIELDS: &'static [Field] = &[FIELD];
+    const RANK: u8 = 20;
+
+    fn read(r: &mut Reader, section: &Fields<'_>, scope: &Scope<'_>) -> Vec<Resource> {
+        section
+            .get(FIELD.name)
+            .map(|n| read_creation_templates(r, scope.ctx, n, &section.path_of(FIELD.name)))
+            .unwrap_or_default()
+    }
+}
 
 pub(crate) fn read_creation_templates(
     r: &mut Reader,

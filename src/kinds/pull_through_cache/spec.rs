@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use crate::kinds::pull_through_cache::{Credential, Upstream};
 use crate::model::{PullThroughCacheRule, Resource};
 use crate::spec::fields::{Field, Ty};
-use crate::spec::reader::Reader;
+use crate::spec::reader::{Fields, Reader};
+use crate::spec::registry::{RegistryPart, Scope};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
@@ -40,6 +41,24 @@ pub const PULL_THROUGH_CACHE_FIELDS: &[Field] = &[
          replaces the rule",
     ),
 ];
+
+const FIELD: Field = Field::new(
+    "pull_through_cache",
+    Ty::ListOf(PULL_THROUGH_CACHE_FIELDS),
+    "Pull-through cache rules (CreatePullThroughCacheRule), keyed by prefix",
+);
+
+impl RegistryPart for PullThroughCacheRule {
+    const FIELDS: &'static [Field] = &[FIELD];
+    const RANK: u8 = 10;
+
+    fn read(r: &mut Reader, section: &Fields<'_>, scope: &Scope<'_>) -> Vec<Resource> {
+        section
+            .get(FIELD.name)
+            .map(|n| read_pull_through_cache(r, scope.ctx, n, &section.path_of(FIELD.name)))
+            .unwrap_or_default()
+    }
+}
 
 pub(crate) fn read_pull_through_cache(
     r: &mut Reader,

@@ -12,6 +12,7 @@
 //! the executor calls them again on the setting it reads just before it writes.
 
 pub(crate) mod plan;
+pub(crate) mod spec;
 
 use std::collections::{BTreeMap, BTreeSet};
 

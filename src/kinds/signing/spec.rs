@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use crate::kinds::signing::{MAX_FILTERS, MAX_RULES, Signing, SigningRule};
 use crate::model::Resource;
 use crate::spec::fields::{Field, Ty};
-use crate::spec::reader::Reader;
+use crate::spec::reader::{Fields, Reader};
+use crate::spec::registry::{RegistryPart, Scope};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
@@ -24,6 +25,28 @@ pub const SIGNING_FIELDS: &[Field] = &[
         "Wildcard repository filters (* matches any run of characters); none: every repository",
     ),
 ];
+
+const FIELD: Field = Field::new(
+    "signing",
+    Ty::ListOf(SIGNING_FIELDS),
+    "Managed image signing rules this stack owns (PutSigningConfiguration), by profile and \
+     repositories",
+);
+
+impl RegistryPart for Signing {
+    const FIELDS: &'static [Field] = &[FIELD];
+    const RANK: u8 = 30;
+
+    fn read(r: &mut Reader, section: &Fields<'_>, scope: &Scope<'_>) -> Vec<Resource> {
+        section
+            .get(FIELD.name)
+            .map(|n| {
+                let path = section.path_of(FIELD.name);
+                read_signing(r, scope.ctx, n, &path, scope.regions)
+            })
+            .unwrap_or_default()
+    }
+}
 
 pub(crate) fn read_signing(
     r: &mut Reader,
