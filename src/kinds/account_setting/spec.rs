@@ -1,11 +1,13 @@
 //! `registry.account_settings`: the account settings of the registry this stack owns, one field
 //! per setting ECR knows, each one of the values AWS documents.
 
+use serde_json::{Value, json};
+
 use crate::kinds::account_setting::{AccountSetting, KNOWN, Known};
-use crate::model::Resource;
+use crate::model::{Observed, Resource};
 use crate::spec::fields::{Field, Ty};
 use crate::spec::reader::{Fields, Reader};
-use crate::spec::registry::{RegistryPart, Scope};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope};
 use crate::spec::yaml::Node;
 
 /// One field per known setting, from the model's table.
@@ -41,6 +43,16 @@ impl RegistryPart for AccountSetting {
             .get(FIELD.name)
             .map(|n| read_account_settings(r, n, &section.path_of(FIELD.name)))
             .unwrap_or_default()
+    }
+
+    const IMPORTED: Option<Imported> = Some(Imported {
+        key: FIELD.name,
+        rank: 30,
+        layout: Layout::Entries,
+    });
+
+    fn imported(&self, _inv: &Observed, _stack: &str) -> Result<Vec<Value>, String> {
+        Ok(vec![json!({ &self.name: self.value })])
     }
 }
 

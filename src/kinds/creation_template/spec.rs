@@ -5,10 +5,14 @@ use std::collections::BTreeSet;
 
 use crate::kinds::creation_template::APPLIED_FOR;
 use crate::kinds::repository::spec as repositories;
-use crate::model::{CreationTemplate, Encryption, Resource, TagMutability};
+use serde_json::Value;
+
+use crate::model::{
+    CreationTemplate, Encryption, LifecyclePolicy, Observed, Resource, TagMutability,
+};
 use crate::spec::fields::{Field, Ty};
 use crate::spec::reader::{Fields, Reader};
-use crate::spec::registry::{RegistryPart, Scope};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope, imported_fields};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
@@ -77,6 +81,20 @@ impl RegistryPart for CreationTemplate {
             .get(FIELD.name)
             .map(|n| read_creation_templates(r, scope.ctx, n, &section.path_of(FIELD.name)))
             .unwrap_or_default()
+    }
+
+    const IMPORTED: Option<Imported> = Some(Imported {
+        key: FIELD.name,
+        rank: 50,
+        layout: Layout::BlockItems,
+    });
+
+    fn imported(&self, _inv: &Observed, _stack: &str) -> Result<Vec<Value>, String> {
+        if let Some(LifecyclePolicy::Foreign { .. }) = &self.lifecycle_policy {
+            return Err("its lifecycle policy uses rules the spec cannot express".into());
+        }
+        // The prefix, the table's first field, opens the list item.
+        Ok(vec![imported_fields(super::ATTRIBUTES, self)])
     }
 }
 

@@ -3,11 +3,13 @@
 
 use std::collections::BTreeSet;
 
+use serde_json::Value;
+
 use crate::kinds::pull_time_exclusion::{MAX_EXCLUSIONS, PullTimeExclusion};
-use crate::model::Resource;
+use crate::model::{Observed, Resource};
 use crate::spec::fields::{Field, Ty};
 use crate::spec::reader::{Fields, Reader};
-use crate::spec::registry::{RegistryPart, Scope};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
@@ -30,6 +32,16 @@ impl RegistryPart for PullTimeExclusion {
                 read_pull_time_exclusions(r, scope.ctx, n, &path, scope.roles)
             })
             .unwrap_or_default()
+    }
+
+    const IMPORTED: Option<Imported> = Some(Imported {
+        key: FIELD.name,
+        rank: 20,
+        layout: Layout::FlowList,
+    });
+
+    fn imported(&self, _inv: &Observed, _stack: &str) -> Result<Vec<Value>, String> {
+        Ok(vec![self.principal_arn.clone().into()])
     }
 }
 

@@ -1,18 +1,20 @@
 //! The `registry:` section: registry-wide ECR settings of each region the spec applies to, and
 //! the kinds that live there (pull-through cache rules, creation templates, signing rules, …).
 //! Each kind declares its part of the section in its own spec file ([`RegistryPart`]): its
-//! fields, where they go and how they are read. This file assembles the section from the
-//! registrations and names no kind.
+//! fields, where they go, how they are read and how `import` writes them. This file assembles
+//! the section from the registrations and names no kind.
 
 use std::collections::BTreeSet;
+
+use serde_json::Value;
 
 use super::Context;
 use super::fields::{Field, Ty};
 use super::reader::{Fields, Reader};
 use super::yaml::Node;
 use crate::kinds::for_each_kind;
-use crate::model::Resource;
 use crate::model::target::Target;
+use crate::model::{Observed, Resource};
 
 /// What a part's reader sees besides the section.
 pub(crate) struct Scope<'a> {
@@ -40,6 +42,41 @@ pub(crate) trait RegistryPart {
     fn read(_r: &mut Reader, _section: &Fields<'_>, _scope: &Scope<'_>) -> Vec<Resource> {
         Vec::new()
     }
+
+    /// How `import` writes the part (`None`: import writes it some other way).
+    const IMPORTED: Option<Imported> = None;
+
+    /// What `import` writes of one live resource of the kind, the stack's: its items under
+    /// [`Imported::key`]; `Err`: why it is left out.
+    ///
+    /// # Errors
+    /// When the spec cannot express the resource.
+    fn imported(&self, _inv: &Observed, _stack: &str) -> Result<Vec<Value>, String> {
+        Ok(Vec::new())
+    }
+}
+
+/// Where and how `import` writes a part.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Imported {
+    /// The part's field, under which its items go.
+    pub(crate) key: &'static str,
+    /// Where it goes in the imported section, lowest first.
+    pub(crate) rank: u8,
+    pub(crate) layout: Layout,
+}
+
+/// How `import` writes a part's items under its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// A list, each item a flow mapping on its own line.
+    FlowItems,
+    /// A list, each item a block mapping of its fields, a line each.
+    BlockItems,
+    /// One mapping of every item's fields, a line each.
+    Entries,
+    /// A flow list on the key's line.
+    FlowList,
 }
 
 /// The `registry:` section's parts, in registration order: their fields, ranks and readers.
@@ -52,6 +89,18 @@ macro_rules! declare_parts {
             read: <crate::kinds::$module::$model as RegistryPart>::read,
         },)*];
 
+        /// How `import` writes the part of `resource`'s kind, if it has one, and what it
+        /// writes of `resource` there.
+        pub(crate) fn imported(
+            resource: &Resource,
+            inv: &Observed,
+            stack: &str,
+        ) -> Option<(Imported, Result<Vec<Value>, String>)> {
+            match resource {
+                $(Resource::$variant(r) => <crate::kinds::$module::$model as RegistryPart>::IMPORTED
+                    .map(|how| (how, r.imported(inv, stack))),)*
+            }
+        }
     };
 }
 
@@ -126,6 +175,16 @@ pub fn read(
         .into_iter()
         .flat_map(|p| (p.read)(r, &section, &scope))
         .collect()
+}
+
+/// The fields a kind's attribute table imports, as one mapping.
+pub(crate) fn imported_fields<T>(table: &[crate::model::attribute::Attribute<T>], r: &T) -> Value {
+    Value::Object(
+        crate::model::attribute::imported(table, r)
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
