@@ -8,6 +8,9 @@
 //! a `# skipped:` comment saying why, never approximated. Ownership tags (`ManagedBy`, the stack
 //! tag) and the fingerprint are not written: the spec adds them to every resource, and a
 //! resource already owned by another stack is skipped.
+//!
+//! The kinds that have a part of the `registry:` section say in their own spec files what import
+//! writes of them, where and how ([`crate::spec::registry::RegistryPart`]).
 
 #[cfg(test)]
 mod tests;
@@ -19,10 +22,9 @@ use serde_json::{Value, json};
 
 use crate::kinds::registry::{OwnedKeys, unowned};
 use crate::kinds::repository::split_lambda_pull;
-use crate::kinds::signing::RECORD_SECTION as signing_record;
 use crate::kinds::{
-    creation_template as template_table, oidc_provider as provider_table, policy as policy_table,
-    pull_through_cache as cache_table, repository as repository_table, role as role_table,
+    oidc_provider as provider_table, policy as policy_table, repository as repository_table,
+    role as role_table,
 };
 use crate::model::Observed;
 use crate::model::attribute::{self, Attribute};
@@ -30,11 +32,12 @@ use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::github_trust::GithubName;
 use crate::model::trust::Trust;
 use crate::model::{
-    CreationTemplate, LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider,
-    PullThroughCacheRule, RegistrySettings, Repository, Resource, Role, STACK_TAG, Tags,
+    LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider, RegistrySettings, Repository,
+    Resource, Role, STACK_TAG, Tags,
 };
 use crate::observe::named_with_prefix;
 use crate::plan::owner_of;
+use crate::spec::registry::{self as registry_section, Layout};
 
 pub struct Imported {
     pub text: String,
@@ -69,11 +72,8 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
     // Policies come before roles in address order, so a role names only imported policies.
     let mut policy_names: BTreeMap<String, String> = BTreeMap::new();
     let mut provider_manage = true;
-    let mut cache_rules = String::new();
-    let mut templates = String::new();
-    let mut account_settings = Vec::new();
-    let mut exclusions = Vec::new();
-    let mut signing = Vec::new();
+    // The parts of `registry:` the kinds there declare, by rank and key: layout and items.
+    let mut parts: BTreeMap<(u8, &str), (Layout, Vec<Value>)> = BTreeMap::new();
 
     for live in inv.resources.values() {
         let address = live.resource.address();
@@ -109,51 +109,13 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
                     inv,
                 )
             }
-            Resource::PullThroughCache(rule) => {
-                pull_through_cache(&mut cache_rules, rule);
-                Ok(())
-            }
-            Resource::CreationTemplate(t) => creation_template(&mut templates, t),
-            Resource::Signing(s) => {
-                // This stack's rules and those of no stack; another stack's are its own.
-                let others: Vec<&str> = inv
-                    .registry
-                    .records
-                    .values()
-                    .filter(|r| r.stack != stack)
-                    .flat_map(|r| r.section(signing_record).keys().map(String::as_str))
-                    .collect();
-                signing.extend(
-                    s.rules
-                        .iter()
-                        .filter(|r| !others.contains(&r.key().as_str()))
-                        .map(|r| {
-                            // A profile of this account and region by its name, as the spec says it.
-                            let here = format!(
-                                "arn:{}:signer:{}:{}:/signing-profiles/",
-                                env.partition, env.region, env.account
-                            );
-                            let mut shown = r.shown();
-                            if let Some(name) = r.profile_arn.strip_prefix(&here) {
-                                shown["signing_profile"] = name.into();
-                            }
-                            if r.filters.is_empty() {
-                                shown.as_object_mut().map(|o| o.remove("repositories"));
-                            }
-                            shown
-                        }),
-                );
-                Ok(())
-            }
-            Resource::PullTimeExclusion(e) => {
-                exclusions.push(e.principal_arn.clone());
-                Ok(())
-            }
-            Resource::AccountSetting(s) => {
-                account_settings.push(s);
-                Ok(())
-            }
-            Resource::UserAttachment(_) | Resource::Registry(_) => Ok(()),
+            other => match registry_section::imported(other, inv, stack) {
+                Some((how, items)) => items.map(|items| {
+                    let part = parts.entry((how.rank, how.key));
+                    part.or_insert((how.layout, Vec::new())).1.extend(items);
+                }),
+                None => Ok(()),
+            },
         };
         match result {
             Ok(()) => count += 1,
@@ -203,34 +165,11 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
     }
     let (settings, settings_count) = registry_settings(inv, stack, prefix, &mut skipped_later);
     count += settings_count;
-    if !settings.is_empty()
-        || !cache_rules.is_empty()
-        || !templates.is_empty()
-        || !account_settings.is_empty()
-        || !exclusions.is_empty()
-        || !signing.is_empty()
-    {
+    parts.retain(|_, (_, items)| !items.is_empty());
+    if !settings.is_empty() || !parts.is_empty() {
         let _ = write!(out, "registry:\n{settings}");
-        if !signing.is_empty() {
-            let _ = writeln!(out, "  signing:");
-            for rule in &signing {
-                let _ = writeln!(out, "    - {}", q(rule));
-            }
-        }
-        if !exclusions.is_empty() {
-            let _ = writeln!(out, "  pull_time_update_exclusions: {}", q(&exclusions));
-        }
-        if !account_settings.is_empty() {
-            let _ = writeln!(out, "  account_settings:");
-            for s in &account_settings {
-                let _ = writeln!(out, "    {}: {}", s.name, q(&s.value));
-            }
-        }
-        if !cache_rules.is_empty() {
-            let _ = write!(out, "  pull_through_cache:\n{cache_rules}");
-        }
-        if !templates.is_empty() {
-            let _ = write!(out, "  creation_templates:\n{templates}");
+        for ((_, key), (layout, items)) in &parts {
+            registry_part(&mut out, key, *layout, items);
         }
     }
     for s in &skipped_later {
@@ -552,24 +491,33 @@ fn role(
     Ok(())
 }
 
-fn pull_through_cache(out: &mut String, rule: &PullThroughCacheRule) {
-    let item: serde_json::Map<String, Value> = attribute::imported(cache_table::ATTRIBUTES, rule)
-        .into_iter()
-        .map(|(name, value)| (name.to_string(), value))
-        .collect();
-    let _ = writeln!(out, "    - {}", q(item));
-}
-
-fn creation_template(out: &mut String, t: &CreationTemplate) -> Result<(), String> {
-    if let Some(LifecyclePolicy::Foreign { .. }) = &t.settings.lifecycle_policy {
-        return Err("its lifecycle policy uses rules the spec cannot express".into());
+/// A kind's part of `registry:`: its key, then its items as its layout writes them.
+fn registry_part(out: &mut String, key: &str, layout: Layout, items: &[Value]) {
+    if layout == Layout::FlowList {
+        let _ = writeln!(out, "  {key}: {}", q(items));
+        return;
     }
-    // The prefix (the table's first field) opens the list item.
-    let mut s = String::new();
-    fields(&mut s, "      ", template_table::ATTRIBUTES, t);
-    s.replace_range(..6, "    - ");
-    out.push_str(&s);
-    Ok(())
+    let _ = writeln!(out, "  {key}:");
+    for item in items {
+        let entries = item.as_object().into_iter().flatten();
+        match layout {
+            Layout::FlowItems => {
+                let _ = writeln!(out, "    - {}", q(item));
+            }
+            Layout::BlockItems => {
+                for (i, (name, value)) in entries.enumerate() {
+                    let lead = if i == 0 { "    - " } else { "      " };
+                    let _ = writeln!(out, "{lead}{name}: {}", q(value));
+                }
+            }
+            Layout::Entries => {
+                for (name, value) in entries {
+                    let _ = writeln!(out, "    {name}: {}", q(value));
+                }
+            }
+            Layout::FlowList => {}
+        }
+    }
 }
 
 /// The `scanning`, `replication` and `policy` parts this stack takes: what its record owns, and

@@ -1,10 +1,13 @@
 //! `registry.account_settings`: the account settings of the registry this stack owns, one field
 //! per setting ECR knows, each one of the values AWS documents.
 
+use serde_json::{Value, json};
+
 use crate::kinds::account_setting::{AccountSetting, KNOWN, Known};
-use crate::model::Resource;
+use crate::model::{Observed, Resource};
 use crate::spec::fields::{Field, Ty};
-use crate::spec::reader::Reader;
+use crate::spec::reader::{Fields, Reader};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope};
 use crate::spec::yaml::Node;
 
 /// One field per known setting, from the model's table.
@@ -23,6 +26,34 @@ const fn fields<const N: usize>(known: &[Known; N]) -> [Field; N] {
         i += 1;
     }
     out
+}
+
+const FIELD: Field = Field::new(
+    "account_settings",
+    Ty::Map(ACCOUNT_SETTINGS_FIELDS),
+    "The registry's account settings this stack owns (PutAccountSetting), per region",
+);
+
+impl RegistryPart for AccountSetting {
+    const FIELDS: &'static [Field] = &[FIELD];
+    const RANK: u8 = 50;
+
+    fn read(r: &mut Reader, section: &Fields<'_>, _scope: &Scope<'_>) -> Vec<Resource> {
+        section
+            .get(FIELD.name)
+            .map(|n| read_account_settings(r, n, &section.path_of(FIELD.name)))
+            .unwrap_or_default()
+    }
+
+    const IMPORTED: Option<Imported> = Some(Imported {
+        key: FIELD.name,
+        rank: 30,
+        layout: Layout::Entries,
+    });
+
+    fn imported(&self, _inv: &Observed, _stack: &str) -> Result<Vec<Value>, String> {
+        Ok(vec![json!({ &self.name: self.value })])
+    }
 }
 
 pub(crate) fn read_account_settings(r: &mut Reader, node: &Node, path: &str) -> Vec<Resource> {

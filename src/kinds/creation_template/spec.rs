@@ -5,14 +5,49 @@ use std::collections::BTreeSet;
 
 use crate::kinds::creation_template::{APPLIED_FOR, ATTRIBUTES};
 use crate::kinds::repository::spec as repositories;
-use crate::model::{CreationTemplate, Encryption, Resource};
-use crate::spec::fields::{Field, kind_fields};
-use crate::spec::reader::Reader;
+use serde_json::Value;
+
+use crate::model::{CreationTemplate, Encryption, LifecyclePolicy, Observed, Resource};
+use crate::spec::fields::{Field, Ty, kind_fields};
+use crate::spec::reader::{Fields, Reader};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope, imported_fields};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
 /// A template's fields: its attribute rows' (`model::creation_template::ATTRIBUTES`).
 pub const CREATION_TEMPLATE_FIELDS: &[Field] = kind_fields!([], ATTRIBUTES, []);
+
+const FIELD: Field = Field::new(
+    "creation_templates",
+    Ty::ListOf(CREATION_TEMPLATE_FIELDS),
+    "Repository creation templates (CreateRepositoryCreationTemplate), keyed by prefix",
+);
+
+impl RegistryPart for CreationTemplate {
+    const FIELDS: &'static [Field] = &[FIELD];
+    const RANK: u8 = 20;
+
+    fn read(r: &mut Reader, section: &Fields<'_>, scope: &Scope<'_>) -> Vec<Resource> {
+        section
+            .get(FIELD.name)
+            .map(|n| read_creation_templates(r, scope.ctx, n, &section.path_of(FIELD.name)))
+            .unwrap_or_default()
+    }
+
+    const IMPORTED: Option<Imported> = Some(Imported {
+        key: FIELD.name,
+        rank: 50,
+        layout: Layout::BlockItems,
+    });
+
+    fn imported(&self, _inv: &Observed, _stack: &str) -> Result<Vec<Value>, String> {
+        if let Some(LifecyclePolicy::Foreign { .. }) = &self.settings.lifecycle_policy {
+            return Err("its lifecycle policy uses rules the spec cannot express".into());
+        }
+        // The prefix, the table's first field, opens the list item.
+        Ok(vec![imported_fields(super::ATTRIBUTES, self)])
+    }
+}
 
 pub(crate) fn read_creation_templates(
     r: &mut Reader,

@@ -113,3 +113,6 @@ impl crate::model::unit::Declared for OidcProvider {
         }]
     }
 }
+
+/// A kind of the spec's top level: no part of the `registry:` section.
+impl crate::spec::registry::RegistryPart for OidcProvider {}

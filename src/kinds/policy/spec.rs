@@ -558,3 +558,6 @@ pub(crate) fn read_statements(
     }
     ok.then_some(out)
 }
+
+/// A kind of the spec's top level: no part of the `registry:` section.
+impl crate::spec::registry::RegistryPart for ManagedPolicy {}

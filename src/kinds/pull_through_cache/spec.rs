@@ -4,9 +4,12 @@
 use std::collections::BTreeSet;
 
 use crate::kinds::pull_through_cache::{Credential, Upstream};
-use crate::model::{PullThroughCacheRule, Resource};
+use serde_json::Value;
+
+use crate::model::{Observed, PullThroughCacheRule, Resource};
 use crate::spec::fields::{Field, Ty};
-use crate::spec::reader::Reader;
+use crate::spec::reader::{Fields, Reader};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope, imported_fields};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
@@ -40,6 +43,34 @@ pub const PULL_THROUGH_CACHE_FIELDS: &[Field] = &[
          replaces the rule",
     ),
 ];
+
+const FIELD: Field = Field::new(
+    "pull_through_cache",
+    Ty::ListOf(PULL_THROUGH_CACHE_FIELDS),
+    "Pull-through cache rules (CreatePullThroughCacheRule), keyed by prefix",
+);
+
+impl RegistryPart for PullThroughCacheRule {
+    const FIELDS: &'static [Field] = &[FIELD];
+    const RANK: u8 = 10;
+
+    fn read(r: &mut Reader, section: &Fields<'_>, scope: &Scope<'_>) -> Vec<Resource> {
+        section
+            .get(FIELD.name)
+            .map(|n| read_pull_through_cache(r, scope.ctx, n, &section.path_of(FIELD.name)))
+            .unwrap_or_default()
+    }
+
+    const IMPORTED: Option<Imported> = Some(Imported {
+        key: FIELD.name,
+        rank: 40,
+        layout: Layout::FlowItems,
+    });
+
+    fn imported(&self, _inv: &Observed, _stack: &str) -> Result<Vec<Value>, String> {
+        Ok(vec![imported_fields(super::ATTRIBUTES, self)])
+    }
+}
 
 pub(crate) fn read_pull_through_cache(
     r: &mut Reader,

@@ -3,11 +3,47 @@
 
 use std::collections::BTreeSet;
 
+use serde_json::Value;
+
 use crate::kinds::pull_time_exclusion::{MAX_EXCLUSIONS, PullTimeExclusion};
-use crate::model::Resource;
-use crate::spec::reader::Reader;
+use crate::model::{Observed, Resource};
+use crate::spec::fields::{Field, Ty};
+use crate::spec::reader::{Fields, Reader};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
+
+const FIELD: Field = Field::new(
+    "pull_time_update_exclusions",
+    Ty::Strings,
+    "Principals whose pulls do not update an image's last recorded pull time \
+     (RegisterPullTimeUpdateExclusion): a role of this spec, or a role or user ARN",
+);
+
+impl RegistryPart for PullTimeExclusion {
+    const FIELDS: &'static [Field] = &[FIELD];
+    const RANK: u8 = 40;
+
+    fn read(r: &mut Reader, section: &Fields<'_>, scope: &Scope<'_>) -> Vec<Resource> {
+        section
+            .get(FIELD.name)
+            .map(|n| {
+                let path = section.path_of(FIELD.name);
+                read_pull_time_exclusions(r, scope.ctx, n, &path, scope.roles)
+            })
+            .unwrap_or_default()
+    }
+
+    const IMPORTED: Option<Imported> = Some(Imported {
+        key: FIELD.name,
+        rank: 20,
+        layout: Layout::FlowList,
+    });
+
+    fn imported(&self, _inv: &Observed, _stack: &str) -> Result<Vec<Value>, String> {
+        Ok(vec![self.principal_arn.clone().into()])
+    }
+}
 
 pub(crate) fn read_pull_time_exclusions(
     r: &mut Reader,

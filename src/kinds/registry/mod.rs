@@ -13,6 +13,7 @@
 
 pub(crate) mod apply;
 pub(crate) mod plan;
+pub(crate) mod spec;
 
 use std::collections::{BTreeMap, BTreeSet};
 

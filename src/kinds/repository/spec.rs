@@ -373,3 +373,6 @@ fn expand_strings(value: &serde_json::Value, prefix: &str) -> Result<serde_json:
         other => other.clone(),
     })
 }
+
+/// A kind of the spec's top level: no part of the `registry:` section.
+impl crate::spec::registry::RegistryPart for Repository {}

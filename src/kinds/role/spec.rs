@@ -947,3 +947,6 @@ fn check_service_principal(p: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// A kind of the spec's top level: no part of the `registry:` section.
+impl crate::spec::registry::RegistryPart for Role {}

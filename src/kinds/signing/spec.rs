@@ -4,10 +4,13 @@
 
 use std::collections::BTreeSet;
 
-use crate::kinds::signing::{MAX_FILTERS, MAX_RULES, Signing, SigningRule};
-use crate::model::Resource;
+use serde_json::Value;
+
+use crate::kinds::signing::{MAX_FILTERS, MAX_RULES, RECORD_SECTION, Signing, SigningRule};
+use crate::model::{Observed, Resource};
 use crate::spec::fields::{Field, Ty};
-use crate::spec::reader::Reader;
+use crate::spec::reader::{Fields, Reader};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
@@ -24,6 +27,66 @@ pub const SIGNING_FIELDS: &[Field] = &[
         "Wildcard repository filters (* matches any run of characters); none: every repository",
     ),
 ];
+
+const FIELD: Field = Field::new(
+    "signing",
+    Ty::ListOf(SIGNING_FIELDS),
+    "Managed image signing rules this stack owns (PutSigningConfiguration), by profile and \
+     repositories",
+);
+
+impl RegistryPart for Signing {
+    const FIELDS: &'static [Field] = &[FIELD];
+    const RANK: u8 = 30;
+
+    fn read(r: &mut Reader, section: &Fields<'_>, scope: &Scope<'_>) -> Vec<Resource> {
+        section
+            .get(FIELD.name)
+            .map(|n| {
+                let path = section.path_of(FIELD.name);
+                read_signing(r, scope.ctx, n, &path, scope.regions)
+            })
+            .unwrap_or_default()
+    }
+
+    const IMPORTED: Option<Imported> = Some(Imported {
+        key: FIELD.name,
+        rank: 10,
+        layout: Layout::FlowItems,
+    });
+
+    /// This stack's rules and those of no stack; another stack's are its own.
+    fn imported(&self, inv: &Observed, stack: &str) -> Result<Vec<Value>, String> {
+        let env = inv.env();
+        let others: Vec<&str> = inv
+            .registry
+            .records
+            .values()
+            .filter(|r| r.stack != stack)
+            .flat_map(|r| r.section(RECORD_SECTION).keys().map(String::as_str))
+            .collect();
+        // A profile of this account and region by its name, as the spec says it.
+        let here = format!(
+            "arn:{}:signer:{}:{}:/signing-profiles/",
+            env.partition, env.region, env.account
+        );
+        Ok(self
+            .rules
+            .iter()
+            .filter(|r| !others.contains(&r.key().as_str()))
+            .map(|r| {
+                let mut shown = r.shown();
+                if let Some(name) = r.profile_arn.strip_prefix(&here) {
+                    shown["signing_profile"] = name.into();
+                }
+                if r.filters.is_empty() {
+                    shown.as_object_mut().map(|o| o.remove("repositories"));
+                }
+                shown
+            })
+            .collect())
+    }
+}
 
 pub(crate) fn read_signing(
     r: &mut Reader,

@@ -56,3 +56,6 @@ impl crate::model::unit::Declared for UserAttachment {
         self.policy_arn = env.bind(&self.policy_arn);
     }
 }
+
+/// A kind of the spec's top level: no part of the `registry:` section.
+impl crate::spec::registry::RegistryPart for UserAttachment {}

@@ -1,142 +1,157 @@
-//! The `registry:` section: the registry-wide ECR settings this stack owns in each region it
-//! applies to (scanning, replication, the registry policy). See [`crate::kinds::registry`] for
-//! what "owns" means: everything else in these settings is kept as it is. Pull-through cache rules
-//! and creation templates, kinds of their own, are read in their own files.
+//! The `registry:` section: registry-wide ECR settings of each region the spec applies to, and
+//! the kinds that live there (pull-through cache rules, creation templates, signing rules, …).
+//! Each kind declares its part of the section in its own spec file ([`RegistryPart`]): its
+//! fields, where they go, how they are read and how `import` writes them. This file assembles
+//! the section from the registrations and names no kind.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-pub use crate::kinds::account_setting::spec::ACCOUNT_SETTINGS_FIELDS;
-pub use crate::kinds::creation_template::spec::CREATION_TEMPLATE_FIELDS;
-pub use crate::kinds::pull_through_cache::spec::PULL_THROUGH_CACHE_FIELDS;
-
-use crate::kinds::account_setting::spec::read_account_settings;
-use crate::kinds::creation_template::spec::read_creation_templates;
-use crate::kinds::pull_through_cache::spec::read_pull_through_cache;
-use crate::kinds::pull_time_exclusion::spec::read_pull_time_exclusions;
-pub use crate::kinds::signing::spec::SIGNING_FIELDS;
-use crate::kinds::signing::spec::read_signing;
-
+use super::Context;
 use super::fields::{Field, Ty};
-use super::reader::{Reader, index};
+use super::reader::{Fields, Reader};
 use super::yaml::Node;
-use super::{Context, arns, names};
-use crate::kinds::registry::{
-    self, Destination, MAX_REPLICATION_DESTINATIONS, MAX_REPLICATION_RULES, MAX_SCANNING_FILTERS,
-    RegistrySettings, ScanFrequency, ScanType,
-};
-use crate::kinds::repository::spec as repositories;
+use crate::kinds::for_each_kind;
 use crate::model::target::Target;
-use crate::model::{Resource, is_account_id};
+use crate::model::{Observed, Resource};
 
-const SCAN_TYPES: &[&str] = &["BASIC", "ENHANCED"];
-const FREQUENCIES: &[&str] = &["SCAN_ON_PUSH", "CONTINUOUS_SCAN", "MANUAL"];
+/// What a part's reader sees besides the section.
+pub(crate) struct Scope<'a> {
+    pub(crate) ctx: &'a Context,
+    /// The spec's regions.
+    pub(crate) regions: &'a [String],
+    pub(crate) targets: &'a [Target],
+    /// The names of the roles the spec declares.
+    pub(crate) roles: &'a BTreeSet<String>,
+}
 
-pub const SCANNING_RULE_FIELDS: &[Field] = &[
-    Field::required(
-        "frequency",
-        Ty::OneOf(FREQUENCIES),
-        "SCAN_ON_PUSH | CONTINUOUS_SCAN (ENHANCED only) | MANUAL",
-    ),
-    Field::required(
-        "filters",
-        Ty::Strings,
-        "WILDCARD repository filters (`*` matches any characters); each filter is this stack's",
-    ),
-];
+/// A kind's part of the `registry:` section, declared in the kind's own spec file (a kind with
+/// no part declares nothing).
+pub(crate) trait RegistryPart {
+    /// Its fields of the section.
+    const FIELDS: &'static [Field] = &[];
+    /// Where its resources go among the parts', lowest first: the desired state lists the
+    /// resources read in this order.
+    const RANK: u8 = u8::MAX;
+    /// Where its fields go among the section's, lowest first: the schema and error messages list
+    /// them in this order.
+    const FIELD_RANK: u8 = Self::RANK;
 
-pub const SCANNING_FIELDS: &[Field] = &[
-    Field::new(
-        "type",
-        Ty::OneOf(SCAN_TYPES),
-        "BASIC | ENHANCED (Amazon Inspector); owned when set, left as it is when not",
-    ),
-    Field::new(
-        "rules",
-        Ty::ListOf(SCANNING_RULE_FIELDS),
-        "At most one rule per frequency; other stacks' filters are kept in the same rules",
-    ),
-];
+    /// Its resources, read from its fields of the section (whose keys are checked already).
+    fn read(_r: &mut Reader, _section: &Fields<'_>, _scope: &Scope<'_>) -> Vec<Resource> {
+        Vec::new()
+    }
 
-pub const DESTINATION_FIELDS: &[Field] = &[
-    Field::required("region", Ty::Str, "The destination region"),
-    Field::new(
-        "account",
-        Ty::Str,
-        "The destination account (default: this account); another account must allow this one \
-         in its registry policy",
-    ),
-];
+    /// How `import` writes the part (`None`: import writes it some other way).
+    const IMPORTED: Option<Imported> = None;
 
-pub const REPLICATION_RULE_FIELDS: &[Field] = &[
-    Field::required(
-        "destinations",
-        Ty::ListOf(DESTINATION_FIELDS),
-        "Where images are replicated to (1-25)",
-    ),
-    Field::new(
-        "filters",
-        Ty::Strings,
-        "PREFIX_MATCH repository filters; the rule is this stack's by its set of filters \
-         (none: every repository)",
-    ),
-];
+    /// What `import` writes of one live resource of the kind, the stack's: its items under
+    /// [`Imported::key`]; `Err`: why it is left out.
+    ///
+    /// # Errors
+    /// When the spec cannot express the resource.
+    fn imported(&self, _inv: &Observed, _stack: &str) -> Result<Vec<Value>, String> {
+        Ok(Vec::new())
+    }
+}
 
-pub const REPLICATION_FIELDS: &[Field] = &[Field::required(
-    "rules",
-    Ty::ListOf(REPLICATION_RULE_FIELDS),
-    "Replication rules this stack owns (AWS allows 10 in all)",
-)];
+/// Where and how `import` writes a part.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Imported {
+    /// The part's field, under which its items go.
+    pub(crate) key: &'static str,
+    /// Where it goes in the imported section, lowest first.
+    pub(crate) rank: u8,
+    pub(crate) layout: Layout,
+}
 
-pub const FIELDS: &[Field] = &[
-    Field::new(
-        "scanning",
-        Ty::Map(SCANNING_FIELDS),
-        "The registry scanning configuration's scan type and rules (PutRegistryScanningConfiguration)",
-    ),
-    Field::new(
-        "replication",
-        Ty::Map(REPLICATION_FIELDS),
-        "Replication rules (PutReplicationConfiguration)",
-    ),
-    Field::new(
-        "policy",
-        Ty::Document,
-        "Registry permissions policy statements (each with a Sid, which makes it this stack's)",
-    ),
-    Field::new(
-        "pull_through_cache",
-        Ty::ListOf(PULL_THROUGH_CACHE_FIELDS),
-        "Pull-through cache rules (CreatePullThroughCacheRule), keyed by prefix",
-    ),
-    Field::new(
-        "creation_templates",
-        Ty::ListOf(CREATION_TEMPLATE_FIELDS),
-        "Repository creation templates (CreateRepositoryCreationTemplate), keyed by prefix",
-    ),
-    Field::new(
-        "signing",
-        Ty::ListOf(SIGNING_FIELDS),
-        "Managed image signing rules this stack owns (PutSigningConfiguration), by profile and \
-         repositories",
-    ),
-    Field::new(
-        "pull_time_update_exclusions",
-        Ty::Strings,
-        "Principals whose pulls do not update an image's last recorded pull time \
-         (RegisterPullTimeUpdateExclusion): a role of this spec, or a role or user ARN",
-    ),
-    Field::new(
-        "account_settings",
-        Ty::Map(ACCOUNT_SETTINGS_FIELDS),
-        "The registry's account settings this stack owns (PutAccountSetting), per region",
-    ),
-];
+/// How `import` writes a part's items under its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// A list, each item a flow mapping on its own line.
+    FlowItems,
+    /// A list, each item a block mapping of its fields, a line each.
+    BlockItems,
+    /// One mapping of every item's fields, a line each.
+    Entries,
+    /// A flow list on the key's line.
+    FlowList,
+}
 
-/// The stack's registry settings (when the section declares some) and pull-through cache rules.
-/// `regions`: the spec's regions (a destination may not be the region it replicates from in the
-/// same account).
+/// The `registry:` section's parts, in registration order: their fields, ranks and readers.
+macro_rules! declare_parts {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
+        const PARTS: &[Part] = &[$(Part {
+            fields: <crate::kinds::$module::$model as RegistryPart>::FIELDS,
+            rank: <crate::kinds::$module::$model as RegistryPart>::RANK,
+            field_rank: <crate::kinds::$module::$model as RegistryPart>::FIELD_RANK,
+            read: <crate::kinds::$module::$model as RegistryPart>::read,
+        },)*];
+
+        /// How `import` writes the part of `resource`'s kind, if it has one, and what it
+        /// writes of `resource` there.
+        pub(crate) fn imported(
+            resource: &Resource,
+            inv: &Observed,
+            stack: &str,
+        ) -> Option<(Imported, Result<Vec<Value>, String>)> {
+            match resource {
+                $(Resource::$variant(r) => <crate::kinds::$module::$model as RegistryPart>::IMPORTED
+                    .map(|how| (how, r.imported(inv, stack))),)*
+            }
+        }
+    };
+}
+
+for_each_kind!(declare_parts);
+
+type Read = fn(&mut Reader, &Fields<'_>, &Scope<'_>) -> Vec<Resource>;
+
+struct Part {
+    fields: &'static [Field],
+    rank: u8,
+    field_rank: u8,
+    read: Read,
+}
+
+const FIELD_COUNT: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < PARTS.len() {
+        n += PARTS[i].fields.len();
+        i += 1;
+    }
+    n
+};
+
+/// Every part's fields, in field rank order (parts of one rank in registration order).
+pub const FIELDS: &[Field] = &in_rank_order::<FIELD_COUNT>();
+
+const fn in_rank_order<const N: usize>() -> [Field; N] {
+    let mut out = [Field::new("", Ty::Str, ""); N];
+    let mut n = 0;
+    let mut rank = 0;
+    while rank <= u8::MAX as usize {
+        let mut i = 0;
+        while i < PARTS.len() {
+            if PARTS[i].field_rank as usize == rank {
+                let mut j = 0;
+                while j < PARTS[i].fields.len() {
+                    out[n] = PARTS[i].fields[j];
+                    n += 1;
+                    j += 1;
+                }
+            }
+            i += 1;
+        }
+        rank += 1;
+    }
+    out
+}
+
+/// The section's resources, each part's in rank order. `regions`: the spec's regions;
+/// `roles`: the roles it declares.
 pub fn read(
     r: &mut Reader,
     ctx: &Context,
@@ -145,437 +160,55 @@ pub fn read(
     targets: &[Target],
     roles: &BTreeSet<String>,
 ) -> Vec<Resource> {
-    let Some(f) = r.fields(node, "registry", FIELDS) else {
+    let Some(section) = r.fields(node, "registry", FIELDS) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    if let Some(n) = f.get("pull_through_cache") {
-        out.extend(read_pull_through_cache(
-            r,
-            ctx,
-            n,
-            &f.path_of("pull_through_cache"),
-        ));
-    }
-    if let Some(n) = f.get("creation_templates") {
-        out.extend(read_creation_templates(
-            r,
-            ctx,
-            n,
-            &f.path_of("creation_templates"),
-        ));
-    }
-    if let Some(n) = f.get("signing") {
-        out.extend(read_signing(r, ctx, n, &f.path_of("signing"), regions));
-    }
-    if let Some(n) = f.get("pull_time_update_exclusions") {
-        out.extend(read_pull_time_exclusions(
-            r,
-            ctx,
-            n,
-            &f.path_of("pull_time_update_exclusions"),
-            roles,
-        ));
-    }
-    if let Some(n) = f.get("account_settings") {
-        out.extend(read_account_settings(r, n, &f.path_of("account_settings")));
-    }
-    let mut settings = RegistrySettings::default();
-    if let Some(n) = f.get("scanning") {
-        read_scanning(r, ctx, n, &f.path_of("scanning"), &mut settings);
-    }
-    if let Some(n) = f.get("replication") {
-        let placement = (regions, targets);
-        read_replication(
-            r,
-            ctx,
-            n,
-            &f.path_of("replication"),
-            placement,
-            &mut settings,
+    let scope = Scope {
+        ctx,
+        regions,
+        targets,
+        roles,
+    };
+    let mut parts: Vec<&Part> = PARTS.iter().filter(|p| !p.fields.is_empty()).collect();
+    parts.sort_by_key(|p| p.rank);
+    parts
+        .into_iter()
+        .flat_map(|p| (p.read)(r, &section, &scope))
+        .collect()
+}
+
+/// The fields a kind's attribute table imports, as one mapping.
+pub(crate) fn imported_fields<T, W>(
+    table: &[crate::model::attribute::Attribute<T, W>],
+    r: &T,
+) -> Value {
+    Value::Object(
+        crate::model::attribute::imported(table, r)
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FIELDS;
+    use crate::spec::fields::names;
+
+    #[test]
+    fn the_section_lists_the_settings_then_each_kinds_part_once() {
+        assert_eq!(
+            names(FIELDS),
+            [
+                "scanning",
+                "replication",
+                "policy",
+                "pull_through_cache",
+                "creation_templates",
+                "signing",
+                "pull_time_update_exclusions",
+                "account_settings",
+            ]
         );
-    }
-    if let Some(n) = f.get("policy") {
-        read_policy(r, ctx, n, &f.path_of("policy"), &mut settings);
-    }
-    if !settings.is_empty() {
-        out.push(Resource::Registry(settings));
-    }
-    out
-}
-
-fn read_scanning(
-    r: &mut Reader,
-    ctx: &Context,
-    node: &Node,
-    path: &str,
-    out: &mut RegistrySettings,
-) {
-    let Some(f) = r.fields(node, path, SCANNING_FIELDS) else {
-        return;
-    };
-    if let Some(n) = f.get("type") {
-        out.scan_type = r.one_of(n, &f.path_of("type"), SCAN_TYPES, ScanType::parse);
-    }
-    let Some(rules) = f.get("rules") else {
-        return;
-    };
-    let rules_path = f.path_of("rules");
-    let Some(items) = r.list(rules, &rules_path) else {
-        return;
-    };
-    let mut frequencies = BTreeSet::new();
-    for (item_path, item) in items {
-        let Some(rule) = r.fields(item, &item_path, SCANNING_RULE_FIELDS) else {
-            continue;
-        };
-        let frequency = rule.get("frequency").and_then(|n| {
-            r.one_of(
-                n,
-                &rule.path_of("frequency"),
-                FREQUENCIES,
-                ScanFrequency::parse,
-            )
-        });
-        let Some(frequency) = frequency else {
-            if rule.get("frequency").is_none() {
-                r.error(
-                    item.pos,
-                    &rule.path_of("frequency"),
-                    "missing; name the scan frequency",
-                );
-            }
-            continue;
-        };
-        if !frequencies.insert(frequency) {
-            r.error(
-                item.pos,
-                &rule.path_of("frequency"),
-                format!(
-                    "a second {} rule; AWS keeps one rule per frequency: put its filters in one",
-                    frequency.as_str()
-                ),
-            );
-        }
-        let allowed = match out.scan_type {
-            Some(ScanType::Enhanced) => frequency != ScanFrequency::Manual,
-            Some(ScanType::Basic) => frequency != ScanFrequency::ContinuousScan,
-            None => true,
-        };
-        if !allowed {
-            r.error(
-                item.pos,
-                &rule.path_of("frequency"),
-                format!(
-                    "{} does not go with scan type {}: ENHANCED scans SCAN_ON_PUSH or \
-                     CONTINUOUS_SCAN, BASIC scans SCAN_ON_PUSH or MANUAL",
-                    frequency.as_str(),
-                    out.scan_type.map(ScanType::as_str).unwrap_or_default()
-                ),
-            );
-        }
-        let filters_path = rule.path_of("filters");
-        let Some(n) = rule.get("filters") else {
-            r.error(
-                item.pos,
-                &filters_path,
-                "missing; list the repository filters (e.g. \"{prefix}-*\")",
-            );
-            continue;
-        };
-        let Some(filters) = r.strings(n, &filters_path) else {
-            continue;
-        };
-        if filters.len() > MAX_SCANNING_FILTERS {
-            r.error(
-                n.pos,
-                &filters_path,
-                format!(
-                    "{} filters; AWS allows {MAX_SCANNING_FILTERS} per rule",
-                    filters.len()
-                ),
-            );
-        }
-        for (i, filter) in filters.iter().enumerate() {
-            let p = index(&filters_path, i);
-            let Some(filter) = expand(r, n, &p, filter, &ctx.prefix) else {
-                continue;
-            };
-            if let Err(e) = check_filter(&filter, true) {
-                r.error(n.pos, &p, e);
-                continue;
-            }
-            if out.scanning.insert(filter.clone(), frequency).is_some() {
-                r.error(
-                    n.pos,
-                    &p,
-                    format!("filter {filter:?} is listed twice; a filter belongs to one rule"),
-                );
-            }
-        }
-    }
-}
-
-fn read_replication(
-    r: &mut Reader,
-    ctx: &Context,
-    node: &Node,
-    path: &str,
-    placement: (&[String], &[Target]),
-    out: &mut RegistrySettings,
-) {
-    let Some(f) = r.fields(node, path, REPLICATION_FIELDS) else {
-        return;
-    };
-    let rules_path = f.path_of("rules");
-    let Some(rules) = f.get("rules") else {
-        r.error(node.pos, &rules_path, "missing; list the replication rules");
-        return;
-    };
-    let Some(items) = r.list(rules, &rules_path) else {
-        return;
-    };
-    if items.len() > MAX_REPLICATION_RULES {
-        r.error(
-            rules.pos,
-            &rules_path,
-            format!("{} rules; AWS allows {MAX_REPLICATION_RULES}", items.len()),
-        );
-    }
-    for (item_path, item) in items {
-        let Some(rule) = r.fields(item, &item_path, REPLICATION_RULE_FIELDS) else {
-            continue;
-        };
-        let mut filters = Vec::new();
-        if let Some(n) = rule.get("filters") {
-            let filters_path = rule.path_of("filters");
-            for (i, filter) in r
-                .strings(n, &filters_path)
-                .unwrap_or_default()
-                .iter()
-                .enumerate()
-            {
-                let p = index(&filters_path, i);
-                let Some(filter) = expand(r, n, &p, filter, &ctx.prefix) else {
-                    continue;
-                };
-                match check_filter(&filter, false) {
-                    Ok(()) => filters.push(filter),
-                    Err(e) => r.error(n.pos, &p, e),
-                }
-            }
-        }
-        let destinations_path = rule.path_of("destinations");
-        let Some(n) = rule.get("destinations") else {
-            r.error(
-                item.pos,
-                &destinations_path,
-                "missing; list where images are replicated to",
-            );
-            continue;
-        };
-        let Some(destination_items) = r.list(n, &destinations_path) else {
-            continue;
-        };
-        if destination_items.is_empty() || destination_items.len() > MAX_REPLICATION_DESTINATIONS {
-            r.error(
-                n.pos,
-                &destinations_path,
-                format!(
-                    "{} destinations; a rule needs 1 to {MAX_REPLICATION_DESTINATIONS}",
-                    destination_items.len()
-                ),
-            );
-        }
-        let mut destinations = Vec::new();
-        for (dest_path, dest) in destination_items {
-            if let Some(d) = read_destination(r, dest, &dest_path, placement) {
-                destinations.push(d);
-            }
-        }
-        destinations.sort();
-        destinations.dedup();
-        let key = registry::ReplicationRule {
-            destinations: Vec::new(),
-            filters,
-        }
-        .key();
-        if out.replication.insert(key.clone(), destinations).is_some() {
-            r.error(
-                item.pos,
-                &rule.path_of("filters"),
-                format!("a second rule with the filters {key:?}; a rule is known by its filters"),
-            );
-        }
-    }
-}
-
-fn read_destination(
-    r: &mut Reader,
-    node: &Node,
-    path: &str,
-    (regions, targets): (&[String], &[Target]),
-) -> Option<Destination> {
-    let f = r.fields(node, path, DESTINATION_FIELDS)?;
-    let region = match f.get("region") {
-        None => {
-            r.error(
-                node.pos,
-                &f.path_of("region"),
-                "missing; name the destination region",
-            );
-            return None;
-        }
-        Some(n) => {
-            let region = r.string(n, &f.path_of("region"))?;
-            if !arns::region_ok(&region) || region.contains('{') {
-                r.error(
-                    n.pos,
-                    &f.path_of("region"),
-                    format!("{region:?} is not an AWS region (e.g. ap-southeast-2)"),
-                );
-                return None;
-            }
-            region
-        }
-    };
-    let account = match f.get("account") {
-        None => None,
-        Some(n) => {
-            let account = r.string(n, &f.path_of("account"))?;
-            if !is_account_id(&account) {
-                r.error(
-                    n.pos,
-                    &f.path_of("account"),
-                    format!("{account:?} is not a 12-digit account id"),
-                );
-                return None;
-            }
-            Some(account)
-        }
-    };
-    if account.is_none() && regions.contains(&region) {
-        r.error(
-            node.pos,
-            path,
-            format!(
-                "replicates {region} into itself: the spec applies to {region}, and a destination \
-                 in this account must be another region"
-            ),
-        );
-        return None;
-    }
-    // A target of the spec in that account, applied in that region, would replicate into itself.
-    if let Some(t) = account.as_ref().and_then(|a| {
-        targets.iter().find(|t| {
-            &t.account == a
-                && if t.regions.is_empty() {
-                    regions.contains(&region)
-                } else {
-                    t.regions.contains(&region)
-                }
-        })
-    }) {
-        r.error(
-            node.pos,
-            path,
-            format!(
-                "replicates {region} of target {} ({}) into itself: a destination in a target's \
-                 own account must be a region the target does not apply to",
-                t.name, t.account
-            ),
-        );
-        return None;
-    }
-    if let Some(account) = &account {
-        r.notes.push(format!(
-            "{path}: replication to account {account} ({region}) works only when that account's \
-             registry policy lets this account replicate into it (ecr:CreateRepository and \
-             ecr:ReplicateImage for arn:aws:iam::THIS_ACCOUNT:root); apply that policy in account \
-             {account} (for example with its own spec's registry.policy; `explain` of that spec \
-             with --account {account} --action ecr:ReplicateImage checks it), unless it is this \
-             account"
-        ));
-    }
-    Some(Destination {
-        region,
-        account: account.unwrap_or_else(|| "{account}".to_string()),
-    })
-}
-
-fn read_policy(r: &mut Reader, ctx: &Context, node: &Node, path: &str, out: &mut RegistrySettings) {
-    let Some(document) = repositories::read_policy_document(r, node, path, &ctx.prefix) else {
-        return;
-    };
-    let statements = match document.original().get("Statement") {
-        Some(Value::Array(items)) => items.clone(),
-        Some(single) => vec![single.clone()],
-        None => Vec::new(),
-    };
-    for (i, statement) in statements.iter().enumerate() {
-        let p = format!("{path}.Statement[{i}]");
-        match statement.get("Sid").and_then(Value::as_str) {
-            None | Some("") => r.error(
-                node.pos,
-                &p,
-                "needs a Sid: the registry policy is shared, and a statement is this stack's by its Sid",
-            ),
-            Some(sid) => {
-                let canonical = registry::canonical_statement(statement);
-                out.policy_as_written
-                    .insert(sid.to_string(), statement.clone());
-                if out.policy.insert(sid.to_string(), canonical).is_some() {
-                    r.error(node.pos, &p, format!("Sid {sid:?} is used twice"));
-                }
-            }
-        }
-    }
-}
-
-fn expand(r: &mut Reader, node: &Node, path: &str, text: &str, prefix: &str) -> Option<String> {
-    match names::expand(text, prefix) {
-        Ok(s) if s.contains('{') => {
-            r.error(
-                node.pos,
-                path,
-                "repository filters take {prefix} and {PREFIX} only",
-            );
-            None
-        }
-        Ok(s) => Some(s),
-        Err(e) => {
-            r.error(node.pos, path, e);
-            None
-        }
-    }
-}
-
-/// ECR's filter rules: lowercase letters, digits, `.`, `_`, `-` and `/` (and `*` in WILDCARD
-/// scanning filters); a replication prefix has 2 to 256 characters, a scanning filter 1 to 256.
-fn check_filter(filter: &str, wildcard: bool) -> Result<(), String> {
-    let min = if wildcard { 1 } else { 2 };
-    if !(min..=256).contains(&filter.len()) {
-        return Err(format!(
-            "filter {filter:?} has {} characters; allowed: {min} to 256",
-            filter.len()
-        ));
-    }
-    let ok = filter.bytes().all(|b| {
-        b.is_ascii_lowercase()
-            || b.is_ascii_digit()
-            || matches!(b, b'.' | b'_' | b'-' | b'/')
-            || (wildcard && b == b'*')
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "filter {filter:?}: allowed are lowercase letters, digits, . _ - /{}",
-            if wildcard {
-                " and *"
-            } else {
-                " (a prefix, no wildcards)"
-            }
-        ))
     }
 }
