@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::image::ImagesRead;
 use super::registry_record::RegistryRecord;
-use super::{Address, Env, Identity, Resource};
+use super::{Address, Env, Identity, Kind, Resource};
 use crate::kinds::registry::LiveRegistry;
 
 /// One resource as it exists in AWS.
@@ -77,9 +77,18 @@ pub(crate) struct RegistryState {
     pub(crate) records: BTreeMap<String, RegistryRecord>,
     /// The settings, read only when the spec declares some or this stack's record owns some.
     pub(crate) settings: Option<LiveRegistry>,
-    /// Every rule of the registry's signing configuration, read when the spec declares signing
-    /// or pushes images, or this stack's record owns some rules (`None`: not read).
-    pub(crate) signing: Option<Vec<crate::kinds::signing::SigningRule>>,
+    /// What a kind's read found the plan must know of AWS beyond its resources (the registry's
+    /// whole signing configuration), by kind; absent when not read.
+    pub(crate) facts: BTreeMap<Kind, serde_json::Value>,
+}
+
+impl RegistryState {
+    /// A kind's fact, as its read stored it (`None`: not read).
+    pub(crate) fn fact<T: serde::de::DeserializeOwned>(&self, kind: Kind) -> Option<T> {
+        self.facts
+            .get(&kind)
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+    }
 }
 
 impl Observed {

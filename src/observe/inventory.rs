@@ -8,13 +8,9 @@ use std::collections::BTreeMap;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::{Limit, iam, named_with_prefix};
-use crate::kinds::account_setting::{self, AccountSetting};
 use crate::kinds::oidc_provider::{GITHUB_OIDC_URL, normalize_url};
-use crate::kinds::pull_time_exclusion::{self, PullTimeExclusion};
 use crate::kinds::repository::observe as repositories;
-use crate::kinds::signing::{self, Signing, SigningRule};
 use crate::live::{Aws, LiveError};
-use crate::model::registry_record::owner_tags;
 use crate::model::{Live, Observed};
 use crate::model::{OidcProvider, Resource};
 
@@ -97,80 +93,18 @@ pub async fn inventory<C: Aws>(
     // rules and creation templates with the ownership their records give them.
     let registry = async {
         let records = super::registry::read_records(client, &limit, false).await?;
-        let (settings, rules, templates, signing, exclusions) = futures::try_join!(
+        let kinds = super::registry::Inventory {
+            client,
+            prefix,
+            records: &records,
+            limit: &limit,
+        };
+        let (settings, found) = futures::try_join!(
             super::registry::read_live_settings(client, &limit),
-            limit.call(client.list_pull_through_cache_rules()),
-            limit.call(client.list_creation_templates()),
-            limit.call(client.get_signing_configuration()),
-            limit.call(client.list_pull_time_exclusions()),
+            super::registry::inventory_kinds(&kinds),
         )?;
-        // Account settings: those a stack's record lists (account-wide values are never adopted
-        // by an import on their own).
-        let setting_names: std::collections::BTreeSet<&str> = records
-            .values()
-            .flat_map(|r| r.section(account_setting::RECORD_SECTION).keys())
-            .map(String::as_str)
-            .filter(|name| account_setting::known(name).is_some())
-            .collect();
-        let mut settings_found = Vec::new();
-        for name in setting_names {
-            let aws_name = account_setting::known(name).map_or("", |k| k.aws_name);
-            if let Some(value) = limit.call(client.get_account_setting(aws_name)).await? {
-                let owner = owner_tags(&records, None, account_setting::RECORD_SECTION, name);
-                settings_found.push(Resource::AccountSetting(AccountSetting {
-                    name: name.to_string(),
-                    value,
-                    tags: owner,
-                }));
-            }
-        }
-        // Exclusions a record lists, or of a role named with the project prefix.
-        let exclusions = exclusions.into_iter().filter_map(|arn| {
-            let tags = owner_tags(&records, None, pull_time_exclusion::RECORD_SECTION, &arn);
-            let prefixed = arn.split_once(":role/").is_some_and(|(_, name)| {
-                named_with_prefix(name.rsplit('/').next().unwrap_or(name), prefix)
-            });
-            (!tags.is_empty() || prefixed).then(|| {
-                Resource::PullTimeExclusion(PullTimeExclusion {
-                    principal_arn: arn,
-                    tags,
-                })
-            })
-        });
-        // Signing rules a record lists, and those no record lists whose filters all name the
-        // project's repositories (import keeps its stack's and the unowned ones).
-        let found_rules: Vec<SigningRule> = signing
+        let found: Vec<Live> = found
             .into_iter()
-            .filter(|r| {
-                !owner_tags(&records, None, signing::RECORD_SECTION, &r.key()).is_empty()
-                    || (!r.filters.is_empty()
-                        && r.filters.iter().all(|f| named_with_prefix(f, prefix)))
-            })
-            .collect();
-        let signing =
-            (!found_rules.is_empty()).then(|| Resource::Signing(Signing::new(found_rules)));
-        let none = std::collections::BTreeSet::new();
-        let rules = super::registry::keyed(
-            rules,
-            &none,
-            prefix,
-            &records,
-            &crate::kinds::pull_through_cache::observe::KIND,
-        );
-        let templates = super::registry::keyed(
-            templates,
-            &none,
-            prefix,
-            &records,
-            &crate::kinds::creation_template::observe::KIND,
-        );
-        let found: Vec<Live> = rules
-            .into_iter()
-            .map(Resource::PullThroughCache)
-            .chain(templates.into_iter().map(Resource::CreationTemplate))
-            .chain(settings_found)
-            .chain(exclusions)
-            .chain(signing)
             .map(|resource| Live {
                 resource,
                 arn: String::new(),
@@ -183,7 +117,7 @@ pub async fn inventory<C: Aws>(
             crate::model::RegistryState {
                 records,
                 settings: Some(settings),
-                signing: None,
+                facts: BTreeMap::new(),
             },
             found,
         ))

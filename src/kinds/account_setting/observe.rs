@@ -12,6 +12,7 @@ use crate::model::registry_record::{RegistryRecord, owner_tags};
 use crate::model::{Desired, Live, Resource};
 use crate::observe::Limit;
 use crate::observe::registry::live;
+use crate::observe::registry::{Found, Inventory, Read, Reading};
 
 pub(crate) async fn read<C: Aws>(
     client: &C,
@@ -43,4 +44,41 @@ pub(crate) async fn read<C: Aws>(
         }))
     });
     Ok(try_join_all(reads).await?.into_iter().flatten().collect())
+}
+
+impl Read for AccountSetting {
+    async fn read<C: Aws>(cx: &Reading<'_, C>) -> Result<Found, LiveError> {
+        Ok(Found {
+            live: read(cx.client, cx.desired, cx.records, cx.limit).await?,
+            fact: None,
+        })
+    }
+
+    /// Those a stack's record lists: account-wide values are never adopted by an import on
+    /// their own.
+    async fn inventory<C: Aws>(cx: &Inventory<'_, C>) -> Result<Vec<Resource>, LiveError> {
+        let names: BTreeSet<&str> = cx
+            .records
+            .values()
+            .flat_map(|r| r.section(RECORD_SECTION).keys())
+            .map(String::as_str)
+            .filter(|name| known(name).is_some())
+            .collect();
+        let mut found = Vec::new();
+        for name in names {
+            let aws_name = known(name).map_or("", |k| k.aws_name);
+            if let Some(value) = cx
+                .limit
+                .call(cx.client.get_account_setting(aws_name))
+                .await?
+            {
+                found.push(Resource::AccountSetting(AccountSetting {
+                    name: name.to_string(),
+                    value,
+                    tags: owner_tags(cx.records, None, RECORD_SECTION, name),
+                }));
+            }
+        }
+        Ok(found)
+    }
 }

@@ -116,3 +116,6 @@ impl crate::model::unit::Declared for OidcProvider {
 
 /// A kind of the spec's top level: no part of the `registry:` section.
 impl crate::spec::registry::RegistryPart for OidcProvider {}
+
+/// Read with the IAM and ECR listings (`observe`), not as a registry kind.
+impl crate::observe::registry::Read for OidcProvider {}

@@ -75,3 +75,6 @@ impl crate::model::unit::Declared for ManagedPolicy {
         self.document = self.document.bind(env);
     }
 }
+
+/// Read with the IAM and ECR listings (`observe`), not as a registry kind.
+impl crate::observe::registry::Read for ManagedPolicy {}

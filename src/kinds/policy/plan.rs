@@ -233,9 +233,10 @@ fn allow_signing(
             (r.stack == stack) == mine && r.section(SIGNING_RECORD).contains_key(&rule.key())
         })
     };
-    let live: Vec<&SigningRule> = observed
+    let read = observed
         .registry
-        .signing
+        .fact::<Vec<SigningRule>>(crate::model::Kind::Signing);
+    let live: Vec<&SigningRule> = read
         .iter()
         .flatten()
         .filter(|rule| own.contains(rule) || !owned_by(rule, true) || owned_by(rule, false))

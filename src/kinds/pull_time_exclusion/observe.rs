@@ -9,7 +9,9 @@ use crate::live::{Aws, LiveError};
 use crate::model::registry_record::{RegistryRecord, owner_tags};
 use crate::model::{Desired, Live, Resource};
 use crate::observe::Limit;
+use crate::observe::named_with_prefix;
 use crate::observe::registry::live;
+use crate::observe::registry::{Found, Inventory, Read, Reading};
 
 pub(crate) async fn read<C: Aws>(
     client: &C,
@@ -39,4 +41,33 @@ pub(crate) async fn read<C: Aws>(
             }))
         })
         .collect())
+}
+
+impl Read for PullTimeExclusion {
+    async fn read<C: Aws>(cx: &Reading<'_, C>) -> Result<Found, LiveError> {
+        Ok(Found {
+            live: read(cx.client, cx.desired, cx.records, cx.limit).await?,
+            fact: None,
+        })
+    }
+
+    /// Those a record lists, or of a role named with the project prefix.
+    async fn inventory<C: Aws>(cx: &Inventory<'_, C>) -> Result<Vec<Resource>, LiveError> {
+        let listed = cx.limit.call(cx.client.list_pull_time_exclusions()).await?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|arn| {
+                let tags = owner_tags(cx.records, None, RECORD_SECTION, &arn);
+                let prefixed = arn.split_once(":role/").is_some_and(|(_, name)| {
+                    named_with_prefix(name.rsplit('/').next().unwrap_or(name), cx.prefix)
+                });
+                (!tags.is_empty() || prefixed).then(|| {
+                    Resource::PullTimeExclusion(PullTimeExclusion {
+                        principal_arn: arn,
+                        tags,
+                    })
+                })
+            })
+            .collect())
+    }
 }

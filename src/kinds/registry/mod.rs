@@ -655,3 +655,6 @@ impl crate::model::unit::Declared for RegistrySettings {
         }
     }
 }
+
+/// Read by `observe::registry` itself, with the settings it merges into.
+impl crate::observe::registry::Read for RegistrySettings {}

@@ -459,3 +459,6 @@ impl crate::model::unit::Declared for Repository {
         self.settings.bind(env);
     }
 }
+
+/// Read with the IAM and ECR listings (`observe`), not as a registry kind.
+impl crate::observe::registry::Read for Repository {}

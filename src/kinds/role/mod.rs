@@ -160,3 +160,6 @@ impl crate::model::unit::Declared for Role {
         self.permissions_boundary = self.permissions_boundary.as_deref().map(|b| env.bind(b));
     }
 }
+
+/// Read with the IAM and ECR listings (`observe`), not as a registry kind.
+impl crate::observe::registry::Read for Role {}

@@ -181,7 +181,7 @@ impl crate::model::unit::Declared for Signing {
     ) -> Vec<String> {
         observed
             .registry
-            .signing
+            .fact::<Vec<SigningRule>>(crate::model::Kind::Signing)
             .iter()
             .flatten()
             .map(SigningRule::key)

@@ -8,10 +8,13 @@ use std::collections::BTreeSet;
 use crate::kinds::signing::{RECORD_SECTION, Signing, SigningRule};
 use crate::live::{Aws, ErrorKind, LiveError};
 use crate::model::registry_record::RegistryRecord;
+use crate::model::registry_record::owner_tags;
 use crate::model::wildcard;
 use crate::model::{Desired, Live, ManagedPolicy, Resource};
 use crate::observe::Limit;
+use crate::observe::named_with_prefix;
 use crate::observe::registry::live;
+use crate::observe::registry::{Found, Inventory, Read, Reading};
 
 /// Every rule (`None` when not read), and the stack's own as a live resource.
 pub(crate) async fn read<C: Aws>(
@@ -77,4 +80,40 @@ pub(crate) async fn read<C: Aws>(
         live(Resource::Signing(own))
     });
     Ok((Some(rules), resource))
+}
+
+impl Read for Signing {
+    /// The stack's own rules as its resource, and every rule as the kind's fact (push policies
+    /// sign with the rules that cover their repositories, whoever owns them).
+    async fn read<C: Aws>(cx: &Reading<'_, C>) -> Result<Found, LiveError> {
+        let (rules, live) = read(
+            cx.client,
+            cx.desired,
+            cx.records.get(&cx.desired.stack),
+            cx.limit,
+        )
+        .await?;
+        Ok(Found {
+            live: live.into_iter().collect(),
+            fact: rules.map(|rules| serde_json::json!(rules)),
+        })
+    }
+
+    /// Rules a record lists, and those no record lists whose filters all name the project's
+    /// repositories (import keeps its stack's and the unowned ones).
+    async fn inventory<C: Aws>(cx: &Inventory<'_, C>) -> Result<Vec<Resource>, LiveError> {
+        let listed = cx.limit.call(cx.client.get_signing_configuration()).await?;
+        let found: Vec<SigningRule> = listed
+            .into_iter()
+            .filter(|r| {
+                !owner_tags(cx.records, None, RECORD_SECTION, &r.key()).is_empty()
+                    || (!r.filters.is_empty()
+                        && r.filters.iter().all(|f| named_with_prefix(f, cx.prefix)))
+            })
+            .collect();
+        Ok((!found.is_empty())
+            .then(|| Resource::Signing(Signing::new(found)))
+            .into_iter()
+            .collect())
+    }
 }

@@ -49,7 +49,11 @@ fn change(
     release: Vec<String>,
     cx: &Context<'_>,
 ) -> Result<Change, PlanError> {
-    let live = cx.observed.registry.signing.clone().unwrap_or_default();
+    let live = cx
+        .observed
+        .registry
+        .fact::<Vec<SigningRule>>(Kind::Signing)
+        .unwrap_or_default();
     let merged = merge(&live, &want.rules, &release);
     if merged.len() > MAX_RULES {
         return Err(PlanError::RegistryLimit {

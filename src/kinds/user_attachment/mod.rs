@@ -59,3 +59,6 @@ impl crate::model::unit::Declared for UserAttachment {
 
 /// A kind of the spec's top level: no part of the `registry:` section.
 impl crate::spec::registry::RegistryPart for UserAttachment {}
+
+/// Read with the IAM and ECR listings (`observe`), not as a registry kind.
+impl crate::observe::registry::Read for UserAttachment {}

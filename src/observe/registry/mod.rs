@@ -10,7 +10,7 @@ use super::{Limit, named_with_prefix};
 use crate::kinds::registry::{LiveRegistry, RegistrySettings};
 use crate::live::{Aws, ErrorKind, LiveError};
 use crate::model::registry_record::{RECORD_PATH, RegistryRecord, parameter_name};
-use crate::model::{Desired, Live, RegistryState, Resource};
+use crate::model::{Desired, Kind, Live, RegistryState, Resource};
 
 /// The region's registry state, this stack's owned part of the settings as AWS has it (when it
 /// has one), and the pull-through cache rules and creation templates the plan needs.
@@ -28,41 +28,97 @@ pub async fn read<C: Aws>(
     let records = read_records(client, limit, without_registry).await?;
     let ours = records.get(&desired.stack);
     let (settings, settings_live) = read_settings(client, desired, ours, limit).await?;
-    let (rules, templates, settings_read, exclusions, (signing, signing_live)) = futures::try_join!(
-        read_keyed(
-            &crate::kinds::pull_through_cache::observe::KIND,
-            || client.list_pull_through_cache_rules(),
-            desired,
-            &records,
-            limit,
-        ),
-        read_keyed(
-            &crate::kinds::creation_template::observe::KIND,
-            || client.list_creation_templates(),
-            desired,
-            &records,
-            limit,
-        ),
-        crate::kinds::account_setting::observe::read(client, desired, &records, limit),
-        crate::kinds::pull_time_exclusion::observe::read(client, desired, &records, limit),
-        crate::kinds::signing::observe::read(client, desired, ours, limit),
-    )?;
+    let reading = Reading {
+        client,
+        desired,
+        records: &records,
+        limit,
+    };
+    let found = read_kinds(&reading).await?;
+    let mut facts = BTreeMap::new();
+    let mut resources: Vec<Live> = settings_live.into_iter().collect();
+    for (kind, found) in found {
+        resources.extend(found.live);
+        if let Some(fact) = found.fact {
+            facts.insert(kind, fact);
+        }
+    }
     Ok((
         RegistryState {
             records,
             settings,
-            signing,
+            facts,
         },
-        settings_live
-            .into_iter()
-            .chain(rules)
-            .chain(templates)
-            .chain(settings_read)
-            .chain(exclusions)
-            .chain(signing_live)
-            .collect(),
+        resources,
     ))
 }
+
+/// What a kind's read sees: the spec, every stack's record in the region, and the client.
+pub(crate) struct Reading<'a, C> {
+    pub(crate) client: &'a C,
+    pub(crate) desired: &'a Desired,
+    pub(crate) records: &'a BTreeMap<String, RegistryRecord>,
+    pub(crate) limit: &'a Limit,
+}
+
+/// What `import` reads of a kind: every record in the region, and the project's prefix.
+pub(crate) struct Inventory<'a, C> {
+    pub(crate) client: &'a C,
+    pub(crate) prefix: &'a str,
+    pub(crate) records: &'a BTreeMap<String, RegistryRecord>,
+    pub(crate) limit: &'a Limit,
+}
+
+/// What a kind's read found: its live resources, and what the plan must know of AWS beyond
+/// them (the registry's whole signing configuration), kept in [`RegistryState::fact`].
+#[derive(Default)]
+pub(crate) struct Found {
+    pub(crate) live: Vec<Live>,
+    pub(crate) fact: Option<Value>,
+}
+
+/// How a registry kind (one owned through the stack's registry record) is read, declared in the
+/// kind's `observe.rs`; other kinds keep the defaults, which read nothing.
+pub(crate) trait Read {
+    /// The kind's live resources this spec needs, and its fact; nothing (no call) when neither
+    /// the spec nor this stack's record has any of it.
+    fn read<C: Aws>(_cx: &Reading<'_, C>) -> impl Future<Output = Result<Found, LiveError>> {
+        async { Ok(Found::default()) }
+    }
+
+    /// For `import`: the kind's resources the project owns, by a record or by its prefix.
+    fn inventory<C: Aws>(
+        _cx: &Inventory<'_, C>,
+    ) -> impl Future<Output = Result<Vec<Resource>, LiveError>> {
+        async { Ok(Vec::new()) }
+    }
+}
+
+/// Every registered kind's [`Read`], side by side.
+macro_rules! declare_reads {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
+        async fn read_kinds<C: Aws>(cx: &Reading<'_, C>) -> Result<Vec<(Kind, Found)>, LiveError> {
+            let found = futures::try_join!(
+                $(<crate::kinds::$module::$model as Read>::read(cx),)*
+            )?;
+            let ($($module,)*) = found;
+            Ok(vec![$((Kind::$variant, $module),)*])
+        }
+
+        /// For `import`: every registered kind's resources the project owns.
+        pub(crate) async fn inventory_kinds<C: Aws>(
+            cx: &Inventory<'_, C>,
+        ) -> Result<Vec<Resource>, LiveError> {
+            let found = futures::try_join!(
+                $(<crate::kinds::$module::$model as Read>::inventory(cx),)*
+            )?;
+            let ($($module,)*) = found;
+            Ok([$($module,)*].into_iter().flatten().collect())
+        }
+    };
+}
+
+crate::kinds::for_each_kind!(declare_reads);
 
 /// Every stack's ownership record in the region (one listing); an access denial is read as
 /// "none" when `tolerate_denied`.
