@@ -304,7 +304,7 @@ pub fn document(account: &Account<'_>, command: For) -> Value {
     let arns = Arns { account };
     let mut out = Statements::default();
     let reads_only = matches!(command, For::Plan | For::Drift);
-    for (action, scope) in READS {
+    for (action, scope) in READS.iter() {
         // GetCallerIdentity needs no permission; listed all the same, as AWS's own examples do.
         out.allow(action, arns.read(*scope));
     }

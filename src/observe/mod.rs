@@ -94,49 +94,30 @@ pub enum ReadScope {
 /// Every read observe makes, declared once: its API action and what it acts on. The read-only
 /// policy of `init`'s drift role and `permissions --for plan|drift` come from this table; a test
 /// holds it to what observe really calls.
-pub const READS: &[(&str, ReadScope)] = &[
-    ("sts:GetCallerIdentity", ReadScope::Anything),
-    ("ecr:DescribeRepositories", ReadScope::EveryRepository),
-    ("ecr:GetLifecyclePolicy", ReadScope::Repositories),
-    ("ecr:GetRepositoryPolicy", ReadScope::Repositories),
-    // Only for a repository whose lifecycle rules the spec changes (`ecr:BatchGetImage` too when it
-    // holds image indexes: not granted, it pulls manifests; denied, the indexes go unread).
-    ("ecr:DescribeImages", ReadScope::Repositories),
-    (
-        "ecr:ListTagsForResource",
-        ReadScope::RepositoriesAndCandidates,
-    ),
-    ("ecr:DescribeRegistry", ReadScope::Registry),
-    ("ecr:GetRegistryScanningConfiguration", ReadScope::Registry),
-    ("ecr:GetRegistryPolicy", ReadScope::Registry),
-    ("ecr:DescribePullThroughCacheRules", ReadScope::Registry),
-    // Each account setting the spec declares or the stack's record owns.
-    ("ecr:GetAccountSetting", ReadScope::Registry),
-    ("ecr:ListPullTimeUpdateExclusions", ReadScope::Registry),
-    // With signing rules, or push policies (which allow signing with the rules that cover them).
-    ("ecr:GetSigningConfiguration", ReadScope::Anything),
-    (
-        "ecr:DescribeRepositoryCreationTemplates",
-        ReadScope::Registry,
-    ),
-    ("iam:ListOpenIDConnectProviders", ReadScope::Anything),
-    ("iam:GetOpenIDConnectProvider", ReadScope::Provider),
-    ("iam:ListRoles", ReadScope::Anything),
-    ("iam:GetRole", ReadScope::Roles),
-    ("iam:ListAttachedRolePolicies", ReadScope::Roles),
-    ("iam:ListRolePolicies", ReadScope::Roles),
-    ("iam:GetRolePolicy", ReadScope::Roles),
-    ("iam:ListPolicies", ReadScope::Anything),
-    ("iam:ListPolicyTags", ReadScope::Policies),
-    ("iam:GetPolicyVersion", ReadScope::Policies),
-    // When a policy changes (room is made for the new version) or is pruned.
-    ("iam:ListPolicyVersions", ReadScope::Policies),
-    // When a policy is pruned: who it is detached from first.
-    ("iam:ListEntitiesForPolicy", ReadScope::Policies),
-    ("iam:GetPolicy", ReadScope::ExternalPolicies),
-    ("iam:ListAttachedUserPolicies", ReadScope::Users),
-    ("ssm:GetParametersByPath", ReadScope::RecordPath),
-];
+/// Every read observe makes, with its scope: the caller's identity and the registry records,
+/// then each kind's (declared in its files, [`registry::Read::READS`]).
+pub static READS: std::sync::LazyLock<Vec<(&'static str, ReadScope)>> =
+    std::sync::LazyLock::new(|| {
+        let mut reads = vec![
+            ("sts:GetCallerIdentity", ReadScope::Anything),
+            ("ssm:GetParametersByPath", ReadScope::RecordPath),
+        ];
+        reads.extend(kind_reads());
+        reads
+    });
+
+macro_rules! declare_kind_reads {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
+        fn kind_reads() -> impl Iterator<Item = (&'static str, ReadScope)> {
+            [$(<crate::kinds::$module::$model as registry::Read>::READS,)*]
+                .into_iter()
+                .flatten()
+                .copied()
+        }
+    };
+}
+
+crate::kinds::for_each_kind!(declare_kind_reads);
 
 /// Milliseconds since the epoch: when images were read, the moment a lifecycle preview is taken at.
 pub(crate) fn now() -> i64 {

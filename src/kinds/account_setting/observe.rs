@@ -11,6 +11,7 @@ use crate::live::{Aws, LiveError};
 use crate::model::registry_record::{RegistryRecord, owner_tags};
 use crate::model::{Desired, Live, Resource};
 use crate::observe::Limit;
+use crate::observe::ReadScope;
 use crate::observe::registry::live;
 use crate::observe::registry::{Found, Inventory, Read, Reading};
 
@@ -47,6 +48,11 @@ pub(crate) async fn read<C: Aws>(
 }
 
 impl Read for AccountSetting {
+    const READS: &'static [(&'static str, ReadScope)] = &[
+        // Each account setting the spec declares or the stack's record owns.
+        ("ecr:GetAccountSetting", ReadScope::Registry),
+    ];
+
     async fn read<C: Aws>(cx: &Reading<'_, C>) -> Result<Found, LiveError> {
         Ok(Found {
             live: read(cx.client, cx.desired, cx.records, cx.limit).await?,

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use crate::live::{Aws, LiveError};
 use crate::model::registry_record::RegistryRecord;
 use crate::model::{CreationTemplate, Desired, Resource, Tags};
+use crate::observe::ReadScope;
 use crate::observe::registry::KeyedKind;
 use crate::observe::registry::{Found, Inventory, Read, Reading, keyed, read_keyed};
 
@@ -32,6 +33,11 @@ fn key_and_tags(item: &mut CreationTemplate) -> (String, &mut Tags) {
 }
 
 impl Read for CreationTemplate {
+    const READS: &'static [(&'static str, ReadScope)] = &[(
+        "ecr:DescribeRepositoryCreationTemplates",
+        ReadScope::Registry,
+    )];
+
     async fn read<C: Aws>(cx: &Reading<'_, C>) -> Result<Found, LiveError> {
         let live = read_keyed(
             &KIND,

@@ -77,4 +77,18 @@ impl crate::model::unit::Declared for ManagedPolicy {
 }
 
 /// Read with the IAM and ECR listings (`observe`), not as a registry kind.
-impl crate::observe::registry::Read for ManagedPolicy {}
+impl crate::observe::registry::Read for ManagedPolicy {
+    const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
+        use crate::observe::ReadScope;
+        &[
+            ("iam:ListPolicies", ReadScope::Anything),
+            ("iam:ListPolicyTags", ReadScope::Policies),
+            ("iam:GetPolicyVersion", ReadScope::Policies),
+            // When a policy changes (room is made for the new version) or is pruned.
+            ("iam:ListPolicyVersions", ReadScope::Policies),
+            // When a policy is pruned: who it is detached from first.
+            ("iam:ListEntitiesForPolicy", ReadScope::Policies),
+            ("iam:GetPolicy", ReadScope::ExternalPolicies),
+        ]
+    };
+}

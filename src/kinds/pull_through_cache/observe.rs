@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use crate::live::{Aws, LiveError};
 use crate::model::registry_record::RegistryRecord;
 use crate::model::{Desired, PullThroughCacheRule, Resource, Tags};
+use crate::observe::ReadScope;
 use crate::observe::registry::KeyedKind;
 use crate::observe::registry::{Found, Inventory, Read, Reading, keyed, read_keyed};
 
@@ -32,6 +33,9 @@ fn key_and_tags(item: &mut PullThroughCacheRule) -> (String, &mut Tags) {
 }
 
 impl Read for PullThroughCacheRule {
+    const READS: &'static [(&'static str, ReadScope)] =
+        &[("ecr:DescribePullThroughCacheRules", ReadScope::Registry)];
+
     async fn read<C: Aws>(cx: &Reading<'_, C>) -> Result<Found, LiveError> {
         let live = read_keyed(
             &KIND,

@@ -9,6 +9,7 @@ use crate::live::{Aws, LiveError};
 use crate::model::registry_record::{RegistryRecord, owner_tags};
 use crate::model::{Desired, Live, Resource};
 use crate::observe::Limit;
+use crate::observe::ReadScope;
 use crate::observe::named_with_prefix;
 use crate::observe::registry::live;
 use crate::observe::registry::{Found, Inventory, Read, Reading};
@@ -44,6 +45,9 @@ pub(crate) async fn read<C: Aws>(
 }
 
 impl Read for PullTimeExclusion {
+    const READS: &'static [(&'static str, ReadScope)] =
+        &[("ecr:ListPullTimeUpdateExclusions", ReadScope::Registry)];
+
     async fn read<C: Aws>(cx: &Reading<'_, C>) -> Result<Found, LiveError> {
         Ok(Found {
             live: read(cx.client, cx.desired, cx.records, cx.limit).await?,

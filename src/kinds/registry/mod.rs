@@ -657,4 +657,13 @@ impl crate::model::unit::Declared for RegistrySettings {
 }
 
 /// Read by `observe::registry` itself, with the settings it merges into.
-impl crate::observe::registry::Read for RegistrySettings {}
+impl crate::observe::registry::Read for RegistrySettings {
+    const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
+        use crate::observe::ReadScope;
+        &[
+            ("ecr:DescribeRegistry", ReadScope::Registry),
+            ("ecr:GetRegistryScanningConfiguration", ReadScope::Registry),
+            ("ecr:GetRegistryPolicy", ReadScope::Registry),
+        ]
+    };
+}

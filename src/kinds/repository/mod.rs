@@ -461,4 +461,21 @@ impl crate::model::unit::Declared for Repository {
 }
 
 /// Read with the IAM and ECR listings (`observe`), not as a registry kind.
-impl crate::observe::registry::Read for Repository {}
+impl crate::observe::registry::Read for Repository {
+    const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
+        use crate::observe::ReadScope;
+        &[
+            ("ecr:DescribeRepositories", ReadScope::EveryRepository),
+            ("ecr:GetLifecyclePolicy", ReadScope::Repositories),
+            ("ecr:GetRepositoryPolicy", ReadScope::Repositories),
+            // Only for a repository whose lifecycle rules the spec changes (`ecr:BatchGetImage` too
+            // when it holds image indexes: not granted, it pulls manifests; denied, the indexes go
+            // unread).
+            ("ecr:DescribeImages", ReadScope::Repositories),
+            (
+                "ecr:ListTagsForResource",
+                ReadScope::RepositoriesAndCandidates,
+            ),
+        ]
+    };
+}

@@ -162,4 +162,15 @@ impl crate::model::unit::Declared for Role {
 }
 
 /// Read with the IAM and ECR listings (`observe`), not as a registry kind.
-impl crate::observe::registry::Read for Role {}
+impl crate::observe::registry::Read for Role {
+    const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
+        use crate::observe::ReadScope;
+        &[
+            ("iam:ListRoles", ReadScope::Anything),
+            ("iam:GetRole", ReadScope::Roles),
+            ("iam:ListAttachedRolePolicies", ReadScope::Roles),
+            ("iam:ListRolePolicies", ReadScope::Roles),
+            ("iam:GetRolePolicy", ReadScope::Roles),
+        ]
+    };
+}

@@ -12,6 +12,7 @@ use crate::model::registry_record::owner_tags;
 use crate::model::wildcard;
 use crate::model::{Desired, Live, ManagedPolicy, Resource};
 use crate::observe::Limit;
+use crate::observe::ReadScope;
 use crate::observe::named_with_prefix;
 use crate::observe::registry::live;
 use crate::observe::registry::{Found, Inventory, Read, Reading};
@@ -83,6 +84,11 @@ pub(crate) async fn read<C: Aws>(
 }
 
 impl Read for Signing {
+    const READS: &'static [(&'static str, ReadScope)] = &[
+        // With signing rules, or push policies (which allow signing with the rules that cover them).
+        ("ecr:GetSigningConfiguration", ReadScope::Anything),
+    ];
+
     /// The stack's own rules as its resource, and every rule as the kind's fact (push policies
     /// sign with the rules that cover their repositories, whoever owns them).
     async fn read<C: Aws>(cx: &Reading<'_, C>) -> Result<Found, LiveError> {

@@ -61,4 +61,9 @@ impl crate::model::unit::Declared for UserAttachment {
 impl crate::spec::registry::RegistryPart for UserAttachment {}
 
 /// Read with the IAM and ECR listings (`observe`), not as a registry kind.
-impl crate::observe::registry::Read for UserAttachment {}
+impl crate::observe::registry::Read for UserAttachment {
+    const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
+        use crate::observe::ReadScope;
+        &[("iam:ListAttachedUserPolicies", ReadScope::Users)]
+    };
+}

@@ -80,6 +80,9 @@ pub(crate) struct Found {
 /// How a registry kind (one owned through the stack's registry record) is read, declared in the
 /// kind's `observe.rs`; other kinds keep the defaults, which read nothing.
 pub(crate) trait Read {
+    /// Every read the kind's observing may make, with the scope of resources it reads.
+    const READS: &'static [(&'static str, super::ReadScope)] = &[];
+
     /// The kind's live resources this spec needs, and its fact; nothing (no call) when neither
     /// the spec nor this stack's record has any of it.
     fn read<C: Aws>(_cx: &Reading<'_, C>) -> impl Future<Output = Result<Found, LiveError>> {
