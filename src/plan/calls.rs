@@ -8,13 +8,6 @@
 //! every call is the call's own name (`ecr:PutLifecyclePolicy`); where AWS asks for more (tags at
 //! creation, a role passed to ECR), [`Dependent`] says which and when.
 
-use crate::kinds::creation_template::plan::CreationTemplateOp;
-use crate::kinds::oidc_provider::plan::OidcProviderOp;
-use crate::kinds::policy::plan::PolicyOp;
-use crate::kinds::pull_through_cache::plan::PullThroughCacheOp;
-use crate::kinds::registry::plan::RegistryOp;
-use crate::kinds::repository::plan::RepositoryOp;
-use crate::kinds::role::plan::RoleOp;
 use crate::plan::tag_ops::TagOp;
 use std::sync::LazyLock;
 
@@ -108,32 +101,29 @@ impl Op {
         actions.dedup();
         actions
     }
-
-    fn carries_tags(&self) -> bool {
-        match self {
-            Op::Repository(RepositoryOp::CreateRepository { tags, .. })
-            | Op::OidcProvider(OidcProviderOp::CreateOidcProvider { tags, .. })
-            | Op::Policy(PolicyOp::CreatePolicy { tags, .. })
-            | Op::Role(RoleOp::CreateRole { tags, .. })
-            | Op::Registry(RegistryOp::PutRegistryRecord { tags, .. }) => !tags.is_empty(),
-            _ => false,
-        }
-    }
-
-    fn passes_role(&self) -> bool {
-        match self {
-            Op::PullThroughCache(PullThroughCacheOp::CreatePullThroughCacheRule { rule })
-            | Op::PullThroughCache(PullThroughCacheOp::UpdatePullThroughCacheRule { rule }) => {
-                rule.custom_role_arn.is_some()
-            }
-            Op::CreationTemplate(CreationTemplateOp::CreateCreationTemplate { template })
-            | Op::CreationTemplate(CreationTemplateOp::UpdateCreationTemplate { template }) => {
-                template.custom_role_arn.is_some()
-            }
-            _ => false,
-        }
-    }
 }
+
+macro_rules! declare_op_details {
+    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
+        impl Op {
+            fn carries_tags(&self) -> bool {
+                match self {
+                    Op::Tags(_) => false,
+                    $(Op::$variant(op) => super::op::Details::carries_tags(op),)*
+                }
+            }
+
+            fn passes_role(&self) -> bool {
+                match self {
+                    Op::Tags(_) => false,
+                    $(Op::$variant(op) => super::op::Details::passes_role(op),)*
+                }
+            }
+        }
+    };
+}
+
+crate::kinds::for_each_kind!(declare_op_details);
 
 /// `ops` as JSON, each with its `action`: the IAM action it needs, or a list when it may need
 /// several; and `ensure` where apply looks again before it writes. Additions to the op's own

@@ -5,7 +5,19 @@ use serde::{Deserialize, Serialize};
 /// The writes a kind's changes make, declared in the kind's `plan.rs`.
 pub(crate) trait Writes {
     /// The kind's ops (the plan's JSON `op`s of this kind).
-    type Op: std::fmt::Debug + Clone + PartialEq + Serialize + serde::de::DeserializeOwned;
+    type Op: std::fmt::Debug + Clone + PartialEq + Serialize + serde::de::DeserializeOwned + Details;
+}
+
+/// What the IAM actions of a kind's op depend on beyond the op's kind (`plan::calls`).
+pub(crate) trait Details {
+    /// Whether the op carries tags (a create with tags also needs the tagging action).
+    fn carries_tags(&self) -> bool {
+        false
+    }
+    /// Whether the op names a role for ECR to assume (`iam:PassRole` on it).
+    fn passes_role(&self) -> bool {
+        false
+    }
 }
 
 /// Every write this tool can make: the writes of each kind, declared in its `plan.rs`, and the

@@ -100,5 +100,7 @@ impl crate::plan::op::Writes for AccountSetting {
     type Op = AccountSettingOp;
 }
 
+impl crate::plan::op::Details for AccountSettingOp {}
+
 #[cfg(test)]
 mod tests;

@@ -158,5 +158,17 @@ impl crate::plan::op::Writes for CreationTemplate {
     type Op = CreationTemplateOp;
 }
 
+impl crate::plan::op::Details for CreationTemplateOp {
+    fn passes_role(&self) -> bool {
+        match self {
+            CreationTemplateOp::CreateCreationTemplate { template }
+            | CreationTemplateOp::UpdateCreationTemplate { template } => {
+                template.custom_role_arn.is_some()
+            }
+            CreationTemplateOp::DeleteCreationTemplate { .. } => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -196,3 +196,9 @@ pub enum OidcProviderOp {
 impl crate::plan::op::Writes for OidcProvider {
     type Op = OidcProviderOp;
 }
+
+impl crate::plan::op::Details for OidcProviderOp {
+    fn carries_tags(&self) -> bool {
+        matches!(self, OidcProviderOp::CreateOidcProvider { tags, .. } if !tags.is_empty())
+    }
+}

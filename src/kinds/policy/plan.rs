@@ -327,3 +327,9 @@ pub enum PolicyOp {
 impl crate::plan::op::Writes for ManagedPolicy {
     type Op = PolicyOp;
 }
+
+impl crate::plan::op::Details for PolicyOp {
+    fn carries_tags(&self) -> bool {
+        matches!(self, PolicyOp::CreatePolicy { tags, .. } if !tags.is_empty())
+    }
+}

@@ -168,5 +168,17 @@ impl crate::plan::op::Writes for PullThroughCacheRule {
     type Op = PullThroughCacheOp;
 }
 
+impl crate::plan::op::Details for PullThroughCacheOp {
+    fn passes_role(&self) -> bool {
+        match self {
+            PullThroughCacheOp::CreatePullThroughCacheRule { rule }
+            | PullThroughCacheOp::UpdatePullThroughCacheRule { rule } => {
+                rule.custom_role_arn.is_some()
+            }
+            PullThroughCacheOp::DeletePullThroughCacheRule { .. } => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

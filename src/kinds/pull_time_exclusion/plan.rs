@@ -95,5 +95,7 @@ impl crate::plan::op::Writes for PullTimeExclusion {
     type Op = PullTimeExclusionOp;
 }
 
+impl crate::plan::op::Details for PullTimeExclusionOp {}
+
 #[cfg(test)]
 mod tests;

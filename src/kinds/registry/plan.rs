@@ -495,5 +495,11 @@ impl crate::plan::op::Writes for RegistrySettings {
     type Op = RegistryOp;
 }
 
+impl crate::plan::op::Details for RegistryOp {
+    fn carries_tags(&self) -> bool {
+        matches!(self, RegistryOp::PutRegistryRecord { tags, .. } if !tags.is_empty())
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -388,5 +388,11 @@ impl crate::plan::op::Writes for Repository {
     type Op = RepositoryOp;
 }
 
+impl crate::plan::op::Details for RepositoryOp {
+    fn carries_tags(&self) -> bool {
+        matches!(self, RepositoryOp::CreateRepository { tags, .. } if !tags.is_empty())
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -365,3 +365,9 @@ pub enum RoleOp {
 impl crate::plan::op::Writes for Role {
     type Op = RoleOp;
 }
+
+impl crate::plan::op::Details for RoleOp {
+    fn carries_tags(&self) -> bool {
+        matches!(self, RoleOp::CreateRole { tags, .. } if !tags.is_empty())
+    }
+}

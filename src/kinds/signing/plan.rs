@@ -134,5 +134,7 @@ impl crate::plan::op::Writes for Signing {
     type Op = SigningOp;
 }
 
+impl crate::plan::op::Details for SigningOp {}
+
 #[cfg(test)]
 mod tests;

@@ -80,3 +80,5 @@ pub enum UserAttachmentOp {
 impl crate::plan::op::Writes for UserAttachment {
     type Op = UserAttachmentOp;
 }
+
+impl crate::plan::op::Details for UserAttachmentOp {}
