@@ -14,11 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::model::{
-    CreationTemplate, ManagedPolicy, OidcProvider, PullThroughCacheRule, Repository, Role,
-    UserAttachment,
-};
-use crate::model::{Desired, Encryption, Kind};
+use crate::model::access_fact::AccessFact;
+use crate::model::{Desired, Env, Kind};
+use crate::model::{ManagedPolicy, OidcProvider, Repository, Role, UserAttachment};
 use crate::observe::{READS, ReadScope};
 use crate::plan::calls::{Dependent, OPS};
 
@@ -385,51 +383,53 @@ pub fn document(account: &Account<'_>, command: For) -> Value {
     out.document()
 }
 
+/// Every access fact of every unit's resources, with its unit.
+fn facts<'a>(arns: &'a Arns<'_>) -> impl Iterator<Item = (&'a Desired, AccessFact)> + 'a {
+    arns.account.units.iter().flat_map(move |&unit| {
+        let env = Env {
+            account: arns.account.account.to_string(),
+            partition: arns.account.partition.to_string(),
+            region: unit.region.clone(),
+        };
+        unit.resources
+            .iter()
+            .flat_map(move |r| r.unit().access(&env))
+            .map(move |fact| (unit, fact))
+    })
+}
+
 fn template_repositories(arns: &Arns<'_>) -> Vec<String> {
-    arns.account
-        .units
-        .iter()
-        .flat_map(|u| {
-            u.all::<CreationTemplate>().map(move |t| {
-                arns.in_region("ecr", &u.region, &format!("repository/{}*", t.prefix))
-            })
+    facts(arns)
+        .filter_map(|(unit, fact)| match fact {
+            AccessFact::ShapesRepositories { prefix } => {
+                Some(arns.in_region("ecr", &unit.region, &format!("repository/{prefix}*")))
+            }
+            _ => None,
         })
         .collect()
 }
 
 fn passed_roles(arns: &Arns<'_>) -> Vec<String> {
-    let mut roles = BTreeSet::new();
-    for unit in &arns.account.units {
-        let named = unit
-            .all::<PullThroughCacheRule>()
-            .filter_map(|r| r.custom_role_arn.as_deref())
-            .chain(
-                unit.all::<CreationTemplate>()
-                    .filter_map(|t| t.custom_role_arn.as_deref()),
-            );
-        for arn in named {
-            roles.insert(arns.bind(unit, arn));
-        }
-    }
+    let roles: BTreeSet<String> = facts(arns)
+        .filter_map(|(unit, fact)| match fact {
+            AccessFact::PassedRole(arn) => Some(arns.bind(unit, &arn)),
+            _ => None,
+        })
+        .collect();
     roles.into_iter().collect()
 }
 
 fn kms_keys(arns: &Arns<'_>) -> Vec<String> {
-    let mut keys = BTreeSet::new();
-    for unit in &arns.account.units {
-        for repo in unit.all::<Repository>() {
-            if let Encryption::Kms { kms_key: Some(key) }
-            | Encryption::KmsDsse { kms_key: Some(key) } = &repo.settings.encryption
-            {
-                // A key ARN as given; an alias or key id resolves to some key of the region.
-                keys.insert(if key.starts_with("arn:") && key.contains(":key/") {
-                    arns.bind(unit, key)
-                } else {
-                    arns.in_region("kms", &unit.region, "key/*")
-                });
+    let keys: BTreeSet<String> = facts(arns)
+        .filter_map(|(unit, fact)| match fact {
+            // A key ARN as given; an alias or key id resolves to some key of the region.
+            AccessFact::KmsKey(key) if key.starts_with("arn:") && key.contains(":key/") => {
+                Some(arns.bind(unit, &key))
             }
-        }
-    }
+            AccessFact::KmsKey(_) => Some(arns.in_region("kms", &unit.region, "key/*")),
+            _ => None,
+        })
+        .collect();
     keys.into_iter().collect()
 }
 

@@ -153,7 +153,10 @@ impl AccessView {
                     };
                 }
                 // The provider is named by the caller (the spec's, or GitHub's by default).
-                AccessFact::IdentityProvider { .. } => {}
+                AccessFact::IdentityProvider { .. }
+                | AccessFact::PassedRole(_)
+                | AccessFact::ShapesRepositories { .. }
+                | AccessFact::KmsKey(_) => {}
             }
         }
         view

@@ -27,4 +27,13 @@ pub(crate) enum AccessFact {
     RegistryPolicyScope(String),
     /// The OIDC identity provider workflows come through, by its host.
     IdentityProvider { host: String },
+    /// A role ECR assumes for the resource (passed to ECR by whoever writes the resource), as
+    /// the spec names it.
+    PassedRole(String),
+    /// Repositories ECR creates from the resource under this prefix: writes of the resource
+    /// are checked for the repository writes they will make there.
+    ShapesRepositories { prefix: String },
+    /// A KMS key the resource is encrypted with at creation, as the spec names it (an ARN,
+    /// an alias or a key id).
+    KmsKey(String),
 }

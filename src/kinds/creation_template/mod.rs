@@ -143,6 +143,15 @@ impl crate::model::unit::Declared for CreationTemplate {
     type Write = Write;
     const ATTRIBUTES: &'static [Attribute<Self, Write>] = ATTRIBUTES;
     const IN_REGISTRY_RECORD: bool = true;
+    fn access(&self, _env: &crate::model::Env) -> Vec<crate::model::access_fact::AccessFact> {
+        use crate::model::access_fact::AccessFact;
+        let shapes = AccessFact::ShapesRepositories {
+            prefix: self.prefix.clone(),
+        };
+        std::iter::once(shapes)
+            .chain(self.custom_role_arn.clone().map(AccessFact::PassedRole))
+            .collect()
+    }
     const RECORD_SECTION: Option<&'static str> = Some(RECORD_SECTION);
     fn name(&self) -> String {
         self.prefix.clone()

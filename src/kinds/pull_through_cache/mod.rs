@@ -208,6 +208,13 @@ pub(crate) const RECORD_SECTION: &str = "pull_through_cache";
 impl crate::model::unit::Declared for PullThroughCacheRule {
     type Write = ();
     const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    fn access(&self, _env: &crate::model::Env) -> Vec<crate::model::access_fact::AccessFact> {
+        self.custom_role_arn
+            .clone()
+            .map(crate::model::access_fact::AccessFact::PassedRole)
+            .into_iter()
+            .collect()
+    }
     /// Where images are pulled through (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/PREFIX`, then
     /// `/UPSTREAM_REPOSITORY:TAG`).
     const OUTPUT: Option<crate::model::unit::OutputSection> =

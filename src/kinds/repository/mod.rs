@@ -424,10 +424,17 @@ impl crate::model::unit::Declared for Repository {
     type Write = Write;
     const ATTRIBUTES: &'static [Attribute<Self, Write>] = ATTRIBUTES;
     fn access(&self, _env: &crate::model::Env) -> Vec<crate::model::access_fact::AccessFact> {
-        vec![crate::model::access_fact::AccessFact::RepositoryPolicy {
+        use crate::model::access_fact::AccessFact;
+        let mut facts = vec![AccessFact::RepositoryPolicy {
             repository: self.name.clone(),
             document: self.settings.repository_policy.clone(),
-        }]
+        }];
+        if let Encryption::Kms { kms_key: Some(key) } | Encryption::KmsDsse { kms_key: Some(key) } =
+            &self.settings.encryption
+        {
+            facts.push(AccessFact::KmsKey(key.clone()));
+        }
+        facts
     }
     const OUTPUT: Option<crate::model::unit::OutputSection> =
         Some(crate::model::unit::OutputSection {
