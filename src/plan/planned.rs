@@ -1,4 +1,4 @@
-//! What each kind declares to the planner, in its own plan file: how it is diffed, pruned and
+//! What each kind declares to the planner, in its folder's `plan.rs`: how it is diffed, pruned and
 //! ordered. The planner dispatches through [`planned`], generated from the registration in
 //! `kinds/mod.rs`, and names no kind itself.
 
@@ -28,7 +28,7 @@ pub(crate) enum Foreign {
     Conflict(PlanError),
 }
 
-/// A kind's planning, implemented in the kind's own plan file.
+/// A kind's planning, implemented in its folder's `plan.rs`.
 pub(crate) trait Planned {
     /// The change that turns `live` into this desired resource (`None`: nothing to do).
     ///

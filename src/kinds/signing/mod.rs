@@ -4,7 +4,7 @@
 //! (profile, filters), as it owns replication rules, and every other rule is kept as it is.
 //!
 //! Signing runs as the pusher: whoever pushes to a covered repository needs `signer:SignPayload`
-//! on the profile, so the push policies of this tool gain it (see `plan/policy.rs`).
+//! on the profile, so the push policies of this tool gain it (see `kinds/policy/plan.rs`).
 
 pub(crate) mod apply;
 #[cfg(any(test, feature = "fake"))]
