@@ -26,7 +26,6 @@ pub(crate) mod trust;
 pub(crate) mod unit;
 pub(crate) mod wildcard;
 
-pub use crate::kinds::repository::{Encryption, TagMutability};
 pub use address::{Address, Kind};
 pub use env::Env;
 pub(crate) use env::is_account_id;
@@ -36,6 +35,7 @@ pub(crate) use lifecycle::{LifecycleAction, LifecyclePolicy, LifecycleRule, TagS
 pub(crate) use observed::{Dependents, Live, Observed, PolicyVersion, RegistryState};
 pub use policy_document::PolicyDocument;
 pub(crate) use repository_settings::RepositorySettings;
+pub use repository_settings::{Encryption, TagMutability};
 pub(crate) use stats::ApiStats;
 pub use tags::{TagTarget, Tags};
 pub(crate) use unit::Unit;

@@ -7,8 +7,112 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::attribute::{Attribute, Mutation, Ty};
-use super::{Encryption, LifecyclePolicy, PolicyDocument, TagMutability};
+use super::attribute::{Attribute, Field, Mutation, Ty};
+use super::{LifecyclePolicy, PolicyDocument};
+
+/// Whether an image tag, once pushed, can be moved to another image (ECR's setting, in upper case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TagMutability {
+    /// `MUTABLE`: a push may reuse a tag.
+    Mutable,
+    /// `IMMUTABLE`: a push with a tag already in the repository is refused.
+    Immutable,
+}
+
+impl TagMutability {
+    pub(crate) const ALLOWED: &'static [&'static str] = &["MUTABLE", "IMMUTABLE"];
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "MUTABLE" => Some(TagMutability::Mutable),
+            "IMMUTABLE" => Some(TagMutability::Immutable),
+            _ => None,
+        }
+    }
+}
+
+/// Encryption at rest; fixed at creation, so a change means a new repository.
+///
+/// A KMS type without `kms_key` uses the AWS managed key of ECR (`aws/ecr`); AWS then reports that
+/// key's ARN, which cannot be told apart from a customer key's without asking KMS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Encryption {
+    /// `AES256`: keys managed by ECR (the default).
+    #[serde(rename = "AES256")]
+    Aes256,
+    /// `KMS`: an AWS KMS key.
+    #[serde(rename = "KMS")]
+    Kms {
+        /// The key as the spec names it (ARN, key id or alias) or as AWS reports it (ARN);
+        /// `None`: the AWS managed key (`aws/ecr`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kms_key: Option<String>,
+    },
+    /// Dual-layer server-side encryption with KMS.
+    #[serde(rename = "KMS_DSSE")]
+    KmsDsse {
+        /// As for `Kms`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kms_key: Option<String>,
+    },
+}
+
+impl Encryption {
+    pub(crate) const TYPES: &'static [&'static str] = &["AES256", "KMS", "KMS_DSSE"];
+
+    /// The spec's fields of an `encryption` mapping.
+    pub(crate) const FIELDS: &'static [Field] = &[
+        Field::new(
+            "type",
+            Ty::OneOf(Encryption::TYPES),
+            "AES256 (default), KMS, or KMS_DSSE (dual-layer KMS)",
+        ),
+        Field::new(
+            "kms_key",
+            Ty::Str,
+            "With type KMS or KMS_DSSE: the key's ARN, id or alias/NAME (default: the AWS managed \
+             key aws/ecr)",
+        ),
+    ];
+
+    /// The type as ECR names it: what the fingerprint records.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Encryption::Aes256 => "AES256",
+            Encryption::Kms { .. } => "KMS",
+            Encryption::KmsDsse { .. } => "KMS_DSSE",
+        }
+    }
+
+    /// The KMS key named, if any.
+    pub(crate) fn kms_key(&self) -> Option<&str> {
+        match self {
+            Encryption::Aes256 => None,
+            Encryption::Kms { kms_key } | Encryption::KmsDsse { kms_key } => kms_key.as_deref(),
+        }
+    }
+
+    /// Whether a live setting satisfies this desired one. The types must be equal. AWS reports a
+    /// KMS key by its ARN, while a spec may name it by ARN, key id or alias; an alias cannot be
+    /// resolved without KMS, so it is taken to match any key rather than forcing a perpetual
+    /// replacement. No key (the AWS managed key) matches any key for the same reason: AWS reports
+    /// the managed key's ARN.
+    pub(crate) fn satisfied_by(&self, live: &Encryption) -> bool {
+        if self.type_name() != live.type_name() {
+            return false;
+        }
+        let (Some(want), Some(have)) = (self.kms_key(), live.kms_key()) else {
+            return true;
+        };
+        if want == have || want.starts_with("alias/") || want.contains(":alias/") {
+            return true;
+        }
+        // A bare key id matches the key ARN that ends in it.
+        !want.starts_with("arn:") && have.ends_with(&format!("key/{want}"))
+    }
+}
 
 /// Flattened into its kind: the JSON of a repository or template keeps these fields at its top.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

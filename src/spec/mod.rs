@@ -13,6 +13,7 @@ pub(crate) mod names;
 pub(crate) mod placement;
 pub(crate) mod reader;
 pub(crate) mod registry;
+pub(crate) mod settings;
 pub(crate) mod strict;
 pub(crate) mod yaml;
 

@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use crate::kinds::creation_template::{APPLIED_FOR, ATTRIBUTES};
-use crate::kinds::repository::spec as repositories;
 use serde_json::Value;
 
 use crate::model::{CreationTemplate, Encryption, LifecyclePolicy, Observed, Resource};
@@ -163,7 +162,7 @@ fn read_creation_template(
             ok
         }),
     };
-    let settings = repositories::read_settings(r, ctx, &f).filter(|s| {
+    let settings = crate::spec::settings::read_settings(r, ctx, &f).filter(|s| {
         let Some(key) = s.encryption.kms_key().filter(|k| !k.starts_with("arn:")) else {
             return true;
         };

@@ -271,7 +271,7 @@ fn read_one(
             None
         }
         Some(n) => {
-            let doc = crate::kinds::repository::spec::read_policy_document(
+            let doc = crate::spec::settings::read_policy_document(
                 r,
                 n,
                 &f.path_of("document"),

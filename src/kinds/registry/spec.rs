@@ -10,7 +10,6 @@ use crate::kinds::registry::{
     self, Destination, MAX_REPLICATION_DESTINATIONS, MAX_REPLICATION_RULES, MAX_SCANNING_FILTERS,
     RegistrySettings, ScanFrequency, ScanType,
 };
-use crate::kinds::repository::spec as repositories;
 use crate::model::target::Target;
 use crate::model::{Resource, is_account_id};
 use crate::spec::fields::{Field, Ty};
@@ -430,7 +429,8 @@ fn read_destination(
 }
 
 fn read_policy(r: &mut Reader, ctx: &Context, node: &Node, path: &str, out: &mut RegistrySettings) {
-    let Some(document) = repositories::read_policy_document(r, node, path, &ctx.prefix) else {
+    let Some(document) = crate::spec::settings::read_policy_document(r, node, path, &ctx.prefix)
+    else {
         return;
     };
     let statements = match document.original().get("Statement") {

@@ -610,9 +610,7 @@ fn read_inline_policies(
                     .map_err(|e| r.error(value.pos, &field, e.to_string()))
                     .ok()
                 }),
-            _ => {
-                crate::kinds::repository::spec::read_policy_document(r, value, &field, &ctx.prefix)
-            }
+            _ => crate::spec::settings::read_policy_document(r, value, &field, &ctx.prefix),
         };
         match document {
             Some(d) => {
