@@ -54,7 +54,7 @@ macro_rules! for_each_kind {
             /// The managed signing rules a stack owns.
             Signing(signing::Signing, SigningApi) = "signing",
             /// The part of a region's registry-wide settings a stack owns.
-            Registry(registry::RegistrySettings) = "registry",
+            Registry(registry::RegistrySettings, RegistryApi) = "registry",
         }
     };
 }

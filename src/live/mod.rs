@@ -14,8 +14,8 @@ pub mod fake;
 pub(crate) mod iam;
 pub mod images_file;
 pub mod lanes;
-pub(crate) mod registry;
 pub mod sdk;
+pub(crate) mod ssm;
 pub mod stats;
 pub(crate) mod sts;
 
@@ -25,7 +25,7 @@ pub use iam::{
     IamApi, NewOidcProvider, NewPolicy, NewRole, OidcProviderInfo, PolicyEntities, PolicyInfo,
     PolicyVersionInfo, RoleInfo,
 };
-pub(crate) use registry::{RegistryApi, SsmApi};
+pub(crate) use ssm::SsmApi;
 pub(crate) use stats::{ApiStats, CallCounter};
 pub(crate) use sts::{Identity, StsApi};
 
@@ -54,7 +54,7 @@ macro_rules! declare_aws {
         ///
         /// With every service's trait, the traits of the kinds with AWS calls of their own.
         pub(crate) trait Aws:
-            EcrApi + StsApi + IamApi + RegistryApi + SsmApi $($(+ crate::kinds::$module::live::$api)?)*
+            EcrApi + StsApi + IamApi + SsmApi $($(+ crate::kinds::$module::live::$api)?)*
         {
             fn stats(&self) -> ApiStats;
         }

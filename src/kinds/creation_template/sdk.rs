@@ -2,7 +2,7 @@
 
 use super::live::CreationTemplateApi;
 use crate::kinds::pull_through_cache::sdk::prefix_key;
-use crate::live::sdk::registry::build_error;
+use crate::live::sdk::build_error;
 use crate::live::sdk::{SdkAws, ensured_unless, live_error};
 use crate::live::{Ensured, ErrorKind, LiveError};
 use crate::model::{

@@ -12,7 +12,11 @@
 //! the executor calls them again on the setting it reads just before it writes.
 
 pub(crate) mod apply;
+#[cfg(any(test, feature = "fake"))]
+pub(crate) mod fake;
+pub(crate) mod live;
 pub(crate) mod plan;
+pub(crate) mod sdk;
 pub(crate) mod spec;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -8,7 +8,7 @@ use aws_sdk_ecr::types::{
 use super::SigningRule;
 use super::live::SigningApi;
 use crate::live::sdk::SdkAws;
-use crate::live::sdk::registry::build_error;
+use crate::live::sdk::build_error;
 use crate::live::sdk::{ensured_unless, live_error, not_found_as_none};
 use crate::live::{Ensured, ErrorKind, LiveError};
 

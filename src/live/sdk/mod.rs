@@ -5,7 +5,7 @@ mod counting;
 pub(crate) mod ecr;
 pub(crate) mod iam;
 mod laned;
-pub(crate) mod registry;
+pub(crate) mod ssm;
 mod sts;
 
 use std::error::Error as StdError;
@@ -267,4 +267,21 @@ pub(crate) fn ensured_unless(
         Err(e) if e.kind == kind => Ok(Ensured::NotNeeded),
         Err(e) => Err(e),
     }
+}
+
+pub(crate) fn build_error(
+    operation: &'static str,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> LiveError {
+    LiveError::new(operation, ErrorKind::Invalid, None, e)
+}
+
+/// A value this tool does not know yet (AWS added one) is an error rather than a guess.
+pub(crate) fn unknown(operation: &'static str, what: &str) -> LiveError {
+    LiveError::new(
+        operation,
+        ErrorKind::Other,
+        None,
+        std::io::Error::other(format!("AWS answered an unknown {what}")),
+    )
 }
