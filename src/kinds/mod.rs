@@ -25,6 +25,9 @@ pub(crate) mod role;
 pub(crate) mod signing;
 pub(crate) mod user_attachment;
 
+#[cfg(test)]
+mod tests;
+
 /// Calls the macro `$callback` with the list of kinds:
 /// `$(#[doc] Variant(module::ModelType[, ApiTrait]) = "address_prefix",)*`, where `ApiTrait` is
 /// the trait of the kind's own AWS calls in `kinds/<module>/live.rs`, implemented in its `sdk.rs`
@@ -60,3 +63,14 @@ macro_rules! for_each_kind {
 }
 
 pub(crate) use for_each_kind;
+
+/// How many kinds are registered.
+#[cfg(test)]
+const KINDS_REGISTERED: usize = {
+    macro_rules! count {
+        ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
+            [$(stringify!($variant),)*].len()
+        };
+    }
+    for_each_kind!(count)
+};
