@@ -1,9 +1,7 @@
 //! Repository creation templates through the SDK: one call per method.
 
 use super::live::CreationTemplateApi;
-use crate::kinds::pull_through_cache::sdk::prefix_key;
-use crate::live::sdk::build_error;
-use crate::live::sdk::{SdkAws, ensured_unless, live_error};
+use crate::live::sdk::{SdkAws, build_error, ensured_unless, live_error, prefix_key};
 use crate::live::{Ensured, ErrorKind, LiveError};
 use crate::model::{
     CreationTemplate, Encryption, LifecyclePolicy, PolicyDocument, RepositorySettings,

@@ -2,14 +2,9 @@
 
 use super::live::PullThroughCacheApi;
 use crate::kinds::pull_through_cache::upstream_prefix_of;
-use crate::live::sdk::{SdkAws, ensured_unless, live_error};
+use crate::live::sdk::{SdkAws, ensured_unless, live_error, prefix_key};
 use crate::live::{Ensured, ErrorKind, LiveError};
 use crate::model::{PullThroughCacheRule, Tags};
-
-/// A prefix as ECR may hand it back (`prod/`): the rule's key, without the slash AWS assumes.
-pub(crate) fn prefix_key(prefix: &str) -> String {
-    prefix.trim_end_matches('/').to_string()
-}
 
 impl PullThroughCacheApi for SdkAws {
     async fn list_pull_through_cache_rules(&self) -> Result<Vec<PullThroughCacheRule>, LiveError> {

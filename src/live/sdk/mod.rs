@@ -285,3 +285,8 @@ pub(crate) fn unknown(operation: &'static str, what: &str) -> LiveError {
         std::io::Error::other(format!("AWS answered an unknown {what}")),
     )
 }
+
+/// A prefix as ECR may hand it back (`prod/`): a rule's or a template's key, without the slash AWS assumes.
+pub(crate) fn prefix_key(prefix: &str) -> String {
+    prefix.trim_end_matches('/').to_string()
+}
