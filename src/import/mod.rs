@@ -14,6 +14,7 @@
 
 #[cfg(test)]
 mod tests;
+pub(crate) mod text;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -27,35 +28,21 @@ use crate::kinds::{
     role as role_table,
 };
 use crate::model::Observed;
-use crate::model::attribute::{self, Attribute};
-use crate::model::fingerprint::APPLIED_TAG;
 use crate::model::github_trust::GithubName;
 use crate::model::trust::Trust;
 use crate::model::{
-    LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider, RegistrySettings, Repository,
-    Resource, Role, STACK_TAG, Tags,
+    LifecyclePolicy, ManagedPolicy, OidcProvider, RegistrySettings, Repository, Resource, Role,
 };
 use crate::observe::named_with_prefix;
 use crate::plan::owner_of;
 use crate::spec::registry::{self as registry_section, Layout};
+use text::{fields, github_names, q, tags_line};
 
 pub struct Imported {
     pub text: String,
     /// Resources left out, with the reason (also written as comments in the text).
     pub skipped: Vec<String>,
     pub resources: usize,
-}
-
-/// YAML scalars and flow collections as JSON, which is valid YAML and needs no quoting rules.
-fn q(value: impl serde::Serialize) -> String {
-    serde_json::to_string(&value).expect("serializable")
-}
-
-fn own_tags(tags: &Tags) -> Tags {
-    tags.iter()
-        .filter(|(k, _)| ![MANAGED_BY_TAG, STACK_TAG, APPLIED_TAG].contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
 }
 
 pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
@@ -152,10 +139,7 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
         }
         let _ = writeln!(out, "  oidc_provider:\n    manage: {provider_manage}");
         fields(&mut out, "    ", provider_table::ATTRIBUTES, p);
-        let tags = own_tags(&p.tags);
-        if !tags.is_empty() {
-            let _ = writeln!(out, "    tags: {}", q(&tags));
-        }
+        tags_line(&mut out, &p.tags);
     }
     if !policies.is_empty() {
         let _ = write!(out, "policies:\n{policies}");
@@ -188,20 +172,6 @@ fn provider_host(inv: &Observed) -> Option<String> {
         Resource::OidcProvider(p) => Some(p.host().to_string()),
         _ => None,
     })
-}
-
-/// The fields the kind's attribute table imports, a line each at `indent`.
-fn fields<T, W>(out: &mut String, indent: &str, table: &[Attribute<T, W>], r: &T) {
-    for (name, value) in attribute::imported(table, r) {
-        let _ = writeln!(out, "{indent}{name}: {}", q(value));
-    }
-}
-
-fn tags_line(out: &mut String, tags: &Tags) {
-    let tags = own_tags(tags);
-    if !tags.is_empty() {
-        let _ = writeln!(out, "    tags: {}", q(&tags));
-    }
 }
 
 fn repository(out: &mut String, r: &Repository, env: &crate::model::Env) -> Result<(), String> {
@@ -311,28 +281,6 @@ fn policy(out: &mut String, p: &ManagedPolicy) -> Result<(), String> {
     tags_line(&mut s, &p.tags);
     out.push_str(&s);
     Ok(())
-}
-
-/// GitHub names as the spec writes them: a bare name, or `{name, id, subject_claims}` with what
-/// is known.
-fn github_names(list: &[GithubName]) -> Value {
-    Value::Array(
-        list.iter()
-            .map(|n| match (n.id, &n.subject_claims) {
-                (None, None) => json!(n.name),
-                (id, keys) => {
-                    let mut item = json!({"name": n.name});
-                    if let Some(id) = id {
-                        item["id"] = json!(id);
-                    }
-                    if let Some(keys) = keys {
-                        item["subject_claims"] = json!(keys);
-                    }
-                    item
-                }
-            })
-            .collect(),
-    )
 }
 
 #[allow(clippy::too_many_arguments)]
