@@ -9,11 +9,17 @@
 //! tag) and the fingerprint are not written: the spec adds them to every resource, and a
 //! resource already owned by another stack is skipped.
 //!
-//! The kinds that have a part of the `registry:` section say in their own spec files what import
-//! writes of them, where and how ([`crate::spec::registry::RegistryPart`]).
+//! Each kind says in its own folder what import writes of it, where and how: a kind of the top
+//! level its section ([`section::Section`], in its `import.rs`), a kind with a part of the
+//! `registry:` section that part ([`crate::spec::registry::RegistryPart`], in its `spec.rs`). This
+//! file assembles the spec from those declarations; only the registry's own settings (scanning,
+//! replication, the registry policy), read from the stacks' ownership records rather than as
+//! resources, are written here.
 
+pub(crate) mod section;
 #[cfg(test)]
 mod tests;
+pub(crate) mod text;
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -21,23 +27,12 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use crate::kinds::registry::{OwnedKeys, unowned};
-use crate::kinds::repository::split_lambda_pull;
-use crate::kinds::{
-    oidc_provider as provider_table, policy as policy_table, repository as repository_table,
-    role as role_table,
-};
-use crate::model::Observed;
-use crate::model::attribute::{self, Attribute};
-use crate::model::fingerprint::APPLIED_TAG;
-use crate::model::github_trust::GithubName;
-use crate::model::trust::Trust;
-use crate::model::{
-    LifecyclePolicy, MANAGED_BY_TAG, ManagedPolicy, OidcProvider, RegistrySettings, Repository,
-    Resource, Role, STACK_TAG, Tags,
-};
+use crate::model::{Observed, RegistrySettings};
 use crate::observe::named_with_prefix;
 use crate::plan::owner_of;
 use crate::spec::registry::{self as registry_section, Layout};
+use section::Context;
+use text::q;
 
 pub struct Imported {
     pub text: String,
@@ -46,70 +41,35 @@ pub struct Imported {
     pub resources: usize,
 }
 
-/// YAML scalars and flow collections as JSON, which is valid YAML and needs no quoting rules.
-fn q(value: impl serde::Serialize) -> String {
-    serde_json::to_string(&value).expect("serializable")
-}
-
-fn own_tags(tags: &Tags) -> Tags {
-    tags.iter()
-        .filter(|(k, _)| ![MANAGED_BY_TAG, STACK_TAG, APPLIED_TAG].contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
-}
-
 pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
     let mut skipped = Vec::new();
     let mut count = 0;
-    let ours = |r: &Resource| owner_of(r).is_none_or(|owner| owner == stack);
-    let env = inv.env();
-
-    let mut repos = String::new();
-    let mut policies = String::new();
-    let mut roles = String::new();
-    let mut provider: Option<&OidcProvider> = None;
-    let mut organizations: Option<Vec<GithubName>> = None;
-    // Policies come before roles in address order, so a role names only imported policies.
-    let mut policy_names: BTreeMap<String, String> = BTreeMap::new();
-    let mut provider_manage = true;
+    let mut ctx = Context::new(inv, stack);
+    // The top-level sections the kinds declare, by rank and key: head and items.
+    let mut sections: BTreeMap<(u8, &str), (section::Found, String)> = BTreeMap::new();
     // The parts of `registry:` the kinds there declare, by rank and key: layout and items.
     let mut parts: BTreeMap<(u8, &str), (Layout, Vec<Value>)> = BTreeMap::new();
 
     for live in inv.resources.values() {
         let address = live.resource.address();
-        if let Resource::OidcProvider(p) = &live.resource {
-            // One provider serves every stack: another stack's is used, not managed.
-            provider = Some(p);
-            provider_manage = ours(&live.resource);
-            count += 1;
-            continue;
-        }
-        if !ours(&live.resource) {
+        let found = section::of(&live.resource);
+        if !found.is_some_and(|f| f.at.shared) && !ctx.owns(&live.resource) {
             skipped.push(format!(
                 "{address}: belongs to stack {:?}",
                 owner_of(&live.resource).unwrap_or_default()
             ));
             continue;
         }
-        let result = match &live.resource {
-            Resource::Repository(r) => repository(&mut repos, r, &env),
-            Resource::Policy(p) => policy(&mut policies, p).map(|()| {
-                policy_names.insert(live.arn.clone(), p.name.clone());
+        let result = match found {
+            Some(found) => section::item(live, &mut ctx).map(|item| {
+                let at = (found.at.rank, found.at.key);
+                sections
+                    .entry(at)
+                    .or_insert((found, String::new()))
+                    .1
+                    .push_str(&item);
             }),
-            Resource::OidcProvider(_) => Ok(()),
-            Resource::Role(r) => {
-                let host = provider_host(inv);
-                role(
-                    &mut roles,
-                    r,
-                    &host,
-                    &env,
-                    &policy_names,
-                    &mut organizations,
-                    inv,
-                )
-            }
-            other => match registry_section::imported(other, inv, stack) {
+            None => match registry_section::imported(&live.resource, inv, stack) {
                 Some((how, items)) => items.map(|items| {
                     let part = parts.entry((how.rank, how.key));
                     part.or_insert((how.layout, Vec::new())).1.extend(items);
@@ -142,26 +102,8 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
         q(prefix),
         q(&inv.region)
     );
-    if !repos.is_empty() {
-        let _ = write!(out, "repositories:\n{repos}");
-    }
-    if let Some(p) = provider {
-        let _ = writeln!(out, "github:");
-        if let Some(orgs) = &organizations {
-            let _ = writeln!(out, "  organizations: {}", q(github_names(orgs)));
-        }
-        let _ = writeln!(out, "  oidc_provider:\n    manage: {provider_manage}");
-        fields(&mut out, "    ", provider_table::ATTRIBUTES, p);
-        let tags = own_tags(&p.tags);
-        if !tags.is_empty() {
-            let _ = writeln!(out, "    tags: {}", q(&tags));
-        }
-    }
-    if !policies.is_empty() {
-        let _ = write!(out, "policies:\n{policies}");
-    }
-    if !roles.is_empty() {
-        let _ = write!(out, "roles:\n{roles}");
+    for ((_, key), (found, items)) in &sections {
+        let _ = write!(out, "{key}:\n{}{items}", (found.head)(&ctx));
     }
     let (settings, settings_count) = registry_settings(inv, stack, prefix, &mut skipped_later);
     count += settings_count;
@@ -181,314 +123,6 @@ pub fn spec_text(inv: &Observed, stack: &str, prefix: &str) -> Imported {
         skipped,
         resources: count,
     }
-}
-
-fn provider_host(inv: &Observed) -> Option<String> {
-    inv.resources.values().find_map(|l| match &l.resource {
-        Resource::OidcProvider(p) => Some(p.host().to_string()),
-        _ => None,
-    })
-}
-
-/// The fields the kind's attribute table imports, a line each at `indent`.
-fn fields<T, W>(out: &mut String, indent: &str, table: &[Attribute<T, W>], r: &T) {
-    for (name, value) in attribute::imported(table, r) {
-        let _ = writeln!(out, "{indent}{name}: {}", q(value));
-    }
-}
-
-fn tags_line(out: &mut String, tags: &Tags) {
-    let tags = own_tags(tags);
-    if !tags.is_empty() {
-        let _ = writeln!(out, "    tags: {}", q(&tags));
-    }
-}
-
-fn repository(out: &mut String, r: &Repository, env: &crate::model::Env) -> Result<(), String> {
-    if let Some(LifecyclePolicy::Foreign { .. }) = &r.settings.lifecycle_policy {
-        return Err("its lifecycle policy uses rules the spec cannot express".into());
-    }
-    let mut s = String::new();
-    let _ = writeln!(s, "  - name: {}", q(&r.name));
-    fields(&mut s, "    ", repository_table::ATTRIBUTES, r);
-    if let Some(doc) = &r.settings.repository_policy {
-        let (pull, rest) = split_lambda_pull(doc, env);
-        if let Some(rest) = rest {
-            let _ = writeln!(s, "    repository_policy: {}", q(rest.original()));
-        }
-        if let Some(functions) = pull {
-            let _ = writeln!(s, "    lambda_pull: {}", q(functions));
-        }
-    }
-    tags_line(&mut s, &r.tags);
-    out.push_str(&s);
-    Ok(())
-}
-
-/// Statements in the spec's raw form; `Err` when a statement uses what that form cannot say.
-fn statements(doc: &Value) -> Result<Vec<Value>, String> {
-    if doc.get("Version").and_then(Value::as_str) != Some("2012-10-17") {
-        return Err("its document's Version is not 2012-10-17".into());
-    }
-    if doc.get("Id").is_some() {
-        return Err("its document has an Id".into());
-    }
-    let list = match doc.get("Statement") {
-        Some(Value::Array(items)) => items.clone(),
-        Some(one @ Value::Object(_)) => vec![one.clone()],
-        _ => return Err("its document has no statements".into()),
-    };
-    let as_list = |v: &Value| match v {
-        Value::Array(items) => items.clone(),
-        other => vec![other.clone()],
-    };
-    list.iter()
-        .map(|st| {
-            let obj = st.as_object().ok_or("a statement is not an object")?;
-            if let Some(k) = obj.keys().find(|k| {
-                ![
-                    "Sid",
-                    "Effect",
-                    "Action",
-                    "NotAction",
-                    "Resource",
-                    "NotResource",
-                    "Condition",
-                ]
-                .contains(&k.as_str())
-            }) {
-                return Err(format!(
-                    "a statement uses {k}, which the spec's statements cannot express"
-                ));
-            }
-            let action = obj.get("Action").map(|a| ("actions", a));
-            let action = action.or_else(|| obj.get("NotAction").map(|a| ("not_actions", a)));
-            let resource = obj.get("Resource").map(|r| ("resources", r));
-            let resource =
-                resource.or_else(|| obj.get("NotResource").map(|r| ("not_resources", r)));
-            let (Some((action_key, action)), Some((resource_key, resource))) = (action, resource)
-            else {
-                return Err("a statement lacks Action or Resource".into());
-            };
-            let mut out = serde_json::Map::new();
-            if let Some(sid) = obj
-                .get("Sid")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-            {
-                out.insert("sid".into(), sid.into());
-            }
-            out.insert(
-                "effect".into(),
-                obj.get("Effect").cloned().unwrap_or("Allow".into()),
-            );
-            out.insert(action_key.into(), Value::Array(as_list(action)));
-            out.insert(resource_key.into(), Value::Array(as_list(resource)));
-            if let Some(c) = obj.get("Condition") {
-                out.insert("conditions".into(), c.clone());
-            }
-            Ok(Value::Object(out))
-        })
-        .collect()
-}
-
-fn policy(out: &mut String, p: &ManagedPolicy) -> Result<(), String> {
-    let mut s = String::new();
-    let _ = writeln!(s, "  - name: {}", q(&p.name));
-    fields(&mut s, "    ", policy_table::ATTRIBUTES, p);
-    match statements(p.document.original()) {
-        Ok(statements) => {
-            let _ = writeln!(s, "    statements:");
-            for st in statements {
-                let _ = writeln!(s, "      - {}", q(st));
-            }
-        }
-        // What the statements form cannot say, the whole document can.
-        Err(_) => {
-            let _ = writeln!(s, "    document: {}", q(p.document.original()));
-        }
-    }
-    tags_line(&mut s, &p.tags);
-    out.push_str(&s);
-    Ok(())
-}
-
-/// GitHub names as the spec writes them: a bare name, or `{name, id, subject_claims}` with what
-/// is known.
-fn github_names(list: &[GithubName]) -> Value {
-    Value::Array(
-        list.iter()
-            .map(|n| match (n.id, &n.subject_claims) {
-                (None, None) => json!(n.name),
-                (id, keys) => {
-                    let mut item = json!({"name": n.name});
-                    if let Some(id) = id {
-                        item["id"] = json!(id);
-                    }
-                    if let Some(keys) = keys {
-                        item["subject_claims"] = json!(keys);
-                    }
-                    item
-                }
-            })
-            .collect(),
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn role(
-    out: &mut String,
-    r: &Role,
-    host: &Option<String>,
-    env: &crate::model::Env,
-    policy_names: &BTreeMap<String, String>,
-    organizations: &mut Option<Vec<GithubName>>,
-    inv: &Observed,
-) -> Result<(), String> {
-    let client_ids = inv
-        .resources
-        .values()
-        .find_map(|l| match &l.resource {
-            Resource::OidcProvider(p) => Some(p.client_ids.clone()),
-            _ => None,
-        })
-        .unwrap_or_default();
-    // Without a provider only the AWS-principal and service forms can be read.
-    let host_name = host
-        .as_deref()
-        .unwrap_or("token.actions.githubusercontent.com");
-    let not_spec = "its trust policy is not a form the spec generates (github_trust, trust)";
-    let mut trust =
-        Trust::from_document(&r.trust_policy, host_name, &client_ids, env).ok_or(not_spec)?;
-    if trust.github.is_some() && host.is_none() {
-        return Err(
-            "no GitHub OIDC provider in the account, so its trust is not the GitHub form".into(),
-        );
-    }
-    if let Some(github) = &mut trust.github {
-        match organizations {
-            None => *organizations = Some(github.organizations.clone()),
-            Some(orgs) => {
-                let names = |l: &[GithubName]| l.iter().map(|n| n.name.clone()).collect::<Vec<_>>();
-                if names(orgs) != names(&github.organizations) {
-                    return Err(format!(
-                        "it trusts organizations {:?}, the spec's github.organizations are {:?}",
-                        names(&github.organizations),
-                        names(orgs)
-                    ));
-                }
-                // Ids seen in one role's immutable subjects hold for every role.
-                for (have, seen) in orgs.iter_mut().zip(&github.organizations) {
-                    match (have.id, seen.id) {
-                        (Some(a), Some(b)) if a != b => {
-                            return Err(format!(
-                                "it pins organization {:?} to id {b}, another role to {a}",
-                                have.name
-                            ));
-                        }
-                        (None, Some(b)) => have.id = Some(b),
-                        _ => {}
-                    }
-                }
-            }
-        }
-    }
-    let mut s = String::new();
-    let _ = writeln!(s, "  - name: {}", q(&r.name));
-    fields(&mut s, "    ", role_table::ATTRIBUTES, r);
-    if !crate::kinds::role::is_root_path(&r.path) {
-        let _ = writeln!(s, "    path: {}", q(&r.path));
-    }
-    if let Some(github) = &trust.github {
-        // A subject template that does not name the repository lets in others: say so as the
-        // spec must.
-        let unnamed = |x: &GithubName| {
-            x.id.is_none()
-                && !github.claims.contains_key("repository")
-                && !github.claims.contains_key("repository_id")
-                && github.organizations.iter().any(|o| {
-                    !crate::model::github_trust::template_of(o, x)
-                        .iter()
-                        .any(|k| ["repo", "repository", "repository_id"].contains(k))
-                })
-        };
-        if github
-            .repositories
-            .iter()
-            .any(|x| x.name.contains('*') || unnamed(x))
-        {
-            let _ = writeln!(s, "    allow_any_repository: true");
-        }
-        let mut fields = json!({
-            "repositories": github_names(&github.repositories),
-            "subjects": github.subjects,
-        });
-        if !github.claims.is_empty() {
-            fields["claims"] = json!(github.claims);
-        }
-        let _ = writeln!(s, "    github_trust: {}", q(fields));
-    }
-    if !trust.aws.is_empty()
-        || !trust.aws_tag_session.is_empty()
-        || !trust.services.is_empty()
-        || !trust.statements.is_empty()
-    {
-        let mut fields = serde_json::Map::new();
-        let aws: Vec<Value> = trust
-            .aws
-            .iter()
-            .map(|p| json!(p))
-            .chain(
-                trust
-                    .aws_tag_session
-                    .iter()
-                    .map(|p| json!({"principal": p, "tag_session": true})),
-            )
-            .collect();
-        if !aws.is_empty() {
-            fields.insert("aws".into(), json!(aws));
-        }
-        if !trust.services.is_empty() {
-            fields.insert("services".into(), json!(trust.services));
-        }
-        if !trust.statements.is_empty() {
-            // The spec lists actions (a single string is refused there): one-action statements
-            // as AWS returns them become lists.
-            let statements: Vec<Value> = trust
-                .statements
-                .iter()
-                .map(|st| {
-                    let mut st = st.clone();
-                    for key in ["Action", "NotAction"] {
-                        if let Some(a @ Value::String(_)) = st.get(key).cloned() {
-                            st[key] = json!([a]);
-                        }
-                    }
-                    st
-                })
-                .collect();
-            fields.insert("statements".into(), json!(statements));
-        }
-        let _ = writeln!(s, "    trust: {}", q(fields));
-    }
-    let policies: Vec<&str> = r
-        .policies
-        .iter()
-        .map(|arn| policy_names.get(arn).map_or(arn.as_str(), String::as_str))
-        .collect();
-    if !policies.is_empty() {
-        let _ = writeln!(s, "    policies: {}", q(&policies));
-    }
-    if let Some(b) = &r.permissions_boundary {
-        let _ = writeln!(
-            s,
-            "    permissions_boundary: {}",
-            q(policy_names.get(b).unwrap_or(b))
-        );
-    }
-    tags_line(&mut s, &r.tags);
-    out.push_str(&s);
-    Ok(())
 }
 
 /// A kind's part of `registry:`: its key, then its items as its layout writes them.

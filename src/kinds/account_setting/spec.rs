@@ -34,6 +34,9 @@ const FIELD: Field = Field::new(
     "The registry's account settings this stack owns (PutAccountSetting), per region",
 );
 
+/// A part of the `registry:` section: import writes it there, not in a section of its own.
+impl crate::import::section::Section for AccountSetting {}
+
 impl RegistryPart for AccountSetting {
     const FIELDS: &'static [Field] = &[FIELD];
     const RANK: u8 = 50;

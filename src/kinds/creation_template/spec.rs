@@ -22,6 +22,9 @@ const FIELD: Field = Field::new(
     "Repository creation templates (CreateRepositoryCreationTemplate), keyed by prefix",
 );
 
+/// A part of the `registry:` section: import writes it there, not in a section of its own.
+impl crate::import::section::Section for CreationTemplate {}
+
 impl RegistryPart for CreationTemplate {
     const FIELDS: &'static [Field] = &[FIELD];
     const RANK: u8 = 20;

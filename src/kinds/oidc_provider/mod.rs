@@ -1,6 +1,7 @@
 //! The GitHub Actions OIDC identity provider: one per URL per account.
 
 pub(crate) mod apply;
+mod import;
 pub(crate) mod plan;
 
 use serde::{Deserialize, Serialize};

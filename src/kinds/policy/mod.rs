@@ -1,6 +1,7 @@
 //! A customer-managed IAM policy.
 
 pub(crate) mod apply;
+mod import;
 pub(crate) mod plan;
 pub(crate) mod spec;
 

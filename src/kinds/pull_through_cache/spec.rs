@@ -50,6 +50,9 @@ const FIELD: Field = Field::new(
     "Pull-through cache rules (CreatePullThroughCacheRule), keyed by prefix",
 );
 
+/// A part of the `registry:` section: import writes it there, not in a section of its own.
+impl crate::import::section::Section for PullThroughCacheRule {}
+
 impl RegistryPart for PullThroughCacheRule {
     const FIELDS: &'static [Field] = &[FIELD];
     const RANK: u8 = 10;

@@ -20,6 +20,9 @@ const FIELD: Field = Field::new(
      (RegisterPullTimeUpdateExclusion): a role of this spec, or a role or user ARN",
 );
 
+/// A part of the `registry:` section: import writes it there, not in a section of its own.
+impl crate::import::section::Section for PullTimeExclusion {}
+
 impl RegistryPart for PullTimeExclusion {
     const FIELDS: &'static [Field] = &[FIELD];
     const RANK: u8 = 40;

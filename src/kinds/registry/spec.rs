@@ -77,6 +77,9 @@ pub const REPLICATION_FIELDS: &[Field] = &[Field::required(
     "Replication rules this stack owns (AWS allows 10 in all)",
 )];
 
+/// A part of the `registry:` section: import writes it there, not in a section of its own.
+impl crate::import::section::Section for RegistrySettings {}
+
 /// The section's own settings: their fields lead the section, their resource follows those of the
 /// kinds that have a part of it.
 impl RegistryPart for RegistrySettings {

@@ -1,6 +1,7 @@
 //! An ECR repository as the spec wants it or as AWS has it.
 
 pub(crate) mod apply;
+mod import;
 pub(crate) mod observe;
 pub(crate) mod plan;
 pub(crate) mod spec;

@@ -1,6 +1,7 @@
 //! An IAM role assumed by GitHub workflows, with its exclusive set of attached managed policies.
 
 pub(crate) mod apply;
+mod import;
 pub(crate) mod plan;
 pub(crate) mod spec;
 

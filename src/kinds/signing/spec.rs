@@ -35,6 +35,9 @@ const FIELD: Field = Field::new(
      repositories",
 );
 
+/// A part of the `registry:` section: import writes it there, not in a section of its own.
+impl crate::import::section::Section for Signing {}
+
 impl RegistryPart for Signing {
     const FIELDS: &'static [Field] = &[FIELD];
     const RANK: u8 = 30;

@@ -60,6 +60,9 @@ impl crate::model::unit::Declared for UserAttachment {
 /// A kind of the spec's top level: no part of the `registry:` section.
 impl crate::spec::registry::RegistryPart for UserAttachment {}
 
+/// Not imported: an inventory lists no attachments (users carry no stack tag).
+impl crate::import::section::Section for UserAttachment {}
+
 /// Read with the IAM and ECR listings (`observe`), not as a registry kind.
 impl crate::observe::registry::Read for UserAttachment {
     const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
