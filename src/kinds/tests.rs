@@ -42,6 +42,8 @@ const GENERIC: &[(&str, &str)] = &[
     ("access/view.rs", include_str!("../access/view.rs")),
     ("render/human.rs", include_str!("../render/human.rs")),
     ("render/json.rs", include_str!("../render/json.rs")),
+    ("import/section.rs", include_str!("../import/section.rs")),
+    ("import/text.rs", include_str!("../import/text.rs")),
 ];
 
 /// The code of a file: comments and its test module left out.
