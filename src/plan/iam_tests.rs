@@ -1226,3 +1226,25 @@ async fn a_role_s_path_is_in_its_arn_and_a_changed_path_replaces_the_role() {
     );
     assert!(plan_on(&fake, &back).await.is_empty());
 }
+
+/// A role's in-place rows name the call that writes them; description and session duration share
+/// `UpdateRole`, so changing both makes one call.
+#[test]
+fn every_in_place_role_row_names_the_call_that_writes_it() {
+    use crate::kinds::role::{ATTRIBUTES, Write};
+    use crate::model::attribute::Mutation;
+    for a in ATTRIBUTES {
+        assert_eq!(
+            a.writes.is_some(),
+            a.mutation == Mutation::InPlace,
+            "role {}",
+            a.name
+        );
+    }
+    let shared: Vec<&str> = ATTRIBUTES
+        .iter()
+        .filter(|a| a.writes == Some(Write::Role))
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(shared, ["description", "max_session_duration"]);
+}

@@ -164,20 +164,48 @@ impl crate::model::tags::Tagged for RegistrySettings {
 /// The one address name of a region's registry settings (`registry.settings`).
 pub const ADDRESS_NAME: &str = "settings";
 
-pub const ATTRIBUTES: &[Attribute<RegistrySettings>] = &[
-    Attribute::<RegistrySettings>::plain("scan_type", |s| json!(s.scan_type), Mutation::InPlace)
-        .imported(Import::ByKind),
-    Attribute::<RegistrySettings>::plain("scanning_rules", scanning_shown, Mutation::InPlace)
-        .imported(Import::ByKind),
-    Attribute::<RegistrySettings>::plain("replication_rules", replication_shown, Mutation::InPlace)
-        .imported(Import::ByKind),
-    Attribute::<RegistrySettings>::new(
+/// The calls that write the owned part of a setting, each merging it into what AWS has then, in
+/// the order a plan makes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Write {
+    /// `PutRegistryScanningConfiguration`: the scan type with the scanning rules.
+    Scanning,
+    /// `PutReplicationConfiguration`.
+    Replication,
+    /// `PutRegistryPolicy`, or `DeleteRegistryPolicy` when no statement is left.
+    Policy,
+}
+
+pub const ATTRIBUTES: &[Attribute<RegistrySettings, Write>] = &[
+    Attribute::<RegistrySettings, Write>::plain(
+        "scan_type",
+        |s| json!(s.scan_type),
+        Mutation::InPlace,
+    )
+    .imported(Import::ByKind)
+    .written_by(Write::Scanning),
+    Attribute::<RegistrySettings, Write>::plain(
+        "scanning_rules",
+        scanning_shown,
+        Mutation::InPlace,
+    )
+    .imported(Import::ByKind)
+    .written_by(Write::Scanning),
+    Attribute::<RegistrySettings, Write>::plain(
+        "replication_rules",
+        replication_shown,
+        Mutation::InPlace,
+    )
+    .imported(Import::ByKind)
+    .written_by(Write::Replication),
+    Attribute::<RegistrySettings, Write>::new(
         "policy_statements",
         |s| json!(s.policy.values().collect::<Vec<_>>()),
         |s| json!(s.statements_as_written()),
         Mutation::InPlace,
     )
-    .imported(Import::ByKind),
+    .imported(Import::ByKind)
+    .written_by(Write::Policy),
 ];
 
 /// Owned filters grouped by frequency: `[{frequency, filters}]`.
@@ -601,8 +629,8 @@ pub fn unowned(live: &LiveRegistry, owned: &OwnedKeys) -> Vec<String> {
 }
 
 impl crate::model::unit::Declared for RegistrySettings {
-    type Write = ();
-    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    type Write = Write;
+    const ATTRIBUTES: &'static [Attribute<Self, Write>] = ATTRIBUTES;
     fn access(&self, _env: &crate::model::Env) -> Vec<crate::model::access_fact::AccessFact> {
         if self.policy.is_empty() {
             return Vec::new();

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::kinds::registry::{
     self, ATTRIBUTES, LiveRegistry, MAX_REPLICATION_DESTINATIONS, MAX_REPLICATION_RULES,
-    MAX_SCANNING_FILTERS, MAX_SCANNING_RULES, OwnedKeys, OwnedPart, RegistrySettings,
+    MAX_SCANNING_FILTERS, MAX_SCANNING_RULES, OwnedKeys, OwnedPart, RegistrySettings, Write,
 };
 use crate::model::Unit;
 use crate::model::attribute;
@@ -52,20 +52,18 @@ pub fn diff(
         },
         release: released(&recorded, &want.keys()),
     };
-    let changed: Vec<&str> = attribute::changed(ATTRIBUTES, want, &have)
-        .into_iter()
-        .map(|a| a.name)
-        .collect();
-    if changed.is_empty() {
+    let rows = attribute::changed(ATTRIBUTES, want, &have);
+    if rows.is_empty() {
         return Ok(None);
     }
-    let attributes = changed
+    let attributes = rows
         .iter()
-        .map(|name| {
+        .map(|row| {
+            let name = row.name;
             let shown = |s: &RegistrySettings| {
                 s.attributes()
                     .into_iter()
-                    .find(|(n, _)| n == name)
+                    .find(|(n, _)| *n == name)
                     .map(|(_, v)| v)
                     .filter(|v| v != &json!([]))
             };
@@ -82,7 +80,7 @@ pub fn diff(
         Address::new(Kind::Registry, registry::ADDRESS_NAME),
         action,
         attributes,
-        writes(&changed, &part),
+        writes(&attribute::writes(&rows), &part),
     );
     change.notes = notes(state, &part, stack)?;
     change.notes.extend(cross_account(want, account));
@@ -119,26 +117,24 @@ pub fn release(have: &RegistrySettings, state: &RegistryState, stack: &str) -> C
         settings: RegistrySettings::default(),
         release: have.keys(),
     };
-    let parts: Vec<&str> = ATTRIBUTES
+    let rows: Vec<_> = ATTRIBUTES
         .iter()
-        .map(|a| a.name)
-        .filter(|name| {
-            have.attributes()
-                .iter()
-                .any(|(n, v)| n == name && !v.is_null() && v != &json!([]))
+        .filter(|row| {
+            let value = (row.shown)(have);
+            !value.is_null() && value != json!([])
         })
         .collect();
     let attributes = have
         .attributes()
         .into_iter()
-        .filter(|(n, _)| parts.contains(n))
+        .filter(|(n, _)| rows.iter().any(|row| row.name == *n))
         .map(|(n, v)| AttributeChange::new(n, Some(v), None))
         .collect();
     let mut change = Change::new(
         Address::new(Kind::Registry, registry::ADDRESS_NAME),
         Action::Delete,
         attributes,
-        writes(&parts, &part),
+        writes(&attribute::writes(&rows), &part),
     );
     change.notes = notes(state, &part, stack).unwrap_or_default();
     change
@@ -167,25 +163,20 @@ fn released(recorded: &OwnedKeys, declared: &OwnedKeys) -> OwnedKeys {
     }
 }
 
-/// One write per setting that changes; each merges at apply time into what AWS has then.
-fn writes(changed: &[&str], part: &OwnedPart) -> Vec<Op> {
-    let mut ops = Vec::new();
-    if changed.contains(&"scan_type") || changed.contains(&"scanning_rules") {
-        ops.push(Op::Registry(RegistryOp::PutRegistryScanning {
-            part: part.clone(),
-        }));
-    }
-    if changed.contains(&"replication_rules") {
-        ops.push(Op::Registry(RegistryOp::PutReplication {
-            part: part.clone(),
-        }));
-    }
-    if changed.contains(&"policy_statements") {
-        ops.push(Op::Registry(RegistryOp::PutRegistryPolicy {
-            part: part.clone(),
-        }));
-    }
-    ops
+/// One write per setting that changes (the calls of its changed rows); each merges at apply time
+/// into what AWS has then.
+fn writes(calls: &[Write], part: &OwnedPart) -> Vec<Op> {
+    calls
+        .iter()
+        .map(|call| {
+            let part = part.clone();
+            Op::Registry(match call {
+                Write::Scanning => RegistryOp::PutRegistryScanning { part },
+                Write::Replication => RegistryOp::PutReplication { part },
+                Write::Policy => RegistryOp::PutRegistryPolicy { part },
+            })
+        })
+        .collect()
 }
 
 /// The whole settings after the merge, what it keeps of others, and AWS's limits checked on it.

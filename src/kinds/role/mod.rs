@@ -44,33 +44,53 @@ pub(crate) struct Role {
     pub(crate) path: String,
 }
 
+/// The calls that write a role's attributes in place, in the order a plan makes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Write {
+    /// `UpdateAssumeRolePolicy`.
+    TrustPolicy,
+    /// `UpdateRole`: the description with the session duration (one call sets both).
+    Role,
+    /// `PutRolePermissionsBoundary`, or `DeleteRolePermissionsBoundary` when the spec has none.
+    PermissionsBoundary,
+    /// `AttachRolePolicy` and `DetachRolePolicy`: the attachments are exclusive.
+    Policies,
+    /// `PutRolePolicy` and `DeleteRolePolicy`: the inline policies are exclusive.
+    InlinePolicies,
+}
+
 /// In fingerprint order; inline policies came last.
-pub(crate) const ATTRIBUTES: &[Attribute<Role>] = &[
-    Attribute::<Role>::plain("description", |r| json!(r.description), Mutation::InPlace),
+pub(crate) const ATTRIBUTES: &[Attribute<Role, Write>] = &[
+    Attribute::<Role, Write>::plain("description", |r| json!(r.description), Mutation::InPlace)
+        .written_by(Write::Role),
     // Imported read back into `github_trust` and `trust`.
-    Attribute::<Role>::new(
+    Attribute::<Role, Write>::new(
         "trust_policy",
         |r| r.trust_policy.canonical().clone(),
         |r| r.trust_policy.original().clone(),
         Mutation::InPlace,
     )
-    .imported(Import::ByKind),
-    Attribute::<Role>::plain(
+    .imported(Import::ByKind)
+    .written_by(Write::TrustPolicy),
+    Attribute::<Role, Write>::plain(
         "max_session_duration",
         |r| json!(r.max_session_duration),
         Mutation::InPlace,
-    ),
+    )
+    .written_by(Write::Role),
     // Both imported with the spec's own policies named rather than by ARN.
-    Attribute::<Role>::plain(
+    Attribute::<Role, Write>::plain(
         "permissions_boundary",
         |r| json!(r.permissions_boundary),
         Mutation::InPlace,
     )
-    .imported(Import::ByKind),
-    Attribute::<Role>::plain("policies", |r| json!(r.policies), Mutation::InPlace)
-        .imported(Import::ByKind),
+    .imported(Import::ByKind)
+    .written_by(Write::PermissionsBoundary),
+    Attribute::<Role, Write>::plain("policies", |r| json!(r.policies), Mutation::InPlace)
+        .imported(Import::ByKind)
+        .written_by(Write::Policies),
     Attribute::tags(),
-    Attribute::<Role>::new(
+    Attribute::<Role, Write>::new(
         "inline_policies",
         |r| {
             Value::Object(
@@ -90,9 +110,10 @@ pub(crate) const ATTRIBUTES: &[Attribute<Role>] = &[
         },
         Mutation::InPlace,
     )
-    .added_later(|| json!({})),
+    .added_later(|| json!({}))
+    .written_by(Write::InlinePolicies),
     // Imported only when not the default `/`.
-    Attribute::<Role>::plain("path", |r| json!(r.path), Mutation::Replace)
+    Attribute::<Role, Write>::plain("path", |r| json!(r.path), Mutation::Replace)
         .added_later(|| json!(ROOT_PATH))
         .imported(Import::ByKind),
 ];
@@ -125,8 +146,8 @@ impl Role {
 }
 
 impl crate::model::unit::Declared for Role {
-    type Write = ();
-    const ATTRIBUTES: &'static [Attribute<Self>] = ATTRIBUTES;
+    type Write = Write;
+    const ATTRIBUTES: &'static [Attribute<Self, Write>] = ATTRIBUTES;
     fn access(&self, _env: &crate::model::Env) -> Vec<crate::model::access_fact::AccessFact> {
         vec![crate::model::access_fact::AccessFact::Principal(
             self.clone(),

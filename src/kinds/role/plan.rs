@@ -2,7 +2,7 @@
 //! attached managed policies (anything attached out of band is detached).
 
 use crate::kinds::policy::plan::policy_named;
-use crate::kinds::role::ATTRIBUTES;
+use crate::kinds::role::{ATTRIBUTES, Write};
 use crate::model::Live;
 use crate::model::Registered;
 use crate::model::Tags;
@@ -40,8 +40,10 @@ pub fn diff(want: &Role, live: Option<&Live>) -> Option<Change> {
         .iter()
         .map(|a| AttributeChange::new(a.name, Some((a.shown)(have)), Some((a.shown)(want))))
         .collect();
-    let names: Vec<&str> = changed.iter().map(|a| a.name).collect();
-    let mut ops = writes(want, have, &names);
+    let mut ops: Vec<Op> = attribute::writes(&changed)
+        .into_iter()
+        .flat_map(|call| write(want, have, call))
+        .collect();
     if let Some((attr, tag_ops)) = tag_ops::diff(
         &have.tags,
         &want.tags,
@@ -110,68 +112,68 @@ fn replace(want: &Role, have: &Role, live: &Live, address: Address) -> Change {
 
 /// Its managed policies detached and its inline policies deleted, then deleted: IAM refuses to
 /// delete a role that still has either.
-/// The calls that write the changed attributes: description and session duration go together
-/// (UpdateRole); attachments and inline policies are exclusive, so what the spec does not name
-/// is removed.
-fn writes(want: &Role, have: &Role, changed: &[&str]) -> Vec<Op> {
+/// The ops of a call that writes changed attributes; attachments and inline policies are
+/// exclusive, so what the spec does not name is removed.
+fn write(want: &Role, have: &Role, call: Write) -> Vec<Op> {
     let role = want.name.clone();
-    let has = |a: &str| changed.contains(&a);
     let mut ops = Vec::new();
-    if has("trust_policy") {
-        ops.push(Op::Role(RoleOp::UpdateTrustPolicy {
-            role: role.clone(),
-            document: want.trust_policy.to_json_string(),
-        }));
-    }
-    if has("description") || has("max_session_duration") {
-        ops.push(Op::Role(RoleOp::UpdateRole {
-            role: role.clone(),
-            description: want.description.clone(),
-            max_session_duration: want.max_session_duration,
-        }));
-    }
-    if has("permissions_boundary") {
-        ops.push(match &want.permissions_boundary {
-            Some(arn) => Op::Role(RoleOp::PutPermissionsBoundary {
+    match call {
+        Write::TrustPolicy => {
+            ops.push(Op::Role(RoleOp::UpdateTrustPolicy {
                 role: role.clone(),
-                policy_arn: arn.clone(),
-            }),
-            None => Op::Role(RoleOp::DeletePermissionsBoundary { role: role.clone() }),
-        });
-    }
-    if has("policies") {
-        for arn in want.policies.iter().filter(|p| !have.policies.contains(p)) {
-            ops.push(Op::Role(RoleOp::AttachRolePolicy {
-                role: role.clone(),
-                policy_arn: arn.clone(),
+                document: want.trust_policy.to_json_string(),
             }));
         }
-        for arn in have.policies.iter().filter(|p| !want.policies.contains(p)) {
-            ops.push(Op::Role(RoleOp::DetachRolePolicy {
+        Write::Role => {
+            ops.push(Op::Role(RoleOp::UpdateRole {
                 role: role.clone(),
-                policy_arn: arn.clone(),
+                description: want.description.clone(),
+                max_session_duration: want.max_session_duration,
             }));
         }
-    }
-    if has("inline_policies") {
-        for (name, doc) in &want.inline_policies {
-            if have.inline_policies.get(name) != Some(doc) {
-                ops.push(Op::Role(RoleOp::PutRolePolicy {
+        Write::PermissionsBoundary => {
+            ops.push(match &want.permissions_boundary {
+                Some(arn) => Op::Role(RoleOp::PutPermissionsBoundary {
                     role: role.clone(),
-                    name: name.clone(),
-                    document: doc.to_json_string(),
+                    policy_arn: arn.clone(),
+                }),
+                None => Op::Role(RoleOp::DeletePermissionsBoundary { role: role.clone() }),
+            });
+        }
+        Write::Policies => {
+            for arn in want.policies.iter().filter(|p| !have.policies.contains(p)) {
+                ops.push(Op::Role(RoleOp::AttachRolePolicy {
+                    role: role.clone(),
+                    policy_arn: arn.clone(),
+                }));
+            }
+            for arn in have.policies.iter().filter(|p| !want.policies.contains(p)) {
+                ops.push(Op::Role(RoleOp::DetachRolePolicy {
+                    role: role.clone(),
+                    policy_arn: arn.clone(),
                 }));
             }
         }
-        for name in have
-            .inline_policies
-            .keys()
-            .filter(|n| !want.inline_policies.contains_key(*n))
-        {
-            ops.push(Op::Role(RoleOp::DeleteRolePolicy {
-                role: role.clone(),
-                name: name.clone(),
-            }));
+        Write::InlinePolicies => {
+            for (name, doc) in &want.inline_policies {
+                if have.inline_policies.get(name) != Some(doc) {
+                    ops.push(Op::Role(RoleOp::PutRolePolicy {
+                        role: role.clone(),
+                        name: name.clone(),
+                        document: doc.to_json_string(),
+                    }));
+                }
+            }
+            for name in have
+                .inline_policies
+                .keys()
+                .filter(|n| !want.inline_policies.contains_key(*n))
+            {
+                ops.push(Op::Role(RoleOp::DeleteRolePolicy {
+                    role: role.clone(),
+                    name: name.clone(),
+                }));
+            }
         }
     }
     ops

@@ -518,3 +518,20 @@ fn another_account_as_destination_is_a_validate_note() {
         s.notes
     );
 }
+
+/// Each part of the settings is written by its own call: a row without one would leave its change
+/// unwritten, and the scan type and scanning rules go in one call.
+#[test]
+fn every_settings_row_names_the_call_that_writes_it() {
+    use crate::kinds::registry::{ATTRIBUTES, Write};
+    let calls: Vec<(&str, Option<Write>)> = ATTRIBUTES.iter().map(|a| (a.name, a.writes)).collect();
+    assert_eq!(
+        calls,
+        [
+            ("scan_type", Some(Write::Scanning)),
+            ("scanning_rules", Some(Write::Scanning)),
+            ("replication_rules", Some(Write::Replication)),
+            ("policy_statements", Some(Write::Policy)),
+        ]
+    );
+}
