@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::model::Tags;
-use crate::model::attribute::{self, Attribute, Mutation};
+use crate::model::attribute::{self, Attribute, Mutation, Ty};
 
 /// The upstream registries ECR pulls through (the SDK's `UpstreamRegistry` values), how their
 /// URLs look, and whether a Secrets Manager credential is required (ECR user guide, "Pull through
@@ -149,17 +149,32 @@ impl crate::model::tags::Tagged for PullThroughCacheRule {
 }
 
 pub(crate) const ATTRIBUTES: &[Attribute<PullThroughCacheRule>] = &[
-    Attribute::plain("prefix", |r| json!(r.prefix), Mutation::Key),
-    Attribute::plain("upstream", |r| json!(r.upstream), Mutation::Replace),
-    Attribute::plain(
+    Attribute::<PullThroughCacheRule>::plain("prefix", |r| json!(r.prefix), Mutation::Key).spec_required(
+        Ty::Str,
+        "The ECR repository prefix images are pulled through (2-30 characters, or ROOT)",
+    ),
+    Attribute::<PullThroughCacheRule>::plain("upstream", |r| json!(r.upstream), Mutation::Replace).spec_required(
+        Ty::Str,
+        "The upstream registry's URL, e.g. registry-1.docker.io, public.ecr.aws, ghcr.io, quay.io",
+    ),
+    Attribute::<PullThroughCacheRule>::plain(
         "credential_arn",
         |r| json!(r.credential_arn),
         Mutation::InPlace,
+    )
+    .spec(
+        Ty::Str,
+        "A Secrets Manager secret named ecr-pullthroughcache/…, in this account and region; \
+         required for Docker Hub, GitHub, GitLab, Azure and Chainguard",
     ),
-    Attribute::plain(
+    Attribute::<PullThroughCacheRule>::plain(
         "custom_role_arn",
         |r| json!(r.custom_role_arn),
         Mutation::InPlace,
+    )
+    .spec(
+        Ty::Str,
+        "For an ECR upstream in another account: a role of this account ECR assumes",
     ),
     // Create-only (UpdatePullThroughCacheRule has no such member): a change replaces the rule.
     // Compared with `ROOT` and absence as one value, so a rule created without it, which AWS
@@ -173,7 +188,13 @@ pub(crate) const ATTRIBUTES: &[Attribute<PullThroughCacheRule>] = &[
         Mutation::Replace,
     )
     .hidden_when_empty()
-    .added_later(|| json!(null)),
+    .added_later(|| json!(null))
+    .spec(
+        Ty::Str,
+        "For an ECR upstream and a prefix other than ROOT: the upstream repositories' prefix the rule's \
+         prefix stands for (2-30 characters, or ROOT, ECR's default); set at creation, a change \
+         replaces the rule",
+    ),
 ];
 
 /// An upstream repository prefix as compared and imported: `None` for ECR's default `ROOT` (what

@@ -7,42 +7,14 @@ use crate::kinds::pull_through_cache::{Credential, Upstream};
 use serde_json::Value;
 
 use crate::model::{Observed, PullThroughCacheRule, Resource};
-use crate::spec::fields::{Field, Ty};
+use crate::spec::fields::{Field, Ty, kind_fields};
 use crate::spec::reader::{Fields, Reader};
 use crate::spec::registry::{Imported, Layout, RegistryPart, Scope, imported_fields};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
-pub const PULL_THROUGH_CACHE_FIELDS: &[Field] = &[
-    Field::required(
-        "prefix",
-        Ty::Str,
-        "The ECR repository prefix images are pulled through (2-30 characters, or ROOT)",
-    ),
-    Field::required(
-        "upstream",
-        Ty::Str,
-        "The upstream registry's URL, e.g. registry-1.docker.io, public.ecr.aws, ghcr.io, quay.io",
-    ),
-    Field::new(
-        "credential_arn",
-        Ty::Str,
-        "A Secrets Manager secret named ecr-pullthroughcache/…, in this account and region; \
-         required for Docker Hub, GitHub, GitLab, Azure and Chainguard",
-    ),
-    Field::new(
-        "custom_role_arn",
-        Ty::Str,
-        "For an ECR upstream in another account: a role of this account ECR assumes",
-    ),
-    Field::new(
-        "upstream_repository_prefix",
-        Ty::Str,
-        "For an ECR upstream and a prefix other than ROOT: the upstream repositories' prefix the rule's \
-         prefix stands for (2-30 characters, or ROOT, ECR's default); set at creation, a change \
-         replaces the rule",
-    ),
-];
+/// A rule's fields: its attribute rows'.
+pub const PULL_THROUGH_CACHE_FIELDS: &[Field] = kind_fields!([], super::ATTRIBUTES, []);
 
 const FIELD: Field = Field::new(
     "pull_through_cache",
