@@ -8,7 +8,7 @@ pub(crate) mod spec;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::model::attribute::{Attribute, Import, Mutation};
+use crate::model::attribute::{Attribute, Import, Mutation, Ty};
 use crate::model::{PolicyDocument, Tags};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,7 +25,8 @@ pub(crate) const ATTRIBUTES: &[Attribute<ManagedPolicy>] = &[
         "description",
         |p| json!(p.description),
         Mutation::CreateOnly,
-    ),
+    )
+    .spec(Ty::Str, "Set at creation (IAM cannot change it later)"),
     // Imported as `statements:` when that form can say it, else as the whole `document:`.
     Attribute::<ManagedPolicy>::new(
         "document",
@@ -33,8 +34,12 @@ pub(crate) const ATTRIBUTES: &[Attribute<ManagedPolicy>] = &[
         |p| p.document.original().clone(),
         Mutation::InPlace,
     )
-    .imported(Import::ByKind),
-    Attribute::tags(),
+    .imported(Import::ByKind)
+    .spec(
+        Ty::Document,
+        "A whole IAM policy document (YAML or a JSON string), instead of the shortcuts and statements",
+    ),
+    Attribute::tags().spec(Ty::StringMap, "The policy's own tags"),
 ];
 
 impl crate::model::tags::Tagged for ManagedPolicy {

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::model::wildcard;
 use crate::model::{Env, ManagedPolicy, PolicyDocument, Resource};
-use crate::spec::fields::{Field, Ty};
+use crate::spec::fields::{Field, Ty, kind_fields};
 use crate::spec::reader::{Reader, join};
 use crate::spec::yaml::{Node, Pos, Value as Yaml};
 use crate::spec::{Context, names, resource_tags};
@@ -42,39 +42,33 @@ pub(crate) const LAMBDA_DEPLOY_ACTIONS: &[&str] = &[
 pub(crate) const LAMBDA_IMAGE_ACTIONS: &[&str] =
     &["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
 
-pub(crate) const FIELDS: &[Field] = &[
-    Field::required(
+/// A policy's fields: its name, its attribute rows' (description, document, tags), and the
+/// shortcuts that make its document.
+pub(crate) const FIELDS: &[Field] = kind_fields!(
+    [Field::required(
         "name",
         Ty::Str,
         "The policy's name; {prefix} and {PREFIX} expand",
-    ),
-    Field::new(
-        "description",
-        Ty::Str,
-        "Set at creation (IAM cannot change it later)",
-    ),
-    Field::new(
-        "ecr_push",
-        Ty::Strings,
-        "Repositories of this spec: push and pull on exactly them, plus ecr:GetAuthorizationToken",
-    ),
-    Field::new(
-        "lambda_deploy",
-        Ty::Map(LAMBDA_DEPLOY),
-        "Deploy these Lambda functions from these repositories' images",
-    ),
-    Field::new(
-        "statements",
-        Ty::ListOf(STATEMENT),
-        "Raw IAM statements; combinable with the shortcuts",
-    ),
-    Field::new(
-        "document",
-        Ty::Document,
-        "A whole IAM policy document (YAML or a JSON string), instead of the shortcuts and statements",
-    ),
-    Field::new("tags", Ty::StringMap, "The policy's own tags"),
-];
+    )],
+    super::ATTRIBUTES,
+    [
+        Field::new(
+            "ecr_push",
+            Ty::Strings,
+            "Repositories of this spec: push and pull on exactly them, plus ecr:GetAuthorizationToken",
+        ),
+        Field::new(
+            "lambda_deploy",
+            Ty::Map(LAMBDA_DEPLOY),
+            "Deploy these Lambda functions from these repositories' images",
+        ),
+        Field::new(
+            "statements",
+            Ty::ListOf(STATEMENT),
+            "Raw IAM statements; combinable with the shortcuts",
+        ),
+    ],
+);
 
 const LAMBDA_DEPLOY: &[Field] = &[
     Field::required(
