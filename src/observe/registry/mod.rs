@@ -1,6 +1,11 @@
 //! Reads the registry-wide settings of the region and every stack's ownership record of them:
 //! one listing of records always, and three reads of the settings only when the spec declares
 //! some or this stack's record owns some. O(1) calls per region, none per repository.
+//!
+//! Also what each kind declares to observe ([`Read`]): the reads it makes, and its read for a
+//! plan and for `import`. The registry kinds read themselves through it, side by side with the
+//! settings, once the records are listed; the IAM and repository kinds are read by the listings
+//! they share (`observe::iam`, `kinds::repository::observe`) and declare only their reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 
