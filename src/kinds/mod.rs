@@ -2,14 +2,13 @@
 //! order (what comes first is created first and deleted last).
 //!
 //! A kind's folder holds the whole kind, one layer per file: `mod.rs` the model type (its
-//! attribute rows and `model::unit::Declared`), `spec.rs` its spec reader, `observe.rs` how it
-//! is read, `plan.rs` how it is diffed and which ops make it (`plan::planned::Planned`), and,
-//! for a kind with AWS calls of its own, `live.rs` (the trait), `sdk.rs` and `fake.rs`. Each
-//! line of [`for_each_kind`] names the kind's [`Kind`](crate::model::Kind) variant, its module
-//! and model type, and its address prefix; with the kind's `mod` line above, it is the kind's whole
-//! registration. The model (`Resource`,
-//! `Kind`), the planner and the other generic layers expand the list into their own dispatch, so
-//! that they name no kind.
+//! attribute rows and `model::unit::Declared`), `spec.rs` its spec reader, `observe.rs` how it is
+//! read, `plan.rs` how it is diffed and which ops make it (`plan::planned::Planned`), `apply.rs`
+//! how its ops are carried out, and, for a kind with AWS calls of its own, `live.rs` (the trait),
+//! `sdk.rs` and `fake.rs`. A kind's registration is its `mod` line and its line of
+//! [`for_each_kind`] (its [`Kind`](crate::model::Kind) variant, its module and model type, its
+//! own AWS trait if any, its address prefix). The generic layers expand the list into their own
+//! dispatch, so that they name no kind (`tests.rs` holds them to that).
 
 // Each kind's folder; rustfmt and other tools find modules only by their `mod` lines, so these
 // are written out rather than generated from the list below.
