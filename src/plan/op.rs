@@ -20,11 +20,13 @@ pub(crate) trait Details {
     }
 }
 
-/// Every write this tool can make: the writes of each kind, declared in its `plan.rs`, and the
-/// tags any kind's change may write. Serialized as the kind's own op (`{"op": "put_scan_on_push",
-/// ...}`), so the plan's JSON names no kind's enum.
+/// Declares [`Op`] from the registration.
 macro_rules! declare_op {
     ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
+        /// Every write this tool can make: the writes of each kind, declared in its `plan.rs`, and
+        /// the tags any kind's change may write. Serialized as the kind's own op (`{"op":
+        /// "put_scan_on_push", ...}`), so the plan's JSON (and a saved plan) names no kind's enum;
+        /// read back, the op's name picks its kind, since no two kinds share one.
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(untagged)]
         // A plan holds a few ops per change: their size does not matter, their JSON does.
@@ -38,3 +40,47 @@ macro_rules! declare_op {
 }
 
 crate::kinds::for_each_kind!(declare_op);
+
+#[cfg(test)]
+mod tests {
+    use super::Op;
+    use crate::plan::calls::OPS;
+
+    /// A saved plan's op is read back as the kind whose op has its name: two kinds with one op
+    /// name would read as the first. Only `set_tags`, the op every kind's tags share, is declared
+    /// by several kinds (each for its own resources' ARNs).
+    #[test]
+    fn no_two_kinds_share_an_op_name() {
+        let mut kinds_of: std::collections::BTreeMap<&str, Vec<_>> = Default::default();
+        for row in OPS.iter() {
+            kinds_of.entry(row.op).or_default().push(row.kind);
+        }
+        let shared: Vec<&str> = kinds_of
+            .iter()
+            .filter(|(_, kinds)| kinds.len() > 1)
+            .map(|(op, _)| *op)
+            .collect();
+        assert_eq!(shared, ["set_tags"]);
+    }
+
+    /// Ops of several kinds, as a saved plan holds them, read back as the same ops.
+    #[test]
+    fn ops_of_every_shape_read_back_as_written() {
+        let json = serde_json::json!([
+            {"op": "put_scan_on_push", "name": "betekk-a", "value": true},
+            {"op": "delete_role", "role": "betekk-ci"},
+            {"op": "put_signing_rules", "rules": []},
+            {"op": "put_account_setting", "name": "BLOB_MOUNTING", "value": "ENABLED"},
+            {"op": "set_tags", "target": {"kind": "role", "name": "betekk-ci"}, "set": {"a": "b"}, "unset": []},
+        ]);
+        let ops: Vec<Op> = serde_json::from_value(json.clone()).unwrap();
+        assert!(matches!(ops[0], Op::Repository(_)));
+        assert!(matches!(ops[1], Op::Role(_)));
+        assert!(matches!(ops[2], Op::Signing(_)));
+        assert!(matches!(ops[3], Op::AccountSetting(_)));
+        assert!(matches!(ops[4], Op::Tags(_)));
+        assert_eq!(serde_json::to_value(&ops).unwrap(), json);
+        let unknown = serde_json::json!({"op": "put_everything"});
+        assert!(serde_json::from_value::<Op>(unknown).is_err());
+    }
+}
