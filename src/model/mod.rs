@@ -136,6 +136,9 @@ macro_rules! declare_resource {
                     _ => None,
                 }
             }
+            fn into_resource(self) -> Resource {
+                Resource::$variant(self)
+            }
         })*
     };
 }
@@ -145,6 +148,8 @@ crate::kinds::for_each_kind!(declare_resource);
 /// A kind's model type: found among resources of every kind.
 pub(crate) trait Registered: Sized {
     fn of(resource: &Resource) -> Option<&Self>;
+    /// The resource of this kind.
+    fn into_resource(self) -> Resource;
 }
 
 static NO_TAGS: Tags = Tags::new();

@@ -1,64 +1,21 @@
-//! The pull-through cache rules: what observe needs to know of the kind to read it.
-//! One listing, only when the spec or this stack's record has some.
-
-use std::collections::BTreeSet;
+//! The pull-through cache rules: one listing, only when the spec or this stack's record has
+//! some, keyed by prefix in the stacks' records.
 
 use crate::live::{Aws, LiveError};
-use crate::model::registry_record::RegistryRecord;
-use crate::model::{Desired, PullThroughCacheRule, Resource, Tags};
+use crate::model::{PullThroughCacheRule, Resource};
 use crate::observe::ReadScope;
-use crate::observe::registry::KeyedKind;
-use crate::observe::registry::{Found, Inventory, Read, Reading, keyed, read_keyed};
-
-pub(crate) const KIND: KeyedKind<PullThroughCacheRule> = KeyedKind {
-    wanted,
-    recorded,
-    key_and_tags,
-    resource: Resource::PullThroughCache,
-};
-
-fn wanted(desired: &Desired) -> BTreeSet<&str> {
-    desired
-        .all::<PullThroughCacheRule>()
-        .map(|item| item.prefix.as_str())
-        .collect()
-}
-
-fn recorded(record: &RegistryRecord) -> &std::collections::BTreeMap<String, String> {
-    record.section(crate::kinds::pull_through_cache::RECORD_SECTION)
-}
-
-fn key_and_tags(item: &mut PullThroughCacheRule) -> (String, &mut Tags) {
-    (item.prefix.clone(), &mut item.tags)
-}
+use crate::observe::registry::{Found, Inventory, Read, Reading, inventory_keyed, read_keyed};
 
 impl Read for PullThroughCacheRule {
     const READS: &'static [(&'static str, ReadScope)] =
         &[("ecr:DescribePullThroughCacheRules", ReadScope::Registry)];
 
     async fn read<C: Aws>(cx: &Reading<'_, C>) -> Result<Found, LiveError> {
-        let live = read_keyed(
-            &KIND,
-            || cx.client.list_pull_through_cache_rules(),
-            cx.desired,
-            cx.records,
-            cx.limit,
-        )
-        .await?;
-        Ok(Found { live, fact: None })
+        read_keyed(cx, || cx.client.list_pull_through_cache_rules()).await
     }
 
     /// Those a record lists or named with the project prefix, with their records' ownership.
     async fn inventory<C: Aws>(cx: &Inventory<'_, C>) -> Result<Vec<Resource>, LiveError> {
-        let listed = cx
-            .limit
-            .call(cx.client.list_pull_through_cache_rules())
-            .await?;
-        Ok(
-            keyed(listed, &BTreeSet::new(), cx.prefix, cx.records, &KIND)
-                .into_iter()
-                .map(Resource::PullThroughCache)
-                .collect(),
-        )
+        inventory_keyed(cx, || cx.client.list_pull_through_cache_rules()).await
     }
 }

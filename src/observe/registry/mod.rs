@@ -15,7 +15,8 @@ use super::{Limit, named_with_prefix};
 use crate::kinds::registry::{LiveRegistry, RegistrySettings};
 use crate::live::{Aws, ErrorKind, LiveError};
 use crate::model::registry_record::{RECORD_PATH, RegistryRecord, parameter_name};
-use crate::model::{Desired, Kind, Live, RegistryState, Resource};
+use crate::model::unit::Declared;
+use crate::model::{Desired, Kind, Live, Registered, RegistryState, Resource};
 
 /// The region's registry state, this stack's owned part of the settings as AWS has it (when it
 /// has one), and the pull-through cache rules and creation templates the plan needs.
@@ -200,68 +201,75 @@ async fn read_settings<C: Aws>(
     Ok((Some(settings), live))
 }
 
-/// A registry kind keyed by prefix (pull-through cache rules, creation templates), as each
-/// kind's file declares it for [`read_keyed`] and [`keyed`].
-pub(crate) struct KeyedKind<T> {
-    /// The prefixes the spec declares.
-    pub(crate) wanted: fn(&Desired) -> BTreeSet<&str>,
-    /// The prefixes an ownership record lists, with their fingerprints.
-    pub(crate) recorded: fn(&RegistryRecord) -> &BTreeMap<String, String>,
-    /// An item's prefix, and its tags (which the record's ownership fills).
-    pub(crate) key_and_tags: fn(&mut T) -> (String, &mut crate::model::Tags),
-    /// The item as a resource.
-    pub(crate) resource: fn(T) -> Resource,
-}
-
-/// The items of a kind the plan needs: one listing (`list`), made only when the spec declares
-/// some or this stack's record lists some; see [`keyed`].
-pub(crate) async fn read_keyed<T, F>(
-    kind: &KeyedKind<T>,
+/// A registry kind keyed by its name in the stacks' records (pull-through cache rules, creation
+/// templates): the items the plan needs, from one listing (`list`), made only when the spec
+/// declares some or this stack's record lists some; see [`keyed`].
+pub(crate) async fn read_keyed<C, T, F>(
+    cx: &Reading<'_, C>,
     list: impl FnOnce() -> F,
-    desired: &Desired,
-    records: &BTreeMap<String, RegistryRecord>,
-    limit: &Limit,
-) -> Result<Vec<Live>, LiveError>
+) -> Result<Found, LiveError>
 where
+    T: Declared + Registered,
     F: Future<Output = Result<Vec<T>, LiveError>>,
 {
-    let wanted = (kind.wanted)(desired);
-    let recorded = records
-        .get(&desired.stack)
-        .is_some_and(|r| !(kind.recorded)(r).is_empty());
+    let wanted: BTreeSet<String> = cx.desired.all::<T>().map(Declared::name).collect();
+    let recorded = cx
+        .records
+        .get(&cx.desired.stack)
+        .is_some_and(|r| !r.section(section::<T>()).is_empty());
     if wanted.is_empty() && !recorded {
-        return Ok(Vec::new());
+        return Ok(Found::default());
     }
-    let items = limit.call(list()).await?;
-    Ok(
-        keyed(items, &wanted, &desired.project_prefix, records, kind)
-            .into_iter()
-            .map(|item| live((kind.resource)(item)))
-            .collect(),
-    )
+    let items = cx.limit.call(list()).await?;
+    let live = keyed(items, &wanted, &cx.desired.project_prefix, cx.records)
+        .into_iter()
+        .map(|item| live(item.into_resource()))
+        .collect();
+    Ok(Found { live, fact: None })
+}
+
+/// For `import`: the listed items of a keyed kind a record lists or named with the prefix.
+pub(crate) async fn inventory_keyed<C, T, F>(
+    cx: &Inventory<'_, C>,
+    list: impl FnOnce() -> F,
+) -> Result<Vec<Resource>, LiveError>
+where
+    T: Declared + Registered,
+    F: Future<Output = Result<Vec<T>, LiveError>>,
+{
+    let items = cx.limit.call(list()).await?;
+    Ok(keyed(items, &BTreeSet::new(), cx.prefix, cx.records)
+        .into_iter()
+        .map(Registered::into_resource)
+        .collect())
+}
+
+/// The section of the stacks' records that lists a keyed kind's items.
+fn section<T: Declared>() -> &'static str {
+    T::RECORD_SECTION.expect("a keyed registry kind is listed in the stacks' records")
 }
 
 /// Of the listed items, those the plan needs (the spec's, every record's, and prefix-named
 /// ones), each given the ownership tags of the record that lists it.
-pub(crate) fn keyed<T>(
+fn keyed<T: Declared>(
     items: Vec<T>,
-    wanted: &BTreeSet<&str>,
+    wanted: &BTreeSet<String>,
     prefix: &str,
     records: &BTreeMap<String, RegistryRecord>,
-    kind: &KeyedKind<T>,
 ) -> Vec<T> {
     items
         .into_iter()
         .filter_map(|mut item| {
-            let (key, tags) = (kind.key_and_tags)(&mut item);
+            let key = item.name();
             let owner = records
                 .values()
-                .find_map(|r| (kind.recorded)(r).get(&key).map(|fp| (r, fp)));
-            let keep =
-                wanted.contains(key.as_str()) || owner.is_some() || named_with_prefix(&key, prefix);
-            *tags = owner
-                .map(|(record, fp)| record.tags_with(Some(fp)))
-                .unwrap_or_default();
+                .find_map(|r| r.section(section::<T>()).get(&key).map(|fp| (r, fp)));
+            let keep = wanted.contains(&key) || owner.is_some() || named_with_prefix(&key, prefix);
+            if let Some(tags) = item.tags_mut() {
+                *tags = owner
+                    .map(|(record, fp)| record.tags_with(Some(fp)))
+                    .unwrap_or_default();
+            }
             keep.then_some(item)
         })
         .collect()
