@@ -47,9 +47,10 @@ pub(crate) trait Declared: Sized + 'static {
     const RECORD_SECTION: Option<&'static str> = None;
     /// Where `output` shows the kind (`None`: it does not).
     const OUTPUT: Option<OutputSection> = None;
-    /// What `output` shows of a live resource of the kind, as (field, value) pairs.
-    fn output(&self, _live: &Live, _env: &Env) -> Vec<(&'static str, String)> {
-        Vec::new()
+    /// What `output` shows of a live resource of the kind, as (field, value) pairs: by default
+    /// its ARN (read only for a kind with an [`Self::OUTPUT`] section).
+    fn output(&self, live: &Live, _env: &Env) -> Vec<(&'static str, String)> {
+        vec![("arn", live.arn.clone())]
     }
     /// Whether `output` lists it as missing when it does not exist yet (not a user's policy
     /// attachment, which is no resource of its own).

@@ -96,13 +96,6 @@ impl crate::model::unit::Declared for OidcProvider {
             shape: crate::model::unit::OutputShape::Single,
             rank: 1,
         });
-    fn output(
-        &self,
-        live: &crate::model::Live,
-        _env: &crate::model::Env,
-    ) -> Vec<(&'static str, String)> {
-        vec![("arn", live.arn.clone())]
-    }
     fn name(&self) -> String {
         self.host().to_string()
     }

@@ -66,13 +66,6 @@ impl crate::model::unit::Declared for ManagedPolicy {
             shape: crate::model::unit::OutputShape::Value,
             rank: 2,
         });
-    fn output(
-        &self,
-        live: &crate::model::Live,
-        _env: &crate::model::Env,
-    ) -> Vec<(&'static str, String)> {
-        vec![("arn", live.arn.clone())]
-    }
     fn name(&self) -> String {
         self.name.clone()
     }

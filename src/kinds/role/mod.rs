@@ -159,13 +159,6 @@ impl crate::model::unit::Declared for Role {
             shape: crate::model::unit::OutputShape::Value,
             rank: 3,
         });
-    fn output(
-        &self,
-        live: &crate::model::Live,
-        _env: &crate::model::Env,
-    ) -> Vec<(&'static str, String)> {
-        vec![("arn", live.arn.clone())]
-    }
     fn name(&self) -> String {
         self.name.clone()
     }
