@@ -27,7 +27,7 @@ macro_rules! declare_op {
         /// the tags any kind's change may write. Serialized as the kind's own op (`{"op":
         /// "put_scan_on_push", ...}`), so the plan's JSON (and a saved plan) names no kind's enum;
         /// read back, the op's name picks its kind, since no two kinds share one.
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Serialize)]
         #[serde(untagged)]
         // A plan holds a few ops per change: their size does not matter, their JSON does.
         #[allow(clippy::large_enum_variant)]
@@ -35,6 +35,30 @@ macro_rules! declare_op {
             /// Tags of any kind's resource.
             Tags(super::tag_ops::TagOp),
             $($(#[$doc])* $variant(<crate::kinds::$module::$model as Writes>::Op),)*
+        }
+
+        /// Read as the kind whose ops declare its name (`plan::calls`), so that a wrong field is
+        /// reported by that kind's op, not as a match of no kind.
+        impl<'de> Deserialize<'de> for Op {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                use serde::de::Error;
+                use super::planned::Planned;
+                let value = serde_json::Value::deserialize(d)?;
+                let name = value
+                    .get("op")
+                    .and_then(serde_json::Value::as_str)
+                    .ok_or_else(|| D::Error::missing_field("op"))?
+                    .to_string();
+                let read = |op: Result<Op, serde_json::Error>| op.map_err(D::Error::custom);
+                // The one op every kind's tags share.
+                if name == "set_tags" {
+                    return read(serde_json::from_value(value).map(Op::Tags));
+                }
+                $(if <crate::kinds::$module::$model as Planned>::ops().iter().any(|row| row.op == name) {
+                    return read(serde_json::from_value(value).map(Op::$variant));
+                })*
+                Err(D::Error::custom(format_args!("unknown op `{name}`")))
+            }
         }
     };
 }
@@ -81,6 +105,15 @@ mod tests {
         assert!(matches!(ops[4], Op::Tags(_)));
         assert_eq!(serde_json::to_value(&ops).unwrap(), json);
         let unknown = serde_json::json!({"op": "put_everything"});
-        assert!(serde_json::from_value::<Op>(unknown).is_err());
+        let error = serde_json::from_value::<Op>(unknown)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown op `put_everything`"), "{error}");
+        // A wrong field is the kind's op's own error, naming the field.
+        let missing = serde_json::json!({"op": "delete_role"});
+        let error = serde_json::from_value::<Op>(missing)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("missing field `role`"), "{error}");
     }
 }
