@@ -84,10 +84,15 @@ pub(crate) struct RegistryState {
 
 impl RegistryState {
     /// A kind's fact, as its read stored it (`None`: not read).
+    ///
+    /// # Panics
+    /// When the fact is read as another type than the kind's read stored: a bug, which must not
+    /// pass for "not read" (a push policy would lose the signing it needs).
     pub(crate) fn fact<T: serde::de::DeserializeOwned>(&self, kind: Kind) -> Option<T> {
-        self.facts
-            .get(&kind)
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
+        self.facts.get(&kind).map(|v| {
+            T::deserialize(v)
+                .unwrap_or_else(|e| panic!("the {kind:?} fact is not the type read: {e}"))
+        })
     }
 }
 
