@@ -62,14 +62,3 @@ macro_rules! for_each_kind {
 }
 
 pub(crate) use for_each_kind;
-
-/// How many kinds are registered.
-#[cfg(test)]
-const KINDS_REGISTERED: usize = {
-    macro_rules! count {
-        ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
-            [$(stringify!($variant),)*].len()
-        };
-    }
-    for_each_kind!(count)
-};
