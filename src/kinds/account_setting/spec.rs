@@ -7,7 +7,7 @@ use crate::kinds::account_setting::{AccountSetting, KNOWN, Known};
 use crate::model::{Observed, Resource};
 use crate::spec::fields::{Field, Ty};
 use crate::spec::reader::{Fields, Reader};
-use crate::spec::registry::{Imported, Layout, RegistryPart, Scope};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope, from_field};
 use crate::spec::yaml::Node;
 
 /// One field per known setting, from the model's table.
@@ -42,10 +42,7 @@ impl RegistryPart for AccountSetting {
     const RANK: u8 = 50;
 
     fn read(r: &mut Reader, section: &Fields<'_>, _scope: &Scope<'_>) -> Vec<Resource> {
-        section
-            .get(FIELD.name)
-            .map(|n| read_account_settings(r, n, &section.path_of(FIELD.name)))
-            .unwrap_or_default()
+        from_field(section, &FIELD, |n, path| read_account_settings(r, n, path))
     }
 
     const IMPORTED: Option<Imported> = Some(Imported {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::model::{Observed, PullThroughCacheRule, Resource};
 use crate::spec::fields::{Field, Ty, kind_fields};
 use crate::spec::reader::{Fields, Reader};
-use crate::spec::registry::{Imported, Layout, RegistryPart, Scope, imported_fields};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope, from_field, imported_fields};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
@@ -30,10 +30,9 @@ impl RegistryPart for PullThroughCacheRule {
     const RANK: u8 = 10;
 
     fn read(r: &mut Reader, section: &Fields<'_>, scope: &Scope<'_>) -> Vec<Resource> {
-        section
-            .get(FIELD.name)
-            .map(|n| read_pull_through_cache(r, scope.ctx, n, &section.path_of(FIELD.name)))
-            .unwrap_or_default()
+        from_field(section, &FIELD, |n, path| {
+            read_pull_through_cache(r, scope.ctx, n, path)
+        })
     }
 
     const IMPORTED: Option<Imported> = Some(Imported {

@@ -9,7 +9,7 @@ use crate::kinds::pull_time_exclusion::{MAX_EXCLUSIONS, PullTimeExclusion};
 use crate::model::{Observed, Resource};
 use crate::spec::fields::{Field, Ty};
 use crate::spec::reader::{Fields, Reader};
-use crate::spec::registry::{Imported, Layout, RegistryPart, Scope};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope, from_field};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
@@ -28,13 +28,9 @@ impl RegistryPart for PullTimeExclusion {
     const RANK: u8 = 40;
 
     fn read(r: &mut Reader, section: &Fields<'_>, scope: &Scope<'_>) -> Vec<Resource> {
-        section
-            .get(FIELD.name)
-            .map(|n| {
-                let path = section.path_of(FIELD.name);
-                read_pull_time_exclusions(r, scope.ctx, n, &path, scope.roles)
-            })
-            .unwrap_or_default()
+        from_field(section, &FIELD, |n, path| {
+            read_pull_time_exclusions(r, scope.ctx, n, path, scope.roles)
+        })
     }
 
     const IMPORTED: Option<Imported> = Some(Imported {

@@ -10,7 +10,7 @@ use crate::kinds::signing::{MAX_FILTERS, MAX_RULES, RECORD_SECTION, Signing, Sig
 use crate::model::{Observed, Resource};
 use crate::spec::fields::{Field, Ty};
 use crate::spec::reader::{Fields, Reader};
-use crate::spec::registry::{Imported, Layout, RegistryPart, Scope};
+use crate::spec::registry::{Imported, Layout, RegistryPart, Scope, from_field};
 use crate::spec::yaml::Node;
 use crate::spec::{Context, arns, names};
 
@@ -43,13 +43,9 @@ impl RegistryPart for Signing {
     const RANK: u8 = 30;
 
     fn read(r: &mut Reader, section: &Fields<'_>, scope: &Scope<'_>) -> Vec<Resource> {
-        section
-            .get(FIELD.name)
-            .map(|n| {
-                let path = section.path_of(FIELD.name);
-                read_signing(r, scope.ctx, n, &path, scope.regions)
-            })
-            .unwrap_or_default()
+        from_field(section, &FIELD, |n, path| {
+            read_signing(r, scope.ctx, n, path, scope.regions)
+        })
     }
 
     const IMPORTED: Option<Imported> = Some(Imported {

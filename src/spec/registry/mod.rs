@@ -178,6 +178,19 @@ pub fn read(
 }
 
 /// The fields a kind's attribute table imports, as one mapping.
+/// The resources a kind reads from its one field of the section (`read(node, path)`), none when
+/// the spec leaves the field out.
+pub(crate) fn from_field(
+    section: &Fields<'_>,
+    field: &Field,
+    read: impl FnOnce(&Node, &str) -> Vec<Resource>,
+) -> Vec<Resource> {
+    section
+        .get(field.name)
+        .map(|node| read(node, &section.path_of(field.name)))
+        .unwrap_or_default()
+}
+
 pub(crate) fn imported_fields<T, W>(
     table: &[crate::model::attribute::Attribute<T, W>],
     r: &T,
