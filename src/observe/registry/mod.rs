@@ -33,14 +33,17 @@ pub async fn read<C: Aws>(
         .any(|r| r.kind().in_registry_record());
     let records = read_records(client, limit, without_registry).await?;
     let ours = records.get(&desired.stack);
-    let (settings, settings_live) = read_settings(client, desired, ours, limit).await?;
     let reading = Reading {
         client,
         desired,
         records: &records,
         limit,
     };
-    let found = read_kinds(&reading).await?;
+    // The settings and every kind need only the records: read side by side.
+    let ((settings, settings_live), found) = futures::try_join!(
+        read_settings(client, desired, ours, limit),
+        read_kinds(&reading)
+    )?;
     let mut facts = BTreeMap::new();
     let mut resources: Vec<Live> = settings_live.into_iter().collect();
     for (kind, found) in found {
