@@ -2,50 +2,17 @@
 //! record owns (at most three), none otherwise. A setting is given the ownership of this stack's
 //! record when it lists it, else of another stack's that does.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use futures::future::try_join_all;
 
 use crate::kinds::account_setting::{AccountSetting, RECORD_SECTION, known};
 use crate::live::{Aws, LiveError};
-use crate::model::registry_record::{RegistryRecord, owner_tags};
-use crate::model::{Desired, Live, Resource};
-use crate::observe::Limit;
+use crate::model::Resource;
+use crate::model::registry_record::owner_tags;
 use crate::observe::ReadScope;
 use crate::observe::registry::live;
 use crate::observe::registry::{Found, Inventory, Read, Reading};
-
-pub(crate) async fn read<C: Aws>(
-    client: &C,
-    desired: &Desired,
-    records: &BTreeMap<String, RegistryRecord>,
-    limit: &Limit,
-) -> Result<Vec<Live>, LiveError> {
-    let ours = records.get(&desired.stack);
-    let names: BTreeSet<&str> = desired
-        .all::<AccountSetting>()
-        .map(|s| s.name.as_str())
-        .chain(
-            ours.map(|r| r.section(RECORD_SECTION).keys().map(String::as_str))
-                .into_iter()
-                .flatten(),
-        )
-        .filter(|name| known(name).is_some())
-        .collect();
-    let reads = names.into_iter().map(|name| async move {
-        let aws_name = known(name).map_or("", |k| k.aws_name);
-        let value = limit.call(client.get_account_setting(aws_name)).await?;
-        let tags = owner_tags(records, Some(&desired.stack), RECORD_SECTION, name);
-        Ok::<_, LiveError>(value.map(|value| {
-            live(Resource::AccountSetting(AccountSetting {
-                name: name.to_string(),
-                value,
-                tags,
-            }))
-        }))
-    });
-    Ok(try_join_all(reads).await?.into_iter().flatten().collect())
-}
 
 impl Read for AccountSetting {
     const READS: &'static [(&'static str, ReadScope)] = &[
@@ -54,10 +21,32 @@ impl Read for AccountSetting {
     ];
 
     async fn read<C: Aws>(cx: &Reading<'_, C>) -> Result<Found, LiveError> {
-        Ok(Found {
-            live: read(cx.client, cx.desired, cx.records, cx.limit).await?,
-            fact: None,
-        })
+        let (client, desired, records, limit) = (cx.client, cx.desired, cx.records, cx.limit);
+        let ours = records.get(&desired.stack);
+        let names: BTreeSet<&str> = desired
+            .all::<AccountSetting>()
+            .map(|s| s.name.as_str())
+            .chain(
+                ours.map(|r| r.section(RECORD_SECTION).keys().map(String::as_str))
+                    .into_iter()
+                    .flatten(),
+            )
+            .filter(|name| known(name).is_some())
+            .collect();
+        let reads = names.into_iter().map(|name| async move {
+            let aws_name = known(name).map_or("", |k| k.aws_name);
+            let value = limit.call(client.get_account_setting(aws_name)).await?;
+            let tags = owner_tags(records, Some(&desired.stack), RECORD_SECTION, name);
+            Ok::<_, LiveError>(value.map(|value| {
+                live(Resource::AccountSetting(AccountSetting {
+                    name: name.to_string(),
+                    value,
+                    tags,
+                }))
+            }))
+        });
+        let live = try_join_all(reads).await?.into_iter().flatten().collect();
+        Ok(Found { live, fact: None })
     }
 
     /// Those a stack's record lists: account-wide values are never adopted by an import on
