@@ -7,81 +7,13 @@ use std::collections::BTreeSet;
 
 use crate::kinds::signing::{RECORD_SECTION, Signing, SigningRule};
 use crate::live::{Aws, ErrorKind, LiveError};
-use crate::model::registry_record::RegistryRecord;
 use crate::model::registry_record::owner_tags;
 use crate::model::wildcard;
-use crate::model::{Desired, Live, ManagedPolicy, Resource};
-use crate::observe::Limit;
+use crate::model::{ManagedPolicy, Resource};
 use crate::observe::ReadScope;
 use crate::observe::named_with_prefix;
 use crate::observe::registry::live;
 use crate::observe::registry::{Found, Inventory, Read, Reading};
-
-/// Every rule (`None` when not read), and the stack's own as a live resource.
-pub(crate) async fn read<C: Aws>(
-    client: &C,
-    desired: &Desired,
-    ours: Option<&RegistryRecord>,
-    limit: &Limit,
-) -> Result<(Option<Vec<SigningRule>>, Option<Live>), LiveError> {
-    // The spec's rules, unbound: read alongside the caller's identity, so `{partition}` and
-    // `{account}` match any; the plan compares the bound rules with what is read.
-    let declared: Vec<(String, Vec<String>)> = desired
-        .all::<Signing>()
-        .flat_map(|s| &s.rules)
-        .map(|r| {
-            let pattern = r
-                .profile_arn
-                .replace("{partition}", "*")
-                .replace("{account}", "*")
-                .replace("{region}", &desired.region);
-            (pattern, r.filters.clone())
-        })
-        .collect();
-    let is_declared = |rule: &SigningRule| {
-        declared.iter().any(|(pattern, filters)| {
-            *filters == rule.filters && wildcard::matches(pattern, &rule.profile_arn)
-        })
-    };
-    let recorded: BTreeSet<String> = ours
-        .map(|r| r.section(RECORD_SECTION).keys().cloned().collect())
-        .unwrap_or_default();
-    let pushes = desired.manages_iam
-        && desired.all::<ManagedPolicy>().any(|p| {
-            crate::kinds::signing::pushed_repositories(&p.document)
-                .next()
-                .is_some()
-        });
-    if declared.is_empty() && recorded.is_empty() && !pushes {
-        return Ok((None, None));
-    }
-    let rules = match limit.call(client.get_signing_configuration()).await {
-        Ok(rules) => rules,
-        // A read-only role from before signing was read may lack the permission; a spec that
-        // only pushes then plans from its own rules (none), as before.
-        Err(e)
-            if e.kind == ErrorKind::AccessDenied && declared.is_empty() && recorded.is_empty() =>
-        {
-            return Ok((None, None));
-        }
-        Err(e) => return Err(e),
-    };
-    let resource = (!declared.is_empty() || !recorded.is_empty()).then(|| {
-        let mut own = Signing::new(
-            rules
-                .iter()
-                .filter(|r| is_declared(r) || recorded.contains(&r.key()))
-                .cloned()
-                .collect(),
-        );
-        own.tags = ours
-            .filter(|_| !recorded.is_empty())
-            .map(|r| r.tags_with(r.section(RECORD_SECTION).values().next()))
-            .unwrap_or_default();
-        live(Resource::Signing(own))
-    });
-    Ok((Some(rules), resource))
-}
 
 impl Read for Signing {
     const READS: &'static [(&'static str, ReadScope)] = &[
@@ -92,16 +24,69 @@ impl Read for Signing {
     /// The stack's own rules as its resource, and every rule as the kind's fact (push policies
     /// sign with the rules that cover their repositories, whoever owns them).
     async fn read<C: Aws>(cx: &Reading<'_, C>) -> Result<Found, LiveError> {
-        let (rules, live) = read(
-            cx.client,
-            cx.desired,
-            cx.records.get(&cx.desired.stack),
-            cx.limit,
-        )
-        .await?;
+        let (client, desired, limit) = (cx.client, cx.desired, cx.limit);
+        let ours = cx.records.get(&desired.stack);
+        // The spec's rules, unbound: read alongside the caller's identity, so `{partition}` and
+        // `{account}` match any; the plan compares the bound rules with what is read.
+        let declared: Vec<(String, Vec<String>)> = desired
+            .all::<Signing>()
+            .flat_map(|s| &s.rules)
+            .map(|r| {
+                let pattern = r
+                    .profile_arn
+                    .replace("{partition}", "*")
+                    .replace("{account}", "*")
+                    .replace("{region}", &desired.region);
+                (pattern, r.filters.clone())
+            })
+            .collect();
+        let is_declared = |rule: &SigningRule| {
+            declared.iter().any(|(pattern, filters)| {
+                *filters == rule.filters && wildcard::matches(pattern, &rule.profile_arn)
+            })
+        };
+        let recorded: BTreeSet<String> = ours
+            .map(|r| r.section(RECORD_SECTION).keys().cloned().collect())
+            .unwrap_or_default();
+        let pushes = desired.manages_iam
+            && desired.all::<ManagedPolicy>().any(|p| {
+                crate::kinds::signing::pushed_repositories(&p.document)
+                    .next()
+                    .is_some()
+            });
+        if declared.is_empty() && recorded.is_empty() && !pushes {
+            return Ok(Found::default());
+        }
+        let rules = match limit.call(client.get_signing_configuration()).await {
+            Ok(rules) => rules,
+            // A read-only role from before signing was read may lack the permission; a spec that
+            // only pushes then plans from its own rules (none), as before.
+            Err(e)
+                if e.kind == ErrorKind::AccessDenied
+                    && declared.is_empty()
+                    && recorded.is_empty() =>
+            {
+                return Ok(Found::default());
+            }
+            Err(e) => return Err(e),
+        };
+        let resource = (!declared.is_empty() || !recorded.is_empty()).then(|| {
+            let mut own = Signing::new(
+                rules
+                    .iter()
+                    .filter(|r| is_declared(r) || recorded.contains(&r.key()))
+                    .cloned()
+                    .collect(),
+            );
+            own.tags = ours
+                .filter(|_| !recorded.is_empty())
+                .map(|r| r.tags_with(r.section(RECORD_SECTION).values().next()))
+                .unwrap_or_default();
+            live(Resource::Signing(own))
+        });
         Ok(Found {
-            live: live.into_iter().collect(),
-            fact: rules.map(|rules| serde_json::json!(rules)),
+            live: resource.into_iter().collect(),
+            fact: Some(serde_json::json!(rules)),
         })
     }
 
