@@ -93,7 +93,7 @@ pub async fn inventory<C: Aws>(
     // rules and creation templates with the ownership their records give them.
     let registry = async {
         let records = super::registry::read_records(client, &limit, false).await?;
-        let kinds = super::registry::Inventory {
+        let kinds = super::read::Inventory {
             client,
             prefix,
             records: &records,
@@ -101,7 +101,7 @@ pub async fn inventory<C: Aws>(
         };
         let (settings, found) = futures::try_join!(
             super::registry::read_live_settings(client, &limit),
-            super::registry::inventory_kinds(&kinds),
+            super::read::inventory_kinds(&kinds),
         )?;
         let found: Vec<Live> = found
             .into_iter()

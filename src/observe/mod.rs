@@ -9,6 +9,7 @@
 pub(crate) mod iam;
 pub(crate) mod images;
 mod inventory;
+pub(crate) mod read;
 pub(crate) mod registry;
 #[cfg(test)]
 mod tests;
@@ -95,7 +96,7 @@ pub enum ReadScope {
 /// policy of `init`'s drift role and `permissions --for plan|drift` come from this table; a test
 /// holds it to what observe really calls.
 /// Every read observe makes, with its scope: the caller's identity and the registry records,
-/// then each kind's (declared in its files, [`registry::Read::READS`]).
+/// then each kind's (declared in its files, [`read::Read::READS`]).
 pub static READS: std::sync::LazyLock<Vec<(&'static str, ReadScope)>> =
     std::sync::LazyLock::new(|| {
         let mut reads = vec![
@@ -109,7 +110,7 @@ pub static READS: std::sync::LazyLock<Vec<(&'static str, ReadScope)>> =
 macro_rules! declare_kind_reads {
     ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
         fn kind_reads() -> impl Iterator<Item = (&'static str, ReadScope)> {
-            [$(<crate::kinds::$module::$model as registry::Read>::READS,)*]
+            [$(<crate::kinds::$module::$model as read::Read>::READS,)*]
                 .into_iter()
                 .flatten()
                 .copied()

@@ -11,8 +11,8 @@ use crate::live::{Aws, LiveError};
 use crate::model::Resource;
 use crate::model::registry_record::owner_tags;
 use crate::observe::ReadScope;
+use crate::observe::read::{Found, Inventory, Read, Reading};
 use crate::observe::registry::live;
-use crate::observe::registry::{Found, Inventory, Read, Reading};
 
 impl Read for AccountSetting {
     const READS: &'static [(&'static str, ReadScope)] = &[

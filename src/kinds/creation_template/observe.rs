@@ -4,7 +4,8 @@
 use crate::live::{Aws, LiveError};
 use crate::model::{CreationTemplate, Resource};
 use crate::observe::ReadScope;
-use crate::observe::registry::{Found, Inventory, Read, Reading, inventory_keyed, read_keyed};
+use crate::observe::read::{Found, Inventory, Read, Reading};
+use crate::observe::registry::{inventory_keyed, read_keyed};
 
 impl Read for CreationTemplate {
     const READS: &'static [(&'static str, ReadScope)] = &[(

@@ -112,7 +112,7 @@ impl crate::model::unit::Declared for OidcProvider {
 impl crate::spec::registry::RegistryPart for OidcProvider {}
 
 /// Read with the IAM and ECR listings (`observe`), not as a registry kind.
-impl crate::observe::registry::Read for OidcProvider {
+impl crate::observe::read::Read for OidcProvider {
     const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
         use crate::observe::ReadScope;
         &[

@@ -76,7 +76,7 @@ impl crate::model::unit::Declared for ManagedPolicy {
 }
 
 /// Read with the IAM and ECR listings (`observe`), not as a registry kind.
-impl crate::observe::registry::Read for ManagedPolicy {
+impl crate::observe::read::Read for ManagedPolicy {
     const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
         use crate::observe::ReadScope;
         &[

@@ -8,8 +8,8 @@ use crate::model::Resource;
 use crate::model::registry_record::owner_tags;
 use crate::observe::ReadScope;
 use crate::observe::named_with_prefix;
+use crate::observe::read::{Found, Inventory, Read, Reading};
 use crate::observe::registry::live;
-use crate::observe::registry::{Found, Inventory, Read, Reading};
 
 impl Read for PullTimeExclusion {
     const READS: &'static [(&'static str, ReadScope)] =

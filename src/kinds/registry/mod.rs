@@ -689,7 +689,7 @@ impl crate::model::unit::Declared for RegistrySettings {
 }
 
 /// Read by `observe::registry` itself, with the settings it merges into.
-impl crate::observe::registry::Read for RegistrySettings {
+impl crate::observe::read::Read for RegistrySettings {
     const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
         use crate::observe::ReadScope;
         &[

@@ -365,7 +365,7 @@ impl crate::model::unit::Declared for Repository {
 }
 
 /// Read with the IAM and ECR listings (`observe`), not as a registry kind.
-impl crate::observe::registry::Read for Repository {
+impl crate::observe::read::Read for Repository {
     const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
         use crate::observe::ReadScope;
         &[

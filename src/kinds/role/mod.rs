@@ -177,7 +177,7 @@ impl crate::model::unit::Declared for Role {
 }
 
 /// Read with the IAM and ECR listings (`observe`), not as a registry kind.
-impl crate::observe::registry::Read for Role {
+impl crate::observe::read::Read for Role {
     const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
         use crate::observe::ReadScope;
         &[

@@ -12,8 +12,8 @@ use crate::model::wildcard;
 use crate::model::{ManagedPolicy, Resource};
 use crate::observe::ReadScope;
 use crate::observe::named_with_prefix;
+use crate::observe::read::{Found, Inventory, Read, Reading};
 use crate::observe::registry::live;
-use crate::observe::registry::{Found, Inventory, Read, Reading};
 
 impl Read for Signing {
     const READS: &'static [(&'static str, ReadScope)] = &[

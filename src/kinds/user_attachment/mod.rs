@@ -64,7 +64,7 @@ impl crate::spec::registry::RegistryPart for UserAttachment {}
 impl crate::import::section::Section for UserAttachment {}
 
 /// Read with the IAM and ECR listings (`observe`), not as a registry kind.
-impl crate::observe::registry::Read for UserAttachment {
+impl crate::observe::read::Read for UserAttachment {
     const READS: &'static [(&'static str, crate::observe::ReadScope)] = {
         use crate::observe::ReadScope;
         &[("iam:ListAttachedUserPolicies", ReadScope::Users)]

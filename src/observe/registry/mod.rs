@@ -1,25 +1,23 @@
 //! Reads the registry-wide settings of the region and every stack's ownership record of them:
 //! one listing of records always, and three reads of the settings only when the spec declares
 //! some or this stack's record owns some. O(1) calls per region, none per repository.
-//!
-//! Also what each kind declares to observe ([`Read`]): the reads it makes, and its read for a
-//! plan and for `import`. The registry kinds read themselves through it, side by side with the
-//! settings, once the records are listed; the IAM and repository kinds are read by the listings
-//! they share (`observe::iam`, `kinds::repository::observe`) and declare only their reads.
+//! The registry kinds read themselves ([`super::read::Read`]), side by side with the settings,
+//! once the records are listed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::read::{Found, Inventory, Reading, read_kinds};
 use super::{Limit, named_with_prefix};
 use crate::kinds::registry::{LiveRegistry, RegistrySettings};
 use crate::live::{Aws, ErrorKind, LiveError};
 use crate::model::registry_record::{RECORD_PATH, RegistryRecord, parameter_name};
 use crate::model::unit::Declared;
-use crate::model::{Desired, Kind, Live, Registered, RegistryState, Resource};
+use crate::model::{Desired, Live, Registered, RegistryState, Resource};
 
 /// The region's registry state, this stack's owned part of the settings as AWS has it (when it
-/// has one), and the pull-through cache rules and creation templates the plan needs.
+/// has one), and every registry kind's resources and facts the plan needs.
 pub async fn read<C: Aws>(
     client: &C,
     desired: &Desired,
@@ -61,76 +59,6 @@ pub async fn read<C: Aws>(
         resources,
     ))
 }
-
-/// What a kind's read sees: the spec, every stack's record in the region, and the client.
-pub(crate) struct Reading<'a, C> {
-    pub(crate) client: &'a C,
-    pub(crate) desired: &'a Desired,
-    pub(crate) records: &'a BTreeMap<String, RegistryRecord>,
-    pub(crate) limit: &'a Limit,
-}
-
-/// What `import` reads of a kind: every record in the region, and the project's prefix.
-pub(crate) struct Inventory<'a, C> {
-    pub(crate) client: &'a C,
-    pub(crate) prefix: &'a str,
-    pub(crate) records: &'a BTreeMap<String, RegistryRecord>,
-    pub(crate) limit: &'a Limit,
-}
-
-/// What a kind's read found: its live resources, and what the plan must know of AWS beyond
-/// them (the registry's whole signing configuration), kept in [`RegistryState::fact`].
-#[derive(Default)]
-pub(crate) struct Found {
-    pub(crate) live: Vec<Live>,
-    pub(crate) fact: Option<Value>,
-}
-
-/// How a registry kind (one owned through the stack's registry record) is read, declared in the
-/// kind's `observe.rs`; other kinds keep the defaults, which read nothing.
-pub(crate) trait Read {
-    /// Every read the kind's observing may make, with the scope of resources it reads.
-    const READS: &'static [(&'static str, super::ReadScope)] = &[];
-
-    /// The kind's live resources this spec needs, and its fact; nothing (no call) when neither
-    /// the spec nor this stack's record has any of it.
-    fn read<C: Aws>(_cx: &Reading<'_, C>) -> impl Future<Output = Result<Found, LiveError>> {
-        async { Ok(Found::default()) }
-    }
-
-    /// For `import`: the kind's resources the project owns, by a record or by its prefix.
-    fn inventory<C: Aws>(
-        _cx: &Inventory<'_, C>,
-    ) -> impl Future<Output = Result<Vec<Resource>, LiveError>> {
-        async { Ok(Vec::new()) }
-    }
-}
-
-/// Every registered kind's [`Read`], side by side.
-macro_rules! declare_reads {
-    ($($(#[$doc:meta])* $variant:ident($module:ident :: $model:ident $(, $api:ident)?) = $prefix:literal,)*) => {
-        async fn read_kinds<C: Aws>(cx: &Reading<'_, C>) -> Result<Vec<(Kind, Found)>, LiveError> {
-            let found = futures::try_join!(
-                $(<crate::kinds::$module::$model as Read>::read(cx),)*
-            )?;
-            let ($($module,)*) = found;
-            Ok(vec![$((Kind::$variant, $module),)*])
-        }
-
-        /// For `import`: every registered kind's resources the project owns.
-        pub(crate) async fn inventory_kinds<C: Aws>(
-            cx: &Inventory<'_, C>,
-        ) -> Result<Vec<Resource>, LiveError> {
-            let found = futures::try_join!(
-                $(<crate::kinds::$module::$model as Read>::inventory(cx),)*
-            )?;
-            let ($($module,)*) = found;
-            Ok([$($module,)*].into_iter().flatten().collect())
-        }
-    };
-}
-
-crate::kinds::for_each_kind!(declare_reads);
 
 /// Every stack's ownership record in the region (one listing); an access denial is read as
 /// "none" when `tolerate_denied`.
